@@ -1,0 +1,28 @@
+//! Protocol state machines, fed with bytes, free of I/O.
+//!
+//! * [`exchange`] — sequence numbers, many requests in flight, classification
+//!   of every received message into per-request events.
+//! * [`mux`] (`alloc`) — the multiplexer the runtimes share: one receive
+//!   buffer, per-request inboxes and wakers, so many tasks can use one
+//!   socket while a lone dump is still parsed in place.
+
+pub mod exchange;
+#[cfg(feature = "alloc")]
+pub mod mux;
+
+pub use exchange::{
+    ArraySlots, Event, EventKind, Exchange, Failure, Feed, RequestId, Slot, SlotStore, StartError,
+    Stats,
+};
+#[cfg(feature = "alloc")]
+pub use mux::{Mux, MuxOptions, Next, Reply};
+
+use crate::wire::{DecodeError, Message};
+
+/// A type that can be built from one reply message — the item type of a
+/// typed dump.
+pub trait FromMessage: Sized {
+    /// Decodes the item. A message of the wrong type is
+    /// [`DecodeError::UnexpectedType`].
+    fn from_message(msg: &Message<'_>) -> Result<Self, DecodeError>;
+}

@@ -1,0 +1,575 @@
+//! The multiplexer shared by every runtime (`alloc`).
+//!
+//! [`Mux`] owns one [`Exchange`], one receive buffer and one inbox per
+//! in-flight request. A runtime drives it with a loop of the same shape on
+//! every executor:
+//!
+//! ```text
+//! loop {
+//!     match mux.next(id) {
+//!         Next::Reply(r) => return r,            // an item, or the end
+//!         Next::Recv => match socket.try_recv(mux.recv_buffer()) {
+//!             Ok(n) => mux.received(n),           // n may exceed the buffer (MSG_TRUNC)
+//!             Err(WouldBlock) => { mux.park(id, waker); wait for readability }
+//!             Err(ENOBUFS) => mux.overrun(),
+//!             Err(e) => mux.recv_failed(e),
+//!         },
+//!     }
+//! }
+//! ```
+//!
+//! Whoever holds the `Mux` processes the current datagram in place: events of
+//! its own request are returned as views into the receive buffer (a lone dump
+//! is never copied); events of other requests are copied into their inboxes
+//! and their wakers woken.
+//!
+//! **Driver hand-over.** Async runtimes can register only one task for socket
+//! readiness (tokio's `AsyncFd` and async-io keep the most recent waker). The
+//! task that parked last is the *driver*. When the driver gets a reply or
+//! finishes, the mux wakes another parked request so that someone is always
+//! waiting on the socket while requests are outstanding.
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::task::Waker;
+
+use super::exchange::{EventKind, Exchange, Failure, RequestId, Stats};
+use crate::error::{Error, KernelError};
+use crate::errno::Errno;
+use crate::request::Request;
+use crate::wire::{EncodeError, Header, Message, Writer};
+
+/// Settings of a [`Mux`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MuxOptions {
+    /// Size of the receive buffer. The kernel builds dump datagrams of at
+    /// most 32 KiB; single replies can be larger (links with many VFs). The
+    /// buffer is zero-allocated, so pages the kernel never writes are never
+    /// made resident. A datagram larger than the buffer fails the request
+    /// it belongs to with [`Error::Truncated`] and the buffer grows to fit.
+    pub recv_buffer: usize,
+}
+
+impl Default for MuxOptions {
+    fn default() -> Self {
+        MuxOptions {
+            recv_buffer: 256 * 1024,
+        }
+    }
+}
+
+/// A reply for one request, as returned by [`Mux::next`].
+#[derive(Debug)]
+pub enum Reply<'a> {
+    /// A reply object; borrowed from the receive buffer or the inbox.
+    Item(Message<'a>),
+    /// Terminal: acknowledged.
+    Ack,
+    /// Terminal: dump complete (`interrupted` per `NLM_F_DUMP_INTR`).
+    Done {
+        /// Whether the dump was inconsistent.
+        interrupted: bool,
+    },
+    /// Terminal: failed. The error's `op` is empty; the runtime fills it in
+    /// with [`Error::with_op`].
+    Failed(Error),
+}
+
+/// What [`Mux::next`] needs or has.
+#[derive(Debug)]
+#[must_use]
+pub enum Next<'a> {
+    /// A reply for the request.
+    Reply(Reply<'a>),
+    /// Nothing pending for it: receive a datagram into
+    /// [`Mux::recv_buffer`] and call [`Mux::received`].
+    Recv,
+}
+
+#[derive(Debug)]
+enum Queued {
+    Item(Vec<u8>),
+    Ack,
+    Done { interrupted: bool },
+    Failed(Error),
+}
+
+#[derive(Debug, Default)]
+struct Inbox {
+    queue: VecDeque<Queued>,
+    waker: Option<Waker>,
+    held: Vec<u8>,
+}
+
+/// The request multiplexer. See the [module documentation](self).
+#[derive(Debug)]
+pub struct Mux {
+    ex: Exchange,
+    rx: Vec<u8>,
+    rx_len: usize,
+    rx_pos: usize,
+    tx: Vec<u8>,
+    inboxes: BTreeMap<u32, Inbox>,
+    driver: Option<u32>,
+}
+
+fn failure_to_error(f: Failure<'_>) -> Error {
+    match f {
+        Failure::Kernel { errno, ext_ack } => Error::Kernel(KernelError::new(errno, &ext_ack)),
+        Failure::Malformed(e) => Error::Decode {
+            op: alloc::string::String::new(),
+            source: e,
+        },
+    }
+}
+
+fn wake(inbox: &mut Inbox) {
+    if let Some(w) = inbox.waker.take() {
+        w.wake();
+    }
+}
+
+/// If `from` is the driver, hands the driver role to another parked request.
+fn pass_baton(inboxes: &mut BTreeMap<u32, Inbox>, driver: &mut Option<u32>, from: u32) {
+    if *driver != Some(from) {
+        return;
+    }
+    *driver = None;
+    for (seq, inbox) in inboxes.iter_mut() {
+        if *seq != from
+            && let Some(w) = inbox.waker.take()
+        {
+            *driver = Some(*seq);
+            w.wake();
+            return;
+        }
+    }
+}
+
+impl Default for Mux {
+    fn default() -> Self {
+        Mux::new(MuxOptions::default())
+    }
+}
+
+impl Mux {
+    /// A multiplexer with the given options.
+    pub fn new(opts: MuxOptions) -> Mux {
+        Mux {
+            ex: Exchange::new(),
+            rx: vec![0u8; opts.recv_buffer.max(4096)],
+            rx_len: 0,
+            rx_pos: 0,
+            tx: vec![0u8; 4096],
+            inboxes: BTreeMap::new(),
+            driver: None,
+        }
+    }
+
+    /// Sets the socket's port id (from `getsockname`).
+    pub fn set_port(&mut self, port: u32) {
+        self.ex.set_port(port);
+    }
+
+    /// Counters of unmatched, discarded and malformed messages.
+    pub fn stats(&self) -> Stats {
+        self.ex.stats()
+    }
+
+    /// Requests with an inbox (started and not yet finished by the caller).
+    pub fn pending(&self) -> usize {
+        self.inboxes.len()
+    }
+
+    /// Size of the receive buffer.
+    pub fn recv_buffer_len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// Starts a request: registers it and returns the bytes to send.
+    /// If sending fails, call [`Mux::abort`].
+    pub fn start<R: Request + ?Sized>(&mut self, req: &R) -> Result<(RequestId, &[u8]), Error> {
+        loop {
+            let mut w = Writer::new(&mut self.tx);
+            let id = self.ex.start_into(req, &mut w).map_err(|e| match e {
+                super::StartError::Encode(source) => Error::Encode {
+                    op: alloc::string::String::new(),
+                    source,
+                },
+                super::StartError::TooManyInFlight => Error::Io {
+                    op: alloc::string::String::new(),
+                    errno: Errno::EBUSY,
+                },
+            })?;
+            match w.finish() {
+                Ok(n) => {
+                    self.inboxes.insert(id.seq(), Inbox::default());
+                    return Ok((id, &self.tx[..n]));
+                }
+                Err(EncodeError::BufferTooSmall { needed, .. }) => {
+                    self.ex.forget(id);
+                    self.tx.resize(needed, 0);
+                }
+                Err(source) => {
+                    self.ex.forget(id);
+                    return Err(Error::Encode {
+                        op: alloc::string::String::new(),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Forgets a request whose bytes were never sent.
+    pub fn abort(&mut self, id: RequestId) {
+        self.ex.forget(id);
+        self.inboxes.remove(&id.seq());
+        pass_baton(&mut self.inboxes, &mut self.driver, id.seq());
+    }
+
+    /// The caller is done with `id` (it ended, or it was dropped, timed out
+    /// or abandoned half-way): any replies still to come are discarded, and
+    /// the driver role moves on if `id` held it.
+    pub fn finish(&mut self, id: RequestId) {
+        if self.inboxes.remove(&id.seq()).is_some() {
+            self.ex.cancel(id);
+        }
+        pass_baton(&mut self.inboxes, &mut self.driver, id.seq());
+    }
+
+    /// Records that `id` is about to wait for the socket to become readable:
+    /// it becomes the driver, and `waker` is woken when another task
+    /// delivers a reply to it or hands it the driver role.
+    pub fn park(&mut self, id: RequestId, waker: &Waker) {
+        if let Some(inbox) = self.inboxes.get_mut(&id.seq()) {
+            match &mut inbox.waker {
+                Some(w) if w.will_wake(waker) => {}
+                slot => *slot = Some(waker.clone()),
+            }
+            self.driver = Some(id.seq());
+        }
+    }
+
+    /// The next reply for `id`, or [`Next::Recv`] when a datagram must be
+    /// received first.
+    pub fn next(&mut self, id: RequestId) -> Next<'_> {
+        let Mux {
+            ex,
+            rx,
+            rx_len,
+            rx_pos,
+            inboxes,
+            driver,
+            ..
+        } = self;
+        let seq = id.seq();
+        let Some(inbox) = inboxes.get_mut(&seq) else {
+            return Next::Reply(Reply::Failed(Error::NoReply {
+                op: alloc::string::String::new(),
+            }));
+        };
+        if let Some(q) = inbox.queue.pop_front() {
+            let reply = match q {
+                Queued::Item(bytes) => {
+                    inbox.held = bytes;
+                    pass_baton(inboxes, driver, seq);
+                    let held = &inboxes.get(&seq).expect("inbox present").held;
+                    return Next::Reply(match Message::parse(held) {
+                        Ok(m) => Reply::Item(m),
+                        Err(source) => Reply::Failed(Error::Decode {
+                            op: alloc::string::String::new(),
+                            source,
+                        }),
+                    });
+                }
+                Queued::Ack => Reply::Ack,
+                Queued::Done { interrupted } => Reply::Done { interrupted },
+                Queued::Failed(e) => Reply::Failed(e),
+            };
+            inboxes.remove(&seq);
+            pass_baton(inboxes, driver, seq);
+            return Next::Reply(reply);
+        }
+        let data: &[u8] = &rx[..*rx_len];
+        while *rx_pos < *rx_len {
+            let mut feed = ex.handle(&data[*rx_pos..]);
+            let Some(ev) = feed.next() else {
+                *rx_pos = *rx_len;
+                break;
+            };
+            *rx_pos += feed.offset();
+            if ev.id == id {
+                let reply = match ev.kind {
+                    EventKind::Item(m) => {
+                        pass_baton(inboxes, driver, seq);
+                        return Next::Reply(Reply::Item(m));
+                    }
+                    EventKind::Ack => Reply::Ack,
+                    EventKind::Done { interrupted } => Reply::Done { interrupted },
+                    EventKind::Failed(f) => Reply::Failed(failure_to_error(f)),
+                };
+                inboxes.remove(&seq);
+                pass_baton(inboxes, driver, seq);
+                return Next::Reply(reply);
+            }
+            if let Some(other) = inboxes.get_mut(&ev.id.seq()) {
+                other.queue.push_back(match ev.kind {
+                    EventKind::Item(m) => Queued::Item(m.as_bytes().to_vec()),
+                    EventKind::Ack => Queued::Ack,
+                    EventKind::Done { interrupted } => Queued::Done { interrupted },
+                    EventKind::Failed(f) => Queued::Failed(failure_to_error(f)),
+                });
+                wake(other);
+            }
+        }
+        Next::Recv
+    }
+
+    /// The buffer to receive the next datagram into. Only call after
+    /// [`Mux::next`] returned [`Next::Recv`].
+    pub fn recv_buffer(&mut self) -> &mut [u8] {
+        &mut self.rx
+    }
+
+    /// Records a received datagram of `len` bytes — the real datagram size
+    /// as `recv(…, MSG_TRUNC)` returns it, which may exceed the buffer.
+    pub fn received(&mut self, len: usize) {
+        let cap = self.rx.len();
+        if len <= cap {
+            self.rx_len = len;
+            self.rx_pos = 0;
+            return;
+        }
+        // Truncated: fail the request the datagram belongs to, grow.
+        self.rx_len = 0;
+        self.rx_pos = 0;
+        if let Ok(h) = Header::parse(&self.rx) {
+            self.fail_seq(
+                h,
+                Error::Truncated {
+                    op: alloc::string::String::new(),
+                    size: len,
+                    buffer: cap,
+                },
+            );
+        }
+        let new = len.next_power_of_two();
+        self.rx = vec![0u8; new];
+    }
+
+    fn fail_seq(&mut self, h: Header, e: Error) {
+        let port = self.ex.port();
+        if port != 0 && h.port != port {
+            return;
+        }
+        if let Some(inbox) = self.inboxes.get_mut(&h.seq) {
+            let id = RequestId::from_seq(h.seq);
+            if self.ex.is_live(id) {
+                self.ex.cancel(id);
+                inbox.queue.push_back(Queued::Failed(e));
+                wake(inbox);
+            }
+        }
+    }
+
+    /// The socket reported `ENOBUFS`: replies may have been lost, so every
+    /// live request fails with [`Error::Overrun`] (late replies to them are
+    /// discarded).
+    pub fn overrun(&mut self) {
+        self.fail_all(|| Error::Overrun {
+            op: alloc::string::String::new(),
+        });
+    }
+
+    /// Receiving failed with `errno` (other than `EAGAIN`/`ENOBUFS`): every
+    /// live request fails with it.
+    pub fn recv_failed(&mut self, errno: Errno) {
+        self.fail_all(|| Error::Io {
+            op: alloc::string::String::new(),
+            errno,
+        });
+    }
+
+    fn fail_all(&mut self, mk: impl Fn() -> Error) {
+        let inboxes = &mut self.inboxes;
+        self.ex.cancel_all(|id| {
+            if let Some(inbox) = inboxes.get_mut(&id.seq()) {
+                inbox.queue.push_back(Queued::Failed(mk()));
+                wake(inbox);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::exchange::test_frames::*;
+    use super::*;
+    use crate::request::RawRequest;
+    use crate::wire::NLM_F_MULTI;
+    use alloc::sync::Arc;
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    use alloc::task::Wake;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn req(dump: bool) -> RawRequest<'static> {
+        RawRequest {
+            message_type: 18,
+            flags: 0,
+            dump,
+            payload: &[0; 16],
+        }
+    }
+
+    fn feed(m: &mut Mux, d: &[u8]) {
+        let b = m.recv_buffer();
+        b[..d.len()].copy_from_slice(d);
+        m.received(d.len());
+    }
+
+    fn item_seq(r: Next<'_>) -> u32 {
+        match r {
+            Next::Reply(Reply::Item(m)) => m.seq(),
+            r => panic!("{r:?}"),
+        }
+    }
+
+    #[test]
+    fn own_items_in_place_others_to_inbox() {
+        let mut m = Mux::default();
+        let (a, _) = m.start(&req(true)).unwrap();
+        let (b, _) = m.start(&req(false)).unwrap();
+        let cnt = Arc::new(Count(AtomicUsize::new(0)));
+        let wb = Waker::from(cnt.clone());
+        m.park(b, &wb);
+        assert!(matches!(m.next(a), Next::Recv));
+        let d = [
+            item(a.seq(), 16, NLM_F_MULTI, &[1; 16]),
+            error(b.seq(), 0, None),
+            item(a.seq(), 16, NLM_F_MULTI, &[2; 16]),
+            done(a.seq(), 0),
+        ]
+        .concat();
+        feed(&mut m, &d);
+        assert_eq!(item_seq(m.next(a)), a.seq());
+        // Processing a's second item delivers b's ack to b's inbox and wakes b.
+        assert_eq!(item_seq(m.next(a)), a.seq());
+        assert!(cnt.0.load(Ordering::SeqCst) >= 1);
+        assert!(matches!(m.next(b), Next::Reply(Reply::Ack)));
+        assert!(matches!(
+            m.next(a),
+            Next::Reply(Reply::Done { interrupted: false })
+        ));
+        assert_eq!(m.pending(), 0);
+    }
+
+    #[test]
+    fn inbox_items_are_returned_in_order() {
+        let mut m = Mux::default();
+        let (a, _) = m.start(&req(true)).unwrap();
+        let (b, _) = m.start(&req(false)).unwrap();
+        let d = [
+            item(a.seq(), 16, NLM_F_MULTI, &[1; 16]),
+            item(a.seq(), 16, NLM_F_MULTI, &[2; 16]),
+            done(a.seq(), 0),
+            error(b.seq(), 22, Some("nope")),
+        ]
+        .concat();
+        feed(&mut m, &d);
+        match m.next(b) {
+            Next::Reply(Reply::Failed(e)) => {
+                assert_eq!(e.errno(), Some(Errno::EINVAL));
+                assert_eq!(e.ext_ack_message(), Some("nope"));
+            }
+            r => panic!("{r:?}"),
+        }
+        for want in [1u8, 2] {
+            match m.next(a) {
+                Next::Reply(Reply::Item(msg)) => assert_eq!(msg.payload()[0], want),
+                r => panic!("{r:?}"),
+            }
+        }
+        assert!(matches!(m.next(a), Next::Reply(Reply::Done { .. })));
+    }
+
+    #[test]
+    fn dropped_dump_does_not_disturb_next_request() {
+        let mut m = Mux::default();
+        let (a, _) = m.start(&req(true)).unwrap();
+        feed(&mut m, &item(a.seq(), 16, NLM_F_MULTI, &[1; 16]));
+        assert_eq!(item_seq(m.next(a)), a.seq());
+        m.finish(a); // dropped half-way
+        let (b, _) = m.start(&req(false)).unwrap();
+        assert!(matches!(m.next(b), Next::Recv));
+        let d = [
+            item(a.seq(), 16, NLM_F_MULTI, &[1; 16]),
+            done(a.seq(), 0),
+            error(b.seq(), 0, None),
+        ]
+        .concat();
+        feed(&mut m, &d);
+        assert!(matches!(m.next(b), Next::Reply(Reply::Ack)));
+        assert_eq!(m.stats().discarded, 2);
+    }
+
+    #[test]
+    fn truncated_datagram_fails_its_request_and_grows_buffer() {
+        let mut m = Mux::new(MuxOptions { recv_buffer: 4096 });
+        let (a, _) = m.start(&req(true)).unwrap();
+        let d = item(a.seq(), 16, NLM_F_MULTI, &[1; 16]);
+        let b = m.recv_buffer();
+        b[..d.len()].copy_from_slice(&d);
+        m.received(10_000);
+        match m.next(a) {
+            Next::Reply(Reply::Failed(Error::Truncated { size, buffer, .. })) => {
+                assert_eq!((size, buffer), (10_000, 4096));
+            }
+            r => panic!("{r:?}"),
+        }
+        assert_eq!(m.recv_buffer_len(), 16384);
+    }
+
+    #[test]
+    fn overrun_fails_every_live_request() {
+        let mut m = Mux::default();
+        let (a, _) = m.start(&req(true)).unwrap();
+        let (b, _) = m.start(&req(false)).unwrap();
+        m.overrun();
+        for id in [a, b] {
+            assert!(matches!(
+                m.next(id),
+                Next::Reply(Reply::Failed(Error::Overrun { .. }))
+            ));
+        }
+        // Late replies are discarded.
+        let (c, _) = m.start(&req(false)).unwrap();
+        feed(&mut m, &[done(a.seq(), 0), error(c.seq(), 0, None)].concat());
+        assert!(matches!(m.next(c), Next::Reply(Reply::Ack)));
+    }
+
+    #[test]
+    fn driver_role_is_handed_over() {
+        let mut m = Mux::default();
+        let (a, _) = m.start(&req(false)).unwrap();
+        let (b, _) = m.start(&req(false)).unwrap();
+        let ca = Arc::new(Count(AtomicUsize::new(0)));
+        let cb = Arc::new(Count(AtomicUsize::new(0)));
+        m.park(b, &Waker::from(cb.clone()));
+        m.park(a, &Waker::from(ca.clone())); // a is the driver now
+        feed(&mut m, &error(a.seq(), 0, None));
+        assert!(matches!(m.next(a), Next::Reply(Reply::Ack)));
+        // a got its reply: b must be woken to take over the socket.
+        assert_eq!(cb.0.load(Ordering::SeqCst), 1);
+        m.finish(a);
+        assert_eq!(ca.0.load(Ordering::SeqCst), 0);
+    }
+}

@@ -1,0 +1,211 @@
+//! rtnetlink (`NETLINK_ROUTE`): links and routes.
+//!
+//! Each object has a zero-copy view (`LinkMessage`, `RouteMessage`) that
+//! decodes the known attributes in one pass and keeps the raw attribute area
+//! for everything else, request builders, and (with `alloc`) an owned model
+//! built from the view. Unknown attributes are never dropped: views iterate
+//! them as `Other`, owned models keep their bytes (see [`RawAttrs`]).
+
+use core::fmt;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::wire::{Attr, DecodeError};
+
+pub mod link;
+pub mod route;
+
+pub use link::{
+    DelLink, GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState,
+};
+pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};
+
+#[cfg(feature = "alloc")]
+pub use link::Link;
+#[cfg(feature = "alloc")]
+pub use route::Route;
+
+/// `AF_UNSPEC`.
+pub const AF_UNSPEC: u8 = 0;
+/// `AF_INET`.
+pub const AF_INET: u8 = 2;
+/// `AF_BRIDGE`.
+pub const AF_BRIDGE: u8 = 7;
+/// `AF_INET6`.
+pub const AF_INET6: u8 = 10;
+
+/// `RTM_NEWLINK`.
+pub const RTM_NEWLINK: u16 = 16;
+/// `RTM_DELLINK`.
+pub const RTM_DELLINK: u16 = 17;
+/// `RTM_GETLINK`.
+pub const RTM_GETLINK: u16 = 18;
+/// `RTM_SETLINK`.
+pub const RTM_SETLINK: u16 = 19;
+/// `RTM_NEWROUTE`.
+pub const RTM_NEWROUTE: u16 = 24;
+/// `RTM_DELROUTE`.
+pub const RTM_DELROUTE: u16 = 25;
+/// `RTM_GETROUTE`.
+pub const RTM_GETROUTE: u16 = 26;
+
+/// Longest interface name the kernel accepts (`IFNAMSIZ - 1`).
+pub const IFNAME_MAX: usize = 15;
+
+/// Input rejected before anything is sent to the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidInput {
+    /// An empty interface name.
+    #[error("interface name is empty")]
+    EmptyName,
+    /// An interface name longer than 15 bytes.
+    #[error("interface name is {len} bytes long; the kernel allows at most 15")]
+    NameTooLong {
+        /// Its length.
+        len: usize,
+    },
+    /// An interface name with a character the kernel rejects.
+    #[error("interface name contains {0:?}, which the kernel does not allow")]
+    NameCharacter(char),
+    /// An interface name the kernel reserves.
+    #[error("interface name {0:?} is reserved")]
+    ReservedName(&'static str),
+    /// Interface index 0 does not name an interface.
+    #[error("interface index 0 does not name an interface")]
+    ZeroIndex,
+}
+
+/// Checks an interface name the way the kernel's `dev_valid_name` does:
+/// 1 to 15 bytes, not `.` or `..`, no `/`, `:` or whitespace.
+pub fn validate_ifname(name: &str) -> Result<(), InvalidInput> {
+    if name.is_empty() {
+        return Err(InvalidInput::EmptyName);
+    }
+    if name.len() > IFNAME_MAX {
+        return Err(InvalidInput::NameTooLong { len: name.len() });
+    }
+    if name == "." {
+        return Err(InvalidInput::ReservedName("."));
+    }
+    if name == ".." {
+        return Err(InvalidInput::ReservedName(".."));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|&c| c == '/' || c == ':' || c == '\0' || c.is_whitespace())
+    {
+        return Err(InvalidInput::NameCharacter(c));
+    }
+    Ok(())
+}
+
+/// Decodes an address attribute for `family`. Returns `Ok(None)` for a
+/// family other than IPv4/IPv6 (the attribute is then kept as raw bytes).
+pub(crate) fn ip_addr(family: u8, a: &Attr<'_>) -> Result<Option<IpAddr>, DecodeError> {
+    let p = a.payload();
+    let expect = match family {
+        AF_INET => 4,
+        AF_INET6 => 16,
+        _ => return Ok(None),
+    };
+    if p.len() != expect {
+        return Err(DecodeError::AttrSize {
+            what: "address attribute",
+            kind: a.kind(),
+            len: p.len(),
+            expected: expect,
+        });
+    }
+    Ok(Some(if expect == 4 {
+        IpAddr::V4(Ipv4Addr::new(p[0], p[1], p[2], p[3]))
+    } else {
+        let mut o = [0u8; 16];
+        o.copy_from_slice(p);
+        IpAddr::V6(Ipv6Addr::from(o))
+    }))
+}
+
+/// The raw bytes of the attributes an owned model does not decode, kept so a
+/// newer kernel's additions never vanish. One allocation per object holds
+/// them all; [`RawAttrs::iter`] yields them as `(type, payload)`.
+#[cfg(feature = "alloc")]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct RawAttrs(alloc::vec::Vec<u8>);
+
+#[cfg(feature = "alloc")]
+impl RawAttrs {
+    pub(crate) fn push(&mut self, a: &Attr<'_>) {
+        let len = 4 + a.payload().len();
+        self.0.extend_from_slice(&(len as u16).to_ne_bytes());
+        self.0.extend_from_slice(&a.raw_kind().to_ne_bytes());
+        self.0.extend_from_slice(a.payload());
+        while self.0.len() % 4 != 0 {
+            self.0.push(0);
+        }
+    }
+
+    /// Iterates the kept attributes as views (`kind()` strips the flags).
+    pub fn iter(&self) -> impl Iterator<Item = Attr<'_>> {
+        // The bytes were written by `push` from valid attributes.
+        crate::wire::Attrs::new(&self.0).filter_map(Result::ok)
+    }
+
+    /// Finds the payload of the first kept attribute of type `kind`.
+    pub fn get(&self, kind: u16) -> Option<&[u8]> {
+        self.iter().find(|a| a.kind() == kind).map(|a| a.payload())
+    }
+
+    /// Number of kept attributes.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether no attribute is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The encoded attribute bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Debug for RawAttrs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|a| (a.kind(), a.payload().len())))
+            .finish()
+    }
+}
+
+/// Formats bytes as colon-separated lowercase hex (`aa:bb:cc`).
+pub(crate) fn fmt_hex_colon(b: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    for (i, x) in b.iter().enumerate() {
+        if i > 0 {
+            f.write_str(":")?;
+        }
+        write!(f, "{x:02x}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ifname_validation() {
+        assert_eq!(validate_ifname("eth0"), Ok(()));
+        assert_eq!(validate_ifname("a23456789012345"), Ok(()));
+        assert_eq!(
+            validate_ifname("a234567890123456"),
+            Err(InvalidInput::NameTooLong { len: 16 })
+        );
+        assert_eq!(validate_ifname(""), Err(InvalidInput::EmptyName));
+        assert_eq!(validate_ifname("a/b"), Err(InvalidInput::NameCharacter('/')));
+        assert_eq!(validate_ifname("a b"), Err(InvalidInput::NameCharacter(' ')));
+        assert_eq!(validate_ifname(".."), Err(InvalidInput::ReservedName("..")));
+    }
+}
