@@ -4,6 +4,7 @@ use core::fmt;
 
 use crate::wire::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Writer};
 
+
 /// A netlink request: its message type, flags and payload.
 ///
 /// The exchange machine assigns the sequence number and port, and adds
@@ -32,6 +33,15 @@ pub trait Request {
     /// Describes the request for error messages: `dump links`,
     /// `delete link "veth0"`.
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+
+    /// Whether a reply item matches what was asked. Dump filters are
+    /// honoured by the kernel only on strict-checking sockets (and not for
+    /// every attribute), so runtimes skip items for which this returns
+    /// `false`. Default: everything matches.
+    fn accepts(&self, msg: &crate::wire::Message<'_>) -> bool {
+        let _ = msg;
+        true
+    }
 
     /// Writes the whole message with the given sequence number and port.
     fn emit(&self, w: &mut Writer<'_>, seq: u32, port: u32) {
@@ -62,6 +72,9 @@ impl<R: Request + ?Sized> Request for &R {
     }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         (**self).describe(f)
+    }
+    fn accepts(&self, msg: &crate::wire::Message<'_>) -> bool {
+        (**self).accepts(msg)
     }
 }
 

@@ -5,15 +5,21 @@
 //! * [`mux`] (`alloc`) — the multiplexer the runtimes share: one receive
 //!   buffer, per-request inboxes and wakers, so many tasks can use one
 //!   socket while a lone dump is still parsed in place.
+//! * [`fold`] (`alloc`) — how the replies of an ack request, a GET and a
+//!   typed dump fold into results; every runtime uses these.
 
 pub mod exchange;
 #[cfg(feature = "alloc")]
 pub mod mux;
+#[cfg(feature = "alloc")]
+pub mod fold;
 
 pub use exchange::{
     ArraySlots, Event, EventKind, Exchange, Failure, Feed, RequestId, Slot, SlotStore, StartError,
     Stats,
 };
+#[cfg(feature = "alloc")]
+pub use fold::Fold;
 #[cfg(feature = "alloc")]
 pub use mux::{Mux, MuxOptions, Next, Reply};
 

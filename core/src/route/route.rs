@@ -338,6 +338,9 @@ impl Request for GetRoutes {
             w.attr_u32(RTA_TABLE, t);
         }
     }
+    fn accepts(&self, msg: &Message<'_>) -> bool {
+        RouteMessage::from_message(msg).map_or(true, |r| self.matches(&r))
+    }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let fam = match self.family {
             AF_INET => "IPv4 ",

@@ -1,1 +1,32 @@
-//! placeholder
+//! # nlwire-sys — the system-call layer of nlwire
+//!
+//! The only crate of the project with `unsafe` code. It provides:
+//!
+//! * [`NetlinkSocket`]: a non-blocking netlink socket with
+//!   `NETLINK_EXT_ACK` (on by default), `NETLINK_CAP_ACK`,
+//!   `NETLINK_GET_STRICT_CHK` (optional) and a configurable receive buffer;
+//!   `recv` reports the real datagram size (`MSG_TRUNC`) so a too-small
+//!   buffer is detected, never silently truncated.
+//! * [`netns`]: running code on a short-lived thread that joined another
+//!   network namespace — how a socket is opened inside a namespace without
+//!   ever calling `setns` on a caller's or executor's thread.
+//! * [`driver`]: the runtime-independent half of a connection (socket +
+//!   [`nlwire::machine::Mux`] behind a mutex), so each runtime adapter only
+//!   adds readiness waiting and timers.
+
+pub mod driver;
+pub mod netns;
+mod socket;
+
+pub use driver::{Driver, Step};
+pub use socket::{NETLINK_GENERIC, NETLINK_ROUTE, NetlinkSocket, SocketOptions};
+
+use nlwire::{Errno, Error};
+
+/// Converts an I/O error into nlwire's [`Error::Io`] naming `op`.
+pub fn io_error(op: impl std::fmt::Display, e: &std::io::Error) -> Error {
+    Error::Io {
+        op: op.to_string(),
+        errno: Errno(e.raw_os_error().unwrap_or(libc::EIO)),
+    }
+}

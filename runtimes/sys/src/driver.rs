@@ -1,0 +1,117 @@
+//! The runtime-independent half of a connection.
+//!
+//! A [`Driver`] is a [`NetlinkSocket`] plus a [`Mux`] behind a mutex. Its
+//! [`Driver::step`] does "try to make progress without blocking": it hands
+//! out the next reply of a request, receiving datagrams as needed, and says
+//! [`Step::WouldBlock`] when the socket is empty. A runtime adapter then
+//! only waits for readability (tokio `AsyncFd`, async-io `Async`, mio
+//! `Poll`) and calls `step` again — the shape of `quinn`'s runtime glue.
+#![forbid(unsafe_code)]
+
+use std::io;
+use std::sync::{Mutex, MutexGuard};
+use std::task::Waker;
+
+use nlwire::machine::{Mux, MuxOptions, Next, Reply, RequestId, Stats};
+use nlwire::request::{Describe, Request};
+use nlwire::{Errno, Error};
+
+use crate::socket::NetlinkSocket;
+
+/// Result of one [`Driver::step`].
+#[derive(Debug)]
+pub enum Step<T> {
+    /// The closure ran on a reply and returned this.
+    Ready(T),
+    /// No reply yet and the socket is empty: wait for readability.
+    WouldBlock,
+}
+
+/// Socket + multiplexer. Share it (`Arc`) between the tasks of a connection.
+#[derive(Debug)]
+pub struct Driver {
+    socket: NetlinkSocket,
+    mux: Mutex<Mux>,
+}
+
+impl Driver {
+    /// Wraps an open socket.
+    pub fn new(socket: NetlinkSocket, opts: MuxOptions) -> Driver {
+        let mut mux = Mux::new(opts);
+        mux.set_port(socket.port());
+        Driver {
+            socket,
+            mux: Mutex::new(mux),
+        }
+    }
+
+    /// The socket (for readiness registration).
+    pub fn socket(&self) -> &NetlinkSocket {
+        &self.socket
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Mux> {
+        // A panic while holding the lock leaves the mux consistent (every
+        // method finishes its bookkeeping before calling out), so poisoning
+        // is ignored.
+        self.mux.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counters of unmatched, discarded and malformed messages.
+    pub fn stats(&self) -> Stats {
+        self.lock().stats()
+    }
+
+    /// Encodes and sends a request; returns its id. The caller must
+    /// eventually call [`Driver::finish`] with it.
+    pub fn start<R: Request + ?Sized>(&self, req: &R) -> Result<RequestId, Error> {
+        let mut mux = self.lock();
+        let (id, bytes) = mux.start(req).map_err(|e| e.with_op(Describe(req)))?;
+        match self.socket.send(bytes) {
+            Ok(_) => Ok(id),
+            Err(e) => {
+                mux.abort(id);
+                Err(crate::io_error(
+                    format_args!("{}: send", Describe(req)),
+                    &e,
+                ))
+            }
+        }
+    }
+
+    /// Makes progress on `id` without blocking: runs `f` on its next reply
+    /// if one is available (receiving datagrams as needed), else returns
+    /// [`Step::WouldBlock`] after registering `waker` (if given) to be woken
+    /// when another task delivers a reply to `id` or hands it the driver
+    /// role.
+    pub fn step<T>(
+        &self,
+        id: RequestId,
+        waker: Option<&Waker>,
+        f: &mut impl FnMut(Reply<'_>) -> T,
+    ) -> Step<T> {
+        let mut mux = self.lock();
+        loop {
+            match mux.next(id) {
+                Next::Reply(r) => return Step::Ready(f(r)),
+                Next::Recv => {}
+            }
+            match self.socket.recv(mux.recv_buffer()) {
+                Ok(n) => mux.received(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if let Some(w) = waker {
+                        mux.park(id, w);
+                    }
+                    return Step::WouldBlock;
+                }
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => mux.overrun(),
+                Err(e) => mux.recv_failed(Errno(e.raw_os_error().unwrap_or(libc::EIO))),
+            }
+        }
+    }
+
+    /// The caller is done with `id` (finished, dropped or timed out).
+    pub fn finish(&self, id: RequestId) {
+        self.lock().finish(id);
+    }
+}
