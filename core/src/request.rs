@@ -4,7 +4,6 @@ use core::fmt;
 
 use crate::wire::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Writer};
 
-
 /// A netlink request: its message type, flags and payload.
 ///
 /// The exchange machine assigns the sequence number and port, and adds

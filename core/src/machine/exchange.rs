@@ -264,7 +264,8 @@ impl<S: SlotStore> Exchange<S> {
 
     /// Whether `id` is live (started, not ended, not cancelled).
     pub fn is_live(&self, id: RequestId) -> bool {
-        self.find(id.0).is_some_and(|i| !self.slots.slots()[i].cancelled)
+        self.find(id.0)
+            .is_some_and(|i| !self.slots.slots()[i].cancelled)
     }
 
     fn find(&self, seq: u32) -> Option<usize> {
@@ -700,7 +701,10 @@ mod tests {
         let mut bad = error(b.seq(), 0, None);
         bad[0..4].copy_from_slice(&500u32.to_ne_bytes());
         let d = [error(a.seq(), 0, None), bad].concat();
-        assert_eq!(kinds(&mut ex, &d), [(a.seq(), "ack"), (b.seq(), "malformed")]);
+        assert_eq!(
+            kinds(&mut ex, &d),
+            [(a.seq(), "ack"), (b.seq(), "malformed")]
+        );
         // An NLMSG_ERROR too short for nlmsgerr.
         let c = start(&mut ex, &ack_req());
         let short = item(c.seq(), NLMSG_ERROR, 0, &[0; 4]);
@@ -730,7 +734,10 @@ mod tests {
         let mut b = [0u8; 8];
         assert!(matches!(
             ex.start(&ack_req(), &mut b),
-            Err(StartError::Encode(EncodeError::BufferTooSmall { needed: 32, .. }))
+            Err(StartError::Encode(EncodeError::BufferTooSmall {
+                needed: 32,
+                ..
+            }))
         ));
         assert_eq!(ex.in_flight(), 0);
     }

@@ -108,7 +108,10 @@ mod tests {
             }),
         ) {
             Fold::Finish(Err(e)) => {
-                assert_eq!(e.to_string(), "dump IPv4 routes: EPERM (Operation not permitted)")
+                assert_eq!(
+                    e.to_string(),
+                    "dump IPv4 routes: EPERM (Operation not permitted)"
+                )
             }
             f => panic!("{f:?}"),
         }

@@ -10,9 +10,9 @@
 
 pub mod exchange;
 #[cfg(feature = "alloc")]
-pub mod mux;
-#[cfg(feature = "alloc")]
 pub mod fold;
+#[cfg(feature = "alloc")]
+pub mod mux;
 
 pub use exchange::{
     ArraySlots, Event, EventKind, Exchange, Failure, Feed, RequestId, Slot, SlotStore, StartError,

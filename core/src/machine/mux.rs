@@ -35,8 +35,8 @@ use alloc::vec::Vec;
 use core::task::Waker;
 
 use super::exchange::{EventKind, Exchange, Failure, RequestId, Stats};
-use crate::error::{Error, KernelError};
 use crate::errno::Errno;
+use crate::error::{Error, KernelError};
 use crate::request::Request;
 use crate::wire::{EncodeError, Header, Message, Writer};
 
@@ -411,8 +411,8 @@ mod tests {
     use crate::request::RawRequest;
     use crate::wire::NLM_F_MULTI;
     use alloc::sync::Arc;
-    use core::sync::atomic::{AtomicUsize, Ordering};
     use alloc::task::Wake;
+    use core::sync::atomic::{AtomicUsize, Ordering};
 
     struct Count(AtomicUsize);
     impl Wake for Count {
@@ -552,7 +552,10 @@ mod tests {
         }
         // Late replies are discarded.
         let (c, _) = m.start(&req(false)).unwrap();
-        feed(&mut m, &[done(a.seq(), 0), error(c.seq(), 0, None)].concat());
+        feed(
+            &mut m,
+            &[done(a.seq(), 0), error(c.seq(), 0, None)].concat(),
+        );
         assert!(matches!(m.next(c), Next::Reply(Reply::Ack)));
     }
 

@@ -3,8 +3,7 @@
 use core::fmt;
 
 use super::{
-    AF_UNSPEC, InvalidInput, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, fmt_hex_colon,
-    validate_ifname,
+    AF_UNSPEC, InvalidInput, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, fmt_hex_colon, validate_ifname,
 };
 use crate::request::Request;
 use crate::wire::{Attr, Attrs, DecodeError, Message, Writer, read_u16, read_u32};
@@ -666,7 +665,9 @@ mod tests {
         assert_eq!(l.kind, Some("veth"));
         assert_eq!(l.slave_kind, Some("bridge"));
         assert_eq!(
-            HwAddr::new(l.address.unwrap()).unwrap().to_string_for_test(),
+            HwAddr::new(l.address.unwrap())
+                .unwrap()
+                .to_string_for_test(),
             "02:00:00:00:00:01"
         );
         let others = l
@@ -695,7 +696,10 @@ mod tests {
     fn truncated_ifinfomsg_and_bad_mtu_are_errors() {
         assert!(matches!(
             LinkMessage::parse(&[0u8; 10]),
-            Err(DecodeError::Truncated { what: "ifinfomsg", .. })
+            Err(DecodeError::Truncated {
+                what: "ifinfomsg",
+                ..
+            })
         ));
         let mut buf = [0u8; 64];
         let mut w = Writer::new(&mut buf);

@@ -14,9 +14,7 @@ use crate::wire::{Attr, DecodeError};
 pub mod link;
 pub mod route;
 
-pub use link::{
-    DelLink, GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState,
-};
+pub use link::{DelLink, GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState};
 pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};
 
 #[cfg(feature = "alloc")]
@@ -204,8 +202,14 @@ mod tests {
             Err(InvalidInput::NameTooLong { len: 16 })
         );
         assert_eq!(validate_ifname(""), Err(InvalidInput::EmptyName));
-        assert_eq!(validate_ifname("a/b"), Err(InvalidInput::NameCharacter('/')));
-        assert_eq!(validate_ifname("a b"), Err(InvalidInput::NameCharacter(' ')));
+        assert_eq!(
+            validate_ifname("a/b"),
+            Err(InvalidInput::NameCharacter('/'))
+        );
+        assert_eq!(
+            validate_ifname("a b"),
+            Err(InvalidInput::NameCharacter(' '))
+        );
         assert_eq!(validate_ifname(".."), Err(InvalidInput::ReservedName("..")));
     }
 }

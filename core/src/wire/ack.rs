@@ -230,7 +230,12 @@ mod tests {
 
     /// An error reply as the kernel (6.x) sends it for a bad attribute:
     /// capped, with message, offset and policy TLVs.
-    fn error_frame(errno: i32, flags: u16, echo: &[u8], tlvs: impl Fn(&mut Writer)) -> std::vec::Vec<u8> {
+    fn error_frame(
+        errno: i32,
+        flags: u16,
+        echo: &[u8],
+        tlvs: impl Fn(&mut Writer),
+    ) -> std::vec::Vec<u8> {
         let mut buf = std::vec![0u8; 512];
         let mut w = Writer::new(&mut buf);
         let m = w.begin_message(NLMSG_ERROR, flags, 7, 1234);
@@ -300,7 +305,9 @@ mod tests {
     #[test]
     fn uncapped_error_skips_echoed_request() {
         let echo = [9u8; 10];
-        let f = error_frame(19, NLM_F_ACK_TLVS, &echo, |w| w.attr_str(1, "no such device"));
+        let f = error_frame(19, NLM_F_ACK_TLVS, &echo, |w| {
+            w.attr_str(1, "no such device")
+        });
         let m = Message::parse(&f).unwrap();
         let e = ErrorMessage::parse(&m).unwrap();
         assert_eq!(e.errno, 19);
@@ -325,7 +332,10 @@ mod tests {
         let m = Message::parse(&h).unwrap();
         assert!(matches!(
             ErrorMessage::parse(&m),
-            Err(DecodeError::Truncated { what: "nlmsgerr", .. })
+            Err(DecodeError::Truncated {
+                what: "nlmsgerr",
+                ..
+            })
         ));
     }
 

@@ -2,8 +2,7 @@
 //! stream.
 
 use super::{
-    ATTR_HEADER_LEN, DecodeError, NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK, align,
-    read_u16,
+    ATTR_HEADER_LEN, DecodeError, NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK, align, read_u16,
 };
 
 /// One attribute: its type and payload, borrowed from the datagram.

@@ -1,1 +1,299 @@
-//! placeholder
+//! # nlwire-mio — blocking netlink connections
+//!
+//! For small tools and synchronous programs. One [`Connection`] owns a
+//! non-blocking netlink socket and waits for it with `mio::Poll`, so every
+//! call is bounded by the connection's timeout.
+//!
+//! ```no_run
+//! let mut conn = nlwire_mio::Connection::new()?;
+//! for link in conn.links() {
+//!     let link = link?;
+//!     println!("{} {}", link.index, link.name);
+//! }
+//! # Ok::<(), nlwire::Error>(())
+//! ```
+//!
+//! Dumps are iterators that parse each datagram as it arrives: memory stays
+//! flat however large the table. [`Connection::dump_with`] hands out views
+//! without allocating at all.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use nlwire::Error;
+use nlwire::machine::{FromMessage, MuxOptions, Reply, RequestId, Stats, fold, fold::Fold};
+use nlwire::request::{Describe, Request};
+use nlwire::route::{GetLinks, GetRoutes, Link, Route};
+use nlwire::wire::Message;
+use nlwire_sys::{Driver, NetlinkSocket, SocketOptions, Step, io_error};
+
+pub use nlwire;
+
+/// Default for [`ConnectionOptions::timeout`].
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a [`Connection`] is set up.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ConnectionOptions {
+    /// Socket options (protocol, ext-ack, strict checking, buffer size).
+    pub socket: SocketOptions,
+    /// Multiplexer options (receive buffer).
+    pub mux: MuxOptions,
+    /// How long to wait for the kernel's next reply before a request fails
+    /// with [`Error::Timeout`]. A dump may take longer in total, as long as
+    /// replies keep coming.
+    pub timeout: Duration,
+}
+
+impl Default for ConnectionOptions {
+    fn default() -> Self {
+        ConnectionOptions {
+            socket: SocketOptions::default(),
+            mux: MuxOptions::default(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// A blocking netlink connection.
+#[derive(Debug)]
+pub struct Connection {
+    driver: Driver,
+    poll: Poll,
+    events: Events,
+    timeout: Duration,
+}
+
+impl Connection {
+    /// A `NETLINK_ROUTE` connection in the current network namespace.
+    pub fn new() -> Result<Connection, Error> {
+        Self::with_options(ConnectionOptions::default())
+    }
+
+    /// A connection with the given options.
+    pub fn with_options(opts: ConnectionOptions) -> Result<Connection, Error> {
+        let socket =
+            NetlinkSocket::open(&opts.socket).map_err(|e| io_error("open netlink socket", &e))?;
+        Self::from_socket(socket, opts)
+    }
+
+    /// A `NETLINK_ROUTE` connection inside the network namespace at `path`
+    /// (`/var/run/netns/NAME`, `/proc/PID/ns/net`).
+    pub fn new_in_netns(path: impl AsRef<Path>) -> Result<Connection, Error> {
+        Self::new_in_netns_with_options(path, ConnectionOptions::default())
+    }
+
+    /// Like [`Connection::new_in_netns`], with options.
+    pub fn new_in_netns_with_options(
+        path: impl AsRef<Path>,
+        opts: ConnectionOptions,
+    ) -> Result<Connection, Error> {
+        let path = path.as_ref();
+        let socket = NetlinkSocket::open_in_netns(path, &opts.socket).map_err(|e| {
+            io_error(
+                format_args!("open netlink socket in namespace {}", path.display()),
+                &e,
+            )
+        })?;
+        Self::from_socket(socket, opts)
+    }
+
+    /// Wraps an already open socket.
+    pub fn from_socket(
+        socket: NetlinkSocket,
+        opts: ConnectionOptions,
+    ) -> Result<Connection, Error> {
+        let poll = Poll::new().map_err(|e| io_error("create poll", &e))?;
+        use std::os::fd::AsRawFd;
+        let fd = socket.as_raw_fd();
+        poll.registry()
+            .register(&mut SourceFd(&fd), Token(0), Interest::READABLE)
+            .map_err(|e| io_error("register netlink socket", &e))?;
+        Ok(Connection {
+            driver: Driver::new(socket, opts.mux),
+            poll,
+            events: Events::with_capacity(4),
+            timeout: opts.timeout,
+        })
+    }
+
+    /// Changes the reply timeout.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    /// The reply timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Counters of unmatched, discarded and malformed messages.
+    pub fn stats(&self) -> Stats {
+        self.driver.stats()
+    }
+
+    /// The socket's port id.
+    pub fn port(&self) -> u32 {
+        self.driver.socket().port()
+    }
+
+    /// Drives `id` until `f` returns something other than
+    /// [`Fold::Continue`], waiting at most the timeout between replies.
+    fn drive<T, R: Request + ?Sized>(
+        &mut self,
+        id: RequestId,
+        req: &R,
+        f: &mut impl FnMut(Reply<'_>) -> Fold<T>,
+    ) -> Fold<T> {
+        let mut deadline = Instant::now() + self.timeout;
+        loop {
+            match self.driver.step(id, None, f) {
+                Step::Ready(Fold::Continue) => deadline = Instant::now() + self.timeout,
+                Step::Ready(done) => return done,
+                Step::WouldBlock => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Fold::Finish(Err(Error::Timeout {
+                            op: Describe(req).to_string(),
+                            timeout: self.timeout,
+                        }));
+                    }
+                    if let Err(e) = self.poll.poll(&mut self.events, Some(deadline - now))
+                        && e.kind() != std::io::ErrorKind::Interrupted
+                    {
+                        return Fold::Finish(Err(io_error("wait for netlink socket", &e)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends a request and waits for its acknowledgement.
+    pub fn request<R: Request>(&mut self, req: R) -> Result<(), Error> {
+        let id = self.driver.start(&req)?;
+        let r = match self.drive(id, &req, &mut |r| fold::ack(&req, r)) {
+            Fold::Finish(r) => r,
+            _ => unreachable_continue(),
+        };
+        self.driver.finish(id);
+        r
+    }
+
+    /// Sends a request answered by one object (e.g. get a link) and returns
+    /// it decoded.
+    pub fn get<T: FromMessage, R: Request>(&mut self, req: R) -> Result<T, Error> {
+        let id = self.driver.start(&req)?;
+        let mut found: Option<Result<T, Error>> = None;
+        let r = loop {
+            match self.drive(id, &req, &mut |r| fold::items::<T, _>(&req, r)) {
+                Fold::Yield(item) => {
+                    found.get_or_insert(item);
+                }
+                Fold::Finish(r) => break r,
+                Fold::Continue => {}
+            }
+        };
+        self.driver.finish(id);
+        r?;
+        found.unwrap_or_else(|| {
+            Err(Error::NoReply {
+                op: Describe(&req).to_string(),
+            })
+        })
+    }
+
+    /// Starts a dump; the iterator yields each object as its datagram
+    /// arrives. Dropping it early is fine: the rest of the dump is
+    /// discarded and the connection stays usable.
+    pub fn dump<T: FromMessage, R: Request>(&mut self, req: R) -> Dump<'_, R, T> {
+        let (id, error) = match self.driver.start(&req) {
+            Ok(id) => (Some(id), None),
+            Err(e) => (None, Some(e)),
+        };
+        Dump {
+            conn: self,
+            req,
+            id,
+            error,
+            _t: std::marker::PhantomData,
+        }
+    }
+
+    /// Runs a dump (or GET) and calls `f` with every accepted reply message
+    /// as a view into the receive buffer — no allocation per message.
+    pub fn dump_with<R: Request>(
+        &mut self,
+        req: R,
+        mut f: impl FnMut(Message<'_>),
+    ) -> Result<(), Error> {
+        let id = self.driver.start(&req)?;
+        let r = match self.drive(id, &req, &mut |r| fold::views(&req, r, &mut f)) {
+            Fold::Finish(r) => r,
+            _ => unreachable_continue(),
+        };
+        self.driver.finish(id);
+        r
+    }
+
+    /// All links of the namespace.
+    pub fn links(&mut self) -> Dump<'_, GetLinks, Link> {
+        self.dump(GetLinks::new())
+    }
+
+    /// All routes (IPv4 and IPv6, every table).
+    pub fn routes(&mut self) -> Dump<'_, GetRoutes, Route> {
+        self.dump(GetRoutes::all_families())
+    }
+}
+
+/// `drive` only returns `Continue` for folds that yield; ack folds never do.
+fn unreachable_continue() -> Result<(), Error> {
+    Err(Error::NoReply {
+        op: "internal: fold ended without a result".into(),
+    })
+}
+
+/// A dump in progress; see [`Connection::dump`].
+#[derive(Debug)]
+pub struct Dump<'c, R: Request, T> {
+    conn: &'c mut Connection,
+    req: R,
+    id: Option<RequestId>,
+    error: Option<Error>,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<R: Request, T: FromMessage> Iterator for Dump<'_, R, T> {
+    type Item = Result<T, Error>;
+
+    fn next(&mut self) -> Option<Result<T, Error>> {
+        if let Some(e) = self.error.take() {
+            return Some(Err(e));
+        }
+        let id = self.id?;
+        let req = &self.req;
+        match self
+            .conn
+            .drive(id, req, &mut |r| fold::items::<T, _>(req, r))
+        {
+            Fold::Yield(item) => Some(item),
+            Fold::Finish(r) => {
+                self.conn.driver.finish(id);
+                self.id = None;
+                r.err().map(Err)
+            }
+            Fold::Continue => None,
+        }
+    }
+}
+
+impl<R: Request, T> Drop for Dump<'_, R, T> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            self.conn.driver.finish(id);
+        }
+    }
+}

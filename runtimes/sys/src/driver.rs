@@ -71,10 +71,7 @@ impl Driver {
             Ok(_) => Ok(id),
             Err(e) => {
                 mux.abort(id);
-                Err(crate::io_error(
-                    format_args!("{}: send", Describe(req)),
-                    &e,
-                ))
+                Err(crate::io_error(format_args!("{}: send", Describe(req)), &e))
             }
         }
     }

@@ -114,7 +114,11 @@ impl NetlinkSocket {
         let mut out_len = len;
         // SAFETY: `addr` has room for `out_len` bytes; the kernel writes at most that.
         cvt(unsafe {
-            libc::getsockname(r, (&mut addr as *mut libc::sockaddr_nl).cast(), &mut out_len)
+            libc::getsockname(
+                r,
+                (&mut addr as *mut libc::sockaddr_nl).cast(),
+                &mut out_len,
+            )
         })?;
         Ok(NetlinkSocket {
             fd,
