@@ -23,6 +23,23 @@ pub use socket::{NETLINK_GENERIC, NETLINK_ROUTE, NetlinkSocket, SocketOptions};
 
 use nlwire::{Errno, Error};
 
+/// Registers a duplicate of `socket`'s descriptor with tokio's reactor for
+/// readability. The duplicate is owned by the returned `AsyncFd`.
+#[cfg(feature = "tokio")]
+pub fn tokio_async_fd(
+    socket: &NetlinkSocket,
+) -> std::io::Result<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>> {
+    use std::os::fd::AsFd;
+    let dup = socket.as_fd().try_clone_to_owned()?;
+    // SAFETY: `dup` is a fresh descriptor owned solely by the AsyncFd, which
+    // neither closes nor replaces it while it is registered; it is closed
+    // only after deregistration, when the AsyncFd is dropped.
+    let r = unsafe {
+        tokio::io::unix::AsyncFd::register_with_interest(dup, tokio::io::Interest::READABLE)
+    };
+    r.map_err(|e| e.into_parts().1)
+}
+
 /// Converts an I/O error into nlwire's [`Error::Io`] naming `op`.
 pub fn io_error(op: impl std::fmt::Display, e: &std::io::Error) -> Error {
     Error::Io {
