@@ -180,6 +180,7 @@ fn link_show(
     }
     let links = all_links(conn)?;
     let names = name_map(&links);
+    let links_by_index: HashMap<u32, &Link> = links.iter().map(|l| (l.index, l)).collect();
     let shown: Vec<&Link> = links
         .iter()
         .filter(|l| dev.is_none_or(|d| l.name == d))
@@ -197,7 +198,7 @@ fn link_show(
                 LinkRef::Num(n) => j.num(k, n),
             })?;
             j.str("ifname", &l.name)?;
-            let flags = names::link_flags(l.flags);
+            let flags = link_flags(l, &links_by_index);
             j.str_array("flags", flags.iter().map(|c| c.as_ref()))?;
             if let Some(m) = l.mtu {
                 j.num("mtu", m)?;
@@ -232,7 +233,7 @@ fn link_show(
                 ("link_index", LinkRef::Num(n)) => write!(out, "@if{n}"),
                 _ => Ok(()),
             })?;
-            write!(out, ": <{}>", names::link_flags(l.flags).join(","))?;
+            write!(out, ": <{}>", link_flags(l, &links_by_index).join(","))?;
             if let Some(m) = l.mtu {
                 write!(out, " mtu {m}")?;
             }
@@ -259,6 +260,20 @@ fn link_show(
         }
     }
     Ok(())
+}
+
+/// `ip`'s flag list, with `M-DOWN` when the peer link (same namespace) is
+/// down.
+fn link_flags(l: &Link, by_index: &HashMap<u32, &Link>) -> Vec<std::borrow::Cow<'static, str>> {
+    let mut f = names::link_flags(l.flags);
+    let same_ns = l.other.get(IFLA_LINK_NETNSID).is_none();
+    if same_ns
+        && let Some(peer) = l.link.filter(|&i| i != 0).and_then(|i| by_index.get(&i))
+        && !peer.is_up()
+    {
+        f.push("M-DOWN".into());
+    }
+    f
 }
 
 enum LinkRef {

@@ -1,1 +1,336 @@
-//! placeholder
+//! Test harness for nlwire's integration scenarios.
+//!
+//! * [`TestNs`]: a named network namespace with a unique name, created with
+//!   `ip netns add` and removed (with everything in it) when dropped. Tests
+//!   never touch the host's own namespace.
+//! * [`Client`]: the operations scenarios use, implemented by every runtime
+//!   ([`MioClient`], [`TokioClient`], [`AsyncIoClient`]), so each scenario is
+//!   written once and run on all three.
+//! * Privilege handling: without root the tests print why they were skipped;
+//!   with `CI=true` a missing privilege is a failure.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use nlwire::Error;
+use nlwire::request::Request;
+use nlwire::route::{GetRoutes, Link, Route};
+
+/// Whether this process can create network namespaces. Without it, tests
+/// skip (printing why) — unless `CI=true`, where they fail.
+pub fn privileged_or_skip(test: &str) -> bool {
+    // A real attempt to unshare a network namespace on a throwaway thread.
+    let ok = nlwire_sys::netns::run_in_new_netns(|| ()).is_ok()
+        && Command::new("ip").arg("-V").output().is_ok();
+    if ok {
+        return true;
+    }
+    let why = "needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN to create network namespaces) and iproute2's `ip`";
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{test}: {why}, and CI=true forbids skipping");
+    }
+    eprintln!("SKIPPED {test}: {why}");
+    false
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A named network namespace private to one test.
+#[derive(Debug)]
+pub struct TestNs {
+    name: String,
+}
+
+impl TestNs {
+    /// Creates `nlwt-<pid>-<n>` with `ip netns add` and brings `lo` up.
+    pub fn new() -> TestNs {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("nlwt-{}-{n}", std::process::id());
+        run("ip", &["netns", "add", &name]);
+        let ns = TestNs { name };
+        ns.ip(&["link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// The namespace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its path under `/var/run/netns`.
+    pub fn path(&self) -> PathBuf {
+        PathBuf::from(format!("/var/run/netns/{}", self.name))
+    }
+
+    /// Runs `ip -n NAME args…` and panics on failure.
+    pub fn ip(&self, args: &[&str]) -> String {
+        let mut a = vec!["-n", &self.name];
+        a.extend_from_slice(args);
+        run("ip", &a)
+    }
+
+    /// Runs `ip -n NAME -j args…` and parses the JSON.
+    pub fn ip_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = vec!["-j"];
+        a.extend_from_slice(args);
+        let out = self.ip(&a);
+        if out.trim().is_empty() {
+            return serde_json::Value::Array(vec![]);
+        }
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("ip -j {args:?}: {e}: {out}"))
+    }
+
+    /// Runs `ip -n NAME -batch FILE` with the given lines.
+    pub fn ip_batch(&self, lines: &str) {
+        let path = std::env::temp_dir().join(format!("{}.batch", self.name));
+        std::fs::write(&path, lines).expect("write batch file");
+        self.ip(&["-batch", path.to_str().expect("utf-8 path")]);
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+impl Drop for TestNs {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.name]).output();
+    }
+}
+
+/// Runs a command, panicking with its stderr if it fails.
+pub fn run(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// What a scenario can ask of a connection, on any runtime.
+pub trait Client {
+    /// The runtime's name.
+    fn runtime(&self) -> &'static str;
+    /// A request answered by an acknowledgement.
+    fn request(&mut self, req: &dyn Request) -> Result<(), Error>;
+    /// A request answered by one link.
+    fn get_link(&mut self, req: &dyn Request) -> Result<Link, Error>;
+    /// All links.
+    fn links(&mut self) -> Result<Vec<Link>, Error>;
+    /// Routes matching `req`.
+    fn routes(&mut self, req: GetRoutes) -> Result<Vec<Route>, Error>;
+    /// Number of reply views of a dump, counted with the zero-copy form.
+    fn count_views(&mut self, req: &dyn Request) -> Result<usize, Error>;
+    /// Starts a route dump, takes `n` items, drops the rest.
+    fn routes_take(&mut self, n: usize) -> Result<Vec<Route>, Error>;
+    /// Runs `names.len()` GET-link requests concurrently on one connection;
+    /// `None` on a runtime without concurrency (blocking).
+    fn concurrent_get_links(&mut self, names: &[String]) -> Option<Vec<Result<Link, Error>>>;
+}
+
+/// The blocking runtime.
+pub struct MioClient(pub nlwire_mio::Connection);
+
+impl MioClient {
+    /// A connection inside `ns`.
+    pub fn open(ns: &TestNs) -> Self {
+        MioClient(nlwire_mio::Connection::new_in_netns(ns.path()).expect("open mio connection"))
+    }
+}
+
+impl Client for MioClient {
+    fn runtime(&self) -> &'static str {
+        "mio"
+    }
+    fn request(&mut self, req: &dyn Request) -> Result<(), Error> {
+        self.0.request(req)
+    }
+    fn get_link(&mut self, req: &dyn Request) -> Result<Link, Error> {
+        self.0.get(req)
+    }
+    fn links(&mut self) -> Result<Vec<Link>, Error> {
+        self.0.links().collect()
+    }
+    fn routes(&mut self, req: GetRoutes) -> Result<Vec<Route>, Error> {
+        self.0.dump(req).collect()
+    }
+    fn count_views(&mut self, req: &dyn Request) -> Result<usize, Error> {
+        let mut n = 0;
+        self.0.dump_with(req, |_| n += 1)?;
+        Ok(n)
+    }
+    fn routes_take(&mut self, n: usize) -> Result<Vec<Route>, Error> {
+        self.0.routes().take(n).collect()
+    }
+    fn concurrent_get_links(&mut self, _: &[String]) -> Option<Vec<Result<Link, Error>>> {
+        None
+    }
+}
+
+/// Collects a stream by polling it (executor-agnostic).
+pub async fn collect<S: Stream + Unpin>(mut s: S, limit: usize) -> Vec<S::Item> {
+    let mut v = Vec::new();
+    while v.len() < limit {
+        match std::future::poll_fn(|cx| Pin::new(&mut s).poll_next(cx)).await {
+            Some(x) => v.push(x),
+            None => break,
+        }
+    }
+    v
+}
+
+/// Polls many futures concurrently on the current task (executor-agnostic
+/// join-all).
+pub async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
+    let mut futs: Vec<Pin<Box<F>>> = futs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx: &mut Context<'_>| {
+        let mut pending = false;
+        for (f, o) in futs.iter_mut().zip(out.iter_mut()) {
+            if o.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *o = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { Poll::Pending } else { Poll::Ready(()) }
+    })
+    .await;
+    out.into_iter().map(|o| o.expect("all ready")).collect()
+}
+
+fn collect_ok<T>(v: Vec<Result<T, Error>>) -> Result<Vec<T>, Error> {
+    v.into_iter().collect()
+}
+
+/// The tokio runtime (multi-threaded, so concurrent requests really run in
+/// parallel).
+pub struct TokioClient {
+    rt: tokio::runtime::Runtime,
+    conn: nlwire_tokio::Connection,
+}
+
+impl TokioClient {
+    /// A connection inside `ns`.
+    pub fn open(ns: &TestNs) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let path = ns.path();
+        let conn = rt
+            .block_on(async { nlwire_tokio::Connection::new_in_netns(path) })
+            .expect("open tokio connection");
+        TokioClient { rt, conn }
+    }
+}
+
+impl Client for TokioClient {
+    fn runtime(&self) -> &'static str {
+        "tokio"
+    }
+    fn request(&mut self, req: &dyn Request) -> Result<(), Error> {
+        self.rt.block_on(self.conn.request(req))
+    }
+    fn get_link(&mut self, req: &dyn Request) -> Result<Link, Error> {
+        self.rt.block_on(self.conn.get(req))
+    }
+    fn links(&mut self) -> Result<Vec<Link>, Error> {
+        collect_ok(self.rt.block_on(collect(self.conn.links(), usize::MAX)))
+    }
+    fn routes(&mut self, req: GetRoutes) -> Result<Vec<Route>, Error> {
+        collect_ok(self.rt.block_on(collect(self.conn.dump(req), usize::MAX)))
+    }
+    fn count_views(&mut self, req: &dyn Request) -> Result<usize, Error> {
+        let mut n = 0;
+        self.rt.block_on(self.conn.dump_with(req, |_| n += 1))?;
+        Ok(n)
+    }
+    fn routes_take(&mut self, n: usize) -> Result<Vec<Route>, Error> {
+        collect_ok(self.rt.block_on(collect(self.conn.routes(), n)))
+    }
+    fn concurrent_get_links(&mut self, names: &[String]) -> Option<Vec<Result<Link, Error>>> {
+        let handles: Vec<_> = names
+            .iter()
+            .map(|n| {
+                let conn = self.conn.clone();
+                let n = n.clone();
+                self.rt.spawn(async move {
+                    let req = nlwire::route::GetLink::by_name(&n).expect("valid name");
+                    conn.get::<Link, _>(req).await
+                })
+            })
+            .collect();
+        Some(
+            self.rt
+                .block_on(join_all(handles))
+                .into_iter()
+                .map(|r| r.expect("task panicked"))
+                .collect(),
+        )
+    }
+}
+
+/// The async-io runtime, driven by `futures_lite::future::block_on`.
+pub struct AsyncIoClient(pub nlwire_async_io::Connection);
+
+impl AsyncIoClient {
+    /// A connection inside `ns`.
+    pub fn open(ns: &TestNs) -> Self {
+        AsyncIoClient(
+            nlwire_async_io::Connection::new_in_netns(ns.path()).expect("open async-io connection"),
+        )
+    }
+}
+
+impl Client for AsyncIoClient {
+    fn runtime(&self) -> &'static str {
+        "async-io"
+    }
+    fn request(&mut self, req: &dyn Request) -> Result<(), Error> {
+        futures_lite::future::block_on(self.0.request(req))
+    }
+    fn get_link(&mut self, req: &dyn Request) -> Result<Link, Error> {
+        futures_lite::future::block_on(self.0.get(req))
+    }
+    fn links(&mut self) -> Result<Vec<Link>, Error> {
+        collect_ok(futures_lite::future::block_on(collect(
+            self.0.links(),
+            usize::MAX,
+        )))
+    }
+    fn routes(&mut self, req: GetRoutes) -> Result<Vec<Route>, Error> {
+        collect_ok(futures_lite::future::block_on(collect(
+            self.0.dump(req),
+            usize::MAX,
+        )))
+    }
+    fn count_views(&mut self, req: &dyn Request) -> Result<usize, Error> {
+        let mut n = 0;
+        futures_lite::future::block_on(self.0.dump_with(req, |_| n += 1))?;
+        Ok(n)
+    }
+    fn routes_take(&mut self, n: usize) -> Result<Vec<Route>, Error> {
+        collect_ok(futures_lite::future::block_on(collect(self.0.routes(), n)))
+    }
+    fn concurrent_get_links(&mut self, names: &[String]) -> Option<Vec<Result<Link, Error>>> {
+        let conn = &self.0;
+        let futs: Vec<_> = names
+            .iter()
+            .map(|n| async move {
+                let req = nlwire::route::GetLink::by_name(n).expect("valid name");
+                conn.get::<Link, _>(req).await
+            })
+            .collect();
+        Some(futures_lite::future::block_on(join_all(futs)))
+    }
+}

@@ -262,6 +262,12 @@ impl<S: SlotStore> Exchange<S> {
         self.slots.slots().len()
     }
 
+    /// Whether `id` still holds its slot (started and its terminal reply not
+    /// yet seen), cancelled or not.
+    pub fn contains(&self, id: RequestId) -> bool {
+        self.find(id.0).is_some()
+    }
+
     /// Whether `id` is live (started, not ended, not cancelled).
     pub fn is_live(&self, id: RequestId) -> bool {
         self.find(id.0)

@@ -23,6 +23,12 @@
 //! is never copied); events of other requests are copied into their inboxes
 //! and their wakers woken.
 //!
+//! **One dump at a time.** The kernel runs at most one dump per socket and
+//! answers a second one with `EBUSY`. A dump started while another is still
+//! running (even a cancelled one whose tail is still arriving) is queued and
+//! handed out by [`Mux::take_transmit`] once the running dump has ended;
+//! acknowledged requests are never held back.
+//!
 //! **Driver hand-over.** Async runtimes can register only one task for socket
 //! readiness (tokio's `AsyncFd` and async-io keep the most recent waker). The
 //! task that parked last is the *driver*. When the driver gets a reply or
@@ -113,6 +119,12 @@ pub struct Mux {
     tx: Vec<u8>,
     inboxes: BTreeMap<u32, Inbox>,
     driver: Option<u32>,
+    /// The dump the kernel is running for this socket.
+    dump_active: Option<RequestId>,
+    /// Dumps waiting for it to end, with their encoded bytes.
+    dump_queue: VecDeque<(RequestId, Vec<u8>)>,
+    /// A queued dump whose turn has come, to be sent by the runtime.
+    transmit: Option<(RequestId, Vec<u8>)>,
 }
 
 fn failure_to_error(f: Failure<'_>) -> Error {
@@ -165,6 +177,9 @@ impl Mux {
             tx: vec![0u8; 4096],
             inboxes: BTreeMap::new(),
             driver: None,
+            dump_active: None,
+            dump_queue: VecDeque::new(),
+            transmit: None,
         }
     }
 
@@ -188,8 +203,9 @@ impl Mux {
         self.rx.len()
     }
 
-    /// Starts a request: registers it and returns the bytes to send.
-    /// If sending fails, call [`Mux::abort`].
+    /// Starts a request: registers it and returns the bytes to send now —
+    /// empty when it is a dump queued behind a running one (see
+    /// [`Mux::take_transmit`]). If sending fails, call [`Mux::abort`].
     pub fn start<R: Request + ?Sized>(&mut self, req: &R) -> Result<(RequestId, &[u8]), Error> {
         loop {
             let mut w = Writer::new(&mut self.tx);
@@ -206,6 +222,14 @@ impl Mux {
             match w.finish() {
                 Ok(n) => {
                     self.inboxes.insert(id.seq(), Inbox::default());
+                    if req.is_dump() {
+                        self.refresh_dump();
+                        if self.dump_active.is_some() || self.transmit.is_some() {
+                            self.dump_queue.push_back((id, self.tx[..n].to_vec()));
+                            return Ok((id, &[]));
+                        }
+                        self.dump_active = Some(id);
+                    }
                     return Ok((id, &self.tx[..n]));
                 }
                 Err(EncodeError::BufferTooSmall { needed, .. }) => {
@@ -223,8 +247,52 @@ impl Mux {
         }
     }
 
+    /// Clears the running dump once its slot is gone (ended, even silently
+    /// as a cancelled one) and promotes the next queued dump.
+    fn refresh_dump(&mut self) {
+        if let Some(a) = self.dump_active
+            && !self.ex.contains(a)
+        {
+            self.dump_active = None;
+        }
+        if self.dump_active.is_none()
+            && self.transmit.is_none()
+            && let Some((id, bytes)) = self.dump_queue.pop_front()
+        {
+            self.dump_active = Some(id);
+            self.transmit = Some((id, bytes));
+        }
+    }
+
+    /// A queued dump whose turn has come: the runtime sends these bytes (and
+    /// calls [`Mux::abort`] for it if sending fails). Check after every
+    /// [`Mux::next`].
+    pub fn take_transmit(&mut self) -> Option<(RequestId, Vec<u8>)> {
+        self.refresh_dump();
+        self.transmit.take()
+    }
+
+    /// A queued dump's bytes could not be sent: it fails with `errno`.
+    pub fn fail_unsent(&mut self, id: RequestId, errno: Errno) {
+        if self.dump_active == Some(id) {
+            self.dump_active = None;
+        }
+        self.ex.forget(id);
+        if let Some(inbox) = self.inboxes.get_mut(&id.seq()) {
+            inbox.queue.push_back(Queued::Failed(Error::Io {
+                op: alloc::string::String::from("send"),
+                errno,
+            }));
+            wake(inbox);
+        }
+    }
+
     /// Forgets a request whose bytes were never sent.
     pub fn abort(&mut self, id: RequestId) {
+        self.dump_queue.retain(|(q, _)| *q != id);
+        if self.dump_active == Some(id) {
+            self.dump_active = None;
+        }
         self.ex.forget(id);
         self.inboxes.remove(&id.seq());
         pass_baton(&mut self.inboxes, &mut self.driver, id.seq());
@@ -234,6 +302,11 @@ impl Mux {
     /// or abandoned half-way): any replies still to come are discarded, and
     /// the driver role moves on if `id` held it.
     pub fn finish(&mut self, id: RequestId) {
+        if let Some(i) = self.dump_queue.iter().position(|(q, _)| *q == id) {
+            // Never sent: nothing will arrive for it.
+            self.dump_queue.remove(i);
+            self.ex.forget(id);
+        }
         if self.inboxes.remove(&id.seq()).is_some() {
             self.ex.cancel(id);
         }

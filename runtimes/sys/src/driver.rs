@@ -67,6 +67,10 @@ impl Driver {
     pub fn start<R: Request + ?Sized>(&self, req: &R) -> Result<RequestId, Error> {
         let mut mux = self.lock();
         let (id, bytes) = mux.start(req).map_err(|e| e.with_op(Describe(req)))?;
+        if bytes.is_empty() {
+            // A dump queued behind a running one; `step` sends it later.
+            return Ok(id);
+        }
         match self.socket.send(bytes) {
             Ok(_) => Ok(id),
             Err(e) => {
@@ -93,6 +97,8 @@ impl Driver {
                 Next::Reply(r) => return Step::Ready(f(r)),
                 Next::Recv => {}
             }
+            // The datagram just processed may have ended the running dump.
+            self.flush_queued(&mut mux);
             match self.socket.recv(mux.recv_buffer()) {
                 Ok(n) => mux.received(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -107,8 +113,21 @@ impl Driver {
         }
     }
 
+    /// Sends a queued dump whose turn has come. A send failure is
+    /// delivered to that dump's inbox as an I/O error.
+    fn flush_queued(&self, mux: &mut Mux) {
+        while let Some((qid, bytes)) = mux.take_transmit() {
+            if let Err(e) = self.socket.send(&bytes) {
+                mux.fail_unsent(qid, Errno(e.raw_os_error().unwrap_or(libc::EIO)));
+            }
+        }
+    }
+
     /// The caller is done with `id` (finished, dropped or timed out).
     pub fn finish(&self, id: RequestId) {
-        self.lock().finish(id);
+        let mut mux = self.lock();
+        mux.finish(id);
+        // Finishing may end nothing, but a queued dump may now be due.
+        self.flush_queued(&mut mux);
     }
 }

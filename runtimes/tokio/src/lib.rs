@@ -242,7 +242,7 @@ impl Connection {
         };
         DumpStream {
             inner: self.inner.clone(),
-            sleep: Box::pin(tokio::time::sleep(self.inner.timeout)),
+            sleep: None,
             progressed: false,
             req,
             id,
@@ -266,7 +266,8 @@ impl Connection {
 #[derive(Debug)]
 pub struct DumpStream<R, T> {
     inner: Arc<Inner>,
-    sleep: Pin<Box<Sleep>>,
+    /// Idle timer, created on the first wait (inside the runtime).
+    sleep: Option<Pin<Box<Sleep>>>,
     progressed: bool,
     req: R,
     id: Option<RequestId>,
@@ -303,12 +304,14 @@ impl<R: Request + Unpin, T: FromMessage> Stream for DumpStream<R, T> {
                 Poll::Ready(Err(e)) => Some(e.with_op(Describe(req))),
                 Poll::Pending => {
                     // The idle timer is re-armed once per wait, not per item.
+                    let timeout = this.inner.timeout;
+                    let sleep = this
+                        .sleep
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
                     if std::mem::take(&mut this.progressed) {
-                        this.sleep
-                            .as_mut()
-                            .reset(Instant::now() + this.inner.timeout);
+                        sleep.as_mut().reset(Instant::now() + timeout);
                     }
-                    if this.sleep.as_mut().poll(cx).is_pending() {
+                    if sleep.as_mut().poll(cx).is_pending() {
                         return Poll::Pending;
                     }
                     Some(Error::Timeout {
