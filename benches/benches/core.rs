@@ -1,1 +1,110 @@
-fn main() {}
+//! Core benchmarks, no kernel: parse a recorded-shape 100,000-route dump as
+//! views and as owned routes, and encode requests. Also prints the heap
+//! allocations per message on the view path (it must be zero).
+#![allow(missing_docs)] // criterion's macros generate undocumented items
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use nlwire::machine::{EventKind, Exchange, FromMessage};
+use nlwire::route::{GetRoutes, Route, RouteMessage};
+use nlwire::wire::{Messages, Writer};
+use nlwire_benches::{CountingAlloc, allocations, route_dump};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+const N: u32 = 100_000;
+
+fn parse(c: &mut Criterion) {
+    let dump = route_dump(N);
+    // Allocation check: the view path over the whole dump.
+    let before = allocations();
+    let mut sum = 0u64;
+    for d in &dump {
+        for m in Messages::new(d) {
+            let r = RouteMessage::from_message(&m.unwrap()).unwrap();
+            sum += u64::from(r.priority.unwrap_or(0));
+        }
+    }
+    let per_msg = (allocations() - before) as f64 / f64::from(N);
+    println!("view parse: {per_msg} heap allocations per message (checksum {sum})");
+    assert_eq!(allocations() - before, 0, "the view parse path allocated");
+
+    let mut g = c.benchmark_group("route_dump_100k");
+    g.throughput(Throughput::Elements(u64::from(N)));
+    g.bench_function("headers_only", |b| {
+        b.iter(|| {
+            let mut n = 0u32;
+            for d in &dump {
+                n += Messages::new(d).count() as u32;
+            }
+            n
+        })
+    });
+    g.bench_function("views", |b| {
+        b.iter(|| {
+            let mut s = 0u64;
+            for d in &dump {
+                for m in Messages::new(d) {
+                    let r = RouteMessage::from_message(&m.unwrap()).unwrap();
+                    s += u64::from(r.oif.unwrap_or(0));
+                }
+            }
+            s
+        })
+    });
+    g.bench_function("exchange_views", |b| {
+        b.iter(|| {
+            let mut ex = Exchange::new();
+            let mut buf = [0u8; 64];
+            let _ = ex.start(&GetRoutes::ipv4(), &mut buf).unwrap();
+            let mut s = 0u64;
+            for d in &dump {
+                // The synthetic frames carry seq 1 and port 4242.
+                ex.set_port(4242);
+                for ev in ex.handle(d) {
+                    if let EventKind::Item(m) = ev.kind {
+                        s += RouteMessage::from_message(&m).unwrap().header.dst_len as u64;
+                    }
+                }
+            }
+            s
+        })
+    });
+    g.bench_function("owned_routes", |b| {
+        b.iter(|| {
+            let mut s = 0usize;
+            for d in &dump {
+                for m in Messages::new(d) {
+                    s += Route::from_message(&m.unwrap()).unwrap().dst_len as usize;
+                }
+            }
+            s
+        })
+    });
+    g.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    let mut g = c.benchmark_group("encode");
+    g.throughput(Throughput::Elements(1000));
+    let payload = [0u8; 12];
+    g.bench_function("1000_requests_into_one_buffer", |b| {
+        let mut buf = vec![0u8; 64 * 1024];
+        b.iter(|| {
+            let mut w = Writer::new(&mut buf);
+            for seq in 0..1000 {
+                let m = w.begin_message(24, 0x605, seq, 0);
+                w.put(&payload);
+                w.attr_u32(15, 100);
+                w.attr(1, &[198, 51, 100, (seq % 256) as u8]);
+                w.attr_u32(4, 2);
+                w.end_message(m);
+            }
+            w.finish().unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, parse, encode);
+criterion_main!(benches);

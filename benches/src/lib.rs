@@ -1,1 +1,40 @@
-//! placeholder
+//! Shared helpers of nlwire's benchmarks: synthetic kernel frames and a
+//! counting allocator.
+
+use nlwire::route::route::{RTA_DST, RTA_OIF, RTA_PRIORITY, RTA_TABLE, RTN_UNICAST};
+use nlwire::route::{AF_INET, RTM_NEWROUTE, RtMsg};
+use nlwire::wire::{NLM_F_MULTI, Writer};
+
+pub use nlwire_sys::alloc_count::{CountingAlloc, allocations};
+
+/// Datagrams of a dump of `n` IPv4 routes as the kernel packs them (at most
+/// 32 KiB each): `RTM_NEWROUTE` with table, dst, priority and oif.
+pub fn route_dump(n: u32) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 32 * 1024];
+    let mut i = 0;
+    while i < n {
+        let mut w = Writer::new(&mut buf);
+        while i < n && w.len() + 64 <= 32 * 1024 {
+            let m = w.begin_message(RTM_NEWROUTE, NLM_F_MULTI, 1, 4242);
+            RtMsg {
+                family: AF_INET,
+                dst_len: 32,
+                table: 254,
+                protocol: 4,
+                kind: RTN_UNICAST,
+                ..Default::default()
+            }
+            .emit(&mut w);
+            w.attr_u32(RTA_TABLE, 254);
+            w.attr(RTA_DST, &(0x0a00_0000u32 + i).to_be_bytes());
+            w.attr_u32(RTA_PRIORITY, 100);
+            w.attr_u32(RTA_OIF, 2);
+            w.end_message(m);
+            i += 1;
+        }
+        let len = w.finish().expect("fits");
+        out.push(buf[..len].to_vec());
+    }
+    out
+}

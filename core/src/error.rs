@@ -1,5 +1,6 @@
 //! The owned error type shared by every runtime.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -76,9 +77,10 @@ impl core::error::Error for KernelError {}
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The kernel refused the request.
+    /// The kernel refused the request (boxed: it carries the whole extended
+    /// acknowledgement).
     #[error("{0}")]
-    Kernel(KernelError),
+    Kernel(Box<KernelError>),
     /// `NLM_F_DUMP_INTR`: the table changed during the dump; the items
     /// already returned may be inconsistent and the dump should be retried.
     #[error("{op}: the dump was interrupted by a concurrent change; retry it")]
@@ -196,7 +198,7 @@ impl Error {
 
 impl From<KernelError> for Error {
     fn from(k: KernelError) -> Self {
-        Error::Kernel(k)
+        Error::Kernel(Box::new(k))
     }
 }
 
@@ -212,7 +214,7 @@ mod tests {
             offset: Some(40),
             ..Default::default()
         };
-        let e = Error::Kernel(KernelError::new(95, &ext)).with_op("create link \"x\"");
+        let e = Error::from(KernelError::new(95, &ext)).with_op("create link \"x\"");
         assert_eq!(
             e.to_string(),
             "create link \"x\": EOPNOTSUPP (Operation not supported): Unknown device type (attribute at offset 40)"

@@ -48,7 +48,7 @@ pub struct TestNs {
 
 impl TestNs {
     /// Creates `nlwt-<pid>-<n>` with `ip netns add` and brings `lo` up.
-    pub fn new() -> TestNs {
+    pub fn create() -> TestNs {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = format!("nlwt-{}-{n}", std::process::id());
         run("ip", &["netns", "add", &name]);
@@ -96,7 +96,9 @@ impl TestNs {
 
 impl Drop for TestNs {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).output();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
     }
 }
 
@@ -201,7 +203,11 @@ pub async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
                 }
             }
         }
-        if pending { Poll::Pending } else { Poll::Ready(()) }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
     })
     .await;
     out.into_iter().map(|o| o.expect("all ready")).collect()

@@ -59,7 +59,9 @@ fn fresh_namespace_has_only_lo(c: &mut dyn Client, _ns: &TestNs) {
 }
 
 fn links_match_ip(c: &mut dyn Client, ns: &TestNs) {
-    ns.ip(&["link", "add", "veth0", "type", "veth", "peer", "name", "veth1"]);
+    ns.ip(&[
+        "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
+    ]);
     ns.ip(&["link", "add", "br0", "type", "bridge"]);
     ns.ip(&["link", "set", "veth1", "master", "br0"]);
     ns.ip(&["link", "set", "veth0", "mtu", "1400", "up"]);
@@ -82,8 +84,16 @@ fn links_match_ip(c: &mut dyn Client, ns: &TestNs) {
             .map(|f| f.as_str().unwrap().to_string())
             .collect();
         assert_eq!(flag_names(l, &by_index), ipflags, "flags of {}", l.name);
-        assert_eq!(l.master.map(|m| names[&m]), j["master"].as_str(), "master of {}", l.name);
-        assert_eq!(l.address.map(|a| a.to_string()).as_deref(), j["address"].as_str());
+        assert_eq!(
+            l.master.map(|m| names[&m]),
+            j["master"].as_str(),
+            "master of {}",
+            l.name
+        );
+        assert_eq!(
+            l.address.map(|a| a.to_string()).as_deref(),
+            j["address"].as_str()
+        );
         assert_eq!(l.operstate.map(|s| s.as_str()), j["operstate"].as_str());
     }
     let veth1 = ours.iter().find(|l| l.name == "veth1").unwrap();
@@ -95,13 +105,21 @@ fn links_match_ip(c: &mut dyn Client, ns: &TestNs) {
     let dumped = by_index[&got.index];
     assert_eq!(
         (got.name.as_str(), got.mtu, got.flags, got.address),
-        (dumped.name.as_str(), dumped.mtu, dumped.flags, dumped.address)
+        (
+            dumped.name.as_str(),
+            dumped.mtu,
+            dumped.flags,
+            dumped.address
+        )
     );
     assert_eq!(got.name, "br0");
 }
 
 /// `(dst/len, dev, table, metric, type)` of `ip -j` routes of one family.
-fn ip_route_keys(ns: &TestNs, family: &str) -> BTreeSet<(String, String, u32, Option<u64>, String)> {
+fn ip_route_keys(
+    ns: &TestNs,
+    family: &str,
+) -> BTreeSet<(String, String, u32, Option<u64>, String)> {
     let host = if family == "-6" { 128 } else { 32 };
     let v = ns.ip_json(&[family, "route", "show", "table", "all"]);
     v.as_array()
@@ -137,8 +155,18 @@ fn our_route_keys(
     names: &HashMap<u32, String>,
 ) -> BTreeSet<(String, String, u32, Option<u64>, String)> {
     const TYPES: [&str; 12] = [
-        "none", "unicast", "local", "broadcast", "anycast", "multicast", "blackhole",
-        "unreachable", "prohibit", "throw", "nat", "xresolve",
+        "none",
+        "unicast",
+        "local",
+        "broadcast",
+        "anycast",
+        "multicast",
+        "blackhole",
+        "unreachable",
+        "prohibit",
+        "throw",
+        "nat",
+        "xresolve",
     ];
     routes
         .iter()
@@ -161,7 +189,9 @@ fn our_route_keys(
 }
 
 fn ten_thousand_routes_match_ip(c: &mut dyn Client, ns: &TestNs) {
-    ns.ip(&["link", "add", "veth0", "type", "veth", "peer", "name", "veth1"]);
+    ns.ip(&[
+        "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
+    ]);
     ns.ip(&["link", "set", "veth0", "up"]);
     ns.ip(&["link", "set", "veth1", "up"]);
     ns.ip(&["addr", "add", "192.0.2.1/24", "dev", "veth0"]);
@@ -201,9 +231,14 @@ fn ten_thousand_routes_match_ip(c: &mut dyn Client, ns: &TestNs) {
 }
 
 fn deleting_a_missing_link_is_enodev(c: &mut dyn Client, _ns: &TestNs) {
-    let e = c.request(&DelLink::by_name("nosuch0").unwrap()).unwrap_err();
+    let e = c
+        .request(&DelLink::by_name("nosuch0").unwrap())
+        .unwrap_err();
     assert_eq!(e.errno(), Some(Errno::ENODEV), "{e}");
-    assert!(e.to_string().starts_with("delete link \"nosuch0\": ENODEV"), "{e}");
+    assert!(
+        e.to_string().starts_with("delete link \"nosuch0\": ENODEV"),
+        "{e}"
+    );
 }
 
 fn bad_attribute_returns_ext_ack_text(c: &mut dyn Client, _ns: &TestNs) {
@@ -233,7 +268,16 @@ fn bad_attribute_returns_ext_ack_text(c: &mut dyn Client, _ns: &TestNs) {
 
 fn two_hundred_concurrent_requests(c: &mut dyn Client, ns: &TestNs) {
     for i in 0..4 {
-        ns.ip(&["link", "add", &format!("a{i}"), "type", "veth", "peer", "name", &format!("b{i}")]);
+        ns.ip(&[
+            "link",
+            "add",
+            &format!("a{i}"),
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &format!("b{i}"),
+        ]);
     }
     let names: Vec<String> = (0..200)
         .map(|i| match i % 9 {
@@ -253,7 +297,9 @@ fn two_hundred_concurrent_requests(c: &mut dyn Client, ns: &TestNs) {
 }
 
 fn dropping_a_dump_half_way_keeps_the_connection_usable(c: &mut dyn Client, ns: &TestNs) {
-    ns.ip(&["link", "add", "veth0", "type", "veth", "peer", "name", "veth1"]);
+    ns.ip(&[
+        "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
+    ]);
     ns.ip(&["link", "set", "veth0", "up"]);
     let mut batch = String::new();
     for i in 0..3000u32 {
@@ -283,7 +329,7 @@ macro_rules! scenarios {
                     if !privileged_or_skip(test) {
                         return;
                     }
-                    let ns = TestNs::new();
+                    let ns = TestNs::create();
                     let mut c = <$client>::open(&ns);
                     super::$name(&mut c, &ns);
                 }
@@ -292,31 +338,43 @@ macro_rules! scenarios {
     };
 }
 
-scenarios!(mio, MioClient, [
-    fresh_namespace_has_only_lo,
-    links_match_ip,
-    ten_thousand_routes_match_ip,
-    deleting_a_missing_link_is_enodev,
-    bad_attribute_returns_ext_ack_text,
-    dropping_a_dump_half_way_keeps_the_connection_usable,
-]);
+scenarios!(
+    mio,
+    MioClient,
+    [
+        fresh_namespace_has_only_lo,
+        links_match_ip,
+        ten_thousand_routes_match_ip,
+        deleting_a_missing_link_is_enodev,
+        bad_attribute_returns_ext_ack_text,
+        dropping_a_dump_half_way_keeps_the_connection_usable,
+    ]
+);
 
-scenarios!(tokio, TokioClient, [
-    fresh_namespace_has_only_lo,
-    links_match_ip,
-    ten_thousand_routes_match_ip,
-    deleting_a_missing_link_is_enodev,
-    bad_attribute_returns_ext_ack_text,
-    two_hundred_concurrent_requests,
-    dropping_a_dump_half_way_keeps_the_connection_usable,
-]);
+scenarios!(
+    tokio,
+    TokioClient,
+    [
+        fresh_namespace_has_only_lo,
+        links_match_ip,
+        ten_thousand_routes_match_ip,
+        deleting_a_missing_link_is_enodev,
+        bad_attribute_returns_ext_ack_text,
+        two_hundred_concurrent_requests,
+        dropping_a_dump_half_way_keeps_the_connection_usable,
+    ]
+);
 
-scenarios!(async_io, AsyncIoClient, [
-    fresh_namespace_has_only_lo,
-    links_match_ip,
-    ten_thousand_routes_match_ip,
-    deleting_a_missing_link_is_enodev,
-    bad_attribute_returns_ext_ack_text,
-    two_hundred_concurrent_requests,
-    dropping_a_dump_half_way_keeps_the_connection_usable,
-]);
+scenarios!(
+    async_io,
+    AsyncIoClient,
+    [
+        fresh_namespace_has_only_lo,
+        links_match_ip,
+        ten_thousand_routes_match_ip,
+        deleting_a_missing_link_is_enodev,
+        bad_attribute_returns_ext_ack_text,
+        two_hundred_concurrent_requests,
+        dropping_a_dump_half_way_keeps_the_connection_usable,
+    ]
+);

@@ -129,7 +129,7 @@ pub struct Mux {
 
 fn failure_to_error(f: Failure<'_>) -> Error {
     match f {
-        Failure::Kernel { errno, ext_ack } => Error::Kernel(KernelError::new(errno, &ext_ack)),
+        Failure::Kernel { errno, ext_ack } => KernelError::new(errno, &ext_ack).into(),
         Failure::Malformed(e) => Error::Decode {
             op: alloc::string::String::new(),
             source: e,

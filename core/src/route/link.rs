@@ -665,9 +665,7 @@ mod tests {
         assert_eq!(l.kind, Some("veth"));
         assert_eq!(l.slave_kind, Some("bridge"));
         assert_eq!(
-            HwAddr::new(l.address.unwrap())
-                .unwrap()
-                .to_string_for_test(),
+            std::format!("{}", HwAddr::new(l.address.unwrap()).unwrap()),
             "02:00:00:00:00:01"
         );
         let others = l
@@ -728,11 +726,5 @@ mod tests {
         assert_eq!(l.name, Some("veth0"));
         assert!(DelLink::by_name("this-name-is-too-long").is_err());
         assert!(GetLink::by_index(0).is_err());
-    }
-
-    impl HwAddr {
-        fn to_string_for_test(&self) -> std::string::String {
-            std::format!("{self}")
-        }
     }
 }

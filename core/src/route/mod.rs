@@ -12,6 +12,7 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use crate::wire::{Attr, DecodeError};
 
 pub mod link;
+#[allow(clippy::module_inception)] // `route::route` beside `route::link`
 pub mod route;
 
 pub use link::{DelLink, GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState};

@@ -22,13 +22,14 @@
 
 use std::future::poll_fn;
 use std::os::fd::{AsFd, OwnedFd};
-use std::time::Instant;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
+use std::time::Instant;
 
+use async_io::{Async, Timer};
 use futures_core::Stream;
 use nlwire::Error;
 use nlwire::machine::{FromMessage, MuxOptions, Reply, RequestId, Stats, fold, fold::Fold};
@@ -36,7 +37,6 @@ use nlwire::request::{Describe, Request};
 use nlwire::route::{GetLinks, GetRoutes, Link, Route};
 use nlwire::wire::Message;
 use nlwire_sys::{Driver, NetlinkSocket, SocketOptions, Step, io_error};
-use async_io::{Async, Timer};
 
 pub use nlwire;
 
@@ -117,8 +117,8 @@ impl Connection {
 
     /// A connection with the given options.
     pub fn with_options(opts: ConnectionOptions) -> Result<Connection, Error> {
-        let socket = NetlinkSocket::open(&opts.socket)
-            .map_err(|e| io_error("open netlink socket", &e))?;
+        let socket =
+            NetlinkSocket::open(&opts.socket).map_err(|e| io_error("open netlink socket", &e))?;
         Self::from_socket(socket, opts)
     }
 
@@ -145,7 +145,10 @@ impl Connection {
     }
 
     /// Wraps an already open socket.
-    pub fn from_socket(socket: NetlinkSocket, opts: ConnectionOptions) -> Result<Connection, Error> {
+    pub fn from_socket(
+        socket: NetlinkSocket,
+        opts: ConnectionOptions,
+    ) -> Result<Connection, Error> {
         let dup = socket
             .as_fd()
             .try_clone_to_owned()
@@ -214,9 +217,13 @@ impl Connection {
     /// it decoded.
     pub async fn get<T: FromMessage, R: Request>(&self, req: R) -> Result<T, Error> {
         let mut found: Option<Result<T, Error>> = None;
-        self.run(&req, |r| fold::items::<T, _>(&req, r), |t| {
-            found.get_or_insert(t);
-        })
+        self.run(
+            &req,
+            |r| fold::items::<T, _>(&req, r),
+            |t| {
+                found.get_or_insert(t);
+            },
+        )
         .await?;
         found.unwrap_or_else(|| {
             Err(Error::NoReply {

@@ -14,6 +14,7 @@
 //!   [`nlwire::machine::Mux`] behind a mutex), so each runtime adapter only
 //!   adds readiness waiting and timers.
 
+pub mod alloc_count;
 pub mod driver;
 pub mod netns;
 mod socket;

@@ -118,8 +118,8 @@ impl Connection {
 
     /// A connection with the given options.
     pub fn with_options(opts: ConnectionOptions) -> Result<Connection, Error> {
-        let socket = NetlinkSocket::open(&opts.socket)
-            .map_err(|e| io_error("open netlink socket", &e))?;
+        let socket =
+            NetlinkSocket::open(&opts.socket).map_err(|e| io_error("open netlink socket", &e))?;
         Self::from_socket(socket, opts)
     }
 
@@ -146,7 +146,10 @@ impl Connection {
     }
 
     /// Wraps an already open socket.
-    pub fn from_socket(socket: NetlinkSocket, opts: ConnectionOptions) -> Result<Connection, Error> {
+    pub fn from_socket(
+        socket: NetlinkSocket,
+        opts: ConnectionOptions,
+    ) -> Result<Connection, Error> {
         let ready = nlwire_sys::tokio_async_fd(&socket)
             .map_err(|e| io_error("register netlink socket with tokio", &e))?;
         Ok(Connection {
@@ -210,9 +213,13 @@ impl Connection {
     /// it decoded.
     pub async fn get<T: FromMessage, R: Request>(&self, req: R) -> Result<T, Error> {
         let mut found: Option<Result<T, Error>> = None;
-        self.run(&req, |r| fold::items::<T, _>(&req, r), |t| {
-            found.get_or_insert(t);
-        })
+        self.run(
+            &req,
+            |r| fold::items::<T, _>(&req, r),
+            |t| {
+                found.get_or_insert(t);
+            },
+        )
         .await?;
         found.unwrap_or_else(|| {
             Err(Error::NoReply {
