@@ -135,6 +135,10 @@ pub trait Client {
     /// Runs `names.len()` GET-link requests concurrently on one connection;
     /// `None` on a runtime without concurrency (blocking).
     fn concurrent_get_links(&mut self, names: &[String]) -> Option<Vec<Result<Link, Error>>>;
+    /// Runs `n` link dumps and `n` route dumps concurrently on one
+    /// connection and returns each one's item count; `None` on a runtime
+    /// without concurrency.
+    fn concurrent_dumps(&mut self, n: usize) -> Option<Vec<Result<usize, Error>>>;
 }
 
 /// The blocking runtime.
@@ -172,6 +176,9 @@ impl Client for MioClient {
         self.0.routes().take(n).collect()
     }
     fn concurrent_get_links(&mut self, _: &[String]) -> Option<Vec<Result<Link, Error>>> {
+        None
+    }
+    fn concurrent_dumps(&mut self, _: usize) -> Option<Vec<Result<usize, Error>>> {
         None
     }
 }
@@ -284,6 +291,32 @@ impl Client for TokioClient {
                 .collect(),
         )
     }
+    fn concurrent_dumps(&mut self, n: usize) -> Option<Vec<Result<usize, Error>>> {
+        let handles: Vec<_> = (0..2 * n)
+            .map(|i| {
+                let conn = self.conn.clone();
+                self.rt.spawn(async move {
+                    let v = if i % 2 == 0 {
+                        collect(conn.links(), usize::MAX).await.len()
+                    } else {
+                        collect(conn.dump::<Route, _>(GetRoutes::ipv6()), usize::MAX)
+                            .await
+                            .into_iter()
+                            .collect::<Result<Vec<_>, _>>()?
+                            .len()
+                    };
+                    Ok(v)
+                })
+            })
+            .collect();
+        Some(
+            self.rt
+                .block_on(join_all(handles))
+                .into_iter()
+                .map(|r| r.expect("task panicked"))
+                .collect(),
+        )
+    }
 }
 
 /// The async-io runtime, driven by `futures_lite::future::block_on`.
@@ -335,6 +368,23 @@ impl Client for AsyncIoClient {
             .map(|n| async move {
                 let req = nlwire::route::GetLink::by_name(n).expect("valid name");
                 conn.get::<Link, _>(req).await
+            })
+            .collect();
+        Some(futures_lite::future::block_on(join_all(futs)))
+    }
+    fn concurrent_dumps(&mut self, n: usize) -> Option<Vec<Result<usize, Error>>> {
+        let conn = &self.0;
+        let futs: Vec<_> = (0..2 * n)
+            .map(|i| async move {
+                if i % 2 == 0 {
+                    Ok(collect(conn.links(), usize::MAX).await.len())
+                } else {
+                    collect(conn.dump::<Route, _>(GetRoutes::ipv6()), usize::MAX)
+                        .await
+                        .into_iter()
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(|v| v.len())
+                }
             })
             .collect();
         Some(futures_lite::future::block_on(join_all(futs)))

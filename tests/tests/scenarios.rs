@@ -296,6 +296,27 @@ fn two_hundred_concurrent_requests(c: &mut dyn Client, ns: &TestNs) {
     }
 }
 
+fn concurrent_dumps_on_one_socket(c: &mut dyn Client, ns: &TestNs) {
+    // The kernel runs one dump per socket (a second gets EBUSY): nlwire
+    // queues them. Large enough to span many datagrams each.
+    ns.ip(&["link", "add", "veth0", "type", "veth", "peer", "name", "veth1"]);
+    ns.ip(&["link", "set", "veth0", "up"]);
+    let mut batch = String::new();
+    for i in 0..2000u32 {
+        writeln!(batch, "route add 2001:db8:{:x}::/48 dev veth0", i + 1).unwrap();
+    }
+    ns.ip_batch(&batch);
+    let want_routes = c.routes(GetRoutes::ipv6()).unwrap().len();
+    let counts = c
+        .concurrent_dumps(8)
+        .expect("async runtimes run dumps concurrently");
+    assert_eq!(counts.len(), 16);
+    for (i, n) in counts.into_iter().enumerate() {
+        let n = n.unwrap_or_else(|e| panic!("dump {i}: {e}"));
+        assert_eq!(n, if i % 2 == 0 { 3 } else { want_routes }, "dump {i}");
+    }
+}
+
 fn dropping_a_dump_half_way_keeps_the_connection_usable(c: &mut dyn Client, ns: &TestNs) {
     ns.ip(&[
         "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
@@ -361,6 +382,7 @@ scenarios!(
         deleting_a_missing_link_is_enodev,
         bad_attribute_returns_ext_ack_text,
         two_hundred_concurrent_requests,
+        concurrent_dumps_on_one_socket,
         dropping_a_dump_half_way_keeps_the_connection_usable,
     ]
 );
@@ -375,6 +397,7 @@ scenarios!(
         deleting_a_missing_link_is_enodev,
         bad_attribute_returns_ext_ack_text,
         two_hundred_concurrent_requests,
+        concurrent_dumps_on_one_socket,
         dropping_a_dump_half_way_keeps_the_connection_usable,
     ]
 );

@@ -648,4 +648,30 @@ mod tests {
         m.finish(a);
         assert_eq!(ca.0.load(Ordering::SeqCst), 0);
     }
+
+    #[test]
+    fn second_dump_waits_for_the_first_to_end() {
+        let mut m = Mux::default();
+        let (a, sent_a) = m.start(&req(true)).unwrap();
+        assert!(!sent_a.is_empty());
+        let (b, sent_b) = m.start(&req(true)).unwrap();
+        assert!(sent_b.is_empty(), "the kernel would answer EBUSY");
+        let (c, sent_c) = m.start(&req(false)).unwrap();
+        assert!(!sent_c.is_empty(), "acknowledged requests are not held back");
+        assert!(m.take_transmit().is_none());
+        m.finish(a); // dropped, but its tail is still to come
+        assert!(m.take_transmit().is_none());
+        feed(&mut m, &[item(a.seq(), 16, NLM_F_MULTI, &[0; 16]), done(a.seq(), 0)].concat());
+        assert!(matches!(m.next(b), Next::Recv));
+        let (id, bytes) = m.take_transmit().expect("b is due now");
+        assert_eq!(id, b);
+        assert_eq!(bytes.len(), 32);
+        // A queued dump dropped before its turn is simply forgotten.
+        let (d, _) = m.start(&req(true)).unwrap();
+        m.finish(d);
+        feed(&mut m, &done(b.seq(), 0));
+        assert!(matches!(m.next(b), Next::Reply(Reply::Done { .. })));
+        assert!(m.take_transmit().is_none());
+        let _ = c;
+    }
 }
