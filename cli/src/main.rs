@@ -341,12 +341,12 @@ fn route_show(
     if o.json {
         let mut j = JsonOut::new(&mut *out)?;
         for r in routes {
-            route_json(&mut j, &r?, &names)?;
+            route_json(&mut j, &r?, &names, table.is_none())?;
         }
         j.finish()?;
     } else {
         for r in routes {
-            route_text(out, &r?, &names)?;
+            route_text(out, &r?, &names, table.is_none())?;
         }
     }
     Ok(())
@@ -375,10 +375,13 @@ impl std::fmt::Display for DstFmt<'_> {
     }
 }
 
+/// `show_table`: like `ip`, the table is printed only when listing all
+/// tables (and then only when it is not `main`).
 fn route_json<W: Write>(
     j: &mut JsonOut<W>,
     r: &Route,
     names: &HashMap<u32, &str>,
+    show_table: bool,
 ) -> io::Result<()> {
     j.begin()?;
     if r.kind != nlwire::route::route::RTN_UNICAST {
@@ -394,7 +397,7 @@ fn route_json<W: Write>(
     if let Some(oif) = r.oif {
         j.str("dev", &if_name(names, oif))?;
     }
-    if r.table != nlwire::route::route::RT_TABLE_MAIN {
+    if show_table && r.table != nlwire::route::route::RT_TABLE_MAIN {
         j.str("table", &names::table(r.table))?;
     }
     if r.protocol != 3 {
@@ -440,7 +443,12 @@ fn route_flags(flags: u32) -> impl Iterator<Item = &'static str> {
     .map(|(_, n)| n)
 }
 
-fn route_text(out: &mut impl Write, r: &Route, names: &HashMap<u32, &str>) -> io::Result<()> {
+fn route_text(
+    out: &mut impl Write,
+    r: &Route,
+    names: &HashMap<u32, &str>,
+    show_table: bool,
+) -> io::Result<()> {
     if r.kind != nlwire::route::route::RTN_UNICAST {
         write!(out, "{} ", names::route_type(r.kind))?;
     }
@@ -454,7 +462,7 @@ fn route_text(out: &mut impl Write, r: &Route, names: &HashMap<u32, &str>) -> io
     if let Some(oif) = r.oif {
         write!(out, "dev {} ", if_name(names, oif))?;
     }
-    if r.table != nlwire::route::route::RT_TABLE_MAIN {
+    if show_table && r.table != nlwire::route::route::RT_TABLE_MAIN {
         write!(out, "table {} ", names::table(r.table))?;
     }
     if r.protocol != 3 {

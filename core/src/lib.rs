@@ -27,6 +27,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod errno;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod machine;
 pub mod request;
 pub mod route;

@@ -299,7 +299,9 @@ fn two_hundred_concurrent_requests(c: &mut dyn Client, ns: &TestNs) {
 fn concurrent_dumps_on_one_socket(c: &mut dyn Client, ns: &TestNs) {
     // The kernel runs one dump per socket (a second gets EBUSY): nlwire
     // queues them. Large enough to span many datagrams each.
-    ns.ip(&["link", "add", "veth0", "type", "veth", "peer", "name", "veth1"]);
+    ns.ip(&[
+        "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
+    ]);
     ns.ip(&["link", "set", "veth0", "up"]);
     let mut batch = String::new();
     for i in 0..2000u32 {

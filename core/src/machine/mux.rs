@@ -657,11 +657,17 @@ mod tests {
         let (b, sent_b) = m.start(&req(true)).unwrap();
         assert!(sent_b.is_empty(), "the kernel would answer EBUSY");
         let (c, sent_c) = m.start(&req(false)).unwrap();
-        assert!(!sent_c.is_empty(), "acknowledged requests are not held back");
+        assert!(
+            !sent_c.is_empty(),
+            "acknowledged requests are not held back"
+        );
         assert!(m.take_transmit().is_none());
         m.finish(a); // dropped, but its tail is still to come
         assert!(m.take_transmit().is_none());
-        feed(&mut m, &[item(a.seq(), 16, NLM_F_MULTI, &[0; 16]), done(a.seq(), 0)].concat());
+        feed(
+            &mut m,
+            &[item(a.seq(), 16, NLM_F_MULTI, &[0; 16]), done(a.seq(), 0)].concat(),
+        );
         assert!(matches!(m.next(b), Next::Recv));
         let (id, bytes) = m.take_transmit().expect("b is due now");
         assert_eq!(id, b);

@@ -1,0 +1,109 @@
+//! Records real kernel replies as golden frames for core's tests and seeds
+//! for the fuzz corpus. Run as root:
+//! `cargo run -p nlwire-tests --example capture_frames`
+//!
+//! It populates a private namespace with `ip`, sends requests on a raw
+//! socket and writes every received datagram to
+//! `core/tests/frames/NAME-N.bin` and `fuzz/corpus/datagram/NAME-N.bin`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use nlwire::request::{RawRequest, Request};
+use nlwire::route::{DelLink, GetLinks, GetRoutes, IfInfoMsg};
+use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
+use nlwire_sys::{NetlinkSocket, SocketOptions};
+use nlwire_tests::TestNs;
+
+fn capture(sock: &NetlinkSocket, name: &str, req: &dyn Request, seq: u32, dirs: &[&Path]) {
+    let mut buf = vec![0u8; 4096];
+    let mut w = Writer::new(&mut buf);
+    req.emit(&mut w, seq, 0);
+    let n = w.finish().expect("fits");
+    sock.send(&buf[..n]).expect("send");
+    let mut rx = vec![0u8; 64 * 1024];
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut part = 0;
+    loop {
+        let len = match sock.recv(&mut rx) {
+            Ok(len) => len,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(Instant::now() < deadline, "{name}: no reply");
+                std::thread::sleep(Duration::from_millis(1));
+                continue;
+            }
+            Err(e) => panic!("{name}: {e}"),
+        };
+        let d = &rx[..len];
+        for dir in dirs {
+            std::fs::write(dir.join(format!("{name}-{part}.bin")), d).expect("write frame");
+        }
+        part += 1;
+        let end = Messages::new(d)
+            .any(|m| m.is_ok_and(|m| m.kind() == NLMSG_DONE || m.kind() == NLMSG_ERROR));
+        if end {
+            println!("{name}: {part} datagram(s)");
+            return;
+        }
+    }
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let frames = root.join("core/tests/frames");
+    let corpus = root.join("fuzz/corpus/datagram");
+    std::fs::create_dir_all(&frames).unwrap();
+    std::fs::create_dir_all(&corpus).unwrap();
+    let dirs = [frames.as_path(), corpus.as_path()];
+
+    let ns = TestNs::create();
+    ns.ip(&[
+        "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
+    ]);
+    ns.ip(&["link", "add", "br0", "type", "bridge"]);
+    ns.ip(&["link", "set", "veth1", "master", "br0"]);
+    ns.ip(&["link", "set", "veth0", "up"]);
+    ns.ip(&["addr", "add", "192.0.2.2/24", "dev", "veth0"]);
+    ns.ip(&["route", "add", "default", "via", "192.0.2.1"]);
+    ns.ip(&[
+        "route",
+        "add",
+        "198.51.100.0/24",
+        "dev",
+        "veth0",
+        "table",
+        "1000",
+        "metric",
+        "5",
+    ]);
+    let mut batch = String::new();
+    for i in 0..1500u32 {
+        batch.push_str(&format!("route add 2001:db8:{:x}::/48 dev veth0\n", i + 1));
+    }
+    ns.ip_batch(&batch);
+
+    let sock = NetlinkSocket::open_in_netns(ns.path(), &SocketOptions::default()).unwrap();
+    capture(&sock, "links", &GetLinks::new(), 1, &dirs);
+    capture(&sock, "routes4", &GetRoutes::ipv4(), 2, &dirs);
+    capture(&sock, "routes6", &GetRoutes::ipv6(), 3, &dirs);
+    capture(
+        &sock,
+        "dellink-enodev",
+        &DelLink::by_name("nosuch0").unwrap(),
+        4,
+        &dirs,
+    );
+    let mut p = [0u8; 64];
+    let mut w = Writer::new(&mut p);
+    IfInfoMsg::default().emit(&mut w);
+    w.attr_str(3, "bad0");
+    w.attr(4, &[1, 2]);
+    let n = w.finish().unwrap();
+    let bad = RawRequest {
+        message_type: nlwire::route::RTM_NEWLINK,
+        flags: 0x600,
+        dump: false,
+        payload: &p[..n],
+    };
+    capture(&sock, "newlink-extack", &bad, 5, &dirs);
+}
