@@ -296,18 +296,23 @@ fn two_hundred_concurrent_requests(c: &mut dyn Client, ns: &TestNs) {
     }
 }
 
-fn concurrent_dumps_on_one_socket(c: &mut dyn Client, ns: &TestNs) {
-    // The kernel runs one dump per socket (a second gets EBUSY): nlwire
-    // queues them. Large enough to span many datagrams each.
+/// veth0 (up) with `n` IPv6 /48 routes, installed with `ip -batch`.
+fn veth_with_v6_routes(ns: &TestNs, n: u32) {
     ns.ip(&[
         "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
     ]);
     ns.ip(&["link", "set", "veth0", "up"]);
     let mut batch = String::new();
-    for i in 0..2000u32 {
+    for i in 0..n {
         writeln!(batch, "route add 2001:db8:{:x}::/48 dev veth0", i + 1).unwrap();
     }
     ns.ip_batch(&batch);
+}
+
+fn concurrent_dumps_on_one_socket(c: &mut dyn Client, ns: &TestNs) {
+    // The kernel runs one dump per socket (a second gets EBUSY): nlwire
+    // queues them. Large enough to span many datagrams each.
+    veth_with_v6_routes(ns, 2000);
     let want_routes = c.routes(GetRoutes::ipv6()).unwrap().len();
     let counts = c
         .concurrent_dumps(8)
@@ -320,15 +325,7 @@ fn concurrent_dumps_on_one_socket(c: &mut dyn Client, ns: &TestNs) {
 }
 
 fn dropping_a_dump_half_way_keeps_the_connection_usable(c: &mut dyn Client, ns: &TestNs) {
-    ns.ip(&[
-        "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
-    ]);
-    ns.ip(&["link", "set", "veth0", "up"]);
-    let mut batch = String::new();
-    for i in 0..3000u32 {
-        writeln!(batch, "route add 2001:db8:{:x}::/48 dev veth0", i + 1).unwrap();
-    }
-    ns.ip_batch(&batch);
+    veth_with_v6_routes(ns, 3000);
     // Many datagrams' worth of routes; stop after 10.
     let first = c.routes_take(10).unwrap();
     assert_eq!(first.len(), 10);

@@ -23,40 +23,14 @@ use std::time::{Duration, Instant};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use nlwire::Error;
-use nlwire::machine::{FromMessage, MuxOptions, Reply, RequestId, Stats, fold, fold::Fold};
+use nlwire::machine::{FromMessage, Reply, RequestId, Stats, fold, fold::Fold};
 use nlwire::request::{Describe, Request};
 use nlwire::route::{GetLinks, GetRoutes, Link, Route};
 use nlwire::wire::Message;
-use nlwire_sys::{Driver, NetlinkSocket, SocketOptions, Step, io_error};
+use nlwire_sys::{Driver, NetlinkSocket, Step, io_error, open_socket};
 
 pub use nlwire;
-
-/// Default for [`ConnectionOptions::timeout`].
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How a [`Connection`] is set up.
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub struct ConnectionOptions {
-    /// Socket options (protocol, ext-ack, strict checking, buffer size).
-    pub socket: SocketOptions,
-    /// Multiplexer options (receive buffer).
-    pub mux: MuxOptions,
-    /// How long to wait for the kernel's next reply before a request fails
-    /// with [`Error::Timeout`]. A dump may take longer in total, as long as
-    /// replies keep coming.
-    pub timeout: Duration,
-}
-
-impl Default for ConnectionOptions {
-    fn default() -> Self {
-        ConnectionOptions {
-            socket: SocketOptions::default(),
-            mux: MuxOptions::default(),
-            timeout: DEFAULT_TIMEOUT,
-        }
-    }
-}
+pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT};
 
 /// A blocking netlink connection.
 #[derive(Debug)]
@@ -91,14 +65,7 @@ impl Connection {
         path: impl AsRef<Path>,
         opts: ConnectionOptions,
     ) -> Result<Connection, Error> {
-        let path = path.as_ref();
-        let socket = NetlinkSocket::open_in_netns(path, &opts.socket).map_err(|e| {
-            io_error(
-                format_args!("open netlink socket in namespace {}", path.display()),
-                &e,
-            )
-        })?;
-        Self::from_socket(socket, opts)
+        Self::from_socket(open_socket(Some(path.as_ref()), &opts.socket)?, opts)
     }
 
     /// Wraps an already open socket.

@@ -13,12 +13,17 @@
 //! * [`driver`]: the runtime-independent half of a connection (socket +
 //!   [`nlwire::machine::Mux`] behind a mutex), so each runtime adapter only
 //!   adds readiness waiting and timers.
+//! * [`aio`]: the whole async connection, generic over an [`aio::Runtime`]
+//!   (readiness + timer); `nlwire-tokio` and `nlwire-async-io` implement it.
 
+pub mod aio;
 pub mod alloc_count;
+mod conn;
 pub mod driver;
 pub mod netns;
 mod socket;
 
+pub use conn::{ConnectionOptions, DEFAULT_TIMEOUT, open_socket};
 pub use driver::{Driver, Step};
 pub use socket::{NETLINK_GENERIC, NETLINK_ROUTE, NetlinkSocket, SocketOptions};
 

@@ -1,0 +1,360 @@
+//! The async connection shared by `nlwire-tokio` and `nlwire-async-io`.
+//!
+//! A runtime crate implements [`Runtime`] — socket readiness and an idle
+//! timer, about forty lines — and exposes `Connection<ItsRuntime>`.
+//! Everything else (pipelining, typed dumps as `Stream`s, timeouts,
+//! cancellation on drop) is here, written once.
+#![forbid(unsafe_code)]
+
+use std::future::poll_fn;
+use std::io;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
+
+use futures_core::Stream;
+use nlwire::Error;
+use nlwire::machine::{FromMessage, Reply, RequestId, Stats, fold, fold::Fold};
+use nlwire::request::{Describe, Request};
+use nlwire::route::{GetLinks, GetRoutes, Link, Route};
+use nlwire::wire::Message;
+
+use crate::conn::{ConnectionOptions, open_socket};
+use crate::{Driver, NetlinkSocket, Step, io_error};
+
+/// What an async runtime provides: readiness of the netlink socket and a
+/// resettable timer.
+pub trait Runtime: Send + Sync + 'static {
+    /// The socket's registration with the runtime's reactor.
+    type Readiness: Send + Sync + std::fmt::Debug + 'static;
+    /// A timer that fires at a deadline.
+    type Timer: Send + Unpin + 'static;
+
+    /// Registers the socket for readability.
+    fn register(socket: &NetlinkSocket) -> io::Result<Self::Readiness>;
+    /// Polls for readability. After `Ready`, the caller retries its
+    /// receive; an implementation clears stale readiness here.
+    fn poll_readable(r: &Self::Readiness, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// A timer firing at `deadline` (created inside the runtime's context).
+    fn timer(deadline: Instant) -> Self::Timer;
+    /// Moves the timer's deadline.
+    fn reset(t: &mut Self::Timer, deadline: Instant);
+    /// Polls the timer.
+    fn poll_timer(t: &mut Self::Timer, cx: &mut Context<'_>) -> Poll<()>;
+}
+
+struct Inner<Rt: Runtime> {
+    driver: Driver,
+    ready: Rt::Readiness,
+    timeout: Duration,
+}
+
+impl<Rt: Runtime> std::fmt::Debug for Inner<Rt> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("driver", &self.driver)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Rt: Runtime> Inner<Rt> {
+    /// One poll of request `id`: steps the driver, waiting on readiness
+    /// when the socket is empty.
+    fn poll_step<T>(
+        &self,
+        id: RequestId,
+        cx: &mut Context<'_>,
+        f: &mut impl FnMut(Reply<'_>) -> T,
+    ) -> Poll<Result<T, Error>> {
+        loop {
+            if let Step::Ready(t) = self.driver.step(id, Some(cx.waker()), f) {
+                return Poll::Ready(Ok(t));
+            }
+            if let Err(e) = ready!(Rt::poll_readable(&self.ready, cx)) {
+                return Poll::Ready(Err(io_error("wait for netlink socket", &e)));
+            }
+        }
+    }
+}
+
+/// The idle timeout of one request: armed lazily on the first wait and
+/// re-armed once per wait after progress, not per item.
+struct Idle<Rt: Runtime> {
+    timer: Option<Rt::Timer>,
+    progressed: bool,
+}
+
+impl<Rt: Runtime> Idle<Rt> {
+    fn new() -> Self {
+        Idle {
+            timer: None,
+            progressed: false,
+        }
+    }
+
+    /// Called when the request must wait; `Ready` when it timed out.
+    fn poll_expired(&mut self, timeout: Duration, cx: &mut Context<'_>) -> Poll<()> {
+        let progressed = std::mem::take(&mut self.progressed);
+        let t = self
+            .timer
+            .get_or_insert_with(|| Rt::timer(Instant::now() + timeout));
+        if progressed {
+            Rt::reset(t, Instant::now() + timeout);
+        }
+        Rt::poll_timer(t, cx)
+    }
+}
+
+/// An async netlink connection. Clones share the socket; many tasks may use
+/// it at once, and their requests are pipelined.
+pub struct Connection<Rt: Runtime> {
+    inner: Arc<Inner<Rt>>,
+}
+
+impl<Rt: Runtime> Clone for Connection<Rt> {
+    fn clone(&self) -> Self {
+        Connection {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<Rt: Runtime> std::fmt::Debug for Connection<Rt> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+/// Calls `Driver::finish` when a request future completes or is dropped.
+struct Finish<'a>(&'a Driver, RequestId);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.finish(self.1);
+    }
+}
+
+impl<Rt: Runtime> Connection<Rt> {
+    /// A `NETLINK_ROUTE` connection in the current network namespace.
+    pub fn new() -> Result<Self, Error> {
+        Self::with_options(ConnectionOptions::default())
+    }
+
+    /// A connection with the given options.
+    pub fn with_options(opts: ConnectionOptions) -> Result<Self, Error> {
+        Self::from_socket(open_socket(None, &opts.socket)?, opts)
+    }
+
+    /// A `NETLINK_ROUTE` connection inside the network namespace at `path`
+    /// (`/var/run/netns/NAME`, `/proc/PID/ns/net`). The socket is created on
+    /// a short-lived thread; no executor thread ever changes namespace.
+    pub fn new_in_netns(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::new_in_netns_with_options(path, ConnectionOptions::default())
+    }
+
+    /// Like [`Connection::new_in_netns`], with options.
+    pub fn new_in_netns_with_options(
+        path: impl AsRef<Path>,
+        opts: ConnectionOptions,
+    ) -> Result<Self, Error> {
+        Self::from_socket(open_socket(Some(path.as_ref()), &opts.socket)?, opts)
+    }
+
+    /// Wraps an already open socket.
+    pub fn from_socket(socket: NetlinkSocket, opts: ConnectionOptions) -> Result<Self, Error> {
+        let ready = Rt::register(&socket)
+            .map_err(|e| io_error("register netlink socket with the runtime", &e))?;
+        Ok(Connection {
+            inner: Arc::new(Inner {
+                driver: Driver::new(socket, opts.mux),
+                ready,
+                timeout: opts.timeout,
+            }),
+        })
+    }
+
+    /// The reply timeout.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    /// Counters of unmatched, discarded and malformed messages.
+    pub fn stats(&self) -> Stats {
+        self.inner.driver.stats()
+    }
+
+    /// The socket's port id.
+    pub fn port(&self) -> u32 {
+        self.inner.driver.socket().port()
+    }
+
+    async fn run<T, R: Request + ?Sized>(
+        &self,
+        req: &R,
+        mut f: impl FnMut(Reply<'_>) -> Fold<T>,
+        mut on_yield: impl FnMut(T),
+    ) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let id = inner.driver.start(req)?;
+        let _finish = Finish(&inner.driver, id);
+        let mut idle = Idle::<Rt>::new();
+        poll_fn(|cx| {
+            loop {
+                match inner.poll_step(id, cx, &mut f) {
+                    Poll::Ready(Ok(Fold::Continue)) => idle.progressed = true,
+                    Poll::Ready(Ok(Fold::Yield(t))) => {
+                        idle.progressed = true;
+                        on_yield(t)
+                    }
+                    Poll::Ready(Ok(Fold::Finish(r))) => return Poll::Ready(r),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e.with_op(Describe(req)))),
+                    Poll::Pending => {
+                        ready!(idle.poll_expired(inner.timeout, cx));
+                        return Poll::Ready(Err(Error::Timeout {
+                            op: Describe(req).to_string(),
+                            timeout: inner.timeout,
+                        }));
+                    }
+                }
+            }
+        })
+        .await
+    }
+
+    /// Sends a request and waits for its acknowledgement.
+    pub async fn request<R: Request>(&self, req: R) -> Result<(), Error> {
+        self.run(&req, |r| fold::ack(&req, r), |()| {}).await
+    }
+
+    /// Sends a request answered by one object (e.g. get a link) and returns
+    /// it decoded.
+    pub async fn get<T: FromMessage, R: Request>(&self, req: R) -> Result<T, Error> {
+        let mut found: Option<Result<T, Error>> = None;
+        self.run(
+            &req,
+            |r| fold::items::<T, _>(&req, r),
+            |t| {
+                found.get_or_insert(t);
+            },
+        )
+        .await?;
+        found.unwrap_or_else(|| {
+            Err(Error::NoReply {
+                op: Describe(&req).to_string(),
+            })
+        })
+    }
+
+    /// Runs a dump (or GET) and calls `f` with every accepted reply message
+    /// as a view into the receive buffer — no allocation per message.
+    pub async fn dump_with<R: Request>(
+        &self,
+        req: R,
+        mut f: impl FnMut(Message<'_>),
+    ) -> Result<(), Error> {
+        self.run(&req, |r| fold::views(&req, r, &mut f), |()| {})
+            .await
+    }
+
+    /// Starts a dump. The stream yields each object as its datagram arrives;
+    /// dropping it early discards the rest of the dump and leaves the
+    /// connection usable.
+    pub fn dump<T: FromMessage, R: Request + Unpin>(&self, req: R) -> DumpStream<Rt, R, T> {
+        let (id, error) = match self.inner.driver.start(&req) {
+            Ok(id) => (Some(id), None),
+            Err(e) => (None, Some(e)),
+        };
+        DumpStream {
+            inner: self.inner.clone(),
+            idle: Idle::new(),
+            req,
+            id,
+            error,
+            _t: std::marker::PhantomData,
+        }
+    }
+
+    /// All links of the namespace.
+    pub fn links(&self) -> DumpStream<Rt, GetLinks, Link> {
+        self.dump(GetLinks::new())
+    }
+
+    /// All routes (IPv4 and IPv6, every table).
+    pub fn routes(&self) -> DumpStream<Rt, GetRoutes, Route> {
+        self.dump(GetRoutes::all_families())
+    }
+}
+
+/// A dump in progress; see [`Connection::dump`].
+pub struct DumpStream<Rt: Runtime, R, T> {
+    inner: Arc<Inner<Rt>>,
+    idle: Idle<Rt>,
+    req: R,
+    id: Option<RequestId>,
+    error: Option<Error>,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<Rt: Runtime, R: std::fmt::Debug, T> std::fmt::Debug for DumpStream<Rt, R, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DumpStream")
+            .field("req", &self.req)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Rt: Runtime, R: Request + Unpin, T: FromMessage> Stream for DumpStream<Rt, R, T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(e) = this.error.take() {
+            return Poll::Ready(Some(Err(e)));
+        }
+        let Some(id) = this.id else {
+            return Poll::Ready(None);
+        };
+        let req = &this.req;
+        loop {
+            let step = this
+                .inner
+                .poll_step(id, cx, &mut |r| fold::items::<T, _>(req, r));
+            let out = match step {
+                Poll::Ready(Ok(Fold::Continue)) => {
+                    this.idle.progressed = true;
+                    continue;
+                }
+                Poll::Ready(Ok(Fold::Yield(item))) => {
+                    this.idle.progressed = true;
+                    return Poll::Ready(Some(item));
+                }
+                Poll::Ready(Ok(Fold::Finish(r))) => r.err(),
+                Poll::Ready(Err(e)) => Some(e.with_op(Describe(req))),
+                Poll::Pending => {
+                    ready!(this.idle.poll_expired(this.inner.timeout, cx));
+                    Some(Error::Timeout {
+                        op: Describe(req).to_string(),
+                        timeout: this.inner.timeout,
+                    })
+                }
+            };
+            this.inner.driver.finish(id);
+            this.id = None;
+            return Poll::Ready(out.map(Err));
+        }
+    }
+}
+
+impl<Rt: Runtime, R, T> Drop for DumpStream<Rt, R, T> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            self.inner.driver.finish(id);
+        }
+    }
+}
