@@ -196,6 +196,7 @@ pub struct RouteMessage<'a> {
     /// `RTA_PREF`.
     pub pref: Option<u8>,
     attrs: &'a [u8],
+    has_other: bool,
 }
 
 impl<'a> RouteMessage<'a> {
@@ -216,6 +217,7 @@ impl<'a> RouteMessage<'a> {
             mark: None,
             pref: None,
             attrs,
+            has_other: false,
         };
         for a in Attrs::new(attrs) {
             match RouteAttr::parse(header.family, a?)? {
@@ -229,7 +231,7 @@ impl<'a> RouteMessage<'a> {
                 RouteAttr::Table(v) => m.table = v,
                 RouteAttr::Mark(v) => m.mark = Some(v),
                 RouteAttr::Pref(v) => m.pref = Some(v),
-                RouteAttr::Other(_) => {}
+                RouteAttr::Other(_) => m.has_other = true,
             }
         }
         Ok(m)
@@ -255,6 +257,11 @@ impl<'a> RouteMessage<'a> {
     /// The raw attribute area.
     pub fn raw_attrs(&self) -> Attrs<'a> {
         Attrs::new(self.attrs)
+    }
+
+    /// Whether any attribute was not decoded into a field above.
+    pub fn has_other_attrs(&self) -> bool {
+        self.has_other
     }
 }
 
@@ -413,9 +420,11 @@ mod owned {
 
         fn try_from(v: &RouteMessage<'a>) -> Result<Route, DecodeError> {
             let mut other = RawAttrs::default();
-            for a in v.attrs() {
-                if let RouteAttr::Other(a) = a? {
-                    other.push(&a)
+            if v.has_other_attrs() {
+                for a in v.attrs() {
+                    if let RouteAttr::Other(a) = a? {
+                        other.push(&a)
+                    }
                 }
             }
             let h = v.header;
