@@ -75,6 +75,9 @@ impl<R: Request + ?Sized> Request for &R {
     fn accepts(&self, msg: &crate::wire::Message<'_>) -> bool {
         (**self).accepts(msg)
     }
+    fn emit(&self, w: &mut Writer<'_>, seq: u32, port: u32) {
+        (**self).emit(w, seq, port)
+    }
 }
 
 /// Displays a request through [`Request::describe`].
@@ -122,6 +125,48 @@ impl Request for RawRequest<'_> {
 mod tests {
     use super::*;
     use crate::wire::Messages;
+
+    /// Every provided method must be forwarded through `&R` and `&dyn`, or
+    /// an override is silently lost.
+    #[test]
+    fn references_forward_overrides() {
+        struct Custom;
+        impl Request for Custom {
+            fn message_type(&self) -> u16 {
+                99
+            }
+            fn emit_payload(&self, _: &mut Writer<'_>) {}
+            fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("custom")
+            }
+            fn flags(&self) -> u16 {
+                0x100
+            }
+            fn is_dump(&self) -> bool {
+                true
+            }
+            fn accepts(&self, _: &crate::wire::Message<'_>) -> bool {
+                false
+            }
+            fn emit(&self, w: &mut Writer<'_>, _seq: u32, _port: u32) {
+                w.put(&[42]);
+            }
+        }
+        let d: &dyn Request = &Custom;
+        let r = &d;
+        assert_eq!((r.flags(), r.is_dump()), (0x100, true));
+        let mut buf = [0u8; 32];
+        let mut w = Writer::new(&mut buf);
+        r.emit(&mut w, 1, 0);
+        assert_eq!(w.finish(), Ok(1));
+        assert_eq!(buf[0], 42);
+        let h = crate::wire::Header {
+            len: 16,
+            ..Default::default()
+        }
+        .to_bytes();
+        assert!(!r.accepts(&crate::wire::Message::parse(&h).unwrap()));
+    }
 
     #[test]
     fn emit_adds_request_and_ack_or_dump() {

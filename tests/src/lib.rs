@@ -139,6 +139,17 @@ pub trait Client {
     /// connection and returns each one's item count; `None` on a runtime
     /// without concurrency.
     fn concurrent_dumps(&mut self, n: usize) -> Option<Vec<Result<usize, Error>>>;
+    /// Replaces the connection with one in `ns` whose reply timeout is
+    /// `timeout`.
+    fn reopen_with_timeout(&mut self, ns: &TestNs, timeout: std::time::Duration);
+    /// Counters of messages that matched no request.
+    fn stats(&self) -> nlwire::machine::Stats;
+}
+
+fn options(timeout: std::time::Duration) -> nlwire_sys::ConnectionOptions {
+    let mut o = nlwire_sys::ConnectionOptions::default();
+    o.timeout = timeout;
+    o
 }
 
 /// The blocking runtime.
@@ -180,6 +191,13 @@ impl Client for MioClient {
     }
     fn concurrent_dumps(&mut self, _: usize) -> Option<Vec<Result<usize, Error>>> {
         None
+    }
+    fn reopen_with_timeout(&mut self, ns: &TestNs, timeout: std::time::Duration) {
+        self.0 = nlwire_mio::Connection::new_in_netns_with_options(ns.path(), options(timeout))
+            .expect("open mio connection");
+    }
+    fn stats(&self) -> nlwire::machine::Stats {
+        self.0.stats()
     }
 }
 
@@ -317,6 +335,18 @@ impl Client for TokioClient {
                 .collect(),
         )
     }
+    fn reopen_with_timeout(&mut self, ns: &TestNs, timeout: std::time::Duration) {
+        let path = ns.path();
+        self.conn = self
+            .rt
+            .block_on(async {
+                nlwire_tokio::Connection::new_in_netns_with_options(path, options(timeout))
+            })
+            .expect("open tokio connection");
+    }
+    fn stats(&self) -> nlwire::machine::Stats {
+        self.conn.stats()
+    }
 }
 
 /// The async-io runtime, driven by `futures_lite::future::block_on`.
@@ -371,6 +401,14 @@ impl Client for AsyncIoClient {
             })
             .collect();
         Some(futures_lite::future::block_on(join_all(futs)))
+    }
+    fn reopen_with_timeout(&mut self, ns: &TestNs, timeout: std::time::Duration) {
+        self.0 =
+            nlwire_async_io::Connection::new_in_netns_with_options(ns.path(), options(timeout))
+                .expect("open async-io connection");
+    }
+    fn stats(&self) -> nlwire::machine::Stats {
+        self.0.stats()
     }
     fn concurrent_dumps(&mut self, n: usize) -> Option<Vec<Result<usize, Error>>> {
         let conn = &self.0;

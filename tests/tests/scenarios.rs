@@ -296,6 +296,51 @@ fn two_hundred_concurrent_requests(c: &mut dyn Client, ns: &TestNs) {
     }
 }
 
+/// A request that writes a sequence number other than the one it was
+/// given, so its reply belongs to nobody: the kernel "never answers".
+struct WrongSeq;
+
+impl nlwire::Request for WrongSeq {
+    fn message_type(&self) -> u16 {
+        nlwire::route::RTM_GETLINK
+    }
+    fn emit_payload(&self, w: &mut Writer<'_>) {
+        IfInfoMsg {
+            index: 1,
+            ..Default::default()
+        }
+        .emit(w);
+    }
+    fn describe(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("get link with a wrong sequence number")
+    }
+    fn emit(&self, w: &mut Writer<'_>, seq: u32, port: u32) {
+        let m = w.begin_message(self.message_type(), 0x05, seq.wrapping_add(1_000_000), port);
+        self.emit_payload(w);
+        w.end_message(m);
+    }
+}
+
+fn unanswered_request_times_out(c: &mut dyn Client, ns: &TestNs) {
+    let timeout = std::time::Duration::from_millis(300);
+    c.reopen_with_timeout(ns, timeout);
+    let t0 = std::time::Instant::now();
+    let e = c.request(&WrongSeq).unwrap_err();
+    let waited = t0.elapsed();
+    assert!(matches!(e, nlwire::Error::Timeout { .. }), "{e}");
+    assert_eq!(e.errno(), Some(Errno::ETIMEDOUT));
+    assert!(
+        e.to_string()
+            .starts_with("get link with a wrong sequence number: no reply"),
+        "{e}"
+    );
+    assert!(waited >= timeout, "gave up after {waited:?}");
+    // The connection still works, and the stray replies were counted.
+    let lo = c.get_link(&GetLink::by_index(1).unwrap()).unwrap();
+    assert_eq!(lo.name, "lo");
+    assert!(c.stats().unmatched >= 1, "{:?}", c.stats());
+}
+
 /// veth0 (up) with `n` IPv6 /48 routes, installed with `ip -batch`.
 fn veth_with_v6_routes(ns: &TestNs, n: u32) {
     ns.ip(&[
@@ -367,6 +412,7 @@ scenarios!(
         ten_thousand_routes_match_ip,
         deleting_a_missing_link_is_enodev,
         bad_attribute_returns_ext_ack_text,
+        unanswered_request_times_out,
         dropping_a_dump_half_way_keeps_the_connection_usable,
     ]
 );
@@ -382,6 +428,7 @@ scenarios!(
         bad_attribute_returns_ext_ack_text,
         two_hundred_concurrent_requests,
         concurrent_dumps_on_one_socket,
+        unanswered_request_times_out,
         dropping_a_dump_half_way_keeps_the_connection_usable,
     ]
 );
@@ -397,6 +444,7 @@ scenarios!(
         bad_attribute_returns_ext_ack_text,
         two_hundred_concurrent_requests,
         concurrent_dumps_on_one_socket,
+        unanswered_request_times_out,
         dropping_a_dump_half_way_keeps_the_connection_usable,
     ]
 );
