@@ -55,12 +55,12 @@ fn parse(c: &mut Criterion) {
     g.bench_function("exchange_views", |b| {
         b.iter(|| {
             let mut ex = Exchange::new();
+            // The synthetic frames carry seq 1 and port 4242.
+            ex.set_port(4242);
             let mut buf = [0u8; 64];
             let _ = ex.start(&GetRoutes::ipv4(), &mut buf).unwrap();
             let mut s = 0u64;
             for d in &dump {
-                // The synthetic frames carry seq 1 and port 4242.
-                ex.set_port(4242);
                 for ev in ex.handle(d) {
                     if let EventKind::Item(m) = ev.kind {
                         s += RouteMessage::from_message(&m).unwrap().header.dst_len as u64;

@@ -1,49 +1,19 @@
 //! Property tests: arbitrary bytes never panic a parser (every failure is
 //! an error value), and parse(emit(x)) == x for builders.
 
-use nlwire::machine::{EventKind, Exchange, FromMessage, Mux, Next};
+use nlwire::machine::{EventKind, Exchange, Mux, Next};
 use nlwire::request::RawRequest;
 use nlwire::route::{IfInfoMsg, Link, LinkMessage, Route, RouteMessage, RtMsg};
-use nlwire::wire::{Attrs, DoneMessage, ErrorMessage, ExtAck, Messages, Writer};
+use nlwire::wire::Writer;
 use proptest::prelude::*;
-
-fn walk_attrs(a: Attrs<'_>, depth: u32) {
-    for x in a {
-        match x {
-            Ok(x) => {
-                let _ = (x.u8(), x.u16(), x.u32(), x.u64(), x.str());
-                if depth < 4 {
-                    walk_attrs(x.nested(), depth + 1);
-                }
-            }
-            Err(_) => break,
-        }
-    }
-}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
+    /// The fuzz target's body: every parser over the datagram.
     #[test]
     fn arbitrary_datagrams_never_panic(d in proptest::collection::vec(any::<u8>(), 0..512)) {
-        for m in Messages::new(&d) {
-            let Ok(m) = m else { break };
-            let _ = ErrorMessage::parse(&m);
-            let _ = DoneMessage::parse(&m);
-            let _ = LinkMessage::parse(m.payload());
-            let _ = RouteMessage::parse(m.payload());
-            let _ = Link::from_message(&m);
-            let _ = Route::from_message(&m);
-            if let Ok(l) = LinkMessage::parse(m.payload()) {
-                let _ = l.attrs().count();
-            }
-            if let Ok(r) = RouteMessage::parse(m.payload()) {
-                let _ = r.attrs().count();
-            }
-            walk_attrs(Attrs::new(m.payload()), 0);
-        }
-        walk_attrs(Attrs::new(&d), 0);
-        let _ = ExtAck::parse(&d);
+        nlwire::fuzzing::datagram(&d);
     }
 
     /// The exchange machine, fed arbitrary datagrams after real requests,

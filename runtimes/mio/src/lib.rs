@@ -138,33 +138,42 @@ impl Connection {
         }
     }
 
-    /// Sends a request and waits for its acknowledgement.
-    pub fn request<R: Request>(&mut self, req: R) -> Result<(), Error> {
-        let id = self.driver.start(&req)?;
-        let r = match self.drive(id, &req, &mut |r| fold::ack(&req, r)) {
-            Fold::Finish(r) => r,
-            _ => unreachable_continue(),
-        };
-        self.driver.finish(id);
-        r
-    }
-
-    /// Sends a request answered by one object (e.g. get a link) and returns
-    /// it decoded.
-    pub fn get<T: FromMessage, R: Request>(&mut self, req: R) -> Result<T, Error> {
-        let id = self.driver.start(&req)?;
-        let mut found: Option<Result<T, Error>> = None;
+    /// Runs request `req` to its end: `f` folds each reply, `on_yield`
+    /// takes what it yields. The request is finished however it ends.
+    fn run<T, R: Request + ?Sized>(
+        &mut self,
+        req: &R,
+        mut f: impl FnMut(Reply<'_>) -> Fold<T>,
+        mut on_yield: impl FnMut(T),
+    ) -> Result<(), Error> {
+        let id = self.driver.start(req)?;
         let r = loop {
-            match self.drive(id, &req, &mut |r| fold::items::<T, _>(&req, r)) {
-                Fold::Yield(item) => {
-                    found.get_or_insert(item);
-                }
+            match self.drive(id, req, &mut f) {
+                Fold::Yield(t) => on_yield(t),
                 Fold::Finish(r) => break r,
                 Fold::Continue => {}
             }
         };
         self.driver.finish(id);
-        r?;
+        r
+    }
+
+    /// Sends a request and waits for its acknowledgement.
+    pub fn request<R: Request>(&mut self, req: R) -> Result<(), Error> {
+        self.run(&req, |r| fold::ack(&req, r), |()| {})
+    }
+
+    /// Sends a request answered by one object (e.g. get a link) and returns
+    /// it decoded.
+    pub fn get<T: FromMessage, R: Request>(&mut self, req: R) -> Result<T, Error> {
+        let mut found: Option<Result<T, Error>> = None;
+        self.run(
+            &req,
+            |r| fold::items::<T, _>(&req, r),
+            |t| {
+                found.get_or_insert(t);
+            },
+        )?;
         found.unwrap_or_else(|| {
             Err(Error::NoReply {
                 op: Describe(&req).to_string(),
@@ -196,13 +205,7 @@ impl Connection {
         req: R,
         mut f: impl FnMut(Message<'_>),
     ) -> Result<(), Error> {
-        let id = self.driver.start(&req)?;
-        let r = match self.drive(id, &req, &mut |r| fold::views(&req, r, &mut f)) {
-            Fold::Finish(r) => r,
-            _ => unreachable_continue(),
-        };
-        self.driver.finish(id);
-        r
+        self.run(&req, |r| fold::views(&req, r, &mut f), |()| {})
     }
 
     /// All links of the namespace.
@@ -214,13 +217,6 @@ impl Connection {
     pub fn routes(&mut self) -> Dump<'_, GetRoutes, Route> {
         self.dump(GetRoutes::all_families())
     }
-}
-
-/// `drive` only returns `Continue` for folds that yield; ack folds never do.
-fn unreachable_continue() -> Result<(), Error> {
-    Err(Error::NoReply {
-        op: "internal: fold ended without a result".into(),
-    })
 }
 
 /// A dump in progress; see [`Connection::dump`].
