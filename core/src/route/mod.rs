@@ -1,4 +1,4 @@
-//! rtnetlink (`NETLINK_ROUTE`): links and routes.
+//! rtnetlink (`NETLINK_ROUTE`): links, addresses and routes.
 //!
 //! Each object has a zero-copy view (`LinkMessage`, `RouteMessage`) that
 //! decodes the known attributes in one pass and keeps the raw attribute area
@@ -11,12 +11,25 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::wire::{Attr, DecodeError};
 
+pub mod addr;
 pub mod link;
+pub mod link_req;
 #[allow(clippy::module_inception)] // `route::route` beside `route::link`
 pub mod route;
+pub mod route_req;
 
-pub use link::{DelLink, GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState};
+pub use addr::{AddrMessage, Address, GetAddrs, IfAddrMsg};
+pub use link::{
+    DelLink, GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, LinkRef, OperState,
+};
+pub use link_req::{
+    BondMode, IpvlanMode, LinkKind, MacvlanMode, NetnsRef, NewLink, SetLink, Vxlan,
+};
 pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};
+pub use route_req::{NextHop, RouteLookup, RouteRequest};
+
+#[cfg(feature = "alloc")]
+pub use addr::Addr;
 
 #[cfg(feature = "alloc")]
 pub use link::Link;
@@ -40,6 +53,12 @@ pub const RTM_DELLINK: u16 = 17;
 pub const RTM_GETLINK: u16 = 18;
 /// `RTM_SETLINK`.
 pub const RTM_SETLINK: u16 = 19;
+/// `RTM_NEWADDR`.
+pub const RTM_NEWADDR: u16 = 20;
+/// `RTM_DELADDR`.
+pub const RTM_DELADDR: u16 = 21;
+/// `RTM_GETADDR`.
+pub const RTM_GETADDR: u16 = 22;
 /// `RTM_NEWROUTE`.
 pub const RTM_NEWROUTE: u16 = 24;
 /// `RTM_DELROUTE`.
@@ -72,6 +91,97 @@ pub enum InvalidInput {
     /// Interface index 0 does not name an interface.
     #[error("interface index 0 does not name an interface")]
     ZeroIndex,
+    /// A prefix length past the address size.
+    #[error("prefix length {len} is longer than {max} bits")]
+    PrefixTooLong {
+        /// The length given.
+        len: u8,
+        /// 32 for IPv4, 128 for IPv6.
+        max: u8,
+    },
+    /// Two addresses of one request are of different families.
+    #[error("{what} is {found} but the request is {expected}")]
+    FamilyMismatch {
+        /// Which address (`gateway`, `source address`, `peer`).
+        what: &'static str,
+        /// Its family (`IPv4`, `IPv6`).
+        found: &'static str,
+        /// The request's family.
+        expected: &'static str,
+    },
+    /// An address label longer than 15 bytes.
+    #[error("address label is {len} bytes long; the kernel allows at most 15")]
+    LabelTooLong {
+        /// Its length.
+        len: usize,
+    },
+    /// A link-layer address longer than 32 bytes.
+    #[error("link-layer address is {len} bytes long; the kernel allows at most 32")]
+    HwAddrTooLong {
+        /// Its length.
+        len: usize,
+    },
+    /// A value outside the range the kernel accepts.
+    #[error("{what} {value} is out of range ({range})")]
+    OutOfRange {
+        /// Which value.
+        what: &'static str,
+        /// The value given.
+        value: u64,
+        /// What is accepted.
+        range: &'static str,
+    },
+    /// Renaming needs the link by index (the name field is the new name).
+    #[error("renaming a link needs it by index; look its index up first")]
+    RenameNeedsIndex,
+    /// A multipath route with no next hop.
+    #[error("a multipath route needs at least one next hop")]
+    NoNextHops,
+    /// A batch cannot contain dumps.
+    #[error("a dump cannot be part of a batch")]
+    DumpInBatch,
+}
+
+/// `"IPv4"` or `"IPv6"`.
+pub(crate) fn family_name(a: &IpAddr) -> &'static str {
+    if a.is_ipv4() { "IPv4" } else { "IPv6" }
+}
+
+/// The `AF_*` family of an address.
+pub fn family_of(a: &IpAddr) -> u8 {
+    if a.is_ipv4() { AF_INET } else { AF_INET6 }
+}
+
+/// Checks that `prefix_len` fits `addr`'s family.
+pub fn check_prefix(addr: &IpAddr, prefix_len: u8) -> Result<(), InvalidInput> {
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    if prefix_len > max {
+        return Err(InvalidInput::PrefixTooLong {
+            len: prefix_len,
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// Checks that `other` (named `what`) is of `base`'s family.
+pub fn check_family(base: &IpAddr, what: &'static str, other: &IpAddr) -> Result<(), InvalidInput> {
+    if base.is_ipv4() != other.is_ipv4() {
+        return Err(InvalidInput::FamilyMismatch {
+            what,
+            found: family_name(other),
+            expected: family_name(base),
+        });
+    }
+    Ok(())
+}
+
+/// Appends an address attribute (4 or 16 bytes).
+pub(crate) fn attr_ip(w: &mut crate::wire::Writer<'_>, kind: u16, a: &IpAddr) {
+    match a {
+        IpAddr::V4(v) => w.attr(kind, &v.octets()),
+        IpAddr::V6(v) => w.attr(kind, &v.octets()),
+    }
 }
 
 /// Checks an interface name the way the kernel's `dev_valid_name` does:

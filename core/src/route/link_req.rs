@@ -1,0 +1,729 @@
+//! Link writes: create a link of a kind (`RTM_NEWLINK` with `NLM_F_CREATE`)
+//! and change one (`RTM_NEWLINK` without it, as `ip link set` does).
+
+use core::fmt;
+use core::net::IpAddr;
+
+use super::link::{
+    IFF_UP, IFLA_ADDRESS, IFLA_IFALIAS, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO,
+    IFLA_MASTER, IFLA_MTU, IFLA_TXQLEN, IfInfoMsg, LinkRef,
+};
+use super::{InvalidInput, RTM_NEWLINK, attr_ip, validate_ifname};
+use crate::request::Request;
+use crate::wire::{NLM_F_CREATE, NLM_F_EXCL, Writer};
+
+/// `IFLA_NET_NS_PID`: move to the namespace of this process.
+pub const IFLA_NET_NS_PID: u16 = 19;
+/// `IFLA_NET_NS_FD`: move to the namespace of this file descriptor.
+pub const IFLA_NET_NS_FD: u16 = 28;
+/// `IFLA_INFO_DATA` (inside `IFLA_LINKINFO`): the kind's own attributes.
+pub const IFLA_INFO_DATA: u16 = 2;
+/// `VETH_INFO_PEER`: the peer's `ifinfomsg` and attributes.
+pub const VETH_INFO_PEER: u16 = 1;
+/// `IFLA_MACVLAN_MODE`.
+pub const IFLA_MACVLAN_MODE: u16 = 1;
+/// `IFLA_IPVLAN_MODE`.
+pub const IFLA_IPVLAN_MODE: u16 = 1;
+/// `IFLA_VLAN_ID`.
+pub const IFLA_VLAN_ID: u16 = 1;
+/// `IFLA_VLAN_PROTOCOL` (big-endian ethertype).
+pub const IFLA_VLAN_PROTOCOL: u16 = 5;
+/// `IFLA_VXLAN_ID`.
+pub const IFLA_VXLAN_ID: u16 = 1;
+/// `IFLA_VXLAN_GROUP`: IPv4 group or remote.
+pub const IFLA_VXLAN_GROUP: u16 = 2;
+/// `IFLA_VXLAN_LINK`.
+pub const IFLA_VXLAN_LINK: u16 = 3;
+/// `IFLA_VXLAN_LOCAL`: IPv4 local address.
+pub const IFLA_VXLAN_LOCAL: u16 = 4;
+/// `IFLA_VXLAN_PORT` (big-endian UDP port).
+pub const IFLA_VXLAN_PORT: u16 = 15;
+/// `IFLA_VXLAN_GROUP6`.
+pub const IFLA_VXLAN_GROUP6: u16 = 16;
+/// `IFLA_VXLAN_LOCAL6`.
+pub const IFLA_VXLAN_LOCAL6: u16 = 17;
+/// `IFLA_BOND_MODE`.
+pub const IFLA_BOND_MODE: u16 = 1;
+
+/// A network namespace given to the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetnsRef {
+    /// An open file descriptor of the namespace (`/var/run/netns/NAME`,
+    /// `/proc/PID/ns/net`). It must stay open until the request is sent.
+    Fd(i32),
+    /// The namespace of process `pid`.
+    Pid(u32),
+}
+
+impl NetnsRef {
+    fn emit(self, w: &mut Writer<'_>) {
+        match self {
+            NetnsRef::Fd(fd) => w.attr_u32(IFLA_NET_NS_FD, fd as u32),
+            NetnsRef::Pid(pid) => w.attr_u32(IFLA_NET_NS_PID, pid),
+        }
+    }
+}
+
+/// `MACVLAN_MODE_*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum MacvlanMode {
+    /// No traffic between macvlans of one lower link.
+    Private = 1,
+    /// Traffic between them goes through the external switch.
+    Vepa = 2,
+    /// Traffic between them is bridged directly (`ip`'s default choice).
+    Bridge = 4,
+    /// Take over the lower link.
+    Passthru = 8,
+    /// Receive by source MAC address list.
+    Source = 16,
+}
+
+/// `IPVLAN_MODE_*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u16)]
+pub enum IpvlanMode {
+    /// Layer 2.
+    L2 = 0,
+    /// Layer 3.
+    L3 = 1,
+    /// Layer 3 with netfilter.
+    L3s = 2,
+}
+
+/// Bond modes (`IFLA_BOND_MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum BondMode {
+    /// `balance-rr`.
+    BalanceRr = 0,
+    /// `active-backup`.
+    ActiveBackup = 1,
+    /// `balance-xor`.
+    BalanceXor = 2,
+    /// `broadcast`.
+    Broadcast = 3,
+    /// `802.3ad`.
+    Lacp = 4,
+    /// `balance-tlb`.
+    BalanceTlb = 5,
+    /// `balance-alb`.
+    BalanceAlb = 6,
+}
+
+/// VXLAN settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vxlan {
+    /// VNI (24 bits).
+    pub id: u32,
+    /// Multicast group or unicast remote.
+    pub remote: Option<IpAddr>,
+    /// Local address.
+    pub local: Option<IpAddr>,
+    /// Lower link index.
+    pub link: Option<u32>,
+    /// Destination UDP port (the kernel's default is 8472; `ip` asks for 4789).
+    pub port: Option<u16>,
+}
+
+/// The kind of a link to create, with its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LinkKind<'a> {
+    /// A veth pair; the peer may be created directly in another namespace.
+    Veth {
+        /// The peer's name.
+        peer: &'a str,
+        /// Where the peer goes (default: the same namespace).
+        peer_netns: Option<NetnsRef>,
+    },
+    /// A bridge.
+    Bridge,
+    /// A dummy link.
+    Dummy,
+    /// A macvlan on top of link `link`.
+    Macvlan {
+        /// Lower link index.
+        link: u32,
+        /// Mode.
+        mode: MacvlanMode,
+    },
+    /// An ipvlan on top of link `link`.
+    Ipvlan {
+        /// Lower link index.
+        link: u32,
+        /// Mode.
+        mode: IpvlanMode,
+    },
+    /// An 802.1Q VLAN on top of link `link`.
+    Vlan {
+        /// Lower link index.
+        link: u32,
+        /// VLAN id (0–4094).
+        id: u16,
+    },
+    /// A VXLAN.
+    Vxlan(Vxlan),
+    /// A bond.
+    Bond {
+        /// Mode (`None`: the kernel's default, balance-rr).
+        mode: Option<BondMode>,
+    },
+}
+
+impl LinkKind<'_> {
+    /// The `IFLA_INFO_KIND` string.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LinkKind::Veth { .. } => "veth",
+            LinkKind::Bridge => "bridge",
+            LinkKind::Dummy => "dummy",
+            LinkKind::Macvlan { .. } => "macvlan",
+            LinkKind::Ipvlan { .. } => "ipvlan",
+            LinkKind::Vlan { .. } => "vlan",
+            LinkKind::Vxlan(_) => "vxlan",
+            LinkKind::Bond { .. } => "bond",
+        }
+    }
+
+    fn check(&self) -> Result<(), InvalidInput> {
+        match *self {
+            LinkKind::Veth { peer, .. } => validate_ifname(peer),
+            LinkKind::Macvlan { link, .. } | LinkKind::Ipvlan { link, .. } if link == 0 => {
+                Err(InvalidInput::ZeroIndex)
+            }
+            LinkKind::Vlan { link, id } => {
+                if link == 0 {
+                    return Err(InvalidInput::ZeroIndex);
+                }
+                if id > 4094 {
+                    return Err(InvalidInput::OutOfRange {
+                        what: "VLAN id",
+                        value: id as u64,
+                        range: "0 to 4094",
+                    });
+                }
+                Ok(())
+            }
+            LinkKind::Vxlan(v) => {
+                if v.id >= 1 << 24 {
+                    return Err(InvalidInput::OutOfRange {
+                        what: "VXLAN id",
+                        value: v.id as u64,
+                        range: "0 to 16777215",
+                    });
+                }
+                if let (Some(r), Some(l)) = (&v.remote, &v.local) {
+                    super::check_family(r, "local address", l)?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The lower link, for kinds stacked on one.
+    fn lower(&self) -> Option<u32> {
+        match *self {
+            LinkKind::Macvlan { link, .. }
+            | LinkKind::Ipvlan { link, .. }
+            | LinkKind::Vlan { link, .. } => Some(link),
+            _ => None,
+        }
+    }
+
+    fn emit_data(&self, w: &mut Writer<'_>) {
+        match *self {
+            LinkKind::Veth { peer, peer_netns } => {
+                let d = w.begin_nested(IFLA_INFO_DATA);
+                let p = w.begin_nested(VETH_INFO_PEER);
+                IfInfoMsg::default().emit(w);
+                w.attr_str(IFLA_IFNAME, peer);
+                if let Some(ns) = peer_netns {
+                    ns.emit(w);
+                }
+                w.end_nested(p);
+                w.end_nested(d);
+            }
+            LinkKind::Macvlan { mode, .. } => {
+                let d = w.begin_nested(IFLA_INFO_DATA);
+                w.attr_u32(IFLA_MACVLAN_MODE, mode as u32);
+                w.end_nested(d);
+            }
+            LinkKind::Ipvlan { mode, .. } => {
+                let d = w.begin_nested(IFLA_INFO_DATA);
+                w.attr_u16(IFLA_IPVLAN_MODE, mode as u16);
+                w.end_nested(d);
+            }
+            LinkKind::Vlan { id, .. } => {
+                let d = w.begin_nested(IFLA_INFO_DATA);
+                w.attr_u16(IFLA_VLAN_ID, id);
+                w.end_nested(d);
+            }
+            LinkKind::Vxlan(v) => {
+                let d = w.begin_nested(IFLA_INFO_DATA);
+                w.attr_u32(IFLA_VXLAN_ID, v.id);
+                match v.remote {
+                    Some(a @ IpAddr::V4(_)) => attr_ip(w, IFLA_VXLAN_GROUP, &a),
+                    Some(a @ IpAddr::V6(_)) => attr_ip(w, IFLA_VXLAN_GROUP6, &a),
+                    None => {}
+                }
+                match v.local {
+                    Some(a @ IpAddr::V4(_)) => attr_ip(w, IFLA_VXLAN_LOCAL, &a),
+                    Some(a @ IpAddr::V6(_)) => attr_ip(w, IFLA_VXLAN_LOCAL6, &a),
+                    None => {}
+                }
+                if let Some(l) = v.link {
+                    w.attr_u32(IFLA_VXLAN_LINK, l);
+                }
+                if let Some(p) = v.port {
+                    w.attr(IFLA_VXLAN_PORT, &p.to_be_bytes());
+                }
+                w.end_nested(d);
+            }
+            LinkKind::Bond { mode: Some(m) } => {
+                let d = w.begin_nested(IFLA_INFO_DATA);
+                w.attr_u8(IFLA_BOND_MODE, m as u8);
+                w.end_nested(d);
+            }
+            LinkKind::Bridge | LinkKind::Dummy | LinkKind::Bond { mode: None } => {}
+        }
+    }
+}
+
+/// The settings `NewLink` and `SetLink` share.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Common<'a> {
+    up: Option<bool>,
+    mtu: Option<u32>,
+    address: Option<&'a [u8]>,
+    master: Option<u32>,
+    txqlen: Option<u32>,
+    alias: Option<&'a str>,
+    netns: Option<NetnsRef>,
+}
+
+impl Common<'_> {
+    fn flags(&self) -> (u32, u32) {
+        match self.up {
+            Some(true) => (IFF_UP, IFF_UP),
+            Some(false) => (0, IFF_UP),
+            None => (0, 0),
+        }
+    }
+
+    fn emit(&self, w: &mut Writer<'_>) {
+        if let Some(m) = self.mtu {
+            w.attr_u32(IFLA_MTU, m);
+        }
+        if let Some(a) = self.address {
+            w.attr(IFLA_ADDRESS, a);
+        }
+        if let Some(m) = self.master {
+            w.attr_u32(IFLA_MASTER, m);
+        }
+        if let Some(q) = self.txqlen {
+            w.attr_u32(IFLA_TXQLEN, q);
+        }
+        if let Some(a) = self.alias {
+            w.attr_str(IFLA_IFALIAS, a);
+        }
+        if let Some(ns) = self.netns {
+            ns.emit(w);
+        }
+    }
+}
+
+macro_rules! common_setters {
+    () => {
+        /// Bring the link up (`true`) or down.
+        pub fn up(mut self, up: bool) -> Self {
+            self.common.up = Some(up);
+            self
+        }
+
+        /// MTU.
+        pub fn mtu(mut self, mtu: u32) -> Self {
+            self.common.mtu = Some(mtu);
+            self
+        }
+
+        /// Link-layer address (at most 32 bytes).
+        pub fn address(mut self, addr: &'a [u8]) -> Result<Self, InvalidInput> {
+            if addr.len() > 32 {
+                return Err(InvalidInput::HwAddrTooLong { len: addr.len() });
+            }
+            self.common.address = Some(addr);
+            Ok(self)
+        }
+
+        /// Enslave to master link `index` (a bridge or bond).
+        pub fn master(mut self, index: u32) -> Result<Self, InvalidInput> {
+            if index == 0 {
+                return Err(InvalidInput::ZeroIndex);
+            }
+            self.common.master = Some(index);
+            Ok(self)
+        }
+
+        /// Transmit queue length.
+        pub fn txqlen(mut self, len: u32) -> Self {
+            self.common.txqlen = Some(len);
+            self
+        }
+
+        /// Alias (`ip link set … alias`).
+        pub fn alias(mut self, alias: &'a str) -> Self {
+            self.common.alias = Some(alias);
+            self
+        }
+
+        /// Place the link in namespace `ns`.
+        pub fn netns(mut self, ns: NetnsRef) -> Self {
+            self.common.netns = Some(ns);
+            self
+        }
+    };
+}
+
+/// Create a link (`ip link add NAME type KIND …`).
+///
+/// ```
+/// use nlwire::route::{LinkKind, NewLink};
+/// let veth = NewLink::new("veth0", LinkKind::Veth { peer: "veth1", peer_netns: None })?
+///     .mtu(9000)
+///     .up(true);
+/// # Ok::<(), nlwire::route::InvalidInput>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct NewLink<'a> {
+    name: &'a str,
+    kind: LinkKind<'a>,
+    common: Common<'a>,
+}
+
+impl<'a> NewLink<'a> {
+    /// A new link named `name` of `kind` (names are checked like the
+    /// kernel does, kind settings are range-checked).
+    pub fn new(name: &'a str, kind: LinkKind<'a>) -> Result<Self, InvalidInput> {
+        validate_ifname(name)?;
+        kind.check()?;
+        Ok(NewLink {
+            name,
+            kind,
+            common: Common::default(),
+        })
+    }
+
+    common_setters!();
+
+    /// The new link's name.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> &LinkKind<'a> {
+        &self.kind
+    }
+}
+
+impl Request for NewLink<'_> {
+    fn message_type(&self) -> u16 {
+        RTM_NEWLINK
+    }
+    fn flags(&self) -> u16 {
+        NLM_F_CREATE | NLM_F_EXCL
+    }
+    fn emit_payload(&self, w: &mut Writer<'_>) {
+        let (flags, change) = self.common.flags();
+        IfInfoMsg {
+            flags,
+            change,
+            ..Default::default()
+        }
+        .emit(w);
+        w.attr_str(IFLA_IFNAME, self.name);
+        if let Some(l) = self.kind.lower() {
+            w.attr_u32(IFLA_LINK, l);
+        }
+        self.common.emit(w);
+        let li = w.begin_nested(IFLA_LINKINFO);
+        w.attr_str(IFLA_INFO_KIND, self.kind.name());
+        self.kind.emit_data(w);
+        w.end_nested(li);
+    }
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "create {} link {:?}", self.kind.name(), self.name)
+    }
+}
+
+/// Change a link (`ip link set DEV …`).
+///
+/// Renaming needs the link by index: the name attribute then carries the
+/// new name, so a rename and a namespace move happen in one atomic
+/// request.
+#[derive(Debug, Clone, Copy)]
+pub struct SetLink<'a> {
+    link: LinkRef<'a>,
+    rename: Option<&'a str>,
+    common: Common<'a>,
+}
+
+impl<'a> SetLink<'a> {
+    /// Change link `index`.
+    pub fn by_index(index: u32) -> Result<Self, InvalidInput> {
+        if index == 0 {
+            return Err(InvalidInput::ZeroIndex);
+        }
+        Ok(SetLink {
+            link: LinkRef::Index(index),
+            rename: None,
+            common: Common::default(),
+        })
+    }
+
+    /// Change the link named `name`.
+    pub fn by_name(name: &'a str) -> Result<Self, InvalidInput> {
+        validate_ifname(name)?;
+        Ok(SetLink {
+            link: LinkRef::Name(name),
+            rename: None,
+            common: Common::default(),
+        })
+    }
+
+    common_setters!();
+
+    /// Remove the link from its master (`nomaster`).
+    pub fn nomaster(mut self) -> Self {
+        self.common.master = Some(0);
+        self
+    }
+
+    /// Rename the link (only for links given by index).
+    pub fn rename(mut self, new_name: &'a str) -> Result<Self, InvalidInput> {
+        validate_ifname(new_name)?;
+        if !matches!(self.link, LinkRef::Index(_)) {
+            return Err(InvalidInput::RenameNeedsIndex);
+        }
+        self.rename = Some(new_name);
+        Ok(self)
+    }
+}
+
+impl Request for SetLink<'_> {
+    fn message_type(&self) -> u16 {
+        RTM_NEWLINK
+    }
+    fn emit_payload(&self, w: &mut Writer<'_>) {
+        let (flags, change) = self.common.flags();
+        let index = match self.link {
+            LinkRef::Index(i) => i,
+            LinkRef::Name(_) => 0,
+        };
+        IfInfoMsg {
+            index,
+            flags,
+            change,
+            ..Default::default()
+        }
+        .emit(w);
+        match (self.link, self.rename) {
+            (LinkRef::Name(n), _) => w.attr_str(IFLA_IFNAME, n),
+            (_, Some(n)) => w.attr_str(IFLA_IFNAME, n),
+            _ => {}
+        }
+        self.common.emit(w);
+    }
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "change {}", self.link)?;
+        if let Some(n) = self.rename {
+            write!(f, " (rename to {n:?})")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::LinkMessage;
+    use crate::wire::{Attrs, Messages};
+
+    fn encode(r: &impl Request) -> std::vec::Vec<u8> {
+        let mut buf = [0u8; 512];
+        let mut w = Writer::new(&mut buf);
+        r.emit(&mut w, 1, 0);
+        let n = w.finish().unwrap();
+        buf[..n].to_vec()
+    }
+
+    fn info_data(b: &[u8]) -> (std::string::String, std::vec::Vec<u8>) {
+        let m = Messages::new(b).next().unwrap().unwrap();
+        let l = LinkMessage::parse(m.payload()).unwrap();
+        let info = l.raw_attrs().find(IFLA_LINKINFO).unwrap().unwrap();
+        let data = info
+            .nested()
+            .find(IFLA_INFO_DATA)
+            .unwrap()
+            .map(|d| d.payload().to_vec())
+            .unwrap_or_default();
+        (l.kind.unwrap().into(), data)
+    }
+
+    #[test]
+    fn veth_peer_in_netns_layout() {
+        let r = NewLink::new(
+            "v0",
+            LinkKind::Veth {
+                peer: "v1",
+                peer_netns: Some(NetnsRef::Fd(7)),
+            },
+        )
+        .unwrap()
+        .up(true);
+        let b = encode(&r);
+        let (kind, data) = info_data(&b);
+        assert_eq!(kind, "veth");
+        // VETH_INFO_PEER nest: ifinfomsg (16) + IFLA_IFNAME "v1" (8) +
+        // IFLA_NET_NS_FD (8).
+        let peer = Attrs::new(&data).next().unwrap().unwrap();
+        assert_eq!(peer.kind(), VETH_INFO_PEER);
+        assert!(peer.is_nested());
+        let p = peer.payload();
+        assert_eq!(p.len(), 32);
+        assert_eq!(&p[16..24], &[7, 0, 3, 0, b'v', b'1', 0, 0]);
+        assert_eq!(&p[24..32], &[8, 0, 28, 0, 7, 0, 0, 0]);
+        let m = Messages::new(&b).next().unwrap().unwrap();
+        let l = LinkMessage::parse(m.payload()).unwrap();
+        assert_eq!((l.header.flags, l.header.change), (IFF_UP, IFF_UP));
+        assert_eq!(l.name, Some("v0"));
+    }
+
+    /// Layouts of kinds the host kernel lacks, checked against the UAPI
+    /// headers (`if_link.h`): attribute numbers, sizes and byte order.
+    #[test]
+    fn kinds_without_host_modules_encode_per_uapi() {
+        let vlan = encode(&NewLink::new("v.5", LinkKind::Vlan { link: 2, id: 5 }).unwrap());
+        let (k, d) = info_data(&vlan);
+        assert_eq!(k, "vlan");
+        assert_eq!(d, [6, 0, 1, 0, 5, 0, 0, 0]);
+        let m = Messages::new(&vlan).next().unwrap().unwrap();
+        assert_eq!(LinkMessage::parse(m.payload()).unwrap().link, Some(2));
+
+        let vx = encode(
+            &NewLink::new(
+                "vx0",
+                LinkKind::Vxlan(Vxlan {
+                    id: 42,
+                    remote: Some("198.51.100.7".parse().unwrap()),
+                    local: Some("192.0.2.1".parse().unwrap()),
+                    link: Some(3),
+                    port: Some(4789),
+                }),
+            )
+            .unwrap(),
+        );
+        let (k, d) = info_data(&vx);
+        assert_eq!(k, "vxlan");
+        assert_eq!(
+            d,
+            [
+                8, 0, 1, 0, 42, 0, 0, 0, // ID
+                8, 0, 2, 0, 198, 51, 100, 7, // GROUP
+                8, 0, 4, 0, 192, 0, 2, 1, // LOCAL
+                8, 0, 3, 0, 3, 0, 0, 0, // LINK
+                6, 0, 15, 0, 0x12, 0xb5, 0, 0, // PORT, big endian
+            ]
+        );
+
+        let bond = encode(
+            &NewLink::new(
+                "bond7",
+                LinkKind::Bond {
+                    mode: Some(BondMode::ActiveBackup),
+                },
+            )
+            .unwrap(),
+        );
+        let (k, d) = info_data(&bond);
+        assert_eq!((k.as_str(), d), ("bond", std::vec![5, 0, 1, 0, 1, 0, 0, 0]));
+
+        let dummy = encode(&NewLink::new("d0", LinkKind::Dummy).unwrap());
+        let (k, d) = info_data(&dummy);
+        assert_eq!((k.as_str(), d.len()), ("dummy", 0));
+
+        let mv = encode(
+            &NewLink::new(
+                "mv0",
+                LinkKind::Macvlan {
+                    link: 2,
+                    mode: MacvlanMode::Bridge,
+                },
+            )
+            .unwrap(),
+        );
+        assert_eq!(info_data(&mv).1, [8, 0, 1, 0, 4, 0, 0, 0]);
+    }
+
+    #[test]
+    fn bad_kinds_and_names_are_rejected() {
+        assert!(NewLink::new("x", LinkKind::Vlan { link: 1, id: 4095 }).is_err());
+        assert!(NewLink::new("x", LinkKind::Vlan { link: 0, id: 1 }).is_err());
+        assert!(
+            NewLink::new(
+                "x",
+                LinkKind::Vxlan(Vxlan {
+                    id: 1 << 24,
+                    remote: None,
+                    local: None,
+                    link: None,
+                    port: None
+                })
+            )
+            .is_err()
+        );
+        assert!(
+            NewLink::new(
+                "x",
+                LinkKind::Veth {
+                    peer: "bad name",
+                    peer_netns: None
+                }
+            )
+            .is_err()
+        );
+        assert!(NewLink::new("sixteen-bytes-xx", LinkKind::Dummy).is_err());
+        assert_eq!(
+            SetLink::by_name("eth0").unwrap().rename("x").unwrap_err(),
+            InvalidInput::RenameNeedsIndex
+        );
+        assert!(SetLink::by_index(0).is_err());
+        assert!(SetLink::by_index(1).unwrap().address(&[0u8; 33]).is_err());
+    }
+
+    #[test]
+    fn move_and_rename_is_one_message() {
+        let r = SetLink::by_index(9)
+            .unwrap()
+            .rename("eth0")
+            .unwrap()
+            .netns(NetnsRef::Pid(1234));
+        let b = encode(&r);
+        let m = Messages::new(&b).next().unwrap().unwrap();
+        assert_eq!(m.kind(), RTM_NEWLINK);
+        assert_eq!(m.flags() & NLM_F_CREATE, 0);
+        let l = LinkMessage::parse(m.payload()).unwrap();
+        assert_eq!(l.index(), 9);
+        assert_eq!(l.name, Some("eth0"));
+        let pid = l.raw_attrs().find(IFLA_NET_NS_PID).unwrap().unwrap();
+        assert_eq!(pid.u32().unwrap(), 1234);
+        let down = encode(&SetLink::by_name("eth1").unwrap().up(false).nomaster());
+        let m = Messages::new(&down).next().unwrap().unwrap();
+        let l = LinkMessage::parse(m.payload()).unwrap();
+        assert_eq!((l.header.flags, l.header.change), (0, IFF_UP));
+        assert_eq!(l.master, Some(0));
+    }
+}
