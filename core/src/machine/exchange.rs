@@ -300,17 +300,37 @@ impl<S: SlotStore> Exchange<S> {
         req: &R,
         w: &mut Writer<'_>,
     ) -> Result<RequestId, StartError> {
+        let id = self.register(req.is_dump())?;
+        req.emit(w, id.0, self.port);
+        Ok(id)
+    }
+
+    /// Registers a request the caller encodes itself (with the returned
+    /// sequence number and [`Exchange::port`]) — for pre-encoded batches.
+    pub fn register(&mut self, dump: bool) -> Result<RequestId, StartError> {
         let seq = self.alloc_seq();
         self.slots
             .try_push(Slot {
                 seq,
-                dump: req.is_dump(),
+                dump,
                 cancelled: false,
                 interrupted: false,
             })
             .map_err(|_| StartError::TooManyInFlight)?;
-        req.emit(w, seq, self.port);
         Ok(RequestId(seq))
+    }
+
+    /// Forgets every request whose sequence number `f` selects, in one
+    /// pass (batch members that succeeded silently).
+    pub fn forget_where(&mut self, mut f: impl FnMut(u32) -> bool) {
+        let mut i = self.slots.slots().len();
+        while i > 0 {
+            i -= 1;
+            if f(self.slots.slots()[i].seq) {
+                self.slots.swap_remove(i);
+            }
+        }
+        self.last = 0;
     }
 
     /// Registers a request and encodes it alone into `buf`; returns its id

@@ -7,19 +7,31 @@
 //!   socket while a lone dump is still parsed in place.
 //! * [`fold`] (`alloc`) — how the replies of an ack request, a GET and a
 //!   typed dump fold into results; every runtime uses these.
+//! * [`ops`] (`alloc`) — multi-step operations ("add an address to the link
+//!   named X": look the link up, then act), run by every runtime's
+//!   `execute`.
+//! * [`batch`] (`alloc`) — many requests per datagram, one result each.
 
+#[cfg(feature = "alloc")]
+pub mod batch;
 pub mod exchange;
 #[cfg(feature = "alloc")]
 pub mod fold;
 #[cfg(feature = "alloc")]
 pub mod mux;
+#[cfg(feature = "alloc")]
+pub mod ops;
 
 pub use exchange::{
     ArraySlots, Event, EventKind, Exchange, Failure, Feed, RequestId, Slot, SlotStore, StartError,
     Stats,
 };
 #[cfg(feature = "alloc")]
+pub use batch::{Batch, BatchOptions, BatchOutcome, BatchResult, BatchRun};
+#[cfg(feature = "alloc")]
 pub use fold::Fold;
+#[cfg(feature = "alloc")]
+pub use ops::{Op, OpStep};
 #[cfg(feature = "alloc")]
 pub use mux::{Mux, MuxOptions, Next, Reply};
 

@@ -40,11 +40,12 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::task::Waker;
 
+use super::batch::{Batch, BatchRun};
 use super::exchange::{EventKind, Exchange, Failure, RequestId, Stats};
 use crate::errno::Errno;
 use crate::error::{Error, KernelError};
 use crate::request::Request;
-use crate::wire::{EncodeError, Header, Message, Writer};
+use crate::wire::{EncodeError, Header, Message, NLM_F_ACK, Writer};
 
 /// Settings of a [`Mux`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +126,9 @@ pub struct Mux {
     dump_queue: VecDeque<(RequestId, Vec<u8>)>,
     /// A queued dump whose turn has come, to be sent by the runtime.
     transmit: Option<(RequestId, Vec<u8>)>,
+    /// Failures of live requests without an inbox: batch members, which
+    /// are not acknowledged on success.
+    loose: Vec<(u32, Error)>,
 }
 
 fn failure_to_error(f: Failure<'_>) -> Error {
@@ -180,6 +184,7 @@ impl Mux {
             dump_active: None,
             dump_queue: VecDeque::new(),
             transmit: None,
+            loose: Vec::new(),
         }
     }
 
@@ -336,6 +341,7 @@ impl Mux {
             rx_pos,
             inboxes,
             driver,
+            loose,
             ..
         } = self;
         let seq = id.seq();
@@ -396,9 +402,96 @@ impl Mux {
                     EventKind::Failed(f) => Queued::Failed(failure_to_error(f)),
                 });
                 wake(other);
+            } else if let EventKind::Failed(f) = ev.kind {
+                loose.push((ev.id.seq(), failure_to_error(f)));
             }
         }
         Next::Recv
+    }
+
+    /// Encodes the next chunk of a batch into the transmit buffer and
+    /// registers its members; returns the bytes to send as one datagram.
+    /// Only the chunk's last message asks for an acknowledgement (its
+    /// *barrier*, driven with [`Mux::next`] like any request); the others
+    /// reply only on failure. If sending fails, call [`Mux::abort_batch`].
+    pub fn start_batch(&mut self, batch: &Batch, run: &mut BatchRun) -> Result<&[u8], Error> {
+        let opts = batch.get_options();
+        let from = run.next_index();
+        let mut len = 0;
+        let mut to = from;
+        while to < batch.len() && to - from < opts.max_per_datagram {
+            let m = batch.message(to).len();
+            if to > from && len + m > opts.max_datagram {
+                break;
+            }
+            len += m;
+            to += 1;
+        }
+        if self.tx.len() < len {
+            self.tx.resize(len, 0);
+        }
+        let port = self.ex.port();
+        let members = run.members_mut();
+        members.clear();
+        let mut at = 0;
+        for i in from..to {
+            let m = batch.message(i);
+            let Ok(id) = self.ex.register(false) else {
+                let ex = &mut self.ex;
+                for &seq in members.iter() {
+                    ex.forget(RequestId::from_seq(seq));
+                }
+                members.clear();
+                return Err(Error::Io {
+                    op: alloc::string::String::new(),
+                    errno: Errno::EBUSY,
+                });
+            };
+            members.push(id.seq());
+            let out = &mut self.tx[at..at + m.len()];
+            out.copy_from_slice(m);
+            out[8..12].copy_from_slice(&id.seq().to_ne_bytes());
+            out[12..16].copy_from_slice(&port.to_ne_bytes());
+            if i + 1 < to {
+                let flags = u16::from_ne_bytes([out[6], out[7]]) & !NLM_F_ACK;
+                out[6..8].copy_from_slice(&flags.to_ne_bytes());
+            }
+            at += m.len();
+        }
+        let barrier = RequestId::from_seq(*members.last().expect("a chunk is never empty"));
+        self.inboxes.insert(barrier.seq(), Inbox::default());
+        run.begin(from, barrier);
+        Ok(&self.tx[..len])
+    }
+
+    /// After the barrier's terminal reply: records the failures of the
+    /// chunk's members and forgets the ones that succeeded silently.
+    pub fn settle_batch(&mut self, batch: &Batch, run: &mut BatchRun) {
+        let mut i = 0;
+        while i < self.loose.len() {
+            let seq = self.loose[i].0;
+            if run.is_member(seq) {
+                let (_, e) = self.loose.swap_remove(i);
+                if let Some(idx) = run.member_index(seq) {
+                    run.record(idx, e);
+                }
+            } else {
+                i += 1;
+            }
+        }
+        self.ex.forget_where(|s| run.is_member(s));
+        run.end_chunk(&batch.get_options());
+    }
+
+    /// The chunk was not sent, or its runner gave up on it: forgets its
+    /// members (late replies count as unmatched).
+    pub fn abort_batch(&mut self, run: &BatchRun) {
+        if let Some(b) = run.barrier() {
+            self.ex.forget_where(|s| run.is_member(s));
+            self.loose.retain(|(s, _)| !run.is_member(*s));
+            self.inboxes.remove(&b.seq());
+            pass_baton(&mut self.inboxes, &mut self.driver, b.seq());
+        }
     }
 
     /// The buffer to receive the next datagram into. Only call after

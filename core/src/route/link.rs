@@ -728,3 +728,22 @@ mod tests {
         assert!(GetLink::by_index(0).is_err());
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// An `RTM_NEWLINK` for link `index` named `name`.
+    pub(crate) fn link_message(buf: &mut [u8], index: u32, name: &str) -> usize {
+        let mut w = Writer::new(buf);
+        let m = w.begin_message(RTM_NEWLINK, 0, 1, 0);
+        IfInfoMsg {
+            index,
+            ..Default::default()
+        }
+        .emit(&mut w);
+        w.attr_str(IFLA_IFNAME, name);
+        w.end_message(m);
+        w.finish().unwrap()
+    }
+}

@@ -32,7 +32,7 @@ use async_io::{Async, Timer};
 use nlwire_sys::NetlinkSocket;
 
 pub use nlwire;
-pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT};
+pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT, sysctl};
 
 /// The async-io runtime binding.
 #[derive(Debug, Clone, Copy)]

@@ -23,14 +23,17 @@ use std::time::{Duration, Instant};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use nlwire::Error;
-use nlwire::machine::{FromMessage, Reply, RequestId, Stats, fold, fold::Fold};
+use nlwire::machine::{
+    Batch, BatchOutcome, BatchRun, FromMessage, Op, OpStep, Reply, RequestId, Stats, fold,
+    fold::Fold,
+};
 use nlwire::request::{Describe, Request};
-use nlwire::route::{GetLinks, GetRoutes, Link, Route};
+use nlwire::route::{Addr, GetAddrs, GetLinks, GetRoutes, Link, Route};
 use nlwire::wire::Message;
 use nlwire_sys::{Driver, NetlinkSocket, Step, io_error, open_socket};
 
 pub use nlwire;
-pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT};
+pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT, sysctl};
 
 /// A blocking netlink connection.
 #[derive(Debug)]
@@ -109,12 +112,8 @@ impl Connection {
 
     /// Drives `id` until `f` returns something other than
     /// [`Fold::Continue`], waiting at most the timeout between replies.
-    fn drive<T, R: Request + ?Sized>(
-        &mut self,
-        id: RequestId,
-        req: &R,
-        f: &mut impl FnMut(Reply<'_>) -> Fold<T>,
-    ) -> Fold<T> {
+    /// Errors carry no operation name; callers add it.
+    fn drive<T>(&mut self, id: RequestId, f: &mut impl FnMut(Reply<'_>) -> Fold<T>) -> Fold<T> {
         let mut deadline = Instant::now() + self.timeout;
         loop {
             match self.driver.step(id, None, f) {
@@ -124,7 +123,7 @@ impl Connection {
                     let now = Instant::now();
                     if now >= deadline {
                         return Fold::Finish(Err(Error::Timeout {
-                            op: Describe(req).to_string(),
+                            op: String::new(),
                             timeout: self.timeout,
                         }));
                     }
@@ -143,12 +142,22 @@ impl Connection {
     fn run<T, R: Request + ?Sized>(
         &mut self,
         req: &R,
+        f: impl FnMut(Reply<'_>) -> Fold<T>,
+        on_yield: impl FnMut(T),
+    ) -> Result<(), Error> {
+        let id = self.driver.start(req)?;
+        self.run_id(id, f, on_yield)
+            .map_err(|e| e.with_op(Describe(req)))
+    }
+
+    fn run_id<T>(
+        &mut self,
+        id: RequestId,
         mut f: impl FnMut(Reply<'_>) -> Fold<T>,
         mut on_yield: impl FnMut(T),
     ) -> Result<(), Error> {
-        let id = self.driver.start(req)?;
         let r = loop {
-            match self.drive(id, req, &mut f) {
+            match self.drive(id, &mut f) {
                 Fold::Yield(t) => on_yield(t),
                 Fold::Finish(r) => break r,
                 Fold::Continue => {}
@@ -156,6 +165,81 @@ impl Connection {
         };
         self.driver.finish(id);
         r
+    }
+
+    /// Runs an operation (see [`nlwire::machine::ops`]): each request it
+    /// asks for is sent and its replies fed back, until it is done.
+    ///
+    /// ```no_run
+    /// use nlwire::machine::ops;
+    /// let mut conn = nlwire_mio::Connection::new()?;
+    /// conn.execute(ops::create_veth("veth0", "veth1")?)?;
+    /// conn.execute(ops::set_link_up("veth0")?)?;
+    /// let existed = conn.execute(ops::delete_link_if_exists("veth0")?)?;
+    /// # Ok::<(), nlwire::Error>(())
+    /// ```
+    pub fn execute<O: Op>(&mut self, mut op: O) -> Result<O::Output, Error> {
+        loop {
+            let (started, what) = match op.step() {
+                OpStep::Done(r) => return r,
+                OpStep::Send(req) => (self.driver.start(req), Describe(req).to_string()),
+            };
+            let r = match started {
+                Ok(id) => self.run_id(
+                    id,
+                    |reply| {
+                        if op.reply(reply) {
+                            Fold::Finish(Ok(()))
+                        } else {
+                            Fold::Continue
+                        }
+                    },
+                    |()| {},
+                ),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = r {
+                op.reply(Reply::Failed(e.with_op(what)));
+            }
+        }
+    }
+
+    /// Runs a batch: its requests go out many per datagram, and each gets
+    /// a result in the [`BatchOutcome`]. `Err` only when the batch could
+    /// not be run to its end (timeout, socket error); requests the kernel
+    /// refused are failures inside the outcome.
+    pub fn batch(&mut self, batch: &Batch) -> Result<BatchOutcome, Error> {
+        let mut run = BatchRun::new(batch);
+        let mut deadline = Instant::now() + self.timeout;
+        loop {
+            match self.driver.batch_step(batch, &mut run, None) {
+                Step::Ready(()) => return Ok(run.take_outcome()),
+                Step::WouldBlock => {
+                    let now = Instant::now();
+                    let r = if now >= deadline {
+                        Err(Error::Timeout {
+                            op: String::from("batch"),
+                            timeout: self.timeout,
+                        })
+                    } else {
+                        match self.poll.poll(&mut self.events, Some(deadline - now)) {
+                            Ok(()) => {
+                                if !self.events.is_empty() {
+                                    deadline = Instant::now() + self.timeout;
+                                }
+                                Ok(())
+                            }
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Ok(()),
+                            Err(e) => Err(io_error("wait for netlink socket", &e)),
+                        }
+                    };
+                    if let Err(e) = r {
+                        self.driver.abandon_batch(&run);
+                        return Err(e);
+                    }
+                }
+            }
+        }
     }
 
     /// Sends a request and waits for its acknowledgement.
@@ -217,6 +301,11 @@ impl Connection {
     pub fn routes(&mut self) -> Dump<'_, GetRoutes, Route> {
         self.dump(GetRoutes::all_families())
     }
+
+    /// All addresses (IPv4 and IPv6, every link).
+    pub fn addresses(&mut self) -> Dump<'_, GetAddrs, Addr> {
+        self.dump(GetAddrs::new())
+    }
 }
 
 /// A dump in progress; see [`Connection::dump`].
@@ -238,15 +327,12 @@ impl<R: Request, T: FromMessage> Iterator for Dump<'_, R, T> {
         }
         let id = self.id?;
         let req = &self.req;
-        match self
-            .conn
-            .drive(id, req, &mut |r| fold::items::<T, _>(req, r))
-        {
+        match self.conn.drive(id, &mut |r| fold::items::<T, _>(req, r)) {
             Fold::Yield(item) => Some(item),
             Fold::Finish(r) => {
                 self.conn.driver.finish(id);
                 self.id = None;
-                r.err().map(Err)
+                r.err().map(|e| Err(e.with_op(Describe(req))))
             }
             Fold::Continue => None,
         }

@@ -16,9 +16,12 @@ use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 use nlwire::Error;
-use nlwire::machine::{FromMessage, Reply, RequestId, Stats, fold, fold::Fold};
+use nlwire::machine::{
+    Batch, BatchOutcome, BatchRun, FromMessage, Op, OpStep, Reply, RequestId, Stats, fold,
+    fold::Fold,
+};
 use nlwire::request::{Describe, Request};
-use nlwire::route::{GetLinks, GetRoutes, Link, Route};
+use nlwire::route::{Addr, GetAddrs, GetLinks, GetRoutes, Link, Route};
 use nlwire::wire::Message;
 
 use crate::conn::{ConnectionOptions, open_socket};
@@ -130,6 +133,20 @@ impl<Rt: Runtime> std::fmt::Debug for Connection<Rt> {
     }
 }
 
+/// Forgets a batch's chunk in flight if its future is dropped half-way.
+struct BatchGuard<'a> {
+    driver: &'a Driver,
+    run: BatchRun,
+}
+
+impl Drop for BatchGuard<'_> {
+    fn drop(&mut self) {
+        if !self.run.is_finished() {
+            self.driver.abandon_batch(&self.run);
+        }
+    }
+}
+
 /// Calls `Driver::finish` when a request future completes or is dropped.
 struct Finish<'a>(&'a Driver, RequestId);
 
@@ -193,14 +210,15 @@ impl<Rt: Runtime> Connection<Rt> {
         self.inner.driver.socket().port()
     }
 
-    async fn run<T, R: Request + ?Sized>(
+    /// Drives request `id` to its end: `f` folds each reply, `on_yield`
+    /// takes what it yields. Errors carry no operation name yet.
+    async fn run_id<T>(
         &self,
-        req: &R,
+        id: RequestId,
         mut f: impl FnMut(Reply<'_>) -> Fold<T>,
         mut on_yield: impl FnMut(T),
     ) -> Result<(), Error> {
         let inner = &*self.inner;
-        let id = inner.driver.start(req)?;
         let _finish = Finish(&inner.driver, id);
         let mut idle = Idle::<Rt>::new();
         poll_fn(|cx| {
@@ -212,11 +230,11 @@ impl<Rt: Runtime> Connection<Rt> {
                         on_yield(t)
                     }
                     Poll::Ready(Ok(Fold::Finish(r))) => return Poll::Ready(r),
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e.with_op(Describe(req)))),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => {
                         ready!(idle.poll_expired(inner.timeout, cx));
                         return Poll::Ready(Err(Error::Timeout {
-                            op: Describe(req).to_string(),
+                            op: String::new(),
                             timeout: inner.timeout,
                         }));
                     }
@@ -224,6 +242,96 @@ impl<Rt: Runtime> Connection<Rt> {
             }
         })
         .await
+    }
+
+    async fn run<T, R: Request + ?Sized>(
+        &self,
+        req: &R,
+        f: impl FnMut(Reply<'_>) -> Fold<T>,
+        on_yield: impl FnMut(T),
+    ) -> Result<(), Error> {
+        let id = self.inner.driver.start(req)?;
+        self.run_id(id, f, on_yield)
+            .await
+            .map_err(|e| e.with_op(Describe(req)))
+    }
+
+    /// Runs an operation (see [`nlwire::machine::ops`]): each request it
+    /// asks for is sent and its replies fed back, until it is done.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: nlwire_sys::aio::Connection<impl nlwire_sys::aio::Runtime>) -> Result<(), nlwire::Error> {
+    /// use nlwire::machine::ops;
+    /// conn.execute(ops::create_veth("veth0", "veth1")?).await?;
+    /// conn.execute(ops::add_address("veth0", "192.0.2.1".parse().unwrap(), 24)?).await?;
+    /// let gone = conn.execute(ops::delete_link_if_exists("veth0")?).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute<O: Op>(&self, mut op: O) -> Result<O::Output, Error> {
+        loop {
+            let started = match op.step() {
+                OpStep::Done(r) => return r,
+                OpStep::Send(req) => self.inner.driver.start(req),
+            };
+            let r = match started {
+                Ok(id) => {
+                    self.run_id(
+                        id,
+                        |reply| {
+                            if op.reply(reply) {
+                                Fold::Finish(Ok(()))
+                            } else {
+                                Fold::Continue
+                            }
+                        },
+                        |()| {},
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = r {
+                op.reply(Reply::Failed(e));
+            }
+        }
+    }
+
+    /// Runs a batch: its requests go out many per datagram, and each gets
+    /// a result in the [`BatchOutcome`]. `Err` only when the batch could
+    /// not be run to its end (timeout, socket error); requests the kernel
+    /// refused are failures inside the outcome.
+    pub async fn batch(&self, batch: &Batch) -> Result<BatchOutcome, Error> {
+        let inner = &*self.inner;
+        let mut guard = BatchGuard {
+            driver: &inner.driver,
+            run: BatchRun::new(batch),
+        };
+        let mut idle = Idle::<Rt>::new();
+        poll_fn(|cx| {
+            loop {
+                match inner
+                    .driver
+                    .batch_step(batch, &mut guard.run, Some(cx.waker()))
+                {
+                    Step::Ready(()) => return Poll::Ready(Ok(())),
+                    Step::WouldBlock => match Rt::poll_readable(&inner.ready, cx) {
+                        Poll::Ready(Ok(())) => idle.progressed = true,
+                        Poll::Ready(Err(e)) => {
+                            return Poll::Ready(Err(io_error("wait for netlink socket", &e)));
+                        }
+                        Poll::Pending => {
+                            ready!(idle.poll_expired(inner.timeout, cx));
+                            return Poll::Ready(Err(Error::Timeout {
+                                op: String::from("batch"),
+                                timeout: inner.timeout,
+                            }));
+                        }
+                    },
+                }
+            }
+        })
+        .await?;
+        Ok(guard.run.take_outcome())
     }
 
     /// Sends a request and waits for its acknowledgement.
@@ -287,6 +395,11 @@ impl<Rt: Runtime> Connection<Rt> {
     /// All routes (IPv4 and IPv6, every table).
     pub fn routes(&self) -> DumpStream<Rt, GetRoutes, Route> {
         self.dump(GetRoutes::all_families())
+    }
+
+    /// All addresses (IPv4 and IPv6, every link).
+    pub fn addresses(&self) -> DumpStream<Rt, GetAddrs, Addr> {
+        self.dump(GetAddrs::new())
     }
 }
 

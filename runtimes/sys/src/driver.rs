@@ -12,7 +12,7 @@ use std::io;
 use std::sync::{Mutex, MutexGuard};
 use std::task::Waker;
 
-use nlwire::machine::{Mux, MuxOptions, Next, Reply, RequestId, Stats};
+use nlwire::machine::{Batch, BatchRun, Mux, MuxOptions, Next, Reply, RequestId, Stats};
 use nlwire::request::{Describe, Request};
 use nlwire::{Errno, Error};
 
@@ -121,6 +121,46 @@ impl Driver {
                 mux.fail_unsent(qid, Errno(e.raw_os_error().unwrap_or(libc::EIO)));
             }
         }
+    }
+
+    /// Makes progress on a batch without blocking: sends its next chunk
+    /// when the previous one is settled, and reads the replies of the
+    /// chunk in flight. `Ready` when the whole batch is done; then take
+    /// [`BatchRun::take_outcome`].
+    pub fn batch_step(&self, batch: &Batch, run: &mut BatchRun, waker: Option<&Waker>) -> Step<()> {
+        loop {
+            let barrier = match run.barrier() {
+                Some(b) => b,
+                None if run.is_finished() => return Step::Ready(()),
+                None => {
+                    let mut mux = self.lock();
+                    let sent = match mux.start_batch(batch, run) {
+                        Ok(bytes) => self.socket.send(bytes).map_err(|e| {
+                            crate::io_error("send batch", &e)
+                        }),
+                        Err(e) => Err(e),
+                    };
+                    if let Err(e) = sent {
+                        mux.abort_batch(run);
+                        run.send_failed(e);
+                    }
+                    continue;
+                }
+            };
+            match self.step(barrier, waker, &mut |reply| run.barrier_reply(reply)) {
+                Step::Ready(true) => self.lock().settle_batch(batch, run),
+                Step::Ready(false) => {}
+                Step::WouldBlock => return Step::WouldBlock,
+            }
+        }
+    }
+
+    /// A batch run given up half-way (dropped, timed out): forgets the
+    /// chunk in flight.
+    pub fn abandon_batch(&self, run: &BatchRun) {
+        let mut mux = self.lock();
+        mux.abort_batch(run);
+        self.flush_queued(&mut mux);
     }
 
     /// The caller is done with `id` (finished, dropped or timed out).

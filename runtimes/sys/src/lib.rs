@@ -13,6 +13,7 @@
 //! * [`driver`]: the runtime-independent half of a connection (socket +
 //!   [`nlwire::machine::Mux`] behind a mutex), so each runtime adapter only
 //!   adds readiness waiting and timers.
+//! * [`sysctl`]: kernel parameters, in this or another network namespace.
 //! * [`aio`]: the whole async connection, generic over an [`aio::Runtime`]
 //!   (readiness + timer); `nlwire-tokio` and `nlwire-async-io` implement it.
 
@@ -22,6 +23,7 @@ mod conn;
 pub mod driver;
 pub mod netns;
 mod socket;
+pub mod sysctl;
 
 pub use conn::{ConnectionOptions, DEFAULT_TIMEOUT, open_socket};
 pub use driver::{Driver, Step};

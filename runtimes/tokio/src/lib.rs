@@ -32,7 +32,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::time::Sleep;
 
 pub use nlwire;
-pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT};
+pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT, sysctl};
 
 /// The tokio runtime binding.
 #[derive(Debug, Clone, Copy)]

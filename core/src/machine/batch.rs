@@ -1,0 +1,425 @@
+//! Batches: thousands of requests, many per datagram, one result each
+//! (`alloc`).
+//!
+//! A [`Batch`] encodes its requests up front into one flat buffer. Running
+//! it sends them in chunks (one datagram each, at most
+//! [`BatchOptions::max_per_datagram`] messages). Only the last message of
+//! a chunk asks for an acknowledgement: the kernel handles a datagram's
+//! messages in order and reports every failure, so when the last one's
+//! acknowledgement arrives, each message of the chunk without an error
+//! before it has succeeded. One send and one receive per chunk instead of
+//! one round trip per request.
+//!
+//! [`BatchRun`] is the runner's state; the [`Mux`](super::Mux) encodes
+//! chunks ([`Mux::start_batch`](super::Mux::start_batch)) and collects the
+//! members' failures ([`Mux::settle_batch`](super::Mux::settle_batch)).
+
+use alloc::format;
+use alloc::vec::Vec;
+use core::ops::Range;
+
+use super::mux::Reply;
+use crate::error::Error;
+use crate::request::{Describe, Request};
+use crate::route::InvalidInput;
+use crate::wire::{EncodeError, Writer};
+
+/// How a batch runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BatchOptions {
+    /// Stop sending after the first chunk with a failure. Requests already
+    /// sent in that chunk are still carried out by the kernel; the rest are
+    /// reported as not sent.
+    pub stop_on_error: bool,
+    /// Most messages per datagram (default 256). Smaller values make
+    /// `stop_on_error` stop sooner.
+    pub max_per_datagram: usize,
+    /// Most bytes per datagram (default 64 KiB).
+    pub max_datagram: usize,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            stop_on_error: false,
+            max_per_datagram: 256,
+            max_datagram: 64 * 1024,
+        }
+    }
+}
+
+impl BatchOptions {
+    /// Stops at the first failing chunk.
+    pub fn stop_on_error(mut self, stop: bool) -> Self {
+        self.stop_on_error = stop;
+        self
+    }
+
+    /// At most `n` (≥ 1) messages per datagram.
+    pub fn max_per_datagram(mut self, n: usize) -> Self {
+        self.max_per_datagram = n.max(1);
+        self
+    }
+}
+
+/// Requests queued for one batch, encoded into one buffer.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    buf: Vec<u8>,
+    ends: Vec<u32>,
+    options: BatchOptions,
+}
+
+impl Batch {
+    /// An empty batch with default options.
+    pub fn new() -> Batch {
+        Batch::default()
+    }
+
+    /// An empty batch with room for `requests` requests of about
+    /// `bytes_each` bytes.
+    pub fn with_capacity(requests: usize, bytes_each: usize) -> Batch {
+        Batch {
+            buf: Vec::with_capacity(requests * bytes_each),
+            ends: Vec::with_capacity(requests),
+            options: BatchOptions::default(),
+        }
+    }
+
+    /// Sets the options.
+    pub fn options(mut self, options: BatchOptions) -> Batch {
+        self.options = options;
+        self
+    }
+
+    /// The options.
+    pub fn get_options(&self) -> BatchOptions {
+        self.options
+    }
+
+    /// Queues a request (encoded now); returns its index. Dumps cannot be
+    /// batched.
+    pub fn push<R: Request + ?Sized>(&mut self, req: &R) -> Result<usize, Error> {
+        if req.is_dump() {
+            return Err(Error::InvalidInput {
+                op: format!("{}", Describe(req)),
+                source: InvalidInput::DumpInBatch,
+            });
+        }
+        let start = self.buf.len();
+        let mut want = 256;
+        loop {
+            self.buf.resize(start + want, 0);
+            let mut w = Writer::new(&mut self.buf[start..]);
+            req.emit(&mut w, 0, 0);
+            match w.finish() {
+                Ok(n) => {
+                    self.buf.truncate(start + n);
+                    self.ends.push(self.buf.len() as u32);
+                    return Ok(self.ends.len() - 1);
+                }
+                Err(EncodeError::BufferTooSmall { needed, .. }) => want = needed,
+                Err(source) => {
+                    self.buf.truncate(start);
+                    return Err(Error::Encode {
+                        op: format!("{}", Describe(req)),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Number of queued requests.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Request `i` as encoded (sequence number and port still 0).
+    pub fn message(&self, i: usize) -> &[u8] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize
+        };
+        &self.buf[start..self.ends[i] as usize]
+    }
+
+    /// Removes every request, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.ends.clear();
+    }
+}
+
+/// The result of a batch: which requests failed and why.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    len: usize,
+    sent: usize,
+    failures: Vec<(usize, Error)>,
+}
+
+/// The result of one request of a batch.
+#[derive(Debug)]
+pub enum BatchResult<'a> {
+    /// Carried out.
+    Ok,
+    /// Failed (errno and extended-ack text inside).
+    Failed(&'a Error),
+    /// Not sent, because the batch stopped at an earlier failure.
+    NotSent,
+}
+
+impl BatchOutcome {
+    /// Whether every request was sent and succeeded.
+    pub fn is_ok(&self) -> bool {
+        self.failures.is_empty() && self.sent == self.len
+    }
+
+    /// Number of requests in the batch.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the batch was empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of requests that succeeded.
+    pub fn succeeded(&self) -> usize {
+        self.sent - self.failures.len()
+    }
+
+    /// The failed requests, by index, in order.
+    pub fn failures(&self) -> &[(usize, Error)] {
+        &self.failures
+    }
+
+    /// Indexes of the requests not sent (after a stop on error).
+    pub fn not_sent(&self) -> Range<usize> {
+        self.sent..self.len
+    }
+
+    /// The result of request `i`.
+    pub fn result(&self, i: usize) -> BatchResult<'_> {
+        if i >= self.sent {
+            return BatchResult::NotSent;
+        }
+        match self.failures.binary_search_by_key(&i, |(j, _)| *j) {
+            Ok(k) => BatchResult::Failed(&self.failures[k].1),
+            Err(_) => BatchResult::Ok,
+        }
+    }
+
+    /// `Ok` if everything succeeded, else the first failure.
+    pub fn into_result(mut self) -> Result<(), Error> {
+        if self.failures.is_empty() {
+            if self.sent < self.len {
+                return Err(Error::NoReply {
+                    op: format!("batch request {}", self.sent),
+                });
+            }
+            return Ok(());
+        }
+        Err(self.failures.swap_remove(0).1)
+    }
+}
+
+/// The state of a running batch (see the [module documentation](self)).
+#[derive(Debug)]
+pub struct BatchRun {
+    next: usize,
+    chunk: Option<Chunk>,
+    members: Vec<u32>,
+    sorted: Vec<u32>,
+    outcome: BatchOutcome,
+    stopped: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Chunk {
+    from: usize,
+    barrier: super::RequestId,
+}
+
+impl BatchRun {
+    /// A run of `batch` from its first request.
+    pub fn new(batch: &Batch) -> BatchRun {
+        BatchRun {
+            next: 0,
+            chunk: None,
+            members: Vec::new(),
+            sorted: Vec::new(),
+            outcome: BatchOutcome {
+                len: batch.len(),
+                sent: 0,
+                failures: Vec::new(),
+            },
+            stopped: false,
+        }
+    }
+
+    /// The request whose acknowledgement ends the current chunk.
+    pub fn barrier(&self) -> Option<super::RequestId> {
+        self.chunk.map(|c| c.barrier)
+    }
+
+    /// Whether every chunk has been sent and settled (or the run stopped).
+    pub fn is_finished(&self) -> bool {
+        self.chunk.is_none() && (self.stopped || self.next >= self.outcome.len)
+    }
+
+    /// The index of the next request to send.
+    pub fn next_index(&self) -> usize {
+        self.next
+    }
+
+    /// Records a chunk just encoded by
+    /// [`Mux::start_batch`](super::Mux::start_batch): `members` are the
+    /// sequence numbers of requests `from..from + members.len()`, the last
+    /// one the barrier.
+    pub(crate) fn begin(&mut self, from: usize, barrier: super::RequestId) {
+        self.chunk = Some(Chunk { from, barrier });
+        self.next = from + self.members.len();
+        self.sorted.clear();
+        self.sorted.extend_from_slice(&self.members);
+        self.sorted.sort_unstable();
+    }
+
+    pub(crate) fn members_mut(&mut self) -> &mut Vec<u32> {
+        &mut self.members
+    }
+
+    pub(crate) fn is_member(&self, seq: u32) -> bool {
+        self.sorted.binary_search(&seq).is_ok()
+    }
+
+    /// The chunk could not be sent (or not even encoded): its members fail
+    /// with `e`, and the run stops (the rest are not sent).
+    pub fn send_failed(&mut self, e: Error) {
+        let (from, n) = match self.chunk.take() {
+            Some(c) => (c.from, self.members.len()),
+            None => (self.next, usize::from(self.next < self.outcome.len)),
+        };
+        for i in from..from + n {
+            self.outcome.failures.push((i, e.clone_shallow(i)));
+        }
+        self.next = from + n;
+        self.outcome.sent = self.next;
+        self.stopped = true;
+    }
+
+    /// A reply to the barrier. Returns `true` when it ended the chunk; the
+    /// runner then calls [`Mux::settle_batch`](super::Mux::settle_batch).
+    pub fn barrier_reply(&mut self, reply: Reply<'_>) -> bool {
+        let Some(c) = self.chunk else { return false };
+        let last = c.from + self.members.len() - 1;
+        match reply {
+            Reply::Item(_) => false,
+            Reply::Ack | Reply::Done { .. } => true,
+            Reply::Failed(e) => {
+                let e = match e {
+                    // Replies may have been lost: no member's outcome is
+                    // known. Report them all.
+                    Error::Overrun { .. } => {
+                        for i in c.from..last {
+                            self.record(i, Error::Overrun { op: op_name(i) });
+                        }
+                        e
+                    }
+                    e => e,
+                };
+                self.record(last, e);
+                true
+            }
+        }
+    }
+
+    pub(crate) fn record(&mut self, i: usize, e: Error) {
+        self.outcome.failures.push((i, e.with_op(op_name(i))));
+    }
+
+    pub(crate) fn member_index(&self, seq: u32) -> Option<usize> {
+        let c = self.chunk?;
+        self.members.iter().position(|&s| s == seq).map(|p| c.from + p)
+    }
+
+    /// Ends the current chunk (after settling).
+    pub(crate) fn end_chunk(&mut self, options: &BatchOptions) {
+        if self.chunk.take().is_some() {
+            self.outcome.sent = self.next;
+            self.outcome.failures.sort_by_key(|(i, _)| *i);
+            self.outcome.failures.dedup_by_key(|(i, _)| *i);
+            if options.stop_on_error && !self.outcome.failures.is_empty() {
+                self.stopped = true;
+            }
+        }
+    }
+
+    /// Takes the outcome (call when [`BatchRun::is_finished`]).
+    pub fn take_outcome(&mut self) -> BatchOutcome {
+        core::mem::take(&mut self.outcome)
+    }
+}
+
+fn op_name(i: usize) -> alloc::string::String {
+    format!("batch request {i}")
+}
+
+impl Error {
+    /// A copy of a send error for batch member `i`.
+    fn clone_shallow(&self, i: usize) -> Error {
+        match self {
+            Error::Io { errno, .. } => Error::Io {
+                op: op_name(i),
+                errno: *errno,
+            },
+            _ => Error::NoReply { op: op_name(i) },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use crate::route::{Address, GetLinks};
+
+    #[test]
+    fn push_encodes_and_rejects_dumps() {
+        let mut b = Batch::new();
+        let a = Address::add(1, "192.0.2.1".parse().unwrap(), 24).unwrap();
+        assert_eq!(b.push(&a).unwrap(), 0);
+        assert_eq!(b.push(&a).unwrap(), 1);
+        assert_eq!(b.len(), 2);
+        assert_eq!(b.message(1).len(), b.message(0).len());
+        assert_eq!(&b.message(1)[..4], &(b.message(1).len() as u32).to_ne_bytes());
+        let e = b.push(&GetLinks::new()).unwrap_err();
+        assert!(e.to_string().contains("cannot be part of a batch"), "{e}");
+        assert_eq!(b.len(), 2);
+    }
+
+    #[test]
+    fn outcome_reports_per_request() {
+        let o = BatchOutcome {
+            len: 5,
+            sent: 4,
+            failures: alloc::vec![(1, Error::NoReply { op: op_name(1) })],
+        };
+        assert!(!o.is_ok());
+        assert_eq!(o.succeeded(), 3);
+        assert!(matches!(o.result(0), BatchResult::Ok));
+        assert!(matches!(o.result(1), BatchResult::Failed(_)));
+        assert!(matches!(o.result(4), BatchResult::NotSent));
+        assert_eq!(o.not_sent(), 4..5);
+        assert!(o.into_result().unwrap_err().to_string().contains("batch request 1"));
+    }
+}
