@@ -18,8 +18,9 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use nlwire::Error;
+use nlwire::machine::{Batch, BatchOutcome, Op};
 use nlwire::request::Request;
-use nlwire::route::{GetRoutes, Link, Route};
+use nlwire::route::{Addr, GetRoutes, Link, Route};
 
 /// Whether this process can create network namespaces. Without it, tests
 /// skip (printing why) — unless `CI=true`, where they fail.
@@ -144,6 +145,54 @@ pub trait Client {
     fn reopen_with_timeout(&mut self, ns: &TestNs, timeout: std::time::Duration);
     /// Counters of messages that matched no request.
     fn stats(&self) -> nlwire::machine::Stats;
+    /// Runs an operation returning nothing.
+    fn exec(&mut self, op: &mut dyn Op<Output = ()>) -> Result<(), Error>;
+    /// Runs an operation returning a flag.
+    fn exec_bool(&mut self, op: &mut dyn Op<Output = bool>) -> Result<bool, Error>;
+    /// Runs an operation returning a count.
+    fn exec_count(&mut self, op: &mut dyn Op<Output = usize>) -> Result<usize, Error>;
+    /// Runs an operation returning `(index, name)` pairs.
+    fn exec_names(
+        &mut self,
+        op: &mut dyn Op<Output = Vec<(u32, String)>>,
+    ) -> Result<Vec<(u32, String)>, Error>;
+    /// Runs a batch.
+    fn batch(&mut self, b: &Batch) -> Result<BatchOutcome, Error>;
+    /// All addresses.
+    fn addresses(&mut self) -> Result<Vec<Addr>, Error>;
+    /// A request answered by one route (a route lookup).
+    fn get_route(&mut self, req: &dyn Request) -> Result<Route, Error>;
+}
+
+/// Implements the operation methods of [`Client`] given an expression
+/// that runs a future (or a value) to completion.
+macro_rules! client_ops {
+    ($self:ident, $conn:expr, $run:expr, $addrs:expr) => {
+        fn exec(&mut $self, op: &mut dyn Op<Output = ()>) -> Result<(), Error> {
+            $run($conn.execute(op))
+        }
+        fn exec_bool(&mut $self, op: &mut dyn Op<Output = bool>) -> Result<bool, Error> {
+            $run($conn.execute(op))
+        }
+        fn exec_count(&mut $self, op: &mut dyn Op<Output = usize>) -> Result<usize, Error> {
+            $run($conn.execute(op))
+        }
+        fn exec_names(
+            &mut $self,
+            op: &mut dyn Op<Output = Vec<(u32, String)>>,
+        ) -> Result<Vec<(u32, String)>, Error> {
+            $run($conn.execute(op))
+        }
+        fn batch(&mut $self, b: &Batch) -> Result<BatchOutcome, Error> {
+            $run($conn.batch(b))
+        }
+        fn addresses(&mut $self) -> Result<Vec<Addr>, Error> {
+            $addrs
+        }
+        fn get_route(&mut $self, req: &dyn Request) -> Result<Route, Error> {
+            $run($conn.get(req))
+        }
+    };
 }
 
 fn options(timeout: std::time::Duration) -> nlwire_sys::ConnectionOptions {
@@ -199,6 +248,7 @@ impl Client for MioClient {
     fn stats(&self) -> nlwire::machine::Stats {
         self.0.stats()
     }
+    client_ops!(self, self.0, |r| r, self.0.addresses().collect());
 }
 
 /// Collects a stream by polling it (executor-agnostic).
@@ -347,6 +397,12 @@ impl Client for TokioClient {
     fn stats(&self) -> nlwire::machine::Stats {
         self.conn.stats()
     }
+    client_ops!(
+        self,
+        self.conn,
+        |f| self.rt.block_on(f),
+        collect_ok(self.rt.block_on(collect(self.conn.addresses(), usize::MAX)))
+    );
 }
 
 /// The async-io runtime, driven by `futures_lite::future::block_on`.
@@ -410,6 +466,15 @@ impl Client for AsyncIoClient {
     fn stats(&self) -> nlwire::machine::Stats {
         self.0.stats()
     }
+    client_ops!(
+        self,
+        self.0,
+        futures_lite::future::block_on,
+        collect_ok(futures_lite::future::block_on(collect(
+            self.0.addresses(),
+            usize::MAX
+        )))
+    );
     fn concurrent_dumps(&mut self, n: usize) -> Option<Vec<Result<usize, Error>>> {
         let conn = &self.0;
         let futs: Vec<_> = (0..2 * n)
@@ -427,4 +492,28 @@ impl Client for AsyncIoClient {
             .collect();
         Some(futures_lite::future::block_on(join_all(futs)))
     }
+}
+
+/// Declares one `#[test]` per scenario function for a runtime:
+/// `scenarios!(mio, MioClient, [a, b])` makes `mio::a` and `mio::b`, each
+/// in a fresh [`TestNs`] with a new client.
+#[macro_export]
+macro_rules! scenarios {
+    ($rt:ident, $client:ty, [$($name:ident),* $(,)?]) => {
+        mod $rt {
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    let test = concat!(stringify!($rt), "::", stringify!($name));
+                    if !$crate::privileged_or_skip(test) {
+                        return;
+                    }
+                    let ns = $crate::TestNs::create();
+                    let mut c = <$client>::open(&ns);
+                    super::$name(&mut c, &ns);
+                }
+            )*
+        }
+    };
 }

@@ -9,7 +9,7 @@ use nlwire::Errno;
 use nlwire::request::RawRequest;
 use nlwire::route::{DelLink, GetLink, GetRoutes, IfInfoMsg, Link, Route};
 use nlwire::wire::{NLM_F_CREATE, NLM_F_EXCL, Writer};
-use nlwire_tests::{AsyncIoClient, Client, MioClient, TestNs, TokioClient, privileged_or_skip};
+use nlwire_tests::{AsyncIoClient, Client, MioClient, TestNs, TokioClient, scenarios};
 
 /// IFF flag names as `ip` prints them (the bits these tests can see).
 const IFF_NAMES: &[(u32, &str)] = &[
@@ -381,26 +381,6 @@ fn dropping_a_dump_half_way_keeps_the_connection_usable(c: &mut dyn Client, ns: 
     assert_eq!(links.len(), 3);
     let all = c.routes(GetRoutes::ipv6().table(254)).unwrap();
     assert!(all.len() >= 3000, "{}", all.len());
-}
-
-macro_rules! scenarios {
-    ($rt:ident, $client:ty, [$($name:ident),* $(,)?]) => {
-        mod $rt {
-            use super::*;
-            $(
-                #[test]
-                fn $name() {
-                    let test = concat!(stringify!($rt), "::", stringify!($name));
-                    if !privileged_or_skip(test) {
-                        return;
-                    }
-                    let ns = TestNs::create();
-                    let mut c = <$client>::open(&ns);
-                    super::$name(&mut c, &ns);
-                }
-            )*
-        }
-    };
 }
 
 scenarios!(

@@ -143,11 +143,7 @@ impl Batch {
 
     /// Request `i` as encoded (sequence number and port still 0).
     pub fn message(&self, i: usize) -> &[u8] {
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends[i - 1] as usize
-        };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.buf[start..self.ends[i] as usize]
     }
 
@@ -349,7 +345,10 @@ impl BatchRun {
 
     pub(crate) fn member_index(&self, seq: u32) -> Option<usize> {
         let c = self.chunk?;
-        self.members.iter().position(|&s| s == seq).map(|p| c.from + p)
+        self.members
+            .iter()
+            .position(|&s| s == seq)
+            .map(|p| c.from + p)
     }
 
     /// Ends the current chunk (after settling).
@@ -390,8 +389,8 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
     use crate::route::{Address, GetLinks};
+    use alloc::string::ToString;
 
     #[test]
     fn push_encodes_and_rejects_dumps() {
@@ -401,7 +400,10 @@ mod tests {
         assert_eq!(b.push(&a).unwrap(), 1);
         assert_eq!(b.len(), 2);
         assert_eq!(b.message(1).len(), b.message(0).len());
-        assert_eq!(&b.message(1)[..4], &(b.message(1).len() as u32).to_ne_bytes());
+        assert_eq!(
+            &b.message(1)[..4],
+            &(b.message(1).len() as u32).to_ne_bytes()
+        );
         let e = b.push(&GetLinks::new()).unwrap_err();
         assert!(e.to_string().contains("cannot be part of a batch"), "{e}");
         assert_eq!(b.len(), 2);
@@ -420,6 +422,11 @@ mod tests {
         assert!(matches!(o.result(1), BatchResult::Failed(_)));
         assert!(matches!(o.result(4), BatchResult::NotSent));
         assert_eq!(o.not_sent(), 4..5);
-        assert!(o.into_result().unwrap_err().to_string().contains("batch request 1"));
+        assert!(
+            o.into_result()
+                .unwrap_err()
+                .to_string()
+                .contains("batch request 1")
+        );
     }
 }

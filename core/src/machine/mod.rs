@@ -22,18 +22,18 @@ pub mod mux;
 #[cfg(feature = "alloc")]
 pub mod ops;
 
+#[cfg(feature = "alloc")]
+pub use batch::{Batch, BatchOptions, BatchOutcome, BatchResult, BatchRun};
 pub use exchange::{
     ArraySlots, Event, EventKind, Exchange, Failure, Feed, RequestId, Slot, SlotStore, StartError,
     Stats,
 };
 #[cfg(feature = "alloc")]
-pub use batch::{Batch, BatchOptions, BatchOutcome, BatchResult, BatchRun};
-#[cfg(feature = "alloc")]
 pub use fold::Fold;
 #[cfg(feature = "alloc")]
-pub use ops::{Op, OpStep};
-#[cfg(feature = "alloc")]
 pub use mux::{Mux, MuxOptions, Next, Reply};
+#[cfg(feature = "alloc")]
+pub use ops::{Op, OpStep};
 
 use crate::wire::{DecodeError, Message};
 

@@ -65,6 +65,26 @@ pub trait Op {
     fn reply(&mut self, reply: Reply<'_>) -> bool;
 }
 
+impl<O: Op + ?Sized> Op for &mut O {
+    type Output = O::Output;
+    fn step(&mut self) -> OpStep<'_, Self::Output> {
+        (**self).step()
+    }
+    fn reply(&mut self, reply: Reply<'_>) -> bool {
+        (**self).reply(reply)
+    }
+}
+
+impl<O: Op + ?Sized> Op for alloc::boxed::Box<O> {
+    type Output = O::Output;
+    fn step(&mut self) -> OpStep<'_, Self::Output> {
+        (**self).step()
+    }
+    fn reply(&mut self, reply: Reply<'_>) -> bool {
+        (**self).reply(reply)
+    }
+}
+
 fn invalid(op: impl core::fmt::Display, source: InvalidInput) -> Error {
     Error::InvalidInput {
         op: alloc::format!("{op}"),
@@ -239,8 +259,10 @@ impl Op for ListLinks {
     fn reply(&mut self, reply: Reply<'_>) -> bool {
         let links = &mut self.links;
         let mut bad = None;
-        let f = fold::views(&self.req, reply, &mut |m| {
-            match LinkMessage::from_message(&m) {
+        let f = fold::views(
+            &self.req,
+            reply,
+            &mut |m| match LinkMessage::from_message(&m) {
                 Ok(l) => links.push((l.index(), String::from(l.name.unwrap_or("")))),
                 Err(source) => {
                     bad.get_or_insert(Error::Decode {
@@ -248,8 +270,8 @@ impl Op for ListLinks {
                         source,
                     });
                 }
-            }
-        });
+            },
+        );
         if let Some(e) = bad {
             self.result.get_or_insert(Err(e));
         }
@@ -294,8 +316,7 @@ where
     R: Request,
     F: FnOnce(u32) -> Result<R, InvalidInput>,
 {
-    let lookup =
-        GetLink::by_name(name).map_err(|e| invalid(alloc::format!("link {name:?}"), e))?;
+    let lookup = GetLink::by_name(name).map_err(|e| invalid(alloc::format!("link {name:?}"), e))?;
     Ok(WithLink {
         name,
         lookup,
@@ -321,10 +342,7 @@ where
             match build(index) {
                 Ok(req) => self.req = Some(req),
                 Err(e) => {
-                    return OpStep::Done(Err(invalid(
-                        alloc::format!("link {:?}", self.name),
-                        e,
-                    )));
+                    return OpStep::Done(Err(invalid(alloc::format!("link {:?}", self.name), e)));
                 }
             }
         }
@@ -437,7 +455,7 @@ pub fn move_link_to_netns<'a>(
 #[derive(Debug)]
 pub struct FlushAddresses {
     dump: GetAddrs,
-    found: Vec<(IpAddr, u8)>,
+    found: Vec<(IpAddr, u8, Option<IpAddr>)>,
     index: u32,
     current: Option<Address<'static>>,
     deleted: usize,
@@ -473,10 +491,15 @@ impl Op for FlushAddresses {
             return OpStep::Send(&self.dump);
         }
         match self.found.pop() {
-            Some((a, len)) => match Address::delete(self.index, a, len) {
-                Ok(req) => OpStep::Send(self.current.insert(req)),
-                Err(e) => OpStep::Done(Err(invalid("flush addresses", e))),
-            },
+            Some((a, len, peer)) => {
+                match Address::delete(self.index, a, len).and_then(|d| match peer {
+                    Some(p) => d.peer(p),
+                    None => Ok(d),
+                }) {
+                    Ok(req) => OpStep::Send(self.current.insert(req)),
+                    Err(e) => OpStep::Done(Err(invalid("flush addresses", e))),
+                }
+            }
             None => OpStep::Done(Ok(self.deleted)),
         }
     }
@@ -487,7 +510,7 @@ impl Op for FlushAddresses {
                 if let Ok(a) = AddrMessage::from_message(&m)
                     && let Some(addr) = a.addr()
                 {
-                    found.push((addr, a.header.prefix_len));
+                    found.push((addr, a.header.prefix_len, a.peer()));
                 }
             }) {
                 Fold::Finish(r) => {
@@ -521,9 +544,9 @@ impl Op for FlushAddresses {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
     use crate::error::KernelError;
     use crate::wire::{Messages, Writer};
+    use alloc::string::ToString;
 
     fn sent(op: &mut impl Op) -> std::vec::Vec<u8> {
         let OpStep::Send(r) = op.step() else {

@@ -373,12 +373,6 @@ macro_rules! common_setters {
             self
         }
 
-        /// Alias (`ip link set … alias`).
-        pub fn alias(mut self, alias: &'a str) -> Self {
-            self.common.alias = Some(alias);
-            self
-        }
-
         /// Place the link in namespace `ns`.
         pub fn netns(mut self, ns: NetnsRef) -> Self {
             self.common.netns = Some(ns);
@@ -495,6 +489,13 @@ impl<'a> SetLink<'a> {
     }
 
     common_setters!();
+
+    /// Alias (`ip link set … alias`). The kernel ignores an alias given
+    /// when a link is created, so it is only offered here.
+    pub fn alias(mut self, alias: &'a str) -> Self {
+        self.common.alias = Some(alias);
+        self
+    }
 
     /// Remove the link from its master (`nomaster`).
     pub fn nomaster(mut self) -> Self {

@@ -135,9 +135,10 @@ impl Driver {
                 None => {
                     let mut mux = self.lock();
                     let sent = match mux.start_batch(batch, run) {
-                        Ok(bytes) => self.socket.send(bytes).map_err(|e| {
-                            crate::io_error("send batch", &e)
-                        }),
+                        Ok(bytes) => self
+                            .socket
+                            .send(bytes)
+                            .map_err(|e| crate::io_error("send batch", &e)),
                         Err(e) => Err(e),
                     };
                     if let Err(e) = sent {

@@ -1,0 +1,650 @@
+//! rtnetlink objects and operations against the real kernel, once per
+//! runtime, each in its own namespace: the everyday ops, addresses and
+//! routes written by nlwire and read by `ip -j` (and the other way round),
+//! batches, and sysctls.
+
+use std::net::IpAddr;
+use std::os::fd::AsRawFd;
+
+use nlwire::Errno;
+use nlwire::machine::{Batch, BatchOptions, BatchResult, ops};
+use nlwire::route::addr::{IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
+use nlwire::route::route_req::{RTN_BLACKHOLE, RTN_PROHIBIT, RTN_UNREACHABLE, RTPROT_STATIC};
+use nlwire::route::{
+    Address, LinkKind, MacvlanMode, NetnsRef, NewLink, NextHop, RouteLookup, RouteRequest, SetLink,
+};
+use nlwire_tests::{AsyncIoClient, Client, MioClient, TestNs, TokioClient, scenarios};
+use serde_json::Value;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn index_of(c: &mut dyn Client, name: &str) -> u32 {
+    let mut op = ops::list_links();
+    c.exec_names(&mut op)
+        .unwrap()
+        .into_iter()
+        .find(|(_, n)| n == name)
+        .unwrap_or_else(|| panic!("no link {name}"))
+        .0
+}
+
+/// `addr_info` entries of `dev` as (local, prefixlen).
+fn ip_addrs(ns: &TestNs, dev: &str) -> Vec<Value> {
+    let j = ns.ip_json(&["addr", "show", "dev", dev]);
+    j[0]["addr_info"].as_array().cloned().unwrap_or_default()
+}
+
+fn has_addr(list: &[Value], local: &str, len: u64) -> bool {
+    list.iter()
+        .any(|a| a["local"] == local && a["prefixlen"].as_u64() == Some(len))
+}
+
+/// The everyday operations, each one op, checked with `ip`.
+fn everyday_operations(c: &mut dyn Client, ns: &TestNs) {
+    c.exec(&mut ops::create_veth("veth0", "veth1").unwrap())
+        .unwrap();
+    let names = c.exec_names(&mut ops::list_links()).unwrap();
+    let ipj = ns.ip_json(&["link", "show"]);
+    let theirs: Vec<(u32, String)> = ipj
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["ifindex"].as_u64().unwrap() as u32,
+                l["ifname"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(names, theirs, "{}", c.runtime());
+
+    for dev in ["veth0", "veth1"] {
+        c.exec(&mut ops::set_link_up(dev).unwrap()).unwrap();
+    }
+    let j = ns.ip_json(&["link", "show", "dev", "veth0"]);
+    assert!(
+        j[0]["flags"].as_array().unwrap().iter().any(|f| f == "UP"),
+        "{j}"
+    );
+
+    c.exec(&mut ops::add_address("veth0", ip("192.0.2.1"), 24).unwrap())
+        .unwrap();
+    assert!(has_addr(&ip_addrs(ns, "veth0"), "192.0.2.1", 24));
+    // Twice is EEXIST, with the link named in the error.
+    let e = c
+        .exec(&mut ops::add_address("veth0", ip("192.0.2.1"), 24).unwrap())
+        .unwrap_err();
+    assert_eq!(e.errno(), Some(Errno::EEXIST), "{e}");
+    assert!(e.to_string().contains("192.0.2.1/24"), "{e}");
+
+    c.exec(&mut ops::add_default_route("veth0", false).unwrap())
+        .unwrap();
+    let d = ns.ip_json(&["route", "show", "default"]);
+    assert_eq!(d[0]["dev"], "veth0", "{d}");
+    assert_eq!(d[0]["scope"], "link", "{d}");
+    c.exec(&mut ops::add_default_route("veth0", true).unwrap())
+        .unwrap();
+    let d6 = ns.ip_json(&["-6", "route", "show", "default"]);
+    assert_eq!(d6[0]["dev"], "veth0", "{d6}");
+
+    for _ in 0..2 {
+        // Replace is idempotent.
+        c.exec(
+            &mut ops::replace_route_via("veth0", ip("198.51.100.0"), 24, Some(ip("192.0.2.1")))
+                .unwrap(),
+        )
+        .unwrap();
+    }
+    let r = ns.ip_json(&["route", "show", "198.51.100.0/24"]);
+    assert_eq!(r.as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r[0]["prefsrc"], "192.0.2.1", "{r}");
+    assert_eq!(r[0]["dev"], "veth0", "{r}");
+
+    // Mismatched families are refused before anything is sent.
+    assert!(
+        ops::replace_route_via("veth0", ip("198.51.100.0"), 24, Some(ip("2001:db8::1"))).is_err()
+    );
+    // A missing link is the kernel's ENODEV, named.
+    let e = c
+        .exec(&mut ops::add_address("nosuch0", ip("192.0.2.9"), 24).unwrap())
+        .unwrap_err();
+    assert_eq!(e.errno(), Some(Errno::ENODEV), "{e}");
+    assert!(e.to_string().contains("nosuch0"), "{e}");
+
+    assert!(
+        c.exec_bool(&mut ops::delete_link_if_exists("veth0").unwrap())
+            .unwrap()
+    );
+    assert!(
+        !c.exec_bool(&mut ops::delete_link_if_exists("veth0").unwrap())
+            .unwrap()
+    );
+    assert_eq!(ns.ip_json(&["link", "show"]).as_array().unwrap().len(), 1);
+}
+
+/// Move a veth end into another namespace and rename it in the same
+/// request, by namespace fd and by pid.
+fn move_and_rename_atomically(c: &mut dyn Client, ns: &TestNs) {
+    let other = TestNs::create();
+    c.exec(&mut ops::create_veth("va", "vb").unwrap()).unwrap();
+    let f = std::fs::File::open(other.path()).unwrap();
+    c.exec(&mut ops::move_link_to_netns("vb", NetnsRef::Fd(f.as_raw_fd()), Some("eth7")).unwrap())
+        .unwrap();
+    let there = other.ip_json(&["link", "show", "dev", "eth7"]);
+    assert_eq!(there[0]["ifname"], "eth7");
+    let here = ns.ip_json(&["link", "show"]);
+    assert!(
+        !here.as_array().unwrap().iter().any(|l| l["ifname"] == "vb"),
+        "{here}"
+    );
+
+    // By pid: a process living in the third namespace.
+    let third = TestNs::create();
+    c.exec(&mut ops::create_veth("vc", "vd").unwrap()).unwrap();
+    let mut child = std::process::Command::new("ip")
+        .args(["netns", "exec", third.name(), "sleep", "30"])
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let want = nlwire_sys::netns::netns_id(third.path()).unwrap();
+    let t0 = std::time::Instant::now();
+    while nlwire_sys::netns::netns_id(format!("/proc/{pid}/ns/net")).ok() != Some(want) {
+        assert!(
+            t0.elapsed().as_secs() < 10,
+            "child never entered the namespace"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let r = c.exec(&mut ops::move_link_to_netns("vd", NetnsRef::Pid(pid), Some("eth8")).unwrap());
+    let _ = child.kill();
+    let _ = child.wait();
+    r.unwrap();
+    assert_eq!(
+        third.ip_json(&["link", "show", "dev", "eth8"])[0]["ifname"],
+        "eth8"
+    );
+}
+
+/// Links of every kind the host kernel has, created by nlwire and read by
+/// `ip -d`, then changed with `SetLink`.
+fn link_kinds_and_changes(c: &mut dyn Client, ns: &TestNs) {
+    c.request(&NewLink::new("br0", LinkKind::Bridge).unwrap().up(true))
+        .unwrap();
+    let br = index_of(c, "br0");
+    c.request(
+        &NewLink::new(
+            "p0",
+            LinkKind::Veth {
+                peer: "p1",
+                peer_netns: None,
+            },
+        )
+        .unwrap()
+        .mtu(1400)
+        .txqlen(500)
+        .address(&[0x02, 0, 0, 0, 0, 0x42])
+        .unwrap(),
+    )
+    .unwrap();
+    let p0 = index_of(c, "p0");
+    c.request(&SetLink::by_index(p0).unwrap().alias("uplink"))
+        .unwrap();
+    c.request(
+        &NewLink::new(
+            "mv0",
+            LinkKind::Macvlan {
+                link: p0,
+                mode: MacvlanMode::Bridge,
+            },
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let j = ns.ip_json(&["-d", "link", "show", "dev", "p0"]);
+    assert_eq!(j[0]["mtu"], 1400, "{j}");
+    assert_eq!(j[0]["txqlen"], 500, "{j}");
+    assert_eq!(j[0]["ifalias"], "uplink", "{j}");
+    assert_eq!(j[0]["address"], "02:00:00:00:00:42", "{j}");
+    assert_eq!(j[0]["linkinfo"]["info_kind"], "veth", "{j}");
+    let mv = ns.ip_json(&["-d", "link", "show", "dev", "mv0"]);
+    assert_eq!(mv[0]["linkinfo"]["info_kind"], "macvlan", "{mv}");
+    assert_eq!(mv[0]["linkinfo"]["info_data"]["mode"], "bridge", "{mv}");
+    assert_eq!(mv[0]["link"], "p0", "{mv}");
+
+    // master, up, rename by index, then nomaster and down.
+    c.request(&SetLink::by_name("p1").unwrap().master(br).unwrap().up(true))
+        .unwrap();
+    let p1 = ns.ip_json(&["link", "show", "dev", "p1"]);
+    assert_eq!(p1[0]["master"], "br0", "{p1}");
+    let p1_index = index_of(c, "p1");
+    c.request(&SetLink::by_index(p1_index).unwrap().up(false).nomaster())
+        .unwrap();
+    c.request(
+        &SetLink::by_index(p1_index)
+            .unwrap()
+            .rename("port1")
+            .unwrap(),
+    )
+    .unwrap();
+    let p1 = ns.ip_json(&["link", "show", "dev", "port1"]);
+    assert!(p1[0].get("master").is_none(), "{p1}");
+    assert!(
+        !p1[0]["flags"].as_array().unwrap().iter().any(|f| f == "UP"),
+        "{p1}"
+    );
+    // ipvlan, if the module is there.
+    match c.request(
+        &NewLink::new(
+            "ipv0",
+            LinkKind::Ipvlan {
+                link: p0,
+                mode: nlwire::route::IpvlanMode::L3,
+            },
+        )
+        .unwrap(),
+    ) {
+        Ok(()) => {
+            let j = ns.ip_json(&["-d", "link", "show", "dev", "ipv0"]);
+            assert_eq!(j[0]["linkinfo"]["info_kind"], "ipvlan", "{j}");
+        }
+        Err(e) => assert_eq!(e.errno(), Some(Errno::EOPNOTSUPP), "{e}"),
+    }
+}
+
+/// Addresses: written by `ip`, read by nlwire; written by nlwire, read by
+/// `ip -j`; both families; flushed.
+fn addresses_both_ways(c: &mut dyn Client, ns: &TestNs) {
+    ns.ip(&["link", "add", "d0", "type", "veth", "peer", "name", "d1"]);
+    ns.ip(&[
+        "addr",
+        "add",
+        "192.0.2.10/24",
+        "brd",
+        "192.0.2.255",
+        "label",
+        "d0:web",
+        "dev",
+        "d0",
+    ]);
+    ns.ip(&["addr", "add", "2001:db8::10/64", "nodad", "dev", "d0"]);
+    ns.ip(&[
+        "addr",
+        "add",
+        "198.51.100.1",
+        "peer",
+        "198.51.100.2",
+        "dev",
+        "d0",
+    ]);
+    let d0 = index_of(c, "d0");
+    let ours: Vec<_> = c
+        .addresses()
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.index == d0)
+        .collect();
+    let v4 = ours
+        .iter()
+        .find(|a| a.addr == Some(ip("192.0.2.10")))
+        .unwrap();
+    assert_eq!(v4.prefix_len, 24);
+    assert_eq!(v4.broadcast, Some(ip("192.0.2.255")));
+    assert_eq!(v4.label.as_deref(), Some("d0:web"));
+    let v6 = ours
+        .iter()
+        .find(|a| a.addr == Some(ip("2001:db8::10")))
+        .unwrap();
+    assert_eq!(v6.prefix_len, 64);
+    assert_ne!(v6.flags & IFA_F_NODAD, 0);
+    let p2p = ours
+        .iter()
+        .find(|a| a.addr == Some(ip("198.51.100.1")))
+        .unwrap();
+    assert_eq!(p2p.peer, Some(ip("198.51.100.2")));
+    // Every address ip lists, we list.
+    let theirs = ip_addrs(ns, "d0");
+    assert_eq!(theirs.len(), ours.len(), "{theirs:?} vs {ours:?}");
+
+    c.request(
+        &Address::add(d0, ip("203.0.113.5"), 25)
+            .unwrap()
+            .lifetimes(3600, 1800)
+            .unwrap()
+            .flags(IFA_F_NOPREFIXROUTE),
+    )
+    .unwrap();
+    c.request(
+        &Address::add(d0, ip("2001:db8:1::5"), 48)
+            .unwrap()
+            .flags(IFA_F_NODAD),
+    )
+    .unwrap();
+    let theirs = ip_addrs(ns, "d0");
+    let a = theirs
+        .iter()
+        .find(|a| a["local"] == "203.0.113.5")
+        .expect("ip sees our address");
+    assert_eq!(a["prefixlen"], 25);
+    assert_eq!(a["valid_life_time"], 3600);
+    assert_eq!(a["preferred_life_time"], 1800);
+    assert_eq!(a["noprefixroute"], true);
+    assert!(has_addr(&theirs, "2001:db8:1::5", 48), "{theirs:?}");
+    // noprefixroute: no 203.0.113.0/25 route appeared.
+    assert!(
+        ns.ip_json(&["route", "show", "203.0.113.0/25"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // Replace updates in place; delete removes.
+    c.request(
+        &Address::replace(d0, ip("203.0.113.5"), 25)
+            .unwrap()
+            .lifetimes(7200, 7200)
+            .unwrap(),
+    )
+    .unwrap();
+    let a = ip_addrs(ns, "d0")
+        .into_iter()
+        .find(|a| a["local"] == "203.0.113.5")
+        .unwrap();
+    assert_eq!(a["valid_life_time"], 7200);
+    c.request(&Address::delete(d0, ip("203.0.113.5"), 25).unwrap())
+        .unwrap();
+    assert!(!has_addr(&ip_addrs(ns, "d0"), "203.0.113.5", 25));
+
+    // Flush IPv6 only, then everything.
+    let n6 = c
+        .exec_count(&mut ops::flush_addresses(d0, nlwire::route::AF_INET6).unwrap())
+        .unwrap();
+    assert!(n6 >= 2, "{n6}"); // the two global ones (link-local needs the link up)
+    assert!(
+        ip_addrs(ns, "d0").iter().all(|a| a["family"] == "inet"),
+        "{:?}",
+        ip_addrs(ns, "d0")
+    );
+    c.exec_count(&mut ops::flush_addresses(d0, 0).unwrap())
+        .unwrap();
+    assert!(ip_addrs(ns, "d0").is_empty());
+}
+
+/// Routes written by nlwire with every option, read back by `ip -j` and by
+/// nlwire; the kernel's lookup; delete.
+fn routes_written_and_looked_up(c: &mut dyn Client, ns: &TestNs) {
+    ns.ip(&["link", "add", "r0", "type", "veth", "peer", "name", "r1"]);
+    ns.ip(&["link", "add", "s0", "type", "veth", "peer", "name", "s1"]);
+    for d in ["r0", "r1", "s0", "s1"] {
+        ns.ip(&["link", "set", d, "up"]);
+    }
+    ns.ip(&["addr", "add", "192.0.2.1/24", "dev", "r0"]);
+    ns.ip(&["addr", "add", "198.51.100.1/24", "dev", "s0"]);
+    ns.ip(&["addr", "add", "2001:db8::1/64", "nodad", "dev", "r0"]);
+    let r0 = index_of(c, "r0");
+    let s0 = index_of(c, "s0");
+
+    c.request(
+        &RouteRequest::add(ip("203.0.113.0"), 26)
+            .unwrap()
+            .gateway(ip("192.0.2.254"))
+            .unwrap()
+            .metric(50)
+            .table(100_000)
+            .protocol(RTPROT_STATIC)
+            .mtu(1400)
+            .advmss(1360),
+    )
+    .unwrap();
+    let j = ns.ip_json(&["route", "show", "table", "100000"]);
+    assert_eq!(j[0]["dst"], "203.0.113.0/26", "{j}");
+    assert_eq!(j[0]["gateway"], "192.0.2.254", "{j}");
+    assert_eq!(j[0]["dev"], "r0", "{j}");
+    assert_eq!(j[0]["metric"], 50, "{j}");
+    assert_eq!(j[0]["protocol"], "static", "{j}");
+    assert_eq!(j[0]["metrics"][0]["mtu"], 1400, "{j}");
+    assert_eq!(j[0]["metrics"][0]["advmss"], 1360, "{j}");
+
+    let hops = [
+        NextHop::via(ip("192.0.2.2")).dev(r0).weight(1),
+        NextHop::via(ip("198.51.100.2")).dev(s0).weight(3),
+    ];
+    c.request(
+        &RouteRequest::add(ip("203.0.113.64"), 26)
+            .unwrap()
+            .multipath(&hops)
+            .unwrap(),
+    )
+    .unwrap();
+    let j = ns.ip_json(&["route", "show", "203.0.113.64/26"]);
+    let nh = j[0]["nexthops"].as_array().expect("multipath");
+    assert_eq!(nh.len(), 2, "{j}");
+    assert_eq!(nh[0]["gateway"], "192.0.2.2");
+    assert_eq!(nh[1]["gateway"], "198.51.100.2");
+    assert_eq!(nh[1]["weight"], 3, "{j}");
+
+    for (kind, name, dst) in [
+        (RTN_BLACKHOLE, "blackhole", "203.0.113.128"),
+        (RTN_UNREACHABLE, "unreachable", "203.0.113.160"),
+        (RTN_PROHIBIT, "prohibit", "203.0.113.192"),
+    ] {
+        c.request(&RouteRequest::add(ip(dst), 27).unwrap().kind(kind))
+            .unwrap();
+        let j = ns.ip_json(&["route", "show", &format!("{dst}/27")]);
+        assert_eq!(j[0]["type"], name, "{j}");
+    }
+    // IPv6 with gateway and onlink, append, then replace.
+    c.request(
+        &RouteRequest::add(ip("2001:db8:2::"), 48)
+            .unwrap()
+            .gateway(ip("2001:db8::99"))
+            .unwrap()
+            .oif(r0)
+            .unwrap()
+            .onlink(),
+    )
+    .unwrap();
+    c.request(
+        &RouteRequest::append(ip("2001:db8:2::"), 48)
+            .unwrap()
+            .gateway(ip("2001:db8::98"))
+            .unwrap()
+            .oif(r0)
+            .unwrap(),
+    )
+    .unwrap();
+    let j = ns.ip_json(&["-6", "route", "show", "2001:db8:2::/48"]);
+    let text = j.to_string();
+    assert!(
+        text.contains("2001:db8::99") && text.contains("2001:db8::98"),
+        "{j}"
+    );
+    assert!(text.contains("onlink"), "{j}");
+    // Adding it again is EEXIST.
+    let e = c
+        .request(
+            &RouteRequest::add(ip("2001:db8:2::"), 48)
+                .unwrap()
+                .gateway(ip("2001:db8::99"))
+                .unwrap()
+                .oif(r0)
+                .unwrap(),
+        )
+        .unwrap_err();
+    assert_eq!(e.errno(), Some(Errno::EEXIST), "{e}");
+    // Host bits past the prefix: the kernel's extended ack explains.
+    let e = c
+        .request(
+            &RouteRequest::add(ip("192.0.2.77"), 24)
+                .unwrap()
+                .oif(r0)
+                .unwrap(),
+        )
+        .unwrap_err();
+    assert_eq!(e.errno(), Some(Errno::EINVAL), "{e}");
+    assert!(e.ext_ack_message().is_some(), "{e}");
+
+    // Lookups.
+    // 203.0.113.0/26 is only in table 100000, which no rule consults.
+    let e = c
+        .get_route(&RouteLookup::to(ip("203.0.113.7")))
+        .unwrap_err();
+    assert_eq!(e.errno(), Some(Errno::ENETUNREACH), "{e}");
+    let r = c.get_route(&RouteLookup::to(ip("203.0.113.70"))).unwrap();
+    assert!(
+        [Some(ip("192.0.2.2")), Some(ip("198.51.100.2"))].contains(&r.gateway),
+        "{r:?}"
+    );
+    let r = c.get_route(&RouteLookup::to(ip("198.51.100.77"))).unwrap();
+    assert_eq!(r.oif, Some(s0));
+    assert_eq!(r.prefsrc, Some(ip("198.51.100.1")));
+    let e = c
+        .get_route(&RouteLookup::to(ip("203.0.113.129")))
+        .unwrap_err();
+    assert_eq!(e.errno(), Some(Errno::EINVAL), "blackhole lookup: {e}");
+
+    // nlwire reads back what it wrote.
+    let ours = c
+        .routes(nlwire::route::GetRoutes::ipv4().table(100_000))
+        .unwrap();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].priority, Some(50));
+    // Delete.
+    c.request(
+        &RouteRequest::delete(ip("203.0.113.0"), 26)
+            .unwrap()
+            .table(100_000),
+    )
+    .unwrap();
+    assert!(
+        ns.ip_json(&["route", "show", "table", "100000"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// A batch of 3,000 routes with two duplicates: exactly those fail (with
+/// errno and text), everything else is installed. With stop-on-error, the
+/// run stops after the failing datagram.
+fn batch_reports_each_request(c: &mut dyn Client, ns: &TestNs) {
+    ns.ip(&["link", "add", "b0", "type", "veth", "peer", "name", "b1"]);
+    ns.ip(&["link", "set", "b0", "up"]);
+    let b0 = index_of(c, "b0");
+    let route = |i: u32| {
+        let a = std::net::Ipv4Addr::from(0x0a00_0000 + (i << 8));
+        RouteRequest::add(IpAddr::V4(a), 24)
+            .unwrap()
+            .oif(b0)
+            .unwrap()
+            .table(200)
+    };
+    let mut b = Batch::new();
+    for i in 0..3000 {
+        b.push(&route(i)).unwrap();
+        if i == 100 || i == 2000 {
+            b.push(&route(i)).unwrap(); // duplicate: EEXIST
+        }
+    }
+    assert_eq!(b.len(), 3002);
+    let out = c.batch(&b).unwrap();
+    let failed: Vec<usize> = out.failures().iter().map(|(i, _)| *i).collect();
+    assert_eq!(failed, [101, 2002], "{:?}", out.failures());
+    for (_, e) in out.failures() {
+        assert_eq!(e.errno(), Some(Errno::EEXIST), "{e}");
+        assert!(e.to_string().starts_with("batch request"), "{e}");
+    }
+    assert_eq!(out.succeeded(), 3000);
+    assert!(matches!(out.result(0), BatchResult::Ok));
+    assert!(matches!(out.result(101), BatchResult::Failed(_)));
+    let n = c
+        .count_views(&nlwire::route::GetRoutes::ipv4().table(200))
+        .unwrap();
+    assert_eq!(n, 3000);
+    let ipn = ns.ip(&["route", "show", "table", "200"]).lines().count();
+    assert_eq!(ipn, 3000);
+    // The connection is still fine for ordinary requests.
+    assert!(c.links().unwrap().len() >= 3);
+
+    let mut b = Batch::new().options(
+        BatchOptions::default()
+            .stop_on_error(true)
+            .max_per_datagram(10),
+    );
+    for i in 0..50 {
+        // 0..20 exist already in table 200: request 0 fails.
+        b.push(&route(i + 3000 - 45)).unwrap();
+    }
+    let out = c.batch(&b).unwrap();
+    // 2955..2999 exist; 3000.. are new. The first datagram (10 requests)
+    // all fail, and the run stops there.
+    assert_eq!(out.failures().len(), 10, "{:?}", out.failures());
+    assert_eq!(out.not_sent(), 10..50);
+    assert!(matches!(out.result(10), BatchResult::NotSent));
+    assert_eq!(c.stats().unmatched, 0, "{:?}", c.stats());
+}
+
+/// `sysctl` inside the test namespace, leaving the host's value alone.
+fn sysctl_in_namespace(_c: &mut dyn Client, ns: &TestNs) {
+    use nlwire_sys::sysctl;
+    let key = "net.ipv4.conf.all.forwarding";
+    let host = sysctl::get(key).unwrap();
+    let want = if host == "1" { "0" } else { "1" };
+    sysctl::set_in_netns(ns.path(), key, want).unwrap();
+    assert_eq!(sysctl::get_in_netns(ns.path(), key).unwrap(), want);
+    assert_eq!(sysctl::get(key).unwrap(), host, "host value changed");
+    // Cross-check through `ip netns exec`.
+    let out = nlwire_tests::run(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            ns.name(),
+            "cat",
+            "/proc/sys/net/ipv4/conf/all/forwarding",
+        ],
+    );
+    assert_eq!(out.trim(), want);
+    let e = sysctl::set_in_netns(ns.path(), "net.ipv4.no_such", "1").unwrap_err();
+    assert_eq!(e.errno(), Some(Errno::ENOENT), "{e}");
+}
+
+scenarios!(
+    mio,
+    MioClient,
+    [
+        everyday_operations,
+        move_and_rename_atomically,
+        link_kinds_and_changes,
+        addresses_both_ways,
+        routes_written_and_looked_up,
+        batch_reports_each_request,
+        sysctl_in_namespace,
+    ]
+);
+scenarios!(
+    tokio,
+    TokioClient,
+    [
+        everyday_operations,
+        move_and_rename_atomically,
+        link_kinds_and_changes,
+        addresses_both_ways,
+        routes_written_and_looked_up,
+        batch_reports_each_request,
+        sysctl_in_namespace,
+    ]
+);
+scenarios!(
+    async_io,
+    AsyncIoClient,
+    [
+        everyday_operations,
+        move_and_rename_atomically,
+        link_kinds_and_changes,
+        addresses_both_ways,
+        routes_written_and_looked_up,
+        batch_reports_each_request,
+        sysctl_in_namespace,
+    ]
+);
