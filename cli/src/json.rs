@@ -9,6 +9,7 @@ pub struct JsonOut<W: Write> {
     w: W,
     first_item: bool,
     first_key: bool,
+    first_inner: bool,
 }
 
 impl<W: Write> JsonOut<W> {
@@ -18,6 +19,7 @@ impl<W: Write> JsonOut<W> {
             w,
             first_item: true,
             first_key: true,
+            first_inner: true,
         })
     }
 
@@ -75,6 +77,40 @@ impl<W: Write> JsonOut<W> {
             }
             write_str(&mut self.w, v)?;
         }
+        self.w.write_all(b"]")
+    }
+
+    /// A boolean value.
+    pub fn bool(&mut self, k: &str, v: bool) -> io::Result<()> {
+        self.key(k)?;
+        self.w.write_all(if v { b"true" } else { b"false" })
+    }
+
+    /// Opens an array of objects under key `k` (inside the current object).
+    pub fn begin_array(&mut self, k: &str) -> io::Result<()> {
+        self.key(k)?;
+        self.first_inner = true;
+        self.w.write_all(b"[")
+    }
+
+    /// Opens an object inside the array opened last.
+    pub fn begin_inner(&mut self) -> io::Result<()> {
+        if !self.first_inner {
+            self.w.write_all(b",")?;
+        }
+        self.first_inner = false;
+        self.first_key = true;
+        self.w.write_all(b"{")
+    }
+
+    /// Closes an inner object.
+    pub fn end_inner(&mut self) -> io::Result<()> {
+        self.w.write_all(b"}")
+    }
+
+    /// Closes the array; keys of the outer object may follow.
+    pub fn end_array(&mut self) -> io::Result<()> {
+        self.first_key = false;
         self.w.write_all(b"]")
     }
 

@@ -1,12 +1,17 @@
 //! `nlw` — an `ip`-like command line tool built on nlwire.
 //!
 //! ```text
-//! nlw [-n NETNS] [-j] [-4|-6] link show [DEV]
-//! nlw [-n NETNS] [-j] [-4|-6] route show [table all|main|local|default|N]
+//! nlw [-n NETNS] [-j] [-4|-6] link show|add|set|del …
+//! nlw [-n NETNS] [-j] [-4|-6] address show|add|replace|del|flush …
+//! nlw [-n NETNS] [-j] [-4|-6] route show|get|add|replace|append|del …
+//! nlw [-n NETNS] [-force] -batch FILE
 //! ```
 //!
-//! Text output follows `ip`; `-j` prints a JSON array with `ip -j`'s keys.
+//! Arguments follow `ip`'s syntax; text output follows `ip`; `-j` prints
+//! a JSON array with `ip -j`'s keys. `-batch` runs a file of commands
+//! through nlwire's batch API (many requests per datagram).
 
+mod edit;
 mod json;
 mod names;
 
@@ -15,17 +20,35 @@ use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
 use std::process::ExitCode;
 
-use nlwire::route::{GetLinks, GetRoutes, Link, Route};
+use nlwire::route::{Addr, GetAddrs, GetLinks, GetRoutes, Link, Route};
 use nlwire_mio::Connection;
 
 use crate::json::JsonOut;
 
 const USAGE: &str = "\
 Usage: nlw [OPTIONS] OBJECT COMMAND
-  OBJECT := link | route
+       nlw [-force] -batch FILE
+  OBJECT := link | address | route
   OPTIONS := -n NETNS | -j | -4 | -6 | -h
     nlw link show [[dev] DEV]
+    nlw link add [link DEV] [name] NAME [mtu N] [address LLADDR] [netns NS]
+                 type veth peer name P [netns NS] | bridge | dummy |
+                 macvlan mode MODE | ipvlan mode MODE | vlan id ID |
+                 vxlan id VNI [remote A] [local A] [dev DEV] [dstport P] |
+                 bond [mode MODE]
+    nlw link set [dev] DEV [up|down] [mtu N] [name NEW] [master DEV|nomaster]
+                 [netns NS] [address LLADDR] [txqueuelen N] [alias TEXT]
+    nlw link del [dev] DEV
+    nlw address show [[dev] DEV]
+    nlw address add|replace|del ADDR[/LEN] [peer ADDR[/LEN]] [broadcast A]
+                 [label L] [valid_lft S|forever] [preferred_lft S|forever]
+                 [nodad] [noprefixroute] [metric N] [scope S] dev DEV
+    nlw address flush [dev] DEV
     nlw route show [table all|main|local|default|N]
+    nlw route get ADDR [from ADDR] [oif DEV] [iif DEV] [mark N]
+    nlw route add|replace|append|del [TYPE] PREFIX|default [via ADDR] [dev DEV]
+                 [src ADDR] [metric N] [table T] [proto P] [scope S] [onlink]
+                 [mtu N] [advmss N] [nexthop via ADDR [dev DEV] [weight W]]...
 ";
 
 /// `IFLA_LINK_NETNSID`.
@@ -38,6 +61,8 @@ struct Opts {
     netns: Option<String>,
     json: bool,
     family: Option<u8>,
+    batch: Option<String>,
+    force: bool,
 }
 
 /// A failure to report: the message, and the exit code.
@@ -61,7 +86,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Fail(msg, code)) => {
             // A closed pipe (`nlw … | head`) is not worth a message.
-            if !msg.contains("Broken pipe") {
+            if !msg.is_empty() && !msg.contains("Broken pipe") {
                 eprintln!("{msg}");
             }
             ExitCode::from(code)
@@ -87,6 +112,15 @@ fn run(args: &[String]) -> Result<(), Fail> {
                 );
             }
             "-j" | "-json" | "--json" => o.json = true,
+            "-b" | "-batch" | "--batch" => {
+                i += 1;
+                o.batch = Some(
+                    args.get(i)
+                        .ok_or_else(|| usage_err("Option \"-batch\" needs a file name"))?
+                        .clone(),
+                );
+            }
+            "-force" | "--force" => o.force = true,
             "-4" => o.family = Some(nlwire::route::AF_INET),
             "-6" => o.family = Some(nlwire::route::AF_INET6),
             "-h" | "-help" | "--help" => {
@@ -98,9 +132,9 @@ fn run(args: &[String]) -> Result<(), Fail> {
         i += 1;
     }
     let rest = &args[i..];
-    let Some(object) = rest.first() else {
+    if rest.is_empty() && o.batch.is_none() {
         return Err(usage_err("Missing object"));
-    };
+    }
     let mut conn = match &o.netns {
         None => Connection::new()?,
         Some(ns) => {
@@ -113,25 +147,159 @@ fn run(args: &[String]) -> Result<(), Fail> {
                 .map_err(|e| Fail(format!("Cannot open network namespace \"{ns}\": {e}"), 255))?
         }
     };
-    let cmd = rest.get(1).map(String::as_str).unwrap_or("show");
-    let tail = rest.get(2..).unwrap_or(&[]);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    match (object.as_str(), cmd) {
-        ("link" | "l" | "li" | "lin", "show" | "list" | "ls" | "lst" | "sh") => {
-            link_show(&mut conn, &o, tail, &mut out)?
-        }
-        ("route" | "r" | "ro" | "rou" | "rout", "show" | "list" | "ls" | "lst" | "sh") => {
-            route_show(&mut conn, &o, tail, &mut out)?
-        }
-        ("link" | "l" | "li" | "lin" | "route" | "r" | "ro" | "rou" | "rout", c) => {
-            return Err(usage_err(format!(
-                "Command \"{c}\" is unknown or not supported yet"
-            )));
-        }
-        (obj, _) => return Err(usage_err(format!("Object \"{obj}\" is unknown"))),
+    let mut ctx = edit::Ctx::new();
+    if let Some(file) = &o.batch {
+        let r = run_batch(&mut conn, &o, file, &mut ctx, &mut out);
+        out.flush()?;
+        return r;
     }
+    dispatch(&mut conn, &o, rest, &mut ctx, &mut out)?;
     out.flush()?;
+    Ok(())
+}
+
+/// The object an argument names (`ip`'s abbreviations).
+fn object_name(s: &str) -> Option<&'static str> {
+    Some(match s {
+        "link" | "l" | "li" | "lin" => "link",
+        "address" | "a" | "addr" | "addre" | "addres" | "ad" | "adr" => "address",
+        "route" | "r" | "ro" | "rou" | "rout" => "route",
+        _ => return None,
+    })
+}
+
+fn is_show(cmd: &str) -> bool {
+    matches!(cmd, "show" | "list" | "ls" | "lst" | "sh" | "s")
+}
+
+/// Runs one command line (`OBJECT CMD ARGS…`).
+fn dispatch(
+    conn: &mut Connection,
+    o: &Opts,
+    rest: &[String],
+    ctx: &mut edit::Ctx,
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    let object = rest.first().map(String::as_str).unwrap_or("");
+    let obj =
+        object_name(object).ok_or_else(|| usage_err(format!("Object \"{object}\" is unknown")))?;
+    let cmd = rest.get(1).map(String::as_str).unwrap_or("show");
+    let tail = rest.get(2..).unwrap_or(&[]);
+    match (obj, cmd) {
+        ("link", c) if is_show(c) => link_show(conn, o, tail, out),
+        ("route", c) if is_show(c) => route_show(conn, o, tail, out),
+        ("address", c) if is_show(c) => addr_show(conn, o, tail, out),
+        ("route", "get" | "g") => {
+            let l = edit::route_get(tail, conn, ctx)?;
+            let r: Route = conn.get(l)?;
+            let links = all_links(conn)?;
+            let names = name_map(&links);
+            if o.json {
+                let mut j = JsonOut::new(&mut *out)?;
+                route_json(&mut j, &r, &names, false)?;
+                j.finish()?;
+            } else {
+                route_text(out, &r, &names, false)?;
+            }
+            Ok(())
+        }
+        (obj, cmd) => {
+            let c = edit::parse(obj, cmd, tail, conn, ctx, o.family)?;
+            edit::execute(conn, c)
+        }
+    }
+}
+
+/// `-batch FILE`: every change goes into one nlwire batch (many requests
+/// per datagram); a line that needs the kernel's current state (a `show`,
+/// a link looked up by name after links changed) first sends what is
+/// queued. Without `-force`, the run stops after the datagram holding the
+/// first failure (requests of that datagram after the failing one have
+/// been carried out by then).
+fn run_batch(
+    conn: &mut Connection,
+    o: &Opts,
+    file: &str,
+    ctx: &mut edit::Ctx,
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    let text = if file == "-" {
+        io::read_to_string(io::stdin())?
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|e| Fail(format!("Cannot open file \"{file}\" for reading: {e}"), 1))?
+    };
+    let opts = nlwire::machine::BatchOptions::default().stop_on_error(!o.force);
+    let mut batch = nlwire::machine::Batch::new().options(opts);
+    let mut lines_of: Vec<usize> = Vec::new();
+    let mut failed = false;
+    let flush = |conn: &mut Connection,
+                 batch: &mut nlwire::machine::Batch,
+                 lines_of: &mut Vec<usize>|
+     -> Result<bool, Fail> {
+        if batch.is_empty() {
+            return Ok(true);
+        }
+        let outcome = conn.batch(batch)?;
+        for (i, e) in outcome.failures() {
+            eprintln!("Error: {e}\nCommand failed {file}:{}", lines_of[*i]);
+        }
+        let ok = outcome.failures().is_empty();
+        batch.clear();
+        lines_of.clear();
+        Ok(ok)
+    };
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("");
+        let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+        if words.is_empty() {
+            continue;
+        }
+        let lineno = n + 1;
+        if ctx.stale && !batch.is_empty() {
+            failed |= !flush(conn, &mut batch, &mut lines_of)?;
+            if failed && !o.force {
+                break;
+            }
+        }
+        let object = object_name(&words[0]);
+        let cmd = words.get(1).map(String::as_str).unwrap_or("show");
+        let r = match object {
+            Some(obj) if !(is_show(cmd) || obj == "route" && matches!(cmd, "get" | "g")) => {
+                match edit::parse(obj, cmd, &words[2..], conn, ctx, o.family) {
+                    Ok(edit::Cmd::Req(req)) => batch
+                        .push(&*req)
+                        .map(|_| {
+                            lines_of.push(lineno);
+                        })
+                        .map_err(Fail::from),
+                    Ok(c) => {
+                        failed |= !flush(conn, &mut batch, &mut lines_of)?;
+                        edit::execute(conn, c)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            _ => {
+                failed |= !flush(conn, &mut batch, &mut lines_of)?;
+                dispatch(conn, o, &words, ctx, out)
+            }
+        };
+        if let Err(Fail(msg, _)) = r {
+            eprintln!("{msg}\nCommand failed {file}:{lineno}");
+            failed = true;
+        }
+        if failed && !o.force {
+            break;
+        }
+    }
+    // Lines queued before a failing one ran under `ip` too: send them.
+    failed |= !flush(conn, &mut batch, &mut lines_of)?;
+    if failed {
+        return Err(Fail(String::new(), 1));
+    }
     Ok(())
 }
 
@@ -192,36 +360,7 @@ fn link_show(
         let mut j = JsonOut::new(&mut *out)?;
         for l in shown {
             j.begin()?;
-            j.num("ifindex", l.index)?;
-            link_ref(l, &names, |k, v| match v {
-                LinkRef::Name(n) => j.str(k, &n),
-                LinkRef::Num(n) => j.num(k, n),
-            })?;
-            j.str("ifname", &l.name)?;
-            let flags = link_flags(l, &links_by_index);
-            j.str_array("flags", flags.iter().map(|c| c.as_ref()))?;
-            if let Some(m) = l.mtu {
-                j.num("mtu", m)?;
-            }
-            if let Some(q) = &l.qdisc {
-                j.str("qdisc", q)?;
-            }
-            if let Some(m) = l.master {
-                j.str("master", &if_name(&names, m))?;
-            }
-            if let Some(s) = l.operstate {
-                j.str("operstate", s.as_str())?;
-            }
-            if let Some(q) = l.txqlen {
-                j.num("txqlen", q)?;
-            }
-            j.str("link_type", &names::link_type(l.link_type))?;
-            if let Some(a) = &l.address {
-                j.display("address", a)?;
-            }
-            if let Some(b) = &l.broadcast {
-                j.display("broadcast", b)?;
-            }
+            link_json_fields(&mut j, l, &names, &links_by_index, true)?;
             j.end()?;
         }
         j.finish()?;
@@ -257,6 +396,271 @@ fn link_show(
                 write!(out, " brd {b}")?;
             }
             writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// The keys `ip -j link show` prints for a link (also the head of each
+/// `ip -j addr show` entry).
+fn link_json_fields<W: Write>(
+    j: &mut JsonOut<W>,
+    l: &Link,
+    names: &HashMap<u32, &str>,
+    links_by_index: &HashMap<u32, &Link>,
+    link_line: bool,
+) -> io::Result<()> {
+    j.num("ifindex", l.index)?;
+    link_ref(l, names, |k, v| match v {
+        LinkRef::Name(n) => j.str(k, &n),
+        LinkRef::Num(n) => j.num(k, n),
+    })?;
+    j.str("ifname", &l.name)?;
+    let flags = link_flags(l, links_by_index);
+    j.str_array("flags", flags.iter().map(|c| c.as_ref()))?;
+    if let Some(m) = l.mtu {
+        j.num("mtu", m)?;
+    }
+    if let Some(q) = &l.qdisc {
+        j.str("qdisc", q)?;
+    }
+    if let Some(m) = l.master {
+        j.str("master", &if_name(names, m))?;
+    }
+    if let Some(s) = l.operstate {
+        j.str("operstate", s.as_str())?;
+    }
+    match l.group {
+        Some(0) => j.str("group", "default")?,
+        Some(g) => j.display("group", g)?,
+        None => {}
+    }
+    if let Some(q) = l.txqlen {
+        j.num("txqlen", q)?;
+    }
+    if !link_line {
+        return Ok(());
+    }
+    j.str("link_type", &names::link_type(l.link_type))?;
+    if let Some(a) = &l.address {
+        j.display("address", a)?;
+    }
+    if let Some(b) = &l.broadcast {
+        j.display("broadcast", b)?;
+    }
+    Ok(())
+}
+
+/// `IFA_F_*` names in the order `ip` prints them; `dynamic` stands for a
+/// missing `IFA_F_PERMANENT`.
+fn addr_flags(a: &Addr) -> Vec<&'static str> {
+    const NAMES: &[(u32, &str)] = &[
+        (0x01, "secondary"),
+        (0x02, "nodad"),
+        (0x04, "optimistic"),
+        (0x08, "dadfailed"),
+        (0x10, "home"),
+        (0x20, "deprecated"),
+        (0x40, "tentative"),
+        (0x80, "permanent"),
+        (0x100, "mngtmpaddr"),
+        (0x200, "noprefixroute"),
+        (0x400, "autojoin"),
+        (0x800, "stable-privacy"),
+    ];
+    let mut v = Vec::new();
+    for &(bit, name) in NAMES {
+        if bit == 0x80 {
+            if a.flags & bit == 0 {
+                v.push("dynamic");
+            }
+        } else if a.flags & bit != 0 {
+            v.push(if bit == 0x01 && a.family == nlwire::route::AF_INET6 {
+                "temporary"
+            } else {
+                name
+            });
+        }
+    }
+    v
+}
+
+fn lft(v: u32) -> String {
+    if v == u32::MAX {
+        "forever".into()
+    } else {
+        format!("{v}sec")
+    }
+}
+
+/// `address show [[dev] DEV]`: each link with its addresses, like `ip`.
+fn addr_show(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    let mut dev: Option<&str> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "dev" => {
+                dev = Some(
+                    it.next()
+                        .ok_or_else(|| usage_err("Command line is not complete"))?,
+                )
+            }
+            d if dev.is_none() => dev = Some(d),
+            x => {
+                return Err(usage_err(format!(
+                    "Address filter \"{x}\" is not supported yet"
+                )));
+            }
+        }
+    }
+    // Like `ip`: with a family, the links are dumped in that family (the
+    // kernel then sends that family's view) and the link/… line is left out.
+    let links: Vec<Link> = conn
+        .dump(GetLinks::new().family(o.family.unwrap_or(0)))
+        .collect::<Result<_, _>>()?;
+    let names = name_map(&links);
+    let by_index: HashMap<u32, &Link> = links.iter().map(|l| (l.index, l)).collect();
+    let shown: Vec<&Link> = links
+        .iter()
+        .filter(|l| dev.is_none_or(|d| l.name == d))
+        .collect();
+    if let (Some(d), true) = (dev, shown.is_empty()) {
+        return Err(Fail(format!("Device \"{d}\" does not exist."), 1));
+    }
+    let link_line = o.family.is_none();
+    let mut req = GetAddrs::new();
+    if let Some(f) = o.family {
+        req = req.family(f);
+    }
+    if let [one] = shown.as_slice() {
+        req = req.link(one.index);
+    }
+    let mut addrs: HashMap<u32, Vec<Addr>> = HashMap::new();
+    for a in conn.dump::<Addr, _>(req) {
+        let a = a?;
+        addrs.entry(a.index).or_default().push(a);
+    }
+    for v in addrs.values_mut() {
+        // ip lists IPv4 before IPv6, each in the kernel's order.
+        v.sort_by_key(|a| a.family != nlwire::route::AF_INET);
+    }
+    let empty = Vec::new();
+    if o.json {
+        let mut j = JsonOut::new(&mut *out)?;
+        for l in shown {
+            let list = addrs.get(&l.index).unwrap_or(&empty);
+            if o.family.is_some() && list.is_empty() {
+                continue;
+            }
+            j.begin()?;
+            link_json_fields(&mut j, l, &names, &by_index, link_line)?;
+            j.begin_array("addr_info")?;
+            for a in list {
+                j.begin_inner()?;
+                let v4 = a.family == nlwire::route::AF_INET;
+                j.str("family", if v4 { "inet" } else { "inet6" })?;
+                if let Some(x) = a.addr {
+                    j.display("local", x)?;
+                }
+                if let Some(p) = a.peer {
+                    j.display("address", p)?;
+                }
+                j.num("prefixlen", a.prefix_len)?;
+                if let Some(b) = a.broadcast {
+                    j.display("broadcast", b)?;
+                }
+                j.str("scope", &names::scope(a.scope))?;
+                for f in addr_flags(a) {
+                    j.bool(f, true)?;
+                }
+                if v4 {
+                    j.str("label", a.label.as_deref().unwrap_or(&l.name))?;
+                }
+                let (valid, preferred) = a
+                    .cacheinfo
+                    .map_or((u32::MAX, u32::MAX), |c| (c.valid, c.preferred));
+                j.num("valid_life_time", valid)?;
+                j.num("preferred_life_time", preferred)?;
+                j.end_inner()?;
+            }
+            j.end_array()?;
+            j.end()?;
+        }
+        j.finish()?;
+        return Ok(());
+    }
+    for l in shown {
+        let list = addrs.get(&l.index).unwrap_or(&empty);
+        if o.family.is_some() && list.is_empty() {
+            continue;
+        }
+        write!(out, "{}: {}", l.index, l.name)?;
+        link_ref(l, &names, |k, v| match (k, v) {
+            ("link", LinkRef::Name(n)) => write!(out, "@{n}"),
+            ("link_index", LinkRef::Num(n)) => write!(out, "@if{n}"),
+            _ => Ok(()),
+        })?;
+        write!(out, ": <{}>", link_flags(l, &by_index).join(","))?;
+        if let Some(m) = l.mtu {
+            write!(out, " mtu {m}")?;
+        }
+        if let Some(q) = &l.qdisc {
+            write!(out, " qdisc {q}")?;
+        }
+        if let Some(m) = l.master {
+            write!(out, " master {}", if_name(&names, m))?;
+        }
+        if let Some(s) = l.operstate {
+            write!(out, " state {}", s.as_str())?;
+        }
+        if l.group == Some(0) {
+            write!(out, " group default")?;
+        }
+        if let Some(q) = l.txqlen {
+            write!(out, " qlen {q}")?;
+        }
+        if link_line {
+            write!(out, "\n    link/{}", names::link_type(l.link_type))?;
+            if let Some(a) = &l.address {
+                write!(out, " {a}")?;
+            }
+            if let Some(b) = &l.broadcast {
+                write!(out, " brd {b}")?;
+            }
+        }
+        writeln!(out)?;
+        for a in list {
+            let v4 = a.family == nlwire::route::AF_INET;
+            write!(out, "    {} ", if v4 { "inet" } else { "inet6" })?;
+            match (a.addr, a.peer) {
+                (Some(x), Some(p)) => write!(out, "{x} peer {p}/{}", a.prefix_len)?,
+                (Some(x), None) => write!(out, "{x}/{}", a.prefix_len)?,
+                _ => {}
+            }
+            if let Some(b) = a.broadcast {
+                write!(out, " brd {b}")?;
+            }
+            write!(out, " scope {} ", names::scope(a.scope))?;
+            for f in addr_flags(a) {
+                write!(out, "{f} ")?;
+            }
+            if v4 {
+                write!(out, "{}", a.label.as_deref().unwrap_or(&l.name))?;
+            }
+            let (valid, preferred) = a
+                .cacheinfo
+                .map_or((u32::MAX, u32::MAX), |c| (c.valid, c.preferred));
+            writeln!(
+                out,
+                "\n       valid_lft {} preferred_lft {}",
+                lft(valid),
+                lft(preferred)
+            )?;
         }
     }
     Ok(())
@@ -400,7 +804,7 @@ fn route_json<W: Write>(
     if show_table && r.table != nlwire::route::route::RT_TABLE_MAIN {
         j.str("table", &names::table(r.table))?;
     }
-    if r.protocol != 3 {
+    if r.protocol != 3 && r.flags & RTM_F_CLONED == 0 {
         j.str("protocol", &names::protocol(r.protocol))?;
     }
     if r.scope != nlwire::route::route::RT_SCOPE_UNIVERSE {
@@ -465,7 +869,7 @@ fn route_text(
     if show_table && r.table != nlwire::route::route::RT_TABLE_MAIN {
         write!(out, "table {} ", names::table(r.table))?;
     }
-    if r.protocol != 3 {
+    if r.protocol != 3 && r.flags & RTM_F_CLONED == 0 {
         write!(out, "proto {} ", names::protocol(r.protocol))?;
     }
     if r.scope != nlwire::route::route::RT_SCOPE_UNIVERSE {

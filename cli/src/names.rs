@@ -163,18 +163,72 @@ pub fn table(t: u32) -> Cow<'static, str> {
     })
 }
 
-/// Parses a table argument: `all` (None), a name, or a number.
+/// Parses a table argument: `all` (None), a built-in name, a name from
+/// iproute2's `rt_tables` files, or a number.
 pub fn parse_table(s: &str) -> Result<Option<u32>, String> {
     match s {
         "all" => Ok(None),
         "main" => Ok(Some(254)),
         "local" => Ok(Some(255)),
         "default" => Ok(Some(253)),
-        n => n
-            .parse::<u32>()
-            .map(Some)
-            .map_err(|_| format!("table id value is invalid: \"{n}\"")),
+        n => match n.parse::<u32>() {
+            Ok(v) => Ok(Some(v)),
+            Err(_) => rt_tables_lookup(n)
+                .map(Some)
+                .ok_or_else(|| format!("table id value is invalid: \"{n}\"")),
+        },
     }
+}
+
+/// Looks `name` up in `/etc/iproute2/rt_tables` (and the distribution's
+/// copy under `/usr/share/iproute2`, and `rt_tables.d/*.conf`).
+fn rt_tables_lookup(name: &str) -> Option<u32> {
+    let mut files = Vec::new();
+    for dir in ["/etc/iproute2", "/usr/share/iproute2", "/usr/lib/iproute2"] {
+        files.push(std::path::PathBuf::from(format!("{dir}/rt_tables")));
+        if let Ok(rd) = std::fs::read_dir(format!("{dir}/rt_tables.d")) {
+            files.extend(rd.flatten().map(|e| e.path()));
+        }
+    }
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        for line in text.lines() {
+            let mut it = line.split_whitespace();
+            if let (Some(id), Some(n)) = (it.next(), it.next())
+                && !id.starts_with('#')
+                && n == name
+                && let Ok(v) = id.parse()
+            {
+                return Some(v);
+            }
+        }
+    }
+    None
+}
+
+/// Parses a protocol name or number (`static`, `boot`, `42`).
+pub fn parse_protocol(s: &str) -> Option<u8> {
+    s.parse()
+        .ok()
+        .or_else(|| (0..=255u8).find(|&p| protocol(p) == s))
+}
+
+/// Parses a scope name or number.
+pub fn parse_scope(s: &str) -> Option<u8> {
+    match s {
+        "global" | "universe" => Some(0),
+        _ => s
+            .parse()
+            .ok()
+            .or_else(|| (0..=255u8).find(|&p| scope(p) == s)),
+    }
+}
+
+/// Parses a route type name (`blackhole`, `unreachable`, …).
+pub fn parse_route_type(s: &str) -> Option<u8> {
+    (1..=11u8).find(|&t| route_type(t) == s)
 }
 
 /// IPv6 router preference names.

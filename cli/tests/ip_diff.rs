@@ -25,6 +25,19 @@ const ROUTE_KEYS: &[&str] = &[
     "pref",
 ];
 
+const ADDR_KEYS: &[&str] = &[
+    "ifindex",
+    "ifname",
+    "flags",
+    "mtu",
+    "operstate",
+    "group",
+    "address",
+    "link",
+    "master",
+    "addr_info",
+];
+
 fn project(v: &Value, keys: &[&str]) -> Vec<Vec<(String, Value)>> {
     v.as_array()
         .expect("a JSON array")
@@ -35,6 +48,26 @@ fn project(v: &Value, keys: &[&str]) -> Vec<Vec<(String, Value)>> {
                 .collect()
         })
         .collect()
+}
+
+/// Runs `nlw -n NS args…`; returns (exit code, stdout, stderr).
+fn nlw_raw(ns: &TestNs, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nlw"))
+        .args(["-n", ns.name()])
+        .args(args)
+        .output()
+        .expect("run nlw");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `nlw -n NS args…` and requires success.
+fn nlw_ok(ns: &TestNs, args: &[&str]) {
+    let (code, _, err) = nlw_raw(ns, args);
+    assert_eq!(code, 0, "nlw {args:?}: {err}");
 }
 
 fn nlw(ns: &TestNs, args: &[&str]) -> Value {
@@ -132,6 +165,9 @@ fn link_and_route_show_agree_with_ip() {
         (&["route", "show", "table", "local"], ROUTE_KEYS),
         (&["-6", "route", "show"], ROUTE_KEYS),
         (&["-6", "route", "show", "table", "all"], ROUTE_KEYS),
+        (&["addr", "show"], ADDR_KEYS),
+        (&["addr", "show", "dev", "veth0"], ADDR_KEYS),
+        (&["-6", "addr", "show"], ADDR_KEYS),
     ];
     for (args, keys) in cases {
         let ours = project(&nlw(&ns, args), keys);
@@ -166,4 +202,404 @@ fn missing_device_is_an_error() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn addr_show_text_is_ip_text() {
+    if !privileged_or_skip("nlw ip_diff::addr_show_text_is_ip_text") {
+        return;
+    }
+    let ns = TestNs::create();
+    populate(&ns);
+    ns.ip(&[
+        "addr",
+        "add",
+        "198.51.100.1",
+        "peer",
+        "198.51.100.2",
+        "dev",
+        "veth0",
+    ]);
+    ns.ip(&[
+        "addr",
+        "add",
+        "203.0.113.1/24",
+        "valid_lft",
+        "100",
+        "preferred_lft",
+        "100",
+        "noprefixroute",
+        "label",
+        "veth0:x",
+        "dev",
+        "veth0",
+    ]);
+    let (code, ours, err) = nlw_raw(&ns, &["addr", "show", "dev", "veth0"]);
+    assert_eq!(code, 0, "{err}");
+    let theirs = ns.ip(&["addr", "show", "dev", "veth0"]);
+    // Lifetimes count down: compare everything else line by line.
+    let strip = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| {
+                if l.trim_start().starts_with("valid_lft") && !l.contains("forever") {
+                    "valid_lft <counting>".to_string()
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect()
+    };
+    assert_eq!(strip(&ours), strip(&theirs));
+}
+
+/// Everything written with `nlw` in ip's syntax reads back right in
+/// `ip -j`.
+#[test]
+fn nlw_writes_what_ip_reads() {
+    if !privileged_or_skip("nlw ip_diff::nlw_writes_what_ip_reads") {
+        return;
+    }
+    let ns = TestNs::create();
+    let other = TestNs::create();
+    nlw_ok(
+        &ns,
+        &["link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+    );
+    nlw_ok(&ns, &["link", "add", "br0", "type", "bridge"]);
+    nlw_ok(
+        &ns,
+        &[
+            "link", "add", "link", "v0", "name", "mv0", "type", "macvlan", "mode", "private",
+        ],
+    );
+    nlw_ok(&ns, &["link", "set", "v1", "master", "br0"]);
+    nlw_ok(
+        &ns,
+        &[
+            "link",
+            "set",
+            "dev",
+            "v0",
+            "up",
+            "mtu",
+            "1400",
+            "address",
+            "02:00:00:00:00:07",
+        ],
+    );
+    nlw_ok(&ns, &["link", "set", "v1", "up"]);
+    let j = ns.ip_json(&["-d", "link", "show", "dev", "v0"]);
+    assert_eq!(j[0]["mtu"], 1400, "{j}");
+    assert_eq!(j[0]["address"], "02:00:00:00:00:07", "{j}");
+    assert_eq!(
+        ns.ip_json(&["link", "show", "dev", "v1"])[0]["master"],
+        "br0"
+    );
+    let j = ns.ip_json(&["-d", "link", "show", "dev", "mv0"]);
+    assert_eq!(j[0]["linkinfo"]["info_data"]["mode"], "private", "{j}");
+
+    nlw_ok(
+        &ns,
+        &[
+            "addr",
+            "add",
+            "192.0.2.1/24",
+            "brd",
+            "192.0.2.255",
+            "label",
+            "v0:a",
+            "dev",
+            "v0",
+        ],
+    );
+    nlw_ok(
+        &ns,
+        &["addr", "add", "2001:db8::1/64", "nodad", "dev", "v0"],
+    );
+    nlw_ok(
+        &ns,
+        &[
+            "addr",
+            "add",
+            "198.51.100.1",
+            "peer",
+            "198.51.100.2/32",
+            "dev",
+            "v0",
+        ],
+    );
+    let a = ns.ip_json(&["addr", "show", "dev", "v0"]);
+    let info = a[0]["addr_info"].as_array().unwrap();
+    assert!(
+        info.iter().any(|x| x["local"] == "192.0.2.1"
+            && x["label"] == "v0:a"
+            && x["broadcast"] == "192.0.2.255"),
+        "{a}"
+    );
+    assert!(
+        info.iter()
+            .any(|x| x["local"] == "2001:db8::1" && x["nodad"] == true),
+        "{a}"
+    );
+    assert!(
+        info.iter()
+            .any(|x| x["local"] == "198.51.100.1" && x["address"] == "198.51.100.2"),
+        "{a}"
+    );
+
+    nlw_ok(
+        &ns,
+        &[
+            "route",
+            "add",
+            "203.0.113.0/26",
+            "via",
+            "192.0.2.254",
+            "metric",
+            "7",
+            "table",
+            "100",
+            "proto",
+            "static",
+        ],
+    );
+    nlw_ok(
+        &ns,
+        &[
+            "route",
+            "add",
+            "203.0.113.64/26",
+            "nexthop",
+            "via",
+            "192.0.2.2",
+            "weight",
+            "2",
+            "nexthop",
+            "via",
+            "192.0.2.3",
+        ],
+    );
+    nlw_ok(&ns, &["route", "add", "unreachable", "203.0.113.128/26"]);
+    nlw_ok(
+        &ns,
+        &[
+            "-6",
+            "route",
+            "add",
+            "2001:db8:5::/48",
+            "via",
+            "2001:db8::9",
+            "dev",
+            "v0",
+            "onlink",
+        ],
+    );
+    nlw_ok(
+        &ns,
+        &[
+            "route",
+            "replace",
+            "default",
+            "via",
+            "192.0.2.254",
+            "dev",
+            "v0",
+        ],
+    );
+    nlw_ok(
+        &ns,
+        &[
+            "route",
+            "append",
+            "198.51.100.128/25",
+            "dev",
+            "v0",
+            "metric",
+            "1",
+        ],
+    );
+    let r = ns.ip_json(&["route", "show", "table", "100"]);
+    assert_eq!(
+        (
+            r[0]["dst"].as_str(),
+            r[0]["metric"].as_u64(),
+            r[0]["protocol"].as_str()
+        ),
+        (Some("203.0.113.0/26"), Some(7), Some("static")),
+        "{r}"
+    );
+    let r = ns.ip_json(&["route", "show", "203.0.113.64/26"]);
+    assert_eq!(r[0]["nexthops"][0]["weight"], 2, "{r}");
+    let r = ns.ip_json(&["route", "show", "203.0.113.128/26"]);
+    assert_eq!(r[0]["type"], "unreachable", "{r}");
+    let r = ns.ip_json(&["route", "show", "default"]);
+    assert_eq!(r[0]["gateway"], "192.0.2.254", "{r}");
+    let r = ns.ip_json(&["-6", "route", "show", "2001:db8:5::/48"]);
+    assert!(r[0]["flags"].to_string().contains("onlink"), "{r}");
+    // route get agrees with ip's.
+    let ours = nlw(&ns, &["route", "get", "203.0.113.200"]);
+    assert_eq!(ours[0]["dev"], "v0", "{ours}");
+    let ours = nlw(&ns, &["route", "get", "192.0.2.77"]);
+    let theirs = ns.ip_json(&["route", "get", "192.0.2.77"]);
+    for k in ["dst", "dev", "prefsrc"] {
+        assert_eq!(ours[0][k], theirs[0][k], "{k}: {ours} vs {theirs}");
+    }
+
+    nlw_ok(&ns, &["route", "del", "203.0.113.0/26", "table", "100"]);
+    assert!(
+        ns.ip_json(&["route", "show", "table", "100"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    nlw_ok(&ns, &["addr", "del", "192.0.2.1/24", "dev", "v0"]);
+    nlw_ok(&ns, &["addr", "flush", "dev", "v0"]);
+    let a = ns.ip_json(&["addr", "show", "dev", "v0"]);
+    assert!(
+        a[0]["addr_info"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["family"] == "inet6" && x["scope"] == "link"),
+        "{a}"
+    );
+    // Move into another namespace and rename in one request.
+    nlw_ok(&ns, &["link", "set", "v1", "nomaster"]);
+    nlw_ok(&ns, &["link", "set", "v1", "down"]);
+    nlw_ok(
+        &ns,
+        &["link", "set", "v1", "netns", other.name(), "name", "eth0"],
+    );
+    assert_eq!(
+        other.ip_json(&["link", "show", "dev", "eth0"])[0]["ifname"],
+        "eth0"
+    );
+    nlw_ok(&ns, &["link", "del", "br0"]);
+    nlw_ok(&ns, &["link", "del", "dev", "mv0"]);
+    let names: Vec<String> = ns
+        .ip_json(&["link", "show"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["ifname"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["lo", "v0"]);
+}
+
+/// Bad input: a clear error, exit code 1, and nothing changed.
+#[test]
+fn bad_input_changes_nothing() {
+    if !privileged_or_skip("nlw ip_diff::bad_input_changes_nothing") {
+        return;
+    }
+    let ns = TestNs::create();
+    populate(&ns);
+    let before = (
+        ns.ip(&["link", "show"]),
+        ns.ip(&["addr", "show"]),
+        ns.ip(&["route", "show", "table", "all"]),
+    );
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["link", "add", "a-name-of-16-byt", "type", "bridge"],
+            "at most 15",
+        ),
+        (&["link", "add", "a/b", "type", "bridge"], "does not allow"),
+        (&["link", "add", "a b", "type", "bridge"], "does not allow"),
+        (
+            &["addr", "add", "192.0.2.7/33", "dev", "veth0"],
+            "longer than 32",
+        ),
+        (
+            &["addr", "add", "2001:db8::7/129", "dev", "veth0"],
+            "longer than 128",
+        ),
+        (
+            &["route", "add", "198.51.100.0/24", "via", "2001:db8::1"],
+            "gateway is IPv6",
+        ),
+        (
+            &[
+                "route",
+                "add",
+                "198.51.100.0/24",
+                "dev",
+                "veth0",
+                "table",
+                "no-such-table",
+            ],
+            "table id value is invalid",
+        ),
+        (
+            &[
+                "route",
+                "add",
+                "198.51.100.0/24",
+                "src",
+                "2001:db8::1",
+                "dev",
+                "veth0",
+            ],
+            "source address is IPv6",
+        ),
+        (
+            &["addr", "add", "192.0.2.7/24", "dev", "nosuch0"],
+            "Cannot find device",
+        ),
+    ];
+    for (args, want) in cases {
+        let (code, _, err) = nlw_raw(&ns, args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    let after = (
+        ns.ip(&["link", "show"]),
+        ns.ip(&["addr", "show"]),
+        ns.ip(&["route", "show", "table", "all"]),
+    );
+    assert_eq!(before, after);
+}
+
+/// `-batch`: ip's batch syntax through the batch API, per-line errors.
+#[test]
+fn batch_file_installs_and_reports_lines() {
+    if !privileged_or_skip("nlw ip_diff::batch_file_installs_and_reports_lines") {
+        return;
+    }
+    let ns = TestNs::create();
+    let mut text =
+        String::from("link add b0 type veth peer name b1\nlink set b0 up\n# a comment\n\n");
+    for i in 0..2000u32 {
+        text.push_str(&format!(
+            "route add 2001:db8:7:{i:x}::/64 dev b0 table 50\n"
+        ));
+        if i == 1500 {
+            text.push_str("route add 2001:db8:7:0::/64 dev b0 table 50\n"); // duplicate
+        }
+    }
+    let path = std::env::temp_dir().join(format!("{}-nlw.batch", ns.name()));
+    std::fs::write(&path, &text).unwrap();
+    let p = path.to_str().unwrap();
+    let (code, _, err) = nlw_raw(&ns, &["-force", "-batch", p]);
+    assert_eq!(code, 1, "{err}");
+    // The duplicate is line 4 + 1501 + 1 = 1506.
+    assert!(err.contains(&format!("Command failed {p}:1506")), "{err}");
+    assert!(err.contains("EEXIST"), "{err}");
+    assert_eq!(err.matches("Command failed").count(), 1, "{err}");
+    let n = ns
+        .ip(&["-6", "route", "show", "table", "50"])
+        .lines()
+        .count();
+    assert_eq!(n, 2000);
+    // Without -force, a failure stops the run: nothing after it is sent.
+    std::fs::write(&path, "route add 2001:db8:7:0::/64 dev b0 table 51\nroute add 2001:db8:7:0::/64 dev nosuch table 51\nroute add 2001:db8:7:1::/64 dev b0 table 51\n").unwrap();
+    let (code, _, err) = nlw_raw(&ns, &["-batch", p]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("Command failed {p}:2")), "{err}");
+    let n = ns
+        .ip(&["-6", "route", "show", "table", "51"])
+        .lines()
+        .count();
+    assert_eq!(n, 1, "only the line before the failure ran");
+    let _ = std::fs::remove_file(&path);
 }

@@ -532,8 +532,8 @@ fn batch_reports_each_request(c: &mut dyn Client, ns: &TestNs) {
     ns.ip(&["link", "set", "b0", "up"]);
     let b0 = index_of(c, "b0");
     let route = |i: u32| {
-        let a = std::net::Ipv4Addr::from(0x0a00_0000 + (i << 8));
-        RouteRequest::add(IpAddr::V4(a), 24)
+        let a = std::net::Ipv6Addr::new(0x2001, 0xdb8, 0xb, i as u16, 0, 0, 0, 0);
+        RouteRequest::add(IpAddr::V6(a), 64)
             .unwrap()
             .oif(b0)
             .unwrap()
@@ -558,10 +558,13 @@ fn batch_reports_each_request(c: &mut dyn Client, ns: &TestNs) {
     assert!(matches!(out.result(0), BatchResult::Ok));
     assert!(matches!(out.result(101), BatchResult::Failed(_)));
     let n = c
-        .count_views(&nlwire::route::GetRoutes::ipv4().table(200))
+        .count_views(&nlwire::route::GetRoutes::ipv6().table(200))
         .unwrap();
     assert_eq!(n, 3000);
-    let ipn = ns.ip(&["route", "show", "table", "200"]).lines().count();
+    let ipn = ns
+        .ip(&["-6", "route", "show", "table", "200"])
+        .lines()
+        .count();
     assert_eq!(ipn, 3000);
     // The connection is still fine for ordinary requests.
     assert!(c.links().unwrap().len() >= 3);

@@ -2,9 +2,7 @@
 
 use core::fmt;
 
-use super::{
-    AF_UNSPEC, InvalidInput, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, fmt_hex_colon, validate_ifname,
-};
+use super::{InvalidInput, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, fmt_hex_colon, validate_ifname};
 use crate::request::Request;
 use crate::wire::{Attr, Attrs, DecodeError, Message, Writer, read_u16, read_u32};
 
@@ -387,13 +385,21 @@ impl<'a> LinkMessage<'a> {
 /// Dump all links (`RTM_GETLINK` with `NLM_F_DUMP`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetLinks {
-    _private: (),
+    family: u8,
 }
 
 impl GetLinks {
     /// A dump of every link in the namespace.
     pub fn new() -> Self {
         GetLinks::default()
+    }
+
+    /// Asks for one address family's view of the links (`AF_INET6`
+    /// returns the IPv6 per-link data instead of the generic attributes,
+    /// as `ip -6 addr show` uses it).
+    pub fn family(mut self, family: u8) -> Self {
+        self.family = family;
+        self
     }
 }
 
@@ -406,7 +412,7 @@ impl Request for GetLinks {
     }
     fn emit_payload(&self, w: &mut Writer<'_>) {
         IfInfoMsg {
-            family: AF_UNSPEC,
+            family: self.family,
             ..Default::default()
         }
         .emit(w);

@@ -1,0 +1,757 @@
+//! The commands that change things, in `ip`'s own syntax: parsed into
+//! nlwire requests, then sent alone or queued in a batch (`-batch`).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::net::IpAddr;
+use std::os::fd::AsRawFd;
+
+use nlwire::machine::ops;
+use nlwire::request::Request;
+use nlwire::route::addr::{IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
+use nlwire::route::{
+    Address, BondMode, DelLink, GetLink, IpvlanMode, Link, LinkKind, MacvlanMode, NetnsRef,
+    NewLink, NextHop, RouteLookup, RouteRequest, SetLink, Vxlan,
+};
+use nlwire_mio::Connection;
+
+use crate::{Fail, names};
+
+/// What a parsed command does.
+pub enum Cmd<'a> {
+    /// One request answered by an acknowledgement.
+    Req(Box<dyn Request + 'a>),
+    /// `addr flush dev DEV`.
+    FlushAddrs { index: u32, family: u8 },
+}
+
+/// Name → index resolution and namespace descriptors for one command.
+pub struct Ctx {
+    cache: HashMap<String, u32>,
+    /// Namespace files opened for `netns NS`, kept open until sent.
+    pub files: Vec<File>,
+    /// Whether the cache must be refreshed before the next lookup.
+    pub stale: bool,
+}
+
+impl Ctx {
+    pub fn new() -> Ctx {
+        Ctx {
+            cache: HashMap::new(),
+            files: Vec::new(),
+            stale: true,
+        }
+    }
+
+    /// The index of link `name`.
+    pub fn index(&mut self, conn: &mut Connection, name: &str) -> Result<u32, Fail> {
+        nlwire::route::validate_ifname(name)
+            .map_err(|e| Fail(format!("Error: argument \"{name}\" is wrong: {e}"), 1))?;
+        if self.stale {
+            self.cache.clear();
+            for l in conn.links() {
+                let l: Link = l?;
+                self.cache.insert(l.name, l.index);
+            }
+            self.stale = false;
+        }
+        if let Some(&i) = self.cache.get(name) {
+            return Ok(i);
+        }
+        match conn.get::<Link, _>(GetLink::by_name(name).expect("validated")) {
+            Ok(l) => {
+                self.cache.insert(l.name, l.index);
+                Ok(l.index)
+            }
+            Err(e) if e.errno() == Some(nlwire::Errno::ENODEV) => {
+                Err(Fail(format!("Cannot find device \"{name}\""), 1))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn netns(&mut self, ns: &str) -> Result<NetnsRef, Fail> {
+        if let Ok(pid) = ns.parse::<u32>() {
+            return Ok(NetnsRef::Pid(pid));
+        }
+        let path = if ns.contains('/') {
+            ns.to_string()
+        } else {
+            format!("/var/run/netns/{ns}")
+        };
+        let f = File::open(&path)
+            .map_err(|e| Fail(format!("Cannot open network namespace \"{ns}\": {e}"), 1))?;
+        let fd = f.as_raw_fd();
+        self.files.push(f);
+        Ok(NetnsRef::Fd(fd))
+    }
+}
+
+fn bad(msg: impl Into<String>) -> Fail {
+    Fail(format!("Error: {}", msg.into()), 1)
+}
+
+fn inv(e: nlwire::route::InvalidInput) -> Fail {
+    bad(e.to_string())
+}
+
+/// Argument cursor with `ip`'s error messages.
+struct Args<'a> {
+    v: &'a [String],
+    i: usize,
+}
+
+impl<'a> Args<'a> {
+    fn next(&mut self) -> Option<&'a str> {
+        let a = self.v.get(self.i)?;
+        self.i += 1;
+        Some(a)
+    }
+    fn value(&mut self, what: &str) -> Result<&'a str, Fail> {
+        self.next()
+            .ok_or_else(|| bad(format!("argument for \"{what}\" is missing")))
+    }
+    fn num<T: std::str::FromStr>(&mut self, what: &str) -> Result<T, Fail> {
+        let v = self.value(what)?;
+        v.parse().map_err(|_| {
+            bad(format!(
+                "argument \"{v}\" is wrong: invalid \"{what}\" value"
+            ))
+        })
+    }
+}
+
+fn parse_ip(s: &str) -> Result<IpAddr, Fail> {
+    s.parse()
+        .map_err(|_| bad(format!("inet address is expected rather than \"{s}\"")))
+}
+
+/// `ADDR[/LEN]`; the length defaults to the full address.
+fn parse_prefix(s: &str) -> Result<(IpAddr, u8), Fail> {
+    let (a, len) = match s.split_once('/') {
+        Some((a, l)) => (
+            parse_ip(a)?,
+            Some(
+                l.parse::<u8>()
+                    .map_err(|_| bad(format!("invalid prefix length \"{l}\"")))?,
+            ),
+        ),
+        None => (parse_ip(s)?, None),
+    };
+    let full = if a.is_ipv4() { 32 } else { 128 };
+    let len = len.unwrap_or(full);
+    nlwire::route::check_prefix(&a, len).map_err(inv)?;
+    Ok((a, len))
+}
+
+fn parse_mac(s: &str) -> Result<Vec<u8>, Fail> {
+    s.split(':')
+        .map(|b| u8::from_str_radix(b, 16))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| bad(format!("\"{s}\" is not a valid link-layer address")))
+}
+
+/// Parses `link add|set|del|delete …`, `addr add|del|replace|flush …`,
+/// `route add|replace|append|del|delete …`.
+pub fn parse<'a>(
+    object: &str,
+    cmd: &str,
+    args: &'a [String],
+    conn: &mut Connection,
+    ctx: &mut Ctx,
+    family: Option<u8>,
+) -> Result<Cmd<'a>, Fail> {
+    let mut a = Args { v: args, i: 0 };
+    match (object, cmd) {
+        ("link", "add") => link_add(&mut a, conn, ctx),
+        ("link", "set" | "change") => link_set(&mut a, conn, ctx),
+        ("link", "del" | "delete") => {
+            let mut name = a.value("dev")?;
+            if name == "dev" {
+                name = a.value("dev")?;
+            }
+            ctx.stale = true;
+            Ok(Cmd::Req(Box::new(DelLink::by_name(name).map_err(inv)?)))
+        }
+        ("address", c @ ("add" | "del" | "delete" | "replace" | "change")) => {
+            addr_edit(c, &mut a, conn, ctx)
+        }
+        ("address", "flush") => {
+            let mut dev = None;
+            while let Some(t) = a.next() {
+                match t {
+                    "dev" => dev = Some(a.value("dev")?),
+                    d if dev.is_none() => dev = Some(d),
+                    x => return Err(bad(format!("\"{x}\" is not supported by flush"))),
+                }
+            }
+            let dev = dev.ok_or_else(|| bad("Flush requires arguments."))?;
+            let index = ctx.index(conn, dev)?;
+            Ok(Cmd::FlushAddrs {
+                index,
+                family: family.unwrap_or(0),
+            })
+        }
+        ("route", c @ ("add" | "replace" | "append" | "prepend" | "del" | "delete" | "change")) => {
+            route_edit(c, &mut a, conn, ctx)
+        }
+        (o, c) => Err(Fail(
+            format!("Command \"{c}\" is unknown for \"{o}\", try \"nlw help\"."),
+            255,
+        )),
+    }
+}
+
+fn link_add<'a>(a: &mut Args<'a>, conn: &mut Connection, ctx: &mut Ctx) -> Result<Cmd<'a>, Fail> {
+    let mut name = None;
+    let mut lower = None;
+    let mut mtu = None;
+    let mut mac = None;
+    let mut txqlen = None;
+    let mut netns = None;
+    let mut up = false;
+    let mut kind = None;
+    while let Some(t) = a.next() {
+        match t {
+            "name" | "dev" => name = Some(a.value(t)?),
+            "link" => lower = Some(a.value("link")?),
+            "mtu" => mtu = Some(a.num::<u32>("mtu")?),
+            "address" => mac = Some(parse_mac(a.value("address")?)?),
+            "txqueuelen" | "txqlen" | "qlen" => txqlen = Some(a.num::<u32>("txqueuelen")?),
+            "netns" => netns = Some(ctx.netns(a.value("netns")?)?),
+            "up" => up = true,
+            "type" => {
+                kind = Some(a.value("type")?);
+                break;
+            }
+            n if name.is_none() => name = Some(n),
+            x => {
+                return Err(bad(format!(
+                    "either \"dev\" is duplicate, or \"{x}\" is garbage"
+                )));
+            }
+        }
+    }
+    let name = name.ok_or_else(|| bad("link name is required (\"name NAME\")"))?;
+    let kind = kind.ok_or_else(|| bad("link type is required (\"type TYPE\")"))?;
+    let lower_index = match lower {
+        Some(l) => Some(ctx.index(conn, l)?),
+        None => None,
+    };
+    let need_lower = |what: &str| {
+        lower_index.ok_or_else(|| bad(format!("{what} needs a lower link (\"link DEV\")")))
+    };
+    let k = match kind {
+        "veth" => {
+            let mut peer = None;
+            let mut peer_netns = None;
+            while let Some(t) = a.next() {
+                match t {
+                    "peer" => {}
+                    "name" => peer = Some(a.value("name")?),
+                    "netns" => peer_netns = Some(ctx.netns(a.value("netns")?)?),
+                    x => return Err(bad(format!("veth: \"{x}\" is not supported"))),
+                }
+            }
+            LinkKind::Veth {
+                peer: peer.ok_or_else(|| bad("veth needs \"peer name NAME\""))?,
+                peer_netns,
+            }
+        }
+        "bridge" => LinkKind::Bridge,
+        "dummy" => LinkKind::Dummy,
+        "macvlan" => {
+            let mut mode = MacvlanMode::Vepa;
+            while let Some(t) = a.next() {
+                match (t, a.value("mode")?) {
+                    ("mode", "private") => mode = MacvlanMode::Private,
+                    ("mode", "vepa") => mode = MacvlanMode::Vepa,
+                    ("mode", "bridge") => mode = MacvlanMode::Bridge,
+                    ("mode", "passthru") => mode = MacvlanMode::Passthru,
+                    ("mode", "source") => mode = MacvlanMode::Source,
+                    (k, v) => return Err(bad(format!("macvlan: \"{k} {v}\" is not supported"))),
+                }
+            }
+            LinkKind::Macvlan {
+                link: need_lower("macvlan")?,
+                mode,
+            }
+        }
+        "ipvlan" => {
+            let mut mode = IpvlanMode::L3;
+            while let Some(t) = a.next() {
+                match (t, a.value("mode")?) {
+                    ("mode", "l2") => mode = IpvlanMode::L2,
+                    ("mode", "l3") => mode = IpvlanMode::L3,
+                    ("mode", "l3s") => mode = IpvlanMode::L3s,
+                    (k, v) => return Err(bad(format!("ipvlan: \"{k} {v}\" is not supported"))),
+                }
+            }
+            LinkKind::Ipvlan {
+                link: need_lower("ipvlan")?,
+                mode,
+            }
+        }
+        "vlan" => {
+            let mut id = None;
+            while let Some(t) = a.next() {
+                match t {
+                    "id" => id = Some(a.num::<u16>("id")?),
+                    x => return Err(bad(format!("vlan: \"{x}\" is not supported"))),
+                }
+            }
+            LinkKind::Vlan {
+                link: need_lower("vlan")?,
+                id: id.ok_or_else(|| bad("vlan needs \"id ID\""))?,
+            }
+        }
+        "vxlan" => {
+            let mut v = Vxlan {
+                id: u32::MAX,
+                remote: None,
+                local: None,
+                link: None,
+                port: None,
+            };
+            while let Some(t) = a.next() {
+                match t {
+                    "id" | "vni" => v.id = a.num("id")?,
+                    "remote" | "group" => v.remote = Some(parse_ip(a.value(t)?)?),
+                    "local" => v.local = Some(parse_ip(a.value(t)?)?),
+                    "dev" => v.link = Some(ctx.index(conn, a.value("dev")?)?),
+                    "dstport" => v.port = Some(a.num("dstport")?),
+                    x => return Err(bad(format!("vxlan: \"{x}\" is not supported"))),
+                }
+            }
+            if v.id == u32::MAX {
+                return Err(bad("vxlan needs \"id VNI\""));
+            }
+            LinkKind::Vxlan(v)
+        }
+        "bond" => {
+            let mut mode = None;
+            while let Some(t) = a.next() {
+                let m = match (t, a.value("mode")?) {
+                    ("mode", "balance-rr" | "0") => BondMode::BalanceRr,
+                    ("mode", "active-backup" | "1") => BondMode::ActiveBackup,
+                    ("mode", "balance-xor" | "2") => BondMode::BalanceXor,
+                    ("mode", "broadcast" | "3") => BondMode::Broadcast,
+                    ("mode", "802.3ad" | "4") => BondMode::Lacp,
+                    ("mode", "balance-tlb" | "5") => BondMode::BalanceTlb,
+                    ("mode", "balance-alb" | "6") => BondMode::BalanceAlb,
+                    (k, v) => return Err(bad(format!("bond: \"{k} {v}\" is not supported"))),
+                };
+                mode = Some(m);
+            }
+            LinkKind::Bond { mode }
+        }
+        k => return Err(bad(format!("link type \"{k}\" is not supported by nlw"))),
+    };
+    let mut req = NewLink::new(name, k).map_err(inv)?;
+    if let Some(m) = mtu {
+        req = req.mtu(m);
+    }
+    if let Some(q) = txqlen {
+        req = req.txqlen(q);
+    }
+    if let Some(ns) = netns {
+        req = req.netns(ns);
+    }
+    if up {
+        req = req.up(true);
+    }
+    ctx.stale = true;
+    match mac {
+        Some(mac) => {
+            let r = req.address(&mac).map_err(inv)?;
+            Ok(Cmd::Req(Box::new(Encoded::of(&r)?)))
+        }
+        None => Ok(Cmd::Req(Box::new(req))),
+    }
+}
+
+/// A request encoded at parse time, for requests that borrow data parsed
+/// from the command line (a MAC address, next hops).
+struct Encoded {
+    payload: Vec<u8>,
+    kind: u16,
+    flags: u16,
+    what: String,
+}
+
+impl Encoded {
+    fn of<R: Request>(r: &R) -> Result<Encoded, Fail> {
+        let what = nlwire::request::Describe(r).to_string();
+        let mut payload = vec![0u8; 256];
+        loop {
+            let mut w = nlwire::wire::Writer::new(&mut payload);
+            r.emit_payload(&mut w);
+            match w.finish() {
+                Ok(n) => {
+                    payload.truncate(n);
+                    break;
+                }
+                Err(nlwire::wire::EncodeError::BufferTooSmall { needed, .. }) => {
+                    payload.resize(needed, 0)
+                }
+                Err(e) => return Err(bad(format!("{what}: {e}"))),
+            }
+        }
+        Ok(Encoded {
+            payload,
+            kind: r.message_type(),
+            flags: r.flags(),
+            what,
+        })
+    }
+}
+
+impl Request for Encoded {
+    fn message_type(&self) -> u16 {
+        self.kind
+    }
+    fn flags(&self) -> u16 {
+        self.flags
+    }
+    fn emit_payload(&self, w: &mut nlwire::wire::Writer<'_>) {
+        w.put(&self.payload)
+    }
+    fn describe(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.what)
+    }
+}
+
+fn link_set<'a>(a: &mut Args<'a>, conn: &mut Connection, ctx: &mut Ctx) -> Result<Cmd<'a>, Fail> {
+    let mut dev = a.value("dev")?;
+    if dev == "dev" {
+        dev = a.value("dev")?;
+    }
+    let index = ctx.index(conn, dev)?;
+    let mut s = SetLink::by_index(index).map_err(inv)?;
+    let mut mac = None;
+    while let Some(t) = a.next() {
+        s = match t {
+            "up" => s.up(true),
+            "down" => s.up(false),
+            "mtu" => s.mtu(a.num("mtu")?),
+            "name" => s.rename(a.value("name")?).map_err(inv)?,
+            "master" => {
+                let m = ctx.index(conn, a.value("master")?)?;
+                s.master(m).map_err(inv)?
+            }
+            "nomaster" => s.nomaster(),
+            "netns" => s.netns(ctx.netns(a.value("netns")?)?),
+            "address" => {
+                mac = Some(parse_mac(a.value("address")?)?);
+                s
+            }
+            "txqueuelen" | "txqlen" | "qlen" => s.txqlen(a.num("txqueuelen")?),
+            "alias" => s.alias(a.value("alias")?),
+            x => return Err(bad(format!("link set: \"{x}\" is not supported"))),
+        };
+    }
+    ctx.stale = true;
+    match mac {
+        Some(mac) => {
+            let r = s.address(&mac).map_err(inv)?;
+            Ok(Cmd::Req(Box::new(Encoded::of(&r)?)))
+        }
+        None => Ok(Cmd::Req(Box::new(s))),
+    }
+}
+
+fn addr_edit<'a>(
+    cmd: &str,
+    a: &mut Args<'a>,
+    conn: &mut Connection,
+    ctx: &mut Ctx,
+) -> Result<Cmd<'a>, Fail> {
+    let mut prefix = None;
+    let mut dev = None;
+    let mut peer = None;
+    let mut brd = None;
+    let mut label = None;
+    let mut flags = 0;
+    let mut valid = None;
+    let mut preferred = None;
+    let mut metric = None;
+    let mut scope = None;
+    while let Some(t) = a.next() {
+        match t {
+            "dev" => dev = Some(a.value("dev")?),
+            "local" => prefix = Some(parse_prefix(a.value("local")?)?),
+            "peer" | "remote" => peer = Some(parse_prefix(a.value("peer")?)?),
+            "broadcast" | "brd" => {
+                brd = Some(match parse_ip(a.value("broadcast")?)? {
+                    IpAddr::V4(v) => v,
+                    IpAddr::V6(_) => return Err(bad("broadcast is IPv4 only")),
+                })
+            }
+            "label" => label = Some(a.value("label")?),
+            "nodad" => flags |= IFA_F_NODAD,
+            "noprefixroute" => flags |= IFA_F_NOPREFIXROUTE,
+            "valid_lft" => valid = Some(lifetime(a.value("valid_lft")?)?),
+            "preferred_lft" => preferred = Some(lifetime(a.value("preferred_lft")?)?),
+            "metric" | "priority" => metric = Some(a.num::<u32>("metric")?),
+            "scope" => {
+                let v = a.value("scope")?;
+                scope = Some(
+                    names::parse_scope(v).ok_or_else(|| bad(format!("invalid scope \"{v}\"")))?,
+                )
+            }
+            p if prefix.is_none() => prefix = Some(parse_prefix(p)?),
+            x => {
+                return Err(bad(format!(
+                    "either \"local\" is duplicate, or \"{x}\" is garbage"
+                )));
+            }
+        }
+    }
+    let (addr, mut len) = prefix.ok_or_else(|| bad("an address is required"))?;
+    let dev = dev.ok_or_else(|| bad("\"dev\" is required"))?;
+    let index = ctx.index(conn, dev)?;
+    if let Some((_, plen)) = peer {
+        // Like `ip`: with a peer, the prefix length is the peer's.
+        len = plen;
+    }
+    let mut r = match cmd {
+        "add" => Address::add(index, addr, len),
+        "replace" | "change" => Address::replace(index, addr, len),
+        _ => Address::delete(index, addr, len),
+    }
+    .map_err(inv)?;
+    if let Some((p, _)) = peer {
+        r = r.peer(p).map_err(inv)?;
+    }
+    if let Some(b) = brd {
+        r = r.broadcast(b);
+    }
+    if let Some(l) = label {
+        r = r.label(l).map_err(inv)?;
+    }
+    if let Some(s) = scope {
+        r = r.scope(s);
+    }
+    if let Some(m) = metric {
+        r = r.metric(m);
+    }
+    if valid.is_some() || preferred.is_some() {
+        let v = valid.unwrap_or(u32::MAX);
+        r = r.lifetimes(v, preferred.unwrap_or(v)).map_err(inv)?;
+    }
+    Ok(Cmd::Req(Box::new(r.flags(flags))))
+}
+
+fn lifetime(s: &str) -> Result<u32, Fail> {
+    if s == "forever" {
+        return Ok(u32::MAX);
+    }
+    s.trim_end_matches("sec")
+        .parse()
+        .map_err(|_| bad(format!("invalid lifetime \"{s}\"")))
+}
+
+fn route_edit<'a>(
+    cmd: &str,
+    a: &mut Args<'a>,
+    conn: &mut Connection,
+    ctx: &mut Ctx,
+) -> Result<Cmd<'a>, Fail> {
+    let mut kind = None;
+    let mut dst = None;
+    let mut gw = None;
+    let mut dev = None;
+    let mut src = None;
+    let mut metric = None;
+    let mut table = None;
+    let mut proto = None;
+    let mut scope = None;
+    let mut onlink = false;
+    let mut mtu = None;
+    let mut advmss = None;
+    let mut hops: Vec<NextHop> = Vec::new();
+    while let Some(t) = a.next() {
+        match t {
+            "via" => {
+                let mut v = a.value("via")?;
+                if v == "inet" || v == "inet6" {
+                    v = a.value("via")?;
+                }
+                gw = Some(parse_ip(v)?)
+            }
+            "dev" | "oif" => dev = Some(ctx.index(conn, a.value("dev")?)?),
+            "src" => src = Some(parse_ip(a.value("src")?)?),
+            "metric" | "priority" | "preference" => metric = Some(a.num::<u32>("metric")?),
+            "table" => {
+                let v = a.value("table")?;
+                match names::parse_table(v).map_err(bad)? {
+                    Some(t) if t != 0 => table = Some(t),
+                    _ => return Err(bad(format!("table \"{v}\" cannot hold routes"))),
+                }
+            }
+            "proto" | "protocol" => {
+                let v = a.value("proto")?;
+                proto = Some(
+                    names::parse_protocol(v)
+                        .ok_or_else(|| bad(format!("invalid \"protocol\" value: \"{v}\"")))?,
+                )
+            }
+            "scope" => {
+                let v = a.value("scope")?;
+                scope = Some(
+                    names::parse_scope(v).ok_or_else(|| bad(format!("invalid scope \"{v}\"")))?,
+                )
+            }
+            "onlink" => onlink = true,
+            "mtu" => mtu = Some(a.num::<u32>("mtu")?),
+            "advmss" => advmss = Some(a.num::<u32>("advmss")?),
+            "nexthop" => {
+                let mut h = NextHop {
+                    gateway: None,
+                    oif: 0,
+                    weight: 1,
+                    onlink: false,
+                };
+                while let Some(t) = a.next() {
+                    match t {
+                        "via" => h.gateway = Some(parse_ip(a.value("via")?)?),
+                        "dev" => h.oif = ctx.index(conn, a.value("dev")?)?,
+                        "weight" => h.weight = a.num("weight")?,
+                        "onlink" => h.onlink = true,
+                        "nexthop" => {
+                            hops.push(h);
+                            h = NextHop {
+                                gateway: None,
+                                oif: 0,
+                                weight: 1,
+                                onlink: false,
+                            };
+                        }
+                        x => return Err(bad(format!("nexthop: \"{x}\" is not supported"))),
+                    }
+                }
+                hops.push(h);
+            }
+            "to" => dst = Some(a.value("to")?),
+            t if dst.is_none() && kind.is_none() && names::parse_route_type(t).is_some() => {
+                kind = names::parse_route_type(t)
+            }
+            d if dst.is_none() => dst = Some(d),
+            x => {
+                return Err(bad(format!(
+                    "either \"to\" is duplicate, or \"{x}\" is garbage"
+                )));
+            }
+        }
+    }
+    let dst = dst.ok_or_else(|| bad("a destination is required"))?;
+    let (addr, len) = if dst == "default" {
+        let v6 = gw.is_some_and(|g| g.is_ipv6()) || src.is_some_and(|s| s.is_ipv6());
+        (
+            if v6 {
+                IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+            } else {
+                IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+            },
+            0,
+        )
+    } else {
+        parse_prefix(dst)?
+    };
+    let mut r = match cmd {
+        "add" | "prepend" => RouteRequest::add(addr, len),
+        "replace" | "change" => RouteRequest::replace(addr, len),
+        "append" => RouteRequest::append(addr, len),
+        _ => RouteRequest::delete(addr, len),
+    }
+    .map_err(inv)?;
+    if let Some(g) = gw {
+        r = r.gateway(g).map_err(inv)?;
+    }
+    if let Some(d) = dev {
+        r = r.oif(d).map_err(inv)?;
+    }
+    if let Some(s) = src {
+        r = r.prefsrc(s).map_err(inv)?;
+    }
+    if let Some(m) = metric {
+        r = r.metric(m);
+    }
+    if let Some(t) = table {
+        r = r.table(t);
+    }
+    if let Some(p) = proto {
+        r = r.protocol(p);
+    }
+    if let Some(s) = scope {
+        r = r.scope(s);
+    }
+    if let Some(k) = kind {
+        r = r.kind(k);
+    }
+    if onlink {
+        r = r.onlink();
+    }
+    if let Some(m) = mtu {
+        r = r.mtu(m);
+    }
+    if let Some(m) = advmss {
+        r = r.advmss(m);
+    }
+    if hops.is_empty() {
+        return Ok(Cmd::Req(Box::new(r)));
+    }
+    // The next hops live here: encode the request now.
+    let r = r.multipath(&hops).map_err(inv)?;
+    Ok(Cmd::Req(Box::new(Encoded::of(&r)?)))
+}
+
+/// `route get ADDR [from S] [oif DEV] [iif DEV] [mark M]`.
+pub fn route_get(
+    args: &[String],
+    conn: &mut Connection,
+    ctx: &mut Ctx,
+) -> Result<RouteLookup, Fail> {
+    let mut a = Args { v: args, i: 0 };
+    let mut dst = None;
+    let mut from = None;
+    let mut oif = None;
+    let mut iif = None;
+    let mut mark = None;
+    while let Some(t) = a.next() {
+        match t {
+            "from" => from = Some(parse_prefix(a.value("from")?)?.0),
+            "oif" | "dev" => oif = Some(ctx.index(conn, a.value("oif")?)?),
+            "iif" => iif = Some(ctx.index(conn, a.value("iif")?)?),
+            "mark" => mark = Some(a.num::<u32>("mark")?),
+            "to" => dst = Some(parse_prefix(a.value("to")?)?.0),
+            d if dst.is_none() => dst = Some(parse_prefix(d)?.0),
+            x => return Err(bad(format!("\"{x}\" is garbage"))),
+        }
+    }
+    let mut l = RouteLookup::to(dst.ok_or_else(|| bad("need at least a destination address"))?);
+    if let Some(f) = from {
+        l = l.from(f).map_err(inv)?;
+    }
+    if let Some(o) = oif {
+        l = l.oif(o);
+    }
+    if let Some(i) = iif {
+        l = l.iif(i);
+    }
+    if let Some(m) = mark {
+        l = l.mark(m);
+    }
+    Ok(l)
+}
+
+/// Runs a parsed command alone.
+pub fn execute(conn: &mut Connection, cmd: Cmd<'_>) -> Result<(), Fail> {
+    match cmd {
+        Cmd::Req(r) => Ok(conn.request(&*r)?),
+        Cmd::FlushAddrs { index, family } => {
+            conn.execute(ops::flush_addresses(index, family)?)?;
+            Ok(())
+        }
+    }
+}
