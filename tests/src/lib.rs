@@ -20,7 +20,7 @@ use futures_core::Stream;
 use nlwire::Error;
 use nlwire::machine::{Batch, BatchOutcome, Op};
 use nlwire::request::Request;
-use nlwire::route::{Addr, GetRoutes, Link, Route};
+use nlwire::route::{Addr, GetNeighs, GetRoutes, GetRules, Link, Neigh, Route, RuleEntry};
 
 /// Whether this process can create network namespaces. Without it, tests
 /// skip (printing why) — unless `CI=true`, where they fail.
@@ -162,6 +162,10 @@ pub trait Client {
     fn addresses(&mut self) -> Result<Vec<Addr>, Error>;
     /// A request answered by one route (a route lookup).
     fn get_route(&mut self, req: &dyn Request) -> Result<Route, Error>;
+    /// A typed dump of neighbours.
+    fn neighbours(&mut self, req: GetNeighs) -> Result<Vec<Neigh>, Error>;
+    /// A typed dump of rules.
+    fn rules(&mut self) -> Result<Vec<RuleEntry>, Error>;
 }
 
 /// Implements the operation methods of [`Client`] given an expression
@@ -249,6 +253,12 @@ impl Client for MioClient {
         self.0.stats()
     }
     client_ops!(self, self.0, |r| r, self.0.addresses().collect());
+    fn neighbours(&mut self, req: GetNeighs) -> Result<Vec<Neigh>, Error> {
+        self.0.dump(req).collect()
+    }
+    fn rules(&mut self) -> Result<Vec<RuleEntry>, Error> {
+        self.0.dump(GetRules::default()).collect()
+    }
 }
 
 /// Collects a stream by polling it (executor-agnostic).
@@ -403,6 +413,12 @@ impl Client for TokioClient {
         |f| self.rt.block_on(f),
         collect_ok(self.rt.block_on(collect(self.conn.addresses(), usize::MAX)))
     );
+    fn neighbours(&mut self, req: GetNeighs) -> Result<Vec<Neigh>, Error> {
+        collect_ok(self.rt.block_on(collect(self.conn.dump(req), usize::MAX)))
+    }
+    fn rules(&mut self) -> Result<Vec<RuleEntry>, Error> {
+        collect_ok(self.rt.block_on(collect(self.conn.rules(), usize::MAX)))
+    }
 }
 
 /// The async-io runtime, driven by `futures_lite::future::block_on`.
@@ -475,6 +491,18 @@ impl Client for AsyncIoClient {
             usize::MAX
         )))
     );
+    fn neighbours(&mut self, req: GetNeighs) -> Result<Vec<Neigh>, Error> {
+        collect_ok(futures_lite::future::block_on(collect(
+            self.0.dump(req),
+            usize::MAX,
+        )))
+    }
+    fn rules(&mut self) -> Result<Vec<RuleEntry>, Error> {
+        collect_ok(futures_lite::future::block_on(collect(
+            self.0.rules(),
+            usize::MAX,
+        )))
+    }
     fn concurrent_dumps(&mut self, n: usize) -> Option<Vec<Result<usize, Error>>> {
         let conn = &self.0;
         let futs: Vec<_> = (0..2 * n)

@@ -587,6 +587,186 @@ fn batch_reports_each_request(c: &mut dyn Client, ns: &TestNs) {
     assert_eq!(c.stats().unmatched, 0, "{:?}", c.stats());
 }
 
+/// Neighbours and proxy entries: written by nlwire, read by `ip -j`;
+/// written by `ip`, read by nlwire; both families.
+fn neighbours_both_ways(c: &mut dyn Client, ns: &TestNs) {
+    use nlwire::route::neigh::{NUD_PERMANENT, NUD_REACHABLE, NUD_STALE};
+    use nlwire::route::{GetNeighs, Neighbour};
+    ns.ip(&["link", "add", "n0", "type", "veth", "peer", "name", "n1"]);
+    ns.ip(&["link", "set", "n0", "up"]);
+    let n0 = index_of(c, "n0");
+    let mac = [0x02, 0, 0, 0, 0, 0x11];
+    c.request(
+        &Neighbour::add(n0, ip("192.0.2.11"))
+            .unwrap()
+            .lladdr(&mac)
+            .unwrap(),
+    )
+    .unwrap();
+    c.request(
+        &Neighbour::replace(n0, ip("2001:db8::11"))
+            .unwrap()
+            .lladdr(&mac)
+            .unwrap()
+            .state(NUD_STALE),
+    )
+    .unwrap();
+    c.request(&Neighbour::add(n0, ip("192.0.2.99")).unwrap().proxy())
+        .unwrap();
+    let j = ns.ip_json(&["neigh", "show", "dev", "n0"]);
+    let e4 = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["dst"] == "192.0.2.11")
+        .expect("ip sees the IPv4 entry");
+    assert_eq!(e4["lladdr"], "02:00:00:00:00:11", "{j}");
+    assert_eq!(e4["state"][0], "PERMANENT", "{j}");
+    let e6 = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["dst"] == "2001:db8::11")
+        .expect("ip sees the IPv6 entry");
+    assert_eq!(e6["state"][0], "STALE", "{j}");
+    let p = ns.ip_json(&["neigh", "show", "proxy"]);
+    assert_eq!(p[0]["dst"], "192.0.2.99", "{p}");
+
+    ns.ip(&[
+        "neigh",
+        "add",
+        "192.0.2.12",
+        "lladdr",
+        "02:00:00:00:00:12",
+        "nud",
+        "reachable",
+        "dev",
+        "n0",
+    ]);
+    let ours = c.neighbours(GetNeighs::new().link(n0)).unwrap();
+    let e = ours
+        .iter()
+        .find(|e| e.dst == Some(ip("192.0.2.12")))
+        .expect("nlwire sees ip's entry");
+    assert_eq!(e.lladdr.unwrap().as_bytes(), [2, 0, 0, 0, 0, 0x12]);
+    assert_ne!(
+        e.state & (NUD_REACHABLE | NUD_STALE | 0x08 | 0x10),
+        0,
+        "{e:?}"
+    );
+    assert!(
+        ours.iter()
+            .any(|e| e.dst == Some(ip("192.0.2.11")) && e.state == NUD_PERMANENT)
+    );
+    assert!(!ours.iter().any(|e| e.is_proxy()));
+    let proxies = c.neighbours(GetNeighs::new().proxies()).unwrap();
+    assert_eq!(proxies.len(), 1, "{proxies:?}");
+    assert_eq!(proxies[0].dst, Some(ip("192.0.2.99")));
+
+    c.request(&Neighbour::delete(n0, ip("192.0.2.11")).unwrap())
+        .unwrap();
+    let e = c
+        .request(&Neighbour::delete(n0, ip("192.0.2.11")).unwrap())
+        .unwrap_err();
+    assert_eq!(e.errno(), Some(Errno::ENOENT), "{e}");
+    assert!(
+        !ns.ip(&["neigh", "show", "dev", "n0"])
+            .contains("192.0.2.11 ")
+    );
+}
+
+/// Rules: written by nlwire, read by `ip -j`; written by `ip`, read by
+/// nlwire.
+fn rules_both_ways(c: &mut dyn Client, ns: &TestNs) {
+    use nlwire::route::Rule;
+    use nlwire::route::rule::FR_ACT_BLACKHOLE;
+    c.request(
+        &Rule::add(false)
+            .table(100)
+            .priority(1000)
+            .from(ip("192.0.2.0"), 24)
+            .unwrap()
+            .fwmark(7, Some(0xff))
+            .iif("lo")
+            .unwrap(),
+    )
+    .unwrap();
+    c.request(
+        &Rule::add(true)
+            .table(70_000)
+            .priority(1001)
+            .to(ip("2001:db8::"), 32)
+            .unwrap(),
+    )
+    .unwrap();
+    c.request(&Rule::add(false).priority(1002).action(FR_ACT_BLACKHOLE))
+        .unwrap();
+    let j = ns.ip_json(&["rule", "show"]);
+    let r = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["priority"] == 1000)
+        .expect("ip sees the rule");
+    assert_eq!(r["src"], "192.0.2.0", "{r}");
+    assert_eq!(r["srclen"], 24, "{r}");
+    assert_eq!(r["fwmark"], "0x7", "{r}");
+    assert_eq!(r["fwmask"], "0xff", "{r}");
+    assert_eq!(r["iif"], "lo", "{r}");
+    assert_eq!(r["table"], "100", "{r}");
+    let j6 = ns.ip_json(&["-6", "rule", "show"]);
+    let r6 = j6
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["priority"] == 1001)
+        .expect("ip sees the IPv6 rule");
+    assert_eq!(r6["table"], "70000", "{r6}");
+    assert_eq!(r6["dst"], "2001:db8::", "{r6}");
+    let rb = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["priority"] == 1002)
+        .unwrap();
+    assert_eq!(rb["action"], "blackhole", "{rb}");
+
+    ns.ip(&[
+        "rule",
+        "add",
+        "from",
+        "198.51.100.0/24",
+        "table",
+        "200",
+        "priority",
+        "2000",
+    ]);
+    let ours = c.rules().unwrap();
+    let r = ours
+        .iter()
+        .find(|r| r.priority == Some(2000))
+        .expect("nlwire sees ip's rule");
+    assert_eq!(r.src, Some((ip("198.51.100.0"), 24)));
+    assert_eq!(r.table, 200);
+    // Same count as ip, both families (an unfiltered dump also holds the
+    // multicast-routing families' rules, which ip lists separately).
+    let ipn = j.as_array().unwrap().len() + 1 + j6.as_array().unwrap().len();
+    let v46 = ours
+        .iter()
+        .filter(|r| r.family == 2 || r.family == 10)
+        .count();
+    assert_eq!(v46, ipn);
+
+    c.request(&Rule::delete(false).priority(1000)).unwrap();
+    assert!(
+        !ns.ip_json(&["rule", "show"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["priority"] == 1000)
+    );
+}
+
 /// `sysctl` inside the test namespace, leaving the host's value alone.
 fn sysctl_in_namespace(_c: &mut dyn Client, ns: &TestNs) {
     use nlwire_sys::sysctl;
@@ -622,6 +802,8 @@ scenarios!(
         addresses_both_ways,
         routes_written_and_looked_up,
         batch_reports_each_request,
+        neighbours_both_ways,
+        rules_both_ways,
         sysctl_in_namespace,
     ]
 );
@@ -635,6 +817,8 @@ scenarios!(
         addresses_both_ways,
         routes_written_and_looked_up,
         batch_reports_each_request,
+        neighbours_both_ways,
+        rules_both_ways,
         sysctl_in_namespace,
     ]
 );
@@ -648,6 +832,8 @@ scenarios!(
         addresses_both_ways,
         routes_written_and_looked_up,
         batch_reports_each_request,
+        neighbours_both_ways,
+        rules_both_ways,
         sysctl_in_namespace,
     ]
 );

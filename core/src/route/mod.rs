@@ -1,4 +1,5 @@
-//! rtnetlink (`NETLINK_ROUTE`): links, addresses and routes.
+//! rtnetlink (`NETLINK_ROUTE`): links, addresses, routes, neighbours and
+//! rules.
 //!
 //! Each object has a zero-copy view (`LinkMessage`, `RouteMessage`) that
 //! decodes the known attributes in one pass and keeps the raw attribute area
@@ -14,9 +15,11 @@ use crate::wire::{Attr, DecodeError};
 pub mod addr;
 pub mod link;
 pub mod link_req;
+pub mod neigh;
 #[allow(clippy::module_inception)] // `route::route` beside `route::link`
 pub mod route;
 pub mod route_req;
+pub mod rule;
 
 pub use addr::{AddrMessage, Address, GetAddrs, IfAddrMsg};
 pub use link::{
@@ -25,11 +28,17 @@ pub use link::{
 pub use link_req::{
     BondMode, IpvlanMode, LinkKind, MacvlanMode, NetnsRef, NewLink, SetLink, Vxlan,
 };
+pub use neigh::{GetNeighs, NdMsg, NeighMessage, Neighbour};
 pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};
 pub use route_req::{NextHop, RouteLookup, RouteRequest};
+pub use rule::{GetRules, Rule, RuleMessage};
 
 #[cfg(feature = "alloc")]
 pub use addr::Addr;
+#[cfg(feature = "alloc")]
+pub use neigh::Neigh;
+#[cfg(feature = "alloc")]
+pub use rule::RuleEntry;
 
 #[cfg(feature = "alloc")]
 pub use link::Link;
@@ -59,6 +68,18 @@ pub const RTM_NEWADDR: u16 = 20;
 pub const RTM_DELADDR: u16 = 21;
 /// `RTM_GETADDR`.
 pub const RTM_GETADDR: u16 = 22;
+/// `RTM_NEWNEIGH`.
+pub const RTM_NEWNEIGH: u16 = 28;
+/// `RTM_DELNEIGH`.
+pub const RTM_DELNEIGH: u16 = 29;
+/// `RTM_GETNEIGH`.
+pub const RTM_GETNEIGH: u16 = 30;
+/// `RTM_NEWRULE`.
+pub const RTM_NEWRULE: u16 = 32;
+/// `RTM_DELRULE`.
+pub const RTM_DELRULE: u16 = 33;
+/// `RTM_GETRULE`.
+pub const RTM_GETRULE: u16 = 34;
 /// `RTM_NEWROUTE`.
 pub const RTM_NEWROUTE: u16 = 24;
 /// `RTM_DELROUTE`.

@@ -28,7 +28,9 @@ use nlwire::machine::{
     fold::Fold,
 };
 use nlwire::request::{Describe, Request};
-use nlwire::route::{Addr, GetAddrs, GetLinks, GetRoutes, Link, Route};
+use nlwire::route::{
+    Addr, GetAddrs, GetLinks, GetNeighs, GetRoutes, GetRules, Link, Neigh, Route, RuleEntry,
+};
 use nlwire::wire::Message;
 use nlwire_sys::{Driver, NetlinkSocket, Step, io_error, open_socket};
 
@@ -305,6 +307,17 @@ impl Connection {
     /// All addresses (IPv4 and IPv6, every link).
     pub fn addresses(&mut self) -> Dump<'_, GetAddrs, Addr> {
         self.dump(GetAddrs::new())
+    }
+
+    /// The neighbour (ARP/NDP) entries of every link.
+    pub fn neighbours(&mut self) -> Dump<'_, GetNeighs, Neigh> {
+        self.dump(GetNeighs::new())
+    }
+
+    /// The routing rules of every family (IPv4, IPv6, and the
+    /// multicast-routing families).
+    pub fn rules(&mut self) -> Dump<'_, GetRules, RuleEntry> {
+        self.dump(GetRules::default())
     }
 }
 

@@ -21,7 +21,9 @@ use nlwire::machine::{
     fold::Fold,
 };
 use nlwire::request::{Describe, Request};
-use nlwire::route::{Addr, GetAddrs, GetLinks, GetRoutes, Link, Route};
+use nlwire::route::{
+    Addr, GetAddrs, GetLinks, GetNeighs, GetRoutes, GetRules, Link, Neigh, Route, RuleEntry,
+};
 use nlwire::wire::Message;
 
 use crate::conn::{ConnectionOptions, open_socket};
@@ -400,6 +402,17 @@ impl<Rt: Runtime> Connection<Rt> {
     /// All addresses (IPv4 and IPv6, every link).
     pub fn addresses(&self) -> DumpStream<Rt, GetAddrs, Addr> {
         self.dump(GetAddrs::new())
+    }
+
+    /// The neighbour (ARP/NDP) entries of every link.
+    pub fn neighbours(&self) -> DumpStream<Rt, GetNeighs, Neigh> {
+        self.dump(GetNeighs::new())
+    }
+
+    /// The routing rules of every family (IPv4, IPv6, and the
+    /// multicast-routing families).
+    pub fn rules(&self) -> DumpStream<Rt, GetRules, RuleEntry> {
+        self.dump(GetRules::default())
     }
 }
 
