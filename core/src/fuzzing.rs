@@ -4,7 +4,7 @@
 
 use crate::machine::{EventKind, Exchange};
 use crate::request::RawRequest;
-use crate::route::{LinkMessage, RouteMessage};
+use crate::route::{AddrMessage, LinkMessage, NeighMessage, RouteMessage, RuleMessage};
 use crate::wire::{Attrs, DoneMessage, ErrorMessage, ExtAck, Messages};
 
 fn walk_attrs(a: Attrs<'_>, depth: u32) {
@@ -18,8 +18,8 @@ fn walk_attrs(a: Attrs<'_>, depth: u32) {
 }
 
 /// Every parser over one datagram: the message iterator, attributes
-/// (nested), `NLMSG_ERROR`/`NLMSG_DONE` with extended ack, link and route
-/// views (and owned models with `alloc`).
+/// (nested), `NLMSG_ERROR`/`NLMSG_DONE` with extended ack, link, address,
+/// route, neighbour and rule views (and owned models with `alloc`).
 pub fn datagram(data: &[u8]) {
     for m in Messages::new(data) {
         let Ok(m) = m else { break };
@@ -31,11 +31,19 @@ pub fn datagram(data: &[u8]) {
         if let Ok(r) = RouteMessage::parse(m.payload()) {
             let _ = r.attrs().count();
         }
+        if let Ok(a) = AddrMessage::parse(m.payload()) {
+            let _ = (a.addr(), a.peer());
+        }
+        let _ = NeighMessage::parse(m.payload());
+        let _ = RuleMessage::parse(m.payload());
         #[cfg(feature = "alloc")]
         {
             use crate::machine::FromMessage;
             let _ = crate::route::Link::from_message(&m);
             let _ = crate::route::Route::from_message(&m);
+            let _ = crate::route::Addr::from_message(&m);
+            let _ = crate::route::Neigh::from_message(&m);
+            let _ = crate::route::RuleEntry::from_message(&m);
         }
         walk_attrs(Attrs::new(m.payload()), 0);
     }

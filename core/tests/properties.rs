@@ -10,6 +10,59 @@ use proptest::prelude::*;
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
+    /// Address requests read back through the address view.
+    #[test]
+    fn address_round_trip(
+        v6 in any::<bool>(), raw in any::<[u8; 16]>(), len in 0u8..=128,
+        index in 1u32.., peer in any::<Option<[u8; 16]>>(), nodad in any::<bool>(),
+    ) {
+        let ip = |b: [u8; 16]| -> std::net::IpAddr {
+            if v6 { std::net::Ipv6Addr::from(b).into() } else { std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).into() }
+        };
+        let addr = ip(raw);
+        let max = if v6 { 128 } else { 32 };
+        let r = nlwire::route::Address::add(index, addr, len);
+        prop_assert_eq!(r.is_ok(), len <= max);
+        let Ok(mut r) = r else { return Ok(()) };
+        if let Some(p) = peer { r = r.peer(ip(p)).unwrap(); }
+        if nodad { r = r.flags(nlwire::route::addr::IFA_F_NODAD); }
+        let mut buf = [0u8; 128];
+        let mut w = Writer::new(&mut buf);
+        nlwire::request::Request::emit(&r, &mut w, 1, 0);
+        let n = w.finish().unwrap();
+        let m = nlwire::wire::Message::parse(&buf[..n]).unwrap();
+        let v = nlwire::route::AddrMessage::from_message(&m).unwrap();
+        prop_assert_eq!(v.header.index, index);
+        prop_assert_eq!(v.header.prefix_len, len);
+        prop_assert_eq!(v.addr(), Some(addr));
+        prop_assert_eq!(v.peer(), peer.map(ip).filter(|p| *p != addr));
+        prop_assert_eq!(v.flags & nlwire::route::addr::IFA_F_NODAD != 0, nodad);
+    }
+
+    /// Route requests read back through the route view.
+    #[test]
+    fn route_request_round_trip(
+        raw in any::<[u8; 4]>(), len in 0u8..=32, table in any::<u32>(),
+        metric in any::<Option<u32>>(), gw in any::<Option<[u8; 4]>>(), oif in 1u32..,
+    ) {
+        let dst = std::net::Ipv4Addr::from(raw).into();
+        let mut r = nlwire::route::RouteRequest::replace(dst, len).unwrap().table(table).oif(oif).unwrap();
+        if let Some(m) = metric { r = r.metric(m); }
+        if let Some(g) = gw { r = r.gateway(std::net::Ipv4Addr::from(g).into()).unwrap(); }
+        let mut buf = [0u8; 128];
+        let mut w = Writer::new(&mut buf);
+        nlwire::request::Request::emit(&r, &mut w, 1, 0);
+        let n = w.finish().unwrap();
+        let m = nlwire::wire::Message::parse(&buf[..n]).unwrap();
+        let v = RouteMessage::from_message(&m).unwrap();
+        prop_assert_eq!(v.header.dst_len, len);
+        prop_assert_eq!(v.dst, (len > 0).then_some(dst));
+        prop_assert_eq!(v.table, table);
+        prop_assert_eq!(v.priority, metric);
+        prop_assert_eq!(v.oif, Some(oif));
+        prop_assert_eq!(v.gateway, gw.map(|g| std::net::Ipv4Addr::from(g).into()));
+    }
+
     /// The fuzz target's body: every parser over the datagram.
     #[test]
     fn arbitrary_datagrams_never_panic(d in proptest::collection::vec(any::<u8>(), 0..512)) {

@@ -4,10 +4,7 @@
 use core::fmt;
 use core::net::IpAddr;
 
-use super::{
-    AF_INET, AF_INET6, InvalidInput, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, attr_ip, family_of,
-    ip_addr,
-};
+use super::{InvalidInput, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, attr_ip, family_of, ip_addr};
 use crate::request::Request;
 use crate::wire::{
     Attrs, DecodeError, Message, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Writer, read_u16,
@@ -362,21 +359,22 @@ pub fn nud_names(state: u16) -> impl Iterator<Item = &'static str> {
 /// Parses an `ip` state name (`permanent`, `reachable`, `noarp`, `stale`,
 /// …) into a `NUD_*` value.
 pub fn parse_nud(s: &str) -> Option<u16> {
-    Some(match s.to_ascii_lowercase().as_bytes() {
-        b"permanent" => NUD_PERMANENT,
-        b"reachable" => NUD_REACHABLE,
-        b"stale" => NUD_STALE,
-        b"delay" => NUD_DELAY,
-        b"probe" => NUD_PROBE,
-        b"failed" => NUD_FAILED,
-        b"noarp" => NUD_NOARP,
-        b"incomplete" => NUD_INCOMPLETE,
-        b"none" => 0,
-        _ => return None,
-    })
+    const NAMES: &[(&str, u16)] = &[
+        ("permanent", NUD_PERMANENT),
+        ("reachable", NUD_REACHABLE),
+        ("stale", NUD_STALE),
+        ("delay", NUD_DELAY),
+        ("probe", NUD_PROBE),
+        ("failed", NUD_FAILED),
+        ("noarp", NUD_NOARP),
+        ("incomplete", NUD_INCOMPLETE),
+        ("none", 0),
+    ];
+    NAMES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(s))
+        .map(|&(_, v)| v)
 }
-
-const _: () = assert!(AF_INET != AF_INET6);
 
 #[cfg(feature = "alloc")]
 pub use owned::Neigh;
@@ -468,7 +466,7 @@ mod tests {
         let mut buf = [0u8; 64];
         let mut w = Writer::new(&mut buf);
         NdMsg {
-            family: AF_INET6,
+            family: crate::route::AF_INET6,
             flags: NTF_PROXY,
             ..Default::default()
         }
