@@ -195,6 +195,10 @@ pub fn parse<'a>(
         ("route", c @ ("add" | "replace" | "append" | "prepend" | "del" | "delete" | "change")) => {
             route_edit(c, &mut a, conn, ctx)
         }
+        ("neigh", c @ ("add" | "replace" | "change" | "del" | "delete")) => {
+            neigh_edit(c, &mut a, conn, ctx)
+        }
+        ("rule", c @ ("add" | "del" | "delete")) => rule_edit(c, &mut a, family),
         (o, c) => Err(Fail(
             format!("Command \"{c}\" is unknown for \"{o}\", try \"nlw help\"."),
             255,
@@ -754,4 +758,143 @@ pub fn execute(conn: &mut Connection, cmd: Cmd<'_>) -> Result<(), Fail> {
             Ok(())
         }
     }
+}
+
+fn neigh_edit<'a>(
+    cmd: &str,
+    a: &mut Args<'a>,
+    conn: &mut Connection,
+    ctx: &mut Ctx,
+) -> Result<Cmd<'a>, Fail> {
+    use nlwire::route::Neighbour;
+    use nlwire::route::neigh::parse_nud;
+    let mut dst = None;
+    let mut dev = None;
+    let mut lladdr = None;
+    let mut nud = None;
+    let mut proxy = false;
+    let mut router = false;
+    while let Some(t) = a.next() {
+        match t {
+            "dev" => dev = Some(a.value("dev")?),
+            "lladdr" => lladdr = Some(parse_mac(a.value("lladdr")?)?),
+            "nud" => {
+                let v = a.value("nud")?;
+                nud =
+                    Some(parse_nud(v).ok_or_else(|| bad(format!("nud state \"{v}\" is unknown")))?)
+            }
+            "proxy" => {
+                proxy = true;
+                dst = Some(parse_ip(a.value("proxy")?)?)
+            }
+            "router" => router = true,
+            "to" => dst = Some(parse_ip(a.value("to")?)?),
+            d if dst.is_none() => dst = Some(parse_ip(d)?),
+            x => {
+                return Err(bad(format!(
+                    "either \"to\" is duplicate, or \"{x}\" is garbage"
+                )));
+            }
+        }
+    }
+    let dst = dst.ok_or_else(|| bad("a neighbour address is required"))?;
+    let dev = dev.ok_or_else(|| bad("Device and destination are required arguments."))?;
+    let index = ctx.index(conn, dev)?;
+    let mut r = match cmd {
+        "add" => Neighbour::add(index, dst),
+        "replace" | "change" => Neighbour::replace(index, dst),
+        _ => Neighbour::delete(index, dst),
+    }
+    .map_err(inv)?;
+    if let Some(n) = nud {
+        r = r.state(n);
+    }
+    if proxy {
+        r = r.proxy();
+    }
+    if router {
+        r = r.router();
+    }
+    match lladdr {
+        Some(mac) => {
+            let r = r.lladdr(&mac).map_err(inv)?;
+            Ok(Cmd::Req(Box::new(Encoded::of(&r)?)))
+        }
+        None => Ok(Cmd::Req(Box::new(r))),
+    }
+}
+
+fn rule_edit<'a>(cmd: &str, a: &mut Args<'a>, family: Option<u8>) -> Result<Cmd<'a>, Fail> {
+    use nlwire::route::Rule;
+    use nlwire::route::rule::{FR_ACT_BLACKHOLE, FR_ACT_NOP, FR_ACT_PROHIBIT, FR_ACT_UNREACHABLE};
+    let mut items: Vec<(&str, &str)> = Vec::new();
+    let mut flags: Vec<&str> = Vec::new();
+    while let Some(t) = a.next() {
+        match t {
+            "blackhole" | "unreachable" | "prohibit" | "nop" => flags.push(t),
+            "from" | "to" | "table" | "lookup" | "priority" | "pref" | "preference" | "fwmark"
+            | "iif" | "dev" | "oif" | "goto" => items.push((t, a.value(t)?)),
+            x => return Err(bad(format!("rule: \"{x}\" is not supported"))),
+        }
+    }
+    // The family: -6, or that of an address given.
+    let v6 = family == Some(nlwire::route::AF_INET6)
+        || items
+            .iter()
+            .any(|(k, v)| matches!(*k, "from" | "to") && v.contains(':'));
+    let mut r = if cmd == "add" {
+        Rule::add(v6)
+    } else {
+        Rule::delete(v6)
+    };
+    for (k, v) in items {
+        r = match k {
+            "from" | "to" if v == "all" => r,
+            "from" => {
+                let (x, l) = parse_prefix(v)?;
+                r.from(x, l).map_err(inv)?
+            }
+            "to" => {
+                let (x, l) = parse_prefix(v)?;
+                r.to(x, l).map_err(inv)?
+            }
+            "table" | "lookup" => match names::parse_table(v).map_err(bad)? {
+                Some(t) => r.table(t),
+                None => return Err(bad("table \"all\" cannot be looked up")),
+            },
+            "priority" | "pref" | "preference" => r.priority(
+                v.parse()
+                    .map_err(|_| bad(format!("invalid priority \"{v}\"")))?,
+            ),
+            "fwmark" => {
+                let num = |s: &str| {
+                    let (s, radix) = match s.strip_prefix("0x") {
+                        Some(h) => (h, 16),
+                        None => (s, 10),
+                    };
+                    u32::from_str_radix(s, radix)
+                        .map_err(|_| bad(format!("invalid fwmark \"{v}\"")))
+                };
+                match v.split_once('/') {
+                    Some((m, mask)) => r.fwmark(num(m)?, Some(num(mask)?)),
+                    None => r.fwmark(num(v)?, None),
+                }
+            }
+            "iif" | "dev" => r.iif(v).map_err(inv)?,
+            "oif" => r.oif(v).map_err(inv)?,
+            _ => r.goto(
+                v.parse()
+                    .map_err(|_| bad(format!("invalid goto target \"{v}\"")))?,
+            ),
+        };
+    }
+    for f in flags {
+        r = r.action(match f {
+            "blackhole" => FR_ACT_BLACKHOLE,
+            "unreachable" => FR_ACT_UNREACHABLE,
+            "prohibit" => FR_ACT_PROHIBIT,
+            _ => FR_ACT_NOP,
+        });
+    }
+    Ok(Cmd::Req(Box::new(r)))
 }

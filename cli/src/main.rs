@@ -28,7 +28,7 @@ use crate::json::JsonOut;
 const USAGE: &str = "\
 Usage: nlw [OPTIONS] OBJECT COMMAND
        nlw [-force] -batch FILE
-  OBJECT := link | address | route
+  OBJECT := link | address | route | neigh | rule
   OPTIONS := -n NETNS | -j | -4 | -6 | -h
     nlw link show [[dev] DEV]
     nlw link add [link DEV] [name] NAME [mtu N] [address LLADDR] [netns NS]
@@ -49,6 +49,13 @@ Usage: nlw [OPTIONS] OBJECT COMMAND
     nlw route add|replace|append|del [TYPE] PREFIX|default [via ADDR] [dev DEV]
                  [src ADDR] [metric N] [table T] [proto P] [scope S] [onlink]
                  [mtu N] [advmss N] [nexthop via ADDR [dev DEV] [weight W]]...
+    nlw neigh show [proxy] [dev DEV]
+    nlw neigh add|replace|del ADDR|proxy ADDR [lladdr LLADDR] [nud STATE]
+                 [router] dev DEV
+    nlw rule show
+    nlw rule add|del [from PREFIX] [to PREFIX] [priority N] [fwmark M[/MASK]]
+                 [iif DEV] [oif DEV] [table T | blackhole | unreachable |
+                 prohibit | nop | goto N]
 ";
 
 /// `IFLA_LINK_NETNSID`.
@@ -166,6 +173,8 @@ fn object_name(s: &str) -> Option<&'static str> {
         "link" | "l" | "li" | "lin" => "link",
         "address" | "a" | "addr" | "addre" | "addres" | "ad" | "adr" => "address",
         "route" | "r" | "ro" | "rou" | "rout" => "route",
+        "neighbour" | "neighbor" | "neigh" | "n" | "ne" | "nei" => "neigh",
+        "rule" | "ru" | "rul" => "rule",
         _ => return None,
     })
 }
@@ -191,6 +200,8 @@ fn dispatch(
         ("link", c) if is_show(c) => link_show(conn, o, tail, out),
         ("route", c) if is_show(c) => route_show(conn, o, tail, out),
         ("address", c) if is_show(c) => addr_show(conn, o, tail, out),
+        ("neigh", c) if is_show(c) => neigh_show(conn, o, tail, out, ctx),
+        ("rule", c) if is_show(c) => rule_show(conn, o, out),
         ("route", "get" | "g") => {
             let l = edit::route_get(tail, conn, ctx)?;
             let r: Route = conn.get(l)?;
@@ -662,6 +673,200 @@ fn addr_show(
                 lft(preferred)
             )?;
         }
+    }
+    Ok(())
+}
+
+/// `neigh show [proxy] [dev DEV]`.
+fn neigh_show(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+    ctx: &mut edit::Ctx,
+) -> Result<(), Fail> {
+    use nlwire::route::neigh::nud_names;
+    use nlwire::route::{GetNeighs, Neigh};
+    let mut req = GetNeighs::new();
+    if let Some(f) = o.family {
+        req = req.family(f);
+    }
+    let mut dev = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "proxy" => req = req.proxies(),
+            "dev" => {
+                let d = it
+                    .next()
+                    .ok_or_else(|| usage_err("Command line is not complete"))?;
+                req = req.link(ctx.index(conn, d)?);
+                dev = Some(d.clone());
+            }
+            x => {
+                return Err(usage_err(format!(
+                    "Neighbour filter \"{x}\" is not supported yet"
+                )));
+            }
+        }
+    }
+    let links = all_links(conn)?;
+    let names = name_map(&links);
+    // Like `ip`: NOARP (and stateless) entries are hidden by default.
+    let list: Vec<Neigh> = conn
+        .dump::<Neigh, _>(req)
+        .filter(|n| {
+            n.as_ref().map_or(true, |n: &Neigh| {
+                n.is_proxy() || n.state & 0xff & !nlwire::route::neigh::NUD_NOARP != 0
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if o.json {
+        let mut j = JsonOut::new(&mut *out)?;
+        for n in &list {
+            j.begin()?;
+            if let Some(d) = n.dst {
+                j.display("dst", d)?;
+            }
+            if dev.is_none() {
+                j.str("dev", &if_name(&names, n.index))?;
+            }
+            if let Some(l) = &n.lladdr {
+                j.display("lladdr", l)?;
+            }
+            if n.flags & nlwire::route::neigh::NTF_ROUTER != 0 {
+                j.num("router", "null")?;
+            }
+            if n.is_proxy() {
+                j.num("proxy", "null")?;
+            } else {
+                j.str_array("state", nud_names(n.state))?;
+            }
+            j.end()?;
+        }
+        j.finish()?;
+    } else {
+        for n in &list {
+            if let Some(d) = n.dst {
+                write!(out, "{d} ")?;
+            }
+            if dev.is_none() {
+                write!(out, "dev {} ", if_name(&names, n.index))?;
+            }
+            if let Some(l) = &n.lladdr {
+                write!(out, "lladdr {l} ")?;
+            }
+            if n.flags & nlwire::route::neigh::NTF_ROUTER != 0 {
+                write!(out, "router ")?;
+            }
+            if n.is_proxy() {
+                write!(out, "proxy")?;
+            } else {
+                write!(out, "{}", nud_names(n.state).collect::<Vec<_>>().join(" "))?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// `rule show`: IPv4 (or `-6`) rules with `ip -j`'s keys.
+fn rule_show(conn: &mut Connection, o: &Opts, out: &mut impl Write) -> Result<(), Fail> {
+    use nlwire::route::rule::{FR_ACT_BLACKHOLE, FR_ACT_NOP, FR_ACT_PROHIBIT, FR_ACT_UNREACHABLE};
+    use nlwire::route::{GetRules, RuleEntry};
+    let fam = o.family.unwrap_or(nlwire::route::AF_INET);
+    let list: Vec<RuleEntry> = conn.dump(GetRules::family(fam)).collect::<Result<_, _>>()?;
+    let action = |a: u8| match a {
+        FR_ACT_BLACKHOLE => Some("blackhole"),
+        FR_ACT_UNREACHABLE => Some("unreachable"),
+        FR_ACT_PROHIBIT => Some("prohibit"),
+        FR_ACT_NOP => Some("nop"),
+        _ => None,
+    };
+    let mut j = o.json.then(|| JsonOut::new(&mut *out)).transpose()?;
+    let mut text = String::new();
+    for r in &list {
+        use std::fmt::Write as _;
+        let prio = r.priority.unwrap_or(0);
+        let (src, srclen) = match r.src {
+            Some((a, l)) => (a.to_string(), Some(l)),
+            None => ("all".to_string(), None),
+        };
+        let full = if fam == nlwire::route::AF_INET6 {
+            128
+        } else {
+            32
+        };
+        if let Some(j) = j.as_mut() {
+            j.begin()?;
+            j.num("priority", prio)?;
+            j.str("src", &src)?;
+            if let Some(l) = srclen.filter(|&l| l != full) {
+                j.num("srclen", l)?;
+            }
+            if let Some((d, l)) = r.dst {
+                j.display("dst", d)?;
+                if l != full {
+                    j.num("dstlen", l)?;
+                }
+            }
+            if let Some(m) = r.fwmark {
+                j.str("fwmark", &format!("{m:#x}"))?;
+            }
+            if let Some(m) = r.fwmask.filter(|&m| m != u32::MAX) {
+                j.str("fwmask", &format!("{m:#x}"))?;
+            }
+            if let Some(i) = &r.iif {
+                j.str("iif", i)?;
+            }
+            if let Some(i) = &r.oif {
+                j.str("oif", i)?;
+            }
+            match action(r.action) {
+                Some(a) => j.str("action", a)?,
+                None if r.table != 0 => j.str("table", &names::table(r.table))?,
+                None => {}
+            }
+            j.end()?;
+        } else {
+            let _ = write!(text, "{prio}:\tfrom {src}");
+            if let Some(l) = srclen.filter(|&l| l != full) {
+                let _ = write!(text, "/{l}");
+            }
+            if let Some((d, l)) = r.dst {
+                let _ = write!(text, " to {d}");
+                if l != full {
+                    let _ = write!(text, "/{l}");
+                }
+            }
+            if let Some(m) = r.fwmark {
+                let _ = write!(text, " fwmark {m:#x}");
+                if let Some(k) = r.fwmask.filter(|&k| k != u32::MAX) {
+                    let _ = write!(text, "/{k:#x}");
+                }
+            }
+            if let Some(i) = &r.iif {
+                let _ = write!(text, " iif {i}");
+            }
+            if let Some(i) = &r.oif {
+                let _ = write!(text, " oif {i}");
+            }
+            match action(r.action) {
+                Some(a) => {
+                    let _ = write!(text, " {a}");
+                }
+                None => {
+                    let _ = write!(text, " lookup {}", names::table(r.table));
+                }
+            }
+            text.push('\n');
+        }
+    }
+    match j {
+        Some(j) => {
+            j.finish()?;
+        }
+        None => out.write_all(text.as_bytes())?,
     }
     Ok(())
 }

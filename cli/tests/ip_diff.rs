@@ -603,3 +603,123 @@ fn batch_file_installs_and_reports_lines() {
     assert_eq!(n, 1, "only the line before the failure ran");
     let _ = std::fs::remove_file(&path);
 }
+
+/// `neigh` and `rule`: written with `nlw`, shown by `nlw -j` exactly as
+/// `ip -j` shows them.
+#[test]
+fn neigh_and_rule_agree_with_ip() {
+    if !privileged_or_skip("nlw ip_diff::neigh_and_rule_agree_with_ip") {
+        return;
+    }
+    let ns = TestNs::create();
+    populate(&ns);
+    nlw_ok(
+        &ns,
+        &[
+            "neigh",
+            "add",
+            "192.0.2.50",
+            "lladdr",
+            "02:00:00:00:00:50",
+            "dev",
+            "veth0",
+        ],
+    );
+    nlw_ok(
+        &ns,
+        &[
+            "neigh",
+            "replace",
+            "2001:db8::50",
+            "lladdr",
+            "02:00:00:00:00:51",
+            "nud",
+            "stale",
+            "dev",
+            "veth0",
+        ],
+    );
+    nlw_ok(
+        &ns,
+        &["neigh", "add", "proxy", "192.0.2.51", "dev", "veth0"],
+    );
+    ns.ip(&[
+        "neigh",
+        "add",
+        "192.0.2.52",
+        "lladdr",
+        "02:00:00:00:00:52",
+        "nud",
+        "reachable",
+        "dev",
+        "veth0",
+    ]);
+    nlw_ok(
+        &ns,
+        &[
+            "rule",
+            "add",
+            "from",
+            "192.0.2.0/24",
+            "table",
+            "100",
+            "priority",
+            "1000",
+        ],
+    );
+    nlw_ok(
+        &ns,
+        &[
+            "rule", "add", "fwmark", "0x7/0xff", "iif", "veth0", "lookup", "7", "pref", "1001",
+        ],
+    );
+    nlw_ok(
+        &ns,
+        &[
+            "rule",
+            "add",
+            "to",
+            "198.51.100.0/24",
+            "blackhole",
+            "priority",
+            "1002",
+        ],
+    );
+    nlw_ok(
+        &ns,
+        &[
+            "-6",
+            "rule",
+            "add",
+            "from",
+            "2001:db8::/32",
+            "table",
+            "100",
+            "priority",
+            "1003",
+        ],
+    );
+    let cases: &[&[&str]] = &[
+        &["neigh", "show"],
+        &["neigh", "show", "dev", "veth0"],
+        &["neigh", "show", "proxy"],
+        &["rule", "show"],
+        &["-6", "rule", "show"],
+    ];
+    for args in cases {
+        let ours = nlw(&ns, args);
+        let theirs = ns.ip_json(args);
+        assert!(!theirs.as_array().unwrap().is_empty(), "{args:?}");
+        assert_eq!(ours, theirs, "nlw -j {args:?} differs from ip -j");
+    }
+    nlw_ok(&ns, &["neigh", "del", "192.0.2.50", "dev", "veth0"]);
+    nlw_ok(&ns, &["rule", "del", "priority", "1000"]);
+    assert!(!ns.ip(&["neigh", "show"]).contains("192.0.2.50 "));
+    assert!(!ns.ip(&["rule", "show"]).contains("1000:"));
+    let (code, _, err) = nlw_raw(
+        &ns,
+        &["neigh", "add", "192.0.2.60", "nud", "bogus", "dev", "veth0"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("bogus"), "{err}");
+}
