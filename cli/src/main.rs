@@ -329,12 +329,9 @@ fn if_name(names: &HashMap<u32, &str>, idx: u32) -> String {
         .unwrap_or_else(|| format!("if{idx}"))
 }
 
-fn link_show(
-    conn: &mut Connection,
-    o: &Opts,
-    args: &[String],
-    out: &mut impl Write,
-) -> Result<(), Fail> {
+/// `[dev] DEV`, the filter of `link show` and `address show`; `garbage`
+/// words the error for anything else.
+fn dev_arg(args: &[String], garbage: impl Fn(&str) -> String) -> Result<Option<&str>, Fail> {
     let mut dev: Option<&str> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -346,13 +343,21 @@ fn link_show(
                 )
             }
             d if dev.is_none() => dev = Some(d),
-            x => {
-                return Err(usage_err(format!(
-                    "Either \"dev\" is duplicate, or \"{x}\" is garbage"
-                )));
-            }
+            x => return Err(usage_err(garbage(x))),
         }
     }
+    Ok(dev)
+}
+
+fn link_show(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    let dev = dev_arg(args, |x| {
+        format!("Either \"dev\" is duplicate, or \"{x}\" is garbage")
+    })?;
     if let Some(d) = dev {
         nlwire::route::validate_ifname(d)
             .map_err(|e| Fail(format!("Error: argument \"{d}\" is wrong: {e}"), 1))?;
@@ -377,39 +382,58 @@ fn link_show(
         j.finish()?;
     } else {
         for l in shown {
-            write!(out, "{}: {}", l.index, l.name)?;
-            link_ref(l, &names, |k, v| match (k, v) {
-                ("link", LinkRef::Name(n)) => write!(out, "@{n}"),
-                ("link_index", LinkRef::Num(n)) => write!(out, "@if{n}"),
-                _ => Ok(()),
-            })?;
-            write!(out, ": <{}>", link_flags(l, &links_by_index).join(","))?;
-            if let Some(m) = l.mtu {
-                write!(out, " mtu {m}")?;
-            }
-            if let Some(q) = &l.qdisc {
-                write!(out, " qdisc {q}")?;
-            }
-            if let Some(m) = l.master {
-                write!(out, " master {}", if_name(&names, m))?;
-            }
-            if let Some(s) = l.operstate {
-                write!(out, " state {}", s.as_str())?;
-            }
-            if let Some(q) = l.txqlen {
-                write!(out, " qlen {q}")?;
-            }
-            write!(out, "\n    link/{}", names::link_type(l.link_type))?;
-            if let Some(a) = &l.address {
-                write!(out, " {a}")?;
-            }
-            if let Some(b) = &l.broadcast {
-                write!(out, " brd {b}")?;
-            }
-            writeln!(out)?;
+            link_text(out, l, &names, &links_by_index, false, true)?;
         }
     }
     Ok(())
+}
+
+/// The lines `ip link show` prints for a link (also the head of each
+/// `ip addr show` entry, which adds `group`, and leaves out the `link/…`
+/// line when a family is given).
+fn link_text(
+    out: &mut impl Write,
+    l: &Link,
+    names: &HashMap<u32, &str>,
+    by_index: &HashMap<u32, &Link>,
+    group: bool,
+    link_line: bool,
+) -> io::Result<()> {
+    write!(out, "{}: {}", l.index, l.name)?;
+    link_ref(l, names, |k, v| match (k, v) {
+        ("link", LinkRef::Name(n)) => write!(out, "@{n}"),
+        ("link_index", LinkRef::Num(n)) => write!(out, "@if{n}"),
+        _ => Ok(()),
+    })?;
+    write!(out, ": <{}>", link_flags(l, by_index).join(","))?;
+    if let Some(m) = l.mtu {
+        write!(out, " mtu {m}")?;
+    }
+    if let Some(q) = &l.qdisc {
+        write!(out, " qdisc {q}")?;
+    }
+    if let Some(m) = l.master {
+        write!(out, " master {}", if_name(names, m))?;
+    }
+    if let Some(s) = l.operstate {
+        write!(out, " state {}", s.as_str())?;
+    }
+    if group && l.group == Some(0) {
+        write!(out, " group default")?;
+    }
+    if let Some(q) = l.txqlen {
+        write!(out, " qlen {q}")?;
+    }
+    if link_line {
+        write!(out, "\n    link/{}", names::link_type(l.link_type))?;
+        if let Some(a) = &l.address {
+            write!(out, " {a}")?;
+        }
+        if let Some(b) = &l.broadcast {
+            write!(out, " brd {b}")?;
+        }
+    }
+    writeln!(out)
 }
 
 /// The keys `ip -j link show` prints for a link (also the head of each
@@ -511,24 +535,9 @@ fn addr_show(
     args: &[String],
     out: &mut impl Write,
 ) -> Result<(), Fail> {
-    let mut dev: Option<&str> = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "dev" => {
-                dev = Some(
-                    it.next()
-                        .ok_or_else(|| usage_err("Command line is not complete"))?,
-                )
-            }
-            d if dev.is_none() => dev = Some(d),
-            x => {
-                return Err(usage_err(format!(
-                    "Address filter \"{x}\" is not supported yet"
-                )));
-            }
-        }
-    }
+    let dev = dev_arg(args, |x| {
+        format!("Address filter \"{x}\" is not supported yet")
+    })?;
     // Like `ip`: with a family, the links are dumped in that family (the
     // kernel then sends that family's view) and the link/… line is left out.
     let links: Vec<Link> = conn
@@ -610,41 +619,7 @@ fn addr_show(
         if o.family.is_some() && list.is_empty() {
             continue;
         }
-        write!(out, "{}: {}", l.index, l.name)?;
-        link_ref(l, &names, |k, v| match (k, v) {
-            ("link", LinkRef::Name(n)) => write!(out, "@{n}"),
-            ("link_index", LinkRef::Num(n)) => write!(out, "@if{n}"),
-            _ => Ok(()),
-        })?;
-        write!(out, ": <{}>", link_flags(l, &by_index).join(","))?;
-        if let Some(m) = l.mtu {
-            write!(out, " mtu {m}")?;
-        }
-        if let Some(q) = &l.qdisc {
-            write!(out, " qdisc {q}")?;
-        }
-        if let Some(m) = l.master {
-            write!(out, " master {}", if_name(&names, m))?;
-        }
-        if let Some(s) = l.operstate {
-            write!(out, " state {}", s.as_str())?;
-        }
-        if l.group == Some(0) {
-            write!(out, " group default")?;
-        }
-        if let Some(q) = l.txqlen {
-            write!(out, " qlen {q}")?;
-        }
-        if link_line {
-            write!(out, "\n    link/{}", names::link_type(l.link_type))?;
-            if let Some(a) = &l.address {
-                write!(out, " {a}")?;
-            }
-            if let Some(b) = &l.broadcast {
-                write!(out, " brd {b}")?;
-            }
-        }
-        writeln!(out)?;
+        link_text(out, l, &names, &by_index, true, link_line)?;
         for a in list {
             let v4 = a.family == nlwire::route::AF_INET;
             write!(out, "    {} ", if v4 { "inet" } else { "inet6" })?;
