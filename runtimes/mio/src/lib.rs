@@ -54,9 +54,7 @@ impl Connection {
 
     /// A connection with the given options.
     pub fn with_options(opts: ConnectionOptions) -> Result<Connection, Error> {
-        let socket =
-            NetlinkSocket::open(&opts.socket).map_err(|e| io_error("open netlink socket", &e))?;
-        Self::from_socket(socket, opts)
+        Self::from_socket(open_socket(None, &opts.socket)?, opts)
     }
 
     /// A `NETLINK_ROUTE` connection inside the network namespace at `path`
@@ -182,9 +180,9 @@ impl Connection {
     /// ```
     pub fn execute<O: Op>(&mut self, mut op: O) -> Result<O::Output, Error> {
         loop {
-            let (started, what) = match op.step() {
+            let started = match op.step() {
                 OpStep::Done(r) => return r,
-                OpStep::Send(req) => (self.driver.start(req), Describe(req).to_string()),
+                OpStep::Send(req) => self.driver.start(req),
             };
             let r = match started {
                 Ok(id) => self.run_id(
@@ -200,8 +198,10 @@ impl Connection {
                 ),
                 Err(e) => Err(e),
             };
+            // The op's fold names the request in the error, as on the
+            // async runtimes.
             if let Err(e) = r {
-                op.reply(Reply::Failed(e.with_op(what)));
+                op.reply(Reply::Failed(e));
             }
         }
     }
