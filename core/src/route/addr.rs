@@ -9,7 +9,8 @@ use super::{
 };
 use crate::request::Request;
 use crate::wire::{
-    Attr, Attrs, DecodeError, Message, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Writer, read_u32,
+    Attr, Attrs, DecodeError, Message, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Writer, need,
+    read_u32,
 };
 
 /// `IFA_ADDRESS`: the prefix address (the peer on point-to-point links).
@@ -82,13 +83,7 @@ impl IfAddrMsg {
 
     /// Decodes the header from the start of a message payload.
     pub fn parse(b: &[u8]) -> Result<IfAddrMsg, DecodeError> {
-        if b.len() < Self::LEN {
-            return Err(DecodeError::Truncated {
-                what: "ifaddrmsg",
-                needed: Self::LEN,
-                available: b.len(),
-            });
-        }
+        need(b, Self::LEN, "ifaddrmsg")?;
         Ok(IfAddrMsg {
             family: b[0],
             prefix_len: b[1],

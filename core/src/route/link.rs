@@ -4,7 +4,7 @@ use core::fmt;
 
 use super::{InvalidInput, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, fmt_hex_colon, validate_ifname};
 use crate::request::Request;
-use crate::wire::{Attr, Attrs, DecodeError, Message, Writer, read_u16, read_u32};
+use crate::wire::{Attr, Attrs, DecodeError, Message, Writer, need, read_u16, read_u32};
 
 /// `IFLA_ADDRESS`.
 pub const IFLA_ADDRESS: u16 = 1;
@@ -77,13 +77,7 @@ impl IfInfoMsg {
 
     /// Decodes the header from the start of a message payload.
     pub fn parse(b: &[u8]) -> Result<IfInfoMsg, DecodeError> {
-        if b.len() < Self::LEN {
-            return Err(DecodeError::Truncated {
-                what: "ifinfomsg",
-                needed: Self::LEN,
-                available: b.len(),
-            });
-        }
+        need(b, Self::LEN, "ifinfomsg")?;
         Ok(IfInfoMsg {
             family: b[0],
             link_type: read_u16(b, 2),

@@ -7,7 +7,7 @@ use core::net::IpAddr;
 use super::{InvalidInput, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, attr_ip, family_of, ip_addr};
 use crate::request::Request;
 use crate::wire::{
-    Attrs, DecodeError, Message, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Writer, read_u16,
+    Attrs, DecodeError, Message, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Writer, need, read_u16,
     read_u32,
 };
 
@@ -63,13 +63,7 @@ impl NdMsg {
 
     /// Decodes the header from the start of a message payload.
     pub fn parse(b: &[u8]) -> Result<NdMsg, DecodeError> {
-        if b.len() < Self::LEN {
-            return Err(DecodeError::Truncated {
-                what: "ndmsg",
-                needed: Self::LEN,
-                available: b.len(),
-            });
-        }
+        need(b, Self::LEN, "ndmsg")?;
         Ok(NdMsg {
             family: b[0],
             index: read_u32(b, 4),

@@ -5,7 +5,7 @@ use core::net::IpAddr;
 
 use super::{AF_INET, AF_INET6, RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, ip_addr};
 use crate::request::Request;
-use crate::wire::{Attr, Attrs, DecodeError, Message, Writer, read_u32};
+use crate::wire::{Attr, Attrs, DecodeError, Message, Writer, need, read_u32};
 
 /// `RTA_DST`.
 pub const RTA_DST: u16 = 1;
@@ -81,13 +81,7 @@ impl RtMsg {
 
     /// Decodes the header from the start of a message payload.
     pub fn parse(b: &[u8]) -> Result<RtMsg, DecodeError> {
-        if b.len() < Self::LEN {
-            return Err(DecodeError::Truncated {
-                what: "rtmsg",
-                needed: Self::LEN,
-                available: b.len(),
-            });
-        }
+        need(b, Self::LEN, "rtmsg")?;
         Ok(RtMsg {
             family: b[0],
             dst_len: b[1],

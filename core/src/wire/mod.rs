@@ -168,6 +168,20 @@ pub enum EncodeError {
     },
 }
 
+/// `Ok` if `b` holds at least `needed` bytes of the fixed header `what`,
+/// else [`DecodeError::Truncated`].
+#[inline]
+pub(crate) fn need(b: &[u8], needed: usize, what: &'static str) -> Result<(), DecodeError> {
+    if b.len() < needed {
+        return Err(DecodeError::Truncated {
+            what,
+            needed,
+            available: b.len(),
+        });
+    }
+    Ok(())
+}
+
 #[inline]
 pub(crate) fn read_u16(b: &[u8], at: usize) -> u16 {
     u16::from_ne_bytes([b[at], b[at + 1]])
