@@ -610,12 +610,7 @@ fn route_edit<'a>(
             "mtu" => mtu = Some(a.num::<u32>("mtu")?),
             "advmss" => advmss = Some(a.num::<u32>("advmss")?),
             "nexthop" => {
-                let mut h = NextHop {
-                    gateway: None,
-                    oif: 0,
-                    weight: 1,
-                    onlink: false,
-                };
+                let mut h = NextHop::default();
                 while let Some(t) = a.next() {
                     match t {
                         "via" => h.gateway = Some(parse_ip(a.value("via")?)?),
@@ -624,12 +619,7 @@ fn route_edit<'a>(
                         "onlink" => h.onlink = true,
                         "nexthop" => {
                             hops.push(h);
-                            h = NextHop {
-                                gateway: None,
-                                oif: 0,
-                                weight: 1,
-                                onlink: false,
-                            };
+                            h = NextHop::default();
                         }
                         x => return Err(bad(format!("nexthop: \"{x}\" is not supported"))),
                     }

@@ -70,14 +70,24 @@ pub struct NextHop {
     pub onlink: bool,
 }
 
+impl Default for NextHop {
+    /// No gateway, no interface, weight 1 (the kernel's default).
+    fn default() -> Self {
+        NextHop {
+            gateway: None,
+            oif: 0,
+            weight: 1,
+            onlink: false,
+        }
+    }
+}
+
 impl NextHop {
     /// A next hop via `gateway` with weight 1.
     pub fn via(gateway: IpAddr) -> Self {
         NextHop {
             gateway: Some(gateway),
-            oif: 0,
-            weight: 1,
-            onlink: false,
+            ..NextHop::default()
         }
     }
 
