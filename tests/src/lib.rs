@@ -524,9 +524,15 @@ impl Client for AsyncIoClient {
 
 /// Declares one `#[test]` per scenario function for a runtime:
 /// `scenarios!(mio, MioClient, [a, b])` makes `mio::a` and `mio::b`, each
-/// in a fresh [`TestNs`] with a new client.
+/// in a fresh [`TestNs`] with a new client. `scenarios!(all, [a, b])` does
+/// so for mio, tokio and async-io.
 #[macro_export]
 macro_rules! scenarios {
+    (all, $names:tt) => {
+        $crate::scenarios!(mio, $crate::MioClient, $names);
+        $crate::scenarios!(tokio, $crate::TokioClient, $names);
+        $crate::scenarios!(async_io, $crate::AsyncIoClient, $names);
+    };
     ($rt:ident, $client:ty, [$($name:ident),* $(,)?]) => {
         mod $rt {
             use super::*;

@@ -13,7 +13,7 @@ use nlwire::route::route_req::{RTN_BLACKHOLE, RTN_PROHIBIT, RTN_UNREACHABLE, RTP
 use nlwire::route::{
     Address, LinkKind, MacvlanMode, NetnsRef, NewLink, NextHop, RouteLookup, RouteRequest, SetLink,
 };
-use nlwire_tests::{AsyncIoClient, Client, MioClient, TestNs, TokioClient, scenarios};
+use nlwire_tests::{Client, TestNs, scenarios};
 use serde_json::Value;
 
 fn ip(s: &str) -> IpAddr {
@@ -793,38 +793,7 @@ fn sysctl_in_namespace(_c: &mut dyn Client, ns: &TestNs) {
 }
 
 scenarios!(
-    mio,
-    MioClient,
-    [
-        everyday_operations,
-        move_and_rename_atomically,
-        link_kinds_and_changes,
-        addresses_both_ways,
-        routes_written_and_looked_up,
-        batch_reports_each_request,
-        neighbours_both_ways,
-        rules_both_ways,
-        sysctl_in_namespace,
-    ]
-);
-scenarios!(
-    tokio,
-    TokioClient,
-    [
-        everyday_operations,
-        move_and_rename_atomically,
-        link_kinds_and_changes,
-        addresses_both_ways,
-        routes_written_and_looked_up,
-        batch_reports_each_request,
-        neighbours_both_ways,
-        rules_both_ways,
-        sysctl_in_namespace,
-    ]
-);
-scenarios!(
-    async_io,
-    AsyncIoClient,
+    all,
     [
         everyday_operations,
         move_and_rename_atomically,
