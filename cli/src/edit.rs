@@ -121,13 +121,29 @@ impl<'a> Args<'a> {
     }
 }
 
+/// An address; like `ip`, IPv4 may be abbreviated to 1–3 octets
+/// (`10` is `10.0.0.0`, `0/0` is the whole space).
 fn parse_ip(s: &str) -> Result<IpAddr, Fail> {
-    s.parse()
-        .map_err(|_| bad(format!("inet address is expected rather than \"{s}\"")))
+    let err = || bad(format!("inet address is expected rather than \"{s}\""));
+    if let Ok(a) = s.parse() {
+        return Ok(a);
+    }
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() >= 4 {
+        return Err(err());
+    }
+    let mut o = [0u8; 4];
+    for (i, p) in parts.iter().enumerate() {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err());
+        }
+        o[i] = p.parse().map_err(|_| err())?;
+    }
+    Ok(IpAddr::from(o))
 }
 
 /// `ADDR[/LEN]`; the length defaults to the full address.
-fn parse_prefix(s: &str) -> Result<(IpAddr, u8), Fail> {
+pub fn parse_prefix(s: &str) -> Result<(IpAddr, u8), Fail> {
     let (a, len) = match s.split_once('/') {
         Some((a, l)) => (
             parse_ip(a)?,

@@ -80,6 +80,19 @@ impl<W: Write> JsonOut<W> {
         self.w.write_all(b"]")
     }
 
+    /// A `null` value (how `ip` prints a flag-like key, e.g. `"ecn"`).
+    pub fn null(&mut self, k: &str) -> io::Result<()> {
+        self.key(k)?;
+        self.w.write_all(b"null")
+    }
+
+    /// `"via": {"family": FAMILY, "host": ADDR}` (a gateway of another
+    /// family, as `ip` prints `RTA_VIA`).
+    pub fn via(&mut self, family: &str, host: impl Display) -> io::Result<()> {
+        self.key("via")?;
+        write!(self.w, "{{\"family\":\"{family}\",\"host\":\"{host}\"}}")
+    }
+
     /// A boolean value.
     pub fn bool(&mut self, k: &str, v: bool) -> io::Result<()> {
         self.key(k)?;

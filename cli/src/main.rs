@@ -14,13 +14,13 @@
 mod edit;
 mod json;
 mod names;
+mod show_route;
 
 use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
-use std::net::IpAddr;
 use std::process::ExitCode;
 
-use nlwire::route::{Addr, GetAddrs, GetLinks, GetRoutes, Link, Route};
+use nlwire::route::{Addr, GetAddrs, GetLinks, Link, Route};
 use nlwire_mio::Connection;
 
 use crate::json::JsonOut;
@@ -60,8 +60,6 @@ Usage: nlw [OPTIONS] OBJECT COMMAND
 
 /// `IFLA_LINK_NETNSID`.
 const IFLA_LINK_NETNSID: u16 = 37;
-/// `RTM_F_CLONED`.
-const RTM_F_CLONED: u32 = 0x200;
 
 #[derive(Debug, Default)]
 struct Opts {
@@ -198,7 +196,7 @@ fn dispatch(
     let tail = rest.get(2..).unwrap_or(&[]);
     match (obj, cmd) {
         ("link", c) if is_show(c) => link_show(conn, o, tail, out),
-        ("route", c) if is_show(c) => route_show(conn, o, tail, out),
+        ("route", c) if is_show(c) => show_route::route_show(conn, o, tail, out),
         ("address", c) if is_show(c) => addr_show(conn, o, tail, out),
         ("neigh", c) if is_show(c) => neigh_show(conn, o, tail, out, ctx),
         ("rule", c) if is_show(c) => rule_show(conn, o, out),
@@ -209,10 +207,10 @@ fn dispatch(
             let names = name_map(&links);
             if o.json {
                 let mut j = JsonOut::new(&mut *out)?;
-                route_json(&mut j, &r, &names, false)?;
+                show_route::route_json(&mut j, &r, &names, true)?;
                 j.finish()?;
             } else {
-                route_text(out, &r, &names, false)?;
+                show_route::route_text(out, &r, &names, true)?;
             }
             Ok(())
         }
@@ -883,189 +881,4 @@ fn link_ref(
         }
         _ => emit("link", LinkRef::Name(if_name(names, link))),
     }
-}
-
-fn route_show(
-    conn: &mut Connection,
-    o: &Opts,
-    args: &[String],
-    out: &mut impl Write,
-) -> Result<(), Fail> {
-    let mut table = Some(nlwire::route::route::RT_TABLE_MAIN);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "table" | "tab" | "t" => {
-                let t = it
-                    .next()
-                    .ok_or_else(|| usage_err("Command line is not complete"))?;
-                table = names::parse_table(t).map_err(|e| Fail(format!("Error: {e}"), 1))?;
-            }
-            x => {
-                return Err(usage_err(format!(
-                    "Route filter \"{x}\" is not supported yet"
-                )));
-            }
-        }
-    }
-    // Like `ip`: no family given and a specific table → IPv4 only.
-    let mut req = match (o.family, table) {
-        (Some(nlwire::route::AF_INET6), _) => GetRoutes::ipv6(),
-        (Some(_), _) | (None, Some(_)) => GetRoutes::ipv4(),
-        (None, None) => GetRoutes::all_families(),
-    };
-    if let Some(t) = table {
-        req = req.table(t);
-    }
-    let links = all_links(conn)?;
-    let names = name_map(&links);
-    let routes = conn
-        .dump::<Route, _>(req)
-        .filter(|r| !matches!(r, Ok(r) if r.flags & RTM_F_CLONED != 0));
-    if o.json {
-        let mut j = JsonOut::new(&mut *out)?;
-        for r in routes {
-            route_json(&mut j, &r?, &names, table.is_none())?;
-        }
-        j.finish()?;
-    } else {
-        for r in routes {
-            route_text(out, &r?, &names, table.is_none())?;
-        }
-    }
-    Ok(())
-}
-
-fn dst_fmt(r: &Route) -> DstFmt<'_> {
-    DstFmt(r)
-}
-
-struct DstFmt<'a>(&'a Route);
-
-impl std::fmt::Display for DstFmt<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let r = self.0;
-        let host_len = if r.family == nlwire::route::AF_INET6 {
-            128
-        } else {
-            32
-        };
-        match r.dst {
-            Some(a) if r.dst_len == host_len => write!(f, "{a}"),
-            Some(a) => write!(f, "{a}/{}", r.dst_len),
-            None if r.dst_len != 0 => write!(f, "0/{}", r.dst_len),
-            None => f.write_str("default"),
-        }
-    }
-}
-
-/// `show_table`: like `ip`, the table is printed only when listing all
-/// tables (and then only when it is not `main`).
-fn route_json<W: Write>(
-    j: &mut JsonOut<W>,
-    r: &Route,
-    names: &HashMap<u32, &str>,
-    show_table: bool,
-) -> io::Result<()> {
-    j.begin()?;
-    if r.kind != nlwire::route::route::RTN_UNICAST {
-        j.str("type", &names::route_type(r.kind))?;
-    }
-    j.display("dst", dst_fmt(r))?;
-    if let Some(s) = r.src {
-        j.display("from", SrcFmt(s, r.src_len))?;
-    }
-    if let Some(g) = r.gateway {
-        j.display("gateway", g)?;
-    }
-    if let Some(oif) = r.oif {
-        j.str("dev", &if_name(names, oif))?;
-    }
-    if show_table && r.table != nlwire::route::route::RT_TABLE_MAIN {
-        j.str("table", &names::table(r.table))?;
-    }
-    if r.protocol != 3 && r.flags & RTM_F_CLONED == 0 {
-        j.str("protocol", &names::protocol(r.protocol))?;
-    }
-    if r.scope != nlwire::route::route::RT_SCOPE_UNIVERSE {
-        j.str("scope", &names::scope(r.scope))?;
-    }
-    if let Some(p) = r.prefsrc {
-        j.display("prefsrc", p)?;
-    }
-    if let Some(m) = r.priority {
-        j.num("metric", m)?;
-    }
-    j.str_array("flags", route_flags(r.flags))?;
-    if let Some(p) = r.pref {
-        j.str("pref", names::pref(p))?;
-    }
-    j.end()
-}
-
-struct SrcFmt(IpAddr, u8);
-
-impl std::fmt::Display for SrcFmt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.0, self.1)
-    }
-}
-
-/// `RTNH_F_*` flags as `ip` names them.
-fn route_flags(flags: u32) -> impl Iterator<Item = &'static str> {
-    [
-        (1u32, "dead"),
-        (2, "pervasive"),
-        (4, "onlink"),
-        (8, "offload"),
-        (16, "linkdown"),
-        (32, "unresolved"),
-        (64, "trap"),
-    ]
-    .into_iter()
-    .filter(move |(b, _)| flags & b != 0)
-    .map(|(_, n)| n)
-}
-
-fn route_text(
-    out: &mut impl Write,
-    r: &Route,
-    names: &HashMap<u32, &str>,
-    show_table: bool,
-) -> io::Result<()> {
-    if r.kind != nlwire::route::route::RTN_UNICAST {
-        write!(out, "{} ", names::route_type(r.kind))?;
-    }
-    write!(out, "{} ", dst_fmt(r))?;
-    if let Some(s) = r.src {
-        write!(out, "from {} ", SrcFmt(s, r.src_len))?;
-    }
-    if let Some(g) = r.gateway {
-        write!(out, "via {g} ")?;
-    }
-    if let Some(oif) = r.oif {
-        write!(out, "dev {} ", if_name(names, oif))?;
-    }
-    if show_table && r.table != nlwire::route::route::RT_TABLE_MAIN {
-        write!(out, "table {} ", names::table(r.table))?;
-    }
-    if r.protocol != 3 && r.flags & RTM_F_CLONED == 0 {
-        write!(out, "proto {} ", names::protocol(r.protocol))?;
-    }
-    if r.scope != nlwire::route::route::RT_SCOPE_UNIVERSE {
-        write!(out, "scope {} ", names::scope(r.scope))?;
-    }
-    if let Some(p) = r.prefsrc {
-        write!(out, "src {p} ")?;
-    }
-    if let Some(m) = r.priority {
-        write!(out, "metric {m} ")?;
-    }
-    for f in route_flags(r.flags) {
-        write!(out, "{f} ")?;
-    }
-    if let Some(p) = r.pref {
-        write!(out, "pref {}", names::pref(p))?;
-    }
-    writeln!(out)
 }

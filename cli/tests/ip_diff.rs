@@ -723,3 +723,73 @@ fn neigh_and_rule_agree_with_ip() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("bogus"), "{err}");
 }
+
+/// Multipath routes (weights, `onlink`, a next hop via the other family),
+/// metrics (locks, times, features, congestion control) and `route get`
+/// replies (cache flags, uid): `nlw` prints exactly what `ip` prints, in
+/// text and in JSON.
+#[test]
+fn multipath_metrics_and_route_get_match_ip_exactly() {
+    if !privileged_or_skip("nlw ip_diff::multipath_metrics_and_route_get_match_ip_exactly") {
+        return;
+    }
+    let ns = TestNs::create();
+    for cmd in [
+        "link add va type veth peer name vb",
+        "link add vc type veth peer name vd",
+        "link set va up",
+        "link set vb up",
+        "link set vc up",
+        "link set vd up",
+        "addr add 192.0.2.1/24 dev va",
+        "addr add 198.51.100.1/24 dev vc",
+        "-6 addr add 2001:db8:1::1/64 dev va nodad",
+        "-6 addr add 2001:db8:2::1/64 dev vc nodad",
+        "route add 203.0.113.0/25 nexthop via 192.0.2.2 dev va weight 3 \
+         nexthop via 198.51.100.2 dev vc onlink",
+        "route add 203.0.113.128/25 via 192.0.2.9 mtu 1400 advmss 1360",
+        "route add 203.0.113.64/26 via 192.0.2.9 mtu lock 1400 rtt 10ms rttvar 3s \
+         window 5000 hoplimit 9 initcwnd 10 quickack 1 rto_min 200ms congctl cubic \
+         features ecn",
+        "route add 203.0.113.200/32 via inet6 2001:db8:1::2 dev va",
+        "route add 203.0.113.201/32 nexthop via inet6 2001:db8:1::2 dev va \
+         nexthop via 198.51.100.2 dev vc weight 4",
+        "-6 route add 2001:db8:9::/48 nexthop via 2001:db8:1::2 dev va weight 2 \
+         nexthop via 2001:db8:2::2 dev vc",
+        "-6 route add 2001:db8:8::/48 via 2001:db8:1::2 dev va mtu 1300",
+        "route add default via 192.0.2.2",
+        "-6 route add default via 2001:db8:1::2",
+    ] {
+        ns.ip(&cmd.split_whitespace().collect::<Vec<_>>());
+    }
+    let views: &[&[&str]] = &[
+        &["route", "show"],
+        &["route", "show", "table", "all"],
+        &["-6", "route", "show"],
+        &["route", "get", "192.0.2.1"],
+        &["route", "get", "192.0.2.255"],
+        &["route", "get", "203.0.113.201"],
+        &["route", "get", "203.0.113.65"],
+        &["-6", "route", "get", "2001:db8:9::1"],
+        &["-6", "route", "get", "2001:db8:1::1"],
+        &["route", "show", "203.0.113.0/25"],
+        &["route", "show", "root", "203.0.113/24"],
+        &["route", "show", "to", "match", "203.0.113.130"],
+        &["route", "show", "table", "all", "default"],
+        &["-6", "route", "show", "root", "2001:db8::/32"],
+        &["-4", "route", "show", "all"],
+    ];
+    for args in views {
+        let (code, ours, err) = nlw_raw(&ns, args);
+        assert_eq!(code, 0, "nlw {args:?}: {err}");
+        assert_eq!(ours, ns.ip(args), "nlw {args:?} text differs from ip");
+        let ours = nlw(&ns, args);
+        assert_eq!(ours, ns.ip_json(args), "nlw -j {args:?} differs from ip -j");
+    }
+    // The multipath route really has two next hops in both outputs.
+    let shown = nlw(&ns, &["route", "show", "203.0.113.0/25"]);
+    let hops = shown[0]["nexthops"].as_array().expect("nexthops");
+    assert_eq!(hops.len(), 2);
+    assert_eq!(hops[0]["weight"], 3);
+    assert_eq!(hops[1]["flags"][0], "onlink");
+}

@@ -17,6 +17,7 @@ pub mod link;
 pub mod link_req;
 pub mod neigh;
 #[allow(clippy::module_inception)] // `route::route` beside `route::link`
+pub mod nexthop;
 pub mod route;
 pub mod route_req;
 pub mod rule;

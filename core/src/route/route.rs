@@ -3,6 +3,7 @@
 use core::fmt;
 use core::net::IpAddr;
 
+use super::nexthop::{Metrics, NextHops, via};
 use super::{AF_INET, AF_INET6, RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, ip_addr};
 use crate::request::Request;
 use crate::wire::{Attr, Attrs, DecodeError, Message, Writer, need, read_u32};
@@ -31,8 +32,12 @@ pub const RTA_CACHEINFO: u16 = 12;
 pub const RTA_TABLE: u16 = 15;
 /// `RTA_MARK`.
 pub const RTA_MARK: u16 = 16;
+/// `RTA_VIA` (`struct rtvia`: a gateway of any family).
+pub const RTA_VIA: u16 = 18;
 /// `RTA_PREF` (IPv6 router preference).
 pub const RTA_PREF: u16 = 20;
+/// `RTA_UID` (the uid a route lookup was made for).
+pub const RTA_UID: u16 = 25;
 
 /// `RT_TABLE_UNSPEC`.
 pub const RT_TABLE_UNSPEC: u32 = 0;
@@ -114,7 +119,7 @@ impl RtMsg {
 }
 
 /// One decoded route attribute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RouteAttr<'a> {
     /// `RTA_DST`.
@@ -137,6 +142,14 @@ pub enum RouteAttr<'a> {
     Mark(u32),
     /// `RTA_PREF`.
     Pref(u8),
+    /// `RTA_VIA`: a gateway that may be of the other family.
+    Via(IpAddr),
+    /// `RTA_UID`.
+    Uid(u32),
+    /// `RTA_MULTIPATH`: the next hops of a multipath route.
+    Multipath(NextHops<'a>),
+    /// `RTA_METRICS`: `RTAX_*` metrics.
+    Metrics(Metrics<'a>),
     /// Any other attribute (or an address of a family other than IPv4/IPv6),
     /// kept whole.
     Other(Attr<'a>),
@@ -157,6 +170,10 @@ impl<'a> RouteAttr<'a> {
             RTA_TABLE => RouteAttr::Table(a.u32()?),
             RTA_MARK => RouteAttr::Mark(a.u32()?),
             RTA_PREF => RouteAttr::Pref(a.u8()?),
+            RTA_UID => RouteAttr::Uid(a.u32()?),
+            RTA_VIA => via(&a)?.map_or(RouteAttr::Other(a), RouteAttr::Via),
+            RTA_MULTIPATH => RouteAttr::Multipath(NextHops::new(family, a.payload())),
+            RTA_METRICS => RouteAttr::Metrics(Metrics::new(a.payload())),
             _ => RouteAttr::Other(a),
         })
     }
@@ -175,7 +192,7 @@ pub struct RouteMessage<'a> {
     pub dst: Option<IpAddr>,
     /// `RTA_SRC`.
     pub src: Option<IpAddr>,
-    /// `RTA_GATEWAY`.
+    /// `RTA_GATEWAY`, or `RTA_VIA` (which may be of the other family).
     pub gateway: Option<IpAddr>,
     /// `RTA_PREFSRC`.
     pub prefsrc: Option<IpAddr>,
@@ -189,6 +206,10 @@ pub struct RouteMessage<'a> {
     pub mark: Option<u32>,
     /// `RTA_PREF`.
     pub pref: Option<u8>,
+    /// `RTA_UID` (in replies to route lookups).
+    pub uid: Option<u32>,
+    multipath: &'a [u8],
+    metrics: &'a [u8],
     attrs: &'a [u8],
     has_other: bool,
 }
@@ -210,6 +231,9 @@ impl<'a> RouteMessage<'a> {
             priority: None,
             mark: None,
             pref: None,
+            uid: None,
+            multipath: &[],
+            metrics: &[],
             attrs,
             has_other: false,
         };
@@ -225,6 +249,10 @@ impl<'a> RouteMessage<'a> {
                 RouteAttr::Table(v) => m.table = v,
                 RouteAttr::Mark(v) => m.mark = Some(v),
                 RouteAttr::Pref(v) => m.pref = Some(v),
+                RouteAttr::Via(v) => m.gateway = Some(v),
+                RouteAttr::Uid(v) => m.uid = Some(v),
+                RouteAttr::Multipath(h) => m.multipath = h.remaining(),
+                RouteAttr::Metrics(x) => m.metrics = x.remaining(),
                 RouteAttr::Other(_) => m.has_other = true,
             }
         }
@@ -246,6 +274,18 @@ impl<'a> RouteMessage<'a> {
     pub fn attrs(&self) -> impl Iterator<Item = Result<RouteAttr<'a>, DecodeError>> + 'a {
         let family = self.header.family;
         Attrs::new(self.attrs).map(move |a| a.and_then(|a| RouteAttr::parse(family, a)))
+    }
+
+    /// The next hops of a multipath route (`RTA_MULTIPATH`); empty for a
+    /// single-path route. Decoded lazily: a malformed entry is an `Err`.
+    pub fn next_hops(&self) -> NextHops<'a> {
+        NextHops::new(self.header.family, self.multipath)
+    }
+
+    /// The route's metrics (`RTA_METRICS`: mtu, advmss, …); empty when it
+    /// has none. Decoded lazily: a malformed entry is an `Err`.
+    pub fn metrics(&self) -> Metrics<'a> {
+        Metrics::new(self.metrics)
     }
 
     /// The raw attribute area.
@@ -364,6 +404,9 @@ mod owned {
     use super::*;
     use crate::machine::FromMessage;
     use crate::route::RawAttrs;
+    use crate::route::nexthop::{NextHopInfo, RouteMetric};
+    use alloc::string::{String, ToString};
+    use alloc::vec::Vec;
 
     /// An owned route, built from a [`RouteMessage`].
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -405,6 +448,14 @@ mod owned {
         pub mark: Option<u32>,
         /// IPv6 router preference.
         pub pref: Option<u8>,
+        /// The uid a route lookup was made for.
+        pub uid: Option<u32>,
+        /// Next hops of a multipath route (empty for a single path).
+        pub next_hops: Vec<NextHopInfo>,
+        /// Numeric metrics (`RTAX_*`, kernel units), in kernel order.
+        pub metrics: Vec<(u16, u32)>,
+        /// `RTAX_CC_ALGO`: the congestion-control algorithm, if set.
+        pub congestion_control: Option<String>,
         /// Attributes not decoded above, kept verbatim.
         pub other: RawAttrs,
     }
@@ -419,6 +470,15 @@ mod owned {
                     if let RouteAttr::Other(a) = a? {
                         other.push(&a)
                     }
+                }
+            }
+            let next_hops = v.next_hops().collect::<Result<Vec<_>, _>>()?;
+            let mut metrics = Vec::new();
+            let mut congestion_control = None;
+            for m in v.metrics() {
+                match m? {
+                    RouteMetric::Value(k, x) => metrics.push((k, x)),
+                    RouteMetric::CongestionControl(c) => congestion_control = Some(c.to_string()),
                 }
             }
             let h = v.header;
@@ -441,6 +501,10 @@ mod owned {
                 priority: v.priority,
                 mark: v.mark,
                 pref: v.pref,
+                uid: v.uid,
+                next_hops,
+                metrics,
+                congestion_control,
                 other,
             })
         }

@@ -52,10 +52,7 @@ pub const RTNH_F_ONLINK: u32 = 4;
 /// `RTM_F_CLONED`: a cached route (lookups, exceptions).
 pub const RTM_F_CLONED: u32 = 0x200;
 
-/// `RTAX_MTU` (inside `RTA_METRICS`).
-pub const RTAX_MTU: u16 = 2;
-/// `RTAX_ADVMSS` (inside `RTA_METRICS`).
-pub const RTAX_ADVMSS: u16 = 8;
+pub use super::nexthop::{RTAX_ADVMSS, RTAX_MTU};
 
 /// One next hop of a multipath route (`struct rtnexthop` + `RTA_GATEWAY`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -606,6 +603,20 @@ mod tests {
             })
             .collect();
         assert_eq!(m, [(RTAX_MTU, 1400), (RTAX_ADVMSS, 1360)]);
+        // The views read back what the builder wrote.
+        let back: std::vec::Vec<_> = v.next_hops().map(|h| h.unwrap()).collect();
+        assert_eq!(back.len(), 2);
+        assert_eq!((back[0].oif, back[0].weight), (2, 1));
+        assert_eq!((back[1].oif, back[1].weight), (3, 256));
+        assert_eq!(back[1].gateway, hops[1].gateway);
+        let metrics: std::vec::Vec<_> = v.metrics().map(|m| m.unwrap()).collect();
+        assert_eq!(
+            metrics,
+            [
+                crate::route::nexthop::RouteMetric::Value(RTAX_MTU, 1400),
+                crate::route::nexthop::RouteMetric::Value(RTAX_ADVMSS, 1360)
+            ]
+        );
     }
 
     #[test]

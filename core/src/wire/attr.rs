@@ -115,7 +115,7 @@ impl<'a> Attr<'a> {
 /// nest's payload).
 ///
 /// Yields `Err` once for a malformed attribute and then stops.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attrs<'a> {
     buf: &'a [u8],
     pos: usize,
