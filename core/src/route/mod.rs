@@ -16,8 +16,8 @@ pub mod addr;
 pub mod link;
 pub mod link_req;
 pub mod neigh;
-#[allow(clippy::module_inception)] // `route::route` beside `route::link`
 pub mod nexthop;
+#[allow(clippy::module_inception)] // `route::route` beside `route::link`
 pub mod route;
 pub mod route_req;
 pub mod rule;
