@@ -17,6 +17,8 @@ pub const NDA_DST: u16 = 1;
 pub const NDA_LLADDR: u16 = 2;
 /// `NDA_PROBES`.
 pub const NDA_PROBES: u16 = 4;
+/// `NDA_IFINDEX`: the link filter of a dump request.
+pub const NDA_IFINDEX: u16 = 8;
 /// `NDA_PROTOCOL`.
 pub const NDA_PROTOCOL: u16 = 12;
 
@@ -190,13 +192,19 @@ impl Request for GetNeighs {
         true
     }
     fn emit_payload(&self, w: &mut Writer<'_>) {
+        // The link filter goes in NDA_IFINDEX: a strict-checking kernel
+        // rejects a dump request with ndm_ifindex set ("Invalid values in
+        // header for neighbor dump request"), and every kernel reads the
+        // attribute.
         NdMsg {
             family: self.family,
-            index: self.index,
             flags: if self.proxy { NTF_PROXY } else { 0 },
             ..Default::default()
         }
         .emit(w);
+        if self.index != 0 {
+            w.attr_u32(NDA_IFINDEX, self.index);
+        }
     }
     fn accepts(&self, msg: &Message<'_>) -> bool {
         NeighMessage::from_message(msg).map_or(true, |n| self.matches(&n))
@@ -469,5 +477,25 @@ mod tests {
         let v = NeighMessage::parse(&buf[..n]).unwrap();
         assert!(g.matches(&v));
         assert!(!GetNeighs::new().matches(&v));
+    }
+
+    #[test]
+    fn link_filter_is_an_attribute_not_a_header_field() {
+        let mut buf = [0u8; 64];
+        let mut w = Writer::new(&mut buf);
+        GetNeighs::new().link(7).emit(&mut w, 1, 0);
+        let n = w.finish().unwrap();
+        let m = crate::wire::Messages::new(&buf[..n])
+            .next()
+            .unwrap()
+            .unwrap();
+        let p = m.payload();
+        // ndm_ifindex stays 0 (a strict kernel rejects it in a dump).
+        assert_eq!(NdMsg::parse(p).unwrap().index, 0);
+        let a = crate::wire::Attrs::new(&p[NdMsg::LEN..])
+            .find(NDA_IFINDEX)
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.u32().unwrap(), 7);
     }
 }

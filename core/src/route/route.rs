@@ -302,9 +302,10 @@ impl<'a> RouteMessage<'a> {
 /// Dump routes (`RTM_GETROUTE` with `NLM_F_DUMP`) of one family, optionally
 /// of one table.
 ///
-/// The table is sent as `RTA_TABLE`; the kernel honours it only on a socket
-/// with `NETLINK_GET_STRICT_CHK`, so callers filter replies with
-/// [`GetRoutes::matches`] as well.
+/// The table is sent as `RTA_TABLE`; the kernel honours it on a socket with
+/// `NETLINK_GET_STRICT_CHK` (the runtimes' default), and the request's
+/// [`Request::accepts`] (built on [`GetRoutes::matches`]) drops what a
+/// non-strict socket sends anyway.
 #[derive(Debug, Clone, Copy)]
 pub struct GetRoutes {
     family: u8,
