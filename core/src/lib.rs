@@ -9,6 +9,7 @@
 //!   with extended acknowledgements, `NLMSG_DONE`.
 //! * [`route`] — rtnetlink link and route messages: zero-copy views, request
 //!   builders and (with `alloc`) owned models.
+//! * [`inotify`] — raw inotify event records (for the namespace watcher).
 //! * [`machine`] — the request exchange state machine (sequence numbers,
 //!   pipelining, ack/dump/error classification) and, with `alloc`, the
 //!   multiplexer that the runtime crates share.
@@ -29,6 +30,7 @@ extern crate std;
 pub mod errno;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod inotify;
 pub mod machine;
 pub mod request;
 pub mod route;

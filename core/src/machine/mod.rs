@@ -11,6 +11,8 @@
 //!   named X": look the link up, then act), run by every runtime's
 //!   `execute`.
 //! * [`batch`] (`alloc`) — many requests per datagram, one result each.
+//! * [`ns_watch`] (`alloc`) — the named-namespace directory watcher, fed
+//!   with inotify reads.
 
 #[cfg(feature = "alloc")]
 pub mod batch;
@@ -19,6 +21,8 @@ pub mod exchange;
 pub mod fold;
 #[cfg(feature = "alloc")]
 pub mod mux;
+#[cfg(feature = "alloc")]
+pub mod ns_watch;
 #[cfg(feature = "alloc")]
 pub mod ops;
 

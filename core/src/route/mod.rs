@@ -113,6 +113,10 @@ pub enum InvalidInput {
     /// Interface index 0 does not name an interface.
     #[error("interface index 0 does not name an interface")]
     ZeroIndex,
+    /// A network namespace name that cannot be a file name in the
+    /// namespace directory.
+    #[error("invalid network namespace name: {0}")]
+    NetnsName(&'static str),
     /// A prefix length past the address size.
     #[error("prefix length {len} is longer than {max} bits")]
     PrefixTooLong {
@@ -204,6 +208,25 @@ pub(crate) fn attr_ip(w: &mut crate::wire::Writer<'_>, kind: u16, a: &IpAddr) {
         IpAddr::V4(v) => w.attr(kind, &v.octets()),
         IpAddr::V6(v) => w.attr(kind, &v.octets()),
     }
+}
+
+/// Checks a named-namespace name: a single file name of 1 to 255 bytes
+/// (`NAME_MAX`), not `.` or `..`, without `/` or NUL.
+pub fn validate_netns_name(name: &str) -> Result<(), InvalidInput> {
+    let why = if name.is_empty() {
+        "the name is empty"
+    } else if name == "." || name == ".." {
+        "\".\" and \"..\" are reserved"
+    } else if name.contains('/') {
+        "the name contains '/'"
+    } else if name.contains('\0') {
+        "the name contains a NUL byte"
+    } else if name.len() > 255 {
+        "the name is longer than 255 bytes"
+    } else {
+        return Ok(());
+    };
+    Err(InvalidInput::NetnsName(why))
 }
 
 /// Checks an interface name the way the kernel's `dev_valid_name` does:

@@ -24,12 +24,11 @@
 
 use std::future::Future;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use async_io::{Async, Timer};
-use nlwire_sys::NetlinkSocket;
 
 pub use nlwire;
 pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT, sysctl};
@@ -42,9 +41,9 @@ impl nlwire_sys::aio::Runtime for AsyncIo {
     type Readiness = Async<OwnedFd>;
     type Timer = Timer;
 
-    fn register(socket: &NetlinkSocket) -> io::Result<Async<OwnedFd>> {
+    fn register(fd: BorrowedFd<'_>) -> io::Result<Async<OwnedFd>> {
         // A duplicate descriptor, owned by the registration.
-        Async::new_nonblocking(socket.as_fd().try_clone_to_owned()?)
+        Async::new_nonblocking(fd.try_clone_to_owned()?)
     }
 
     fn poll_readable(r: &Async<OwnedFd>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -62,6 +61,10 @@ impl nlwire_sys::aio::Runtime for AsyncIo {
     fn poll_timer(t: &mut Timer, cx: &mut Context<'_>) -> Poll<()> {
         Pin::new(t).poll(cx).map(drop)
     }
+
+    fn block_on<F: Future>(f: F) -> io::Result<F::Output> {
+        Ok(async_io::block_on(f))
+    }
 }
 
 /// A netlink connection on async-io.
@@ -69,3 +72,22 @@ pub type Connection = nlwire_sys::aio::Connection<AsyncIo>;
 
 /// A dump in progress on async-io; see [`nlwire_sys::aio::Connection::dump`].
 pub type DumpStream<R, T> = nlwire_sys::aio::DumpStream<AsyncIo, R, T>;
+
+pub use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
+pub use nlwire_sys::netns::{DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
+
+/// A watcher of named network namespaces (a `Stream` of [`NsEvent`]); see
+/// [`nlwire_sys::aio_netns::NsWatch`].
+pub type NsWatch = nlwire_sys::aio_netns::NsWatch<AsyncIo>;
+
+/// Runs the async closure `f` inside `ns` on a dedicated thread with its
+/// own single-threaded executor, and resolves to its output; see
+/// [`nlwire_sys::aio_netns::run_in`].
+pub fn run_in<F, Fut, T>(ns: &Netns, f: F) -> nlwire_sys::aio_netns::RunIn<T>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+    T: Send + 'static,
+{
+    nlwire_sys::aio_netns::run_in::<AsyncIo, _, _, _>(ns, f)
+}

@@ -34,8 +34,13 @@ use nlwire::route::{
 use nlwire::wire::Message;
 use nlwire_sys::{Driver, NetlinkSocket, Step, io_error, open_socket};
 
+mod ns;
+
 pub use nlwire;
+pub use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
+pub use nlwire_sys::netns::{DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
 pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT, sysctl};
+pub use ns::{NsWatch, run_in};
 
 /// A blocking netlink connection.
 #[derive(Debug)]

@@ -8,6 +8,7 @@
 
 use std::future::poll_fn;
 use std::io;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -37,8 +38,9 @@ pub trait Runtime: Send + Sync + 'static {
     /// A timer that fires at a deadline.
     type Timer: Send + Unpin + 'static;
 
-    /// Registers the socket for readability.
-    fn register(socket: &NetlinkSocket) -> io::Result<Self::Readiness>;
+    /// Registers a descriptor (a netlink socket, an inotify descriptor) for
+    /// readability. The registration owns a duplicate of `fd`.
+    fn register(fd: BorrowedFd<'_>) -> io::Result<Self::Readiness>;
     /// Polls for readability. After `Ready`, the caller retries its
     /// receive; an implementation clears stale readiness here.
     fn poll_readable(r: &Self::Readiness, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
@@ -48,6 +50,10 @@ pub trait Runtime: Send + Sync + 'static {
     fn reset(t: &mut Self::Timer, deadline: Instant);
     /// Polls the timer.
     fn poll_timer(t: &mut Self::Timer, cx: &mut Context<'_>) -> Poll<()>;
+    /// Runs `f` to completion on the calling thread with a new
+    /// single-threaded executor of this runtime (used on the dedicated
+    /// thread of [`crate::aio_netns::run_in`]).
+    fn block_on<F: std::future::Future>(f: F) -> io::Result<F::Output>;
 }
 
 struct Inner<Rt: Runtime> {
@@ -186,7 +192,7 @@ impl<Rt: Runtime> Connection<Rt> {
 
     /// Wraps an already open socket.
     pub fn from_socket(socket: NetlinkSocket, opts: ConnectionOptions) -> Result<Self, Error> {
-        let ready = Rt::register(&socket)
+        let ready = Rt::register(socket.as_fd())
             .map_err(|e| io_error("register netlink socket with the runtime", &e))?;
         Ok(Connection {
             inner: Arc::new(Inner {

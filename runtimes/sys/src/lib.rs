@@ -13,15 +13,18 @@
 //! * [`driver`]: the runtime-independent half of a connection (socket +
 //!   [`nlwire::machine::Mux`] behind a mutex), so each runtime adapter only
 //!   adds readiness waiting and timers.
+//! * [`ns_watch`]: the inotify half of the named-namespace watcher.
 //! * [`sysctl`]: kernel parameters, in this or another network namespace.
 //! * [`aio`]: the whole async connection, generic over an [`aio::Runtime`]
 //!   (readiness + timer); `nlwire-tokio` and `nlwire-async-io` implement it.
 
 pub mod aio;
+pub mod aio_netns;
 pub mod alloc_count;
 mod conn;
 pub mod driver;
 pub mod netns;
+pub mod ns_watch;
 mod socket;
 pub mod sysctl;
 
@@ -31,14 +34,13 @@ pub use socket::{NETLINK_GENERIC, NETLINK_ROUTE, NetlinkSocket, SocketOptions};
 
 use nlwire::{Errno, Error};
 
-/// Registers a duplicate of `socket`'s descriptor with tokio's reactor for
+/// Registers a duplicate of `fd` with tokio's reactor for
 /// readability. The duplicate is owned by the returned `AsyncFd`.
 #[cfg(feature = "tokio")]
 pub fn tokio_async_fd(
-    socket: &NetlinkSocket,
+    fd: std::os::fd::BorrowedFd<'_>,
 ) -> std::io::Result<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>> {
-    use std::os::fd::AsFd;
-    let dup = socket.as_fd().try_clone_to_owned()?;
+    let dup = fd.try_clone_to_owned()?;
     // SAFETY: `dup` is a fresh descriptor owned solely by the AsyncFd, which
     // neither closes nor replaces it while it is registered; it is closed
     // only after deregistration, when the AsyncFd is dropped.

@@ -63,6 +63,18 @@ pub fn set_in_netns(netns: impl AsRef<Path>, key: &str, value: &str) -> Result<(
         .map_err(|e| crate::io_error("enter network namespace", &e))?
 }
 
+/// Reads a parameter inside the namespace `ns`.
+pub fn get_in(ns: &crate::netns::Netns, key: &str) -> Result<String, Error> {
+    let key = key.to_owned();
+    ns.run(move || get(&key))?
+}
+
+/// Writes a parameter inside the namespace `ns`.
+pub fn set_in(ns: &crate::netns::Netns, key: &str, value: &str) -> Result<(), Error> {
+    let (key, value) = (key.to_owned(), value.to_owned());
+    ns.run(move || set(&key, &value))?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,11 +23,10 @@
 //! `nlwire-async-io`; this crate supplies tokio's readiness and timers.
 
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use nlwire_sys::NetlinkSocket;
 use tokio::io::unix::AsyncFd;
 use tokio::time::Sleep;
 
@@ -42,8 +41,8 @@ impl nlwire_sys::aio::Runtime for Tokio {
     type Readiness = AsyncFd<OwnedFd>;
     type Timer = Pin<Box<Sleep>>;
 
-    fn register(socket: &NetlinkSocket) -> io::Result<AsyncFd<OwnedFd>> {
-        nlwire_sys::tokio_async_fd(socket)
+    fn register(fd: BorrowedFd<'_>) -> io::Result<AsyncFd<OwnedFd>> {
+        nlwire_sys::tokio_async_fd(fd)
     }
 
     fn poll_readable(r: &AsyncFd<OwnedFd>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -62,6 +61,13 @@ impl nlwire_sys::aio::Runtime for Tokio {
     fn poll_timer(t: &mut Self::Timer, cx: &mut Context<'_>) -> Poll<()> {
         t.as_mut().poll(cx)
     }
+
+    fn block_on<F: Future>(f: F) -> io::Result<F::Output> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(rt.block_on(f))
+    }
 }
 
 /// A netlink connection on tokio.
@@ -69,3 +75,22 @@ pub type Connection = nlwire_sys::aio::Connection<Tokio>;
 
 /// A dump in progress on tokio; see [`nlwire_sys::aio::Connection::dump`].
 pub type DumpStream<R, T> = nlwire_sys::aio::DumpStream<Tokio, R, T>;
+
+pub use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
+pub use nlwire_sys::netns::{DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
+
+/// A watcher of named network namespaces (a `Stream` of [`NsEvent`]); see
+/// [`nlwire_sys::aio_netns::NsWatch`].
+pub type NsWatch = nlwire_sys::aio_netns::NsWatch<Tokio>;
+
+/// Runs the async closure `f` inside `ns` on a dedicated thread with its
+/// own single-threaded executor, and resolves to its output; see
+/// [`nlwire_sys::aio_netns::run_in`].
+pub fn run_in<F, Fut, T>(ns: &Netns, f: F) -> nlwire_sys::aio_netns::RunIn<T>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+    T: Send + 'static,
+{
+    nlwire_sys::aio_netns::run_in::<Tokio, _, _, _>(ns, f)
+}
