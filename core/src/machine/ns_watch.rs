@@ -104,6 +104,20 @@ pub struct NsWatchOptions {
     pub report_existing: bool,
 }
 
+impl NsWatchOptions {
+    /// Sets [`directory_events`](Self::directory_events).
+    pub fn directory_events(mut self, on: bool) -> Self {
+        self.directory_events = on;
+        self
+    }
+
+    /// Sets [`report_existing`](Self::report_existing).
+    pub fn report_existing(mut self, on: bool) -> Self {
+        self.report_existing = on;
+        self
+    }
+}
+
 /// A failure the watcher cannot recover from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -134,6 +134,12 @@ impl AsFd for Netns {
     }
 }
 
+impl AsRawFd for Netns {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
 fn ns_err(op: impl std::fmt::Display, e: &io::Error) -> Error {
     crate::io_error(op, e)
 }
@@ -185,6 +191,13 @@ impl Netns {
     /// The calling thread's network namespace.
     pub fn current() -> Result<Netns, Error> {
         Netns::from_path("/proc/thread-self/ns/net")
+    }
+
+    /// This namespace as the target of a link move
+    /// ([`nlwire::route::SetLink::netns`], `IFLA_NET_NS_FD`); valid while
+    /// the handle lives.
+    pub fn as_target(&self) -> nlwire::route::NetnsRef {
+        nlwire::route::NetnsRef::Fd(self.fd.as_raw_fd())
     }
 
     /// The namespace's identity.
