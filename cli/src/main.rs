@@ -14,6 +14,7 @@
 mod edit;
 mod json;
 mod names;
+mod netns_cmd;
 mod show_route;
 
 use std::collections::HashMap;
@@ -28,7 +29,7 @@ use crate::json::JsonOut;
 const USAGE: &str = "\
 Usage: nlw [OPTIONS] OBJECT COMMAND
        nlw [-force] -batch FILE
-  OBJECT := link | address | route | neigh | rule
+  OBJECT := link | address | route | neigh | rule | netns
   OPTIONS := -n NETNS | -j | -4 | -6 | -h
     nlw link show [[dev] DEV]
     nlw link add [link DEV] [name] NAME [mtu N] [address LLADDR] [netns NS]
@@ -44,7 +45,7 @@ Usage: nlw [OPTIONS] OBJECT COMMAND
                  [label L] [valid_lft S|forever] [preferred_lft S|forever]
                  [nodad] [noprefixroute] [metric N] [scope S] dev DEV
     nlw address flush [dev] DEV
-    nlw route show [table all|main|local|default|N]
+    nlw route show [table all|main|local|default|N] [[to] [exact|root|match] PREFIX]
     nlw route get ADDR [from ADDR] [oif DEV] [iif DEV] [mark N]
     nlw route add|replace|append|del [TYPE] PREFIX|default [via ADDR] [dev DEV]
                  [src ADDR] [metric N] [table T] [proto P] [scope S] [onlink]
@@ -56,6 +57,10 @@ Usage: nlw [OPTIONS] OBJECT COMMAND
     nlw rule add|del [from PREFIX] [to PREFIX] [priority N] [fwmark M[/MASK]]
                  [iif DEV] [oif DEV] [table T | blackhole | unreachable |
                  prohibit | nop | goto N]
+    nlw netns list
+    nlw netns add|del NAME
+    nlw netns exec NAME CMD [ARGS...]
+    nlw netns watch
 ";
 
 /// `IFLA_LINK_NETNSID`.
@@ -139,6 +144,17 @@ fn run(args: &[String]) -> Result<(), Fail> {
     let rest = &args[i..];
     if rest.is_empty() && o.batch.is_none() {
         return Err(usage_err("Missing object"));
+    }
+    if matches!(
+        rest.first().map(String::as_str),
+        Some("netns" | "net" | "netn")
+    ) {
+        // Namespace files, not netlink: no connection needed.
+        let stdout = io::stdout();
+        let mut out = BufWriter::new(stdout.lock());
+        netns_cmd::run(&o, &rest[1..], &mut out)?;
+        out.flush()?;
+        return Ok(());
     }
     let mut conn = match &o.netns {
         None => Connection::new()?,

@@ -155,11 +155,21 @@ mod tests {
     fn several_events_with_padded_names() {
         let mut buf = [0u8; 256];
         let mut n = encode_event(&mut buf, 1, IN_CREATE, 0, b"blue").unwrap();
-        n += encode_event(&mut buf[n..], 1, IN_DELETE, 0, b"a-name-of-exactly-31-bytes-long").unwrap();
+        n += encode_event(
+            &mut buf[n..],
+            1,
+            IN_DELETE,
+            0,
+            b"a-name-of-exactly-31-bytes-long",
+        )
+        .unwrap();
         n += encode_event(&mut buf[n..], -1, IN_Q_OVERFLOW, 0, b"").unwrap();
         let evs: std::vec::Vec<_> = Events::new(&buf[..n]).map(Result::unwrap).collect();
         assert_eq!(evs.len(), 3);
-        assert_eq!((evs[0].wd, evs[0].mask, evs[0].name), (1, IN_CREATE, &b"blue"[..]));
+        assert_eq!(
+            (evs[0].wd, evs[0].mask, evs[0].name),
+            (1, IN_CREATE, &b"blue"[..])
+        );
         assert_eq!(evs[1].name, b"a-name-of-exactly-31-bytes-long");
         assert!(evs[1].is(IN_DELETE));
         assert_eq!((evs[2].wd, evs[2].name), (-1, &b""[..]));
@@ -172,11 +182,17 @@ mod tests {
         let n = encode_event(&mut buf, 1, IN_CREATE, 0, b"x").unwrap();
         // A short header.
         let mut it = Events::new(&buf[..10]);
-        assert!(matches!(it.next(), Some(Err(InotifyError { needed: 16, .. }))));
+        assert!(matches!(
+            it.next(),
+            Some(Err(InotifyError { needed: 16, .. }))
+        ));
         assert!(it.next().is_none());
         // A name running past the end.
         let mut it = Events::new(&buf[..n - 1]);
-        assert!(matches!(it.next(), Some(Err(InotifyError { needed: 32, .. }))));
+        assert!(matches!(
+            it.next(),
+            Some(Err(InotifyError { needed: 32, .. }))
+        ));
         // A huge length does not overflow.
         buf[12..16].copy_from_slice(&u32::MAX.to_ne_bytes());
         assert!(matches!(Events::new(&buf[..n]).next(), Some(Err(_))));

@@ -62,7 +62,11 @@ fn create_open_list_remove_in_a_temporary_directory() {
     }
     let tmp = TempDir::new("dir");
     let dir = NetnsDir::new(tmp.0.join("netns"));
-    assert_eq!(dir.list().unwrap(), Vec::<String>::new(), "absent dir lists empty");
+    assert_eq!(
+        dir.list().unwrap(),
+        Vec::<String>::new(),
+        "absent dir lists empty"
+    );
     let a = dir.create("a").unwrap();
     let b = dir.create("b").unwrap();
     assert_eq!(a.name(), Some("a"));
@@ -84,7 +88,10 @@ fn create_open_list_remove_in_a_temporary_directory() {
     let mut conn_b = Connection::new_in(&b).unwrap();
     assert_eq!(conn_b.links().count(), 1, "b must not see a's links");
     // The calling thread never changed namespace.
-    assert_eq!(Netns::current().unwrap(), Netns::from_pid(std::process::id()).unwrap());
+    assert_eq!(
+        Netns::current().unwrap(),
+        Netns::from_pid(std::process::id()).unwrap()
+    );
     // Not a namespace at all: EINVAL, clearly.
     let e = Netns::from_path("/etc/hostname").unwrap_err();
     assert_eq!(e.errno(), Some(Errno::EINVAL), "{e}");
@@ -132,7 +139,7 @@ fn bad_names_are_rejected_and_change_nothing() {
     // 255 bytes is the longest allowed name, and works.
     let longest = "y".repeat(255);
     dir.create(&longest).unwrap();
-    assert_eq!(dir.list().unwrap(), [longest.clone()]);
+    assert_eq!(dir.list().unwrap(), std::slice::from_ref(&longest));
     dir.remove(&longest).unwrap();
 }
 
@@ -148,14 +155,19 @@ fn named_namespaces_interoperate_with_ip_netns() {
     let ns = dir.open(&by_ip).unwrap();
     assert!(dir.list().unwrap().contains(&by_ip));
     let mut conn = Connection::new_in(&ns).unwrap();
-    conn.execute(ops::create_veth("nv0", "nv1").unwrap()).unwrap();
+    conn.execute(ops::create_veth("nv0", "nv1").unwrap())
+        .unwrap();
     let shown = run("ip", &["-n", &by_ip, "-o", "link", "show", "nv0"]);
     assert!(shown.contains("nv0@nv1"), "{shown}");
     // Made by nlwire, used by ip (list, exec, del).
     let by_us = unique("us");
     let ours = dir.create(&by_us).unwrap();
     let list = run("ip", &["netns", "list"]);
-    assert!(list.lines().any(|l| l.split_whitespace().next() == Some(&by_us)), "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.split_whitespace().next() == Some(&by_us)),
+        "{list}"
+    );
     let inside = run("ip", &["netns", "exec", &by_us, "ip", "-o", "link", "show"]);
     assert_eq!(inside.lines().count(), 1, "only lo: {inside}");
     assert!(inside.contains("lo:"), "{inside}");
@@ -180,11 +192,10 @@ fn move_a_link_into_a_namespace_and_rename_it_atomically() {
     let dir = NetnsDir::new(&tmp.0);
     let dst = dir.create("dst").unwrap();
     let mut conn = Connection::new_in_netns(src.path()).unwrap();
-    conn.execute(ops::create_veth("host0", "peer0").unwrap()).unwrap();
-    conn.execute(
-        ops::move_link_to_netns("peer0", dst.as_target(), Some("eth0")).unwrap(),
-    )
-    .unwrap();
+    conn.execute(ops::create_veth("host0", "peer0").unwrap())
+        .unwrap();
+    conn.execute(ops::move_link_to_netns("peer0", dst.as_target(), Some("eth0")).unwrap())
+        .unwrap();
     let mut there = Connection::new_in(&dst).unwrap();
     let names: Vec<String> = there.links().map(|l| l.unwrap().name).collect();
     assert_eq!(names, ["lo", "eth0"]);
@@ -318,7 +329,11 @@ fn watcher_reports_ip_netns(rt: Rt) {
     w.collect(|g| g.contains(&created(&name)));
     run("ip", &["netns", "del", &name]);
     let got = w.collect(|g| g.contains(&deleted(&name)));
-    assert_eq!(got.iter().filter(|e| **e == created(&name)).count(), 0, "{got:?}");
+    assert_eq!(
+        got.iter().filter(|e| **e == created(&name)).count(),
+        0,
+        "{got:?}"
+    );
 }
 
 /// The directory removed and created again; names moved in and out; the
@@ -344,7 +359,11 @@ fn watcher_survives_directory_recreation(rt: Rt) {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(
         w.collect(|g| g.contains(&NsEvent::DirectoryDeleted)),
-        [deleted("moved-in"), deleted("old"), NsEvent::DirectoryDeleted]
+        [
+            deleted("moved-in"),
+            deleted("old"),
+            NsEvent::DirectoryDeleted
+        ]
     );
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("again"), "").unwrap();

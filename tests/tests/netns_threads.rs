@@ -87,6 +87,9 @@ fn run_in_leaves_no_thread_in_another_namespace() {
 
     drop(rt);
     dir.remove("inside").unwrap();
-    let _ = std::process::Command::new("umount").arg("-l").arg(&tmp).output();
+    let _ = std::process::Command::new("umount")
+        .arg("-l")
+        .arg(&tmp)
+        .output();
     let _ = std::fs::remove_dir_all(&tmp);
 }

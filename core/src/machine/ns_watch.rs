@@ -470,7 +470,10 @@ mod tests {
         w.settle(&mut m).unwrap();
         assert_eq!(
             w.log,
-            [Action::AddWatch(WatchTarget::Directory), Action::ListDirectory]
+            [
+                Action::AddWatch(WatchTarget::Directory),
+                Action::ListDirectory
+            ]
         );
         assert!(m.is_ready());
         assert_eq!(m.take_initial(), ["a", "b"]);
@@ -516,7 +519,8 @@ mod tests {
         w.dir_exists = true;
         w.names = vec!["n1", "n2"];
         w.log.clear();
-        m.feed(&ev(parent_wd, IN_CREATE | IN_ISDIR, b"netns")).unwrap();
+        m.feed(&ev(parent_wd, IN_CREATE | IN_ISDIR, b"netns"))
+            .unwrap();
         // Unrelated names in the parent are ignored.
         m.feed(&ev(parent_wd, IN_CREATE, b"other")).unwrap();
         w.settle(&mut m).unwrap();
@@ -562,7 +566,8 @@ mod tests {
         w.dir_exists = true;
         w.names = vec!["z"];
         let parent_wd = 3;
-        m.feed(&ev(parent_wd, IN_CREATE | IN_ISDIR, b"netns")).unwrap();
+        m.feed(&ev(parent_wd, IN_CREATE | IN_ISDIR, b"netns"))
+            .unwrap();
         w.settle(&mut m).unwrap();
         assert_eq!(events(&mut m), [NsEvent::DirectoryCreated, created("z")]);
         // Events of the old directory's watch are ignored.
@@ -599,7 +604,10 @@ mod tests {
             })
         );
         let mut m = NsWatcher::new("/run/netns", NsWatchOptions::default());
-        assert_eq!(m.next_action(), Some(Action::AddWatch(WatchTarget::Directory)));
+        assert_eq!(
+            m.next_action(),
+            Some(Action::AddWatch(WatchTarget::Directory))
+        );
         m.watch_added(WatchTarget::Directory, Ok(1)).unwrap();
         assert_eq!(m.next_action(), Some(Action::ListDirectory));
         assert_eq!(
@@ -607,9 +615,6 @@ mod tests {
             Err(WatchError::List(Errno::EACCES))
         );
         // Half an event is an error value.
-        assert!(matches!(
-            m.feed(&[0u8; 10]),
-            Err(WatchError::Malformed(_))
-        ));
+        assert!(matches!(m.feed(&[0u8; 10]), Err(WatchError::Malformed(_))));
     }
 }

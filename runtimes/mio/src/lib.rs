@@ -38,7 +38,7 @@ mod ns;
 
 pub use nlwire;
 pub use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
-pub use nlwire_sys::netns::{DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
+pub use nlwire_sys::netns::{self, DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
 pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT, sysctl};
 pub use ns::{NsWatch, run_in};
 

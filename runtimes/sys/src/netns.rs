@@ -219,7 +219,10 @@ impl Netns {
     /// Runs `f` on a new thread that joined this namespace and returns its
     /// result; the thread ends afterwards. The calling thread never
     /// changes namespace.
-    pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+    pub fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Error> {
         run_in_netns_fd(self.fd.as_fd(), f).map_err(|e| ns_err("run in network namespace", &e))
     }
 }
@@ -323,7 +326,12 @@ impl NetnsDir {
         match mount(None, &self.path, None, shared) {
             Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
                 // Not a mount point yet: bind it onto itself, then share.
-                mount(Some(&self.path), &self.path, None, libc::MS_BIND | libc::MS_REC)?;
+                mount(
+                    Some(&self.path),
+                    &self.path,
+                    None,
+                    libc::MS_BIND | libc::MS_REC,
+                )?;
                 mount(None, &self.path, None, shared)
             }
             r => r,
@@ -335,13 +343,16 @@ impl NetnsDir {
     /// `CAP_SYS_ADMIN`.
     pub fn create(&self, name: &str) -> Result<Netns, Error> {
         let path = self.path_of(name)?;
-        let op = format!("create network namespace {name:?} in {}", self.path.display());
+        let op = format!(
+            "create network namespace {name:?} in {}",
+            self.path.display()
+        );
         self.make_shared().map_err(|e| ns_err(&op, &e))?;
         std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
-            .mode(0)
+            .mode(0o000)
             .open(&path)
             .map_err(|e| ns_err(&op, &e))?;
         let target = path.clone();
@@ -406,7 +417,10 @@ impl NetnsDir {
     /// does not exist is an `ENOENT` error naming it.
     pub fn remove(&self, name: &str) -> Result<(), Error> {
         let path = self.path_of(name)?;
-        let op = format!("remove network namespace {name:?} from {}", self.path.display());
+        let op = format!(
+            "remove network namespace {name:?} from {}",
+            self.path.display()
+        );
         if let Err(e) = umount_detach(&path) {
             match e.raw_os_error() {
                 // Not mounted (a stale file): still unlink it.
@@ -432,8 +446,7 @@ pub fn enter_for_exec(ns: &Netns) -> Result<(), Error> {
         return Err(ns_err(op, &io::Error::last_os_error()));
     }
     // Keep mounts made here from propagating back to the host.
-    mount(None, Path::new("/"), None, libc::MS_SLAVE | libc::MS_REC)
-        .map_err(|e| ns_err(op, &e))?;
+    mount(None, Path::new("/"), None, libc::MS_SLAVE | libc::MS_REC).map_err(|e| ns_err(op, &e))?;
     let sys = Path::new("/sys");
     if umount_detach(sys).is_ok() {
         mount(Some(Path::new("sysfs")), sys, Some("sysfs"), 0).map_err(|e| ns_err(op, &e))?;

@@ -26,9 +26,8 @@ impl Inotify {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: `raw` is a fresh descriptor owned by nobody else.
-        Ok(Inotify {
-            fd: unsafe { OwnedFd::from_raw_fd(raw) },
-        })
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        Ok(Inotify { fd })
     }
 
     /// `inotify_add_watch`: the watch descriptor, or the errno.
@@ -36,11 +35,7 @@ impl Inotify {
         let p = CString::new(path).map_err(|_| Errno(libc::EINVAL))?;
         // SAFETY: `p` is NUL-terminated and outlives the call.
         let wd = unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), p.as_ptr(), mask) };
-        if wd < 0 {
-            Err(last_errno())
-        } else {
-            Ok(wd)
-        }
+        if wd < 0 { Err(last_errno()) } else { Ok(wd) }
     }
 
     /// `inotify_rm_watch`; a watch already gone is not an error.
@@ -71,7 +66,11 @@ impl AsFd for Inotify {
 }
 
 fn last_errno() -> Errno {
-    Errno(io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+    Errno(
+        io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO),
+    )
 }
 
 /// Enough for many events at once (each is 16 bytes plus a padded name).
@@ -91,9 +90,9 @@ impl WatchDriver {
     pub fn new(dir: impl AsRef<Path>, opts: NsWatchOptions) -> Result<WatchDriver, Error> {
         let dir = dir.as_ref();
         let op = || format!("watch network namespaces in {}", dir.display());
-        let s = dir.to_str().ok_or_else(|| {
-            crate::io_error(op(), &io::Error::from_raw_os_error(libc::EINVAL))
-        })?;
+        let s = dir
+            .to_str()
+            .ok_or_else(|| crate::io_error(op(), &io::Error::from_raw_os_error(libc::EINVAL)))?;
         let ino = Inotify::new().map_err(|e| crate::io_error(op(), &e))?;
         let mut d = WatchDriver {
             ino,
@@ -111,10 +110,7 @@ impl WatchDriver {
             _ => Errno(libc::EIO),
         };
         Error::Io {
-            op: format!(
-                "watch network namespaces in {}: {e}",
-                self.m.directory()
-            ),
+            op: format!("watch network namespaces in {}: {e}", self.m.directory()),
             errno,
         }
     }

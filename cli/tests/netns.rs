@@ -1,0 +1,168 @@
+//! `nlw netns …` against `ip netns …`, both ways, in `/var/run/netns` with
+//! unique names (everything is removed again).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use nlwire_tests::{TestNs, privileged_or_skip, run};
+
+fn nlw(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nlw"))
+        .args(args)
+        .output()
+        .expect("run nlw");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(args: &[&str]) -> String {
+    let (code, out, err) = nlw(args);
+    assert_eq!(code, 0, "nlw {args:?}: {err}");
+    out
+}
+
+fn ip_lists(name: &str) -> bool {
+    run("ip", &["netns", "list"])
+        .lines()
+        .any(|l| l.split_whitespace().next() == Some(name))
+}
+
+#[test]
+fn netns_commands_interoperate_with_ip() {
+    if !privileged_or_skip("nlw netns::netns_commands_interoperate_with_ip") {
+        return;
+    }
+    let pid = std::process::id();
+    let ours = format!("nlwt-{pid}-cli-a");
+    let theirs = format!("nlwt-{pid}-cli-b");
+
+    // A watcher running the whole time.
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_nlw"))
+        .args(["netns", "watch"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(watch.stdout.take().unwrap()).lines();
+    // Give it a moment to set its watch up before anything changes.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+
+    // nlw adds, ip sees and uses it.
+    ok(&["netns", "add", &ours]);
+    assert!(ip_lists(&ours));
+    let inside = run("ip", &["netns", "exec", &ours, "ip", "-o", "link", "show"]);
+    assert_eq!(inside.lines().count(), 1, "{inside}");
+    // ip adds, nlw sees and uses it.
+    run("ip", &["netns", "add", &theirs]);
+    assert!(ok(&["netns", "list"]).lines().any(|l| l == theirs));
+    let j: serde_json::Value = serde_json::from_str(&ok(&["-j", "netns", "list"])).unwrap();
+    assert!(
+        j.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == ours.as_str())
+    );
+    let inside = ok(&["netns", "exec", &theirs, "ip", "-o", "link", "show"]);
+    assert_eq!(inside.lines().count(), 1, "{inside}");
+    // exec sees the namespace's own /sys.
+    run(
+        "ip",
+        &["-n", &theirs, "link", "add", "zz0", "type", "bridge"],
+    );
+    let sys = ok(&["netns", "exec", &theirs, "ls", "/sys/class/net"]);
+    assert!(sys.lines().any(|l| l == "zz0"), "{sys}");
+    // The exit code of the command is passed on.
+    assert_eq!(nlw(&["netns", "exec", &theirs, "false"]).0, 1);
+    // Deleting: each tool removes the other's.
+    ok(&["netns", "del", &theirs]);
+    run("ip", &["netns", "del", &ours]);
+    assert!(!ip_lists(&ours) && !ip_lists(&theirs));
+    let (code, _, err) = nlw(&["netns", "del", &ours]);
+    assert_eq!(code, 1);
+    assert!(err.contains("ENOENT") && err.contains(&ours), "{err}");
+
+    // The watcher saw all four changes, in order (other tests may add
+    // namespaces of their own meanwhile).
+    let want = [
+        format!("add {ours}"),
+        format!("add {theirs}"),
+        format!("delete {theirs}"),
+        format!("delete {ours}"),
+    ];
+    let mut seen = Vec::new();
+    for l in lines.by_ref() {
+        let l = l.unwrap();
+        if l.ends_with(&ours) || l.ends_with(&theirs) {
+            seen.push(l);
+        }
+        if seen.len() == want.len() {
+            break;
+        }
+    }
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert_eq!(seen, want);
+}
+
+#[test]
+fn bad_netns_names_are_rejected() {
+    if !privileged_or_skip("nlw netns::bad_netns_names_are_rejected") {
+        return;
+    }
+    let long = "x".repeat(256);
+    for bad in ["", ".", "..", "a/b", long.as_str()] {
+        let (code, _, err) = nlw(&["netns", "add", bad]);
+        assert_eq!(code, 1, "{bad:?}");
+        assert!(
+            err.contains("invalid network namespace name"),
+            "{bad:?}: {err}"
+        );
+    }
+    // Nothing was created (other tests may add namespaces meanwhile, so
+    // look for what these names would have made).
+    assert!(!std::path::Path::new("/var/run/netns/a").exists());
+    assert!(!run("ls", &["/var/run/netns"]).contains(&long));
+}
+
+#[test]
+fn link_set_netns_with_name_moves_and_renames() {
+    if !privileged_or_skip("nlw netns::link_set_netns_with_name_moves_and_renames") {
+        return;
+    }
+    let a = TestNs::create();
+    let b = TestNs::create();
+    ok(&[
+        "-n",
+        a.name(),
+        "link",
+        "add",
+        "v0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "v1",
+    ]);
+    ok(&[
+        "-n",
+        a.name(),
+        "link",
+        "set",
+        "v1",
+        "netns",
+        b.name(),
+        "name",
+        "eth7",
+    ]);
+    let there = b.ip_json(&["link", "show", "eth7"]);
+    assert_eq!(there[0]["ifname"], "eth7");
+    assert!(
+        a.ip_json(&["link", "show"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["ifname"] != "v1")
+    );
+}
