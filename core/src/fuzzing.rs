@@ -80,3 +80,43 @@ pub fn exchange(data: &[u8]) {
         }
     }
 }
+
+/// The inotify record parser, and the namespace watcher fed the same bytes
+/// as several reads after a start with a listing (it must never panic, and
+/// must report each name at most once per creation).
+pub fn inotify(data: &[u8]) {
+    for e in crate::inotify::Events::new(data) {
+        let Ok(e) = e else { break };
+        let _ = (e.is(crate::inotify::IN_CREATE), e.name.len());
+    }
+    #[cfg(feature = "alloc")]
+    {
+        use crate::machine::ns_watch::{Action, NsWatchOptions, NsWatcher, WatchTarget};
+        let mut m = NsWatcher::new(
+            "/run/netns",
+            NsWatchOptions::default().directory_events(true),
+        );
+        let mut wd = 0;
+        let mut settle = |m: &mut NsWatcher| {
+            while let Some(a) = m.next_action() {
+                match a {
+                    Action::AddWatch(t) => {
+                        wd += 1;
+                        let _ = m.watch_added(t, Ok(wd));
+                        let _ = m.path_of(WatchTarget::Parent);
+                    }
+                    Action::RemoveWatch(_) => {}
+                    Action::ListDirectory => m.listed(["a", "b"]),
+                }
+            }
+        };
+        settle(&mut m);
+        // The first byte splits the input into two reads.
+        let cut = data.first().map_or(0, |&b| b as usize).min(data.len());
+        for part in [&data[..cut], &data[cut..]] {
+            let _ = m.feed(part);
+            settle(&mut m);
+            while m.next_event().is_some() {}
+        }
+    }
+}

@@ -10,6 +10,7 @@ fn replay_fuzz_corpus() {
     for (target, body) in [
         ("datagram", nlwire::fuzzing::datagram as fn(&[u8])),
         ("exchange", nlwire::fuzzing::exchange),
+        ("inotify", nlwire::fuzzing::inotify),
     ] {
         let dir = root.join(target);
         let Ok(entries) = std::fs::read_dir(&dir) else {

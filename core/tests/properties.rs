@@ -69,6 +69,13 @@ proptest! {
         nlwire::fuzzing::datagram(&d);
     }
 
+    /// Arbitrary inotify reads never panic the parser or the namespace
+    /// watcher.
+    #[test]
+    fn arbitrary_inotify_reads_never_panic(d in proptest::collection::vec(any::<u8>(), 0..512)) {
+        nlwire::fuzzing::inotify(&d);
+    }
+
     /// The exchange machine, fed arbitrary datagrams after real requests,
     /// never panics and ends each request at most once.
     #[test]

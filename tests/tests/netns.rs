@@ -87,6 +87,22 @@ fn create_open_list_remove_in_a_temporary_directory() {
     conn.execute(ops::create_veth("v0", "v1").unwrap()).unwrap();
     let mut conn_b = Connection::new_in(&b).unwrap();
     assert_eq!(conn_b.links().count(), 1, "b must not see a's links");
+    // sysctls target a handle: set in a, unchanged in b and on the host.
+    let host = nlwire_mio::sysctl::get("net.ipv4.ip_forward").unwrap();
+    let flip = if host == "1" { "0" } else { "1" };
+    nlwire_mio::sysctl::set_in(&a, "net.ipv4.ip_forward", flip).unwrap();
+    assert_eq!(
+        nlwire_mio::sysctl::get_in(&a, "net.ipv4.ip_forward").unwrap(),
+        flip
+    );
+    assert_eq!(
+        nlwire_mio::sysctl::get_in(&b, "net.ipv4.ip_forward").unwrap(),
+        "0"
+    );
+    assert_eq!(
+        nlwire_mio::sysctl::get("net.ipv4.ip_forward").unwrap(),
+        host
+    );
     // The calling thread never changed namespace.
     assert_eq!(
         Netns::current().unwrap(),
