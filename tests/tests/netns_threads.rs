@@ -67,6 +67,17 @@ fn run_in_leaves_no_thread_in_another_namespace() {
     });
     assert_eq!(seen, id);
     assert_eq!(links, ["lo"]);
+    // Connection::new_in on tokio, used from a worker that stays home.
+    let names = rt.block_on(async {
+        let conn = nlwire_tokio::Connection::new_in(&ns).unwrap();
+        let mut s = conn.links();
+        let mut names = Vec::new();
+        while let Some(l) = futures_lite::StreamExt::next(&mut s).await {
+            names.push(l.unwrap().name);
+        }
+        names
+    });
+    assert_eq!(names, ["lo"]);
     assert_all_home(&home, "after tokio run_in");
 
     // async-io.
@@ -76,6 +87,19 @@ fn run_in_leaves_no_thread_in_another_namespace() {
     }))
     .unwrap();
     assert_eq!(seen, id);
+    // Connection::new_in on async-io.
+    let conn = nlwire_async_io::Connection::new_in(&ns).unwrap();
+    let n = async_io::block_on(async {
+        let mut s = conn.links();
+        let mut n = 0;
+        while let Some(l) = futures_lite::StreamExt::next(&mut s).await {
+            assert_eq!(l.unwrap().name, "lo");
+            n += 1;
+        }
+        n
+    });
+    assert_eq!(n, 1);
+    drop(conn);
     assert_all_home(&home, "after async-io run_in");
 
     // A panic inside comes back to the caller as a panic.
