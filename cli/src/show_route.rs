@@ -10,7 +10,7 @@ use nlwire::route::nexthop::{
     RTAX_RTT, RTAX_RTTVAR,
 };
 use nlwire::route::route::RTA_CACHEINFO;
-use nlwire::route::{AF_INET, AF_INET6, GetRoutes, Route};
+use nlwire::route::{AF_INET, AF_INET6, GetRoutes, Route, family_of};
 use nlwire_mio::Connection;
 
 use crate::json::JsonOut;
@@ -236,14 +236,12 @@ pub fn route_json<W: Write>(
     if is_v4_cache(r) {
         j.str_array("cache", cache_flags(r.flags))?;
     }
-    if is_v4_cache(r) || r.family == AF_INET6 {
-        if let Some((expires, error)) = cache_info(r) {
-            if expires != 0 {
-                j.num("expires", expires)?;
-            }
-            if error != 0 {
-                j.num("error", error)?;
-            }
+    if let Some((expires, error)) = cache_info(r) {
+        if expires != 0 {
+            j.num("expires", expires)?;
+        }
+        if error != 0 {
+            j.num("error", error)?;
         }
     }
     if has_metrics(r) {
@@ -283,15 +281,11 @@ pub fn route_json<W: Write>(
 /// `"gateway": ADDR`, or for a gateway of the other family (`RTA_VIA`)
 /// `"via": {"family": …, "host": …}`, as `ip` prints them.
 fn gateway_json<W: Write>(j: &mut JsonOut<W>, family: u8, g: IpAddr) -> io::Result<()> {
-    if family_of(g) == family {
+    if family_of(&g) == family {
         j.display("gateway", g)
     } else {
         j.via(family_name(g), g)
     }
-}
-
-fn family_of(a: IpAddr) -> u8 {
-    if a.is_ipv4() { AF_INET } else { AF_INET6 }
 }
 
 fn family_name(a: IpAddr) -> &'static str {
@@ -413,7 +407,7 @@ fn metrics_text(out: &mut impl Write, r: &Route) -> io::Result<()> {
 }
 
 fn gateway_text(out: &mut impl Write, family: u8, g: IpAddr) -> io::Result<()> {
-    if family_of(g) == family {
+    if family_of(&g) == family {
         write!(out, "via {g} ")
     } else {
         write!(out, "via {} {g} ", family_name(g))
@@ -465,8 +459,12 @@ fn is_v4_cache(r: &Route) -> bool {
     r.family == AF_INET && r.flags & RTM_F_CLONED != 0
 }
 
-/// `struct rta_cacheinfo`: `(expires in seconds, error)` when present.
+/// `struct rta_cacheinfo`: `(expires in seconds, error)`, when present
+/// and `ip` prints it (cached IPv4 routes and every IPv6 route).
 fn cache_info(r: &Route) -> Option<(i32, u32)> {
+    if !(is_v4_cache(r) || r.family == AF_INET6) {
+        return None;
+    }
     let b = r.other.get(RTA_CACHEINFO)?;
     if b.len() < 16 {
         return None;
@@ -544,14 +542,12 @@ pub fn route_text(
             out.write_all(b"> ")?;
         }
     }
-    if is_v4_cache(r) || r.family == AF_INET6 {
-        if let Some((expires, error)) = cache_info(r) {
-            if expires != 0 {
-                write!(out, "expires {expires}sec ")?;
-            }
-            if error != 0 {
-                write!(out, "error {error} ")?;
-            }
+    if let Some((expires, error)) = cache_info(r) {
+        if expires != 0 {
+            write!(out, "expires {expires}sec ")?;
+        }
+        if error != 0 {
+            write!(out, "error {error} ")?;
         }
     }
     metrics_text(out, r)?;

@@ -329,10 +329,10 @@ impl NsWatcher {
             let name = String::from_utf8_lossy(ev.name);
             if Some(ev.wd) == self.dir_wd {
                 if ev.is(IN_CREATE | IN_MOVED_TO) && !name.is_empty() {
-                    if self.known.insert(name.clone().into_owned()) {
-                        self.events.push_back(NsEvent::Created {
-                            name: name.into_owned(),
-                        });
+                    if !self.known.contains(name.as_ref()) {
+                        let name = name.into_owned();
+                        self.known.insert(name.clone());
+                        self.events.push_back(NsEvent::Created { name });
                     }
                 } else if ev.is(IN_DELETE | IN_MOVED_FROM) && !name.is_empty() {
                     if self.known.remove(name.as_ref()) {

@@ -12,7 +12,7 @@ use nlwire::Error;
 use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 use nlwire_sys::netns::Netns;
 use nlwire_sys::ns_watch::WatchDriver;
-use nlwire_sys::{ConnectionOptions, NetlinkSocket, io_error};
+use nlwire_sys::{ConnectionOptions, io_error, open_socket_in};
 
 use crate::Connection;
 
@@ -114,10 +114,6 @@ impl Connection {
 
     /// Like [`Connection::new_in`], with options.
     pub fn new_in_with_options(ns: &Netns, opts: ConnectionOptions) -> Result<Connection, Error> {
-        let so = opts.socket;
-        let socket = ns
-            .run(move || NetlinkSocket::open(&so))?
-            .map_err(|e| io_error("open netlink socket in namespace", &e))?;
-        Connection::from_socket(socket, opts)
+        Connection::from_socket(open_socket_in(ns, &opts.socket)?, opts)
     }
 }

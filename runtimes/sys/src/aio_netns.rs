@@ -18,7 +18,7 @@ use crate::aio::{Connection, Runtime};
 use crate::conn::ConnectionOptions;
 use crate::netns::{Netns, enter_netns_fd};
 use crate::ns_watch::WatchDriver;
-use crate::{NetlinkSocket, io_error};
+use crate::{io_error, open_socket_in};
 
 /// A watcher of the named namespaces in a directory: a [`Stream`] of
 /// [`NsEvent`]s (also [`NsWatch::next`]).
@@ -201,10 +201,6 @@ impl<Rt: Runtime> Connection<Rt> {
 
     /// Like [`Connection::new_in`], with options.
     pub fn new_in_with_options(ns: &Netns, opts: ConnectionOptions) -> Result<Self, Error> {
-        let so = opts.socket;
-        let socket = ns
-            .run(move || NetlinkSocket::open(&so))?
-            .map_err(|e| io_error("open netlink socket in namespace", &e))?;
-        Self::from_socket(socket, opts)
+        Self::from_socket(open_socket_in(ns, &opts.socket)?, opts)
     }
 }

@@ -49,3 +49,14 @@ pub fn open_socket(netns: Option<&Path>, opts: &SocketOptions) -> Result<Netlink
         }),
     }
 }
+
+/// Opens the socket of a connection inside the namespace `ns` (on a
+/// short-lived thread that joined it).
+pub fn open_socket_in(
+    ns: &crate::netns::Netns,
+    opts: &SocketOptions,
+) -> Result<NetlinkSocket, Error> {
+    let so = *opts;
+    ns.run(move || NetlinkSocket::open(&so))?
+        .map_err(|e| io_error("open netlink socket in namespace", &e))
+}

@@ -28,7 +28,7 @@ pub mod ns_watch;
 mod socket;
 pub mod sysctl;
 
-pub use conn::{ConnectionOptions, DEFAULT_TIMEOUT, open_socket};
+pub use conn::{ConnectionOptions, DEFAULT_TIMEOUT, open_socket, open_socket_in};
 pub use driver::{Driver, Step};
 pub use socket::{NETLINK_GENERIC, NETLINK_ROUTE, NetlinkSocket, SocketOptions};
 

@@ -356,24 +356,16 @@ impl NetnsDir {
             .open(&path)
             .map_err(|e| ns_err(&op, &e))?;
         let target = path.clone();
-        let r = std::thread::Builder::new()
-            .name("nlwire-netns-add".into())
-            .spawn(move || -> io::Result<()> {
-                // SAFETY: unshare affects only this thread, which ends
-                // right after.
-                if unsafe { libc::unshare(libc::CLONE_NEWNET) } < 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                mount(
-                    Some(Path::new("/proc/thread-self/ns/net")),
-                    &target,
-                    None,
-                    libc::MS_BIND,
-                )
-            })
-            .map_err(|e| ns_err(&op, &e))?
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("namespace thread panicked")));
+        // A thread in a brand-new namespace pins it by bind mount.
+        let r = run_in_new_netns(move || {
+            mount(
+                Some(Path::new("/proc/thread-self/ns/net")),
+                &target,
+                None,
+                libc::MS_BIND,
+            )
+        })
+        .and_then(|r| r);
         if let Err(e) = r {
             let _ = std::fs::remove_file(&path);
             return Err(ns_err(&op, &e));
