@@ -280,6 +280,7 @@ fn link_add<'a>(a: &mut Args<'a>, conn: &mut Connection, ctx: &mut Ctx) -> Resul
         }
         "bridge" => LinkKind::Bridge,
         "dummy" => LinkKind::Dummy,
+        "wireguard" => LinkKind::Wireguard,
         "macvlan" => {
             let mut mode = MacvlanMode::Vepa;
             while let Some(t) = a.next() {

@@ -145,6 +145,13 @@ pub enum Error {
         /// The errno.
         errno: Errno,
     },
+    /// The kernel has no generic netlink family of this name (its module
+    /// is not loaded, or the kernel was built without it).
+    #[error("generic netlink family {name:?} not found — is the {name} module loaded?")]
+    FamilyNotFound {
+        /// The family asked for (`"wireguard"`).
+        name: String,
+    },
     /// A request that should have returned an object returned none.
     #[error("{op}: the kernel acknowledged but sent no reply object")]
     NoReply {
@@ -162,6 +169,7 @@ impl Error {
             Error::Io { errno, .. } => Some(*errno),
             Error::Overrun { .. } => Some(Errno::ENOBUFS),
             Error::Timeout { .. } => Some(Errno::ETIMEDOUT),
+            Error::FamilyNotFound { .. } => Some(Errno::ENOENT),
             _ => None,
         }
     }
@@ -187,6 +195,7 @@ impl Error {
             | Error::InvalidInput { op, .. }
             | Error::Io { op, .. }
             | Error::NoReply { op } => op,
+            Error::FamilyNotFound { .. } => return self,
         };
         if slot.is_empty() {
             use fmt::Write;

@@ -30,6 +30,7 @@ extern crate std;
 pub mod errno;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod genl;
 pub mod inotify;
 pub mod machine;
 pub mod request;

@@ -13,6 +13,8 @@
 //! * [`batch`] (`alloc`) — many requests per datagram, one result each.
 //! * [`ns_watch`] (`alloc`) — the named-namespace directory watcher, fed
 //!   with inotify reads.
+//! * [`wg_watch`] (`alloc`) — the WireGuard poll watcher's diff of
+//!   successive device snapshots.
 
 #[cfg(feature = "alloc")]
 pub mod batch;
@@ -25,6 +27,8 @@ pub mod mux;
 pub mod ns_watch;
 #[cfg(feature = "alloc")]
 pub mod ops;
+#[cfg(feature = "alloc")]
+pub mod wg_watch;
 
 #[cfg(feature = "alloc")]
 pub use batch::{Batch, BatchOptions, BatchOutcome, BatchResult, BatchRun};

@@ -441,12 +441,25 @@ impl LinkRef<'_> {
         }
     }
 
-    fn check(self) -> Result<Self, InvalidInput> {
+    /// Rejects index 0 and invalid names.
+    pub fn check(self) -> Result<Self, InvalidInput> {
         match self {
             LinkRef::Index(0) => Err(InvalidInput::ZeroIndex),
             LinkRef::Name(n) => validate_ifname(n).map(|_| self),
             _ => Ok(self),
         }
+    }
+}
+
+impl<'n> From<&'n str> for LinkRef<'n> {
+    fn from(name: &'n str) -> Self {
+        LinkRef::Name(name)
+    }
+}
+
+impl From<u32> for LinkRef<'_> {
+    fn from(index: u32) -> Self {
+        LinkRef::Index(index)
     }
 }
 

@@ -142,6 +142,9 @@ pub enum LinkKind<'a> {
     Bridge,
     /// A dummy link.
     Dummy,
+    /// A WireGuard interface (configure it with
+    /// [`crate::genl::wireguard`]).
+    Wireguard,
     /// A macvlan on top of link `link`.
     Macvlan {
         /// Lower link index.
@@ -179,6 +182,7 @@ impl LinkKind<'_> {
             LinkKind::Veth { .. } => "veth",
             LinkKind::Bridge => "bridge",
             LinkKind::Dummy => "dummy",
+            LinkKind::Wireguard => "wireguard",
             LinkKind::Macvlan { .. } => "macvlan",
             LinkKind::Ipvlan { .. } => "ipvlan",
             LinkKind::Vlan { .. } => "vlan",
@@ -287,7 +291,10 @@ impl LinkKind<'_> {
                 w.attr_u8(IFLA_BOND_MODE, m as u8);
                 w.end_nested(d);
             }
-            LinkKind::Bridge | LinkKind::Dummy | LinkKind::Bond { mode: None } => {}
+            LinkKind::Bridge
+            | LinkKind::Dummy
+            | LinkKind::Wireguard
+            | LinkKind::Bond { mode: None } => {}
         }
     }
 }

@@ -166,6 +166,22 @@ pub enum InvalidInput {
     /// A batch cannot contain dumps.
     #[error("a dump cannot be part of a batch")]
     DumpInBatch,
+    /// A generic netlink family name must be 1 to 15 bytes.
+    #[error("generic netlink family name is {len} bytes long; the kernel allows 1 to 15")]
+    FamilyName {
+        /// The length given.
+        len: usize,
+    },
+    /// A generic netlink operation was run without its family id; run it
+    /// through `nlwire::genl::WithFamily` (the runtimes' `execute_genl`).
+    #[error("the generic netlink family id is not known; run the operation through WithFamily")]
+    FamilyUnresolved,
+    /// A watcher was given no interface to watch.
+    #[error("no interface to watch; give at least one")]
+    NoInterfaces,
+    /// A poll interval of zero.
+    #[error("the poll interval must be longer than zero")]
+    ZeroInterval,
 }
 
 /// `"IPv4"` or `"IPv6"`.

@@ -129,6 +129,23 @@ pub enum DecodeError {
         /// The attribute type.
         kind: u16,
     },
+    /// A required attribute is absent.
+    #[error("{what}: required attribute type {kind} is missing")]
+    MissingAttr {
+        /// What was being decoded.
+        what: &'static str,
+        /// The missing attribute type.
+        kind: u16,
+    },
+    /// A field holds a value outside what it may hold (an address family
+    /// other than IPv4/IPv6, a prefix longer than the address).
+    #[error("{what}: invalid value {value}")]
+    InvalidValue {
+        /// What was being decoded.
+        what: &'static str,
+        /// The value found.
+        value: u32,
+    },
     /// A message of an unexpected type arrived where a specific one was required.
     #[error("{what}: unexpected message type {kind}")]
     UnexpectedType {
