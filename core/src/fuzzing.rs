@@ -120,3 +120,90 @@ pub fn inotify(data: &[u8]) {
         }
     }
 }
+
+/// The generic netlink parsers over one datagram: the controller's family
+/// view, WireGuard device messages (zero-copy, then reassembled), the
+/// set-device decoder, and with `alloc` two round trips — a decoded
+/// configuration split again by `SetDevice` must decode to itself, and the
+/// diff machine fed the reassembled device must report each of its peers
+/// exactly once.
+pub fn genl(data: &[u8]) {
+    use crate::genl::ctrl::FamilyMessage;
+    use crate::genl::wireguard::DeviceMessage;
+    #[cfg(feature = "alloc")]
+    let mut asm = crate::genl::wireguard::DeviceAssembler::new();
+    #[cfg(feature = "alloc")]
+    let mut config = crate::genl::wireguard::ConfigAssembler::new();
+    for m in Messages::new(data) {
+        let Ok(m) = m else { break };
+        if let Ok(f) = FamilyMessage::parse(&m) {
+            let _ = (f.ops().count(), f.mcast_groups().count());
+        }
+        if let Ok(d) = DeviceMessage::parse(&m) {
+            for p in d.peers() {
+                let Ok(p) = p else { break };
+                let _ = p.allowed_ips().count();
+            }
+        }
+        #[cfg(feature = "alloc")]
+        {
+            use crate::machine::FromMessage;
+            let _ = crate::genl::ctrl::Family::from_message(&m);
+            let _ = asm.push_message(&m);
+            let _ = config.push_message(&m);
+        }
+    }
+    #[cfg(feature = "alloc")]
+    {
+        genl_round_trip(&config.finish());
+        if let Some(device) = asm.finish() {
+            genl_watch(device);
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+fn genl_round_trip(config: &crate::genl::wireguard::DeviceConfig) {
+    use crate::genl::wireguard::{ConfigAssembler, SetDevice};
+    use crate::route::LinkRef;
+    let Ok(split) = SetDevice::new(0x20, LinkRef::Index(1), config) else {
+        return;
+    };
+    let mut buf = alloc::vec![0u8; 70_000];
+    let mut back = ConfigAssembler::new();
+    for msg in split.max_len(1024) {
+        let mut w = crate::wire::Writer::new(&mut buf);
+        crate::Request::emit(&msg, &mut w, 1, 0);
+        let n = w.finish().expect("a split message fits 70,000 bytes");
+        assert!(n <= 1024, "split message of {n} bytes");
+        let m = Messages::new(&buf[..n])
+            .next()
+            .expect("one message")
+            .expect("a split message parses");
+        back.push_message(&m).expect("a split message decodes");
+    }
+    assert_eq!(&back.finish(), config, "set-device split round trip");
+}
+
+#[cfg(feature = "alloc")]
+fn genl_watch(device: crate::genl::wireguard::Device) {
+    use crate::machine::wg_watch::{WgEvent, WgWatchOptions, WgWatcher};
+    let Ok(mut w) = WgWatcher::new(&WgWatchOptions::new(["wg0"])) else {
+        return;
+    };
+    let mut keys: alloc::vec::Vec<_> = device.peers.iter().map(|p| p.public_key).collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = alloc::vec::Vec::new();
+    w.update(0, Ok(device), &mut out);
+    let added: alloc::vec::Vec<_> = out
+        .iter()
+        .filter(|e| matches!(e, WgEvent::PeerAdded { .. }))
+        .filter_map(WgEvent::public_key)
+        .copied()
+        .collect();
+    assert_eq!(added, keys, "inventory: each peer once, by key");
+    out.clear();
+    w.update(0, Ok(Default::default()), &mut out);
+    assert_eq!(out.len(), keys.len(), "every peer removed");
+}

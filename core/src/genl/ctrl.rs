@@ -160,9 +160,10 @@ impl Request for GetFamily {
         };
         match &self.target {
             Target::All => true,
-            Target::Name(n) => g.attrs().flatten().any(|a| {
-                a.kind() == CTRL_ATTR_FAMILY_NAME && a.str() == Ok(n.as_str())
-            }),
+            Target::Name(n) => g
+                .attrs()
+                .flatten()
+                .any(|a| a.kind() == CTRL_ATTR_FAMILY_NAME && a.str() == Ok(n.as_str())),
             Target::Id(id) => g
                 .attrs()
                 .flatten()
@@ -483,7 +484,12 @@ pub(crate) mod tests_support {
 
     /// A `CTRL_CMD_NEWFAMILY` reply laid out as the kernel's
     /// `ctrl_fill_info` writes it.
-    pub(crate) fn family_reply(buf: &mut [u8], id: u16, name: &str, groups: &[(&str, u32)]) -> usize {
+    pub(crate) fn family_reply(
+        buf: &mut [u8],
+        id: u16,
+        name: &str,
+        groups: &[(&str, u32)],
+    ) -> usize {
         let mut w = Writer::new(buf);
         let m = w.begin_message(GENL_ID_CTRL, 0, 1, 0);
         GenlHeader {
@@ -517,7 +523,6 @@ pub(crate) mod tests_support {
         w.end_message(m);
         w.finish().unwrap()
     }
-
 }
 
 #[cfg(test)]
@@ -532,13 +537,22 @@ mod tests {
         let n = family_reply(&mut buf, 0x1d, "wireguard", &[("notify", 9), ("x", 10)]);
         let msg = Messages::new(&buf[..n]).next().unwrap().unwrap();
         let f = FamilyMessage::parse(&msg).unwrap();
-        assert_eq!((f.id, f.name, f.version, f.max_attr), (0x1d, "wireguard", 1, 8));
+        assert_eq!(
+            (f.id, f.name, f.version, f.max_attr),
+            (0x1d, "wireguard", 1, 8)
+        );
         let ops: std::vec::Vec<_> = f.ops().map(Result::unwrap).collect();
         assert_eq!(ops.len(), 2);
         assert_eq!(ops[1].id, 1);
         assert_eq!(ops[1].flags, GENL_ADMIN_PERM | GENL_CMD_CAP_DUMP);
         let g: std::vec::Vec<_> = f.mcast_groups().map(Result::unwrap).collect();
-        assert_eq!(g[0], McastGroupView { name: "notify", id: 9 });
+        assert_eq!(
+            g[0],
+            McastGroupView {
+                name: "notify",
+                id: 9
+            }
+        );
         assert_eq!(g[1].id, 10);
         assert!(GetFamily::by_name("wireguard").unwrap().accepts(&msg));
         assert!(!GetFamily::by_name("wireguarx").unwrap().accepts(&msg));
@@ -599,7 +613,10 @@ mod tests {
         let g = GenlMessage::parse(&msg).unwrap();
         assert_eq!((g.cmd(), g.header().version), (CTRL_CMD_GETFAMILY, 2));
         let a = g.attrs().next().unwrap().unwrap();
-        assert_eq!((a.kind(), a.payload()), (CTRL_ATTR_FAMILY_NAME, &b"nlctrl\0"[..]));
+        assert_eq!(
+            (a.kind(), a.payload()),
+            (CTRL_ATTR_FAMILY_NAME, &b"nlctrl\0"[..])
+        );
         assert!(GetFamily::all().is_dump());
         assert_eq!(
             GetFamily::by_name(""),

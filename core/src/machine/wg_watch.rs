@@ -280,7 +280,8 @@ fn diff(
                 });
             }
             core::cmp::Ordering::Equal => {
-                let ((key, p), (_, c)) = (prev.next().expect("peeked"), cur.next().expect("peeked"));
+                let ((key, p), (_, c)) =
+                    (prev.next().expect("peeked"), cur.next().expect("peeked"));
                 if p.endpoint != c.endpoint {
                     out.push(WgEvent::PeerEndpointChanged {
                         interface: interface(),

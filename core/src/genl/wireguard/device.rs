@@ -369,9 +369,7 @@ impl<'a> PeerMessage<'a> {
                 WGPEER_A_PRESHARED_KEY => p.preshared_key = Some(key_bytes(&a, PEER)?),
                 WGPEER_A_FLAGS => p.flags = Some(a.u32()?),
                 WGPEER_A_ENDPOINT => p.endpoint = Some(parse_endpoint(&a)?),
-                WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL => {
-                    p.persistent_keepalive = Some(a.u16()?)
-                }
+                WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL => p.persistent_keepalive = Some(a.u16()?),
                 WGPEER_A_LAST_HANDSHAKE_TIME => p.last_handshake = Some(timespec(&a)?),
                 WGPEER_A_RX_BYTES => p.rx_bytes = Some(a.u64()?),
                 WGPEER_A_TX_BYTES => p.tx_bytes = Some(a.u64()?),
@@ -521,9 +519,7 @@ mod owned {
                 let p = p?;
                 let ips = p.allowed_ips().collect::<Result<Vec<_>, _>>()?;
                 match peers.last_mut() {
-                    Some(last) if last.public_key == p.public_key => {
-                        last.allowed_ips.extend(ips)
-                    }
+                    Some(last) if last.public_key == p.public_key => last.allowed_ips.extend(ips),
                     _ => peers.push(Peer {
                         public_key: p.public_key,
                         preshared_key: p

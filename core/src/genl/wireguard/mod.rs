@@ -15,21 +15,21 @@
 //! The family has no multicast group: a monitor polls `GET_DEVICE` and
 //! diffs, which [`crate::machine::wg_watch`] does.
 
+#[cfg(feature = "alloc")]
+mod config;
 mod device;
 mod key;
 #[cfg(feature = "alloc")]
-mod config;
-#[cfg(feature = "alloc")]
 mod ops;
 
+#[cfg(feature = "alloc")]
+pub use config::{ConfigAssembler, DeviceConfig, PeerConfig, SetDevice, SetDeviceMessage};
 pub use device::{
     AllowedIp, AllowedIps, DeviceMessage, GetDevice, PeerMessage, Peers, parse_endpoint,
 };
 #[cfg(feature = "alloc")]
 pub use device::{Device, DeviceAssembler, Peer};
 pub use key::{Base64, Key, KeyError, SecretKey, WG_KEY_BASE64_LEN, WG_KEY_LEN};
-#[cfg(feature = "alloc")]
-pub use config::{ConfigAssembler, DeviceConfig, PeerConfig, SetDevice, SetDeviceMessage};
 #[cfg(feature = "alloc")]
 pub use ops::{GetDeviceOp, SetDeviceOp, get_device, set_device};
 
