@@ -74,6 +74,12 @@ pub type Connection = nlwire_sys::aio::Connection<AsyncIo>;
 pub type DumpStream<R, T> = nlwire_sys::aio::DumpStream<AsyncIo, R, T>;
 
 pub use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
+pub use nlwire::machine::wg_watch::{DEFAULT_WG_POLL_INTERVAL, WgEvent, WgWatchOptions};
+
+/// The WireGuard poll watcher (a `Stream` of event batches, one per
+/// round); see [`nlwire_sys::aio_wg::WgWatch`]. Create it with a generic
+/// netlink connection: `WgWatch::new(Connection::generic()?, opts)`.
+pub type WgWatch = nlwire_sys::aio_wg::WgWatch<AsyncIo>;
 pub use nlwire_sys::netns::{DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
 
 /// A watcher of named network namespaces (a `Stream` of [`NsEvent`]); see

@@ -23,24 +23,31 @@ use std::time::{Duration, Instant};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use nlwire::Error;
+use nlwire::genl::FamilyOp;
+use nlwire::genl::ctrl::{self, Family, GetFamily};
+use nlwire::genl::wireguard::{self, Device, DeviceConfig};
 use nlwire::machine::{
     Batch, BatchOutcome, BatchRun, FromMessage, Op, OpStep, Reply, RequestId, Stats, fold,
     fold::Fold,
 };
 use nlwire::request::{Describe, Request};
 use nlwire::route::{
-    Addr, GetAddrs, GetLinks, GetNeighs, GetRoutes, GetRules, Link, Neigh, Route, RuleEntry,
+    Addr, GetAddrs, GetLinks, GetNeighs, GetRoutes, GetRules, Link, LinkRef, Neigh, Route,
+    RuleEntry,
 };
 use nlwire::wire::Message;
 use nlwire_sys::{Driver, NetlinkSocket, Step, io_error, open_socket};
 
 mod ns;
+mod wg;
 
 pub use nlwire;
 pub use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
+pub use nlwire::machine::wg_watch::{DEFAULT_WG_POLL_INTERVAL, WgEvent, WgWatchOptions};
 pub use nlwire_sys::netns::{self, DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
 pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT, sysctl};
 pub use ns::{NsWatch, run_in};
+pub use wg::WgWatch;
 
 /// A blocking netlink connection.
 #[derive(Debug)]
@@ -60,6 +67,15 @@ impl Connection {
     /// A connection with the given options.
     pub fn with_options(opts: ConnectionOptions) -> Result<Connection, Error> {
         Self::from_socket(open_socket(None, &opts.socket)?, opts)
+    }
+
+    /// A generic netlink (`NETLINK_GENERIC`) connection in the current
+    /// network namespace: for [`Connection::get_device`],
+    /// [`Connection::set_device`], [`Connection::family`] and
+    /// [`WgWatch`]. In another namespace:
+    /// `Connection::new_in_with_options(&ns, ConnectionOptions::generic())`.
+    pub fn generic() -> Result<Connection, Error> {
+        Self::with_options(ConnectionOptions::generic())
     }
 
     /// A `NETLINK_ROUTE` connection inside the network namespace at `path`
@@ -323,6 +339,49 @@ impl Connection {
     /// multicast-routing families).
     pub fn rules(&mut self) -> Dump<'_, GetRules, RuleEntry> {
         self.dump(GetRules::default())
+    }
+
+    /// Runs an operation on a generic netlink family known by name (see
+    /// [`nlwire::genl::WithFamily`]): the family id comes from this
+    /// connection's cache, or is resolved first and then cached.
+    pub fn execute_genl<B: FamilyOp>(&mut self, body: B) -> Result<B::Output, Error> {
+        let mut op = self.driver.with_family(body)?;
+        let r = self.execute(&mut op);
+        self.driver.settle_family(&mut op);
+        r
+    }
+
+    /// The generic netlink family `name` (id, version, commands,
+    /// multicast groups), cached per connection. A family the kernel does
+    /// not have is [`Error::FamilyNotFound`].
+    pub fn family(&mut self, name: &str) -> Result<Family, Error> {
+        if let Some(f) = self.driver.cached_family(name) {
+            return Ok(f);
+        }
+        let f = self.execute(ctrl::resolve(name)?)?;
+        self.driver.remember_family(f.clone());
+        Ok(f)
+    }
+
+    /// Every generic netlink family of the kernel (`genl ctrl list`).
+    pub fn families(&mut self) -> Dump<'_, GetFamily, Family> {
+        self.dump(GetFamily::all())
+    }
+
+    /// Reads the WireGuard interface `link` (a name or an index), peers
+    /// and allowed IPs reassembled from every message of the dump.
+    pub fn get_device<'n>(&mut self, link: impl Into<LinkRef<'n>>) -> Result<Device, Error> {
+        self.execute_genl(wireguard::get_device(link)?)
+    }
+
+    /// Applies `config` to the WireGuard interface `link`, split into as
+    /// many messages as needed.
+    pub fn set_device<'c>(
+        &mut self,
+        link: impl Into<LinkRef<'c>>,
+        config: &'c DeviceConfig,
+    ) -> Result<(), Error> {
+        self.execute_genl(wireguard::set_device(link, config)?)
     }
 }
 

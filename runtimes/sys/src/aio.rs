@@ -17,13 +17,17 @@ use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 use nlwire::Error;
+use nlwire::genl::FamilyOp;
+use nlwire::genl::ctrl::{self, Family, GetFamily};
+use nlwire::genl::wireguard::{self, Device, DeviceConfig};
 use nlwire::machine::{
     Batch, BatchOutcome, BatchRun, FromMessage, Op, OpStep, Reply, RequestId, Stats, fold,
     fold::Fold,
 };
 use nlwire::request::{Describe, Request};
 use nlwire::route::{
-    Addr, GetAddrs, GetLinks, GetNeighs, GetRoutes, GetRules, Link, Neigh, Route, RuleEntry,
+    Addr, GetAddrs, GetLinks, GetNeighs, GetRoutes, GetRules, Link, LinkRef, Neigh, Route,
+    RuleEntry,
 };
 use nlwire::wire::Message;
 
@@ -173,6 +177,15 @@ impl<Rt: Runtime> Connection<Rt> {
     /// A connection with the given options.
     pub fn with_options(opts: ConnectionOptions) -> Result<Self, Error> {
         Self::from_socket(open_socket(None, &opts.socket)?, opts)
+    }
+
+    /// A generic netlink (`NETLINK_GENERIC`) connection in the current
+    /// network namespace: for [`Connection::get_device`],
+    /// [`Connection::set_device`], [`Connection::family`] and the
+    /// WireGuard watcher. In another namespace:
+    /// `Connection::new_in_with_options(&ns, ConnectionOptions::generic())`.
+    pub fn generic() -> Result<Self, Error> {
+        Self::with_options(ConnectionOptions::generic())
     }
 
     /// A `NETLINK_ROUTE` connection inside the network namespace at `path`
@@ -419,6 +432,51 @@ impl<Rt: Runtime> Connection<Rt> {
     /// multicast-routing families).
     pub fn rules(&self) -> DumpStream<Rt, GetRules, RuleEntry> {
         self.dump(GetRules::default())
+    }
+
+    /// Runs an operation on a generic netlink family known by name (see
+    /// [`nlwire::genl::WithFamily`]): the family id comes from this
+    /// connection's cache, or is resolved first and then cached.
+    pub async fn execute_genl<B: FamilyOp>(&self, body: B) -> Result<B::Output, Error> {
+        let driver = &self.inner.driver;
+        let mut op = driver.with_family(body)?;
+        let r = self.execute(&mut op).await;
+        driver.settle_family(&mut op);
+        r
+    }
+
+    /// The generic netlink family `name` (id, version, commands,
+    /// multicast groups), cached per connection. A family the kernel does
+    /// not have is [`Error::FamilyNotFound`].
+    pub async fn family(&self, name: &str) -> Result<Family, Error> {
+        if let Some(f) = self.inner.driver.cached_family(name) {
+            return Ok(f);
+        }
+        let f = self.execute(ctrl::resolve(name)?).await?;
+        self.inner.driver.remember_family(f.clone());
+        Ok(f)
+    }
+
+    /// Every generic netlink family of the kernel (`genl ctrl list`).
+    pub fn families(&self) -> DumpStream<Rt, GetFamily, Family> {
+        self.dump(GetFamily::all())
+    }
+
+    /// Reads the WireGuard interface `link` (a name or an index), peers
+    /// and allowed IPs reassembled from every message of the dump.
+    pub async fn get_device<'n>(&self, link: impl Into<LinkRef<'n>>) -> Result<Device, Error> {
+        self.execute_genl(wireguard::get_device(link)?).await
+    }
+
+    /// Applies `config` to the WireGuard interface `link`, split into as
+    /// many messages as needed.
+    pub async fn set_device<'c>(
+        &self,
+        link: impl Into<LinkRef<'c>>,
+        config: &'c DeviceConfig,
+    ) -> Result<(), Error> {
+        self.execute_genl(wireguard::set_device(link, config)?)
+            .await
     }
 }
 

@@ -36,6 +36,16 @@ impl Default for ConnectionOptions {
     }
 }
 
+impl ConnectionOptions {
+    /// Options for a generic netlink (`NETLINK_GENERIC`) connection — the
+    /// one WireGuard and the controller speak.
+    pub fn generic() -> Self {
+        let mut o = ConnectionOptions::default();
+        o.socket.protocol = crate::NETLINK_GENERIC;
+        o
+    }
+}
+
 /// Opens the socket of a connection: in the current namespace, or in the
 /// one at `netns` (on a short-lived thread that joined it).
 pub fn open_socket(netns: Option<&Path>, opts: &SocketOptions) -> Result<NetlinkSocket, Error> {

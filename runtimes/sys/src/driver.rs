@@ -12,6 +12,8 @@ use std::io;
 use std::sync::{Mutex, MutexGuard};
 use std::task::Waker;
 
+use nlwire::genl::ctrl::Family;
+use nlwire::genl::{FamilyCache, FamilyOp, WithFamily};
 use nlwire::machine::{Batch, BatchRun, Mux, MuxOptions, Next, Reply, RequestId, Stats};
 use nlwire::request::{Describe, Request};
 use nlwire::{Errno, Error};
@@ -32,6 +34,7 @@ pub enum Step<T> {
 pub struct Driver {
     socket: NetlinkSocket,
     mux: Mutex<Mux>,
+    families: Mutex<FamilyCache>,
 }
 
 impl Driver {
@@ -42,7 +45,36 @@ impl Driver {
         Driver {
             socket,
             mux: Mutex::new(mux),
+            families: Mutex::new(FamilyCache::new()),
         }
+    }
+
+    fn families(&self) -> MutexGuard<'_, FamilyCache> {
+        // The cache holds no invariant a panic could break.
+        self.families.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The generic netlink family `name`, if this connection resolved it.
+    pub fn cached_family(&self, name: &str) -> Option<Family> {
+        self.families().get(name).cloned()
+    }
+
+    /// Remembers a resolved generic netlink family.
+    pub fn remember_family(&self, family: Family) {
+        self.families().insert(family);
+    }
+
+    /// Wraps a generic netlink operation with the family id this
+    /// connection knows (if any); after running it, pass it to
+    /// [`Driver::settle_family`].
+    pub fn with_family<B: FamilyOp>(&self, body: B) -> Result<WithFamily<B>, Error> {
+        let id = self.families().id(body.family_name());
+        WithFamily::new(body, id)
+    }
+
+    /// Updates the family cache from a finished operation.
+    pub fn settle_family<B: FamilyOp>(&self, op: &mut WithFamily<B>) {
+        self.families().settle(op);
     }
 
     /// The socket (for readiness registration).

@@ -15,11 +15,13 @@
 //!   adds readiness waiting and timers.
 //! * [`ns_watch`]: the inotify half of the named-namespace watcher.
 //! * [`sysctl`]: kernel parameters, in this or another network namespace.
+//! * [`aio_wg`]: the WireGuard poll watcher on the async runtimes.
 //! * [`aio`]: the whole async connection, generic over an [`aio::Runtime`]
 //!   (readiness + timer); `nlwire-tokio` and `nlwire-async-io` implement it.
 
 pub mod aio;
 pub mod aio_netns;
+pub mod aio_wg;
 pub mod alloc_count;
 mod conn;
 pub mod driver;
