@@ -5,6 +5,8 @@
 //! nlw [-n NETNS] [-j] [-4|-6] address show|add|replace|del|flush …
 //! nlw [-n NETNS] [-j] [-4|-6] route show|get|add|replace|append|del …
 //! nlw [-n NETNS] [-force] -batch FILE
+//! nlw [-n NETNS] [-j] wg show [IF] [dump] [--show-keys]
+//! nlw [-n NETNS] wg watch IF… [--interval SECS]
 //! ```
 //!
 //! Arguments follow `ip`'s syntax; text output follows `ip`; `-j` prints
@@ -16,6 +18,7 @@ mod json;
 mod names;
 mod netns_cmd;
 mod show_route;
+mod wg_cmd;
 
 use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
@@ -29,7 +32,7 @@ use crate::json::JsonOut;
 const USAGE: &str = "\
 Usage: nlw [OPTIONS] OBJECT COMMAND
        nlw [-force] -batch FILE
-  OBJECT := link | address | route | neigh | rule | netns
+  OBJECT := link | address | route | neigh | rule | netns | wg
   OPTIONS := -n NETNS | -j | -4 | -6 | -h
     nlw link show [[dev] DEV]
     nlw link add [link DEV] [name] NAME [mtu N] [address LLADDR] [netns NS]
@@ -61,6 +64,8 @@ Usage: nlw [OPTIONS] OBJECT COMMAND
     nlw netns add|del NAME
     nlw netns exec NAME CMD [ARGS...]
     nlw netns watch
+    nlw wg show [IF|all|interfaces] [dump] [--show-keys]
+    nlw wg watch IF... [--interval SECS] [--count ROUNDS]
 ";
 
 /// `IFLA_LINK_NETNSID`.
@@ -76,6 +81,7 @@ struct Opts {
 }
 
 /// A failure to report: the message, and the exit code.
+#[derive(Debug)]
 struct Fail(String, u8);
 
 impl From<nlwire::Error> for Fail {
@@ -153,6 +159,14 @@ fn run(args: &[String]) -> Result<(), Fail> {
         let stdout = io::stdout();
         let mut out = BufWriter::new(stdout.lock());
         netns_cmd::run(&o, &rest[1..], &mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    if matches!(rest.first().map(String::as_str), Some("wg" | "wireguard")) {
+        // Generic netlink: the command opens its own connections.
+        let stdout = io::stdout();
+        let mut out = BufWriter::new(stdout.lock());
+        wg_cmd::run(&o, &rest[1..], &mut out)?;
         out.flush()?;
         return Ok(());
     }

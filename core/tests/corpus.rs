@@ -11,6 +11,7 @@ fn replay_fuzz_corpus() {
         ("datagram", nlwire::fuzzing::datagram as fn(&[u8])),
         ("exchange", nlwire::fuzzing::exchange),
         ("inotify", nlwire::fuzzing::inotify),
+        ("genl", nlwire::fuzzing::genl),
     ] {
         let dir = root.join(target);
         let Ok(entries) = std::fs::read_dir(&dir) else {

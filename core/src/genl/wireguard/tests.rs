@@ -1019,3 +1019,33 @@ fn arbitrary_bytes_never_panic_the_wireguard_parsers() {
         crate::fuzzing::genl(&bytes);
     }
 }
+
+/// Seeds for the `genl` fuzz target: a kernel-layout dump with split peers
+/// and allowed IPs in one datagram, and a multi-message set request. They
+/// are replayed here; with `NLWIRE_WRITE_CORPUS=DIR` they are also written
+/// to `DIR` (how `fuzz/corpus/genl/wg-*` was made).
+#[test]
+fn genl_corpus_seeds() {
+    let mut rng = Rng(15);
+    let mut d = sample_device(&mut rng, 6, 2);
+    d.peers[0].allowed_ips = (0..40).map(|_| rng.allowed_ip()).collect();
+    let dump: Vec<u8> = kernel_dump(&d, 30).concat();
+    let c = sample_config(&mut rng, 8, 6);
+    let mut set = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    for m in SetDevice::new(FAMILY, LinkRef::Name("wg0"), &c)
+        .unwrap()
+        .max_len(600)
+    {
+        let mut w = Writer::new(&mut buf);
+        m.emit(&mut w, 1, 0);
+        let n = w.finish().unwrap();
+        set.extend_from_slice(&buf[..n]);
+    }
+    for (name, bytes) in [("wg-get-dump", &dump), ("wg-set-split", &set)] {
+        crate::fuzzing::genl(bytes);
+        if let Some(dir) = std::env::var_os("NLWIRE_WRITE_CORPUS") {
+            std::fs::write(std::path::Path::new(&dir).join(name), bytes).unwrap();
+        }
+    }
+}
