@@ -223,7 +223,7 @@ fn pretty(out: &mut impl Write, d: &Device, show_keys: bool, now: Duration) -> R
     }
     // Like `wg`: most recent handshake first.
     let mut peers: Vec<&Peer> = d.peers.iter().collect();
-    peers.sort_by(|a, b| b.last_handshake.cmp(&a.last_handshake));
+    peers.sort_by_key(|p| std::cmp::Reverse(p.last_handshake));
     for p in peers {
         writeln!(out)?;
         writeln!(out, "peer: {}", p.public_key)?;
