@@ -17,7 +17,7 @@
 //!   `PeerAdded` again.
 //! * One interface failing never stops the others.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
@@ -255,33 +255,18 @@ fn diff(
     out: &mut Vec<WgEvent>,
 ) {
     let interface = || String::from(name);
-    let mut prev = previous.iter().peekable();
-    let mut cur = current.iter().peekable();
-    loop {
-        let order = match (prev.peek(), cur.peek()) {
-            (None, None) => return,
-            (Some(_), None) => core::cmp::Ordering::Less,
-            (None, Some(_)) => core::cmp::Ordering::Greater,
-            (Some((a, _)), Some((b, _))) => a.cmp(b),
-        };
-        match order {
-            core::cmp::Ordering::Less => {
-                let (_, p) = prev.next().expect("peeked");
-                out.push(WgEvent::PeerRemoved {
-                    interface: interface(),
-                    peer: p.clone(),
-                });
-            }
-            core::cmp::Ordering::Greater => {
-                let (_, c) = cur.next().expect("peeked");
-                out.push(WgEvent::PeerAdded {
-                    interface: interface(),
-                    peer: c.clone(),
-                });
-            }
-            core::cmp::Ordering::Equal => {
-                let ((key, p), (_, c)) =
-                    (prev.next().expect("peeked"), cur.next().expect("peeked"));
+    let keys: BTreeSet<&Key> = previous.keys().chain(current.keys()).collect();
+    for key in keys {
+        match (previous.get(key), current.get(key)) {
+            (Some(p), None) => out.push(WgEvent::PeerRemoved {
+                interface: interface(),
+                peer: p.clone(),
+            }),
+            (None, Some(c)) => out.push(WgEvent::PeerAdded {
+                interface: interface(),
+                peer: c.clone(),
+            }),
+            (Some(p), Some(c)) => {
                 if p.endpoint != c.endpoint {
                     out.push(WgEvent::PeerEndpointChanged {
                         interface: interface(),
@@ -308,6 +293,7 @@ fn diff(
                     });
                 }
             }
+            (None, None) => {}
         }
     }
 }
