@@ -195,11 +195,16 @@ fn delete_link(ns: &TestNs, name: &str) {
     ns.ip(&["link", "del", name]);
 }
 
+type GetFn = Box<dyn FnMut(LinkRef<'_>) -> Result<Device, Error>>;
+type SetFn = Box<dyn FnMut(&str, &DeviceConfig) -> Result<(), Error>>;
+type NextFn = Box<dyn FnMut() -> Vec<WgEvent>>;
+type WatchFn = Box<dyn FnMut(WgWatchOptions) -> NextFn>;
+
 /// One runtime's WireGuard calls, as blocking closures.
 struct Rt {
-    get: Box<dyn FnMut(LinkRef<'_>) -> Result<Device, Error>>,
-    set: Box<dyn FnMut(&str, &DeviceConfig) -> Result<(), Error>>,
-    watch: Box<dyn FnMut(WgWatchOptions) -> Box<dyn FnMut() -> Vec<WgEvent>>>,
+    get: GetFn,
+    set: SetFn,
+    watch: WatchFn,
 }
 
 fn generic_netns(ns: &TestNs) -> nlwire_mio::Netns {
