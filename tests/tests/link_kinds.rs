@@ -90,9 +90,10 @@ fn dummy_vlan_vxlan_bond_match_ip() {
             if let Ok(vm) = std::env::var("NLWIRE_VM") {
                 panic!("{test}: the VM kernel {vm} cannot create a dummy link: {e}");
             }
-            eprintln!(
-                "SKIPPED {test}: this kernel has no dummy/8021q/vxlan/bonding modules; \
-                 it runs in the VM harness (tests/vm/nlwire-vm, run by .ci/run)"
+            nlwire_tests::say_skipped(
+                test,
+                "this kernel has no dummy/8021q/vxlan/bonding modules; it runs in the VM harness \
+                 (tests/vm/nlwire-vm, run by .ci/run)",
             );
             return;
         }

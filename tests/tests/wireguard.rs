@@ -32,9 +32,10 @@ fn wireguard_or_skip(test: &str) -> bool {
             if let Ok(vm) = std::env::var("NLWIRE_VM") {
                 panic!("{test}: the VM kernel {vm} has no WireGuard: {e}");
             }
-            eprintln!(
-                "SKIPPED {test}: this kernel has no wireguard module; \
-                 it runs in the VM harness (tests/vm/nlwire-vm, run by .ci/run)"
+            nlwire_tests::say_skipped(
+                test,
+                "this kernel has no wireguard module; it runs in the VM harness \
+                 (tests/vm/nlwire-vm, run by .ci/run)",
             );
             false
         }
