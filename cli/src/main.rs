@@ -172,15 +172,8 @@ fn run(args: &[String]) -> Result<(), Fail> {
     }
     let mut conn = match &o.netns {
         None => Connection::new()?,
-        Some(ns) => {
-            let path = if ns.contains('/') {
-                ns.clone()
-            } else {
-                format!("/var/run/netns/{ns}")
-            };
-            Connection::new_in_netns(&path)
-                .map_err(|e| Fail(format!("Cannot open network namespace \"{ns}\": {e}"), 255))?
-        }
+        Some(ns) => Connection::new_in_netns(netns_path(ns))
+            .map_err(|e| Fail(format!("Cannot open network namespace \"{ns}\": {e}"), 255))?,
     };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
@@ -193,6 +186,16 @@ fn run(args: &[String]) -> Result<(), Fail> {
     dispatch(&mut conn, &o, rest, &mut ctx, &mut out)?;
     out.flush()?;
     Ok(())
+}
+
+/// The namespace file `-n NS` names: a path, or a name under
+/// `/var/run/netns` (as `ip -n`).
+fn netns_path(ns: &str) -> String {
+    if ns.contains('/') {
+        ns.to_string()
+    } else {
+        format!("{}/{ns}", nlwire_mio::DEFAULT_NETNS_DIR)
+    }
 }
 
 /// The object an argument names (`ip`'s abbreviations).

@@ -9,18 +9,10 @@ use nlwire::genl::wireguard::{AllowedIp, Device, Peer, SecretKey};
 use nlwire_mio::{Connection, ConnectionOptions, WgEvent, WgWatch, WgWatchOptions};
 
 use crate::json::JsonOut;
-use crate::{Fail, Opts, usage_err};
+use crate::{Fail, Opts, netns_path, usage_err};
 
 fn fail(e: nlwire::Error) -> Fail {
     Fail(format!("Error: {e}"), 1)
-}
-
-fn netns_path(ns: &str) -> String {
-    if ns.contains('/') {
-        ns.to_string()
-    } else {
-        format!("/var/run/netns/{ns}")
-    }
 }
 
 fn connect(o: &Opts, opts: ConnectionOptions) -> Result<Connection, Fail> {
