@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+mod common;
 use nlwire_tests::{TestNs, privileged_or_skip};
 use serde_json::Value;
 
@@ -52,16 +53,9 @@ fn project(v: &Value, keys: &[&str]) -> Vec<Vec<(String, Value)>> {
 
 /// Runs `nlw -n NS args…`; returns (exit code, stdout, stderr).
 fn nlw_raw(ns: &TestNs, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nlw"))
-        .args(["-n", ns.name()])
-        .args(args)
-        .output()
-        .expect("run nlw");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let mut all = vec!["-n", ns.name()];
+    all.extend_from_slice(args);
+    common::nlw(&all)
 }
 
 /// Runs `nlw -n NS args…` and requires success.

@@ -2,21 +2,9 @@
 //! command reports the missing family clearly, inside a private namespace.
 //! (Real WireGuard output is checked in the kernel VM harness.)
 
-use std::process::Command;
-
+mod common;
+use common::nlw;
 use nlwire_tests::{TestNs, privileged_or_skip};
-
-fn nlw(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nlw"))
-        .args(args)
-        .output()
-        .expect("run nlw");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 const NOT_FOUND: &str =
     "generic netlink family \"wireguard\" not found — is the wireguard module loaded?";

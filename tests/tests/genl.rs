@@ -251,6 +251,34 @@ fn mio_families_and_missing_wireguard() {
     );
 }
 
+/// What both async runtimes check the same way: the family list against
+/// `genl ctrl list`, lookups by name, and — when the kernel has no
+/// WireGuard — the not-found error from every WireGuard call (by name and
+/// by index). Returns whether WireGuard is missing.
+async fn families_and_not_found<Rt: nlwire_sys::aio::Runtime>(
+    c: &nlwire_sys::aio::Connection<Rt>,
+    ns: &TestNs,
+) -> bool {
+    let all: Vec<Family> = nlwire_tests::collect(c.families(), usize::MAX)
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for name in some_names(&all) {
+        let f = c.family(&name).await.unwrap();
+        assert_eq!(Some(&f), all.iter().find(|x| x.name == name));
+    }
+    check_families(ns, all);
+    if !host_is_missing_wireguard() {
+        return false;
+    }
+    assert_not_found(c.family(WG_GENL_NAME).await);
+    assert_not_found(c.get_device("wg0").await);
+    assert_not_found(c.set_device("wg0", &DeviceConfig::new()).await);
+    assert_not_found(c.set_device(7, &DeviceConfig::new()).await);
+    true
+}
+
 #[test]
 fn tokio_families_and_missing_wireguard() {
     if !privileged_or_skip("genl::tokio_families_and_missing_wireguard") {
@@ -265,22 +293,9 @@ fn tokio_families_and_missing_wireguard() {
         let netns = nlwire_tokio::Netns::from_path(ns.path()).unwrap();
         let c = nlwire_tokio::Connection::new_in_with_options(&netns, ConnectionOptions::generic())
             .unwrap();
-        let all: Vec<Family> = nlwire_tests::collect(c.families(), usize::MAX)
-            .await
-            .into_iter()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        for name in some_names(&all) {
-            let f = c.family(&name).await.unwrap();
-            assert_eq!(Some(&f), all.iter().find(|x| x.name == name));
-        }
-        check_families(&ns, all);
-        if !host_is_missing_wireguard() {
+        if !families_and_not_found(&c, &ns).await {
             return;
         }
-        assert_not_found(c.family(WG_GENL_NAME).await);
-        assert_not_found(c.get_device("wg0").await);
-        assert_not_found(c.set_device(7, &DeviceConfig::new()).await);
 
         let started = Instant::now();
         let mut w = nlwire_tokio::WgWatch::new(c.clone(), watch_opts()).unwrap();
@@ -305,22 +320,9 @@ fn async_io_families_and_missing_wireguard() {
         let c =
             nlwire_async_io::Connection::new_in_with_options(&netns, ConnectionOptions::generic())
                 .unwrap();
-        let all: Vec<Family> = nlwire_tests::collect(c.families(), usize::MAX)
-            .await
-            .into_iter()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        for name in some_names(&all) {
-            let f = c.family(&name).await.unwrap();
-            assert_eq!(Some(&f), all.iter().find(|x| x.name == name));
-        }
-        check_families(&ns, all);
-        if !host_is_missing_wireguard() {
+        if !families_and_not_found(&c, &ns).await {
             return;
         }
-        assert_not_found(c.family(WG_GENL_NAME).await);
-        assert_not_found(c.get_device("wg0").await);
-        assert_not_found(c.set_device("wg0", &DeviceConfig::new()).await);
 
         let started = Instant::now();
         let opts = WgWatchOptions::new(["wg0", "wg1"]).interval(Duration::from_millis(50));

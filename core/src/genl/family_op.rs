@@ -247,6 +247,17 @@ mod tests {
         Messages::new(&buf[..n]).next().unwrap().unwrap()
     }
 
+    /// A cache that already resolved "wireguard" to `id`.
+    fn cache_knowing(id: u16) -> FamilyCache {
+        let mut buf = [0u8; 512];
+        let mut cache = FamilyCache::new();
+        cache.insert(
+            <Family as crate::machine::FromMessage>::from_message(&family_item(&mut buf, id))
+                .unwrap(),
+        );
+        cache
+    }
+
     fn send_kind(op: &mut WithFamily<Body>) -> u16 {
         match op.step() {
             OpStep::Send(r) => r.message_type(),
@@ -277,12 +288,7 @@ mod tests {
 
     #[test]
     fn stale_id_is_resolved_again_once() {
-        let mut cache = FamilyCache::new();
-        let mut buf = [0u8; 512];
-        cache.insert(
-            <Family as crate::machine::FromMessage>::from_message(&family_item(&mut buf, 0x21))
-                .unwrap(),
-        );
+        let mut cache = cache_knowing(0x21);
         let mut op = WithFamily::new(Body::default(), cache.id("wireguard")).unwrap();
         assert_eq!(send_kind(&mut op), 0x21);
         assert!(op.reply(Reply::Failed(enoent())));
@@ -302,12 +308,7 @@ mod tests {
 
     #[test]
     fn absent_family_is_a_clear_error_and_forgotten() {
-        let mut cache = FamilyCache::new();
-        let mut buf = [0u8; 512];
-        cache.insert(
-            <Family as crate::machine::FromMessage>::from_message(&family_item(&mut buf, 0x21))
-                .unwrap(),
-        );
+        let mut cache = cache_knowing(0x21);
         let mut op = WithFamily::new(Body::default(), cache.id("wireguard")).unwrap();
         send_kind(&mut op);
         assert!(op.reply(Reply::Failed(enoent())));
