@@ -46,6 +46,13 @@ pub fn say_skipped(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }
 
+/// The kernel series when running inside the VM harness
+/// (`tests/vm/nlwire-vm` sets `NLWIRE_VM`), where every module the tests
+/// use is present, so a missing one is a failure rather than a skip.
+pub fn vm_kernel() -> Option<String> {
+    std::env::var("NLWIRE_VM").ok()
+}
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A named network namespace private to one test.
@@ -115,6 +122,34 @@ pub fn run(cmd: &str, args: &[&str]) -> String {
     let out = Command::new(cmd)
         .args(args)
         .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Runs a command with `input` on its stdin, panicking with its stderr if
+/// it fails; returns its stdout.
+pub fn run_with_input(cmd: &str, args: &[&str], input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new(cmd)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(input.as_bytes())
+        .unwrap_or_else(|e| panic!("{cmd}: write stdin: {e}"));
+    let out = child
+        .wait_with_output()
         .unwrap_or_else(|e| panic!("{cmd}: {e}"));
     assert!(
         out.status.success(),

@@ -87,7 +87,7 @@ fn dummy_vlan_vxlan_bond_match_ip() {
     match c.request(NewLink::new("d0", LinkKind::Dummy).unwrap()) {
         Ok(()) => {}
         Err(e) if e.errno() == Some(Errno::EOPNOTSUPP) => {
-            if let Ok(vm) = std::env::var("NLWIRE_VM") {
+            if let Some(vm) = nlwire_tests::vm_kernel() {
                 panic!("{test}: the VM kernel {vm} cannot create a dummy link: {e}");
             }
             nlwire_tests::say_skipped(

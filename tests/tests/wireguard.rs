@@ -2,7 +2,9 @@
 //! enough to need many `SET_DEVICE` messages and multi-part `GET_DEVICE`
 //! dumps read back equal, `wg show dump` agrees, and the poll watcher sees
 //! peers added, removed, roaming, changing allowed IPs, and the interface
-//! deleted and re-created.
+//! deleted and re-created; two WireGuard interfaces in two namespaces
+//! joined by a veth complete a real handshake, which both watchers see
+//! (and the responder sees its peer roam to where the packets came from).
 //!
 //! The host kernel has no wireguard module: these run inside a Debian
 //! kernel booted by `tests/vm/nlwire-vm` (see `.ci/run`). Elsewhere they
@@ -29,7 +31,7 @@ fn wireguard_or_skip(test: &str) -> bool {
     match c.family("wireguard") {
         Ok(_) => true,
         Err(e @ Error::FamilyNotFound { .. }) => {
-            if let Ok(vm) = std::env::var("NLWIRE_VM") {
+            if let Some(vm) = nlwire_tests::vm_kernel() {
                 panic!("{test}: the VM kernel {vm} has no WireGuard: {e}");
             }
             nlwire_tests::say_skipped(
@@ -419,6 +421,154 @@ fn watch(mut rt: Rt, ns: &TestNs, tag: u8) {
     delete_link(ns, "wgw");
 }
 
+/// Two interfaces, in `ns` (watched with `rt`) and in a second namespace
+/// (configured and watched with blocking mio), joined by a veth: a UDP
+/// packet sent into the tunnel makes a real handshake.
+fn handshake(mut rt: Rt, ns: &TestNs, tag: u8) {
+    let far = TestNs::create();
+    ns.ip(&[
+        "link",
+        "add",
+        "wa",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "wb",
+        "netns",
+        far.name(),
+    ]);
+    ns.ip(&["addr", "add", "192.0.2.1/24", "dev", "wa"]);
+    ns.ip(&["link", "set", "wa", "up"]);
+    far.ip(&["addr", "add", "192.0.2.2/24", "dev", "wb"]);
+    far.ip(&["link", "set", "wb", "up"]);
+    create_wg(ns, "wgh");
+    create_wg(&far, "wgh");
+    let mut far_rt = mio_rt(&far);
+
+    // Keys first: each side's public key comes from the kernel.
+    let port = 41000 + u16::from(tag);
+    (rt.set)(
+        "wgh",
+        &DeviceConfig::new()
+            .private_key(private_key(tag))
+            .listen_port(port),
+    )
+    .unwrap();
+    (far_rt.set)(
+        "wgh",
+        &DeviceConfig::new()
+            .private_key(private_key(tag ^ 0x80))
+            .listen_port(port + 100),
+    )
+    .unwrap();
+    let near_key = (rt.get)("wgh".into()).unwrap().public_key.unwrap();
+    let far_key = (far_rt.get)("wgh".into()).unwrap().public_key.unwrap();
+    let near_ep = SocketAddr::from(([192, 0, 2, 1], port));
+    let far_ep = SocketAddr::from(([192, 0, 2, 2], port + 100));
+    (rt.set)(
+        "wgh",
+        &DeviceConfig::new().peer(
+            PeerConfig::new(far_key)
+                .endpoint(far_ep)
+                .allowed_ip(AllowedIp::new(IpAddr::from([203, 0, 113, 2]), 32).unwrap()),
+        ),
+    )
+    .unwrap();
+    // The far side knows no endpoint: it learns it from the handshake.
+    (far_rt.set)(
+        "wgh",
+        &DeviceConfig::new().peer(
+            PeerConfig::new(near_key)
+                .allowed_ip(AllowedIp::new(IpAddr::from([203, 0, 113, 1]), 32).unwrap()),
+        ),
+    )
+    .unwrap();
+    ns.ip(&["addr", "add", "203.0.113.1/24", "dev", "wgh"]);
+    ns.ip(&["link", "set", "wgh", "up"]);
+    far.ip(&["addr", "add", "203.0.113.2/24", "dev", "wgh"]);
+    far.ip(&["link", "set", "wgh", "up"]);
+
+    let opts = || WgWatchOptions::new(["wgh"]).interval(Duration::from_millis(100));
+    let mut near = (rt.watch)(opts());
+    let mut farw = (far_rt.watch)(opts());
+    for (events, peer) in [(near(), &far_key), (farw(), &near_key)] {
+        assert!(
+            matches!(&events[..], [WgEvent::PeerAdded { peer: p, .. }] if p.public_key == *peer),
+            "{events:?}"
+        );
+    }
+
+    // Send into the tunnel from inside `ns` until both sides saw the
+    // handshake (the first packet starts it; it is sent once it is done).
+    let sender = generic_netns(ns);
+    let send = move || {
+        nlwire_mio::run_in(&sender, || {
+            let s = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+            s.send_to(b"nlwire", "203.0.113.2:9").unwrap();
+        })
+        .unwrap()
+    };
+    let (mut near_at, mut far_at, mut far_roamed) = (None, None, None);
+    for _ in 0..300 {
+        if near_at.is_none() {
+            send();
+        }
+        for e in near() {
+            match e {
+                WgEvent::PeerHandshakeRefreshed { public_key, at, .. } if public_key == far_key => {
+                    near_at = Some(at)
+                }
+                e => panic!("unexpected on the near side: {e:?}"),
+            }
+        }
+        for e in farw() {
+            match e {
+                WgEvent::PeerHandshakeRefreshed { public_key, at, .. }
+                    if public_key == near_key =>
+                {
+                    far_at = Some(at)
+                }
+                WgEvent::PeerEndpointChanged {
+                    public_key,
+                    from,
+                    to,
+                    ..
+                } if public_key == near_key => {
+                    assert_eq!(from, None);
+                    far_roamed = to;
+                }
+                e => panic!("unexpected on the far side: {e:?}"),
+            }
+        }
+        if near_at.is_some() && far_at.is_some() && far_roamed.is_some() {
+            break;
+        }
+    }
+    let (near_at, far_at) = (
+        near_at.expect("near handshake"),
+        far_at.expect("far handshake"),
+    );
+    assert_eq!(far_roamed, Some(near_ep));
+    // Handshake times are wall-clock times of this boot, within a minute.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    for at in [near_at, far_at] {
+        assert!(at <= now + Duration::from_secs(1) && now - at < Duration::from_secs(60));
+    }
+    // The readings agree with the events, and traffic was counted.
+    let n = (rt.get)("wgh".into()).unwrap();
+    let p = n.peer(&far_key).unwrap();
+    assert_eq!(p.last_handshake, Some(near_at));
+    assert!(p.tx_bytes > 0 && p.rx_bytes > 0, "{p:?}");
+    let f = (far_rt.get)("wgh".into()).unwrap();
+    let p = f.peer(&near_key).unwrap();
+    assert_eq!(p.endpoint, Some(near_ep));
+    assert!(p.rx_bytes > 0, "{p:?}");
+    delete_link(ns, "wgh");
+}
+
 macro_rules! runtime_tests {
     ($($name:ident: $rt:ident, $body:ident, $tag:expr;)*) => {$(
         #[test]
@@ -439,4 +589,7 @@ runtime_tests! {
     mio_watch: mio_rt, watch, 4;
     tokio_watch: tokio_rt, watch, 5;
     async_io_watch: async_io_rt, watch, 6;
+    mio_handshake: mio_rt, handshake, 7;
+    tokio_handshake: tokio_rt, handshake, 8;
+    async_io_handshake: async_io_rt, handshake, 9;
 }

@@ -62,6 +62,14 @@ impl nlwire_sys::aio::Runtime for AsyncIo {
         Pin::new(t).poll(cx).map(drop)
     }
 
+    fn prepare_home() {
+        // async-io starts its global "async-io" reactor thread at the end of
+        // the first `block_on` (or the reactor's first use). Make that
+        // happen here, in the caller's namespace, not on the namespace
+        // thread, whose `block_on` would otherwise often be the first.
+        async_io::block_on(std::future::ready(()));
+    }
+
     fn block_on<F: Future>(f: F) -> io::Result<F::Output> {
         Ok(async_io::block_on(f))
     }

@@ -58,6 +58,13 @@ pub trait Runtime: Send + Sync + 'static {
     /// single-threaded executor of this runtime (used on the dedicated
     /// thread of [`crate::aio_netns::run_in`]).
     fn block_on<F: std::future::Future>(f: F) -> io::Result<F::Output>;
+    /// Called on the caller's thread before [`crate::aio_netns::run_in`]
+    /// starts its namespace thread. A runtime that spawns helper threads
+    /// lazily starts them here: a thread inherits the namespace of the
+    /// thread that creates it, so a helper first needed inside the
+    /// namespace would stay there for the life of the process (and keep
+    /// the namespace alive).
+    fn prepare_home() {}
 }
 
 struct Inner<Rt: Runtime> {

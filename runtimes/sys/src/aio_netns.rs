@@ -173,6 +173,7 @@ where
         }
     };
     let finish2 = finish.clone();
+    Rt::prepare_home();
     let spawned = std::thread::Builder::new()
         .name("nlwire-netns-run".into())
         .spawn(move || {
