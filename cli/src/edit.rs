@@ -467,7 +467,7 @@ fn link_set<'a>(a: &mut Args<'a>, conn: &mut Connection, ctx: &mut Ctx) -> Resul
                 s
             }
             "txqueuelen" | "txqlen" | "qlen" => s.txqlen(a.num("txqueuelen")?),
-            "alias" => s.alias(a.value("alias")?),
+            "alias" => s.alias(a.value("alias")?).map_err(inv)?,
             x => return Err(bad(format!("link set: \"{x}\" is not supported"))),
         };
     }
@@ -545,7 +545,7 @@ fn addr_edit<'a>(
         r = r.peer(p).map_err(inv)?;
     }
     if let Some(b) = brd {
-        r = r.broadcast(b);
+        r = r.broadcast(b).map_err(inv)?;
     }
     if let Some(l) = label {
         r = r.label(l).map_err(inv)?;

@@ -12,6 +12,19 @@ use nlwire::request::Request;
 use nlwire::route::LinkRef;
 use nlwire::wire::{Messages, Writer};
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+
+/// `cases` cases; failures are saved to (and replayed first from)
+/// `core/proptest-regressions/wireguard_props.txt`, which is committed.
+fn cases(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "proptest-regressions/wireguard_props.txt",
+        ))),
+        ..ProptestConfig::default()
+    }
+}
 
 fn allowed_ip() -> impl Strategy<Value = AllowedIp> {
     prop_oneof![
@@ -78,7 +91,7 @@ fn config() -> impl Strategy<Value = DeviceConfig> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(cases(300))]
 
     #[test]
     fn set_device_split_round_trips(c in config(), max in 512usize..5000, by_index in any::<bool>()) {
@@ -101,7 +114,9 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic_genl(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        nlwire::fuzzing::genl(&data);
+        nlwire::fuzzing::ctrl(&data);
+        nlwire::fuzzing::wireguard(&data);
+        nlwire::fuzzing::wg_config(&data);
     }
 
     #[test]

@@ -1,3 +1,3 @@
-//! The inotify event parser and the named-namespace watcher machine.
+//! inotify records and the namespace watcher.
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| nlwire::fuzzing::inotify(data));

@@ -4,18 +4,27 @@
 //!
 //! It populates a private namespace with `ip`, sends requests on a raw
 //! socket and writes every received datagram to
-//! `core/tests/frames/NAME-N.bin` and `fuzz/corpus/datagram/NAME-N.bin`.
+//! `core/tests/frames/NAME-N.bin` and, as `NAME-N.bin`, to the corpus of
+//! each fuzz target that parses it (`fuzz/corpus/TARGET/`).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nlwire::request::{RawRequest, Request};
-use nlwire::route::{DelLink, GetLinks, GetRoutes, IfInfoMsg};
+use nlwire::route::{DelLink, GetAddrs, GetLinks, GetNeighs, GetRoutes, GetRules, IfInfoMsg};
 use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
 use nlwire_sys::{NetlinkSocket, SocketOptions};
 use nlwire_tests::TestNs;
 
-fn capture(sock: &NetlinkSocket, name: &str, req: &dyn Request, seq: u32, dirs: &[&Path]) {
+fn capture(sock: &NetlinkSocket, name: &str, req: &dyn Request, seq: u32, targets: &[&str]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut dirs = vec![root.join("core/tests/frames")];
+    for t in targets.iter().chain(&["messages", "attrs", "exchange"]) {
+        dirs.push(root.join("fuzz/corpus").join(t));
+    }
+    for d in &dirs {
+        std::fs::create_dir_all(d).unwrap();
+    }
     let mut buf = vec![0u8; 4096];
     let mut w = Writer::new(&mut buf);
     req.emit(&mut w, seq, 0);
@@ -35,7 +44,7 @@ fn capture(sock: &NetlinkSocket, name: &str, req: &dyn Request, seq: u32, dirs: 
             Err(e) => panic!("{name}: {e}"),
         };
         let d = &rx[..len];
-        for dir in dirs {
+        for dir in &dirs {
             std::fs::write(dir.join(format!("{name}-{part}.bin")), d).expect("write frame");
         }
         part += 1;
@@ -49,13 +58,6 @@ fn capture(sock: &NetlinkSocket, name: &str, req: &dyn Request, seq: u32, dirs: 
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let frames = root.join("core/tests/frames");
-    let corpus = root.join("fuzz/corpus/datagram");
-    std::fs::create_dir_all(&frames).unwrap();
-    std::fs::create_dir_all(&corpus).unwrap();
-    let dirs = [frames.as_path(), corpus.as_path()];
-
     let ns = TestNs::create();
     ns.ip(&[
         "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
@@ -81,17 +83,100 @@ fn main() {
         batch.push_str(&format!("route add 2001:db8:{:x}::/48 dev veth0\n", i + 1));
     }
     ns.ip_batch(&batch);
+    ns.ip(&["addr", "add", "2001:db8::2/64", "dev", "veth0", "nodad"]);
+    ns.ip(&[
+        "addr",
+        "add",
+        "198.51.100.7/32",
+        "peer",
+        "198.51.100.8",
+        "dev",
+        "veth0",
+        "label",
+        "veth0:p",
+        "valid_lft",
+        "300",
+        "preferred_lft",
+        "200",
+    ]);
+    ns.ip(&[
+        "neigh",
+        "add",
+        "192.0.2.9",
+        "lladdr",
+        "02:00:00:00:00:09",
+        "dev",
+        "veth0",
+    ]);
+    ns.ip(&[
+        "neigh",
+        "add",
+        "2001:db8::9",
+        "lladdr",
+        "02:00:00:00:00:0a",
+        "dev",
+        "veth0",
+        "nud",
+        "stale",
+    ]);
+    ns.ip(&["neigh", "add", "proxy", "192.0.2.99", "dev", "veth0"]);
+    ns.ip(&[
+        "rule",
+        "add",
+        "from",
+        "192.0.2.0/24",
+        "fwmark",
+        "0x7/0xff",
+        "iif",
+        "veth0",
+        "table",
+        "1000",
+        "priority",
+        "100",
+    ]);
+    ns.ip(&[
+        "-6",
+        "rule",
+        "add",
+        "to",
+        "2001:db8::/32",
+        "table",
+        "70000",
+        "priority",
+        "101",
+    ]);
+    ns.ip(&["rule", "add", "priority", "102", "goto", "32766"]);
+    ns.ip(&[
+        "route",
+        "add",
+        "203.0.113.0/24",
+        "mtu",
+        "1400",
+        "nexthop",
+        "via",
+        "192.0.2.1",
+        "weight",
+        "2",
+        "nexthop",
+        "via",
+        "192.0.2.3",
+    ]);
 
     let sock = NetlinkSocket::open_in_netns(ns.path(), &SocketOptions::default()).unwrap();
-    capture(&sock, "links", &GetLinks::new(), 1, &dirs);
-    capture(&sock, "routes4", &GetRoutes::ipv4(), 2, &dirs);
-    capture(&sock, "routes6", &GetRoutes::ipv6(), 3, &dirs);
+    capture(&sock, "links", &GetLinks::new(), 1, &["link"]);
+    capture(&sock, "routes4", &GetRoutes::ipv4(), 2, &["route", "error"]);
+    capture(&sock, "routes6", &GetRoutes::ipv6(), 3, &["route"]);
+    capture(&sock, "addrs", &GetAddrs::new(), 6, &["addr"]);
+    capture(&sock, "neighs", &GetNeighs::new(), 7, &["neigh"]);
+    capture(&sock, "proxies", &GetNeighs::new().proxies(), 8, &["neigh"]);
+    capture(&sock, "rules4", &GetRules::family(2), 9, &["rule"]);
+    capture(&sock, "rules6", &GetRules::family(10), 10, &["rule"]);
     capture(
         &sock,
         "dellink-enodev",
         &DelLink::by_name("nosuch0").unwrap(),
         4,
-        &dirs,
+        &["error"],
     );
     let mut p = [0u8; 64];
     let mut w = Writer::new(&mut p);
@@ -105,5 +190,5 @@ fn main() {
         dump: false,
         payload: &p[..n],
     };
-    capture(&sock, "newlink-extack", &bad, 5, &dirs);
+    capture(&sock, "newlink-extack", &bad, 5, &["error", "link"]);
 }

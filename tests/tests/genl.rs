@@ -203,16 +203,18 @@ fn mio_families_and_missing_wireguard() {
     let mut c =
         nlwire_mio::Connection::new_in_with_options(&netns, ConnectionOptions::generic()).unwrap();
     let all: Vec<Family> = c.families().collect::<Result<_, _>>().unwrap();
-    // The raw controller dump is a fuzz seed (`fuzz/corpus/genl/ctrl-dump`
-    // was written with NLWIRE_WRITE_CORPUS=DIR).
+    // The raw controller dump is a fuzz seed (`fuzz/corpus/ctrl/ctrl-dump`
+    // was written with NLWIRE_WRITE_CORPUS=fuzz/corpus).
     let mut raw = Vec::new();
     c.dump_with(nlwire::genl::ctrl::GetFamily::all(), |m| {
         raw.extend_from_slice(m.as_bytes())
     })
     .unwrap();
-    nlwire::fuzzing::genl(&raw);
+    nlwire::fuzzing::ctrl(&raw);
     if let Some(dir) = std::env::var_os("NLWIRE_WRITE_CORPUS") {
-        std::fs::write(std::path::Path::new(&dir).join("ctrl-dump"), &raw).unwrap();
+        let dir = std::path::Path::new(&dir).join("ctrl");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("ctrl-dump"), &raw).unwrap();
     }
     for name in some_names(&all) {
         let f = c.family(&name).unwrap();

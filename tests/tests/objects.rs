@@ -189,7 +189,7 @@ fn link_kinds_and_changes(c: &mut dyn Client, ns: &TestNs) {
     )
     .unwrap();
     let p0 = index_of(c, "p0");
-    c.request(&SetLink::by_index(p0).unwrap().alias("uplink"))
+    c.request(&SetLink::by_index(p0).unwrap().alias("uplink").unwrap())
         .unwrap();
     c.request(
         &NewLink::new(

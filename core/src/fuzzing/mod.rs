@@ -1,53 +1,205 @@
 //! Bodies of the cargo-fuzz targets (`fuzz/`), public so that ordinary
 //! tests can replay the committed corpus on stable Rust. Each function must
-//! never panic, whatever the input.
+//! never panic, whatever the input; the assertions inside are properties
+//! the fuzzer tries to break (an assertion failure is a found bug).
+//!
+//! Parser targets take one datagram as the kernel would send it. The
+//! `*_request` targets build a request from the bytes (see [`input`]),
+//! emit it, and check that it parses back to what was asked.
+
+mod input;
+mod roundtrip;
+
+pub use roundtrip::{
+    address_request, link_request, neighbour_request, route_request, rule_request,
+};
 
 use crate::machine::{EventKind, Exchange};
 use crate::request::RawRequest;
 use crate::route::{AddrMessage, LinkMessage, NeighMessage, RouteMessage, RuleMessage};
-use crate::wire::{Attrs, DoneMessage, ErrorMessage, ExtAck, Messages};
+use crate::wire::{Attrs, DoneMessage, ErrorMessage, ExtAck, Message, Messages};
 
-fn walk_attrs(a: Attrs<'_>, depth: u32) {
+/// The messages of `data`, until the first malformed one.
+fn messages(data: &[u8]) -> impl Iterator<Item = Message<'_>> {
+    Messages::new(data).map_while(Result::ok)
+}
+
+/// The message iterator: every message lies inside the datagram, in order,
+/// each at least a header long, and iteration ends.
+pub fn message_iter(data: &[u8]) {
+    let mut it = Messages::new(data);
+    let (mut end, mut n) = (0usize, 0usize);
+    while let Some(m) = it.next() {
+        n += 1;
+        assert!(n <= data.len() / 16 + 1, "the iterator does not end");
+        let Ok(m) = m else {
+            assert!(it.next().is_none(), "messages after an error");
+            break;
+        };
+        let start = it.offset() - m.as_bytes().len().next_multiple_of(4).min(it.offset());
+        assert!(start >= end, "messages overlap");
+        assert!(m.as_bytes().len() >= 16 && it.offset() <= data.len());
+        assert_eq!(m.payload().len() + 16, m.as_bytes().len());
+        end = it.offset();
+        let _ = (m.kind(), m.flags(), m.seq(), m.port(), m.header());
+    }
+}
+
+fn walk_attrs(a: Attrs<'_>, within: usize, depth: u32) {
+    let mut count = 0usize;
     for x in a {
         let Ok(x) = x else { break };
-        let _ = (x.u8(), x.u16(), x.u32(), x.u64(), x.str());
-        if depth < 4 {
-            walk_attrs(x.nested(), depth + 1);
+        count += 1;
+        assert!(
+            count <= within / 4 + 1,
+            "the attribute iterator does not end"
+        );
+        assert!(
+            x.payload().len() + 4 <= within,
+            "attribute outside its parent"
+        );
+        let _ = (
+            x.u8(),
+            x.u16(),
+            x.u32(),
+            x.u64(),
+            x.i32(),
+            x.be16(),
+            x.be32(),
+        );
+        let _ = (x.str(), x.is_nested(), x.is_net_byteorder(), x.kind());
+        if depth < 8 {
+            walk_attrs(x.nested(), x.payload().len(), depth + 1);
         }
     }
 }
 
-/// Every parser over one datagram: the message iterator, attributes
-/// (nested), `NLMSG_ERROR`/`NLMSG_DONE` with extended ack, link, address,
-/// route, neighbour and rule views (and owned models with `alloc`).
-pub fn datagram(data: &[u8]) {
-    for m in Messages::new(data) {
-        let Ok(m) = m else { break };
-        let _ = ErrorMessage::parse(&m);
-        let _ = DoneMessage::parse(&m);
-        if let Ok(l) = LinkMessage::parse(m.payload()) {
-            let _ = l.attrs().count();
+/// Attributes, nested up to 8 deep, after each message's family header
+/// (any of the usual sizes) and over the whole datagram.
+pub fn attrs(data: &[u8]) {
+    for m in messages(data) {
+        for skip in [0usize, 4, 8, 12, 16, 20] {
+            if let Some(rest) = m.payload().get(skip..) {
+                walk_attrs(Attrs::new(rest), rest.len(), 0);
+            }
         }
-        if let Ok(r) = RouteMessage::parse(m.payload()) {
-            let _ = r.attrs().count();
+        let _ = Attrs::new(m.payload()).find(3);
+    }
+    walk_attrs(Attrs::new(data), data.len(), 0);
+}
+
+/// `NLMSG_ERROR` (acknowledgements and errors, with extended ack: message,
+/// offset, cookie, policy) and `NLMSG_DONE`.
+pub fn error(data: &[u8]) {
+    for m in messages(data) {
+        if let Ok(e) = ErrorMessage::parse(&m) {
+            let _ = (e.is_ack(), e.errno, e.ext_ack.is_empty(), e.ext_ack.message);
         }
-        if let Ok(a) = AddrMessage::parse(m.payload()) {
-            let _ = (a.addr(), a.peer());
+        if let Ok(d) = DoneMessage::parse(&m) {
+            let _ = d.ext_ack.message;
         }
-        let _ = NeighMessage::parse(m.payload());
-        let _ = RuleMessage::parse(m.payload());
-        #[cfg(feature = "alloc")]
-        {
-            use crate::machine::FromMessage;
-            let _ = crate::route::Link::from_message(&m);
-            let _ = crate::route::Route::from_message(&m);
-            let _ = crate::route::Addr::from_message(&m);
-            let _ = crate::route::Neigh::from_message(&m);
-            let _ = crate::route::RuleEntry::from_message(&m);
-        }
-        walk_attrs(Attrs::new(m.payload()), 0);
     }
     let _ = ExtAck::parse(data);
+}
+
+/// Link messages: the view, its attribute iterator, and the owned model
+/// (which must agree with the view).
+pub fn link(data: &[u8]) {
+    for m in messages(data) {
+        let Ok(v) = LinkMessage::from_message(&m) else {
+            let _ = LinkMessage::parse(m.payload());
+            continue;
+        };
+        for a in v.attrs() {
+            if a.is_err() {
+                break;
+            }
+        }
+        #[cfg(feature = "alloc")]
+        if let Ok(l) = crate::route::Link::try_from(&v) {
+            if let Some(n) = v.name {
+                assert_eq!(l.name, n);
+            }
+            assert_eq!(
+                (l.index, l.mtu, l.master, l.link),
+                (v.index(), v.mtu, v.master, v.link)
+            );
+        }
+    }
+}
+
+/// Address messages: the view and the owned model.
+pub fn addr(data: &[u8]) {
+    for m in messages(data) {
+        let Ok(v) = AddrMessage::from_message(&m) else {
+            let _ = AddrMessage::parse(m.payload());
+            continue;
+        };
+        let _ = (v.addr(), v.peer(), v.raw_attrs().count());
+        #[cfg(feature = "alloc")]
+        if let Ok(a) = <crate::route::Addr as crate::machine::FromMessage>::from_message(&m) {
+            assert_eq!(a.prefix_len, v.header.prefix_len);
+        }
+    }
+}
+
+/// Route messages: the view, its attributes, next hops and metrics, and
+/// the owned model (which must agree with the view).
+pub fn route(data: &[u8]) {
+    for m in messages(data) {
+        let Ok(v) = RouteMessage::from_message(&m) else {
+            let _ = RouteMessage::parse(m.payload());
+            continue;
+        };
+        for a in v.attrs() {
+            if a.is_err() {
+                break;
+            }
+        }
+        let hops = v.next_hops().take(1000).count();
+        assert!(
+            hops <= m.payload().len() / 8 + 1,
+            "next hops beyond the message"
+        );
+        let _ = (v.metrics().take(1000).count(), v.has_other_attrs());
+        #[cfg(feature = "alloc")]
+        if let Ok(r) = crate::route::Route::try_from(&v) {
+            assert_eq!(
+                (r.table, r.dst, r.gateway, r.oif),
+                (v.table, v.dst, v.gateway, v.oif)
+            );
+        }
+    }
+}
+
+/// Neighbour messages: the view and the owned model.
+pub fn neigh(data: &[u8]) {
+    for m in messages(data) {
+        let Ok(v) = NeighMessage::from_message(&m) else {
+            let _ = NeighMessage::parse(m.payload());
+            continue;
+        };
+        let _ = v.raw_attrs().count();
+        #[cfg(feature = "alloc")]
+        if let Ok(n) = <crate::route::Neigh as crate::machine::FromMessage>::from_message(&m) {
+            assert_eq!((n.dst, n.state), (v.dst, v.header.state));
+        }
+    }
+}
+
+/// Rule messages: the view and the owned model.
+pub fn rule(data: &[u8]) {
+    for m in messages(data) {
+        let Ok(v) = RuleMessage::from_message(&m) else {
+            let _ = RuleMessage::parse(m.payload());
+            continue;
+        };
+        let _ = v.raw_attrs().count();
+        #[cfg(feature = "alloc")]
+        if let Ok(r) = <crate::route::RuleEntry as crate::machine::FromMessage>::from_message(&m) {
+            assert_eq!((r.table, r.priority), (v.table, v.priority));
+        }
+    }
 }
 
 /// The exchange machine fed `data` (cut into datagrams of at most 512
@@ -121,24 +273,30 @@ pub fn inotify(data: &[u8]) {
     }
 }
 
-/// The generic netlink parsers over one datagram: the controller's family
-/// view, WireGuard device messages (zero-copy, then reassembled), the
-/// set-device decoder, and with `alloc` two round trips — a decoded
-/// configuration split again by `SetDevice` must decode to itself, and the
-/// diff machine fed the reassembled device must report each of its peers
-/// exactly once.
-pub fn genl(data: &[u8]) {
+/// Generic netlink controller replies: the family view with its
+/// operations and multicast groups, and the owned `Family`.
+pub fn ctrl(data: &[u8]) {
     use crate::genl::ctrl::FamilyMessage;
-    use crate::genl::wireguard::DeviceMessage;
-    #[cfg(feature = "alloc")]
-    let mut asm = crate::genl::wireguard::DeviceAssembler::new();
-    #[cfg(feature = "alloc")]
-    let mut config = crate::genl::wireguard::ConfigAssembler::new();
-    for m in Messages::new(data) {
-        let Ok(m) = m else { break };
+    for m in messages(data) {
         if let Ok(f) = FamilyMessage::parse(&m) {
             let _ = (f.ops().count(), f.mcast_groups().count());
         }
+        #[cfg(feature = "alloc")]
+        {
+            use crate::machine::FromMessage;
+            let _ = crate::genl::ctrl::Family::from_message(&m);
+        }
+    }
+}
+
+/// WireGuard `GET_DEVICE` replies: the zero-copy device and peer views,
+/// then (with `alloc`) reassembly of the whole dump into one `Device`, fed
+/// to the diff machine, which must report each of its peers exactly once.
+pub fn wireguard(data: &[u8]) {
+    use crate::genl::wireguard::DeviceMessage;
+    #[cfg(feature = "alloc")]
+    let mut asm = crate::genl::wireguard::DeviceAssembler::new();
+    for m in messages(data) {
         if let Ok(d) = DeviceMessage::parse(&m) {
             for p in d.peers() {
                 let Ok(p) = p else { break };
@@ -146,20 +304,28 @@ pub fn genl(data: &[u8]) {
             }
         }
         #[cfg(feature = "alloc")]
-        {
-            use crate::machine::FromMessage;
-            let _ = crate::genl::ctrl::Family::from_message(&m);
-            let _ = asm.push_message(&m);
-            let _ = config.push_message(&m);
-        }
+        let _ = asm.push_message(&m);
     }
     #[cfg(feature = "alloc")]
-    {
-        genl_round_trip(&config.finish());
-        if let Some(device) = asm.finish() {
-            genl_watch(device);
-        }
+    if let Some(device) = asm.finish() {
+        genl_watch(device);
     }
+}
+
+/// WireGuard `SET_DEVICE` messages decoded into a configuration; with
+/// `alloc`, that configuration split again by `SetDevice` (at a 1 KiB
+/// bound) must decode to itself, every message within the bound.
+pub fn wg_config(data: &[u8]) {
+    #[cfg(feature = "alloc")]
+    {
+        let mut config = crate::genl::wireguard::ConfigAssembler::new();
+        for m in messages(data) {
+            let _ = config.push_message(&m);
+        }
+        genl_round_trip(&config.finish());
+    }
+    #[cfg(not(feature = "alloc"))]
+    let _ = data;
 }
 
 #[cfg(feature = "alloc")]

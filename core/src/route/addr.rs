@@ -308,7 +308,7 @@ enum AddrOp {
 /// ```
 /// use nlwire::route::Address;
 /// let req = Address::add(3, "192.0.2.1".parse().unwrap(), 24)?
-///     .broadcast("192.0.2.255".parse().unwrap())
+///     .broadcast("192.0.2.255".parse().unwrap())?
 ///     .label("eth0:web")?;
 /// # Ok::<(), nlwire::route::InvalidInput>(())
 /// ```
@@ -371,10 +371,11 @@ impl<'a> Address<'a> {
         Ok(self)
     }
 
-    /// The IPv4 broadcast address.
-    pub fn broadcast(mut self, b: Ipv4Addr) -> Self {
+    /// The IPv4 broadcast address (an IPv6 address has none: refused).
+    pub fn broadcast(mut self, b: Ipv4Addr) -> Result<Self, InvalidInput> {
+        check_family(&self.addr, "broadcast address", &IpAddr::V4(b))?;
         self.broadcast = Some(b);
-        self
+        Ok(self)
     }
 
     /// The IPv4 label (at most 15 bytes; `ip` wants it to start with the
@@ -382,6 +383,11 @@ impl<'a> Address<'a> {
     pub fn label(mut self, label: &'a str) -> Result<Self, InvalidInput> {
         if label.len() > super::IFNAME_MAX {
             return Err(InvalidInput::LabelTooLong { len: label.len() });
+        }
+        if label.contains('\0') {
+            return Err(InvalidInput::NulByte {
+                what: "address label",
+            });
         }
         self.label = Some(label);
         Ok(self)
@@ -567,6 +573,7 @@ mod tests {
         let req = Address::add(3, "192.0.2.1".parse().unwrap(), 24)
             .unwrap()
             .broadcast("192.0.2.255".parse().unwrap())
+            .unwrap()
             .label("eth0:x")
             .unwrap()
             .flags(IFA_F_NOPREFIXROUTE | IFA_F_NODAD)

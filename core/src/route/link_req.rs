@@ -497,11 +497,18 @@ impl<'a> SetLink<'a> {
 
     common_setters!();
 
-    /// Alias (`ip link set … alias`). The kernel ignores an alias given
-    /// when a link is created, so it is only offered here.
-    pub fn alias(mut self, alias: &'a str) -> Self {
+    /// Alias (`ip link set … alias`), at most 255 bytes, no NUL; empty
+    /// removes it. The kernel ignores an alias given when a link is
+    /// created, so it is only offered here.
+    pub fn alias(mut self, alias: &'a str) -> Result<Self, InvalidInput> {
+        if alias.len() > 255 {
+            return Err(InvalidInput::AliasTooLong { len: alias.len() });
+        }
+        if alias.contains('\0') {
+            return Err(InvalidInput::NulByte { what: "link alias" });
+        }
         self.common.alias = Some(alias);
-        self
+        Ok(self)
     }
 
     /// Remove the link from its master (`nomaster`).

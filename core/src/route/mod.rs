@@ -141,6 +141,18 @@ pub enum InvalidInput {
         /// Its length.
         len: usize,
     },
+    /// A link alias longer than 255 bytes.
+    #[error("link alias is {len} bytes long; the kernel allows at most 255")]
+    AliasTooLong {
+        /// Its length.
+        len: usize,
+    },
+    /// A string with a NUL byte, which would cut the attribute short.
+    #[error("{what} contains a NUL byte")]
+    NulByte {
+        /// Which string.
+        what: &'static str,
+    },
     /// A link-layer address longer than 32 bytes.
     #[error("link-layer address is {len} bytes long; the kernel allows at most 32")]
     HwAddrTooLong {

@@ -1016,14 +1016,17 @@ fn arbitrary_bytes_never_panic_the_wireguard_parsers() {
                 bytes = (0..n).map(|_| rng.next() as u8).collect();
             }
         }
-        crate::fuzzing::genl(&bytes);
+        crate::fuzzing::ctrl(&bytes);
+        crate::fuzzing::wireguard(&bytes);
+        crate::fuzzing::wg_config(&bytes);
     }
 }
 
-/// Seeds for the `genl` fuzz target: a kernel-layout dump with split peers
-/// and allowed IPs in one datagram, and a multi-message set request. They
-/// are replayed here; with `NLWIRE_WRITE_CORPUS=DIR` they are also written
-/// to `DIR` (how `fuzz/corpus/genl/wg-*` was made).
+/// Seeds for the `wireguard` and `wg_config` fuzz targets: a kernel-layout
+/// dump with split peers and allowed IPs in one datagram, and a
+/// multi-message set request. They are replayed here; with
+/// `NLWIRE_WRITE_CORPUS=fuzz/corpus` they are also written there (how
+/// `fuzz/corpus/{wireguard,wg_config}/wg-*` were made).
 #[test]
 fn genl_corpus_seeds() {
     let mut rng = Rng(15);
@@ -1042,10 +1045,16 @@ fn genl_corpus_seeds() {
         let n = w.finish().unwrap();
         set.extend_from_slice(&buf[..n]);
     }
-    for (name, bytes) in [("wg-get-dump", &dump), ("wg-set-split", &set)] {
-        crate::fuzzing::genl(bytes);
+    crate::fuzzing::wireguard(&dump);
+    crate::fuzzing::wg_config(&set);
+    for (target, name, bytes) in [
+        ("wireguard", "wg-get-dump", &dump),
+        ("wg_config", "wg-set-split", &set),
+    ] {
         if let Some(dir) = std::env::var_os("NLWIRE_WRITE_CORPUS") {
-            std::fs::write(std::path::Path::new(&dir).join(name), bytes).unwrap();
+            let dir = std::path::Path::new(&dir).join(target);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(name), bytes).unwrap();
         }
     }
 }

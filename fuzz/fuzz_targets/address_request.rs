@@ -1,0 +1,3 @@
+//! Address requests: parse(emit(x)) == x.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| nlwire::fuzzing::address_request(data));

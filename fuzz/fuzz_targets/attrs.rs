@@ -1,0 +1,3 @@
+//! Attributes, nested.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| nlwire::fuzzing::attrs(data));

@@ -1,0 +1,3 @@
+//! Link requests: parse(emit(x)) == x.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| nlwire::fuzzing::link_request(data));
