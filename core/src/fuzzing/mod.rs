@@ -28,19 +28,26 @@ fn messages(data: &[u8]) -> impl Iterator<Item = Message<'_>> {
 /// each at least a header long, and iteration ends.
 pub fn message_iter(data: &[u8]) {
     let mut it = Messages::new(data);
-    let (mut end, mut n) = (0usize, 0usize);
-    while let Some(m) = it.next() {
+    let mut n = 0usize;
+    loop {
+        let before = it.offset();
+        let Some(m) = it.next() else { break };
         n += 1;
         assert!(n <= data.len() / 16 + 1, "the iterator does not end");
         let Ok(m) = m else {
             assert!(it.next().is_none(), "messages after an error");
             break;
         };
-        let start = it.offset() - m.as_bytes().len().next_multiple_of(4).min(it.offset());
-        assert!(start >= end, "messages overlap");
-        assert!(m.as_bytes().len() >= 16 && it.offset() <= data.len());
-        assert_eq!(m.payload().len() + 16, m.as_bytes().len());
-        end = it.offset();
+        // Each message starts where the previous one (aligned) ended, and
+        // lies inside the datagram.
+        let len = m.as_bytes().len();
+        assert!(len >= 16 && before + len <= data.len(), "message outside the datagram");
+        assert!(
+            core::ptr::eq(m.as_bytes().as_ptr(), data[before..].as_ptr()),
+            "message not at the iterator's offset"
+        );
+        assert!(it.offset() >= before + len && it.offset() <= data.len());
+        assert_eq!(m.payload().len() + 16, len);
         let _ = (m.kind(), m.flags(), m.seq(), m.port(), m.header());
     }
 }
