@@ -1,5 +1,6 @@
 //! Installing many routes in a private namespace: nlwire's batch API
-//! against sequential nlwire requests and `ip -batch`, in the same run.
+//! against sequential nlwire requests, `ip -batch` and the `rtnetlink`
+//! crate (one request at a time, and 64 in flight), in the same run.
 //!
 //! `cargo bench -p nlwire-benches --bench install` (root). The number of
 //! routes is `NLWIRE_BENCH_ROUTES` (default 100,000); each method runs
@@ -92,6 +93,60 @@ fn ip_batch(n: u32) -> Duration {
     d
 }
 
+/// The `rtnetlink` crate on a current-thread tokio runtime, in the
+/// namespace (its socket is opened on a thread that joined it), with at
+/// most `in_flight` requests outstanding.
+fn rtnetlink_add(n: u32, in_flight: usize) -> Duration {
+    let (ns, _conn, oif) = setup();
+    let path = ns.path();
+    let d = nlwire_sys::netns::run_in_netns(&path, move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let (conn, handle, _) = rtnetlink::new_connection().expect("rtnetlink");
+            tokio::spawn(conn);
+            let add = move |i: u32| {
+                let msg = rtnetlink::RouteMessageBuilder::<Ipv6Addr>::new()
+                    .destination_prefix(prefix(i), 64)
+                    .output_interface(oif)
+                    .table_id(TABLE)
+                    .build();
+                handle.route().add(msg).execute()
+            };
+            let t = Instant::now();
+            let mut set: tokio::task::JoinSet<Result<(), rtnetlink::Error>> =
+                tokio::task::JoinSet::new();
+            for i in 0..n {
+                if set.len() >= in_flight {
+                    set.join_next()
+                        .await
+                        .expect("a task")
+                        .expect("join")
+                        .expect("add");
+                }
+                set.spawn(add(i));
+            }
+            while let Some(r) = set.join_next().await {
+                r.expect("join").expect("add");
+            }
+            t.elapsed()
+        })
+    })
+    .expect("run in namespace");
+    assert_eq!(installed(&ns), n as usize);
+    d
+}
+
+fn rtnetlink_sequential(n: u32) -> Duration {
+    rtnetlink_add(n, 1)
+}
+
+fn rtnetlink_64(n: u32) -> Duration {
+    rtnetlink_add(n, 64)
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -118,10 +173,12 @@ fn main() {
     };
     println!("install {n} IPv6 routes in a private namespace, median of {runs} run(s)");
     type Method = (&'static str, fn(u32) -> Duration);
-    let methods: [Method; 3] = [
+    let methods: [Method; 5] = [
         ("nlwire batch", nlwire_batch),
         ("nlwire sequential requests", nlwire_sequential),
         ("ip -batch", ip_batch),
+        ("rtnetlink sequential", rtnetlink_sequential),
+        ("rtnetlink, 64 in flight", rtnetlink_64),
     ];
     let mut results = Vec::new();
     for (name, f) in methods {

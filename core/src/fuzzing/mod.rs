@@ -41,7 +41,10 @@ pub fn message_iter(data: &[u8]) {
         // Each message starts where the previous one (aligned) ended, and
         // lies inside the datagram.
         let len = m.as_bytes().len();
-        assert!(len >= 16 && before + len <= data.len(), "message outside the datagram");
+        assert!(
+            len >= 16 && before + len <= data.len(),
+            "message outside the datagram"
+        );
         assert!(
             core::ptr::eq(m.as_bytes().as_ptr(), data[before..].as_ptr()),
             "message not at the iterator's offset"

@@ -1,0 +1,329 @@
+//! Dumping a big IPv4 routing table from a private namespace, each reader
+//! in its own process: nlwire on every runtime against a raw `recv` loop
+//! that only walks message headers (the floor), `ip -j route show table
+//! all`, and the `rtnetlink` crate. Reports the median wall time of each
+//! (and its ratio to the floor) and its peak RSS (`/usr/bin/time -f %M`).
+//!
+//! `cargo bench -p nlwire-benches --bench dump` (root). The number of
+//! routes is `NLWIRE_BENCH_ROUTES` (default 1,000,000), runs
+//! `NLWIRE_BENCH_RUNS` (default 3); `-- --test` runs 20,000 routes once
+//! and checks that every reader saw every route (CI).
+//!
+//! Routes are /32s in the three IPv4 documentation ranges, 768 per table
+//! over as many tables as needed (1000, 1001, …), out of a veth inside the
+//! namespace; nothing leaves it.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::os::fd::AsFd;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nlwire::machine::{Batch, BatchOptions};
+use nlwire::request::Request;
+use nlwire::route::{GetLink, GetRoutes, Link, Route, RouteMessage, RouteRequest};
+use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
+use nlwire_tests::TestNs;
+
+const RANGES: [[u8; 3]; 3] = [[192, 0, 2], [198, 51, 100], [203, 0, 113]];
+
+fn route_dst(i: u32) -> (Ipv4Addr, u32) {
+    let r = RANGES[((i % 768) / 256) as usize];
+    (
+        Ipv4Addr::new(r[0], r[1], r[2], (i % 256) as u8),
+        1000 + i / 768,
+    )
+}
+
+/// A namespace with `n` routes (plus the kernel's own).
+fn populate(n: u32) -> TestNs {
+    let ns = TestNs::create();
+    ns.ip(&["link", "add", "d0", "type", "veth", "peer", "name", "d1"]);
+    ns.ip(&["link", "set", "d0", "up"]);
+    let mut conn = nlwire_mio::Connection::new_in_netns(ns.path()).expect("connection");
+    let oif = conn
+        .get::<Link, _>(GetLink::by_name("d0").expect("name"))
+        .expect("d0")
+        .index;
+    let t = Instant::now();
+    let mut done = 0;
+    while done < n {
+        let chunk = (n - done).min(100_000);
+        let mut b = Batch::with_capacity(chunk as usize, 64)
+            .options(BatchOptions::default().stop_on_error(true));
+        for i in done..done + chunk {
+            let (dst, table) = route_dst(i);
+            let r = RouteRequest::add(IpAddr::V4(dst), 32)
+                .expect("prefix")
+                .oif(oif)
+                .expect("index")
+                .table(table);
+            b.push(&r).expect("encode");
+        }
+        let out = conn.batch(&b).expect("batch");
+        assert!(out.is_ok(), "{:?}", out.failures().first());
+        done += chunk;
+    }
+    println!(
+        "installed {n} routes in {} tables in {:.1} s",
+        n.div_ceil(768),
+        t.elapsed().as_secs_f64()
+    );
+    ns
+}
+
+// ---- the readers, each run in a child process -------------------------
+
+fn child(variant: &str, ns_path: &str) -> u64 {
+    match variant {
+        "raw" => raw(ns_path),
+        "nlwire-mio-views" => {
+            let mut c = nlwire_mio::Connection::new_in_netns(ns_path).expect("connection");
+            let mut n = 0u64;
+            c.dump_with(GetRoutes::ipv4(), |m| {
+                let r = RouteMessage::from_message(&m).expect("route");
+                n += u64::from(r.header.dst_len > 0);
+            })
+            .expect("dump");
+            n
+        }
+        "nlwire-mio-owned" => {
+            let mut c = nlwire_mio::Connection::new_in_netns(ns_path).expect("connection");
+            let mut n = 0u64;
+            for r in c.dump::<Route, _>(GetRoutes::ipv4()) {
+                n += u64::from(r.expect("route").dst_len > 0);
+            }
+            n
+        }
+        "nlwire-tokio" => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                let c = nlwire_tokio::Connection::new_in_netns(ns_path).expect("connection");
+                let mut s = c.dump::<Route, _>(GetRoutes::ipv4());
+                let mut n = 0u64;
+                while let Some(r) = futures_lite::StreamExt::next(&mut s).await {
+                    n += u64::from(r.expect("route").dst_len > 0);
+                }
+                n
+            }),
+        "nlwire-async-io" => async_io::block_on(async {
+            let c = nlwire_async_io::Connection::new_in_netns(ns_path).expect("connection");
+            let mut s = c.dump::<Route, _>(GetRoutes::ipv4());
+            let mut n = 0u64;
+            while let Some(r) = futures_lite::StreamExt::next(&mut s).await {
+                n += u64::from(r.expect("route").dst_len > 0);
+            }
+            n
+        }),
+        "rtnetlink" => {
+            // The whole process joins the namespace first: rtnetlink opens
+            // its socket on the calling thread.
+            let f = std::fs::File::open(ns_path).expect("namespace");
+            nlwire_sys::netns::enter_netns_fd(f.as_fd()).expect("setns");
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(async {
+                    let (conn, handle, _) = rtnetlink::new_connection().expect("rtnetlink");
+                    tokio::spawn(conn);
+                    let msg = rtnetlink::RouteMessageBuilder::<Ipv4Addr>::new().build();
+                    let mut s = handle.route().get(msg).execute();
+                    let mut n = 0u64;
+                    while let Some(r) = futures_lite::StreamExt::next(&mut s).await {
+                        n += u64::from(r.expect("route").header.destination_prefix_length > 0);
+                    }
+                    n
+                })
+        }
+        v => panic!("unknown reader {v}"),
+    }
+}
+
+/// The floor: one request, then `recv` and walk the headers until DONE.
+fn raw(ns_path: &str) -> u64 {
+    let sock =
+        nlwire_sys::NetlinkSocket::open_in_netns(ns_path, &Default::default()).expect("socket");
+    let mut req = [0u8; 64];
+    let mut w = Writer::new(&mut req);
+    GetRoutes::ipv4().emit(&mut w, 1, 0);
+    let len = w.finish().expect("fits");
+    sock.send(&req[..len]).expect("send");
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut n = 0u64;
+    loop {
+        let len = match sock.recv(&mut buf) {
+            Ok(l) => l,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::hint::spin_loop();
+                continue;
+            }
+            Err(e) => panic!("recv: {e}"),
+        };
+        for m in Messages::new(&buf[..len]) {
+            let m = m.expect("message");
+            match m.kind() {
+                NLMSG_DONE => return n,
+                NLMSG_ERROR => panic!("dump failed"),
+                // dst_len is the payload's second byte.
+                _ => n += u64::from(m.payload().get(1).is_some_and(|&l| l > 0)),
+            }
+        }
+    }
+}
+
+// ---- the parent --------------------------------------------------------
+
+struct Sample {
+    time: Duration,
+    rss_kib: u64,
+    items: u64,
+}
+
+/// Runs `cmd` under `/usr/bin/time`, stdout to `out`.
+fn measure(cmd: Command, out: Stdio, tag: &str) -> (Duration, u64) {
+    let rss_file =
+        std::env::temp_dir().join(format!("nlwire-bench-rss-{}-{tag}", std::process::id()));
+    let prog = cmd.get_program().to_owned();
+    let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
+    let envs: Vec<_> = cmd
+        .get_envs()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned())))
+        .collect();
+    let t = Instant::now();
+    let status = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&rss_file)
+        .arg(prog)
+        .args(args)
+        .envs(envs)
+        .stdout(out)
+        .status()
+        .expect("run /usr/bin/time (apt install time)");
+    let time = t.elapsed();
+    assert!(status.success(), "{tag} failed");
+    let rss = std::fs::read_to_string(&rss_file).expect("time's output");
+    let _ = std::fs::remove_file(&rss_file);
+    let rss_kib = rss
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("peak RSS in KiB");
+    (time, rss_kib)
+}
+
+fn run_reader(variant: &str, ns: &TestNs) -> Sample {
+    let out_file =
+        std::env::temp_dir().join(format!("nlwire-bench-{}-{variant}", std::process::id()));
+    let out = std::fs::File::create(&out_file).expect("output file");
+    let (time, rss_kib) = if variant == "ip -4 -j" {
+        let mut c = Command::new("ip");
+        c.args(["-n", ns.name(), "-4", "-j", "route", "show", "table", "all"]);
+        measure(c, out.into(), "ip")
+    } else {
+        let mut c = Command::new(std::env::current_exe().expect("bench binary"));
+        c.arg("--child")
+            .env("NLWIRE_BENCH_CHILD", variant)
+            .env("NLWIRE_BENCH_NS", ns.path());
+        measure(c, out.into(), variant)
+    };
+    let text = std::fs::read_to_string(&out_file).expect("reader output");
+    let _ = std::fs::remove_file(&out_file);
+    let items = if variant == "ip -4 -j" {
+        let v: serde_json::Value = serde_json::from_str(&text).expect("ip's JSON");
+        v.as_array()
+            .expect("array")
+            .iter()
+            .filter(|r| r["dst"] != "default")
+            .count() as u64
+    } else {
+        text.trim().parse().expect("item count")
+    };
+    Sample {
+        time,
+        rss_kib,
+        items,
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--child") {
+        let v = std::env::var("NLWIRE_BENCH_CHILD").expect("variant");
+        let ns = std::env::var("NLWIRE_BENCH_NS").expect("namespace path");
+        println!("{}", child(&v, &ns));
+        return;
+    }
+    let smoke = args.iter().any(|a| a == "--test");
+    if !nlwire_tests::privileged_or_skip("bench dump") {
+        return;
+    }
+    let env = |k: &str, d: u32| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (n, runs) = if smoke {
+        (20_000, 1)
+    } else {
+        (
+            env("NLWIRE_BENCH_ROUTES", 1_000_000),
+            env("NLWIRE_BENCH_RUNS", 3),
+        )
+    };
+    let ns = populate(n);
+    let readers = [
+        "raw",
+        "nlwire-mio-views",
+        "nlwire-mio-owned",
+        "nlwire-tokio",
+        "nlwire-async-io",
+        "ip -4 -j",
+        "rtnetlink",
+    ];
+    // One unmeasured round warms the page cache (binaries, libraries).
+    // Then runs interleave the readers, so a slow moment of the machine is
+    // shared rather than landing on one of them.
+    for r in readers {
+        run_reader(r, &ns);
+    }
+    let mut samples: Vec<Vec<Sample>> = readers.iter().map(|_| Vec::new()).collect();
+    for _ in 0..runs {
+        for (k, r) in readers.iter().enumerate() {
+            samples[k].push(run_reader(r, &ns));
+        }
+    }
+    let expected = samples[0][0].items;
+    assert!(expected >= u64::from(n), "the floor saw {expected} routes");
+    println!(
+        "dump {n} IPv4 routes (all tables), each reader in its own process, median of {runs} run(s)"
+    );
+    println!(
+        "{:<20} {:>10} {:>9} {:>15} {:>10}",
+        "reader", "time", "× raw", "peak RSS", "routes"
+    );
+    let mut floor = 0.0;
+    for (k, r) in readers.iter().enumerate() {
+        let s = &mut samples[k];
+        for x in s.iter() {
+            assert_eq!(x.items, expected, "{r} saw another number of routes");
+        }
+        s.sort_by_key(|x| x.time);
+        let time = s[s.len() / 2].time.as_secs_f64();
+        let mut rss: Vec<u64> = s.iter().map(|x| x.rss_kib).collect();
+        rss.sort_unstable();
+        if k == 0 {
+            floor = time;
+        }
+        println!(
+            "{r:<20} {time:>9.3}s {:>8.2}× {:>11.1} MiB {:>10}",
+            time / floor,
+            rss[rss.len() / 2] as f64 / 1024.0,
+            expected
+        );
+    }
+}
