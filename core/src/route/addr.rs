@@ -278,7 +278,14 @@ impl Request for GetAddrs {
         .emit(w);
     }
     fn accepts(&self, msg: &Message<'_>) -> bool {
-        AddrMessage::from_message(msg).map_or(true, |a| self.matches(&a))
+        // Family and index are in the fixed header: no attribute walk.
+        if !matches!(msg.kind(), RTM_NEWADDR | RTM_DELADDR) {
+            return true;
+        }
+        IfAddrMsg::parse(msg.payload()).map_or(true, |h| {
+            (self.family == 0 || h.family == self.family)
+                && (self.index == 0 || h.index == self.index)
+        })
     }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("dump ")?;

@@ -207,7 +207,15 @@ impl Request for GetNeighs {
         }
     }
     fn accepts(&self, msg: &Message<'_>) -> bool {
-        NeighMessage::from_message(msg).map_or(true, |n| self.matches(&n))
+        // Family, index and flags are in the fixed header.
+        if !matches!(msg.kind(), RTM_NEWNEIGH | RTM_DELNEIGH) {
+            return true;
+        }
+        NdMsg::parse(msg.payload()).map_or(true, |h| {
+            (self.family == 0 || h.family == self.family)
+                && (self.index == 0 || h.index == self.index)
+                && ((h.flags & NTF_PROXY != 0) == self.proxy)
+        })
     }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(if self.proxy {

@@ -381,7 +381,19 @@ impl Request for GetRoutes {
         }
     }
     fn accepts(&self, msg: &Message<'_>) -> bool {
-        RouteMessage::from_message(msg).map_or(true, |r| self.matches(&r))
+        // The family is in the fixed header; only a table filter needs the
+        // attributes (a route's table may be in RTA_TABLE). Anything that
+        // does not parse is let through for the decoder to report.
+        if !matches!(msg.kind(), RTM_NEWROUTE | RTM_DELROUTE) {
+            return true;
+        }
+        let Ok(h) = RtMsg::parse(msg.payload()) else {
+            return true;
+        };
+        if self.family != 0 && h.family != self.family {
+            return false;
+        }
+        self.table.is_none() || RouteMessage::from_message(msg).map_or(true, |r| self.matches(&r))
     }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let fam = match self.family {

@@ -137,10 +137,19 @@ impl Connection {
     fn drive<T>(&mut self, id: RequestId, f: &mut impl FnMut(Reply<'_>) -> Fold<T>) -> Fold<T> {
         let mut deadline = Instant::now() + self.timeout;
         loop {
-            match self.driver.step(id, None, f) {
+            // Every reply that only continues is handled in one go; the
+            // idle deadline moves once per wait after progress, not per
+            // reply (no clock read per message).
+            let (step, progressed) = self
+                .driver
+                .step_while(id, None, f, |t| matches!(t, Fold::Continue));
+            match step {
                 Step::Ready(Fold::Continue) => deadline = Instant::now() + self.timeout,
                 Step::Ready(done) => return done,
                 Step::WouldBlock => {
+                    if progressed {
+                        deadline = Instant::now() + self.timeout;
+                    }
                     let now = Instant::now();
                     if now >= deadline {
                         return Fold::Finish(Err(Error::Timeout {

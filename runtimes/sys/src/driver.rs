@@ -123,10 +123,33 @@ impl Driver {
         waker: Option<&Waker>,
         f: &mut impl FnMut(Reply<'_>) -> T,
     ) -> Step<T> {
+        self.step_while(id, waker, f, |_| false).0
+    }
+
+    /// Like [`Driver::step`], but keeps going under one lock while `more`
+    /// says so of what `f` returned (e.g. a dump fold that only continues),
+    /// so a datagram of many replies costs one lock, not one per reply.
+    /// Also says whether any reply was handled, even when it ends with
+    /// [`Step::WouldBlock`] (a caller re-arms its idle timeout then).
+    pub fn step_while<T>(
+        &self,
+        id: RequestId,
+        waker: Option<&Waker>,
+        f: &mut impl FnMut(Reply<'_>) -> T,
+        more: impl Fn(&T) -> bool,
+    ) -> (Step<T>, bool) {
         let mut mux = self.lock();
+        let mut progressed = false;
         loop {
             match mux.next(id) {
-                Next::Reply(r) => return Step::Ready(f(r)),
+                Next::Reply(r) => {
+                    let t = f(r);
+                    if !more(&t) {
+                        return (Step::Ready(t), true);
+                    }
+                    progressed = true;
+                    continue;
+                }
                 Next::Recv => {}
             }
             // The datagram just processed may have ended the running dump.
@@ -137,7 +160,7 @@ impl Driver {
                     if let Some(w) = waker {
                         mux.park(id, w);
                     }
-                    return Step::WouldBlock;
+                    return (Step::WouldBlock, progressed);
                 }
                 Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => mux.overrun(),
                 Err(e) => mux.recv_failed(Errno(e.raw_os_error().unwrap_or(libc::EIO))),
