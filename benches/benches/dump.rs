@@ -24,16 +24,6 @@ use nlwire::route::{GetLink, GetRoutes, Link, Route, RouteMessage, RouteRequest}
 use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
 use nlwire_tests::TestNs;
 
-const RANGES: [[u8; 3]; 3] = [[192, 0, 2], [198, 51, 100], [203, 0, 113]];
-
-fn route_dst(i: u32) -> (Ipv4Addr, u32) {
-    let r = RANGES[((i % 768) / 256) as usize];
-    (
-        Ipv4Addr::new(r[0], r[1], r[2], (i % 256) as u8),
-        1000 + i / 768,
-    )
-}
-
 /// A namespace with `n` routes (plus the kernel's own).
 fn populate(n: u32) -> TestNs {
     let ns = TestNs::create();
@@ -51,7 +41,7 @@ fn populate(n: u32) -> TestNs {
         let mut b = Batch::with_capacity(chunk as usize, 64)
             .options(BatchOptions::default().stop_on_error(true));
         for i in done..done + chunk {
-            let (dst, table) = route_dst(i);
+            let (dst, table) = nlwire_tests::doc_route_v4(i);
             let r = RouteRequest::add(IpAddr::V4(dst), 32)
                 .expect("prefix")
                 .oif(oif)
@@ -257,23 +247,8 @@ fn main() {
         println!("{}", child(&v, &ns));
         return;
     }
-    let smoke = args.iter().any(|a| a == "--test");
-    if !nlwire_tests::privileged_or_skip("bench dump") {
+    let Some((n, runs)) = nlwire_tests::bench_size("bench dump", 1_000_000, 3, 20_000) else {
         return;
-    }
-    let env = |k: &str, d: u32| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
-    let (n, runs) = if smoke {
-        (20_000, 1)
-    } else {
-        (
-            env("NLWIRE_BENCH_ROUTES", 1_000_000),
-            env("NLWIRE_BENCH_RUNS", 3),
-        )
     };
     let ns = populate(n);
     let readers = [

@@ -153,23 +153,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let smoke = std::env::args().any(|a| a == "--test");
-    if !nlwire_tests::privileged_or_skip("bench install") {
+    let Some((n, runs)) = nlwire_tests::bench_size("bench install", 100_000, 3, 5_000) else {
         return;
-    }
-    let env = |k: &str, d: u32| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
-    let (n, runs) = if smoke {
-        (5_000, 1)
-    } else {
-        (
-            env("NLWIRE_BENCH_ROUTES", 100_000),
-            env("NLWIRE_BENCH_RUNS", 3),
-        )
     };
     println!("install {n} IPv6 routes in a private namespace, median of {runs} run(s)");
     type Method = (&'static str, fn(u32) -> Duration);

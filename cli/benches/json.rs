@@ -15,8 +15,6 @@ use nlwire::machine::{Batch, BatchOptions};
 use nlwire::route::{GetLink, Link, RouteRequest};
 use nlwire_tests::TestNs;
 
-const RANGES: [[u8; 3]; 3] = [[192, 0, 2], [198, 51, 100], [203, 0, 113]];
-
 fn populate(n: u32) -> TestNs {
     let ns = TestNs::create();
     ns.ip(&["link", "add", "d0", "type", "veth", "peer", "name", "d1"]);
@@ -30,13 +28,12 @@ fn populate(n: u32) -> TestNs {
     let mut b =
         Batch::with_capacity(n as usize, 80).options(BatchOptions::default().stop_on_error(true));
     for i in 0..n {
-        let r = RANGES[((i % 768) / 256) as usize];
-        let dst = IpAddr::V4(Ipv4Addr::new(r[0], r[1], r[2], (i % 256) as u8));
-        let mut req = RouteRequest::add(dst, 32)
+        let (dst, table) = nlwire_tests::doc_route_v4(i);
+        let mut req = RouteRequest::add(IpAddr::V4(dst), 32)
             .expect("prefix")
             .oif(oif)
             .expect("index")
-            .table(1000 + i / 768);
+            .table(table);
         if i % 4 == 0 {
             req = req
                 .gateway(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)))
@@ -69,23 +66,8 @@ fn run(prog: &str, ns: &TestNs) -> (Duration, String) {
 }
 
 fn main() {
-    let smoke = std::env::args().any(|a| a == "--test");
-    if !nlwire_tests::privileged_or_skip("bench nlw json") {
+    let Some((n, runs)) = nlwire_tests::bench_size("bench nlw json", 200_000, 5, 10_000) else {
         return;
-    }
-    let env = |k: &str, d: u32| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
-    let (n, runs) = if smoke {
-        (10_000, 1)
-    } else {
-        (
-            env("NLWIRE_BENCH_ROUTES", 200_000),
-            env("NLWIRE_BENCH_RUNS", 5),
-        )
     };
     let ns = populate(n);
     let nlw = env!("CARGO_BIN_EXE_nlw");

@@ -159,6 +159,41 @@ pub fn run_with_input(cmd: &str, args: &[&str], input: &str) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// The size of a kernel benchmark run: `(routes, runs)`, or `None` when it
+/// must not run (no privileges outside CI; printed as a skip). `-- --test`
+/// on the command line selects the smoke size (`smoke` routes, one run);
+/// otherwise `NLWIRE_BENCH_ROUTES` and `NLWIRE_BENCH_RUNS`, defaulting to
+/// `routes` and `runs`.
+pub fn bench_size(name: &str, routes: u32, runs: u32, smoke: u32) -> Option<(u32, u32)> {
+    if !privileged_or_skip(name) {
+        return None;
+    }
+    if std::env::args().any(|a| a == "--test") {
+        return Some((smoke, 1));
+    }
+    let env = |k: &str, d: u32| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    Some((
+        env("NLWIRE_BENCH_ROUTES", routes),
+        env("NLWIRE_BENCH_RUNS", runs),
+    ))
+}
+
+/// The `i`-th of many distinct IPv4 /32 route destinations inside the
+/// documentation ranges: 768 per table, in tables 1000, 1001, …
+pub fn doc_route_v4(i: u32) -> (std::net::Ipv4Addr, u32) {
+    const RANGES: [[u8; 3]; 3] = [[192, 0, 2], [198, 51, 100], [203, 0, 113]];
+    let r = RANGES[((i % 768) / 256) as usize];
+    (
+        std::net::Ipv4Addr::new(r[0], r[1], r[2], (i % 256) as u8),
+        1000 + i / 768,
+    )
+}
+
 /// What a scenario can ask of a connection, on any runtime.
 pub trait Client {
     /// The runtime's name.
