@@ -123,6 +123,11 @@ pub fn run(cmd: &str, args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    stdout_of(cmd, args, out)
+}
+
+/// The stdout of a finished command; panics with its stderr if it failed.
+fn stdout_of(cmd: &str, args: &[&str], out: std::process::Output) -> String {
     assert!(
         out.status.success(),
         "{cmd} {args:?} failed: {}",
@@ -151,12 +156,7 @@ pub fn run_with_input(cmd: &str, args: &[&str], input: &str) -> String {
     let out = child
         .wait_with_output()
         .unwrap_or_else(|e| panic!("{cmd}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
+    stdout_of(cmd, args, out)
 }
 
 /// The size of a kernel benchmark run: `(routes, runs)`, or `None` when it
