@@ -171,25 +171,25 @@ struct Sample {
     items: u64,
 }
 
-/// Runs `cmd` under `/usr/bin/time`, stdout to `out`.
-fn measure(cmd: Command, out: Stdio, tag: &str) -> (Duration, u64) {
+/// Runs `cmd` (already given its program, arguments and environment) as
+/// `/usr/bin/time -f %M -o FILE cmd…`, stdout to `out`: its wall time and
+/// peak RSS in KiB.
+fn measure(
+    argv: &[&std::ffi::OsStr],
+    envs: &[(&str, &str)],
+    out: Stdio,
+    tag: &str,
+) -> (Duration, u64) {
     let rss_file =
         std::env::temp_dir().join(format!("nlwire-bench-rss-{}-{tag}", std::process::id()));
-    let prog = cmd.get_program().to_owned();
-    let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
-    let envs: Vec<_> = cmd
-        .get_envs()
-        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned())))
-        .collect();
     let t = Instant::now();
     let status = Command::new("/usr/bin/time")
         .arg("-f")
         .arg("%M")
         .arg("-o")
         .arg(&rss_file)
-        .arg(prog)
-        .args(args)
-        .envs(envs)
+        .args(argv)
+        .envs(envs.iter().copied())
         .stdout(out)
         .status()
         .expect("run /usr/bin/time (apt install time)");
@@ -209,16 +209,33 @@ fn run_reader(variant: &str, ns: &TestNs) -> Sample {
     let out_file =
         std::env::temp_dir().join(format!("nlwire-bench-{}-{variant}", std::process::id()));
     let out = std::fs::File::create(&out_file).expect("output file");
+    let ns_path = ns.path();
     let (time, rss_kib) = if variant == "ip -4 -j" {
-        let mut c = Command::new("ip");
-        c.args(["-n", ns.name(), "-4", "-j", "route", "show", "table", "all"]);
-        measure(c, out.into(), "ip")
+        let argv = [
+            "ip",
+            "-n",
+            ns.name(),
+            "-4",
+            "-j",
+            "route",
+            "show",
+            "table",
+            "all",
+        ];
+        let argv: Vec<&std::ffi::OsStr> = argv.iter().map(|a| a.as_ref()).collect();
+        measure(&argv, &[], out.into(), "ip")
     } else {
-        let mut c = Command::new(std::env::current_exe().expect("bench binary"));
-        c.arg("--child")
-            .env("NLWIRE_BENCH_CHILD", variant)
-            .env("NLWIRE_BENCH_NS", ns.path());
-        measure(c, out.into(), variant)
+        let exe = std::env::current_exe().expect("bench binary");
+        let envs = [
+            ("NLWIRE_BENCH_CHILD", variant),
+            ("NLWIRE_BENCH_NS", ns_path.to_str().expect("utf-8 path")),
+        ];
+        measure(
+            &[exe.as_os_str(), "--child".as_ref()],
+            &envs,
+            out.into(),
+            variant,
+        )
     };
     let text = std::fs::read_to_string(&out_file).expect("reader output");
     let _ = std::fs::remove_file(&out_file);

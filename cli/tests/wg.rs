@@ -15,7 +15,7 @@ fn wg_commands_without_the_module() {
     if !privileged_or_skip("nlw wg::wg_commands_without_the_module") {
         return;
     }
-    if has_wireguard() {
+    if nlwire_tests::has_wireguard() {
         nlwire_tests::say_skipped(
             "nlw wg::wg_commands_without_the_module",
             "this kernel has the wireguard module (wg_show_matches_wg_tools runs instead)",
@@ -59,16 +59,6 @@ fn wg_commands_without_the_module() {
     assert!(err.contains("Invalid interval \"0\""), "{err}");
 }
 
-/// Whether this kernel has the wireguard generic netlink family.
-fn has_wireguard() -> bool {
-    let mut c = nlwire_mio::Connection::generic().expect("generic netlink socket");
-    match c.family("wireguard") {
-        Ok(_) => true,
-        Err(nlwire::Error::FamilyNotFound { .. }) => false,
-        Err(e) => panic!("{e}"),
-    }
-}
-
 // Clamped private keys (the kernel stores them clamped) and a preshared key.
 const PRIVATE: &str = "6N5hHeb05KgbpV9kM0gLB2ORxmiUIvDDK/G+RpQTYWc=";
 const PEER1_PRIVATE: &str = "aIdQoJuTQzd0bwlzRIFn82TK4TLi+LMnrkkT5bVEUGk=";
@@ -81,7 +71,7 @@ fn wg_show_matches_wg_tools() {
     if !privileged_or_skip(TEST) {
         return;
     }
-    if !has_wireguard() {
+    if !nlwire_tests::has_wireguard() {
         if let Some(vm) = nlwire_tests::vm_kernel() {
             panic!("{TEST}: the VM kernel {vm} has no WireGuard");
         }

@@ -53,6 +53,17 @@ pub fn vm_kernel() -> Option<String> {
     std::env::var("NLWIRE_VM").ok()
 }
 
+/// Whether this kernel has the wireguard generic netlink family (any
+/// other error than its absence is a failure).
+pub fn has_wireguard() -> bool {
+    let mut c = nlwire_mio::Connection::generic().expect("generic netlink socket");
+    match c.family("wireguard") {
+        Ok(_) => true,
+        Err(Error::FamilyNotFound { .. }) => false,
+        Err(e) => panic!("looking up the wireguard family: {e}"),
+    }
+}
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A named network namespace private to one test.

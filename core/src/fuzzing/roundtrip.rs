@@ -112,10 +112,7 @@ pub fn route_request(data: &[u8]) {
     let mut hops = [NextHop::default(); 4];
     let nhops = usize::from(i.u8() % 5);
     for h in &mut hops[..nhops] {
-        h.gateway = i.bool().then(|| IpAddr::from([0u8; 4]));
-        if h.gateway.is_some() {
-            h.gateway = Some(i.ip(v6));
-        }
+        h.gateway = if i.bool() { Some(i.ip(v6)) } else { None };
         h.oif = i.u32();
         h.weight = i.u16() % 300;
         h.onlink = i.bool();

@@ -144,7 +144,7 @@ impl Connection {
                 .driver
                 .step_while(id, None, f, |t| matches!(t, Fold::Continue));
             match step {
-                Step::Ready(Fold::Continue) => deadline = Instant::now() + self.timeout,
+                // Never `Fold::Continue`: `step_while` went on past those.
                 Step::Ready(done) => return done,
                 Step::WouldBlock => {
                     if progressed {
