@@ -141,6 +141,21 @@ fn populate(ns: &TestNs) {
         "metric",
         "77",
     ]);
+    // veth0 is up with its peer down: the kernel's link watcher will mark
+    // it LOWERLAYERDOWN, and on that carrier event flush its
+    // non-permanent neighbours. Wait for it, so that no test sees the
+    // flush happen between two readings (seen on a slow VM).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !ns
+        .ip(&["link", "show", "dev", "veth0"])
+        .contains("state LOWERLAYERDOWN")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "veth0 never reached LOWERLAYERDOWN"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[test]
