@@ -4,7 +4,7 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use nlwire::machine::{EventKind, Exchange, FromMessage};
+use nlwire::machine::{EventKind, Exchange, Fold, FromMessage, Mux, MuxOptions, fold};
 use nlwire::route::{GetRoutes, Route, RouteMessage};
 use nlwire::wire::{Messages, Writer};
 use nlwire_benches::{CountingAlloc, allocations, route_dump};
@@ -66,6 +66,29 @@ fn parse(c: &mut Criterion) {
                         s += RouteMessage::from_message(&m).unwrap().header.dst_len as u64;
                     }
                 }
+            }
+            s
+        })
+    });
+    // The whole path of a view dump in a runtime: datagrams copied into the
+    // multiplexer's receive buffer (as `recv` does), routed to their request,
+    // filtered by the request and decoded as views.
+    g.bench_function("mux_views", |b| {
+        b.iter(|| {
+            let mut mux = Mux::new(MuxOptions::default());
+            mux.set_port(4242);
+            let req = GetRoutes::ipv4();
+            let (id, _) = mux.start(&req).unwrap();
+            let mut s = 0u64;
+            let mut f = |m: nlwire::wire::Message<'_>| {
+                s += u64::from(RouteMessage::from_message(&m).unwrap().header.dst_len);
+            };
+            for d in &dump {
+                mux.recv_buffer()[..d.len()].copy_from_slice(d);
+                mux.received(d.len());
+                let _ = mux.drain(id, &mut |r| fold::views(&req, r, &mut f), |t| {
+                    matches!(t, Fold::Continue)
+                });
             }
             s
         })

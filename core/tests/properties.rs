@@ -1,7 +1,7 @@
 //! Property tests: arbitrary bytes never panic a parser (every failure is
 //! an error value), and parse(emit(x)) == x for builders.
 
-use nlwire::machine::{EventKind, Exchange, Mux, Next};
+use nlwire::machine::{EventKind, Exchange, Mux, Next, Reply};
 use nlwire::request::RawRequest;
 use nlwire::route::{IfInfoMsg, Link, LinkMessage, Route, RouteMessage, RtMsg};
 use nlwire::wire::Writer;
@@ -337,6 +337,93 @@ proptest! {
         for i in 0..ids.len() {
             prop_assert_eq!(ended[i], want_end[i].is_some(), "request {} ended", i);
             // Its items are exactly those sent for it before its end.
+            let want: Vec<u32> = script.iter().enumerate()
+                .filter(|(k, (t, what))| *t == i && *what == 0 && want_end[i].is_none_or(|e| *k < e))
+                .map(|(k, _)| k as u32)
+                .collect();
+            prop_assert_eq!(&items[i], &want, "items of request {}", i);
+        }
+    }
+
+    /// The multiplexer's one-pass [`Mux::drain`], with requests reading in
+    /// any order and stopping after any number of replies: every request
+    /// gets exactly its own items, in order, then exactly one end — whether
+    /// the replies came in place or through its inbox.
+    #[test]
+    fn drain_delivers_each_reply_to_its_own_request(
+        first_is_dump in any::<bool>(),
+        n in 1usize..5,
+        script in proptest::collection::vec((0usize..6, 0u8..4), 0..60),
+        cut in 1usize..12,
+        readers in proptest::collection::vec((0usize..5, 1usize..5), 1..20),
+    ) {
+        let mut m = Mux::default();
+        let ids: Vec<_> = (0..n)
+            .map(|i| {
+                let dump = i == 0 && first_is_dump;
+                let req = RawRequest { message_type: 18, flags: 0, dump, payload: &[0; 16] };
+                m.start(&req).unwrap().0
+            })
+            .collect();
+        let mut msgs = Vec::new();
+        let mut want_end = vec![None::<usize>; n];
+        for (k, &(target, what)) in script.iter().enumerate() {
+            let seq = ids.get(target).map_or(10_000 + target as u32, |id| id.seq());
+            let mut b = vec![0u8; 64];
+            let mut w = Writer::new(&mut b);
+            reply(&mut w, seq, what, k as u32);
+            let len = w.finish().unwrap();
+            b.truncate(len);
+            msgs.push(b);
+            if target < n && what != 0 && want_end[target].is_none() {
+                want_end[target] = Some(k);
+            }
+        }
+        let mut ended = vec![false; n];
+        let mut items = vec![Vec::new(); n];
+        for chunk in msgs.chunks(cut) {
+            let dg: Vec<u8> = chunk.concat();
+            m.recv_buffer()[..dg.len()].copy_from_slice(&dg);
+            m.received(dg.len());
+            // Readers take turns, each stopping after `budget` replies,
+            // until every live request has read all that is there for it.
+            let mut idle = vec![false; n];
+            let mut turn = 0;
+            while (0..n).any(|i| !ended[i] && !idle[i]) {
+                let (who, budget) = readers[turn % readers.len()];
+                turn += 1;
+                // A request with nothing more to read passes its turn to the
+                // first one that has: every turn reads at least one reply
+                // or finds a request idle, so this loop ends.
+                let live = |j: usize| !ended[j] && !idle[j];
+                let Some(i) = Some(who % n).filter(|&j| live(j)).or_else(|| (0..n).find(|&j| live(j))) else {
+                    break;
+                };
+                let mut left = budget;
+                // Says whether the request ended, and how many replies it
+                // still takes in this turn.
+                let mut got = |r: Reply<'_>| -> Result<(bool, usize), String> {
+                    left -= 1;
+                    match r {
+                        Reply::Item(msg) => {
+                            if msg.seq() != ids[i].seq() {
+                                return Err(format!("request {i} got seq {}", msg.seq()));
+                            }
+                            items[i].push(LinkMessage::from_message(&msg).unwrap().index());
+                            Ok((false, left))
+                        }
+                        _ => Ok((true, left)),
+                    }
+                };
+                match m.drain(ids[i], &mut got, |r| matches!(r, Ok((false, l)) if *l > 0)) {
+                    None => idle[i] = true,
+                    Some(Err(e)) => return Err(TestCaseError::fail(e)),
+                    Some(Ok((end, _))) => ended[i] = end,
+                }
+            }
+        }
+        for i in 0..n {
+            prop_assert_eq!(ended[i], want_end[i].is_some(), "request {} ended", i);
             let want: Vec<u32> = script.iter().enumerate()
                 .filter(|(k, (t, what))| *t == i && *what == 0 && want_end[i].is_none_or(|e| *k < e))
                 .map(|(k, _)| k as u32)

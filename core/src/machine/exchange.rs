@@ -31,7 +31,7 @@
 
 use crate::request::Request;
 use crate::wire::{
-    DecodeError, DoneMessage, EncodeError, ErrorMessage, ExtAck, Header, Message, Messages,
+    DecodeError, DoneMessage, EncodeError, ErrorMessage, ExtAckTlvs, Header, Message, Messages,
     NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, Writer,
 };
 
@@ -158,8 +158,8 @@ pub enum Failure<'d> {
     Kernel {
         /// Positive errno.
         errno: i32,
-        /// Extended ack.
-        ext_ack: ExtAck<'d>,
+        /// Extended ack, checked; [`ExtAckTlvs::decode`] reads it.
+        ext_ack: ExtAckTlvs<'d>,
     },
     /// A reply for this request could not be decoded.
     Malformed(DecodeError),
@@ -408,22 +408,16 @@ impl<S: SlotStore> Exchange<S> {
         self.last = i;
         let slot = &mut self.slots.slots_mut()[i];
         let kind = match m.kind() {
-            NLMSG_ERROR => match ErrorMessage::parse(&m) {
-                Ok(e) if e.errno == 0 => EventKind::Ack,
-                Ok(e) => EventKind::Failed(Failure::Kernel {
-                    errno: e.errno,
-                    ext_ack: e.ext_ack,
-                }),
+            NLMSG_ERROR => match ErrorMessage::errno_and_tlvs(&m) {
+                Ok((0, _)) => EventKind::Ack,
+                Ok((errno, ext_ack)) => EventKind::Failed(Failure::Kernel { errno, ext_ack }),
                 Err(e) => EventKind::Failed(Failure::Malformed(e)),
             },
-            NLMSG_DONE => match DoneMessage::parse(&m) {
-                Ok(d) if d.errno == 0 => EventKind::Done {
+            NLMSG_DONE => match DoneMessage::errno_and_tlvs(&m) {
+                Ok((0, _)) => EventKind::Done {
                     interrupted: slot.interrupted || m.flags() & NLM_F_DUMP_INTR != 0,
                 },
-                Ok(d) => EventKind::Failed(Failure::Kernel {
-                    errno: d.errno,
-                    ext_ack: d.ext_ack,
-                }),
+                Ok((errno, ext_ack)) => EventKind::Failed(Failure::Kernel { errno, ext_ack }),
                 Err(e) => EventKind::Failed(Failure::Malformed(e)),
             },
             _ => {
@@ -659,7 +653,7 @@ mod tests {
         match ev.kind {
             EventKind::Failed(Failure::Kernel { errno, ext_ack }) => {
                 assert_eq!(errno, 22);
-                assert_eq!(ext_ack.message, Some("bad attr"));
+                assert_eq!(ext_ack.decode().message, Some("bad attr"));
             }
             k => panic!("{k:?}"),
         }

@@ -41,7 +41,7 @@ use alloc::vec::Vec;
 use core::task::Waker;
 
 use super::batch::{Batch, BatchRun};
-use super::exchange::{EventKind, Exchange, Failure, RequestId, Stats};
+use super::exchange::{Event, EventKind, Exchange, Failure, RequestId, Stats};
 use crate::errno::Errno;
 use crate::error::{Error, KernelError};
 use crate::request::Request;
@@ -133,7 +133,7 @@ pub struct Mux {
 
 fn failure_to_error(f: Failure<'_>) -> Error {
     match f {
-        Failure::Kernel { errno, ext_ack } => KernelError::new(errno, &ext_ack).into(),
+        Failure::Kernel { errno, ext_ack } => KernelError::new(errno, &ext_ack.decode()).into(),
         Failure::Malformed(e) => Error::Decode {
             op: alloc::string::String::new(),
             source: e,
@@ -144,6 +144,26 @@ fn failure_to_error(f: Failure<'_>) -> Error {
 fn wake(inbox: &mut Inbox) {
     if let Some(w) = inbox.waker.take() {
         w.wake();
+    }
+}
+
+/// Queues an event of another request in its inbox and wakes it; keeps the
+/// failure of a request without inbox (a batch member) in `loose`.
+fn deliver_elsewhere(
+    inboxes: &mut BTreeMap<u32, Inbox>,
+    loose: &mut Vec<(u32, Error)>,
+    ev: Event<'_>,
+) {
+    if let Some(other) = inboxes.get_mut(&ev.id.seq()) {
+        other.queue.push_back(match ev.kind {
+            EventKind::Item(m) => Queued::Item(m.as_bytes().to_vec()),
+            EventKind::Ack => Queued::Ack,
+            EventKind::Done { interrupted } => Queued::Done { interrupted },
+            EventKind::Failed(f) => Queued::Failed(failure_to_error(f)),
+        });
+        wake(other);
+    } else if let EventKind::Failed(f) = ev.kind {
+        loose.push((ev.id.seq(), failure_to_error(f)));
     }
 }
 
@@ -394,19 +414,77 @@ impl Mux {
                 pass_baton(inboxes, driver, seq);
                 return Next::Reply(reply);
             }
-            if let Some(other) = inboxes.get_mut(&ev.id.seq()) {
-                other.queue.push_back(match ev.kind {
-                    EventKind::Item(m) => Queued::Item(m.as_bytes().to_vec()),
-                    EventKind::Ack => Queued::Ack,
-                    EventKind::Done { interrupted } => Queued::Done { interrupted },
-                    EventKind::Failed(f) => Queued::Failed(failure_to_error(f)),
-                });
-                wake(other);
-            } else if let EventKind::Failed(f) = ev.kind {
-                loose.push((ev.id.seq(), failure_to_error(f)));
-            }
+            deliver_elsewhere(inboxes, loose, ev);
         }
         Next::Recv
+    }
+
+    /// Runs `f` on every reply for `id` that is available without receiving
+    /// — what repeated [`Mux::next`] calls would return until
+    /// [`Next::Recv`] — and stops early when `more` says no of what `f`
+    /// returned, or after a terminal reply. Returns that last result;
+    /// `None` means a datagram must be received first (as `Next::Recv`).
+    ///
+    /// This is the hot loop of a dump: the rest of the current datagram is
+    /// walked in one pass, so each reply costs one classification and one
+    /// call of `f`.
+    pub fn drain<T>(
+        &mut self,
+        id: RequestId,
+        f: &mut impl FnMut(Reply<'_>) -> T,
+        more: impl Fn(&T) -> bool,
+    ) -> Option<T> {
+        let seq = id.seq();
+        // Replies another task queued for `id` (and the answer for an
+        // unknown `id`) come first, the ordinary way.
+        while self.inboxes.get(&seq).is_none_or(|i| !i.queue.is_empty()) {
+            let Next::Reply(r) = self.next(id) else {
+                return None;
+            };
+            let terminal = !matches!(r, Reply::Item(_));
+            let t = f(r);
+            if terminal || !more(&t) {
+                return Some(t);
+            }
+        }
+        let Mux {
+            ex,
+            rx,
+            rx_len,
+            rx_pos,
+            inboxes,
+            driver,
+            loose,
+            ..
+        } = self;
+        let start = *rx_pos;
+        let mut feed = ex.handle(&rx[start..*rx_len]);
+        while let Some(ev) = feed.next() {
+            if ev.id != id {
+                deliver_elsewhere(inboxes, loose, ev);
+                continue;
+            }
+            let reply = match ev.kind {
+                EventKind::Item(m) => {
+                    pass_baton(inboxes, driver, seq);
+                    let t = f(Reply::Item(m));
+                    if more(&t) {
+                        continue;
+                    }
+                    *rx_pos = start + feed.offset();
+                    return Some(t);
+                }
+                EventKind::Ack => Reply::Ack,
+                EventKind::Done { interrupted } => Reply::Done { interrupted },
+                EventKind::Failed(e) => Reply::Failed(failure_to_error(e)),
+            };
+            *rx_pos = start + feed.offset();
+            inboxes.remove(&seq);
+            pass_baton(inboxes, driver, seq);
+            return Some(f(reply));
+        }
+        *rx_pos = *rx_len;
+        None
     }
 
     /// Encodes the next chunk of a batch into the transmit buffer and

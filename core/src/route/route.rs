@@ -237,23 +237,40 @@ impl<'a> RouteMessage<'a> {
             attrs,
             has_other: false,
         };
+        // One match on the attribute type, straight into the fields: the
+        // same decoding as [`RouteAttr::parse`] without the intermediate
+        // enum (this loop is the hot path of every route dump).
+        let family = header.family;
+        let other = |m: &mut RouteMessage<'a>, v: Option<IpAddr>| -> Option<IpAddr> {
+            m.has_other |= v.is_none();
+            v
+        };
         for a in Attrs::new(attrs) {
-            match RouteAttr::parse(header.family, a?)? {
-                RouteAttr::Dst(v) => m.dst = Some(v),
-                RouteAttr::Src(v) => m.src = Some(v),
-                RouteAttr::Gateway(v) => m.gateway = Some(v),
-                RouteAttr::PrefSrc(v) => m.prefsrc = Some(v),
-                RouteAttr::Oif(v) => m.oif = Some(v),
-                RouteAttr::Iif(v) => m.iif = Some(v),
-                RouteAttr::Priority(v) => m.priority = Some(v),
-                RouteAttr::Table(v) => m.table = v,
-                RouteAttr::Mark(v) => m.mark = Some(v),
-                RouteAttr::Pref(v) => m.pref = Some(v),
-                RouteAttr::Via(v) => m.gateway = Some(v),
-                RouteAttr::Uid(v) => m.uid = Some(v),
-                RouteAttr::Multipath(h) => m.multipath = h.remaining(),
-                RouteAttr::Metrics(x) => m.metrics = x.remaining(),
-                RouteAttr::Other(_) => m.has_other = true,
+            let a = a?;
+            match a.kind() {
+                RTA_DST => m.dst = other(&mut m, ip_addr(family, &a)?),
+                RTA_SRC => m.src = other(&mut m, ip_addr(family, &a)?),
+                RTA_GATEWAY => {
+                    if let Some(v) = other(&mut m, ip_addr(family, &a)?) {
+                        m.gateway = Some(v);
+                    }
+                }
+                RTA_PREFSRC => m.prefsrc = other(&mut m, ip_addr(family, &a)?),
+                RTA_OIF => m.oif = Some(a.u32()?),
+                RTA_IIF => m.iif = Some(a.u32()?),
+                RTA_PRIORITY => m.priority = Some(a.u32()?),
+                RTA_TABLE => m.table = a.u32()?,
+                RTA_MARK => m.mark = Some(a.u32()?),
+                RTA_PREF => m.pref = Some(a.u8()?),
+                RTA_UID => m.uid = Some(a.u32()?),
+                RTA_VIA => {
+                    if let Some(v) = other(&mut m, via(&a)?) {
+                        m.gateway = Some(v);
+                    }
+                }
+                RTA_MULTIPATH => m.multipath = a.payload(),
+                RTA_METRICS => m.metrics = a.payload(),
+                _ => m.has_other = true,
             }
         }
         Ok(m)

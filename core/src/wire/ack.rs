@@ -113,6 +113,32 @@ impl<'a> ExtAck<'a> {
     }
 }
 
+/// Extended-ack TLVs that are known to decode, kept as bytes: two words to
+/// carry instead of a whole [`ExtAck`] (this is what
+/// [`Failure::Kernel`](crate::machine::Failure) holds, so every event of the
+/// exchange machine stays small). [`ExtAckTlvs::decode`] gives the fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExtAckTlvs<'a>(&'a [u8]);
+
+impl<'a> ExtAckTlvs<'a> {
+    /// Checks that `buf` decodes as extended-ack TLVs.
+    pub fn check(buf: &'a [u8]) -> Result<ExtAckTlvs<'a>, DecodeError> {
+        ExtAck::parse(buf)?;
+        Ok(ExtAckTlvs(buf))
+    }
+
+    /// The decoded fields.
+    pub fn decode(&self) -> ExtAck<'a> {
+        // `check` decoded these bytes once already; this cannot fail.
+        ExtAck::parse(self.0).unwrap_or_default()
+    }
+
+    /// The raw TLVs.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+}
+
 /// A decoded `NLMSG_ERROR` message: `struct nlmsgerr` plus extended ack.
 ///
 /// `errno == 0` is an acknowledgement; otherwise it is the positive errno
@@ -133,6 +159,23 @@ pub struct ErrorMessage<'a> {
 impl<'a> ErrorMessage<'a> {
     /// Decodes an `NLMSG_ERROR` message.
     pub fn parse(msg: &Message<'a>) -> Result<ErrorMessage<'a>, DecodeError> {
+        let (e, tlvs) = Self::split(msg)?;
+        Ok(ErrorMessage {
+            ext_ack: ExtAck::parse(tlvs)?,
+            ..e
+        })
+    }
+
+    /// The errno and the checked extended-ack TLVs, without decoding them
+    /// into an [`ExtAck`]; the same checks as [`ErrorMessage::parse`].
+    pub fn errno_and_tlvs(msg: &Message<'a>) -> Result<(i32, ExtAckTlvs<'a>), DecodeError> {
+        let (e, tlvs) = Self::split(msg)?;
+        Ok((e.errno, ExtAckTlvs::check(tlvs)?))
+    }
+
+    /// The message without its extended ack, and the raw extended-ack TLVs
+    /// (empty without `NLM_F_ACK_TLVS`).
+    fn split(msg: &Message<'a>) -> Result<(ErrorMessage<'a>, &'a [u8]), DecodeError> {
         if msg.kind() != NLMSG_ERROR {
             return Err(DecodeError::UnexpectedType {
                 what: "nlmsgerr",
@@ -164,17 +207,18 @@ impl<'a> ErrorMessage<'a> {
             request_payload = &rest[..echoed];
             rest = &rest[align(echoed).min(rest.len())..];
         }
-        let ext_ack = if msg.flags() & NLM_F_ACK_TLVS != 0 {
-            ExtAck::parse(rest)?
+        let tlvs = if msg.flags() & NLM_F_ACK_TLVS != 0 {
+            rest
         } else {
-            ExtAck::default()
+            &[]
         };
-        Ok(ErrorMessage {
+        let e = ErrorMessage {
             errno: error.checked_neg().unwrap_or(i32::MAX),
             request,
             request_payload,
-            ext_ack,
-        })
+            ext_ack: ExtAck::default(),
+        };
+        Ok((e, tlvs))
     }
 
     /// Whether this is an acknowledgement (errno 0).
@@ -197,6 +241,21 @@ impl<'a> DoneMessage<'a> {
     /// Decodes an `NLMSG_DONE` message. A missing error field (some old
     /// families send an empty DONE) reads as success.
     pub fn parse(msg: &Message<'a>) -> Result<DoneMessage<'a>, DecodeError> {
+        let (errno, tlvs) = Self::split(msg)?;
+        Ok(DoneMessage {
+            errno,
+            ext_ack: ExtAck::parse(tlvs)?,
+        })
+    }
+
+    /// The errno and the checked extended-ack TLVs, without decoding them
+    /// into an [`ExtAck`]; the same checks as [`DoneMessage::parse`].
+    pub fn errno_and_tlvs(msg: &Message<'a>) -> Result<(i32, ExtAckTlvs<'a>), DecodeError> {
+        let (errno, tlvs) = Self::split(msg)?;
+        Ok((errno, ExtAckTlvs::check(tlvs)?))
+    }
+
+    fn split(msg: &Message<'a>) -> Result<(i32, &'a [u8]), DecodeError> {
         if msg.kind() != NLMSG_DONE {
             return Err(DecodeError::UnexpectedType {
                 what: "NLMSG_DONE",
@@ -205,21 +264,15 @@ impl<'a> DoneMessage<'a> {
         }
         let p = msg.payload();
         if p.len() < 4 {
-            return Ok(DoneMessage {
-                errno: 0,
-                ext_ack: ExtAck::default(),
-            });
+            return Ok((0, &[]));
         }
         let error = read_i32(p, 0);
-        let ext_ack = if msg.flags() & NLM_F_ACK_TLVS != 0 {
-            ExtAck::parse(&p[4..])?
+        let tlvs = if msg.flags() & NLM_F_ACK_TLVS != 0 {
+            &p[4..]
         } else {
-            ExtAck::default()
+            &[]
         };
-        Ok(DoneMessage {
-            errno: error.checked_neg().unwrap_or(i32::MAX),
-            ext_ack,
-        })
+        Ok((error.checked_neg().unwrap_or(i32::MAX), tlvs))
     }
 }
 

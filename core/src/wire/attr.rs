@@ -55,6 +55,7 @@ impl<'a> Attr<'a> {
         Attrs::new(self.payload)
     }
 
+    #[inline]
     fn fixed<const N: usize>(&self, what: &'static str) -> Result<[u8; N], DecodeError> {
         self.payload.try_into().map_err(|_| DecodeError::AttrSize {
             what,
@@ -65,21 +66,25 @@ impl<'a> Attr<'a> {
     }
 
     /// The payload as a `u8`.
+    #[inline]
     pub fn u8(&self) -> Result<u8, DecodeError> {
         Ok(self.fixed::<1>("u8 attribute")?[0])
     }
 
     /// The payload as a native-endian `u16`.
+    #[inline]
     pub fn u16(&self) -> Result<u16, DecodeError> {
         Ok(u16::from_ne_bytes(self.fixed("u16 attribute")?))
     }
 
     /// The payload as a native-endian `u32`.
+    #[inline]
     pub fn u32(&self) -> Result<u32, DecodeError> {
         Ok(u32::from_ne_bytes(self.fixed("u32 attribute")?))
     }
 
     /// The payload as a native-endian `u64`.
+    #[inline]
     pub fn u64(&self) -> Result<u64, DecodeError> {
         Ok(u64::from_ne_bytes(self.fixed("u64 attribute")?))
     }
@@ -124,6 +129,7 @@ pub struct Attrs<'a> {
 
 impl<'a> Attrs<'a> {
     /// Iterates over the attributes in `buf`.
+    #[inline]
     pub fn new(buf: &'a [u8]) -> Self {
         Attrs {
             buf,
@@ -154,6 +160,7 @@ impl<'a> Attrs<'a> {
 impl<'a> Iterator for Attrs<'a> {
     type Item = Result<Attr<'a>, DecodeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed || self.pos >= self.buf.len() {
             return None;

@@ -3,7 +3,10 @@
 use super::{DecodeError, HEADER_LEN, align, read_u16, read_u32};
 
 /// A decoded `struct nlmsghdr`.
+// `repr(C)`: the fields lie as on the wire, so decoding is one 16-byte
+// copy rather than five stores that a later 8-byte load cannot forward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[repr(C)]
 pub struct Header {
     /// `nlmsg_len`: length of the message including this header.
     pub len: u32,
@@ -22,6 +25,7 @@ impl Header {
     ///
     /// Only the presence of 16 bytes is checked; [`Messages`] checks the
     /// length field against the datagram.
+    #[inline]
     pub fn parse(buf: &[u8]) -> Result<Header, DecodeError> {
         if buf.len() < HEADER_LEN {
             return Err(DecodeError::Truncated {
@@ -58,19 +62,38 @@ impl Header {
 
 /// One netlink message inside a datagram: its header and its payload
 /// (everything after the header up to `nlmsg_len`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Three words, all borrowed: the header is read in place when asked for,
+/// so passing a message around never copies (or re-assembles) it.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Message<'a> {
-    header: Header,
+    head: &'a [u8; HEADER_LEN],
     bytes: &'a [u8],
+}
+
+impl core::fmt::Debug for Message<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Message")
+            .field("header", &self.header())
+            .field("payload", &self.payload())
+            .finish()
+    }
 }
 
 impl<'a> Message<'a> {
     /// Checks that `buf` starts with one complete message and returns it.
     ///
     /// Bytes past `nlmsg_len` are ignored.
+    #[inline]
     pub fn parse(buf: &'a [u8]) -> Result<Message<'a>, DecodeError> {
-        let header = Header::parse(buf)?;
-        let len = header.len as usize;
+        let Some(head) = buf.first_chunk::<HEADER_LEN>() else {
+            return Err(DecodeError::Truncated {
+                what: "nlmsghdr",
+                needed: HEADER_LEN,
+                available: buf.len(),
+            });
+        };
+        let len = u32::from_ne_bytes([head[0], head[1], head[2], head[3]]) as usize;
         if len < HEADER_LEN {
             return Err(DecodeError::LengthTooSmall {
                 what: "nlmsghdr",
@@ -86,7 +109,7 @@ impl<'a> Message<'a> {
             });
         }
         Ok(Message {
-            header,
+            head,
             bytes: &buf[..len],
         })
     }
@@ -94,37 +117,52 @@ impl<'a> Message<'a> {
     /// The decoded header.
     #[inline]
     pub fn header(&self) -> Header {
-        self.header
+        Header {
+            len: self.length(),
+            kind: self.kind(),
+            flags: self.flags(),
+            seq: self.seq(),
+            port: self.port(),
+        }
+    }
+
+    /// `nlmsg_len`: the message's length, header included.
+    #[inline]
+    fn length(&self) -> u32 {
+        let h = self.head;
+        u32::from_ne_bytes([h[0], h[1], h[2], h[3]])
     }
 
     /// `nlmsg_type`.
     #[inline]
     pub fn kind(&self) -> u16 {
-        self.header.kind
+        u16::from_ne_bytes([self.head[4], self.head[5]])
     }
 
     /// `nlmsg_flags`.
     #[inline]
     pub fn flags(&self) -> u16 {
-        self.header.flags
+        u16::from_ne_bytes([self.head[6], self.head[7]])
     }
 
     /// `nlmsg_seq`.
     #[inline]
     pub fn seq(&self) -> u32 {
-        self.header.seq
+        let h = self.head;
+        u32::from_ne_bytes([h[8], h[9], h[10], h[11]])
     }
 
     /// `nlmsg_pid`.
     #[inline]
     pub fn port(&self) -> u32 {
-        self.header.port
+        let h = self.head;
+        u32::from_ne_bytes([h[12], h[13], h[14], h[15]])
     }
 
     /// The payload after the 16-byte header.
     #[inline]
     pub fn payload(&self) -> &'a [u8] {
-        &self.bytes[HEADER_LEN..]
+        self.bytes.get(HEADER_LEN..).unwrap_or_default()
     }
 
     /// The whole message, header included (`nlmsg_len` bytes).
@@ -164,6 +202,7 @@ impl<'a> Messages<'a> {
 impl<'a> Iterator for Messages<'a> {
     type Item = Result<Message<'a>, DecodeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed || self.pos >= self.buf.len() {
             return None;
@@ -173,7 +212,7 @@ impl<'a> Iterator for Messages<'a> {
             Ok(m) => {
                 self.pos = self
                     .pos
-                    .saturating_add(align(m.header.len as usize))
+                    .saturating_add(align(m.length() as usize))
                     .min(self.buf.len());
                 Some(Ok(m))
             }

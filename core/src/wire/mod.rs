@@ -11,7 +11,7 @@ mod attr;
 mod header;
 mod writer;
 
-pub use ack::{DoneMessage, ErrorMessage, ExtAck, Policy};
+pub use ack::{DoneMessage, ErrorMessage, ExtAck, ExtAckTlvs, Policy};
 pub use attr::{Attr, Attrs};
 pub use header::{Header, Message, Messages};
 pub use writer::{MessageStart, NestStart, Writer};

@@ -14,7 +14,7 @@ use std::task::Waker;
 
 use nlwire::genl::ctrl::Family;
 use nlwire::genl::{FamilyCache, FamilyOp, WithFamily};
-use nlwire::machine::{Batch, BatchRun, Mux, MuxOptions, Next, Reply, RequestId, Stats};
+use nlwire::machine::{Batch, BatchRun, Mux, MuxOptions, Reply, RequestId, Stats};
 use nlwire::request::{Describe, Request};
 use nlwire::{Errno, Error};
 
@@ -141,16 +141,12 @@ impl Driver {
         let mut mux = self.lock();
         let mut progressed = false;
         loop {
-            match mux.next(id) {
-                Next::Reply(r) => {
-                    let t = f(r);
-                    if !more(&t) {
-                        return (Step::Ready(t), true);
-                    }
-                    progressed = true;
-                    continue;
-                }
-                Next::Recv => {}
+            let mut g = |r: Reply<'_>| {
+                progressed = true;
+                f(r)
+            };
+            if let Some(t) = mux.drain(id, &mut g, &more) {
+                return (Step::Ready(t), true);
             }
             // The datagram just processed may have ended the running dump.
             self.flush_queued(&mut mux);
