@@ -63,26 +63,57 @@ fn populate(n: u32) -> TestNs {
 
 // ---- the readers, each run in a child process -------------------------
 
-fn child(variant: &str, ns_path: &str) -> u64 {
+/// What a typed reader makes of one route: its table, output interface and
+/// IPv4 destination, folded into a checksum every typed reader must agree
+/// on (so each of them really decodes those three fields).
+#[derive(Default)]
+struct Tally {
+    routes: u64,
+    sum: u64,
+}
+
+impl Tally {
+    fn add(&mut self, table: u32, oif: Option<u32>, dst: Option<Ipv4Addr>) {
+        self.routes += 1;
+        self.sum = self.sum.wrapping_add(
+            u64::from(table)
+                + u64::from(oif.unwrap_or(0))
+                + dst.map_or(0, |d| u64::from(d.to_bits())),
+        );
+    }
+
+    fn line(&self) -> String {
+        format!("{} {}", self.routes, self.sum)
+    }
+}
+
+fn v4(a: Option<IpAddr>) -> Option<Ipv4Addr> {
+    match a {
+        Some(IpAddr::V4(a)) => Some(a),
+        _ => None,
+    }
+}
+
+/// Runs one reader; prints what it read: the number of routes, and for
+/// typed readers the checksum of [`Tally`].
+fn child(variant: &str, ns_path: &str) -> String {
+    let mut t = Tally::default();
     match variant {
-        "raw" => raw(ns_path),
+        "raw" => return raw(ns_path).to_string(),
         "nlwire-mio-views" => {
             let mut c = nlwire_mio::Connection::new_in_netns(ns_path).expect("connection");
-            let mut n = 0u64;
             c.dump_with(GetRoutes::ipv4(), |m| {
                 let r = RouteMessage::from_message(&m).expect("route");
-                n += u64::from(r.header.dst_len > 0);
+                t.add(r.table, r.oif, v4(r.dst));
             })
             .expect("dump");
-            n
         }
         "nlwire-mio-owned" => {
             let mut c = nlwire_mio::Connection::new_in_netns(ns_path).expect("connection");
-            let mut n = 0u64;
             for r in c.dump::<Route, _>(GetRoutes::ipv4()) {
-                n += u64::from(r.expect("route").dst_len > 0);
+                let r = r.expect("route");
+                t.add(r.table, r.oif, v4(r.dst));
             }
-            n
         }
         "nlwire-tokio" => tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -91,20 +122,18 @@ fn child(variant: &str, ns_path: &str) -> u64 {
             .block_on(async {
                 let c = nlwire_tokio::Connection::new_in_netns(ns_path).expect("connection");
                 let mut s = c.dump::<Route, _>(GetRoutes::ipv4());
-                let mut n = 0u64;
                 while let Some(r) = futures_lite::StreamExt::next(&mut s).await {
-                    n += u64::from(r.expect("route").dst_len > 0);
+                    let r = r.expect("route");
+                    t.add(r.table, r.oif, v4(r.dst));
                 }
-                n
             }),
         "nlwire-async-io" => async_io::block_on(async {
             let c = nlwire_async_io::Connection::new_in_netns(ns_path).expect("connection");
             let mut s = c.dump::<Route, _>(GetRoutes::ipv4());
-            let mut n = 0u64;
             while let Some(r) = futures_lite::StreamExt::next(&mut s).await {
-                n += u64::from(r.expect("route").dst_len > 0);
+                let r = r.expect("route");
+                t.add(r.table, r.oif, v4(r.dst));
             }
-            n
         }),
         "rtnetlink" => {
             // The whole process joins the namespace first: rtnetlink opens
@@ -116,19 +145,31 @@ fn child(variant: &str, ns_path: &str) -> u64 {
                 .build()
                 .expect("runtime")
                 .block_on(async {
+                    use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute};
                     let (conn, handle, _) = rtnetlink::new_connection().expect("rtnetlink");
                     tokio::spawn(conn);
                     let msg = rtnetlink::RouteMessageBuilder::<Ipv4Addr>::new().build();
                     let mut s = handle.route().get(msg).execute();
-                    let mut n = 0u64;
                     while let Some(r) = futures_lite::StreamExt::next(&mut s).await {
-                        n += u64::from(r.expect("route").header.destination_prefix_length > 0);
+                        let r = r.expect("route");
+                        let (mut table, mut oif, mut dst) = (u32::from(r.header.table), None, None);
+                        for a in &r.attributes {
+                            match a {
+                                RouteAttribute::Table(x) => table = *x,
+                                RouteAttribute::Oif(x) => oif = Some(*x),
+                                RouteAttribute::Destination(RouteAddress::Inet(x)) => {
+                                    dst = Some(*x)
+                                }
+                                _ => {}
+                            }
+                        }
+                        t.add(table, oif, dst);
                     }
-                    n
                 })
         }
         v => panic!("unknown reader {v}"),
     }
+    t.line()
 }
 
 /// The floor: one request, then `recv` and walk the headers until DONE.
@@ -156,8 +197,7 @@ fn raw(ns_path: &str) -> u64 {
             match m.kind() {
                 NLMSG_DONE => return n,
                 NLMSG_ERROR => panic!("dump failed"),
-                // dst_len is the payload's second byte.
-                _ => n += u64::from(m.payload().get(1).is_some_and(|&l| l > 0)),
+                _ => n += 1,
             }
         }
     }
@@ -169,6 +209,8 @@ struct Sample {
     time: Duration,
     rss_kib: u64,
     items: u64,
+    /// A typed reader's checksum of table, oif and destination.
+    sum: Option<u64>,
 }
 
 /// Runs `cmd` (already given its program, arguments and environment) as
@@ -239,20 +281,20 @@ fn run_reader(variant: &str, ns: &TestNs) -> Sample {
     };
     let text = std::fs::read_to_string(&out_file).expect("reader output");
     let _ = std::fs::remove_file(&out_file);
-    let items = if variant == "ip -4 -j" {
+    let (items, sum) = if variant == "ip -4 -j" {
         let v: serde_json::Value = serde_json::from_str(&text).expect("ip's JSON");
-        v.as_array()
-            .expect("array")
-            .iter()
-            .filter(|r| r["dst"] != "default")
-            .count() as u64
+        (v.as_array().expect("array").len() as u64, None)
     } else {
-        text.trim().parse().expect("item count")
+        let mut words = text
+            .split_whitespace()
+            .map(|w| w.parse().expect("a number"));
+        (words.next().expect("route count"), words.next())
     };
     Sample {
         time,
         rss_kib,
         items,
+        sum,
     }
 }
 
@@ -290,6 +332,8 @@ fn main() {
         }
     }
     let expected = samples[0][0].items;
+    let typed_sum = samples[1][0].sum;
+    assert!(typed_sum.is_some(), "{} gave no checksum", readers[1]);
     assert!(expected >= u64::from(n), "the floor saw {expected} routes");
     println!(
         "dump {n} IPv4 routes (all tables), each reader in its own process, median of {runs} run(s)"
@@ -303,6 +347,9 @@ fn main() {
         let s = &mut samples[k];
         for x in s.iter() {
             assert_eq!(x.items, expected, "{r} saw another number of routes");
+            if let (Some(a), Some(b)) = (x.sum, typed_sum) {
+                assert_eq!(a, b, "{r} decoded other tables, interfaces or destinations");
+            }
         }
         s.sort_by_key(|x| x.time);
         let time = s[s.len() / 2].time.as_secs_f64();

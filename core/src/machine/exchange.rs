@@ -166,7 +166,12 @@ pub enum Failure<'d> {
 }
 
 /// What happened to a request.
+// `repr(u8)`: a plain tag, then the variant's fields at their natural
+// alignment — a message moves as three aligned words (with the niche
+// layout, items were copied through overlapping unaligned stores and
+// loads, a store-forwarding stall per dump message).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum EventKind<'d> {
     /// A reply object (a dump part, or the answer of a GET).
     Item(Message<'d>),
@@ -274,6 +279,7 @@ impl<S: SlotStore> Exchange<S> {
             .is_some_and(|i| !self.slots.slots()[i].cancelled)
     }
 
+    #[inline]
     fn find(&self, seq: u32) -> Option<usize> {
         let s = self.slots.slots();
         if s.get(self.last).is_some_and(|x| x.seq == seq) {
@@ -393,6 +399,7 @@ impl<S: SlotStore> Exchange<S> {
     }
 
     /// Classifies one message. `None` means it was consumed silently.
+    #[inline]
     fn classify<'d>(&mut self, m: Message<'d>) -> Option<Event<'d>> {
         if m.kind() == NLMSG_NOOP {
             return None;
@@ -484,6 +491,7 @@ impl<S: SlotStore> Feed<'_, '_, S> {
 impl<'d, S: SlotStore> Iterator for Feed<'d, '_, S> {
     type Item = Event<'d>;
 
+    #[inline]
     fn next(&mut self) -> Option<Event<'d>> {
         loop {
             let at = self.msgs.offset();

@@ -73,6 +73,7 @@ pub fn items<T: FromMessage, R: Request + ?Sized>(
 
 /// Like [`items`], for callers that want views: `f` gets each accepted
 /// message in place (no allocation).
+#[inline]
 pub fn views<R: Request + ?Sized>(
     req: &R,
     reply: Reply<'_>,

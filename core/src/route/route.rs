@@ -85,6 +85,7 @@ impl RtMsg {
     pub const LEN: usize = 12;
 
     /// Decodes the header from the start of a message payload.
+    #[inline]
     pub fn parse(b: &[u8]) -> Result<RtMsg, DecodeError> {
         need(b, Self::LEN, "rtmsg")?;
         Ok(RtMsg {
@@ -216,27 +217,50 @@ pub struct RouteMessage<'a> {
 
 impl<'a> RouteMessage<'a> {
     /// Decodes a route message payload (after the netlink header).
+    #[inline]
     pub fn parse(payload: &'a [u8]) -> Result<RouteMessage<'a>, DecodeError> {
+        let mut m = RouteMessage::EMPTY;
+        m.fill(payload)?;
+        Ok(m)
+    }
+
+    const EMPTY: RouteMessage<'static> = RouteMessage {
+        header: RtMsg {
+            family: 0,
+            dst_len: 0,
+            src_len: 0,
+            tos: 0,
+            table: 0,
+            protocol: 0,
+            scope: 0,
+            kind: 0,
+            flags: 0,
+        },
+        table: 0,
+        dst: None,
+        src: None,
+        gateway: None,
+        prefsrc: None,
+        oif: None,
+        iif: None,
+        priority: None,
+        mark: None,
+        pref: None,
+        uid: None,
+        multipath: &[],
+        metrics: &[],
+        attrs: &[],
+        has_other: false,
+    };
+
+    /// Decodes `payload` into `self`, which starts as [`Self::EMPTY`]: in
+    /// place, so the caller's value is written once.
+    fn fill(&mut self, payload: &'a [u8]) -> Result<(), DecodeError> {
+        let m = self;
         let header = RtMsg::parse(payload)?;
-        let attrs = &payload[RtMsg::LEN..];
-        let mut m = RouteMessage {
-            header,
-            table: header.table as u32,
-            dst: None,
-            src: None,
-            gateway: None,
-            prefsrc: None,
-            oif: None,
-            iif: None,
-            priority: None,
-            mark: None,
-            pref: None,
-            uid: None,
-            multipath: &[],
-            metrics: &[],
-            attrs,
-            has_other: false,
-        };
+        m.header = header;
+        m.table = header.table as u32;
+        m.attrs = &payload[RtMsg::LEN..];
         // One match on the attribute type, straight into the fields: the
         // same decoding as [`RouteAttr::parse`] without the intermediate
         // enum (this loop is the hot path of every route dump).
@@ -245,17 +269,17 @@ impl<'a> RouteMessage<'a> {
             m.has_other |= v.is_none();
             v
         };
-        for a in Attrs::new(attrs) {
+        for a in Attrs::new(m.attrs) {
             let a = a?;
             match a.kind() {
-                RTA_DST => m.dst = other(&mut m, ip_addr(family, &a)?),
-                RTA_SRC => m.src = other(&mut m, ip_addr(family, &a)?),
+                RTA_DST => m.dst = other(m, ip_addr(family, &a)?),
+                RTA_SRC => m.src = other(m, ip_addr(family, &a)?),
                 RTA_GATEWAY => {
-                    if let Some(v) = other(&mut m, ip_addr(family, &a)?) {
+                    if let Some(v) = other(m, ip_addr(family, &a)?) {
                         m.gateway = Some(v);
                     }
                 }
-                RTA_PREFSRC => m.prefsrc = other(&mut m, ip_addr(family, &a)?),
+                RTA_PREFSRC => m.prefsrc = other(m, ip_addr(family, &a)?),
                 RTA_OIF => m.oif = Some(a.u32()?),
                 RTA_IIF => m.iif = Some(a.u32()?),
                 RTA_PRIORITY => m.priority = Some(a.u32()?),
@@ -264,7 +288,7 @@ impl<'a> RouteMessage<'a> {
                 RTA_PREF => m.pref = Some(a.u8()?),
                 RTA_UID => m.uid = Some(a.u32()?),
                 RTA_VIA => {
-                    if let Some(v) = other(&mut m, via(&a)?) {
+                    if let Some(v) = other(m, via(&a)?) {
                         m.gateway = Some(v);
                     }
                 }
@@ -273,10 +297,11 @@ impl<'a> RouteMessage<'a> {
                 _ => m.has_other = true,
             }
         }
-        Ok(m)
+        Ok(())
     }
 
     /// Decodes a received `RTM_NEWROUTE` (or `RTM_DELROUTE`) message.
+    #[inline]
     pub fn from_message(msg: &Message<'a>) -> Result<RouteMessage<'a>, DecodeError> {
         match msg.kind() {
             RTM_NEWROUTE | RTM_DELROUTE => Self::parse(msg.payload()),
@@ -397,6 +422,7 @@ impl Request for GetRoutes {
             w.attr_u32(RTA_TABLE, t);
         }
     }
+    #[inline]
     fn accepts(&self, msg: &Message<'_>) -> bool {
         // The family is in the fixed header; only a table filter needs the
         // attributes (a route's table may be in RTA_TABLE). Anything that

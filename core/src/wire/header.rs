@@ -63,11 +63,11 @@ impl Header {
 /// One netlink message inside a datagram: its header and its payload
 /// (everything after the header up to `nlmsg_len`).
 ///
-/// Three words, all borrowed: the header is read in place when asked for,
-/// so passing a message around never copies (or re-assembles) it.
+/// Two words (the borrowed bytes): the header is read in place when asked
+/// for, so a message moves in registers and is never re-assembled.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Message<'a> {
-    head: &'a [u8; HEADER_LEN],
+    /// At least `HEADER_LEN` bytes (checked by [`Message::parse`]).
     bytes: &'a [u8],
 }
 
@@ -108,10 +108,7 @@ impl<'a> Message<'a> {
                 available: buf.len(),
             });
         }
-        Ok(Message {
-            head,
-            bytes: &buf[..len],
-        })
+        Ok(Message { bytes: &buf[..len] })
     }
 
     /// The decoded header.
@@ -126,36 +123,47 @@ impl<'a> Message<'a> {
         }
     }
 
+    /// The 16 header bytes. `parse` made sure they are there; the zeros
+    /// only keep this free of a panic path.
+    #[inline]
+    fn head(&self) -> &'a [u8; HEADER_LEN] {
+        self.bytes
+            .first_chunk::<HEADER_LEN>()
+            .unwrap_or(&[0; HEADER_LEN])
+    }
+
     /// `nlmsg_len`: the message's length, header included.
     #[inline]
     fn length(&self) -> u32 {
-        let h = self.head;
+        let h = self.head();
         u32::from_ne_bytes([h[0], h[1], h[2], h[3]])
     }
 
     /// `nlmsg_type`.
     #[inline]
     pub fn kind(&self) -> u16 {
-        u16::from_ne_bytes([self.head[4], self.head[5]])
+        let h = self.head();
+        u16::from_ne_bytes([h[4], h[5]])
     }
 
     /// `nlmsg_flags`.
     #[inline]
     pub fn flags(&self) -> u16 {
-        u16::from_ne_bytes([self.head[6], self.head[7]])
+        let h = self.head();
+        u16::from_ne_bytes([h[6], h[7]])
     }
 
     /// `nlmsg_seq`.
     #[inline]
     pub fn seq(&self) -> u32 {
-        let h = self.head;
+        let h = self.head();
         u32::from_ne_bytes([h[8], h[9], h[10], h[11]])
     }
 
     /// `nlmsg_pid`.
     #[inline]
     pub fn port(&self) -> u32 {
-        let h = self.head;
+        let h = self.head();
         u32::from_ne_bytes([h[12], h[13], h[14], h[15]])
     }
 
