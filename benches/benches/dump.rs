@@ -6,8 +6,9 @@
 //!
 //! `cargo bench -p nlwire-benches --bench dump` (root). The number of
 //! routes is `NLWIRE_BENCH_ROUTES` (default 1,000,000), runs
-//! `NLWIRE_BENCH_RUNS` (default 3); `-- --test` runs 20,000 routes once
-//! and checks that every reader saw every route (CI).
+//! `NLWIRE_BENCH_RUNS` (default 7); `-- --test` runs 20,000 routes once
+//! and checks that every reader saw every route, and that every typed
+//! reader decoded the same tables, interfaces and destinations (CI).
 //!
 //! Routes are /32s in the three IPv4 documentation ranges, 768 per table
 //! over as many tables as needed (1000, 1001, …), out of a veth inside the
@@ -115,6 +116,28 @@ fn child(variant: &str, ns_path: &str) -> String {
                 t.add(r.table, r.oif, v4(r.dst));
             }
         }
+        "nlwire-tokio-views" => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                let c = nlwire_tokio::Connection::new_in_netns(ns_path).expect("connection");
+                c.dump_with(GetRoutes::ipv4(), |m| {
+                    let r = RouteMessage::from_message(&m).expect("route");
+                    t.add(r.table, r.oif, v4(r.dst));
+                })
+                .await
+                .expect("dump");
+            }),
+        "nlwire-async-io-views" => async_io::block_on(async {
+            let c = nlwire_async_io::Connection::new_in_netns(ns_path).expect("connection");
+            c.dump_with(GetRoutes::ipv4(), |m| {
+                let r = RouteMessage::from_message(&m).expect("route");
+                t.add(r.table, r.oif, v4(r.dst));
+            })
+            .await
+            .expect("dump");
+        }),
         "nlwire-tokio" => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -306,13 +329,15 @@ fn main() {
         println!("{}", child(&v, &ns));
         return;
     }
-    let Some((n, runs)) = nlwire_tests::bench_size("bench dump", 1_000_000, 3, 20_000) else {
+    let Some((n, runs)) = nlwire_tests::bench_size("bench dump", 1_000_000, 7, 20_000) else {
         return;
     };
     let ns = populate(n);
     let readers = [
         "raw",
         "nlwire-mio-views",
+        "nlwire-tokio-views",
+        "nlwire-async-io-views",
         "nlwire-mio-owned",
         "nlwire-tokio",
         "nlwire-async-io",
@@ -339,7 +364,7 @@ fn main() {
         "dump {n} IPv4 routes (all tables), each reader in its own process, median of {runs} run(s)"
     );
     println!(
-        "{:<20} {:>10} {:>9} {:>15} {:>10}",
+        "{:<22} {:>10} {:>9} {:>15} {:>10}",
         "reader", "time", "× raw", "peak RSS", "routes"
     );
     let mut floor = 0.0;
@@ -359,7 +384,7 @@ fn main() {
             floor = time;
         }
         println!(
-            "{r:<20} {time:>9.3}s {:>8.2}× {:>11.1} MiB {:>10}",
+            "{r:<22} {time:>9.3}s {:>8.2}× {:>11.1} MiB {:>10}",
             time / floor,
             rss[rss.len() / 2] as f64 / 1024.0,
             expected

@@ -4,8 +4,8 @@
 //!
 //! `cargo bench -p nlwire-benches --bench install` (root). The number of
 //! routes is `NLWIRE_BENCH_ROUTES` (default 100,000); each method runs
-//! `NLWIRE_BENCH_RUNS` times (default 3) in a fresh namespace and the
-//! median is reported with its ratio to the batch. `-- --test` runs a
+//! `NLWIRE_BENCH_RUNS` times (default 5) in a fresh namespace, the methods
+//! taking turns, and the median is reported with its ratio to the batch. `-- --test` runs a
 //! small size once as a smoke test (CI).
 //!
 //! Routes are IPv6 /64s under 2001:db8::/32 (the documentation range) out
@@ -153,7 +153,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let Some((n, runs)) = nlwire_tests::bench_size("bench install", 100_000, 3, 5_000) else {
+    let Some((n, runs)) = nlwire_tests::bench_size("bench install", 100_000, 5, 5_000) else {
         return;
     };
     println!("install {n} IPv6 routes in a private namespace, median of {runs} run(s)");
@@ -165,14 +165,20 @@ fn main() {
         ("rtnetlink sequential", rtnetlink_sequential),
         ("rtnetlink, 64 in flight", rtnetlink_64),
     ];
-    let mut results = Vec::new();
-    for (name, f) in methods {
-        let mut times = Vec::new();
-        for _ in 0..runs {
-            times.push(f(n));
+    // Runs interleave the methods (each round runs every method once), so
+    // a slow moment of the shared machine is spread over all of them
+    // rather than landing on one.
+    let mut times: Vec<Vec<Duration>> = methods.iter().map(|_| Vec::new()).collect();
+    for _ in 0..runs {
+        for (k, (_, f)) in methods.iter().enumerate() {
+            times[k].push(f(n));
         }
-        results.push((name, median(times)));
     }
+    let results: Vec<(&str, Duration)> = methods
+        .iter()
+        .zip(times)
+        .map(|((name, _), t)| (*name, median(t)))
+        .collect();
     let base = results[0].1.as_secs_f64();
     println!(
         "{:<28} {:>10} {:>12} {:>14}",

@@ -84,15 +84,21 @@ impl<Rt: Runtime> std::fmt::Debug for Inner<Rt> {
 
 impl<Rt: Runtime> Inner<Rt> {
     /// One poll of request `id`: steps the driver, waiting on readiness
-    /// when the socket is empty.
+    /// when the socket is empty. Replies for which `more` says so of what
+    /// `f` returned are consumed under the same lock (a dump's datagram in
+    /// one pass); `progressed` is set when any reply was handled.
     fn poll_step<T>(
         &self,
         id: RequestId,
         cx: &mut Context<'_>,
         f: &mut impl FnMut(Reply<'_>) -> T,
+        more: impl Fn(&T) -> bool + Copy,
+        progressed: &mut bool,
     ) -> Poll<Result<T, Error>> {
         loop {
-            if let Step::Ready(t) = self.driver.step(id, Some(cx.waker()), f) {
+            let (step, any) = self.driver.step_while(id, Some(cx.waker()), f, more);
+            *progressed |= any;
+            if let Step::Ready(t) = step {
                 return Poll::Ready(Ok(t));
             }
             if let Err(e) = ready!(Rt::poll_readable(&self.ready, cx)) {
@@ -251,7 +257,9 @@ impl<Rt: Runtime> Connection<Rt> {
         let mut idle = Idle::<Rt>::new();
         poll_fn(|cx| {
             loop {
-                match inner.poll_step(id, cx, &mut f) {
+                let more = |t: &Fold<T>| matches!(t, Fold::Continue);
+                match inner.poll_step(id, cx, &mut f, more, &mut idle.progressed) {
+                    // Never `Continue`: `poll_step` went on past those.
                     Poll::Ready(Ok(Fold::Continue)) => idle.progressed = true,
                     Poll::Ready(Ok(Fold::Yield(t))) => {
                         idle.progressed = true;
@@ -519,9 +527,13 @@ impl<Rt: Runtime, R: Request + Unpin, T: FromMessage> Stream for DumpStream<Rt, 
         };
         let req = &this.req;
         loop {
-            let step = this
-                .inner
-                .poll_step(id, cx, &mut |r| fold::items::<T, _>(req, r));
+            let step = this.inner.poll_step(
+                id,
+                cx,
+                &mut |r| fold::items::<T, _>(req, r),
+                |t| matches!(t, Fold::Continue),
+                &mut this.idle.progressed,
+            );
             let out = match step {
                 Poll::Ready(Ok(Fold::Continue)) => {
                     this.idle.progressed = true;
