@@ -3,10 +3,7 @@
 use super::{DecodeError, HEADER_LEN, align, read_u16, read_u32};
 
 /// A decoded `struct nlmsghdr`.
-// `repr(C)`: the fields lie as on the wire, so decoding is one 16-byte
-// copy rather than five stores that a later 8-byte load cannot forward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-#[repr(C)]
 pub struct Header {
     /// `nlmsg_len`: length of the message including this header.
     pub len: u32,
