@@ -206,6 +206,39 @@ proptest! {
 /// One reply message for `seq`: 0 an item (`RTM_NEWLINK`), 1 `NLMSG_DONE`,
 /// 2 an acknowledgement, 3 an error (`EPERM`). `tag` goes in the item's
 /// ifindex so a receiver can tell items apart.
+/// What the kernel sends for a script of `(target, what)` entries: entry
+/// `k` is a [`reply`] of kind `what` tagged `k`, aimed at request
+/// `target` of `seqs` (or, past the list, at a sequence number nobody
+/// owns). Also the index of each request's first terminal entry.
+fn scripted_replies(seqs: &[u32], script: &[(usize, u8)]) -> (Vec<Vec<u8>>, Vec<Option<usize>>) {
+    let mut msgs = Vec::new();
+    let mut want_end = vec![None::<usize>; seqs.len()];
+    for (k, &(target, what)) in script.iter().enumerate() {
+        let seq = seqs.get(target).copied().unwrap_or(10_000 + target as u32);
+        let mut m = vec![0u8; 64];
+        let mut w = Writer::new(&mut m);
+        reply(&mut w, seq, what, k as u32);
+        let n = w.finish().unwrap();
+        m.truncate(n);
+        msgs.push(m);
+        if target < seqs.len() && what != 0 && want_end[target].is_none() {
+            want_end[target] = Some(k);
+        }
+    }
+    (msgs, want_end)
+}
+
+/// The tags of the items the script sent to request `i` before its end:
+/// exactly what it must receive.
+fn items_before_end(script: &[(usize, u8)], i: usize, end: Option<usize>) -> Vec<u32> {
+    script
+        .iter()
+        .enumerate()
+        .filter(|(k, (t, what))| *t == i && *what == 0 && end.is_none_or(|e| *k < e))
+        .map(|(k, _)| k as u32)
+        .collect()
+}
+
 fn reply(w: &mut Writer<'_>, seq: u32, what: u8, tag: u32) {
     match what {
         0 => {
@@ -300,24 +333,8 @@ proptest! {
             let req = RawRequest { message_type: 18, flags: 0, dump, payload: &[0; 16] };
             ids.push(ex.start(&req, &mut buf).unwrap().0);
         }
-        // What the kernel sends: script entries aimed at a request (or, past
-        // the list, at a sequence number nobody owns).
-        let mut msgs = Vec::new();
-        let mut want_end = vec![None::<usize>; ids.len()];
-        for (k, &(target, what)) in script.iter().enumerate() {
-            let seq = ids.get(target).map_or(10_000 + target as u32, |id| id.seq());
-            let mut m = vec![0u8; 64];
-            let mut w = Writer::new(&mut m);
-            reply(&mut w, seq, what, k as u32);
-            let n = w.finish().unwrap();
-            m.truncate(n);
-            msgs.push(m);
-            if let Some(i) = ids.get(target).map(|_| target) {
-                if what != 0 && want_end[i].is_none() {
-                    want_end[i] = Some(k);
-                }
-            }
-        }
+        let seqs: Vec<u32> = ids.iter().map(|id| id.seq()).collect();
+        let (msgs, want_end) = scripted_replies(&seqs, &script);
         let mut ended = vec![false; ids.len()];
         let mut items = vec![Vec::new(); ids.len()];
         for chunk in msgs.chunks(cut) {
@@ -336,12 +353,7 @@ proptest! {
         }
         for i in 0..ids.len() {
             prop_assert_eq!(ended[i], want_end[i].is_some(), "request {} ended", i);
-            // Its items are exactly those sent for it before its end.
-            let want: Vec<u32> = script.iter().enumerate()
-                .filter(|(k, (t, what))| *t == i && *what == 0 && want_end[i].is_none_or(|e| *k < e))
-                .map(|(k, _)| k as u32)
-                .collect();
-            prop_assert_eq!(&items[i], &want, "items of request {}", i);
+            prop_assert_eq!(&items[i], &items_before_end(&script, i, want_end[i]), "items of request {}", i);
         }
     }
 
@@ -365,20 +377,8 @@ proptest! {
                 m.start(&req).unwrap().0
             })
             .collect();
-        let mut msgs = Vec::new();
-        let mut want_end = vec![None::<usize>; n];
-        for (k, &(target, what)) in script.iter().enumerate() {
-            let seq = ids.get(target).map_or(10_000 + target as u32, |id| id.seq());
-            let mut b = vec![0u8; 64];
-            let mut w = Writer::new(&mut b);
-            reply(&mut w, seq, what, k as u32);
-            let len = w.finish().unwrap();
-            b.truncate(len);
-            msgs.push(b);
-            if target < n && what != 0 && want_end[target].is_none() {
-                want_end[target] = Some(k);
-            }
-        }
+        let seqs: Vec<u32> = ids.iter().map(|id| id.seq()).collect();
+        let (msgs, want_end) = scripted_replies(&seqs, &script);
         let mut ended = vec![false; n];
         let mut items = vec![Vec::new(); n];
         for chunk in msgs.chunks(cut) {
@@ -424,11 +424,7 @@ proptest! {
         }
         for i in 0..n {
             prop_assert_eq!(ended[i], want_end[i].is_some(), "request {} ended", i);
-            let want: Vec<u32> = script.iter().enumerate()
-                .filter(|(k, (t, what))| *t == i && *what == 0 && want_end[i].is_none_or(|e| *k < e))
-                .map(|(k, _)| k as u32)
-                .collect();
-            prop_assert_eq!(&items[i], &want, "items of request {}", i);
+            prop_assert_eq!(&items[i], &items_before_end(&script, i, want_end[i]), "items of request {}", i);
         }
     }
 
