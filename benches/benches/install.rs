@@ -5,8 +5,9 @@
 //! `cargo bench -p nlwire-benches --bench install` (root). The number of
 //! routes is `NLWIRE_BENCH_ROUTES` (default 100,000); each method runs
 //! `NLWIRE_BENCH_RUNS` times (default 5) in a fresh namespace, the methods
-//! taking turns, and the median is reported with its ratio to the batch. `-- --test` runs a
-//! small size once as a smoke test (CI).
+//! taking turns, and the median is reported with its ratio to the batch;
+//! `NLWIRE_BENCH_ONLY=a,b` runs only the batch and the methods whose name
+//! contains `a` or `b`. `-- --test` runs a small size once as a smoke test (CI).
 //!
 //! Routes are IPv6 /64s under 2001:db8::/32 (the documentation range) out
 //! of a veth in the namespace; nothing leaves it.
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use nlwire::machine::Batch;
 use nlwire::route::{GetLink, Link, RouteRequest};
+use nlwire::wire::{Messages, NLM_F_ACK, NLMSG_ERROR};
 use nlwire_tests::TestNs;
 
 const TABLE: u32 = 300;
@@ -36,6 +38,16 @@ fn setup() -> (TestNs, nlwire_mio::Connection, u32) {
     (ns, conn, l.index)
 }
 
+/// Removes the veth, which flushes its routes synchronously, then the
+/// namespace. Deleting a namespace that still holds 100,000 routes leaves
+/// the kernel freeing them on a workqueue for about 0.3 s of CPU, which
+/// would overlap the next method's timed install; this way every method
+/// starts on an idle kernel.
+fn teardown(ns: TestNs) {
+    ns.ip(&["link", "del", "b0"]);
+    drop(ns);
+}
+
 fn route(i: u32, oif: u32) -> RouteRequest<'static> {
     RouteRequest::add(IpAddr::V6(prefix(i)), 64)
         .expect("valid prefix")
@@ -52,17 +64,107 @@ fn installed(ns: &TestNs) -> usize {
     n
 }
 
-fn nlwire_batch(n: u32) -> Duration {
-    let (ns, mut conn, oif) = setup();
+/// Route indices `0..n` split into `lanes` contiguous ranges.
+fn lanes(n: u32, lanes: u32) -> impl Iterator<Item = std::ops::Range<u32>> {
+    let per = n.div_ceil(lanes);
+    (0..lanes).map(move |k| (k * per).min(n)..((k + 1) * per).min(n))
+}
+
+/// nlwire's batch API: the requests are encoded into one [`Batch`] and
+/// sent on one connection (in parallel on `lanes` connections, each with
+/// its share, when `lanes > 1`). Encoding is timed.
+fn nlwire_batch_lanes(n: u32, lanes_: u32) -> Duration {
+    let (ns, conn, oif) = setup();
+    let mut conns = vec![conn];
+    for _ in 1..lanes_ {
+        conns.push(nlwire_mio::Connection::new_in_netns(ns.path()).expect("connection"));
+    }
     let t = Instant::now();
+    std::thread::scope(|s| {
+        for (mut conn, range) in conns.into_iter().zip(lanes(n, lanes_)) {
+            s.spawn(move || {
+                let mut b = Batch::with_capacity(range.len(), 64);
+                for i in range {
+                    b.push(&route(i, oif)).expect("encode");
+                }
+                let out = conn.batch(&b).expect("batch");
+                assert!(out.is_ok(), "{:?}", out.failures().first());
+            });
+        }
+    });
+    let d = t.elapsed();
+    assert_eq!(installed(&ns), n as usize);
+    teardown(ns);
+    d
+}
+
+fn nlwire_batch(n: u32) -> Duration {
+    nlwire_batch_lanes(n, 1)
+}
+
+fn nlwire_batch_2(n: u32) -> Duration {
+    nlwire_batch_lanes(n, 2)
+}
+
+/// The kernel's floor: the same requests, encoded before the clock starts
+/// into datagrams of 256 (nlwire's default) where only the last asks for
+/// an acknowledgement, sent on a bare socket; each datagram's ack is
+/// awaited before the next is sent. What remains is the kernel's work and
+/// the system calls — no client can go below it.
+fn raw_floor(n: u32) -> Duration {
+    const PER: usize = 256;
+    let (ns, _conn, oif) = setup();
+    let sock =
+        nlwire_sys::NetlinkSocket::open_in_netns(ns.path(), &Default::default()).expect("socket");
     let mut b = Batch::with_capacity(n as usize, 64);
     for i in 0..n {
         b.push(&route(i, oif)).expect("encode");
     }
-    let out = conn.batch(&b).expect("batch");
+    let mut datagrams: Vec<(Vec<u8>, u32)> = Vec::new();
+    for (k, chunk) in (0..b.len()).collect::<Vec<_>>().chunks(PER).enumerate() {
+        let mut d = Vec::new();
+        for &i in chunk {
+            let mut m = b.message(i).to_vec();
+            m[8..12].copy_from_slice(&(i as u32 + 1).to_ne_bytes());
+            if i != *chunk.last().expect("not empty") {
+                let flags = u16::from_ne_bytes([m[6], m[7]]) & !NLM_F_ACK;
+                m[6..8].copy_from_slice(&flags.to_ne_bytes());
+            }
+            d.extend_from_slice(&m);
+        }
+        datagrams.push((d, (k * PER + chunk.len()) as u32));
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let t = Instant::now();
+    for (d, last) in &datagrams {
+        sock.send(d).expect("send");
+        'ack: loop {
+            let len = match sock.recv(&mut buf) {
+                Ok(l) => l,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::hint::spin_loop();
+                    continue;
+                }
+                Err(e) => panic!("recv: {e}"),
+            };
+            for m in Messages::new(&buf[..len]) {
+                let m = m.expect("message");
+                let p = m.payload();
+                let errno = i32::from_ne_bytes([p[0], p[1], p[2], p[3]]);
+                assert!(
+                    m.kind() == NLMSG_ERROR && errno == 0,
+                    "route {} failed: {errno}",
+                    m.seq()
+                );
+                if m.seq() == *last {
+                    break 'ack;
+                }
+            }
+        }
+    }
     let d = t.elapsed();
-    assert!(out.is_ok(), "{:?}", out.failures().first());
     assert_eq!(installed(&ns), n as usize);
+    teardown(ns);
     d
 }
 
@@ -74,23 +176,55 @@ fn nlwire_sequential(n: u32) -> Duration {
     }
     let d = t.elapsed();
     assert_eq!(installed(&ns), n as usize);
+    teardown(ns);
+    d
+}
+
+/// `ip -batch FILE` (in parallel as `procs` processes, each with its
+/// share, when `procs > 1`). Writing the files is not timed.
+fn ip_batch_procs(n: u32, procs: u32) -> Duration {
+    let (ns, _conn, _) = setup();
+    let files: Vec<std::path::PathBuf> = lanes(n, procs)
+        .enumerate()
+        .map(|(k, range)| {
+            let mut s = String::with_capacity(range.len() * 48);
+            for i in range {
+                let _ = writeln!(s, "route add {}/64 dev b0 table {TABLE}", prefix(i));
+            }
+            let path = std::env::temp_dir().join(format!("{}-install-{k}.batch", ns.name()));
+            std::fs::write(&path, s).expect("write batch file");
+            path
+        })
+        .collect();
+    let t = Instant::now();
+    let children: Vec<std::process::Child> = files
+        .iter()
+        .map(|f| {
+            std::process::Command::new("ip")
+                .args(["-n", ns.name(), "-batch"])
+                .arg(f)
+                .spawn()
+                .expect("spawn ip")
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().expect("wait for ip").success(), "ip -batch failed");
+    }
+    let d = t.elapsed();
+    for f in files {
+        let _ = std::fs::remove_file(f);
+    }
+    assert_eq!(installed(&ns), n as usize);
+    teardown(ns);
     d
 }
 
 fn ip_batch(n: u32) -> Duration {
-    let (ns, _conn, _) = setup();
-    let mut s = String::with_capacity(n as usize * 48);
-    for i in 0..n {
-        let _ = writeln!(s, "route add {}/64 dev b0 table {TABLE}", prefix(i));
-    }
-    let path = std::env::temp_dir().join(format!("{}-install.batch", ns.name()));
-    std::fs::write(&path, s).expect("write batch file");
-    let t = Instant::now();
-    ns.ip(&["-batch", path.to_str().expect("utf-8")]);
-    let d = t.elapsed();
-    let _ = std::fs::remove_file(&path);
-    assert_eq!(installed(&ns), n as usize);
-    d
+    ip_batch_procs(n, 1)
+}
+
+fn ip_batch_2(n: u32) -> Duration {
+    ip_batch_procs(n, 2)
 }
 
 /// The `rtnetlink` crate on a current-thread tokio runtime, in the
@@ -136,6 +270,7 @@ fn rtnetlink_add(n: u32, in_flight: usize) -> Duration {
     })
     .expect("run in namespace");
     assert_eq!(installed(&ns), n as usize);
+    teardown(ns);
     d
 }
 
@@ -158,13 +293,27 @@ fn main() {
     };
     println!("install {n} IPv6 routes in a private namespace, median of {runs} run(s)");
     type Method = (&'static str, fn(u32) -> Duration);
-    let methods: [Method; 5] = [
+    let all: [Method; 8] = [
         ("nlwire batch", nlwire_batch),
+        ("raw floor (kernel only)", raw_floor),
         ("nlwire sequential requests", nlwire_sequential),
         ("ip -batch", ip_batch),
         ("rtnetlink sequential", rtnetlink_sequential),
         ("rtnetlink, 64 in flight", rtnetlink_64),
+        // Two CPUs: the batch split over two connections on two threads,
+        // against `ip -batch` split over two processes.
+        ("2× nlwire batch, parallel", nlwire_batch_2),
+        ("2× ip -batch, parallel", ip_batch_2),
     ];
+    // `NLWIRE_BENCH_ONLY=a,b` keeps the batch (the ratios' base) and the
+    // methods whose name contains `a` or `b`, e.g. for profiling one.
+    let only = std::env::var("NLWIRE_BENCH_ONLY").unwrap_or_default();
+    let methods: Vec<Method> = all
+        .into_iter()
+        .enumerate()
+        .filter(|(k, (name, _))| *k == 0 || only.split(',').any(|o| name.contains(o)))
+        .map(|(_, m)| m)
+        .collect();
     // Runs interleave the methods (each round runs every method once), so
     // a slow moment of the shared machine is spread over all of them
     // rather than landing on one.
@@ -180,14 +329,21 @@ fn main() {
         .map(|((name, _), t)| (*name, median(t)))
         .collect();
     let base = results[0].1.as_secs_f64();
+    // The floor's column says how far each method is above what the
+    // kernel itself takes (when the floor ran).
+    let floor = results
+        .iter()
+        .find(|(name, _)| name.starts_with("raw floor"))
+        .map(|(_, d)| d.as_secs_f64());
     println!(
-        "{:<28} {:>10} {:>12} {:>14}",
-        "method", "time", "routes/s", "× batch time"
+        "{:<28} {:>10} {:>12} {:>14} {:>9}",
+        "method", "time", "routes/s", "× batch time", "× floor"
     );
     for (name, d) in &results {
         let s = d.as_secs_f64();
+        let over_floor = floor.map_or_else(|| "-".to_string(), |f| format!("{:.2}×", s / f));
         println!(
-            "{name:<28} {:>9.3}s {:>12.0} {:>13.2}×",
+            "{name:<28} {:>9.3}s {:>12.0} {:>13.2}× {over_floor:>9}",
             s,
             n as f64 / s,
             s / base

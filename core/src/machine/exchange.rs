@@ -208,6 +208,9 @@ pub struct Event<'d> {
 pub struct Exchange<S: SlotStore = DefaultStore> {
     port: u32,
     next_seq: u32,
+    /// Whether `next_seq` has wrapped. Until it does, every live request's
+    /// number is below `next_seq`, so a new one needs no uniqueness check.
+    wrapped: bool,
     slots: S,
     last: usize,
     stats: Stats,
@@ -239,6 +242,7 @@ impl<S: SlotStore> Exchange<S> {
         Exchange {
             port: 0,
             next_seq: 1,
+            wrapped: false,
             slots: store,
             last: 0,
             stats: Stats::default(),
@@ -288,11 +292,19 @@ impl<S: SlotStore> Exchange<S> {
         s.iter().position(|x| x.seq == seq)
     }
 
+    /// The next sequence number no live request holds (never 0). Numbers
+    /// only grow until they wrap, so the scan of the live requests (O(n),
+    /// which made registering a 256-message batch chunk quadratic) is only
+    /// needed after a wrap.
+    #[inline]
     fn alloc_seq(&mut self) -> u32 {
         loop {
             let seq = self.next_seq;
-            self.next_seq = self.next_seq.wrapping_add(1);
-            if seq != 0 && self.find(seq).is_none() {
+            self.next_seq = seq.wrapping_add(1);
+            if self.next_seq == 0 {
+                self.wrapped = true;
+            }
+            if seq != 0 && (!self.wrapped || self.find(seq).is_none()) {
                 return seq;
             }
         }
