@@ -1,12 +1,15 @@
 //! Core benchmarks, no kernel: parse a recorded-shape 100,000-route dump as
-//! views and as owned routes, and encode requests. Also prints the heap
+//! views and as owned routes, encode requests, and run a 100,000-route
+//! batch through the multiplexer. Also prints the heap
 //! allocations per message on the view path (it must be zero).
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use nlwire::machine::{EventKind, Exchange, Fold, FromMessage, Mux, MuxOptions, fold};
-use nlwire::route::{GetRoutes, Route, RouteMessage};
-use nlwire::wire::{Messages, Writer};
+use nlwire::machine::{
+    Batch, BatchRun, EventKind, Exchange, Fold, FromMessage, Mux, MuxOptions, Next, fold,
+};
+use nlwire::route::{GetRoutes, Route, RouteMessage, RouteRequest};
+use nlwire::wire::{Messages, NLM_F_CAPPED, NLMSG_ERROR, Writer};
 use nlwire_benches::{CountingAlloc, allocations, route_dump};
 
 #[global_allocator]
@@ -138,5 +141,62 @@ fn encode(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse, encode);
+/// A 100,000-route batch through the multiplexer without a kernel: encode
+/// the requests into a [`Batch`], then per chunk register its members and
+/// copy them out ([`Mux::start_batch`]), read the barrier's ack and settle.
+/// Everything nlwire does for `Connection::batch` but the system calls.
+fn batch(c: &mut Criterion) {
+    let mut g = c.benchmark_group("batch_100k");
+    g.throughput(Throughput::Elements(u64::from(N)));
+    let reqs: Vec<RouteRequest<'static>> = (0..N)
+        .map(|i| {
+            let dst =
+                std::net::Ipv6Addr::new(0x2001, 0xdb8, (i >> 16) as u16, i as u16, 0, 0, 0, 0);
+            RouteRequest::add(dst.into(), 64)
+                .unwrap()
+                .oif(2)
+                .unwrap()
+                .table(300)
+        })
+        .collect();
+    let encode = || {
+        let mut b = Batch::with_capacity(reqs.len(), 64);
+        for r in &reqs {
+            b.push(r).unwrap();
+        }
+        b
+    };
+    g.bench_function("encode", |b| b.iter(encode));
+    let whole = encode();
+    g.bench_function("mux_chunks", |b| {
+        b.iter(|| {
+            let mut mux = Mux::new(MuxOptions::default());
+            mux.set_port(4242);
+            let mut run = BatchRun::new(&whole);
+            while !run.is_finished() {
+                let sent = mux.start_batch(&whole, &mut run).unwrap().len();
+                let barrier = run.barrier().unwrap();
+                // The kernel's ack of the barrier (capped: header echoed).
+                let buf = mux.recv_buffer();
+                let mut w = Writer::new(buf);
+                let m = w.begin_message(NLMSG_ERROR, NLM_F_CAPPED, barrier.seq(), 4242);
+                w.put(&0i32.to_ne_bytes());
+                w.put(&[0u8; 16]);
+                w.end_message(m);
+                let len = w.finish().unwrap();
+                mux.received(len);
+                let Next::Reply(r) = mux.next(barrier) else {
+                    panic!("the ack is queued");
+                };
+                assert!(run.barrier_reply(r));
+                mux.settle_batch(&whole, &mut run);
+                std::hint::black_box(sent);
+            }
+            run.take_outcome().is_ok()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, parse, encode, batch);
 criterion_main!(benches);
