@@ -217,69 +217,64 @@ pub struct RouteMessage<'a> {
 
 impl<'a> RouteMessage<'a> {
     /// Decodes a route message payload (after the netlink header).
-    #[inline]
+    // Always inlined, as is `from_message`: returned from a call, the
+    // 176-byte value is copied (a `memcpy` call) into the caller's slot.
+    #[inline(always)]
     pub fn parse(payload: &'a [u8]) -> Result<RouteMessage<'a>, DecodeError> {
-        let mut m = RouteMessage::EMPTY;
-        m.fill(payload)?;
+        let header = RtMsg::parse(payload)?;
+        // Built field by field around the runtime header (a constant
+        // initial value was copied in with a `memcpy` call), then the
+        // attributes are decoded in place, so the value is written once.
+        let mut m = RouteMessage {
+            header,
+            table: header.table as u32,
+            dst: None,
+            src: None,
+            gateway: None,
+            prefsrc: None,
+            oif: None,
+            iif: None,
+            priority: None,
+            mark: None,
+            pref: None,
+            uid: None,
+            multipath: &[],
+            metrics: &[],
+            attrs: &payload[RtMsg::LEN..],
+            has_other: false,
+        };
+        m.fill()?;
         Ok(m)
     }
 
-    const EMPTY: RouteMessage<'static> = RouteMessage {
-        header: RtMsg {
-            family: 0,
-            dst_len: 0,
-            src_len: 0,
-            tos: 0,
-            table: 0,
-            protocol: 0,
-            scope: 0,
-            kind: 0,
-            flags: 0,
-        },
-        table: 0,
-        dst: None,
-        src: None,
-        gateway: None,
-        prefsrc: None,
-        oif: None,
-        iif: None,
-        priority: None,
-        mark: None,
-        pref: None,
-        uid: None,
-        multipath: &[],
-        metrics: &[],
-        attrs: &[],
-        has_other: false,
-    };
-
-    /// Decodes `payload` into `self`, which starts as [`Self::EMPTY`]: in
-    /// place, so the caller's value is written once.
-    fn fill(&mut self, payload: &'a [u8]) -> Result<(), DecodeError> {
+    /// Decodes the attributes of `self.attrs` into the fields, which
+    /// start empty.
+    fn fill(&mut self) -> Result<(), DecodeError> {
         let m = self;
-        let header = RtMsg::parse(payload)?;
-        m.header = header;
-        m.table = header.table as u32;
-        m.attrs = &payload[RtMsg::LEN..];
         // One match on the attribute type, straight into the fields: the
         // same decoding as [`RouteAttr::parse`] without the intermediate
         // enum (this loop is the hot path of every route dump).
-        let family = header.family;
-        let other = |m: &mut RouteMessage<'a>, v: Option<IpAddr>| -> Option<IpAddr> {
-            m.has_other |= v.is_none();
+        let family = m.header.family;
+        // A local, stored once at the end: reading the field back inside
+        // the loop stalled on the stores that had just initialised it.
+        let mut has_other = false;
+        // An address attribute that did not decode to an address (an
+        // unexpected length) counts as an other attribute.
+        let other = |v: Option<IpAddr>, has_other: &mut bool| -> Option<IpAddr> {
+            *has_other |= v.is_none();
             v
         };
         for a in Attrs::new(m.attrs) {
             let a = a?;
             match a.kind() {
-                RTA_DST => m.dst = other(m, ip_addr(family, &a)?),
-                RTA_SRC => m.src = other(m, ip_addr(family, &a)?),
+                RTA_DST => m.dst = other(ip_addr(family, &a)?, &mut has_other),
+                RTA_SRC => m.src = other(ip_addr(family, &a)?, &mut has_other),
                 RTA_GATEWAY => {
-                    if let Some(v) = other(m, ip_addr(family, &a)?) {
+                    if let Some(v) = other(ip_addr(family, &a)?, &mut has_other) {
                         m.gateway = Some(v);
                     }
                 }
-                RTA_PREFSRC => m.prefsrc = other(m, ip_addr(family, &a)?),
+                RTA_PREFSRC => m.prefsrc = other(ip_addr(family, &a)?, &mut has_other),
                 RTA_OIF => m.oif = Some(a.u32()?),
                 RTA_IIF => m.iif = Some(a.u32()?),
                 RTA_PRIORITY => m.priority = Some(a.u32()?),
@@ -288,20 +283,21 @@ impl<'a> RouteMessage<'a> {
                 RTA_PREF => m.pref = Some(a.u8()?),
                 RTA_UID => m.uid = Some(a.u32()?),
                 RTA_VIA => {
-                    if let Some(v) = other(m, via(&a)?) {
+                    if let Some(v) = other(via(&a)?, &mut has_other) {
                         m.gateway = Some(v);
                     }
                 }
                 RTA_MULTIPATH => m.multipath = a.payload(),
                 RTA_METRICS => m.metrics = a.payload(),
-                _ => m.has_other = true,
+                _ => has_other = true,
             }
         }
+        m.has_other = has_other;
         Ok(())
     }
 
     /// Decodes a received `RTM_NEWROUTE` (or `RTM_DELROUTE`) message.
-    #[inline]
+    #[inline(always)]
     pub fn from_message(msg: &Message<'a>) -> Result<RouteMessage<'a>, DecodeError> {
         match msg.kind() {
             RTM_NEWROUTE | RTM_DELROUTE => Self::parse(msg.payload()),
