@@ -207,14 +207,7 @@ fn raw(ns_path: &str) -> u64 {
     let mut buf = vec![0u8; 64 * 1024];
     let mut n = 0u64;
     loop {
-        let len = match sock.recv(&mut buf) {
-            Ok(l) => l,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::hint::spin_loop();
-                continue;
-            }
-            Err(e) => panic!("recv: {e}"),
-        };
+        let len = nlwire_benches::spin_recv(&sock, &mut buf);
         for m in Messages::new(&buf[..len]) {
             let m = m.expect("message");
             match m.kind() {

@@ -48,6 +48,14 @@ fn teardown(ns: TestNs) {
     drop(ns);
 }
 
+/// Ends a method that took `d`: checks that all `n` routes are in the
+/// table, tears the namespace down, and returns `d`.
+fn finish(ns: TestNs, d: Duration, n: u32) -> Duration {
+    assert_eq!(installed(&ns), n as usize);
+    teardown(ns);
+    d
+}
+
 fn route(i: u32, oif: u32) -> RouteRequest<'static> {
     RouteRequest::add(IpAddr::V6(prefix(i)), 64)
         .expect("valid prefix")
@@ -92,10 +100,7 @@ fn nlwire_batch_lanes(n: u32, lanes_: u32) -> Duration {
             });
         }
     });
-    let d = t.elapsed();
-    assert_eq!(installed(&ns), n as usize);
-    teardown(ns);
-    d
+    finish(ns, t.elapsed(), n)
 }
 
 fn nlwire_batch(n: u32) -> Duration {
@@ -139,14 +144,7 @@ fn raw_floor(n: u32) -> Duration {
     for (d, last) in &datagrams {
         sock.send(d).expect("send");
         'ack: loop {
-            let len = match sock.recv(&mut buf) {
-                Ok(l) => l,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    std::hint::spin_loop();
-                    continue;
-                }
-                Err(e) => panic!("recv: {e}"),
-            };
+            let len = nlwire_benches::spin_recv(&sock, &mut buf);
             for m in Messages::new(&buf[..len]) {
                 let m = m.expect("message");
                 let p = m.payload();
@@ -162,10 +160,7 @@ fn raw_floor(n: u32) -> Duration {
             }
         }
     }
-    let d = t.elapsed();
-    assert_eq!(installed(&ns), n as usize);
-    teardown(ns);
-    d
+    finish(ns, t.elapsed(), n)
 }
 
 fn nlwire_sequential(n: u32) -> Duration {
@@ -174,10 +169,7 @@ fn nlwire_sequential(n: u32) -> Duration {
     for i in 0..n {
         conn.request(route(i, oif)).expect("add route");
     }
-    let d = t.elapsed();
-    assert_eq!(installed(&ns), n as usize);
-    teardown(ns);
-    d
+    finish(ns, t.elapsed(), n)
 }
 
 /// `ip -batch FILE` (in parallel as `procs` processes, each with its
@@ -210,12 +202,10 @@ fn ip_batch_procs(n: u32, procs: u32) -> Duration {
     for mut c in children {
         assert!(c.wait().expect("wait for ip").success(), "ip -batch failed");
     }
-    let d = t.elapsed();
+    let d = finish(ns, t.elapsed(), n);
     for f in files {
         let _ = std::fs::remove_file(f);
     }
-    assert_eq!(installed(&ns), n as usize);
-    teardown(ns);
     d
 }
 
@@ -269,9 +259,7 @@ fn rtnetlink_add(n: u32, in_flight: usize) -> Duration {
         })
     })
     .expect("run in namespace");
-    assert_eq!(installed(&ns), n as usize);
-    teardown(ns);
-    d
+    finish(ns, d, n)
 }
 
 fn rtnetlink_sequential(n: u32) -> Duration {

@@ -1,5 +1,5 @@
 //! Shared helpers of nlwire's benchmarks: synthetic kernel frames and a
-//! counting allocator.
+//! counting allocator, and the raw floors' spinning receive.
 
 use nlwire::route::route::{RTA_DST, RTA_OIF, RTA_PRIORITY, RTA_TABLE, RTN_UNICAST};
 use nlwire::route::{AF_INET, RTM_NEWROUTE, RtMsg};
@@ -37,4 +37,17 @@ pub fn route_dump(n: u32) -> Vec<Vec<u8>> {
         out.push(buf[..len].to_vec());
     }
     out
+}
+
+/// Receives one datagram from a non-blocking `sock` into `buf`, spinning
+/// while nothing is queued (the raw floors' receive: no `epoll`, no
+/// sleep); returns its length. Panics on any other error.
+pub fn spin_recv(sock: &nlwire_sys::NetlinkSocket, buf: &mut [u8]) -> usize {
+    loop {
+        match sock.recv(buf) {
+            Ok(l) => return l,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::hint::spin_loop(),
+            Err(e) => panic!("recv: {e}"),
+        }
+    }
 }
