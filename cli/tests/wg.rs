@@ -68,18 +68,7 @@ const PSK: &str = "Iz7fpYyEhHcS6RFXJTOQfcRnccKvAizqB2a0ItRPMeU=";
 #[test]
 fn wg_show_matches_wg_tools() {
     const TEST: &str = "nlw wg::wg_show_matches_wg_tools";
-    if !privileged_or_skip(TEST) {
-        return;
-    }
-    if !nlwire_tests::has_wireguard() {
-        if let Some(vm) = nlwire_tests::vm_kernel() {
-            panic!("{TEST}: the VM kernel {vm} has no WireGuard");
-        }
-        nlwire_tests::say_skipped(
-            TEST,
-            "this kernel has no wireguard module; it runs in the VM harness \
-             (tests/vm/nlwire-vm, run by .ci/run)",
-        );
+    if !nlwire_tests::wireguard_or_skip(TEST) {
         return;
     }
     if std::process::Command::new("wg")

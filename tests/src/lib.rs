@@ -64,6 +64,28 @@ pub fn has_wireguard() -> bool {
     }
 }
 
+/// Whether a WireGuard test can run: privileged (see
+/// [`privileged_or_skip`]) and on a kernel with WireGuard. Without the
+/// module it skips, printing why, except inside the VM harness, whose
+/// kernels must have it (a panic there).
+pub fn wireguard_or_skip(test: &str) -> bool {
+    if !privileged_or_skip(test) {
+        return false;
+    }
+    if has_wireguard() {
+        return true;
+    }
+    if let Some(vm) = vm_kernel() {
+        panic!("{test}: the VM kernel {vm} has no WireGuard");
+    }
+    say_skipped(
+        test,
+        "this kernel has no wireguard module; it runs in the VM harness \
+         (tests/vm/nlwire-vm, run by .ci/run)",
+    );
+    false
+}
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A named network namespace private to one test.

@@ -20,26 +20,7 @@ use nlwire::genl::wireguard::{AllowedIp, Device, DeviceConfig, Key, PeerConfig, 
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
 use nlwire::route::{LinkKind, LinkRef, NewLink};
 use nlwire_mio::ConnectionOptions;
-use nlwire_tests::{TestNs, privileged_or_skip, run};
-
-/// Whether this kernel has WireGuard; inside the VM it must.
-fn wireguard_or_skip(test: &str) -> bool {
-    if !privileged_or_skip(test) {
-        return false;
-    }
-    if nlwire_tests::has_wireguard() {
-        return true;
-    }
-    if let Some(vm) = nlwire_tests::vm_kernel() {
-        panic!("{test}: the VM kernel {vm} has no WireGuard");
-    }
-    nlwire_tests::say_skipped(
-        test,
-        "this kernel has no wireguard module; it runs in the VM harness \
-         (tests/vm/nlwire-vm, run by .ci/run)",
-    );
-    false
-}
+use nlwire_tests::{TestNs, run, wireguard_or_skip};
 
 fn key(tag: u8, i: u32) -> Key {
     let mut k = [tag; 32];
