@@ -5,11 +5,11 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use nlwire::machine::{
-    Batch, BatchRun, EventKind, Exchange, Fold, FromMessage, Mux, MuxOptions, Next, fold,
-};
+use nlwire::machine::task::{Action, BatchTask, Task};
+use nlwire::machine::{EventKind, Exchange, Mux, MuxOptions};
 use nlwire::route::{GetRoutes, Route, RouteMessage, RouteRequest};
 use nlwire::wire::{Messages, NLM_F_CAPPED, NLMSG_ERROR, Writer};
+use nlwire::{Batch, Fold, FromMessage, fold};
 use nlwire_benches::{CountingAlloc, allocations, route_dump};
 
 #[global_allocator]
@@ -172,27 +172,28 @@ fn batch(c: &mut Criterion) {
         b.iter(|| {
             let mut mux = Mux::new(MuxOptions::default());
             mux.set_port(4242);
-            let mut run = BatchRun::new(&whole);
-            while !run.is_finished() {
-                let sent = mux.start_batch(&whole, &mut run).unwrap().len();
-                let barrier = run.barrier().unwrap();
-                // The kernel's ack of the barrier (capped: header echoed).
-                let buf = mux.recv_buffer();
-                let mut w = Writer::new(buf);
-                let m = w.begin_message(NLMSG_ERROR, NLM_F_CAPPED, barrier.seq(), 4242);
-                w.put(&0i32.to_ne_bytes());
-                w.put(&[0u8; 16]);
-                w.end_message(m);
-                let len = w.finish().unwrap();
-                mux.received(len);
-                let Next::Reply(r) = mux.next(barrier) else {
-                    panic!("the ack is queued");
-                };
-                assert!(run.barrier_reply(r));
-                mux.settle_batch(&whole, &mut run);
-                std::hint::black_box(sent);
+            // The batch task, as every runtime drives it, without a kernel.
+            let mut task = BatchTask::new(&whole, std::time::Duration::from_secs(10));
+            loop {
+                match task.poll(&mut mux) {
+                    Action::Send => {
+                        std::hint::black_box(mux.outgoing().len());
+                        task.sent(&mut mux, Ok(()));
+                    }
+                    Action::Receive(barrier) => {
+                        // The kernel's ack of the barrier (capped: header echoed).
+                        let buf = mux.recv_buffer();
+                        let mut w = Writer::new(buf);
+                        let m = w.begin_message(NLMSG_ERROR, NLM_F_CAPPED, barrier.seq(), 4242);
+                        w.put(&0i32.to_ne_bytes());
+                        w.put(&[0u8; 16]);
+                        w.end_message(m);
+                        let len = w.finish().unwrap();
+                        mux.received(len);
+                    }
+                    Action::Done(outcome) => break outcome.unwrap().is_ok(),
+                }
             }
-            run.take_outcome().is_ok()
         })
     });
     g.finish();

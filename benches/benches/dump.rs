@@ -19,10 +19,10 @@ use std::os::fd::AsFd;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nlwire::machine::{Batch, BatchOptions};
 use nlwire::request::Request;
 use nlwire::route::{GetLink, GetRoutes, Link, Route, RouteMessage, RouteRequest};
 use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
+use nlwire::{Batch, BatchOptions};
 use nlwire_tests::TestNs;
 
 /// A namespace with `n` routes (plus the kernel's own).

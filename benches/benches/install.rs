@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
-use nlwire::machine::Batch;
+use nlwire::Batch;
 use nlwire::route::{GetLink, Link, RouteRequest};
 use nlwire::wire::{Messages, NLM_F_ACK, NLMSG_ERROR};
 use nlwire_tests::TestNs;

@@ -11,8 +11,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use nlwire::machine::{Batch, BatchOptions};
 use nlwire::route::{GetLink, Link, RouteRequest};
+use nlwire::{Batch, BatchOptions};
 use nlwire_tests::TestNs;
 
 fn populate(n: u32) -> TestNs {

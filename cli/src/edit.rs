@@ -6,7 +6,7 @@ use std::fs::File;
 use std::net::IpAddr;
 use std::os::fd::AsRawFd;
 
-use nlwire::machine::ops;
+use nlwire::ops;
 use nlwire::request::Request;
 use nlwire::route::addr::{IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
 use nlwire::route::{
@@ -91,7 +91,7 @@ fn bad(msg: impl Into<String>) -> Fail {
     Fail(format!("Error: {}", msg.into()), 1)
 }
 
-fn inv(e: nlwire::route::InvalidInput) -> Fail {
+fn inv(e: nlwire::InvalidInput) -> Fail {
     bad(e.to_string())
 }
 

@@ -273,12 +273,12 @@ fn run_batch(
         std::fs::read_to_string(file)
             .map_err(|e| Fail(format!("Cannot open file \"{file}\" for reading: {e}"), 1))?
     };
-    let opts = nlwire::machine::BatchOptions::default().stop_on_error(!o.force);
-    let mut batch = nlwire::machine::Batch::new().options(opts);
+    let opts = nlwire::BatchOptions::default().stop_on_error(!o.force);
+    let mut batch = nlwire::Batch::new().options(opts);
     let mut lines_of: Vec<usize> = Vec::new();
     let mut failed = false;
     let flush = |conn: &mut Connection,
-                 batch: &mut nlwire::machine::Batch,
+                 batch: &mut nlwire::Batch,
                  lines_of: &mut Vec<usize>|
      -> Result<bool, Fail> {
         if batch.is_empty() {

@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
+use crate::InvalidInput;
 use crate::errno::Errno;
-use crate::route::InvalidInput;
 use crate::wire::{DecodeError, EncodeError, ExtAck, Policy};
 
 /// An error reported by the kernel for a request: the errno and whatever the

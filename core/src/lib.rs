@@ -7,12 +7,20 @@
 //!
 //! * [`wire`] — `nlmsghdr`, attributes (TLVs), the message writer, `NLMSG_ERROR`
 //!   with extended acknowledgements, `NLMSG_DONE`.
-//! * [`route`] — rtnetlink link and route messages: zero-copy views, request
-//!   builders and (with `alloc`) owned models.
+//! * [`input`] — [`InvalidInput`] and [`LinkRef`], shared by every family.
+//! * [`route`] — rtnetlink links, addresses, routes, neighbours and rules:
+//!   zero-copy views, request builders, (with `alloc`) owned models, and
+//!   their ops.
+//! * [`request`], [`fold`], [`op`] — the contracts every family implements:
+//!   a [`Request`] (one message), how replies [fold](fold::Fold) into a
+//!   result, and an [`Op`] (several requests in a row).
+//! * [`genl`] — generic netlink: the controller and WireGuard.
+//! * [`ops`] — everyday operations, run by every runtime's `execute`.
 //! * [`inotify`] — raw inotify event records (for the namespace watcher).
-//! * [`machine`] — the request exchange state machine (sequence numbers,
-//!   pipelining, ack/dump/error classification) and, with `alloc`, the
-//!   multiplexer that the runtime crates share.
+//! * [`machine`] — the state machines: the request exchange (sequence
+//!   numbers, pipelining, ack/dump/error classification) and, with
+//!   `alloc`, the multiplexer, batches, the tasks every runtime drives and
+//!   the watchers.
 //!
 //! The runtime crates (`nlwire-tokio`, `nlwire-async-io`, `nlwire-mio`) move
 //! datagrams between a socket and this crate.
@@ -27,12 +35,20 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+// The modules read bottom-up: `wire` (frames) ← `input`, `request`,
+// `fold`/`op` (the contracts) ← `route` and `genl` (the families and their
+// ops) ← `machine` (state machines that drive requests and ops).
 pub mod errno;
+#[cfg(feature = "alloc")]
+pub mod fold;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod genl;
 pub mod inotify;
+pub mod input;
 pub mod machine;
+#[cfg(feature = "alloc")]
+pub mod op;
 pub mod request;
 pub mod route;
 pub mod wire;
@@ -42,6 +58,25 @@ mod error;
 #[cfg(feature = "alloc")]
 pub use error::{Error, KernelError};
 
+/// Everyday operations, each a small [`Op`] written once in the core and
+/// run by every runtime's `execute` (create a veth pair, add an address to
+/// a link by name, replace a route via a gateway, move a link into a
+/// namespace, flush a link's addresses, …).
+#[cfg(feature = "alloc")]
+pub mod ops {
+    pub use crate::genl::ctrl::resolve as resolve_family;
+    pub use crate::genl::wireguard::{get_device, set_device};
+    pub use crate::op::{Ack, Collect, Get};
+    pub use crate::route::ops::*;
+}
+
 pub use errno::Errno;
-pub use request::Request;
+#[cfg(feature = "alloc")]
+pub use fold::{Fold, Reply};
+pub use input::{InvalidInput, LinkRef};
+#[cfg(feature = "alloc")]
+pub use machine::batch::{Batch, BatchOptions, BatchOutcome, BatchResult};
+#[cfg(feature = "alloc")]
+pub use op::{Op, OpStep};
+pub use request::{FromMessage, Request};
 pub use wire::{DecodeError, EncodeError};

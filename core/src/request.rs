@@ -1,8 +1,17 @@
-//! The [`Request`] trait: anything that can be sent as one netlink request.
+//! The [`Request`] trait: anything that can be sent as one netlink request;
+//! and [`FromMessage`]: anything decoded from one reply message.
 
 use core::fmt;
 
-use crate::wire::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Writer};
+use crate::wire::{DecodeError, Message, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Writer};
+
+/// A type that can be built from one reply message — the item type of a
+/// typed dump.
+pub trait FromMessage: Sized {
+    /// Decodes the item. A message of the wrong type is
+    /// [`DecodeError::UnexpectedType`].
+    fn from_message(msg: &Message<'_>) -> Result<Self, DecodeError>;
+}
 
 /// A netlink request: its message type, flags and payload.
 ///

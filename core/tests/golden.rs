@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
 
-use nlwire::machine::FromMessage;
+use nlwire::FromMessage;
 use nlwire::route::{Link, Route};
 use nlwire::wire::{DoneMessage, ErrorMessage, Message, Messages, NLMSG_DONE, NLMSG_ERROR};
 

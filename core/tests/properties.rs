@@ -1,7 +1,8 @@
 //! Property tests: arbitrary bytes never panic a parser (every failure is
 //! an error value), and parse(emit(x)) == x for builders.
 
-use nlwire::machine::{EventKind, Exchange, Mux, Next, Reply};
+use nlwire::Reply;
+use nlwire::machine::{EventKind, Exchange, Mux, Next};
 use nlwire::request::RawRequest;
 use nlwire::route::{IfInfoMsg, Link, LinkMessage, Route, RouteMessage, RtMsg};
 use nlwire::wire::Writer;

@@ -5,11 +5,11 @@
 
 use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 
+use nlwire::LinkRef;
 use nlwire::genl::wireguard::{
     AllowedIp, ConfigAssembler, DeviceConfig, Key, PeerConfig, SecretKey, SetDevice,
 };
 use nlwire::request::Request;
-use nlwire::route::LinkRef;
 use nlwire::wire::{Messages, Writer};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;

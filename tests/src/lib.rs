@@ -18,9 +18,9 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use nlwire::Error;
-use nlwire::machine::{Batch, BatchOutcome, Op};
 use nlwire::request::Request;
 use nlwire::route::{Addr, GetNeighs, GetRoutes, GetRules, Link, Neigh, Route, RuleEntry};
+use nlwire::{Batch, BatchOutcome, Op};
 
 /// Whether this process can create network namespaces. Without it, tests
 /// skip (printing why) — unless `CI=true`, where they fail.
@@ -309,25 +309,70 @@ macro_rules! client_ops {
     };
 }
 
-fn options(timeout: std::time::Duration) -> nlwire_sys::ConnectionOptions {
-    let mut o = nlwire_sys::ConnectionOptions::default();
+fn options(timeout: std::time::Duration) -> nlwire_conn::ConnectionOptions {
+    let mut o = nlwire_conn::ConnectionOptions::default();
     o.timeout = timeout;
     o
 }
 
-/// The blocking runtime.
-pub struct MioClient(pub nlwire_mio::Connection);
+/// A test-only blocking runtime: `poll(2)` on the descriptor, no reactor.
+/// It is the whole of a blocking runtime — one trait impl — and runs every
+/// scenario, beside mio, tokio and async-io.
+#[derive(Debug, Clone, Copy)]
+pub struct PollWait;
 
-impl MioClient {
-    /// A connection inside `ns`.
-    pub fn open(ns: &TestNs) -> Self {
-        MioClient(nlwire_mio::Connection::new_in_netns(ns.path()).expect("open mio connection"))
+impl nlwire_conn::blocking::Wait for PollWait {
+    type Registration = std::os::fd::OwnedFd;
+
+    fn register(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<Self::Registration> {
+        fd.try_clone_to_owned()
+    }
+
+    fn wait(
+        fd: &mut Self::Registration,
+        deadline: Option<std::time::Instant>,
+    ) -> std::io::Result<()> {
+        use std::os::fd::AsFd;
+        nlwire_sys::poll::wait_readable(fd.as_fd(), deadline).map(drop)
     }
 }
 
-impl Client for MioClient {
+/// A blocking runtime's name, for test output.
+pub trait RuntimeName {
+    /// `"mio"`, `"poll"`.
+    const NAME: &'static str;
+}
+
+impl RuntimeName for nlwire_mio::Mio {
+    const NAME: &'static str = "mio";
+}
+
+impl RuntimeName for PollWait {
+    const NAME: &'static str = "poll";
+}
+
+/// A blocking connection on runtime `W`.
+pub struct BlockingClient<W: nlwire_conn::blocking::Wait>(pub nlwire_conn::blocking::Connection<W>);
+
+/// The blocking runtime on mio.
+pub type MioClient = BlockingClient<nlwire_mio::Mio>;
+
+/// The blocking runtime on plain `poll(2)` ([`PollWait`]).
+pub type PollClient = BlockingClient<PollWait>;
+
+impl<W: nlwire_conn::blocking::Wait> BlockingClient<W> {
+    /// A connection inside `ns`.
+    pub fn open(ns: &TestNs) -> Self {
+        BlockingClient(
+            nlwire_conn::blocking::Connection::new_in_netns(ns.path())
+                .expect("open blocking connection"),
+        )
+    }
+}
+
+impl<W: nlwire_conn::blocking::Wait + RuntimeName> Client for BlockingClient<W> {
     fn runtime(&self) -> &'static str {
-        "mio"
+        W::NAME
     }
     fn request(&mut self, req: &dyn Request) -> Result<(), Error> {
         self.0.request(req)
@@ -356,8 +401,11 @@ impl Client for MioClient {
         None
     }
     fn reopen_with_timeout(&mut self, ns: &TestNs, timeout: std::time::Duration) {
-        self.0 = nlwire_mio::Connection::new_in_netns_with_options(ns.path(), options(timeout))
-            .expect("open mio connection");
+        self.0 = nlwire_conn::blocking::Connection::new_in_netns_with_options(
+            ns.path(),
+            options(timeout),
+        )
+        .expect("open blocking connection");
     }
     fn stats(&self) -> nlwire::machine::Stats {
         self.0.stats()
@@ -635,11 +683,12 @@ impl Client for AsyncIoClient {
 /// Declares one `#[test]` per scenario function for a runtime:
 /// `scenarios!(mio, MioClient, [a, b])` makes `mio::a` and `mio::b`, each
 /// in a fresh [`TestNs`] with a new client. `scenarios!(all, [a, b])` does
-/// so for mio, tokio and async-io.
+/// so for mio, the test-only `poll(2)` runtime, tokio and async-io.
 #[macro_export]
 macro_rules! scenarios {
     (all, $names:tt) => {
         $crate::scenarios!(mio, $crate::MioClient, $names);
+        $crate::scenarios!(poll, $crate::PollClient, $names);
         $crate::scenarios!(tokio, $crate::TokioClient, $names);
         $crate::scenarios!(async_io, $crate::AsyncIoClient, $names);
     };

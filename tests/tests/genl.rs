@@ -257,8 +257,8 @@ fn mio_families_and_missing_wireguard() {
 /// `genl ctrl list`, lookups by name, and — when the kernel has no
 /// WireGuard — the not-found error from every WireGuard call (by name and
 /// by index). Returns whether WireGuard is missing.
-async fn families_and_not_found<Rt: nlwire_sys::aio::Runtime>(
-    c: &nlwire_sys::aio::Connection<Rt>,
+async fn families_and_not_found<Rt: nlwire_conn::aio::Runtime>(
+    c: &nlwire_conn::aio::Connection<Rt>,
     ns: &TestNs,
 ) -> bool {
     let all: Vec<Family> = nlwire_tests::collect(c.families(), usize::MAX)

@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use nlwire::Errno;
+use nlwire::InvalidInput;
 use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
-use nlwire::machine::ops;
-use nlwire::route::InvalidInput;
+use nlwire::ops;
 use nlwire_mio::{Connection, Netns, NetnsDir};
 use nlwire_tests::{TestNs, privileged_or_skip, run};
 

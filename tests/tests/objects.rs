@@ -7,12 +7,13 @@ use std::net::IpAddr;
 use std::os::fd::AsRawFd;
 
 use nlwire::Errno;
-use nlwire::machine::{Batch, BatchOptions, BatchResult, ops};
+use nlwire::ops;
 use nlwire::route::addr::{IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
 use nlwire::route::route_req::{RTN_BLACKHOLE, RTN_PROHIBIT, RTN_UNREACHABLE, RTPROT_STATIC};
 use nlwire::route::{
     Address, LinkKind, MacvlanMode, NetnsRef, NewLink, NextHop, RouteLookup, RouteRequest, SetLink,
 };
+use nlwire::{Batch, BatchOptions, BatchResult};
 use nlwire_tests::{Client, TestNs, scenarios};
 use serde_json::Value;
 

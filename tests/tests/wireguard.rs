@@ -16,9 +16,10 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use nlwire::Error;
+use nlwire::LinkRef;
 use nlwire::genl::wireguard::{AllowedIp, Device, DeviceConfig, Key, PeerConfig, SecretKey};
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
-use nlwire::route::{LinkKind, LinkRef, NewLink};
+use nlwire::route::{LinkKind, NewLink};
 use nlwire_mio::ConnectionOptions;
 use nlwire_tests::{TestNs, run, wireguard_or_skip};
 

@@ -147,7 +147,7 @@ pub fn addr(data: &[u8]) {
         };
         let _ = (v.addr(), v.peer(), v.raw_attrs().count());
         #[cfg(feature = "alloc")]
-        if let Ok(a) = <crate::route::Addr as crate::machine::FromMessage>::from_message(&m) {
+        if let Ok(a) = <crate::route::Addr as crate::request::FromMessage>::from_message(&m) {
             assert_eq!(a.prefix_len, v.header.prefix_len);
         }
     }
@@ -191,7 +191,7 @@ pub fn neigh(data: &[u8]) {
         };
         let _ = v.raw_attrs().count();
         #[cfg(feature = "alloc")]
-        if let Ok(n) = <crate::route::Neigh as crate::machine::FromMessage>::from_message(&m) {
+        if let Ok(n) = <crate::route::Neigh as crate::request::FromMessage>::from_message(&m) {
             assert_eq!((n.dst, n.state), (v.dst, v.header.state));
         }
     }
@@ -206,7 +206,7 @@ pub fn rule(data: &[u8]) {
         };
         let _ = v.raw_attrs().count();
         #[cfg(feature = "alloc")]
-        if let Ok(r) = <crate::route::RuleEntry as crate::machine::FromMessage>::from_message(&m) {
+        if let Ok(r) = <crate::route::RuleEntry as crate::request::FromMessage>::from_message(&m) {
             assert_eq!((r.table, r.priority), (v.table, v.priority));
         }
     }
@@ -293,7 +293,7 @@ pub fn ctrl(data: &[u8]) {
         }
         #[cfg(feature = "alloc")]
         {
-            use crate::machine::FromMessage;
+            use crate::request::FromMessage;
             let _ = crate::genl::ctrl::Family::from_message(&m);
         }
     }
@@ -340,8 +340,8 @@ pub fn wg_config(data: &[u8]) {
 
 #[cfg(feature = "alloc")]
 fn genl_round_trip(config: &crate::genl::wireguard::DeviceConfig) {
+    use crate::LinkRef;
     use crate::genl::wireguard::{ConfigAssembler, SetDevice};
-    use crate::route::LinkRef;
     let Ok(split) = SetDevice::new(0x20, LinkRef::Index(1), config) else {
         return;
     };

@@ -4,8 +4,8 @@
 use core::fmt;
 
 use super::{GENL_ID_CTRL, GENL_NAMSIZ, GenlHeader, GenlMessage};
+use crate::InvalidInput;
 use crate::request::Request;
-use crate::route::InvalidInput;
 use crate::wire::{Attrs, DecodeError, Message, Writer};
 
 /// `CTRL_CMD_NEWFAMILY`: a family description (the reply to a lookup).
@@ -343,8 +343,10 @@ mod owned {
 
     use super::*;
     use crate::error::Error;
-    use crate::machine::fold::{self, Fold};
-    use crate::machine::{FromMessage, Op, OpStep, Reply};
+    use crate::fold::Reply;
+    use crate::fold::{self, Fold};
+    use crate::op::{Op, OpStep};
+    use crate::request::FromMessage;
 
     /// A multicast group of a family.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -633,7 +635,8 @@ mod tests {
     #[test]
     fn resolve_maps_enoent_to_family_not_found() {
         use crate::error::{Error, KernelError};
-        use crate::machine::{Op, OpStep, Reply};
+        use crate::fold::Reply;
+        use crate::op::{Op, OpStep};
         let mut op = resolve("wireguard").unwrap();
         assert!(matches!(op.step(), OpStep::Send(_)));
         let e = Error::from(KernelError::new(2, &Default::default()));

@@ -6,7 +6,8 @@ use alloc::string::String;
 use super::ctrl::{self, Family, ResolveFamily};
 use crate::Errno;
 use crate::error::Error;
-use crate::machine::{Op, OpStep, Reply};
+use crate::fold::Reply;
+use crate::op::{Op, OpStep};
 
 /// An operation on a generic netlink family that needs the family's id
 /// before its first request (every request's `nlmsg_type` is the id).
@@ -252,7 +253,7 @@ mod tests {
         let mut buf = [0u8; 512];
         let mut cache = FamilyCache::new();
         cache.insert(
-            <Family as crate::machine::FromMessage>::from_message(&family_item(&mut buf, id))
+            <Family as crate::request::FromMessage>::from_message(&family_item(&mut buf, id))
                 .unwrap(),
         );
         cache

@@ -10,18 +10,21 @@
 //! before it has succeeded. One send and one receive per chunk instead of
 //! one round trip per request.
 //!
-//! [`BatchRun`] is the runner's state; the [`Mux`](super::Mux) encodes
-//! chunks ([`Mux::start_batch`](super::Mux::start_batch)) and collects the
-//! members' failures ([`Mux::settle_batch`](super::Mux::settle_batch)).
+//! [`BatchRun`] is the runner's state: it starts each chunk on the
+//! [`Mux`] as *silent* requests ([`Mux::start_silent`]) and collects their
+//! failures ([`Mux::settle_silent`]). The runtimes drive it through the
+//! [`BatchTask`](super::task::BatchTask).
 
 use alloc::format;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use super::mux::Reply;
+use super::exchange::RequestId;
+use super::mux::Mux;
+use crate::InvalidInput;
 use crate::error::Error;
+use crate::fold::Reply;
 use crate::request::{Describe, Request};
-use crate::route::InvalidInput;
 use crate::wire::{EncodeError, Writer};
 
 /// How a batch runs.
@@ -243,7 +246,7 @@ pub struct BatchRun {
 #[derive(Debug, Clone, Copy)]
 struct Chunk {
     from: usize,
-    barrier: super::RequestId,
+    barrier: RequestId,
 }
 
 impl BatchRun {
@@ -264,7 +267,7 @@ impl BatchRun {
     }
 
     /// The request whose acknowledgement ends the current chunk.
-    pub fn barrier(&self) -> Option<super::RequestId> {
+    pub fn barrier(&self) -> Option<RequestId> {
         self.chunk.map(|c| c.barrier)
     }
 
@@ -278,24 +281,71 @@ impl BatchRun {
         self.next
     }
 
-    /// Records a chunk just encoded by
-    /// [`Mux::start_batch`](super::Mux::start_batch): `members` are the
-    /// sequence numbers of requests `from..from + members.len()`, the last
-    /// one the barrier.
-    pub(crate) fn begin(&mut self, from: usize, barrier: super::RequestId) {
-        self.chunk = Some(Chunk { from, barrier });
-        self.next = from + self.members.len();
-        self.sorted.clear();
-        self.sorted.extend_from_slice(&self.members);
-        self.sorted.sort_unstable();
+    /// Starts the next chunk on `mux` (see [`Mux::start_silent`]); `true`
+    /// when its bytes wait in [`Mux::outgoing`], to be sent as one
+    /// datagram. On an error the run records it for the chunk's requests
+    /// and stops (see [`BatchRun::send_failed`]); nothing is left
+    /// registered.
+    pub fn start_chunk(&mut self, batch: &Batch, mux: &mut Mux) -> bool {
+        let opts = batch.get_options();
+        let from = self.next;
+        let mut len = 0;
+        let mut to = from;
+        while to < batch.len() && to - from < opts.max_per_datagram {
+            let m = batch.message(to).len();
+            if to > from && len + m > opts.max_datagram {
+                break;
+            }
+            len += m;
+            to += 1;
+        }
+        self.members.clear();
+        let msgs = (from..to).map(|i| batch.message(i));
+        match mux.start_silent(msgs, &mut self.members) {
+            Ok(barrier) => {
+                self.chunk = Some(Chunk { from, barrier });
+                self.next = to;
+                self.sorted.clear();
+                self.sorted.extend_from_slice(&self.members);
+                self.sorted.sort_unstable();
+                true
+            }
+            Err(e) => {
+                self.send_failed(e);
+                false
+            }
+        }
     }
 
-    pub(crate) fn members_mut(&mut self) -> &mut Vec<u32> {
-        &mut self.members
-    }
-
-    pub(crate) fn is_member(&self, seq: u32) -> bool {
+    fn is_member(&self, seq: u32) -> bool {
         self.sorted.binary_search(&seq).is_ok()
+    }
+
+    /// After the barrier's terminal reply ([`BatchRun::barrier_reply`]
+    /// returned `true`): records the failures of the chunk's members and
+    /// ends the chunk.
+    pub fn settle(&mut self, batch: &Batch, mux: &mut Mux) {
+        let Some(c) = self.chunk else { return };
+        let (sorted, members, outcome) = (&self.sorted, &self.members, &mut self.outcome);
+        mux.settle_silent(
+            |s| sorted.binary_search(&s).is_ok(),
+            |seq, e| {
+                if let Some(p) = members.iter().position(|&s| s == seq) {
+                    outcome
+                        .failures
+                        .push((c.from + p, e.with_op(op_name(c.from + p))));
+                }
+            },
+        );
+        self.end_chunk(&batch.get_options());
+    }
+
+    /// The chunk in flight is given up (dropped, timed out): forgets it on
+    /// `mux`.
+    pub fn abandon(&self, mux: &mut Mux) {
+        if let Some(c) = self.chunk {
+            mux.abort_silent(c.barrier, |s| self.is_member(s));
+        }
     }
 
     /// The chunk could not be sent (or not even encoded): its members fail
@@ -339,20 +389,12 @@ impl BatchRun {
         }
     }
 
-    pub(crate) fn record(&mut self, i: usize, e: Error) {
+    fn record(&mut self, i: usize, e: Error) {
         self.outcome.failures.push((i, e.with_op(op_name(i))));
     }
 
-    pub(crate) fn member_index(&self, seq: u32) -> Option<usize> {
-        let c = self.chunk?;
-        self.members
-            .iter()
-            .position(|&s| s == seq)
-            .map(|p| c.from + p)
-    }
-
     /// Ends the current chunk (after settling).
-    pub(crate) fn end_chunk(&mut self, options: &BatchOptions) {
+    fn end_chunk(&mut self, options: &BatchOptions) {
         if self.chunk.take().is_some() {
             self.outcome.sent = self.next;
             self.outcome.failures.sort_by_key(|(i, _)| *i);

@@ -40,10 +40,11 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::task::Waker;
 
-use super::batch::{Batch, BatchRun};
 use super::exchange::{Event, EventKind, Exchange, Failure, RequestId, Stats};
 use crate::errno::Errno;
 use crate::error::{Error, KernelError};
+pub use crate::fold::Reply;
+use crate::genl::FamilyCache;
 use crate::request::Request;
 use crate::wire::{EncodeError, Header, Message, NLM_F_ACK, Writer};
 
@@ -65,23 +66,6 @@ impl Default for MuxOptions {
             recv_buffer: 256 * 1024,
         }
     }
-}
-
-/// A reply for one request, as returned by [`Mux::next`].
-#[derive(Debug)]
-pub enum Reply<'a> {
-    /// A reply object; borrowed from the receive buffer or the inbox.
-    Item(Message<'a>),
-    /// Terminal: acknowledged.
-    Ack,
-    /// Terminal: dump complete (`interrupted` per `NLM_F_DUMP_INTR`).
-    Done {
-        /// Whether the dump was inconsistent.
-        interrupted: bool,
-    },
-    /// Terminal: failed. The error's `op` is empty; the runtime fills it in
-    /// with [`Error::with_op`].
-    Failed(Error),
 }
 
 /// What [`Mux::next`] needs or has.
@@ -118,6 +102,9 @@ pub struct Mux {
     rx_len: usize,
     rx_pos: usize,
     tx: Vec<u8>,
+    /// Length of the datagram in `tx` waiting to be sent ([`Mux::outgoing`]).
+    tx_len: usize,
+    families: FamilyCache,
     inboxes: BTreeMap<u32, Inbox>,
     driver: Option<u32>,
     /// The dump the kernel is running for this socket.
@@ -207,6 +194,8 @@ impl Mux {
             rx_len: 0,
             rx_pos: 0,
             tx: vec![0u8; 4096],
+            tx_len: 0,
+            families: FamilyCache::new(),
             inboxes: BTreeMap::new(),
             driver: None,
             dump_active: None,
@@ -240,6 +229,15 @@ impl Mux {
     /// empty when it is a dump queued behind a running one (see
     /// [`Mux::take_transmit`]). If sending fails, call [`Mux::abort`].
     pub fn start<R: Request + ?Sized>(&mut self, req: &R) -> Result<(RequestId, &[u8]), Error> {
+        let (id, send) = self.begin(req)?;
+        Ok((id, if send { self.outgoing() } else { &[] }))
+    }
+
+    /// Like [`Mux::start`], but leaves the bytes in [`Mux::outgoing`]:
+    /// `true` when they are to be sent now, `false` for a dump queued
+    /// behind a running one.
+    pub fn begin<R: Request + ?Sized>(&mut self, req: &R) -> Result<(RequestId, bool), Error> {
+        self.tx_len = 0;
         loop {
             let mut w = Writer::new(&mut self.tx);
             let id = self.ex.start_into(req, &mut w).map_err(|e| match e {
@@ -259,11 +257,12 @@ impl Mux {
                         self.refresh_dump();
                         if self.dump_active.is_some() || self.transmit.is_some() {
                             self.dump_queue.push_back((id, self.tx[..n].to_vec()));
-                            return Ok((id, &[]));
+                            return Ok((id, false));
                         }
                         self.dump_active = Some(id);
                     }
-                    return Ok((id, &self.tx[..n]));
+                    self.tx_len = n;
+                    return Ok((id, true));
                 }
                 Err(EncodeError::BufferTooSmall { needed, .. }) => {
                     self.ex.forget(id);
@@ -278,6 +277,17 @@ impl Mux {
                 }
             }
         }
+    }
+
+    /// The datagram the last [`Mux::begin`] or [`Mux::start_silent`]
+    /// encoded, to be sent now.
+    pub fn outgoing(&self) -> &[u8] {
+        &self.tx[..self.tx_len]
+    }
+
+    /// The generic netlink families this connection has resolved.
+    pub fn families(&mut self) -> &mut FamilyCache {
+        &mut self.families
     }
 
     /// Clears the running dump once its slot is gone (ended, even silently
@@ -495,89 +505,87 @@ impl Mux {
         None
     }
 
-    /// Encodes the next chunk of a batch into the transmit buffer and
-    /// registers its members; returns the bytes to send as one datagram.
-    /// Only the chunk's last message asks for an acknowledgement (its
-    /// *barrier*, driven with [`Mux::next`] like any request); the others
-    /// reply only on failure. If sending fails, call [`Mux::abort_batch`].
-    pub fn start_batch(&mut self, batch: &Batch, run: &mut BatchRun) -> Result<&[u8], Error> {
-        let opts = batch.get_options();
-        let from = run.next_index();
-        let mut len = 0;
-        let mut to = from;
-        while to < batch.len() && to - from < opts.max_per_datagram {
-            let m = batch.message(to).len();
-            if to > from && len + m > opts.max_datagram {
-                break;
-            }
-            len += m;
-            to += 1;
+    /// Starts pre-encoded messages as one datagram (a batch chunk): each
+    /// gets a sequence number (appended to `seqs`, in order) and the port.
+    /// All but the last are *silent*: their `NLM_F_ACK` is cleared, so the
+    /// kernel answers them only on failure, which is kept until
+    /// [`Mux::settle_silent`]. The last is acknowledged and gets an inbox:
+    /// it is the chunk's *barrier*, driven like any request; the kernel
+    /// handles a datagram's messages in order, so its terminal reply comes
+    /// after every failure of the others. Returns the barrier and the bytes
+    /// to send ([`Mux::outgoing`]). If sending fails, call
+    /// [`Mux::abort_silent`].
+    pub fn start_silent<'m>(
+        &mut self,
+        msgs: impl Iterator<Item = &'m [u8]> + Clone,
+        seqs: &mut Vec<u32>,
+    ) -> Result<RequestId, Error> {
+        self.tx_len = 0;
+        let len: usize = msgs.clone().map(<[u8]>::len).sum();
+        let count = msgs.clone().count();
+        if count == 0 {
+            return Err(Error::NoReply {
+                op: alloc::string::String::new(),
+            });
         }
         if self.tx.len() < len {
             self.tx.resize(len, 0);
         }
         let port = self.ex.port();
-        let members = run.members_mut();
-        members.clear();
+        let first = seqs.len();
         let mut at = 0;
-        for i in from..to {
-            let m = batch.message(i);
+        for (i, m) in msgs.enumerate() {
             let Ok(id) = self.ex.register(false) else {
-                let ex = &mut self.ex;
-                for &seq in members.iter() {
-                    ex.forget(RequestId::from_seq(seq));
+                for &seq in &seqs[first..] {
+                    self.ex.forget(RequestId::from_seq(seq));
                 }
-                members.clear();
+                seqs.truncate(first);
                 return Err(Error::Io {
                     op: alloc::string::String::new(),
                     errno: Errno::EBUSY,
                 });
             };
-            members.push(id.seq());
+            seqs.push(id.seq());
             let out = &mut self.tx[at..at + m.len()];
             out.copy_from_slice(m);
-            out[8..12].copy_from_slice(&id.seq().to_ne_bytes());
-            out[12..16].copy_from_slice(&port.to_ne_bytes());
-            if i + 1 < to {
-                let flags = u16::from_ne_bytes([out[6], out[7]]) & !NLM_F_ACK;
-                out[6..8].copy_from_slice(&flags.to_ne_bytes());
-            }
+            let clear = if i + 1 < count { NLM_F_ACK } else { 0 };
+            Header::restamp(out, id.seq(), port, clear);
             at += m.len();
         }
-        let barrier = RequestId::from_seq(*members.last().expect("a chunk is never empty"));
+        let barrier = RequestId::from_seq(seqs[seqs.len() - 1]);
         self.inboxes.insert(barrier.seq(), Inbox::default());
-        run.begin(from, barrier);
-        Ok(&self.tx[..len])
+        self.tx_len = len;
+        Ok(barrier)
     }
 
-    /// After the barrier's terminal reply: records the failures of the
-    /// chunk's members and forgets the ones that succeeded silently.
-    pub fn settle_batch(&mut self, batch: &Batch, run: &mut BatchRun) {
+    /// After a barrier's terminal reply: hands `failed` each failure of a
+    /// silent request that `member` selects, and forgets the members that
+    /// succeeded silently.
+    pub fn settle_silent(
+        &mut self,
+        member: impl Fn(u32) -> bool,
+        mut failed: impl FnMut(u32, Error),
+    ) {
         let mut i = 0;
         while i < self.loose.len() {
-            let seq = self.loose[i].0;
-            if run.is_member(seq) {
-                let (_, e) = self.loose.swap_remove(i);
-                if let Some(idx) = run.member_index(seq) {
-                    run.record(idx, e);
-                }
+            if member(self.loose[i].0) {
+                let (seq, e) = self.loose.swap_remove(i);
+                failed(seq, e);
             } else {
                 i += 1;
             }
         }
-        self.ex.forget_where(|s| run.is_member(s));
-        run.end_chunk(&batch.get_options());
+        self.ex.forget_where(member);
     }
 
-    /// The chunk was not sent, or its runner gave up on it: forgets its
-    /// members (late replies count as unmatched).
-    pub fn abort_batch(&mut self, run: &BatchRun) {
-        if let Some(b) = run.barrier() {
-            self.ex.forget_where(|s| run.is_member(s));
-            self.loose.retain(|(s, _)| !run.is_member(*s));
-            self.inboxes.remove(&b.seq());
-            pass_baton(&mut self.inboxes, &mut self.driver, b.seq());
-        }
+    /// A chunk that was not sent, or whose runner gave up on it: forgets
+    /// its silent members and its barrier (late replies count as
+    /// unmatched).
+    pub fn abort_silent(&mut self, barrier: RequestId, member: impl Fn(u32) -> bool) {
+        self.ex.forget_where(&member);
+        self.loose.retain(|(s, _)| !member(*s));
+        self.inboxes.remove(&barrier.seq());
+        pass_baton(&mut self.inboxes, &mut self.driver, barrier.seq());
     }
 
     /// The buffer to receive the next datagram into. Only call after

@@ -23,9 +23,10 @@ use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::time::Duration;
 
+use crate::InvalidInput;
 use crate::error::Error;
 use crate::genl::wireguard::{AllowedIp, Device, Key, Peer};
-use crate::route::{InvalidInput, validate_ifname};
+use crate::input::validate_ifname;
 
 /// Default time between two polling rounds.
 pub const DEFAULT_WG_POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -185,6 +186,8 @@ enum State {
 pub struct WgWatcher {
     interfaces: Vec<String>,
     states: Vec<State>,
+    interval: Duration,
+    next_round: Option<Duration>,
 }
 
 impl WgWatcher {
@@ -196,7 +199,34 @@ impl WgWatcher {
         interfaces.sort();
         interfaces.dedup();
         let states = interfaces.iter().map(|_| State::Unknown).collect();
-        Ok(WgWatcher { interfaces, states })
+        Ok(WgWatcher {
+            interfaces,
+            states,
+            interval: opts.interval,
+            next_round: None,
+        })
+    }
+
+    /// How long to wait at `now` before the next round is due: `None` when
+    /// it is due now. The first round is due at once; each later one
+    /// `interval` after the previous one started.
+    pub fn delay(&self, now: Duration) -> Option<Duration> {
+        self.next_round
+            .and_then(|at| at.checked_sub(now))
+            .filter(|d| !d.is_zero())
+    }
+
+    /// A round starts at `now`: the next one is due `interval` later.
+    /// Read every interface of [`WgWatcher::interfaces`] in order and feed
+    /// each result to [`WgWatcher::update`].
+    pub fn begin_round(&mut self, now: Duration) {
+        self.next_round = Some(now.saturating_add(self.interval));
+    }
+
+    /// When the next round is due (`None`: now), in the time of
+    /// [`WgWatcher::begin_round`].
+    pub fn next_round(&self) -> Option<Duration> {
+        self.next_round
     }
 
     /// The interfaces, in polling order.

@@ -4,9 +4,10 @@ use core::fmt;
 use core::net::{IpAddr, Ipv4Addr};
 
 use super::{
-    AF_INET, AF_INET6, InvalidInput, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR, attr_ip, check_family,
-    check_prefix, family_of, ip_addr,
+    AF_INET, AF_INET6, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR, attr_ip, check_family, check_prefix,
+    family_of, ip_addr,
 };
+use crate::InvalidInput;
 use crate::request::Request;
 use crate::wire::{
     Attr, Attrs, DecodeError, Message, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Writer, need,
@@ -317,7 +318,7 @@ enum AddrOp {
 /// let req = Address::add(3, "192.0.2.1".parse().unwrap(), 24)?
 ///     .broadcast("192.0.2.255".parse().unwrap())?
 ///     .label("eth0:web")?;
-/// # Ok::<(), nlwire::route::InvalidInput>(())
+/// # Ok::<(), nlwire::InvalidInput>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Address<'a> {
@@ -504,7 +505,7 @@ mod owned {
     use alloc::string::String;
 
     use super::*;
-    use crate::machine::FromMessage;
+    use crate::request::FromMessage;
 
     /// An owned address, built from an [`AddrMessage`].
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -2,9 +2,10 @@
 
 use core::fmt;
 
-use super::{InvalidInput, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, fmt_hex_colon, validate_ifname};
+use super::{RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, fmt_hex_colon};
 use crate::request::Request;
 use crate::wire::{Attr, Attrs, DecodeError, Message, Writer, need, read_u16, read_u32};
+use crate::{InvalidInput, LinkRef};
 
 /// `IFLA_ADDRESS`.
 pub const IFLA_ADDRESS: u16 = 1;
@@ -416,59 +417,19 @@ impl Request for GetLinks {
     }
 }
 
-/// Which link a request names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkRef<'n> {
-    /// By interface index.
-    Index(u32),
-    /// By interface name.
-    Name(&'n str),
-}
-
-impl LinkRef<'_> {
-    fn emit(&self, w: &mut Writer<'_>) {
-        let index = match *self {
-            LinkRef::Index(i) => i,
-            LinkRef::Name(_) => 0,
-        };
-        IfInfoMsg {
-            index,
-            ..Default::default()
-        }
-        .emit(w);
-        if let LinkRef::Name(n) = *self {
-            w.attr_str(IFLA_IFNAME, n);
-        }
+/// Writes the `ifinfomsg` (and `IFLA_IFNAME`) that names `link`.
+fn emit_link_ref(link: &LinkRef<'_>, w: &mut Writer<'_>) {
+    let index = match *link {
+        LinkRef::Index(i) => i,
+        LinkRef::Name(_) => 0,
+    };
+    IfInfoMsg {
+        index,
+        ..Default::default()
     }
-
-    /// Rejects index 0 and invalid names.
-    pub fn check(self) -> Result<Self, InvalidInput> {
-        match self {
-            LinkRef::Index(0) => Err(InvalidInput::ZeroIndex),
-            LinkRef::Name(n) => validate_ifname(n).map(|_| self),
-            _ => Ok(self),
-        }
-    }
-}
-
-impl<'n> From<&'n str> for LinkRef<'n> {
-    fn from(name: &'n str) -> Self {
-        LinkRef::Name(name)
-    }
-}
-
-impl From<u32> for LinkRef<'_> {
-    fn from(index: u32) -> Self {
-        LinkRef::Index(index)
-    }
-}
-
-impl fmt::Display for LinkRef<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LinkRef::Index(i) => write!(f, "link index {i}"),
-            LinkRef::Name(n) => write!(f, "link {n:?}"),
-        }
+    .emit(w);
+    if let LinkRef::Name(n) = *link {
+        w.attr_str(IFLA_IFNAME, n);
     }
 }
 
@@ -493,7 +454,7 @@ impl Request for GetLink<'_> {
         RTM_GETLINK
     }
     fn emit_payload(&self, w: &mut Writer<'_>) {
-        self.0.emit(w)
+        emit_link_ref(&self.0, w)
     }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "get {}", self.0)
@@ -521,7 +482,7 @@ impl Request for DelLink<'_> {
         RTM_DELLINK
     }
     fn emit_payload(&self, w: &mut Writer<'_>) {
-        self.0.emit(w)
+        emit_link_ref(&self.0, w)
     }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "delete {}", self.0)
@@ -536,7 +497,7 @@ mod owned {
     use alloc::string::String;
 
     use super::*;
-    use crate::machine::FromMessage;
+    use crate::request::FromMessage;
     use crate::route::RawAttrs;
 
     /// An owned link, built from a [`LinkMessage`].
@@ -694,7 +655,7 @@ mod tests {
         let mut buf = [0u8; 256];
         let n = sample_link(&mut buf);
         let msg = Messages::new(&buf[..n]).next().unwrap().unwrap();
-        let l = <Link as crate::machine::FromMessage>::from_message(&msg).unwrap();
+        let l = <Link as crate::request::FromMessage>::from_message(&msg).unwrap();
         assert_eq!(l.name, "veth0");
         assert!(l.is_up());
         assert_eq!(l.kind.as_deref(), Some("veth"));

@@ -6,11 +6,12 @@ use core::net::IpAddr;
 
 use super::link::{
     IFF_UP, IFLA_ADDRESS, IFLA_IFALIAS, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO,
-    IFLA_MASTER, IFLA_MTU, IFLA_TXQLEN, IfInfoMsg, LinkRef,
+    IFLA_MASTER, IFLA_MTU, IFLA_TXQLEN, IfInfoMsg,
 };
-use super::{InvalidInput, RTM_NEWLINK, attr_ip, validate_ifname};
+use super::{RTM_NEWLINK, attr_ip, validate_ifname};
 use crate::request::Request;
 use crate::wire::{NLM_F_CREATE, NLM_F_EXCL, Writer};
+use crate::{InvalidInput, LinkRef};
 
 /// `IFLA_NET_NS_PID`: move to the namespace of this process.
 pub const IFLA_NET_NS_PID: u16 = 19;
@@ -395,7 +396,7 @@ macro_rules! common_setters {
 /// let veth = NewLink::new("veth0", LinkKind::Veth { peer: "veth1", peer_netns: None })?
 ///     .mtu(9000)
 ///     .up(true);
-/// # Ok::<(), nlwire::route::InvalidInput>(())
+/// # Ok::<(), nlwire::InvalidInput>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct NewLink<'a> {

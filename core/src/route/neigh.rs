@@ -4,7 +4,8 @@
 use core::fmt;
 use core::net::IpAddr;
 
-use super::{InvalidInput, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, attr_ip, family_of, ip_addr};
+use super::{RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, attr_ip, family_of, ip_addr};
+use crate::InvalidInput;
 use crate::request::Request;
 use crate::wire::{
     Attrs, DecodeError, Message, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Writer, need, read_u16,
@@ -392,7 +393,7 @@ pub use owned::Neigh;
 #[cfg(feature = "alloc")]
 mod owned {
     use super::*;
-    use crate::machine::FromMessage;
+    use crate::request::FromMessage;
     use crate::route::HwAddr;
 
     /// An owned neighbour entry.

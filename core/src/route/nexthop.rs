@@ -6,9 +6,13 @@
 
 use core::net::IpAddr;
 
-use super::route::{RTA_GATEWAY, RTA_VIA};
 use super::{AF_INET, AF_INET6, ip_addr};
 use crate::wire::{Attr, Attrs, DecodeError, need, read_u16, read_u32};
+
+/// `RTA_GATEWAY`.
+pub const RTA_GATEWAY: u16 = 5;
+/// `RTA_VIA` (`struct rtvia`: a gateway of any family).
+pub const RTA_VIA: u16 = 18;
 
 /// `RTAX_LOCK`: bit `1 << RTAX_x` set means metric `x` is locked.
 pub const RTAX_LOCK: u16 = 1;

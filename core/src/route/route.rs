@@ -16,8 +16,7 @@ pub const RTA_SRC: u16 = 2;
 pub const RTA_IIF: u16 = 3;
 /// `RTA_OIF`.
 pub const RTA_OIF: u16 = 4;
-/// `RTA_GATEWAY`.
-pub const RTA_GATEWAY: u16 = 5;
+pub use super::nexthop::{RTA_GATEWAY, RTA_VIA};
 /// `RTA_PRIORITY` (the metric).
 pub const RTA_PRIORITY: u16 = 6;
 /// `RTA_PREFSRC`.
@@ -32,8 +31,6 @@ pub const RTA_CACHEINFO: u16 = 12;
 pub const RTA_TABLE: u16 = 15;
 /// `RTA_MARK`.
 pub const RTA_MARK: u16 = 16;
-/// `RTA_VIA` (`struct rtvia`: a gateway of any family).
-pub const RTA_VIA: u16 = 18;
 /// `RTA_PREF` (IPv6 router preference).
 pub const RTA_PREF: u16 = 20;
 /// `RTA_UID` (the uid a route lookup was made for).
@@ -454,7 +451,7 @@ pub use owned::Route;
 #[cfg(feature = "alloc")]
 mod owned {
     use super::*;
-    use crate::machine::FromMessage;
+    use crate::request::FromMessage;
     use crate::route::RawAttrs;
     use crate::route::nexthop::{NextHopInfo, RouteMetric};
     use alloc::string::{String, ToString};
@@ -620,7 +617,7 @@ mod tests {
         let mut buf = [0u8; 256];
         let n = v4_route(&mut buf, 254);
         let msg = Messages::new(&buf[..n]).next().unwrap().unwrap();
-        let r = <Route as crate::machine::FromMessage>::from_message(&msg).unwrap();
+        let r = <Route as crate::request::FromMessage>::from_message(&msg).unwrap();
         assert_eq!(r.table, 254);
         assert_eq!(r.other.len(), 1);
         assert_eq!(r.other.get(RTA_CACHEINFO).map(|p| p.len()), Some(32));

@@ -10,9 +10,9 @@ use super::route::{
     RTN_UNICAST, RtMsg,
 };
 use super::{
-    InvalidInput, RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, attr_ip, check_family, check_prefix,
-    family_of,
+    RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, attr_ip, check_family, check_prefix, family_of,
 };
+use crate::InvalidInput;
 use crate::request::Request;
 use crate::wire::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Writer};
 
@@ -120,7 +120,7 @@ enum RouteOp {
 ///     .gateway("192.0.2.1".parse().unwrap())?
 ///     .metric(100)
 ///     .table(100);
-/// # Ok::<(), nlwire::route::InvalidInput>(())
+/// # Ok::<(), nlwire::InvalidInput>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RouteRequest<'a> {

@@ -5,9 +5,10 @@ use core::net::IpAddr;
 
 use super::route::RtMsg;
 use super::{
-    AF_INET, AF_INET6, InvalidInput, RTM_DELRULE, RTM_GETRULE, RTM_NEWRULE, attr_ip, check_family,
-    check_prefix, ip_addr,
+    AF_INET, AF_INET6, RTM_DELRULE, RTM_GETRULE, RTM_NEWRULE, attr_ip, check_family, check_prefix,
+    ip_addr,
 };
+use crate::InvalidInput;
 use crate::request::Request;
 use crate::wire::{Attrs, DecodeError, Message, NLM_F_CREATE, NLM_F_EXCL, Writer};
 
@@ -358,7 +359,7 @@ mod owned {
     use alloc::string::String;
 
     use super::*;
-    use crate::machine::FromMessage;
+    use crate::request::FromMessage;
 
     /// An owned rule.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]

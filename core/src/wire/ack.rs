@@ -115,8 +115,8 @@ impl<'a> ExtAck<'a> {
 
 /// Extended-ack TLVs that are known to decode, kept as bytes: two words to
 /// carry instead of a whole [`ExtAck`] (this is what
-/// [`Failure::Kernel`](crate::machine::Failure) holds, so every event of the
-/// exchange machine stays small). [`ExtAckTlvs::decode`] gives the fields.
+/// the exchange machine's `Failure::Kernel` holds, so every one of its
+/// events stays small). [`ExtAckTlvs::decode`] gives the fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ExtAckTlvs<'a>(&'a [u8]);
 

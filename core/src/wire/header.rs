@@ -55,6 +55,20 @@ impl Header {
         self.emit(&mut b);
         b
     }
+
+    /// Rewrites the sequence number and port of the encoded message `msg`
+    /// and clears the flags in `clear` (for a message encoded ahead of
+    /// time, e.g. a batch member). `msg` shorter than a header is left as
+    /// it is.
+    pub fn restamp(msg: &mut [u8], seq: u32, port: u32, clear: u16) {
+        if msg.len() < HEADER_LEN {
+            return;
+        }
+        let flags = read_u16(msg, 6) & !clear;
+        msg[6..8].copy_from_slice(&flags.to_ne_bytes());
+        msg[8..12].copy_from_slice(&seq.to_ne_bytes());
+        msg[12..16].copy_from_slice(&port.to_ne_bytes());
+    }
 }
 
 /// One netlink message inside a datagram: its header and its payload

@@ -19,7 +19,7 @@
 //!
 //! Works with any executor; async-io's reactor thread delivers readiness.
 //! Every wait is bounded by the connection's timeout. The connection itself
-//! is [`nlwire_sys::aio::Connection`], shared with `nlwire-tokio`; this
+//! is [`nlwire_conn::aio::Connection`], shared with `nlwire-tokio`; this
 //! crate supplies async-io's readiness and timers.
 
 use std::future::Future;
@@ -31,13 +31,14 @@ use std::task::{Context, Poll};
 use async_io::{Async, Timer};
 
 pub use nlwire;
-pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT, sysctl};
+pub use nlwire_conn::{ConnectionOptions, DEFAULT_TIMEOUT, Transport};
+pub use nlwire_sys::sysctl;
 
 /// The async-io runtime binding.
 #[derive(Debug, Clone, Copy)]
 pub struct AsyncIo;
 
-impl nlwire_sys::aio::Runtime for AsyncIo {
+impl nlwire_conn::aio::Runtime for AsyncIo {
     type Readiness = Async<OwnedFd>;
     type Timer = Timer;
 
@@ -76,32 +77,32 @@ impl nlwire_sys::aio::Runtime for AsyncIo {
 }
 
 /// A netlink connection on async-io.
-pub type Connection = nlwire_sys::aio::Connection<AsyncIo>;
+pub type Connection = nlwire_conn::aio::Connection<AsyncIo>;
 
-/// A dump in progress on async-io; see [`nlwire_sys::aio::Connection::dump`].
-pub type DumpStream<R, T> = nlwire_sys::aio::DumpStream<AsyncIo, R, T>;
+/// A dump in progress on async-io; see [`Connection::dump`].
+pub type DumpStream<R, T> = nlwire_conn::aio::DumpStream<AsyncIo, R, T>;
 
 pub use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 pub use nlwire::machine::wg_watch::{DEFAULT_WG_POLL_INTERVAL, WgEvent, WgWatchOptions};
 
 /// The WireGuard poll watcher (a `Stream` of event batches, one per
-/// round); see [`nlwire_sys::aio_wg::WgWatch`]. Create it with a generic
+/// round); see [`nlwire_conn::aio_wg::WgWatch`]. Create it with a generic
 /// netlink connection: `WgWatch::new(Connection::generic()?, opts)`.
-pub type WgWatch = nlwire_sys::aio_wg::WgWatch<AsyncIo>;
+pub type WgWatch = nlwire_conn::aio_wg::WgWatch<AsyncIo>;
 pub use nlwire_sys::netns::{DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
 
 /// A watcher of named network namespaces (a `Stream` of [`NsEvent`]); see
-/// [`nlwire_sys::aio_netns::NsWatch`].
-pub type NsWatch = nlwire_sys::aio_netns::NsWatch<AsyncIo>;
+/// [`nlwire_conn::aio_netns::NsWatch`].
+pub type NsWatch = nlwire_conn::aio_netns::NsWatch<AsyncIo>;
 
 /// Runs the async closure `f` inside `ns` on a dedicated thread with its
 /// own single-threaded executor, and resolves to its output; see
-/// [`nlwire_sys::aio_netns::run_in`].
-pub fn run_in<F, Fut, T>(ns: &Netns, f: F) -> nlwire_sys::aio_netns::RunIn<T>
+/// [`nlwire_conn::aio_netns::run_in`].
+pub fn run_in<F, Fut, T>(ns: &Netns, f: F) -> nlwire_conn::aio_netns::RunIn<T>
 where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = T>,
     T: Send + 'static,
 {
-    nlwire_sys::aio_netns::run_in::<AsyncIo, _, _, _>(ns, f)
+    nlwire_conn::aio_netns::run_in::<AsyncIo, _, _, _>(ns, f)
 }

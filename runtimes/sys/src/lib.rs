@@ -1,37 +1,35 @@
 //! # nlwire-sys — the system-call layer of nlwire
 //!
-//! The only crate of the project with `unsafe` code. It provides:
+//! The only crate of the project with `unsafe` code, and nothing but system
+//! calls:
 //!
 //! * [`NetlinkSocket`]: a non-blocking netlink socket with
 //!   `NETLINK_EXT_ACK` (on by default), `NETLINK_CAP_ACK`,
 //!   `NETLINK_GET_STRICT_CHK` (optional) and a configurable receive buffer;
 //!   `recv` reports the real datagram size (`MSG_TRUNC`) so a too-small
 //!   buffer is detected, never silently truncated.
-//! * [`netns`]: running code on a short-lived thread that joined another
-//!   network namespace — how a socket is opened inside a namespace without
-//!   ever calling `setns` on a caller's or executor's thread.
-//! * [`driver`]: the runtime-independent half of a connection (socket +
-//!   [`nlwire::machine::Mux`] behind a mutex), so each runtime adapter only
-//!   adds readiness waiting and timers.
-//! * [`ns_watch`]: the inotify half of the named-namespace watcher.
+//! * [`netns`]: namespace handles, named namespaces (bind mounts), and
+//!   running code on a short-lived thread that joined another network
+//!   namespace — how a socket is opened inside a namespace without ever
+//!   calling `setns` on a caller's or executor's thread.
+//! * [`inotify`]: the descriptor of the named-namespace watcher.
+//! * [`poll`]: `poll(2)` for one descriptor, for a blocking runtime without
+//!   a reactor.
 //! * [`sysctl`]: kernel parameters, in this or another network namespace.
-//! * [`aio_wg`]: the WireGuard poll watcher on the async runtimes.
-//! * [`aio`]: the whole async connection, generic over an [`aio::Runtime`]
-//!   (readiness + timer); `nlwire-tokio` and `nlwire-async-io` implement it.
+//! * `alloc_count` (feature `alloc-count`): a counting global allocator
+//!   for benchmarks that prove a path allocates nothing.
+//!
+//! The connection itself — written once, generic over the transport and
+//! the runtime — is the safe crate `nlwire-conn`.
 
-pub mod aio;
-pub mod aio_netns;
-pub mod aio_wg;
+#[cfg(feature = "alloc-count")]
 pub mod alloc_count;
-mod conn;
-pub mod driver;
+pub mod inotify;
 pub mod netns;
-pub mod ns_watch;
+pub mod poll;
 mod socket;
 pub mod sysctl;
 
-pub use conn::{ConnectionOptions, DEFAULT_TIMEOUT, open_socket, open_socket_in};
-pub use driver::{Driver, Step};
 pub use socket::{NETLINK_GENERIC, NETLINK_ROUTE, NetlinkSocket, SocketOptions};
 
 use nlwire::{Errno, Error};

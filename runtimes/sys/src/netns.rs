@@ -15,7 +15,8 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use nlwire::Error;
-use nlwire::route::{InvalidInput, validate_netns_name};
+use nlwire::InvalidInput;
+use nlwire::input::validate_netns_name;
 
 /// Joins the network namespace `ns` on the **current** thread.
 ///

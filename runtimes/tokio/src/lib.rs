@@ -19,7 +19,7 @@
 //!
 //! Connections must be created inside a tokio runtime (they register with
 //! its reactor). Every wait is bounded by the connection's timeout. The
-//! connection itself is [`nlwire_sys::aio::Connection`], shared with
+//! connection itself is [`nlwire_conn::aio::Connection`], shared with
 //! `nlwire-async-io`; this crate supplies tokio's readiness and timers.
 
 use std::io;
@@ -31,13 +31,14 @@ use tokio::io::unix::AsyncFd;
 use tokio::time::Sleep;
 
 pub use nlwire;
-pub use nlwire_sys::{ConnectionOptions, DEFAULT_TIMEOUT, sysctl};
+pub use nlwire_conn::{ConnectionOptions, DEFAULT_TIMEOUT, Transport};
+pub use nlwire_sys::sysctl;
 
 /// The tokio runtime binding.
 #[derive(Debug, Clone, Copy)]
 pub struct Tokio;
 
-impl nlwire_sys::aio::Runtime for Tokio {
+impl nlwire_conn::aio::Runtime for Tokio {
     type Readiness = AsyncFd<OwnedFd>;
     type Timer = Pin<Box<Sleep>>;
 
@@ -71,32 +72,32 @@ impl nlwire_sys::aio::Runtime for Tokio {
 }
 
 /// A netlink connection on tokio.
-pub type Connection = nlwire_sys::aio::Connection<Tokio>;
+pub type Connection = nlwire_conn::aio::Connection<Tokio>;
 
-/// A dump in progress on tokio; see [`nlwire_sys::aio::Connection::dump`].
-pub type DumpStream<R, T> = nlwire_sys::aio::DumpStream<Tokio, R, T>;
+/// A dump in progress on tokio; see [`Connection::dump`].
+pub type DumpStream<R, T> = nlwire_conn::aio::DumpStream<Tokio, R, T>;
 
 pub use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 pub use nlwire::machine::wg_watch::{DEFAULT_WG_POLL_INTERVAL, WgEvent, WgWatchOptions};
 
 /// The WireGuard poll watcher (a `Stream` of event batches, one per
-/// round); see [`nlwire_sys::aio_wg::WgWatch`]. Create it with a generic
+/// round); see [`nlwire_conn::aio_wg::WgWatch`]. Create it with a generic
 /// netlink connection: `WgWatch::new(Connection::generic()?, opts)`.
-pub type WgWatch = nlwire_sys::aio_wg::WgWatch<Tokio>;
+pub type WgWatch = nlwire_conn::aio_wg::WgWatch<Tokio>;
 pub use nlwire_sys::netns::{DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
 
 /// A watcher of named network namespaces (a `Stream` of [`NsEvent`]); see
-/// [`nlwire_sys::aio_netns::NsWatch`].
-pub type NsWatch = nlwire_sys::aio_netns::NsWatch<Tokio>;
+/// [`nlwire_conn::aio_netns::NsWatch`].
+pub type NsWatch = nlwire_conn::aio_netns::NsWatch<Tokio>;
 
 /// Runs the async closure `f` inside `ns` on a dedicated thread with its
 /// own single-threaded executor, and resolves to its output; see
-/// [`nlwire_sys::aio_netns::run_in`].
-pub fn run_in<F, Fut, T>(ns: &Netns, f: F) -> nlwire_sys::aio_netns::RunIn<T>
+/// [`nlwire_conn::aio_netns::run_in`].
+pub fn run_in<F, Fut, T>(ns: &Netns, f: F) -> nlwire_conn::aio_netns::RunIn<T>
 where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = T>,
     T: Send + 'static,
 {
-    nlwire_sys::aio_netns::run_in::<Tokio, _, _, _>(ns, f)
+    nlwire_conn::aio_netns::run_in::<Tokio, _, _, _>(ns, f)
 }

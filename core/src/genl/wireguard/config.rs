@@ -26,8 +26,8 @@ use super::device::{AllowedIp, DeviceMessage, emit_endpoint, emit_link};
 use super::*;
 use crate::genl::GenlHeader;
 use crate::request::Request;
-use crate::route::{InvalidInput, LinkRef};
 use crate::wire::{DecodeError, HEADER_LEN, Message, Writer, align};
+use crate::{InvalidInput, LinkRef};
 
 /// The configuration to apply to a WireGuard interface. Fields left `None`
 /// (or `false`) are not changed.

@@ -9,8 +9,8 @@ use core::time::Duration;
 use super::*;
 use crate::genl::{GenlHeader, GenlMessage};
 use crate::request::Request;
-use crate::route::{InvalidInput, LinkRef};
 use crate::wire::{Attr, Attrs, DecodeError, Message, Writer, read_u16, read_u32};
+use crate::{InvalidInput, LinkRef};
 
 /// `AF_INET`.
 pub(crate) const AF_INET: u16 = 2;

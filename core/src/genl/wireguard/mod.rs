@@ -13,7 +13,7 @@
 //!   redacted.
 //!
 //! The family has no multicast group: a monitor polls `GET_DEVICE` and
-//! diffs, which [`crate::machine::wg_watch`] does.
+//! diffs, which the `machine::wg_watch` module does.
 
 #[cfg(feature = "alloc")]
 mod config;

@@ -7,11 +7,12 @@ use alloc::string::ToString;
 
 use super::{Device, DeviceAssembler, DeviceConfig, GetDevice, SetDevice, SetDeviceMessage};
 use crate::error::Error;
+use crate::fold::Reply;
+use crate::fold::{self, Fold};
 use crate::genl::FamilyOp;
-use crate::machine::fold::{self, Fold};
-use crate::machine::{Op, OpStep, Reply};
+use crate::op::{Op, OpStep};
 use crate::request::Describe;
-use crate::route::{InvalidInput, LinkRef};
+use crate::{InvalidInput, LinkRef};
 
 /// How many times a dump interrupted by a concurrent change
 /// (`NLM_F_DUMP_INTR`) is retried before the error is returned.

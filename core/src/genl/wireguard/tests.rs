@@ -10,12 +10,13 @@ use std::{format, vec};
 use super::*;
 use crate::Errno;
 use crate::error::{Error, KernelError};
+use crate::fold::Reply;
 use crate::genl::{FamilyOp, GenlHeader, GenlMessage};
 use crate::machine::wg_watch::{WgEvent, WgWatchOptions, WgWatcher};
-use crate::machine::{Op, OpStep, Reply};
+use crate::op::{Op, OpStep};
 use crate::request::Request;
-use crate::route::{InvalidInput, LinkRef};
 use crate::wire::{Message, Messages, NLM_F_MULTI, Writer};
+use crate::{InvalidInput, LinkRef};
 
 const FAMILY: u16 = 0x1d;
 
@@ -846,6 +847,22 @@ fn watch_options_are_checked() {
     assert!(e.to_string().contains("much-too-long-name"), "{e}");
     let w = WgWatcher::new(&WgWatchOptions::new(["wg1", "wg0", "wg1"])).unwrap();
     assert_eq!(w.interfaces(), ["wg0", "wg1"]);
+}
+
+#[test]
+fn rounds_are_due_one_interval_after_the_last_start() {
+    let s = Duration::from_secs;
+    let mut w = WgWatcher::new(&WgWatchOptions::new(["wg0"]).interval(s(2))).unwrap();
+    assert_eq!(w.delay(s(100)), None, "the first round is due at once");
+    w.begin_round(s(100));
+    assert_eq!(w.next_round(), Some(s(102)));
+    assert_eq!(w.delay(s(101)), Some(s(1)));
+    assert_eq!(w.delay(s(102)), None);
+    assert_eq!(
+        w.delay(s(150)),
+        None,
+        "a late round is due now, not skipped"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Namespaces on the async runtimes: the named-namespace watcher as a
-//! [`Stream`], running an async closure inside a namespace on a dedicated
-//! thread, and opening a connection in a namespace handle. Generic over
-//! [`Runtime`]; `nlwire-tokio` and `nlwire-async-io` name the types.
+//! [`Stream`], and running an async closure inside a namespace on a
+//! dedicated thread. Generic over [`Runtime`]; `nlwire-tokio` and
+//! `nlwire-async-io` name the types.
 
 use std::future::Future;
 use std::os::fd::AsFd;
@@ -14,11 +14,11 @@ use futures_core::Stream;
 use nlwire::Error;
 use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 
-use crate::aio::{Connection, Runtime};
-use crate::conn::ConnectionOptions;
-use crate::netns::{Netns, enter_netns_fd};
+use nlwire_sys::netns::{Netns, enter_netns_fd};
+
+use crate::aio::Runtime;
+use crate::io_error;
 use crate::ns_watch::WatchDriver;
-use crate::{io_error, open_socket_in};
 
 /// A watcher of the named namespaces in a directory: a [`Stream`] of
 /// [`NsEvent`]s (also [`NsWatch::next`]).
@@ -37,7 +37,7 @@ impl<Rt: Runtime> std::fmt::Debug for NsWatch<Rt> {
 }
 
 impl<Rt: Runtime> NsWatch<Rt> {
-    /// Watches `dir` (e.g. [`crate::netns::DEFAULT_NETNS_DIR`]); the names
+    /// Watches `dir` (e.g. [`nlwire_sys::netns::DEFAULT_NETNS_DIR`]); the names
     /// already there are not reported (see [`NsWatch::list_and_watch`]).
     /// Must be called inside the runtime's context.
     pub fn new(dir: impl AsRef<Path>, opts: NsWatchOptions) -> Result<NsWatch<Rt>, Error> {
@@ -190,18 +190,4 @@ where
         finish(Ok(Err(io_error("spawn namespace thread", &e))));
     }
     RunIn { shared }
-}
-
-impl<Rt: Runtime> Connection<Rt> {
-    /// A `NETLINK_ROUTE` connection inside the namespace `ns`. The socket is
-    /// created on a short-lived thread; no executor thread changes
-    /// namespace.
-    pub fn new_in(ns: &Netns) -> Result<Self, Error> {
-        Self::new_in_with_options(ns, ConnectionOptions::default())
-    }
-
-    /// Like [`Connection::new_in`], with options.
-    pub fn new_in_with_options(ns: &Netns, opts: ConnectionOptions) -> Result<Self, Error> {
-        Self::from_socket(open_socket_in(ns, &opts.socket)?, opts)
-    }
 }

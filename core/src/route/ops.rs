@@ -1,183 +1,20 @@
-//! Operations: what a high-level call sends and how it folds the replies,
-//! written once for every runtime (`alloc`).
-//!
-//! An [`Op`] is a small state machine. A runtime's `execute` loops:
-//!
-//! ```text
-//! loop {
-//!     match op.step() {
-//!         OpStep::Send(req) => { start req; feed each reply to op.reply()
-//!                                until it returns true (the request ended) }
-//!         OpStep::Done(result) => return result,
-//!     }
-//! }
-//! ```
-//!
-//! Errors the runtime meets while a request is out (timeout, I/O) are fed
-//! to the op as [`Reply::Failed`], so every outcome goes through the op.
-//!
-//! The functions of this module build the everyday operations:
-//! [`create_veth`], [`delete_link_if_exists`], [`list_links`],
-//! [`set_link_up`], [`add_address`], [`add_default_route`],
-//! [`replace_route_via`], [`move_link_to_netns`], [`flush_addresses`].
+//! The everyday rtnetlink operations (`alloc`), re-exported as
+//! [`crate::ops`]: each is an [`Op`] written once and run by every runtime.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::IpAddr;
 
-use super::FromMessage;
-use super::fold::{self, Fold};
-use super::mux::Reply;
+use super::{
+    AddrMessage, Address, DelLink, GetAddrs, GetLink, GetLinks, LinkKind, LinkMessage, NetnsRef,
+    NewLink, RouteRequest, SetLink,
+};
 use crate::errno::Errno;
 use crate::error::Error;
+use crate::fold::{self, Fold, Reply};
+use crate::input::InvalidInput;
+use crate::op::{Ack, Op, OpStep, invalid};
 use crate::request::{Describe, Request};
-use crate::route::{
-    AddrMessage, Address, DelLink, GetAddrs, GetLink, GetLinks, InvalidInput, LinkKind,
-    LinkMessage, NetnsRef, NewLink, RouteRequest, SetLink,
-};
-
-/// What an [`Op`] wants next.
-pub enum OpStep<'a, T> {
-    /// Send this request and feed its replies to [`Op::reply`].
-    Send(&'a dyn Request),
-    /// The operation is over.
-    Done(Result<T, Error>),
-}
-
-impl<T> core::fmt::Debug for OpStep<'_, T> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            OpStep::Send(r) => write!(f, "Send({})", Describe(*r)),
-            OpStep::Done(r) => write!(f, "Done(is_ok: {})", r.is_ok()),
-        }
-    }
-}
-
-/// A multi-step netlink operation (see the [module documentation](self)).
-pub trait Op {
-    /// What the operation returns.
-    type Output;
-    /// The next request to send, or the result. Called first, and again
-    /// each time [`Op::reply`] reports that a request ended.
-    fn step(&mut self) -> OpStep<'_, Self::Output>;
-    /// A reply to the request last sent; `true` when it was that request's
-    /// last (acknowledgement, end of dump, or failure).
-    fn reply(&mut self, reply: Reply<'_>) -> bool;
-}
-
-impl<O: Op + ?Sized> Op for &mut O {
-    type Output = O::Output;
-    fn step(&mut self) -> OpStep<'_, Self::Output> {
-        (**self).step()
-    }
-    fn reply(&mut self, reply: Reply<'_>) -> bool {
-        (**self).reply(reply)
-    }
-}
-
-impl<O: Op + ?Sized> Op for alloc::boxed::Box<O> {
-    type Output = O::Output;
-    fn step(&mut self) -> OpStep<'_, Self::Output> {
-        (**self).step()
-    }
-    fn reply(&mut self, reply: Reply<'_>) -> bool {
-        (**self).reply(reply)
-    }
-}
-
-fn invalid(op: impl core::fmt::Display, source: InvalidInput) -> Error {
-    Error::InvalidInput {
-        op: alloc::format!("{op}"),
-        source,
-    }
-}
-
-/// One request answered by an acknowledgement.
-#[derive(Debug)]
-pub struct Ack<R> {
-    req: R,
-    result: Option<Result<(), Error>>,
-}
-
-impl<R: Request> Ack<R> {
-    /// Wraps `req`.
-    pub fn new(req: R) -> Self {
-        Ack { req, result: None }
-    }
-}
-
-impl<R: Request> Op for Ack<R> {
-    type Output = ();
-    fn step(&mut self) -> OpStep<'_, ()> {
-        match self.result.take() {
-            Some(r) => OpStep::Done(r),
-            None => OpStep::Send(&self.req),
-        }
-    }
-    fn reply(&mut self, reply: Reply<'_>) -> bool {
-        match fold::ack(&self.req, reply) {
-            Fold::Finish(r) => {
-                self.result = Some(r);
-                true
-            }
-            _ => false,
-        }
-    }
-}
-
-/// A dump (or GET) collected into a `Vec`.
-#[derive(Debug)]
-pub struct Collect<T, R> {
-    req: R,
-    items: Vec<T>,
-    error: Option<Error>,
-    ended: bool,
-}
-
-impl<T: FromMessage, R: Request> Collect<T, R> {
-    /// Collects the replies of `req`.
-    pub fn new(req: R) -> Self {
-        Collect {
-            req,
-            items: Vec::new(),
-            error: None,
-            ended: false,
-        }
-    }
-}
-
-impl<T: FromMessage, R: Request> Op for Collect<T, R> {
-    type Output = Vec<T>;
-    fn step(&mut self) -> OpStep<'_, Vec<T>> {
-        if !self.ended {
-            return OpStep::Send(&self.req);
-        }
-        OpStep::Done(match self.error.take() {
-            Some(e) => Err(e),
-            None => Ok(core::mem::take(&mut self.items)),
-        })
-    }
-    fn reply(&mut self, reply: Reply<'_>) -> bool {
-        match fold::items::<T, _>(&self.req, reply) {
-            Fold::Continue => false,
-            Fold::Yield(Ok(t)) => {
-                self.items.push(t);
-                false
-            }
-            Fold::Yield(Err(e)) => {
-                self.error.get_or_insert(e);
-                false
-            }
-            Fold::Finish(r) => {
-                if let Err(e) = r {
-                    self.error.get_or_insert(e);
-                }
-                self.ended = true;
-                true
-            }
-        }
-    }
-}
 
 /// Creates a veth pair `name` ↔ `peer` in the current namespace.
 pub fn create_veth<'a>(name: &'a str, peer: &'a str) -> Result<Ack<NewLink<'a>>, Error> {

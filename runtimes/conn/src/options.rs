@@ -1,13 +1,12 @@
 //! What every runtime's connection shares: options and socket opening.
-#![forbid(unsafe_code)]
 
 use std::path::Path;
 use std::time::Duration;
 
 use nlwire::Error;
 use nlwire::machine::MuxOptions;
-
-use crate::{NetlinkSocket, SocketOptions, io_error};
+use nlwire_sys::netns::Netns;
+use nlwire_sys::{NetlinkSocket, SocketOptions, io_error};
 
 /// Default for [`ConnectionOptions::timeout`].
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,7 +40,7 @@ impl ConnectionOptions {
     /// one WireGuard and the controller speak.
     pub fn generic() -> Self {
         let mut o = ConnectionOptions::default();
-        o.socket.protocol = crate::NETLINK_GENERIC;
+        o.socket.protocol = nlwire_sys::NETLINK_GENERIC;
         o
     }
 }
@@ -62,10 +61,7 @@ pub fn open_socket(netns: Option<&Path>, opts: &SocketOptions) -> Result<Netlink
 
 /// Opens the socket of a connection inside the namespace `ns` (on a
 /// short-lived thread that joined it).
-pub fn open_socket_in(
-    ns: &crate::netns::Netns,
-    opts: &SocketOptions,
-) -> Result<NetlinkSocket, Error> {
+pub fn open_socket_in(ns: &Netns, opts: &SocketOptions) -> Result<NetlinkSocket, Error> {
     let so = *opts;
     ns.run(move || NetlinkSocket::open(&so))?
         .map_err(|e| io_error("open netlink socket in namespace", &e))

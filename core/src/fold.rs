@@ -1,12 +1,30 @@
 //! How replies fold into results — shared by every runtime so that none of
-//! them re-implements what an acknowledgement, a GET or a dump means.
+//! them re-implements what an acknowledgement, a GET or a dump means
+//! (`alloc`).
 
 use alloc::string::ToString;
 
-use super::FromMessage;
-use super::mux::Reply;
 use crate::error::Error;
-use crate::request::{Describe, Request};
+use crate::request::{Describe, FromMessage, Request};
+use crate::wire::Message;
+
+/// A reply for one request: what a runtime hands to a [`Fold`] or an
+/// [`Op`](crate::Op), as the multiplexer returns it.
+#[derive(Debug)]
+pub enum Reply<'a> {
+    /// A reply object; borrowed from the receive buffer or the inbox.
+    Item(Message<'a>),
+    /// Terminal: acknowledged.
+    Ack,
+    /// Terminal: dump complete (`interrupted` per `NLM_F_DUMP_INTR`).
+    Done {
+        /// Whether the dump was inconsistent.
+        interrupted: bool,
+    },
+    /// Terminal: failed. The error's `op` is empty; the fold fills it in
+    /// with [`Error::with_op`].
+    Failed(Error),
+}
 
 /// One step of folding a request's replies.
 #[derive(Debug)]

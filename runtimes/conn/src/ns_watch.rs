@@ -1,84 +1,26 @@
-//! The system-call half of the named-namespace watcher: an inotify
-//! descriptor that performs the actions of
-//! [`nlwire::machine::ns_watch::NsWatcher`] and feeds it what it reads.
-//! Each runtime adds only readiness waiting.
+//! The named-namespace watcher's I/O: an inotify descriptor that performs
+//! the actions of [`NsWatcher`] and feeds it what it reads. Each runtime
+//! adds only readiness waiting.
 
-use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 
 use nlwire::machine::ns_watch::{Action, NsEvent, NsWatchOptions, NsWatcher, WatchError};
 use nlwire::{Errno, Error};
+use nlwire_sys::inotify::Inotify;
 
-/// A non-blocking, close-on-exec inotify descriptor.
-#[derive(Debug)]
-pub struct Inotify {
-    fd: OwnedFd,
-}
+use crate::io_error;
 
-impl Inotify {
-    /// `inotify_init1(IN_NONBLOCK | IN_CLOEXEC)`.
-    pub fn new() -> io::Result<Inotify> {
-        // SAFETY: no pointers; the result is checked below.
-        let raw = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
-        if raw < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `raw` is a fresh descriptor owned by nobody else.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        Ok(Inotify { fd })
-    }
-
-    /// `inotify_add_watch`: the watch descriptor, or the errno.
-    pub fn add_watch(&self, path: &str, mask: u32) -> Result<i32, Errno> {
-        let p = CString::new(path).map_err(|_| Errno(libc::EINVAL))?;
-        // SAFETY: `p` is NUL-terminated and outlives the call.
-        let wd = unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), p.as_ptr(), mask) };
-        if wd < 0 { Err(last_errno()) } else { Ok(wd) }
-    }
-
-    /// `inotify_rm_watch`; a watch already gone is not an error.
-    pub fn rm_watch(&self, wd: i32) {
-        // SAFETY: no pointers; failure (EINVAL for a gone watch) is harmless.
-        unsafe { libc::inotify_rm_watch(self.fd.as_raw_fd(), wd) };
-    }
-
-    /// One non-blocking `read`; `Ok(0)` means nothing is pending.
-    pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        // SAFETY: `buf` is valid for `buf.len()` bytes of writes.
-        let n = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::WouldBlock {
-                return Ok(0);
-            }
-            return Err(e);
-        }
-        Ok(n as usize)
-    }
-}
-
-impl AsFd for Inotify {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
-    }
-}
-
-fn last_errno() -> Errno {
-    Errno(
-        io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EIO),
-    )
-}
+const EINVAL: i32 = Errno::EINVAL.0;
+const EIO: i32 = Errno::EIO.0;
 
 /// Enough for many events at once (each is 16 bytes plus a padded name).
 const READ_BUF: usize = 64 * 1024;
 
 /// An inotify descriptor driving an [`NsWatcher`].
 #[derive(Debug)]
-pub struct WatchDriver {
+pub(crate) struct WatchDriver {
     ino: Inotify,
     m: NsWatcher,
     buf: Vec<u8>,
@@ -87,13 +29,13 @@ pub struct WatchDriver {
 impl WatchDriver {
     /// Starts watching `dir`: the watch is in place and the directory has
     /// been listed when this returns.
-    pub fn new(dir: impl AsRef<Path>, opts: NsWatchOptions) -> Result<WatchDriver, Error> {
+    pub(crate) fn new(dir: impl AsRef<Path>, opts: NsWatchOptions) -> Result<WatchDriver, Error> {
         let dir = dir.as_ref();
         let op = || format!("watch network namespaces in {}", dir.display());
         let s = dir
             .to_str()
-            .ok_or_else(|| crate::io_error(op(), &io::Error::from_raw_os_error(libc::EINVAL)))?;
-        let ino = Inotify::new().map_err(|e| crate::io_error(op(), &e))?;
+            .ok_or_else(|| io_error(op(), &io::Error::from_raw_os_error(EINVAL)))?;
+        let ino = Inotify::new().map_err(|e| io_error(op(), &e))?;
         let mut d = WatchDriver {
             ino,
             m: NsWatcher::new(s, opts),
@@ -106,8 +48,8 @@ impl WatchDriver {
     fn fail(&self, e: WatchError) -> Error {
         let errno = match e {
             WatchError::Watch { errno, .. } | WatchError::List(errno) => errno,
-            WatchError::Malformed(_) => Errno(libc::EIO),
-            _ => Errno(libc::EIO),
+            WatchError::Malformed(_) => Errno(EIO),
+            _ => Errno(EIO),
         };
         Error::Io {
             op: format!("watch network namespaces in {}: {e}", self.m.directory()),
@@ -136,9 +78,7 @@ impl WatchDriver {
                         self.m.listed(names.iter().map(String::as_str));
                         Ok(())
                     }
-                    Err(e) => self
-                        .m
-                        .list_failed(Errno(e.raw_os_error().unwrap_or(libc::EIO))),
+                    Err(e) => self.m.list_failed(Errno(e.raw_os_error().unwrap_or(EIO))),
                 },
             };
             r.map_err(|e| self.fail(e))?;
@@ -148,11 +88,11 @@ impl WatchDriver {
 
     /// Reads whatever the descriptor has (without blocking), feeds it and
     /// performs the resulting actions. Returns whether anything was read.
-    pub fn on_readable(&mut self) -> Result<bool, Error> {
+    pub(crate) fn on_readable(&mut self) -> Result<bool, Error> {
         let mut any = false;
         loop {
             let n = self.ino.read(&mut self.buf).map_err(|e| {
-                crate::io_error(
+                io_error(
                     format_args!("read inotify events for {}", self.m.directory()),
                     &e,
                 )
@@ -169,18 +109,18 @@ impl WatchDriver {
     }
 
     /// The next event already known, if any.
-    pub fn next_event(&mut self) -> Option<NsEvent> {
+    pub(crate) fn next_event(&mut self) -> Option<NsEvent> {
         self.m.next_event()
     }
 
     /// The names present when the watch started (see
     /// [`NsWatcher::take_initial`]).
-    pub fn take_initial(&mut self) -> Vec<String> {
+    pub(crate) fn take_initial(&mut self) -> Vec<String> {
         self.m.take_initial()
     }
 
     /// The watched directory.
-    pub fn directory(&self) -> &str {
+    pub(crate) fn directory(&self) -> &str {
         self.m.directory()
     }
 }

@@ -5,7 +5,7 @@
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_core::Stream;
 use nlwire::Error;
@@ -16,8 +16,7 @@ use crate::aio::{Connection, Runtime};
 struct State<Rt: Runtime> {
     conn: Connection<Rt>,
     machine: WgWatcher,
-    interval: Duration,
-    next_round: Option<Instant>,
+    origin: Instant,
 }
 
 type Round<Rt> = Pin<Box<dyn Future<Output = (Box<State<Rt>>, Vec<WgEvent>)> + Send>>;
@@ -58,8 +57,7 @@ impl<Rt: Runtime> WgWatch<Rt> {
             state: Some(Box::new(State {
                 conn,
                 machine,
-                interval: opts.interval,
-                next_round: None,
+                origin: Instant::now(),
             })),
             round: None,
         })
@@ -94,20 +92,18 @@ impl<Rt: Runtime> WgWatch<Rt> {
 }
 
 async fn round<Rt: Runtime>(mut st: Box<State<Rt>>) -> (Box<State<Rt>>, Vec<WgEvent>) {
-    if let Some(at) = st.next_round
-        && at > Instant::now()
-    {
-        let mut timer = Rt::timer(at);
+    // The schedule is the core's (`WgWatcher::delay`); this only sleeps.
+    if let Some(d) = st.machine.delay(st.origin.elapsed()) {
+        let mut timer = Rt::timer(Instant::now() + d);
         poll_fn(|cx| Rt::poll_timer(&mut timer, cx)).await;
     }
-    let started = Instant::now();
+    st.machine.begin_round(st.origin.elapsed());
     let mut events = Vec::new();
     for i in 0..st.machine.interfaces().len() {
         let name = st.machine.interfaces()[i].clone();
         let result = st.conn.get_device(name.as_str()).await;
         st.machine.update(i, result, &mut events);
     }
-    st.next_round = Some(started + st.interval);
     (st, events)
 }
 

@@ -1,0 +1,824 @@
+//! Tasks: what a runtime drives over the [`Mux`] (`alloc`).
+//!
+//! A [`Task`] is everything a connection does between two system calls,
+//! written once: running an [`Op`] to its end ([`Exec`]), streaming a
+//! dump item by item ([`Dump`]), running a batch ([`BatchTask`]), running
+//! a generic netlink operation with the connection's family cache
+//! ([`Genl`]), looking a family up ([`LookupFamily`]) — each with its idle
+//! deadline ([`Idle`]). A runtime only moves datagrams and waits, with one
+//! loop of the same shape for every task, blocking or async:
+//!
+//! ```text
+//! loop {
+//!     match task.poll(&mut mux) {
+//!         Action::Done(out) => return out,
+//!         Action::Send => { let r = socket.send(mux.outgoing()); task.sent(&mut mux, r) }
+//!         Action::Receive(id) => match socket.recv(mux.recv_buffer()) {
+//!             Ok(n) => mux.received(n),              // n may exceed the buffer (MSG_TRUNC)
+//!             Err(WouldBlock) => match task.wait(&mut mux, now) {
+//!                 Some(deadline) => { mux.park(id, waker); wait until readable or deadline }
+//!                 None => {}                          // timed out: the next poll says so
+//!             },
+//!             Err(ENOBUFS) => mux.overrun(),
+//!             Err(e) => mux.recv_failed(e),
+//!         },
+//!     }
+//!     // and whenever the mux has a queued dump due: send mux.take_transmit()
+//! }
+//! ```
+//!
+//! A task given up half-way (a dropped future or iterator) is
+//! [abandoned](Task::abandon): its request is finished on the mux, so its
+//! late replies are discarded and never reach another request.
+//!
+//! Time is a [`Duration`] since any fixed origin the runtime picks (a
+//! monotonic clock); a task reads it only when it must wait.
+
+use alloc::string::String;
+use core::marker::PhantomData;
+use core::time::Duration;
+
+use super::batch::{Batch, BatchOutcome, BatchRun};
+use super::exchange::RequestId;
+use super::mux::Mux;
+use crate::errno::Errno;
+use crate::error::Error;
+use crate::fold::{self, Fold, Reply};
+use crate::genl::ctrl::{self, Family, ResolveFamily};
+use crate::genl::{FamilyOp, WithFamily};
+use crate::op::{Op, OpStep};
+use crate::request::{Describe, FromMessage, Request};
+
+/// What a [`Task`] needs from its runtime next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Action<T> {
+    /// Send [`Mux::outgoing`] as one datagram, then report the result with
+    /// [`Task::sent`].
+    Send,
+    /// Nothing is pending for request `id`: receive a datagram into
+    /// [`Mux::recv_buffer`] and call [`Mux::received`]; when the socket is
+    /// empty, ask [`Task::wait`] how long to wait, park `id` on the mux
+    /// ([`Mux::park`]) and wait for readability. Then poll again.
+    Receive(RequestId),
+    /// The task produced this. A [`Dump`] can be polled again for its next
+    /// item; other tasks are over.
+    Done(T),
+}
+
+/// A piece of connection work driven over a [`Mux`]; see the [module
+/// documentation](self) for the loop that runs every task.
+pub trait Task {
+    /// What the task produces.
+    type Output;
+    /// Makes progress without I/O: returns what the runtime must do next.
+    fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output>;
+    /// The datagram of the last [`Action::Send`] was sent (`Ok`) or not.
+    fn sent(&mut self, mux: &mut Mux, result: Result<(), Errno>);
+    /// The socket is empty at `now`: the deadline to wait until, or `None`
+    /// when the task has waited too long (it then fails with
+    /// [`Error::Timeout`] at the next poll).
+    fn wait(&mut self, mux: &mut Mux, now: Duration) -> Option<Duration>;
+    /// Fails the task with `e` (e.g. waiting for the socket failed): what
+    /// it has in flight is finished on the mux, and its next poll returns
+    /// the error.
+    fn fail(&mut self, mux: &mut Mux, e: Error);
+    /// The caller gives the task up: whatever it has in flight is finished
+    /// on the mux.
+    fn abandon(&mut self, mux: &mut Mux);
+}
+
+/// The idle deadline of a request: it fails when no reply has come for
+/// `timeout`. Armed at the first wait and moved once per wait after
+/// progress, not once per reply, so a long dump reads no clock per item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Idle {
+    timeout: Duration,
+    deadline: Option<Duration>,
+    progressed: bool,
+}
+
+impl Idle {
+    /// An idle deadline of `timeout`.
+    pub fn new(timeout: Duration) -> Idle {
+        Idle {
+            timeout,
+            deadline: None,
+            progressed: false,
+        }
+    }
+
+    /// The timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// A reply arrived: the next wait starts a new idle period.
+    #[inline]
+    pub fn progressed(&mut self) {
+        self.progressed = true;
+    }
+
+    /// The request must wait at `now`: the deadline, or `None` when it has
+    /// passed.
+    pub fn wait(&mut self, now: Duration) -> Option<Duration> {
+        let d = match self.deadline {
+            Some(d) if !self.progressed => d,
+            _ => now.saturating_add(self.timeout),
+        };
+        self.progressed = false;
+        self.deadline = Some(d);
+        (now < d).then_some(d)
+    }
+
+    /// The error of a request that timed out (its `op` filled in later).
+    pub fn expired(&self) -> Error {
+        Error::Timeout {
+            op: String::new(),
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// Runs an [`Op`] to its end: every request it asks for is started on the
+/// mux and its replies fed back, until it is done. What a runtime's
+/// `execute` is (and so `request`, `get` and `dump_with`).
+#[derive(Debug)]
+pub struct Exec<O> {
+    op: O,
+    current: Option<RequestId>,
+    idle: Idle,
+}
+
+impl<O: Op> Exec<O> {
+    /// Runs `op`, waiting at most `timeout` for each reply.
+    pub fn new(op: O, timeout: Duration) -> Exec<O> {
+        Exec {
+            op,
+            current: None,
+            idle: Idle::new(timeout),
+        }
+    }
+
+    /// The operation (e.g. to read what it learned after the run).
+    pub fn op_mut(&mut self) -> &mut O {
+        &mut self.op
+    }
+
+    /// Ends the request in flight with `e` (fed to the op).
+    fn fail_current(&mut self, mux: &mut Mux, e: Error) {
+        if let Some(id) = self.current.take() {
+            mux.finish(id);
+            self.op.reply(Reply::Failed(e));
+        }
+    }
+}
+
+impl<O: Op> Task for Exec<O> {
+    type Output = Result<O::Output, Error>;
+
+    #[inline]
+    fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
+        loop {
+            let id = match self.current {
+                Some(id) => id,
+                None => {
+                    let started = match self.op.step() {
+                        OpStep::Done(r) => return Action::Done(r),
+                        OpStep::Send(req) => mux.begin(req),
+                    };
+                    match started {
+                        Ok((id, send)) => {
+                            self.current = Some(id);
+                            self.idle = Idle::new(self.idle.timeout);
+                            if send {
+                                return Action::Send;
+                            }
+                            id
+                        }
+                        Err(e) => {
+                            // The op's fold names the request.
+                            self.op.reply(Reply::Failed(e));
+                            continue;
+                        }
+                    }
+                }
+            };
+            let (op, idle) = (&mut self.op, &mut self.idle);
+            let ended = mux.drain(
+                id,
+                &mut |r| {
+                    idle.progressed();
+                    op.reply(r)
+                },
+                |ended: &bool| !*ended,
+            );
+            match ended {
+                // The request ended (or the op stopped listening to it).
+                Some(_) => {
+                    mux.finish(id);
+                    self.current = None;
+                }
+                None => return Action::Receive(id),
+            }
+        }
+    }
+
+    fn sent(&mut self, mux: &mut Mux, result: Result<(), Errno>) {
+        if let (Err(errno), Some(id)) = (result, self.current) {
+            mux.abort(id);
+            self.current = None;
+            self.op.reply(Reply::Failed(Error::Io {
+                op: String::new(),
+                errno,
+            }));
+        }
+    }
+
+    fn wait(&mut self, mux: &mut Mux, now: Duration) -> Option<Duration> {
+        let d = self.idle.wait(now);
+        if d.is_none() {
+            let e = self.idle.expired();
+            self.fail(mux, e);
+        }
+        d
+    }
+
+    fn fail(&mut self, mux: &mut Mux, e: Error) {
+        self.fail_current(mux, e);
+    }
+
+    fn abandon(&mut self, mux: &mut Mux) {
+        if let Some(id) = self.current.take() {
+            mux.finish(id);
+        }
+    }
+}
+
+#[derive(Debug)]
+enum DumpState {
+    Start,
+    Running(RequestId),
+    Failed(Error),
+    Ended,
+}
+
+/// A dump whose items are decoded as `T` and handed out one at a time, as
+/// their datagrams arrive: [`Action::Done`]`(Some(item))` for each, then
+/// `Done(None)` (after an error item, if the dump failed). Memory stays
+/// flat however large the table.
+#[derive(Debug)]
+pub struct Dump<R, T> {
+    req: R,
+    state: DumpState,
+    idle: Idle,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<R: Request, T: FromMessage> Dump<R, T> {
+    /// Dumps `req`, waiting at most `timeout` between two replies.
+    pub fn new(req: R, timeout: Duration) -> Dump<R, T> {
+        Dump {
+            req,
+            state: DumpState::Start,
+            idle: Idle::new(timeout),
+            _t: PhantomData,
+        }
+    }
+
+    /// The request.
+    pub fn request(&self) -> &R {
+        &self.req
+    }
+}
+
+impl<R: Request, T: FromMessage> Task for Dump<R, T> {
+    type Output = Option<Result<T, Error>>;
+
+    #[inline]
+    fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
+        let id = match core::mem::replace(&mut self.state, DumpState::Ended) {
+            DumpState::Start => match mux.begin(&self.req) {
+                Ok((id, send)) => {
+                    self.state = DumpState::Running(id);
+                    if send {
+                        return Action::Send;
+                    }
+                    id
+                }
+                Err(e) => return Action::Done(Some(Err(e.with_op(Describe(&self.req))))),
+            },
+            DumpState::Running(id) => id,
+            DumpState::Failed(e) => return Action::Done(Some(Err(e.with_op(Describe(&self.req))))),
+            DumpState::Ended => return Action::Done(None),
+        };
+        let (req, idle) = (&self.req, &mut self.idle);
+        let step = mux.drain(id, &mut |r| fold::items::<T, _>(req, r), |f| {
+            matches!(f, Fold::Continue)
+        });
+        match step {
+            Some(Fold::Yield(item)) => {
+                idle.progressed();
+                self.state = DumpState::Running(id);
+                Action::Done(Some(item))
+            }
+            Some(Fold::Finish(r)) => {
+                mux.finish(id);
+                Action::Done(r.err().map(Err))
+            }
+            // Never returned by `drain` (it goes on past those).
+            Some(Fold::Continue) => {
+                idle.progressed();
+                self.state = DumpState::Running(id);
+                Action::Receive(id)
+            }
+            None => {
+                self.state = DumpState::Running(id);
+                Action::Receive(id)
+            }
+        }
+    }
+
+    fn sent(&mut self, mux: &mut Mux, result: Result<(), Errno>) {
+        if let (Err(errno), DumpState::Running(id)) = (result, &self.state) {
+            mux.abort(*id);
+            self.state = DumpState::Failed(Error::Io {
+                op: String::new(),
+                errno,
+            });
+        }
+    }
+
+    fn wait(&mut self, mux: &mut Mux, now: Duration) -> Option<Duration> {
+        let d = self.idle.wait(now);
+        if d.is_none() {
+            let e = self.idle.expired();
+            self.fail(mux, e);
+        }
+        d
+    }
+
+    fn fail(&mut self, mux: &mut Mux, e: Error) {
+        match core::mem::replace(&mut self.state, DumpState::Failed(e)) {
+            DumpState::Running(id) => mux.finish(id),
+            DumpState::Ended => self.state = DumpState::Ended,
+            _ => {}
+        }
+    }
+
+    fn abandon(&mut self, mux: &mut Mux) {
+        if let DumpState::Running(id) = core::mem::replace(&mut self.state, DumpState::Ended) {
+            mux.finish(id);
+        }
+    }
+}
+
+/// Runs a [`Batch`]: its requests go out many per datagram (see
+/// [`super::batch`]); the output is the outcome, or an error when the
+/// batch could not be run to its end (timeout, socket error). Requests the
+/// kernel refused are failures inside the outcome.
+#[derive(Debug)]
+pub struct BatchTask<'b> {
+    batch: &'b Batch,
+    run: BatchRun,
+    idle: Idle,
+    failed: Option<Error>,
+}
+
+impl<'b> BatchTask<'b> {
+    /// Runs `batch`, waiting at most `timeout` between two replies.
+    pub fn new(batch: &'b Batch, timeout: Duration) -> BatchTask<'b> {
+        BatchTask {
+            batch,
+            run: BatchRun::new(batch),
+            idle: Idle::new(timeout),
+            failed: None,
+        }
+    }
+}
+
+impl Task for BatchTask<'_> {
+    type Output = Result<BatchOutcome, Error>;
+
+    fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
+        if let Some(e) = self.failed.take() {
+            return Action::Done(Err(e.with_op("batch")));
+        }
+        loop {
+            let Some(barrier) = self.run.barrier() else {
+                if self.run.is_finished() {
+                    return Action::Done(Ok(self.run.take_outcome()));
+                }
+                if self.run.start_chunk(self.batch, mux) {
+                    return Action::Send;
+                }
+                continue;
+            };
+            let (run, idle) = (&mut self.run, &mut self.idle);
+            let ended = mux.drain(
+                barrier,
+                &mut |r| {
+                    idle.progressed();
+                    run.barrier_reply(r)
+                },
+                |ended: &bool| !*ended,
+            );
+            match ended {
+                Some(true) => self.run.settle(self.batch, mux),
+                Some(false) => {}
+                None => return Action::Receive(barrier),
+            }
+        }
+    }
+
+    fn sent(&mut self, mux: &mut Mux, result: Result<(), Errno>) {
+        if let Err(errno) = result {
+            self.run.abandon(mux);
+            self.run.send_failed(Error::Io {
+                op: String::from("send batch"),
+                errno,
+            });
+        }
+    }
+
+    fn wait(&mut self, mux: &mut Mux, now: Duration) -> Option<Duration> {
+        let d = self.idle.wait(now);
+        if d.is_none() {
+            let e = self.idle.expired();
+            self.fail(mux, e);
+        }
+        d
+    }
+
+    fn fail(&mut self, mux: &mut Mux, e: Error) {
+        self.run.abandon(mux);
+        self.failed = Some(e);
+    }
+
+    fn abandon(&mut self, mux: &mut Mux) {
+        if !self.run.is_finished() {
+            self.run.abandon(mux);
+        }
+    }
+}
+
+/// Runs a generic netlink operation on a family known by name (see
+/// [`WithFamily`]): the family id comes from the connection's cache
+/// ([`Mux::families`]), or is resolved first; afterwards the cache learns
+/// what the run found (a new id, or a family gone).
+#[derive(Debug)]
+pub struct Genl<B: FamilyOp> {
+    body: Option<B>,
+    exec: Option<Exec<WithFamily<B>>>,
+    timeout: Duration,
+}
+
+impl<B: FamilyOp> Genl<B> {
+    /// Runs `body`, waiting at most `timeout` for each reply.
+    pub fn new(body: B, timeout: Duration) -> Genl<B> {
+        Genl {
+            body: Some(body),
+            exec: None,
+            timeout,
+        }
+    }
+}
+
+impl<B: FamilyOp> Task for Genl<B> {
+    type Output = Result<B::Output, Error>;
+
+    fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
+        if self.exec.is_none() {
+            let Some(body) = self.body.take() else {
+                return Action::Done(Err(Error::NoReply {
+                    op: String::from("generic netlink operation polled after its end"),
+                }));
+            };
+            let id = mux.families().id(body.family_name());
+            match WithFamily::new(body, id) {
+                Ok(op) => self.exec = Some(Exec::new(op, self.timeout)),
+                Err(e) => return Action::Done(Err(e)),
+            }
+        }
+        let Some(exec) = self.exec.as_mut() else {
+            unreachable!("set above")
+        };
+        match exec.poll(mux) {
+            Action::Done(r) => {
+                mux.families().settle(exec.op_mut());
+                self.exec = None;
+                Action::Done(r)
+            }
+            a => a,
+        }
+    }
+
+    fn sent(&mut self, mux: &mut Mux, result: Result<(), Errno>) {
+        if let Some(e) = &mut self.exec {
+            e.sent(mux, result);
+        }
+    }
+
+    fn wait(&mut self, mux: &mut Mux, now: Duration) -> Option<Duration> {
+        self.exec.as_mut().and_then(|e| e.wait(mux, now))
+    }
+
+    fn fail(&mut self, mux: &mut Mux, e: Error) {
+        if let Some(x) = &mut self.exec {
+            x.fail(mux, e);
+        }
+    }
+
+    fn abandon(&mut self, mux: &mut Mux) {
+        if let Some(e) = &mut self.exec {
+            e.abandon(mux);
+        }
+    }
+}
+
+/// The generic netlink family `name` (id, version, commands, multicast
+/// groups): from the connection's cache, or resolved through the
+/// controller and then cached. A family the kernel does not have is
+/// [`Error::FamilyNotFound`].
+#[derive(Debug)]
+pub struct LookupFamily {
+    name: String,
+    exec: Option<Exec<ResolveFamily>>,
+    timeout: Duration,
+}
+
+impl LookupFamily {
+    /// Looks up `name`, waiting at most `timeout` for the controller.
+    pub fn new(name: &str, timeout: Duration) -> Result<LookupFamily, Error> {
+        ctrl::resolve(name)?;
+        Ok(LookupFamily {
+            name: String::from(name),
+            exec: None,
+            timeout,
+        })
+    }
+}
+
+impl Task for LookupFamily {
+    type Output = Result<Family, Error>;
+
+    fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
+        if self.exec.is_none() {
+            if let Some(f) = mux.families().get(&self.name) {
+                return Action::Done(Ok(f.clone()));
+            }
+            match ctrl::resolve(&self.name) {
+                Ok(op) => self.exec = Some(Exec::new(op, self.timeout)),
+                Err(e) => return Action::Done(Err(e)),
+            }
+        }
+        let Some(exec) = self.exec.as_mut() else {
+            unreachable!("set above")
+        };
+        match exec.poll(mux) {
+            Action::Done(r) => {
+                self.exec = None;
+                if let Ok(f) = &r {
+                    mux.families().insert(f.clone());
+                }
+                Action::Done(r)
+            }
+            a => a,
+        }
+    }
+
+    fn sent(&mut self, mux: &mut Mux, result: Result<(), Errno>) {
+        if let Some(e) = &mut self.exec {
+            e.sent(mux, result);
+        }
+    }
+
+    fn wait(&mut self, mux: &mut Mux, now: Duration) -> Option<Duration> {
+        self.exec.as_mut().and_then(|e| e.wait(mux, now))
+    }
+
+    fn fail(&mut self, mux: &mut Mux, e: Error) {
+        if let Some(x) = &mut self.exec {
+            x.fail(mux, e);
+        }
+    }
+
+    fn abandon(&mut self, mux: &mut Mux) {
+        if let Some(e) = &mut self.exec {
+            e.abandon(mux);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::exchange::test_frames::*;
+    use super::*;
+    use crate::errno::Errno;
+    use crate::op::{Ack, Get};
+    use crate::request::RawRequest;
+    use crate::wire::NLM_F_MULTI;
+    use alloc::string::ToString;
+
+    const T: Duration = Duration::from_secs(10);
+
+    fn req(dump: bool) -> RawRequest<'static> {
+        RawRequest {
+            message_type: 18,
+            flags: 0,
+            dump,
+            payload: &[0; 16],
+        }
+    }
+
+    fn feed(m: &mut Mux, d: &[u8]) {
+        let b = m.recv_buffer();
+        b[..d.len()].copy_from_slice(d);
+        m.received(d.len());
+    }
+
+    /// The sequence number of the datagram waiting to be sent.
+    fn out_seq(m: &Mux) -> u32 {
+        crate::wire::Header::parse(m.outgoing()).unwrap().seq
+    }
+
+    #[test]
+    fn idle_deadline_moves_only_after_progress() {
+        let s = Duration::from_secs;
+        let mut i = Idle::new(s(10));
+        assert_eq!(i.wait(s(1)), Some(s(11)));
+        assert_eq!(i.wait(s(5)), Some(s(11)), "no progress: same deadline");
+        i.progressed();
+        assert_eq!(i.wait(s(6)), Some(s(16)));
+        assert_eq!(i.wait(s(16)), None, "expired");
+        assert!(matches!(i.expired(), Error::Timeout { timeout, .. } if timeout == s(10)));
+    }
+
+    #[test]
+    fn exec_sends_then_receives_then_finishes() {
+        let mut m = Mux::default();
+        let mut t = Exec::new(Ack::new(req(false)), T);
+        assert!(matches!(t.poll(&mut m), Action::Send));
+        let seq = out_seq(&m);
+        t.sent(&mut m, Ok(()));
+        let Action::Receive(id) = t.poll(&mut m) else {
+            panic!("expected to receive")
+        };
+        assert_eq!(id.seq(), seq);
+        feed(&mut m, &error(seq, 0, None));
+        assert!(matches!(t.poll(&mut m), Action::Done(Ok(()))));
+        assert_eq!(m.pending(), 0);
+    }
+
+    #[test]
+    fn get_without_object_is_no_reply() {
+        let mut m = Mux::default();
+        let mut t = Exec::new(Get::<crate::genl::ctrl::Family, _>::new(req(false)), T);
+        assert!(matches!(t.poll(&mut m), Action::Send));
+        let seq = out_seq(&m);
+        assert!(matches!(t.poll(&mut m), Action::Receive(_)));
+        feed(&mut m, &error(seq, 0, None));
+        match t.poll(&mut m) {
+            Action::Done(Err(Error::NoReply { op })) => assert_eq!(op, "request type 18"),
+            a => panic!("{a:?}"),
+        }
+    }
+
+    #[test]
+    fn exec_times_out_and_names_the_request() {
+        let mut m = Mux::default();
+        let mut t = Exec::new(Ack::new(req(false)), Duration::from_secs(2));
+        assert!(matches!(t.poll(&mut m), Action::Send));
+        assert!(matches!(t.poll(&mut m), Action::Receive(_)));
+        let s = Duration::from_secs;
+        assert_eq!(t.wait(&mut m, s(100)), Some(s(102)));
+        assert_eq!(t.wait(&mut m, s(102)), None);
+        match t.poll(&mut m) {
+            Action::Done(Err(e @ Error::Timeout { .. })) => {
+                assert!(
+                    e.to_string().starts_with("request type 18: no reply"),
+                    "{e}"
+                )
+            }
+            a => panic!("{a:?}"),
+        }
+        assert_eq!(m.pending(), 0, "the timed-out request is finished");
+    }
+
+    #[test]
+    fn exec_reports_a_failed_send() {
+        let mut m = Mux::default();
+        let mut t = Exec::new(Ack::new(req(false)), T);
+        assert!(matches!(t.poll(&mut m), Action::Send));
+        t.sent(&mut m, Err(Errno::ENOBUFS));
+        match t.poll(&mut m) {
+            Action::Done(Err(e)) => {
+                assert_eq!(e.errno(), Some(Errno::ENOBUFS));
+                assert!(e.to_string().starts_with("request type 18"), "{e}");
+            }
+            a => panic!("{a:?}"),
+        }
+        assert_eq!(m.pending(), 0);
+    }
+
+    #[test]
+    fn dump_yields_items_then_ends() {
+        let mut m = Mux::default();
+        let mut t = Dump::<_, Item>::new(req(true), T);
+        assert!(matches!(t.poll(&mut m), Action::Send));
+        let seq = out_seq(&m);
+        assert!(matches!(t.poll(&mut m), Action::Receive(_)));
+        let d = [
+            item(seq, 16, NLM_F_MULTI, &[1; 16]),
+            item(seq, 16, NLM_F_MULTI, &[2; 16]),
+            done(seq, 0),
+        ]
+        .concat();
+        feed(&mut m, &d);
+        for want in [1u8, 2] {
+            match t.poll(&mut m) {
+                Action::Done(Some(Ok(Item(b)))) => assert_eq!(b, want),
+                a => panic!("{a:?}"),
+            }
+        }
+        assert!(matches!(t.poll(&mut m), Action::Done(None)));
+        assert!(matches!(t.poll(&mut m), Action::Done(None)));
+        assert_eq!(m.pending(), 0);
+    }
+
+    #[test]
+    fn abandoned_dump_discards_its_tail() {
+        let mut m = Mux::default();
+        let mut t = Dump::<_, Item>::new(req(true), T);
+        assert!(matches!(t.poll(&mut m), Action::Send));
+        let seq = out_seq(&m);
+        t.abandon(&mut m);
+        let mut a = Exec::new(Ack::new(req(false)), T);
+        assert!(matches!(a.poll(&mut m), Action::Send));
+        let seq2 = out_seq(&m);
+        assert!(matches!(a.poll(&mut m), Action::Receive(_)));
+        feed(
+            &mut m,
+            &[
+                item(seq, 16, NLM_F_MULTI, &[1; 16]),
+                done(seq, 0),
+                error(seq2, 0, None),
+            ]
+            .concat(),
+        );
+        assert!(matches!(a.poll(&mut m), Action::Done(Ok(()))));
+        assert_eq!(m.stats().discarded, 2);
+    }
+
+    #[test]
+    fn batch_sends_chunks_and_records_member_failures() {
+        let mut b =
+            Batch::new().options(super::super::batch::BatchOptions::default().max_per_datagram(2));
+        for _ in 0..3 {
+            b.push(&req(false)).unwrap();
+        }
+        let mut m = Mux::default();
+        let mut t = BatchTask::new(&b, T);
+        assert!(matches!(t.poll(&mut m), Action::Send));
+        let first: alloc::vec::Vec<u32> = crate::wire::Messages::new(m.outgoing())
+            .map(|x| x.unwrap().seq())
+            .collect();
+        assert_eq!(first.len(), 2);
+        let flags = crate::wire::Messages::new(m.outgoing())
+            .map(|x| x.unwrap().flags() & crate::wire::NLM_F_ACK)
+            .collect::<alloc::vec::Vec<_>>();
+        assert_eq!(flags, [0, crate::wire::NLM_F_ACK], "only the last is acked");
+        t.sent(&mut m, Ok(()));
+        assert!(matches!(t.poll(&mut m), Action::Receive(_)));
+        // The first member fails, the barrier acks.
+        feed(
+            &mut m,
+            &[
+                error(first[0], 17, Some("exists")),
+                error(first[1], 0, None),
+            ]
+            .concat(),
+        );
+        assert!(matches!(t.poll(&mut m), Action::Send), "second chunk");
+        let third = out_seq(&m);
+        feed(&mut m, &error(third, 0, None));
+        match t.poll(&mut m) {
+            Action::Done(Ok(o)) => {
+                assert_eq!(o.len(), 3);
+                assert_eq!(o.succeeded(), 2);
+                let (i, e) = &o.failures()[0];
+                assert_eq!(*i, 0);
+                assert_eq!(e.errno(), Some(Errno::EEXIST));
+            }
+            a => panic!("{a:?}"),
+        }
+    }
+
+    #[derive(Debug)]
+    struct Item(u8);
+    impl FromMessage for Item {
+        fn from_message(m: &crate::wire::Message<'_>) -> Result<Self, crate::DecodeError> {
+            Ok(Item(m.payload()[0]))
+        }
+    }
+}

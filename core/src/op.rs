@@ -1,0 +1,268 @@
+//! Operations: what a high-level call sends and how it folds the replies,
+//! written once for every runtime (`alloc`).
+//!
+//! An [`Op`] is a small state machine. A runtime's `execute` (the core's
+//! [`Exec`](crate::machine::task::Exec) task) loops:
+//!
+//! ```text
+//! loop {
+//!     match op.step() {
+//!         OpStep::Send(req) => { start req; feed each reply to op.reply()
+//!                                until it returns true (the request ended) }
+//!         OpStep::Done(result) => return result,
+//!     }
+//! }
+//! ```
+//!
+//! Errors the runtime meets while a request is out (timeout, I/O) are fed
+//! to the op as [`Reply::Failed`], so every outcome goes through the op.
+//!
+//! This module has the generic ops ([`Ack`], [`Get`], [`Collect`],
+//! [`Views`]); [`crate::ops`] has the everyday ones.
+
+use alloc::vec::Vec;
+
+use crate::error::Error;
+use crate::fold::{self, Fold, Reply};
+use crate::input::InvalidInput;
+use crate::request::{Describe, FromMessage, Request};
+use crate::wire::Message;
+
+/// What an [`Op`] wants next.
+pub enum OpStep<'a, T> {
+    /// Send this request and feed its replies to [`Op::reply`].
+    Send(&'a dyn Request),
+    /// The operation is over.
+    Done(Result<T, Error>),
+}
+
+impl<T> core::fmt::Debug for OpStep<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            OpStep::Send(r) => write!(f, "Send({})", Describe(*r)),
+            OpStep::Done(r) => write!(f, "Done(is_ok: {})", r.is_ok()),
+        }
+    }
+}
+
+/// A multi-step netlink operation (see the [module documentation](self)).
+pub trait Op {
+    /// What the operation returns.
+    type Output;
+    /// The next request to send, or the result. Called first, and again
+    /// each time [`Op::reply`] reports that a request ended.
+    fn step(&mut self) -> OpStep<'_, Self::Output>;
+    /// A reply to the request last sent; `true` when it was that request's
+    /// last (acknowledgement, end of dump, or failure).
+    fn reply(&mut self, reply: Reply<'_>) -> bool;
+}
+
+impl<O: Op + ?Sized> Op for &mut O {
+    type Output = O::Output;
+    fn step(&mut self) -> OpStep<'_, Self::Output> {
+        (**self).step()
+    }
+    fn reply(&mut self, reply: Reply<'_>) -> bool {
+        (**self).reply(reply)
+    }
+}
+
+impl<O: Op + ?Sized> Op for alloc::boxed::Box<O> {
+    type Output = O::Output;
+    fn step(&mut self) -> OpStep<'_, Self::Output> {
+        (**self).step()
+    }
+    fn reply(&mut self, reply: Reply<'_>) -> bool {
+        (**self).reply(reply)
+    }
+}
+
+pub(crate) fn invalid(op: impl core::fmt::Display, source: InvalidInput) -> Error {
+    Error::InvalidInput {
+        op: alloc::format!("{op}"),
+        source,
+    }
+}
+
+/// One request answered by an acknowledgement.
+#[derive(Debug)]
+pub struct Ack<R> {
+    req: R,
+    result: Option<Result<(), Error>>,
+}
+
+impl<R: Request> Ack<R> {
+    /// Wraps `req`.
+    pub fn new(req: R) -> Self {
+        Ack { req, result: None }
+    }
+}
+
+impl<R: Request> Op for Ack<R> {
+    type Output = ();
+    fn step(&mut self) -> OpStep<'_, ()> {
+        match self.result.take() {
+            Some(r) => OpStep::Done(r),
+            None => OpStep::Send(&self.req),
+        }
+    }
+    fn reply(&mut self, reply: Reply<'_>) -> bool {
+        match fold::ack(&self.req, reply) {
+            Fold::Finish(r) => {
+                self.result = Some(r);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A dump (or GET) collected into a `Vec`.
+#[derive(Debug)]
+pub struct Collect<T, R> {
+    req: R,
+    items: Vec<T>,
+    error: Option<Error>,
+    ended: bool,
+}
+
+impl<T: FromMessage, R: Request> Collect<T, R> {
+    /// Collects the replies of `req`.
+    pub fn new(req: R) -> Self {
+        Collect {
+            req,
+            items: Vec::new(),
+            error: None,
+            ended: false,
+        }
+    }
+}
+
+impl<T: FromMessage, R: Request> Op for Collect<T, R> {
+    type Output = Vec<T>;
+    fn step(&mut self) -> OpStep<'_, Vec<T>> {
+        if !self.ended {
+            return OpStep::Send(&self.req);
+        }
+        OpStep::Done(match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(core::mem::take(&mut self.items)),
+        })
+    }
+    fn reply(&mut self, reply: Reply<'_>) -> bool {
+        match fold::items::<T, _>(&self.req, reply) {
+            Fold::Continue => false,
+            Fold::Yield(Ok(t)) => {
+                self.items.push(t);
+                false
+            }
+            Fold::Yield(Err(e)) => {
+                self.error.get_or_insert(e);
+                false
+            }
+            Fold::Finish(r) => {
+                if let Err(e) = r {
+                    self.error.get_or_insert(e);
+                }
+                self.ended = true;
+                true
+            }
+        }
+    }
+}
+
+/// A request answered by one object (a GET): its first reply item, decoded.
+/// A request the kernel acknowledged without sending any object fails with
+/// [`Error::NoReply`].
+#[derive(Debug)]
+pub struct Get<T, R> {
+    req: R,
+    found: Option<Result<T, Error>>,
+    result: Option<Result<(), Error>>,
+}
+
+impl<T: FromMessage, R: Request> Get<T, R> {
+    /// Gets the object `req` asks for.
+    pub fn new(req: R) -> Self {
+        Get {
+            req,
+            found: None,
+            result: None,
+        }
+    }
+}
+
+impl<T: FromMessage, R: Request> Op for Get<T, R> {
+    type Output = T;
+    fn step(&mut self) -> OpStep<'_, T> {
+        match self.result.take() {
+            None => OpStep::Send(&self.req),
+            Some(Err(e)) => OpStep::Done(Err(e)),
+            Some(Ok(())) => OpStep::Done(self.found.take().unwrap_or_else(|| {
+                Err(Error::NoReply {
+                    op: alloc::format!("{}", Describe(&self.req)),
+                })
+            })),
+        }
+    }
+    fn reply(&mut self, reply: Reply<'_>) -> bool {
+        match fold::items::<T, _>(&self.req, reply) {
+            Fold::Continue => false,
+            Fold::Yield(t) => {
+                self.found.get_or_insert(t);
+                false
+            }
+            Fold::Finish(r) => {
+                self.result = Some(r);
+                true
+            }
+        }
+    }
+}
+
+/// A dump (or GET) whose accepted reply messages are handed to a closure
+/// as views into the receive buffer: no allocation per message.
+pub struct Views<R, F> {
+    req: R,
+    f: F,
+    result: Option<Result<(), Error>>,
+}
+
+impl<R: core::fmt::Debug, F> core::fmt::Debug for Views<R, F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Views")
+            .field("req", &self.req)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Request, F: FnMut(Message<'_>)> Views<R, F> {
+    /// Calls `f` with every accepted reply of `req`.
+    pub fn new(req: R, f: F) -> Self {
+        Views {
+            req,
+            f,
+            result: None,
+        }
+    }
+}
+
+impl<R: Request, F: FnMut(Message<'_>)> Op for Views<R, F> {
+    type Output = ();
+    fn step(&mut self) -> OpStep<'_, ()> {
+        match self.result.take() {
+            None => OpStep::Send(&self.req),
+            Some(r) => OpStep::Done(r),
+        }
+    }
+    #[inline]
+    fn reply(&mut self, reply: Reply<'_>) -> bool {
+        match fold::views(&self.req, reply, &mut self.f) {
+            Fold::Finish(r) => {
+                self.result = Some(r);
+                true
+            }
+            _ => false,
+        }
+    }
+}

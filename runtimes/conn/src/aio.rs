@@ -1,0 +1,379 @@
+//! The async connection, generic over a [`Runtime`]; `nlwire-tokio` and
+//! `nlwire-async-io` implement it.
+//!
+//! A runtime crate implements [`Runtime`] — socket readiness and a timer,
+//! about forty lines. Everything else (pipelining, typed dumps as
+//! `Stream`s, timeouts, cancellation on drop) is the core's tasks, driven
+//! by the [`Engine`] written once.
+
+use std::future::poll_fn;
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use futures_core::Stream;
+use nlwire::genl::FamilyOp;
+use nlwire::genl::ctrl::{Family, GetFamily};
+use nlwire::genl::wireguard::{self, Device, DeviceConfig};
+use nlwire::machine::Stats;
+use nlwire::machine::task::{BatchTask, Dump, Exec, Genl, LookupFamily, Task};
+use nlwire::op::{Ack, Get, Views};
+use nlwire::route::{
+    Addr, GetAddrs, GetLinks, GetNeighs, GetRoutes, GetRules, Link, Neigh, Route, RuleEntry,
+};
+use nlwire::wire::Message;
+use nlwire::{Batch, BatchOutcome, Error, FromMessage, LinkRef, Op, Request};
+use nlwire_sys::netns::Netns;
+
+use crate::engine::{Engine, Progress};
+use crate::{ConnectionOptions, Transport, io_error, open_socket, open_socket_in};
+
+/// What an async runtime provides: readiness of the netlink socket and a
+/// resettable timer.
+pub trait Runtime: Send + Sync + 'static {
+    /// The socket's registration with the runtime's reactor.
+    type Readiness: Send + Sync + std::fmt::Debug + 'static;
+    /// A timer that fires at a deadline.
+    type Timer: Send + Unpin + 'static;
+
+    /// Registers a descriptor (a netlink socket, an inotify descriptor) for
+    /// readability. The registration owns a duplicate of `fd`.
+    fn register(fd: BorrowedFd<'_>) -> io::Result<Self::Readiness>;
+    /// Polls for readability. After `Ready`, the caller retries its
+    /// receive; an implementation clears stale readiness here.
+    fn poll_readable(r: &Self::Readiness, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// A timer firing at `deadline` (created inside the runtime's context).
+    fn timer(deadline: Instant) -> Self::Timer;
+    /// Moves the timer's deadline.
+    fn reset(t: &mut Self::Timer, deadline: Instant);
+    /// Polls the timer.
+    fn poll_timer(t: &mut Self::Timer, cx: &mut Context<'_>) -> Poll<()>;
+    /// Runs `f` to completion on the calling thread with a new
+    /// single-threaded executor of this runtime (used on the dedicated
+    /// thread of [`crate::aio_netns::run_in`]).
+    fn block_on<F: std::future::Future>(f: F) -> io::Result<F::Output>;
+    /// Called on the caller's thread before [`crate::aio_netns::run_in`]
+    /// starts its namespace thread. A runtime that spawns helper threads
+    /// lazily starts them here: a thread inherits the namespace of the
+    /// thread that creates it, so a helper first needed inside the
+    /// namespace would stay there for the life of the process (and keep
+    /// the namespace alive).
+    fn prepare_home() {}
+}
+
+struct Inner<Rt: Runtime> {
+    engine: Engine,
+    ready: Rt::Readiness,
+}
+
+impl<Rt: Runtime> std::fmt::Debug for Inner<Rt> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("engine", &self.engine)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A task in progress on a connection: drives it on each poll, waits on
+/// the socket or its deadline, and abandons it if dropped before its end.
+struct Running<Rt: Runtime, K: Task> {
+    inner: Arc<Inner<Rt>>,
+    task: K,
+    timer: Option<(Rt::Timer, Instant)>,
+    live: bool,
+}
+
+impl<Rt: Runtime, K: Task> Running<Rt, K> {
+    fn new(inner: Arc<Inner<Rt>>, task: K) -> Self {
+        Running {
+            inner,
+            task,
+            timer: None,
+            live: true,
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<K::Output> {
+        let inner = &*self.inner;
+        loop {
+            let deadline = match inner.engine.poll(&mut self.task, Some(cx.waker())) {
+                Progress::Ready(out) => return Poll::Ready(out),
+                Progress::Wait(deadline) => deadline,
+            };
+            match Rt::poll_readable(&inner.ready, cx) {
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(e)) => {
+                    let e = io_error("wait for netlink socket", &e);
+                    inner.engine.fail(&mut self.task, e);
+                    continue;
+                }
+                Poll::Pending => {}
+            }
+            let (t, at) = self
+                .timer
+                .get_or_insert_with(|| (Rt::timer(deadline), deadline));
+            if *at != deadline {
+                Rt::reset(t, deadline);
+                *at = deadline;
+            }
+            match Rt::poll_timer(t, cx) {
+                // The task sees its deadline pass on the next poll.
+                Poll::Ready(()) => continue,
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Runs the task to its end.
+    async fn run(mut self) -> K::Output {
+        let out = poll_fn(|cx| self.poll(cx)).await;
+        self.live = false;
+        out
+    }
+}
+
+impl<Rt: Runtime, K: Task> Drop for Running<Rt, K> {
+    fn drop(&mut self) {
+        if self.live {
+            self.inner.engine.abandon(&mut self.task);
+        }
+    }
+}
+
+/// An async netlink connection. Clones share the socket; many tasks may use
+/// it at once, and their requests are pipelined.
+pub struct Connection<Rt: Runtime> {
+    inner: Arc<Inner<Rt>>,
+}
+
+impl<Rt: Runtime> Clone for Connection<Rt> {
+    fn clone(&self) -> Self {
+        Connection {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<Rt: Runtime> std::fmt::Debug for Connection<Rt> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl<Rt: Runtime> Connection<Rt> {
+    /// A `NETLINK_ROUTE` connection in the current network namespace.
+    pub fn new() -> Result<Self, Error> {
+        Self::with_options(ConnectionOptions::default())
+    }
+
+    /// A connection with the given options.
+    pub fn with_options(opts: ConnectionOptions) -> Result<Self, Error> {
+        Self::from_transport(open_socket(None, &opts.socket)?, opts)
+    }
+
+    /// A generic netlink (`NETLINK_GENERIC`) connection in the current
+    /// network namespace: for [`Connection::get_device`],
+    /// [`Connection::set_device`], [`Connection::family`] and the
+    /// WireGuard watcher. In another namespace:
+    /// `Connection::new_in_with_options(&ns, ConnectionOptions::generic())`.
+    pub fn generic() -> Result<Self, Error> {
+        Self::with_options(ConnectionOptions::generic())
+    }
+
+    /// A `NETLINK_ROUTE` connection inside the network namespace at `path`
+    /// (`/var/run/netns/NAME`, `/proc/PID/ns/net`). The socket is created on
+    /// a short-lived thread; no executor thread ever changes namespace.
+    pub fn new_in_netns(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::new_in_netns_with_options(path, ConnectionOptions::default())
+    }
+
+    /// Like [`Connection::new_in_netns`], with options.
+    pub fn new_in_netns_with_options(
+        path: impl AsRef<Path>,
+        opts: ConnectionOptions,
+    ) -> Result<Self, Error> {
+        Self::from_transport(open_socket(Some(path.as_ref()), &opts.socket)?, opts)
+    }
+
+    /// A `NETLINK_ROUTE` connection inside the namespace `ns`. The socket is
+    /// created on a short-lived thread; no executor thread changes
+    /// namespace.
+    pub fn new_in(ns: &Netns) -> Result<Self, Error> {
+        Self::new_in_with_options(ns, ConnectionOptions::default())
+    }
+
+    /// Like [`Connection::new_in`], with options.
+    pub fn new_in_with_options(ns: &Netns, opts: ConnectionOptions) -> Result<Self, Error> {
+        Self::from_transport(open_socket_in(ns, &opts.socket)?, opts)
+    }
+
+    /// A connection over any [`Transport`] (an open socket, a simulated
+    /// kernel). Must be called inside the runtime's context.
+    pub fn from_transport(
+        transport: impl Transport,
+        opts: ConnectionOptions,
+    ) -> Result<Self, Error> {
+        let ready = Rt::register(transport.as_fd())
+            .map_err(|e| io_error("register netlink socket with the runtime", &e))?;
+        Ok(Connection {
+            inner: Arc::new(Inner {
+                engine: Engine::new(Box::new(transport), &opts),
+                ready,
+            }),
+        })
+    }
+
+    /// The reply timeout.
+    pub fn timeout(&self) -> Duration {
+        self.inner.engine.timeout()
+    }
+
+    /// Counters of unmatched, discarded and malformed messages.
+    pub fn stats(&self) -> Stats {
+        self.inner.engine.stats()
+    }
+
+    /// The transport's port id.
+    pub fn port(&self) -> u32 {
+        self.inner.engine.transport().port()
+    }
+
+    async fn run<K: Task>(&self, task: K) -> K::Output {
+        Running::<Rt, K>::new(self.inner.clone(), task).run().await
+    }
+
+    /// Runs an operation (see [`nlwire::ops`]): each request it asks for is
+    /// sent and its replies fed back, until it is done.
+    pub async fn execute<O: Op>(&self, op: O) -> Result<O::Output, Error> {
+        self.run(Exec::new(op, self.timeout())).await
+    }
+
+    /// Runs a batch: its requests go out many per datagram, and each gets
+    /// a result in the [`BatchOutcome`]. `Err` only when the batch could
+    /// not be run to its end (timeout, socket error); requests the kernel
+    /// refused are failures inside the outcome.
+    pub async fn batch(&self, batch: &Batch) -> Result<BatchOutcome, Error> {
+        self.run(BatchTask::new(batch, self.timeout())).await
+    }
+
+    /// Sends a request and waits for its acknowledgement.
+    pub async fn request<R: Request>(&self, req: R) -> Result<(), Error> {
+        self.execute(Ack::new(req)).await
+    }
+
+    /// Sends a request answered by one object (e.g. get a link) and returns
+    /// it decoded.
+    pub async fn get<T: FromMessage, R: Request>(&self, req: R) -> Result<T, Error> {
+        self.execute(Get::new(req)).await
+    }
+
+    /// Runs a dump (or GET) and calls `f` with every accepted reply message
+    /// as a view into the receive buffer — no allocation per message.
+    pub async fn dump_with<R: Request>(
+        &self,
+        req: R,
+        f: impl FnMut(Message<'_>),
+    ) -> Result<(), Error> {
+        self.execute(Views::new(req, f)).await
+    }
+
+    /// Starts a dump. The stream yields each object as its datagram arrives;
+    /// dropping it early discards the rest of the dump and leaves the
+    /// connection usable.
+    pub fn dump<T: FromMessage, R: Request + Unpin>(&self, req: R) -> DumpStream<Rt, R, T> {
+        DumpStream {
+            running: Running::new(self.inner.clone(), Dump::new(req, self.timeout())),
+        }
+    }
+
+    /// All links of the namespace.
+    pub fn links(&self) -> DumpStream<Rt, GetLinks, Link> {
+        self.dump(GetLinks::new())
+    }
+
+    /// All routes (IPv4 and IPv6, every table).
+    pub fn routes(&self) -> DumpStream<Rt, GetRoutes, Route> {
+        self.dump(GetRoutes::all_families())
+    }
+
+    /// All addresses (IPv4 and IPv6, every link).
+    pub fn addresses(&self) -> DumpStream<Rt, GetAddrs, Addr> {
+        self.dump(GetAddrs::new())
+    }
+
+    /// The neighbour (ARP/NDP) entries of every link.
+    pub fn neighbours(&self) -> DumpStream<Rt, GetNeighs, Neigh> {
+        self.dump(GetNeighs::new())
+    }
+
+    /// The routing rules of every family (IPv4, IPv6, and the
+    /// multicast-routing families).
+    pub fn rules(&self) -> DumpStream<Rt, GetRules, RuleEntry> {
+        self.dump(GetRules::default())
+    }
+
+    /// Runs an operation on a generic netlink family known by name (see
+    /// [`nlwire::genl::WithFamily`]): the family id comes from this
+    /// connection's cache, or is resolved first and then cached.
+    pub async fn execute_genl<B: FamilyOp>(&self, body: B) -> Result<B::Output, Error> {
+        self.run(Genl::new(body, self.timeout())).await
+    }
+
+    /// The generic netlink family `name` (id, version, commands,
+    /// multicast groups), cached per connection. A family the kernel does
+    /// not have is [`Error::FamilyNotFound`].
+    pub async fn family(&self, name: &str) -> Result<Family, Error> {
+        self.run(LookupFamily::new(name, self.timeout())?).await
+    }
+
+    /// Every generic netlink family of the kernel (`genl ctrl list`).
+    pub fn families(&self) -> DumpStream<Rt, GetFamily, Family> {
+        self.dump(GetFamily::all())
+    }
+
+    /// Reads the WireGuard interface `link` (a name or an index), peers
+    /// and allowed IPs reassembled from every message of the dump.
+    pub async fn get_device<'n>(&self, link: impl Into<LinkRef<'n>>) -> Result<Device, Error> {
+        self.execute_genl(wireguard::get_device(link)?).await
+    }
+
+    /// Applies `config` to the WireGuard interface `link`, split into as
+    /// many messages as needed.
+    pub async fn set_device<'c>(
+        &self,
+        link: impl Into<LinkRef<'c>>,
+        config: &'c DeviceConfig,
+    ) -> Result<(), Error> {
+        self.execute_genl(wireguard::set_device(link, config)?)
+            .await
+    }
+}
+
+/// A dump in progress; see [`Connection::dump`].
+pub struct DumpStream<Rt: Runtime, R: Request, T: FromMessage> {
+    running: Running<Rt, Dump<R, T>>,
+}
+
+impl<Rt: Runtime, R: Request + std::fmt::Debug, T: FromMessage> std::fmt::Debug
+    for DumpStream<Rt, R, T>
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DumpStream")
+            .field("req", self.running.task.request())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Rt: Runtime, R: Request + Unpin, T: FromMessage> Stream for DumpStream<Rt, R, T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().running.poll(cx)
+    }
+}

@@ -1,0 +1,67 @@
+//! # nlwire-conn — the one nlwire connection
+//!
+//! Everything a connection does is written here once, in safe code, and
+//! shared by every runtime:
+//!
+//! * it stands on a [`Transport`]: a datagram socket to the kernel
+//!   ([`nlwire_sys::NetlinkSocket`]) today, an in-process simulated kernel
+//!   tomorrow — the same `Connection` on every runtime either way;
+//! * what happens between two system calls is a
+//!   [`Task`](nlwire::machine::task::Task) of the sans-IO core (run an op,
+//!   stream a dump, run a batch, each with its idle deadline); this crate
+//!   only moves datagrams between the transport and the core
+//!   ([`engine`]) and waits;
+//! * the waiting is the runtime's: an async runtime implements
+//!   [`aio::Runtime`] (readiness and a timer), a blocking one implements
+//!   [`blocking::Wait`] ("wait until readable, with a deadline"). Each
+//!   runtime crate (`nlwire-tokio`, `nlwire-async-io`, `nlwire-mio`) is
+//!   that one trait impl and a few names.
+
+#![forbid(unsafe_code)]
+
+pub mod aio;
+pub mod aio_netns;
+pub mod aio_wg;
+pub mod blocking;
+pub mod engine;
+mod ns_watch;
+mod options;
+
+use std::io;
+use std::os::fd::AsFd;
+
+pub use options::{ConnectionOptions, DEFAULT_TIMEOUT, open_socket, open_socket_in};
+
+pub use nlwire_sys::io_error;
+
+/// What a connection sends its requests through and receives replies
+/// from: one datagram per call, never blocking.
+///
+/// A netlink socket is one ([`nlwire_sys::NetlinkSocket`]); anything else
+/// that behaves like one (an in-process kernel, a recorded exchange) plugs
+/// in under the same connection. The descriptor ([`AsFd`]) must become
+/// readable when a datagram is waiting: the runtimes wait on it.
+pub trait Transport: AsFd + Send + Sync + std::fmt::Debug + 'static {
+    /// Sends one datagram.
+    fn send(&self, datagram: &[u8]) -> io::Result<()>;
+    /// Receives one datagram into `buf` and returns its **real** size,
+    /// which exceeds `buf.len()` when it did not fit (then the datagram is
+    /// lost). `WouldBlock` when none is waiting; the raw OS error `ENOBUFS`
+    /// when the kernel had to drop datagrams for this receiver.
+    fn recv(&self, buf: &mut [u8]) -> io::Result<usize>;
+    /// The port id replies are addressed to (0 if unknown: replies are then
+    /// not checked for it).
+    fn port(&self) -> u32;
+}
+
+impl Transport for nlwire_sys::NetlinkSocket {
+    fn send(&self, datagram: &[u8]) -> io::Result<()> {
+        nlwire_sys::NetlinkSocket::send(self, datagram).map(drop)
+    }
+    fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        nlwire_sys::NetlinkSocket::recv(self, buf)
+    }
+    fn port(&self) -> u32 {
+        nlwire_sys::NetlinkSocket::port(self)
+    }
+}
