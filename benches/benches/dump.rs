@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nlwire::request::Request;
-use nlwire::route::{GetLink, GetRoutes, Link, Route, RouteMessage, RouteRequest};
+use nlwire::route::{GetLink, GetRoutes, RouteRequest};
 use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
 use nlwire::{Batch, BatchOptions};
 use nlwire_tests::TestNs;
@@ -32,7 +32,7 @@ fn populate(n: u32) -> TestNs {
     ns.ip(&["link", "set", "d0", "up"]);
     let mut conn = nlwire_mio::Connection::new_in_netns(ns.path()).expect("connection");
     let oif = conn
-        .get::<Link, _>(GetLink::by_name("d0").expect("name"))
+        .get(GetLink::by_name("d0").expect("name"))
         .expect("d0")
         .index;
     let t = Instant::now();
@@ -103,15 +103,14 @@ fn child(variant: &str, ns_path: &str) -> String {
         "raw" => return raw(ns_path).to_string(),
         "nlwire-mio-views" => {
             let mut c = nlwire_mio::Connection::new_in_netns(ns_path).expect("connection");
-            c.dump_with(GetRoutes::ipv4(), |m| {
-                let r = RouteMessage::from_message(&m).expect("route");
+            c.dump_with(GetRoutes::ipv4(), |r| {
                 t.add(r.table, r.oif, v4(r.dst));
             })
             .expect("dump");
         }
         "nlwire-mio-owned" => {
             let mut c = nlwire_mio::Connection::new_in_netns(ns_path).expect("connection");
-            for r in c.dump::<Route, _>(GetRoutes::ipv4()) {
+            for r in c.dump(GetRoutes::ipv4()) {
                 let r = r.expect("route");
                 t.add(r.table, r.oif, v4(r.dst));
             }
@@ -122,8 +121,7 @@ fn child(variant: &str, ns_path: &str) -> String {
             .expect("runtime")
             .block_on(async {
                 let c = nlwire_tokio::Connection::new_in_netns(ns_path).expect("connection");
-                c.dump_with(GetRoutes::ipv4(), |m| {
-                    let r = RouteMessage::from_message(&m).expect("route");
+                c.dump_with(GetRoutes::ipv4(), |r| {
                     t.add(r.table, r.oif, v4(r.dst));
                 })
                 .await
@@ -131,8 +129,7 @@ fn child(variant: &str, ns_path: &str) -> String {
             }),
         "nlwire-async-io-views" => async_io::block_on(async {
             let c = nlwire_async_io::Connection::new_in_netns(ns_path).expect("connection");
-            c.dump_with(GetRoutes::ipv4(), |m| {
-                let r = RouteMessage::from_message(&m).expect("route");
+            c.dump_with(GetRoutes::ipv4(), |r| {
                 t.add(r.table, r.oif, v4(r.dst));
             })
             .await
@@ -144,7 +141,7 @@ fn child(variant: &str, ns_path: &str) -> String {
             .expect("runtime")
             .block_on(async {
                 let c = nlwire_tokio::Connection::new_in_netns(ns_path).expect("connection");
-                let mut s = c.dump::<Route, _>(GetRoutes::ipv4());
+                let mut s = c.dump(GetRoutes::ipv4());
                 while let Some(r) = futures_lite::StreamExt::next(&mut s).await {
                     let r = r.expect("route");
                     t.add(r.table, r.oif, v4(r.dst));
@@ -152,7 +149,7 @@ fn child(variant: &str, ns_path: &str) -> String {
             }),
         "nlwire-async-io" => async_io::block_on(async {
             let c = nlwire_async_io::Connection::new_in_netns(ns_path).expect("connection");
-            let mut s = c.dump::<Route, _>(GetRoutes::ipv4());
+            let mut s = c.dump(GetRoutes::ipv4());
             while let Some(r) = futures_lite::StreamExt::next(&mut s).await {
                 let r = r.expect("route");
                 t.add(r.table, r.oif, v4(r.dst));

@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use nlwire::route::{GetLink, Link, RouteRequest};
+use nlwire::route::{GetLink, RouteRequest};
 use nlwire::{Batch, BatchOptions};
 use nlwire_tests::TestNs;
 
@@ -22,7 +22,7 @@ fn populate(n: u32) -> TestNs {
     ns.ip(&["addr", "add", "192.0.2.1/24", "dev", "d0"]);
     let mut conn = nlwire_mio::Connection::new_in_netns(ns.path()).expect("connection");
     let oif = conn
-        .get::<Link, _>(GetLink::by_name("d0").expect("name"))
+        .get(GetLink::by_name("d0").expect("name"))
         .expect("d0")
         .index;
     let mut b =

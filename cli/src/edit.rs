@@ -10,8 +10,8 @@ use nlwire::ops;
 use nlwire::request::Request;
 use nlwire::route::addr::{IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
 use nlwire::route::{
-    Address, BondMode, DelLink, GetLink, IpvlanMode, Link, LinkKind, MacvlanMode, NetnsRef,
-    NewLink, NextHop, RouteLookup, RouteRequest, SetLink, Vxlan,
+    AddressRequest, BondMode, GetLink, IpvlanMode, Link, LinkKind, LinkRequest, MacvlanMode,
+    NetnsRef, NextHop, RouteLookup, RouteRequest, Vxlan,
 };
 use nlwire_mio::Connection;
 
@@ -58,7 +58,7 @@ impl Ctx {
         if let Some(&i) = self.cache.get(name) {
             return Ok(i);
         }
-        match conn.get::<Link, _>(GetLink::by_name(name).expect("validated")) {
+        match conn.get(GetLink::by_name(name).expect("validated")) {
             Ok(l) => {
                 self.cache.insert(l.name, l.index);
                 Ok(l.index)
@@ -187,7 +187,7 @@ pub fn parse<'a>(
                 name = a.value("dev")?;
             }
             ctx.stale = true;
-            Ok(Cmd::Req(Box::new(DelLink::by_name(name).map_err(inv)?)))
+            Ok(Cmd::Req(Box::new(LinkRequest::delete(name).map_err(inv)?)))
         }
         ("address", c @ ("add" | "del" | "delete" | "replace" | "change")) => {
             addr_edit(c, &mut a, conn, ctx)
@@ -368,7 +368,7 @@ fn link_add<'a>(a: &mut Args<'a>, conn: &mut Connection, ctx: &mut Ctx) -> Resul
         }
         k => return Err(bad(format!("link type \"{k}\" is not supported by nlw"))),
     };
-    let mut req = NewLink::new(name, k).map_err(inv)?;
+    let mut req = LinkRequest::add(name, k).map_err(inv)?;
     if let Some(m) = mtu {
         req = req.mtu(m);
     }
@@ -448,7 +448,7 @@ fn link_set<'a>(a: &mut Args<'a>, conn: &mut Connection, ctx: &mut Ctx) -> Resul
         dev = a.value("dev")?;
     }
     let index = ctx.index(conn, dev)?;
-    let mut s = SetLink::by_index(index).map_err(inv)?;
+    let mut s = LinkRequest::set(index).map_err(inv)?;
     let mut mac = None;
     while let Some(t) = a.next() {
         s = match t {
@@ -536,9 +536,9 @@ fn addr_edit<'a>(
         len = plen;
     }
     let mut r = match cmd {
-        "add" => Address::add(index, addr, len),
-        "replace" | "change" => Address::replace(index, addr, len),
-        _ => Address::delete(index, addr, len),
+        "add" => AddressRequest::add(index, addr, len),
+        "replace" | "change" => AddressRequest::replace(index, addr, len),
+        _ => AddressRequest::delete(index, addr, len),
     }
     .map_err(inv)?;
     if let Some((p, _)) = peer {
@@ -773,7 +773,7 @@ fn neigh_edit<'a>(
     conn: &mut Connection,
     ctx: &mut Ctx,
 ) -> Result<Cmd<'a>, Fail> {
-    use nlwire::route::Neighbour;
+    use nlwire::route::NeighbourRequest;
     use nlwire::route::neigh::parse_nud;
     let mut dst = None;
     let mut dev = None;
@@ -808,9 +808,9 @@ fn neigh_edit<'a>(
     let dev = dev.ok_or_else(|| bad("Device and destination are required arguments."))?;
     let index = ctx.index(conn, dev)?;
     let mut r = match cmd {
-        "add" => Neighbour::add(index, dst),
-        "replace" | "change" => Neighbour::replace(index, dst),
-        _ => Neighbour::delete(index, dst),
+        "add" => NeighbourRequest::add(index, dst),
+        "replace" | "change" => NeighbourRequest::replace(index, dst),
+        _ => NeighbourRequest::delete(index, dst),
     }
     .map_err(inv)?;
     if let Some(n) = nud {
@@ -832,7 +832,7 @@ fn neigh_edit<'a>(
 }
 
 fn rule_edit<'a>(cmd: &str, a: &mut Args<'a>, family: Option<u8>) -> Result<Cmd<'a>, Fail> {
-    use nlwire::route::Rule;
+    use nlwire::route::RuleRequest;
     use nlwire::route::rule::{FR_ACT_BLACKHOLE, FR_ACT_NOP, FR_ACT_PROHIBIT, FR_ACT_UNREACHABLE};
     let mut items: Vec<(&str, &str)> = Vec::new();
     let mut flags: Vec<&str> = Vec::new();
@@ -850,9 +850,9 @@ fn rule_edit<'a>(cmd: &str, a: &mut Args<'a>, family: Option<u8>) -> Result<Cmd<
             .iter()
             .any(|(k, v)| matches!(*k, "from" | "to") && v.contains(':'));
     let mut r = if cmd == "add" {
-        Rule::add(v6)
+        RuleRequest::add(v6)
     } else {
-        Rule::delete(v6)
+        RuleRequest::delete(v6)
     };
     for (k, v) in items {
         r = match k {

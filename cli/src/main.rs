@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use nlwire::route::{Addr, GetAddrs, GetLinks, Link, Route};
+use nlwire::route::{Address, GetAddresses, GetLinks, Link, Route};
 use nlwire_mio::Connection;
 
 use crate::json::JsonOut;
@@ -519,7 +519,7 @@ fn link_json_fields<W: Write>(
 
 /// `IFA_F_*` names in the order `ip` prints them; `dynamic` stands for a
 /// missing `IFA_F_PERMANENT`.
-fn addr_flags(a: &Addr) -> Vec<&'static str> {
+fn addr_flags(a: &Address) -> Vec<&'static str> {
     const NAMES: &[(u32, &str)] = &[
         (0x01, "secondary"),
         (0x02, "nodad"),
@@ -584,15 +584,15 @@ fn addr_show(
         return Err(Fail(format!("Device \"{d}\" does not exist."), 1));
     }
     let link_line = o.family.is_none();
-    let mut req = GetAddrs::new();
+    let mut req = GetAddresses::new();
     if let Some(f) = o.family {
         req = req.family(f);
     }
     if let [one] = shown.as_slice() {
         req = req.link(one.index);
     }
-    let mut addrs: HashMap<u32, Vec<Addr>> = HashMap::new();
-    for a in conn.dump::<Addr, _>(req) {
+    let mut addrs: HashMap<u32, Vec<Address>> = HashMap::new();
+    for a in conn.dump(req) {
         let a = a?;
         addrs.entry(a.index).or_default().push(a);
     }
@@ -692,8 +692,8 @@ fn neigh_show(
     ctx: &mut edit::Ctx,
 ) -> Result<(), Fail> {
     use nlwire::route::neigh::nud_names;
-    use nlwire::route::{GetNeighs, Neigh};
-    let mut req = GetNeighs::new();
+    use nlwire::route::{GetNeighbours, Neighbour};
+    let mut req = GetNeighbours::new();
     if let Some(f) = o.family {
         req = req.family(f);
     }
@@ -719,10 +719,10 @@ fn neigh_show(
     let links = all_links(conn)?;
     let names = name_map(&links);
     // Like `ip`: NOARP (and stateless) entries are hidden by default.
-    let list: Vec<Neigh> = conn
-        .dump::<Neigh, _>(req)
+    let list: Vec<Neighbour> = conn
+        .dump(req)
         .filter(|n| {
-            n.as_ref().map_or(true, |n: &Neigh| {
+            n.as_ref().map_or(true, |n: &Neighbour| {
                 n.is_proxy() || n.state & 0xff & !nlwire::route::neigh::NUD_NOARP != 0
             })
         })
@@ -779,9 +779,9 @@ fn neigh_show(
 /// `rule show`: IPv4 (or `-6`) rules with `ip -j`'s keys.
 fn rule_show(conn: &mut Connection, o: &Opts, out: &mut impl Write) -> Result<(), Fail> {
     use nlwire::route::rule::{FR_ACT_BLACKHOLE, FR_ACT_NOP, FR_ACT_PROHIBIT, FR_ACT_UNREACHABLE};
-    use nlwire::route::{GetRules, RuleEntry};
+    use nlwire::route::{GetRules, Rule};
     let fam = o.family.unwrap_or(nlwire::route::AF_INET);
-    let list: Vec<RuleEntry> = conn.dump(GetRules::family(fam)).collect::<Result<_, _>>()?;
+    let list: Vec<Rule> = conn.dump(GetRules::family(fam)).collect::<Result<_, _>>()?;
     let action = |a: u8| match a {
         FR_ACT_BLACKHOLE => Some("blackhole"),
         FR_ACT_UNREACHABLE => Some("unreachable"),

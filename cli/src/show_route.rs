@@ -149,7 +149,7 @@ pub fn route_show(
     let links = all_links(conn)?;
     let names = name_map(&links);
     let routes = conn
-        .dump::<Route, _>(req)
+        .dump(req)
         .filter(|r| !matches!(r, Ok(r) if r.flags & RTM_F_CLONED != 0))
         .filter(|r| match (r, select) {
             (Ok(r), Some(s)) => s.matches(r),

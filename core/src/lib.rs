@@ -78,5 +78,5 @@ pub use input::{InvalidInput, LinkRef};
 pub use machine::batch::{Batch, BatchOptions, BatchOutcome, BatchResult};
 #[cfg(feature = "alloc")]
 pub use op::{Op, OpStep};
-pub use request::{FromMessage, Request};
+pub use request::{FromMessage, Query, Request, View};
 pub use wire::{DecodeError, EncodeError};

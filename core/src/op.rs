@@ -18,14 +18,14 @@
 //! to the op as [`Reply::Failed`], so every outcome goes through the op.
 //!
 //! This module has the generic ops ([`Ack`], [`Get`], [`Collect`],
-//! [`Views`]); [`crate::ops`] has the everyday ones.
+//! [`Each`], [`Views`]); [`crate::ops`] has the everyday ones.
 
 use alloc::vec::Vec;
 
 use crate::error::Error;
 use crate::fold::{self, Fold, Reply};
 use crate::input::InvalidInput;
-use crate::request::{Describe, FromMessage, Request};
+use crate::request::{Describe, FromMessage, Query, Request, View};
 use crate::wire::Message;
 
 /// What an [`Op`] wants next.
@@ -220,8 +220,73 @@ impl<T: FromMessage, R: Request> Op for Get<T, R> {
     }
 }
 
+/// A dump (or GET) whose accepted replies are handed to a closure as typed
+/// views ([`Query::View`]) into the receive buffer: no allocation per
+/// message. A reply that does not decode ends the run with
+/// [`Error::Decode`] (after the dump, which is read to its end).
+pub struct Each<R, F> {
+    req: R,
+    f: F,
+    bad: Option<Error>,
+    result: Option<Result<(), Error>>,
+}
+
+impl<R: core::fmt::Debug, F> core::fmt::Debug for Each<R, F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Each")
+            .field("req", &self.req)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Query, F: for<'a> FnMut(R::View<'a>)> Each<R, F> {
+    /// Calls `f` with every accepted reply of `req`, as a view.
+    pub fn new(req: R, f: F) -> Self {
+        Each {
+            req,
+            f,
+            bad: None,
+            result: None,
+        }
+    }
+}
+
+impl<R: Query, F: for<'a> FnMut(R::View<'a>)> Op for Each<R, F> {
+    type Output = ();
+    fn step(&mut self) -> OpStep<'_, ()> {
+        match self.result.take() {
+            None => OpStep::Send(&self.req),
+            Some(r) => OpStep::Done(r),
+        }
+    }
+    #[inline]
+    fn reply(&mut self, reply: Reply<'_>) -> bool {
+        let (f, bad, req) = (&mut self.f, &mut self.bad, &self.req);
+        let step = fold::views(req, reply, &mut |m| match <R::View<'_> as View>::view(&m) {
+            Ok(v) => f(v),
+            Err(source) => {
+                bad.get_or_insert_with(|| Error::Decode {
+                    op: alloc::format!("{}", Describe(req)),
+                    source,
+                });
+            }
+        });
+        match step {
+            Fold::Finish(r) => {
+                self.result = Some(match self.bad.take() {
+                    Some(e) => Err(e),
+                    None => r,
+                });
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A dump (or GET) whose accepted reply messages are handed to a closure
-/// as views into the receive buffer: no allocation per message.
+/// as raw [`Message`]s in the receive buffer (for a request without a
+/// [`Query`] type, or a reader that decodes only what it needs).
 pub struct Views<R, F> {
     req: R,
     f: F,

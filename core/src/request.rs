@@ -6,12 +6,59 @@ use core::fmt;
 use crate::wire::{DecodeError, Message, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Writer};
 
 /// A type that can be built from one reply message — the item type of a
-/// typed dump.
+/// typed dump (the owned models: `Link`, `Route`, …).
 pub trait FromMessage: Sized {
     /// Decodes the item. A message of the wrong type is
     /// [`DecodeError::UnexpectedType`].
     fn from_message(msg: &Message<'_>) -> Result<Self, DecodeError>;
 }
+
+/// A zero-copy view of one message (`LinkMessage<'a>`, `RouteMessage<'a>`,
+/// …): decoded in place, borrowing the received datagram.
+pub trait View<'a>: Sized {
+    /// Decodes the view. A message of the wrong type is
+    /// [`DecodeError::UnexpectedType`].
+    fn view(msg: &Message<'a>) -> Result<Self, DecodeError>;
+}
+
+/// A request answered by objects of one kind — a dump, or a GET — and so
+/// naming its reply: `conn.get(req)` returns a [`Query::Item`] and
+/// `conn.dump(req)` yields them, `conn.dump_with(req, f)` hands `f` each
+/// as a [`Query::View`], with no turbofish.
+pub trait Query: Request {
+    /// The zero-copy view of a reply object.
+    type View<'a>: View<'a>;
+    /// The owned model of a reply object (`alloc`).
+    #[cfg(feature = "alloc")]
+    type Item: FromMessage;
+}
+
+impl<R: Query + ?Sized> Query for &R {
+    type View<'a> = R::View<'a>;
+    #[cfg(feature = "alloc")]
+    type Item = R::Item;
+}
+
+/// Implements [`View`] for views with an inherent `from_message`, and
+/// [`Query`] for the requests answered by them.
+macro_rules! query {
+    ($view:ident => $item:ident: $($req:ty),+) => {
+        impl<'a> $crate::request::View<'a> for $view<'a> {
+            #[inline]
+            fn view(msg: &$crate::wire::Message<'a>) -> Result<Self, $crate::DecodeError> {
+                $view::from_message(msg)
+            }
+        }
+        $(
+            impl $crate::request::Query for $req {
+                type View<'a> = $view<'a>;
+                #[cfg(feature = "alloc")]
+                type Item = $item;
+            }
+        )+
+    };
+}
+pub(crate) use query;
 
 /// A netlink request: its message type, flags and payload.
 ///

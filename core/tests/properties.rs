@@ -35,7 +35,7 @@ proptest! {
         };
         let addr = ip(raw);
         let max = if v6 { 128 } else { 32 };
-        let r = nlwire::route::Address::add(index, addr, len);
+        let r = nlwire::route::AddressRequest::add(index, addr, len);
         prop_assert_eq!(r.is_ok(), len <= max);
         let Ok(mut r) = r else { return Ok(()) };
         if let Some(p) = peer { r = r.peer(ip(p)).unwrap(); }
@@ -45,7 +45,7 @@ proptest! {
         nlwire::request::Request::emit(&r, &mut w, 1, 0);
         let n = w.finish().unwrap();
         let m = nlwire::wire::Message::parse(&buf[..n]).unwrap();
-        let v = nlwire::route::AddrMessage::from_message(&m).unwrap();
+        let v = nlwire::route::AddressMessage::from_message(&m).unwrap();
         prop_assert_eq!(v.header.index, index);
         prop_assert_eq!(v.header.prefix_len, len);
         prop_assert_eq!(v.addr(), Some(addr));
@@ -346,7 +346,7 @@ proptest! {
                 match ev.kind {
                     EventKind::Item(m) => {
                         prop_assert_eq!(m.seq(), ev.id.seq(), "item with another sequence number");
-                        items[i].push(nlwire::route::LinkMessage::from_message(&m).unwrap().index());
+                        items[i].push(nlwire::route::LinkMessage::from_message(&m).unwrap().header.index);
                     }
                     _ => ended[i] = true,
                 }
@@ -410,7 +410,7 @@ proptest! {
                             if msg.seq() != ids[i].seq() {
                                 return Err(format!("request {i} got seq {}", msg.seq()));
                             }
-                            items[i].push(LinkMessage::from_message(&msg).unwrap().index());
+                            items[i].push(LinkMessage::from_message(&msg).unwrap().header.index);
                             Ok((false, left))
                         }
                         _ => Ok((true, left)),
@@ -481,7 +481,7 @@ proptest! {
             for ev in ex.handle(&dg) {
                 prop_assert_eq!(ev.id, new, "a reply of the dropped dump got through");
                 match ev.kind {
-                    EventKind::Item(m) => items.push(nlwire::route::LinkMessage::from_message(&m).unwrap().index()),
+                    EventKind::Item(m) => items.push(nlwire::route::LinkMessage::from_message(&m).unwrap().header.index),
                     EventKind::Done { .. } => done += 1,
                     other => prop_assert!(false, "unexpected {:?}", other),
                 }

@@ -1,3 +1,3 @@
-//! Address views and the owned Addr.
+//! Address views and the owned Address.
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| nlwire::fuzzing::addr(data));

@@ -11,7 +11,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nlwire::request::{RawRequest, Request};
-use nlwire::route::{DelLink, GetAddrs, GetLinks, GetNeighs, GetRoutes, GetRules, IfInfoMsg};
+use nlwire::route::{
+    GetAddresses, GetLinks, GetNeighbours, GetRoutes, GetRules, IfInfoMsg, LinkRequest,
+};
 use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
 use nlwire_sys::{NetlinkSocket, SocketOptions};
 use nlwire_tests::TestNs;
@@ -166,15 +168,21 @@ fn main() {
     capture(&sock, "links", &GetLinks::new(), 1, &["link"]);
     capture(&sock, "routes4", &GetRoutes::ipv4(), 2, &["route", "error"]);
     capture(&sock, "routes6", &GetRoutes::ipv6(), 3, &["route"]);
-    capture(&sock, "addrs", &GetAddrs::new(), 6, &["addr"]);
-    capture(&sock, "neighs", &GetNeighs::new(), 7, &["neigh"]);
-    capture(&sock, "proxies", &GetNeighs::new().proxies(), 8, &["neigh"]);
+    capture(&sock, "addrs", &GetAddresses::new(), 6, &["addr"]);
+    capture(&sock, "neighs", &GetNeighbours::new(), 7, &["neigh"]);
+    capture(
+        &sock,
+        "proxies",
+        &GetNeighbours::new().proxies(),
+        8,
+        &["neigh"],
+    );
     capture(&sock, "rules4", &GetRules::family(2), 9, &["rule"]);
     capture(&sock, "rules6", &GetRules::family(10), 10, &["rule"]);
     capture(
         &sock,
         "dellink-enodev",
-        &DelLink::by_name("nosuch0").unwrap(),
+        &LinkRequest::delete("nosuch0").unwrap(),
         4,
         &["error"],
     );

@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use nlwire::Error;
 use nlwire::request::Request;
-use nlwire::route::{Addr, GetNeighs, GetRoutes, GetRules, Link, Neigh, Route, RuleEntry};
+use nlwire::route::{Address, GetNeighbours, GetRoutes, GetRules, Link, Neighbour, Route, Rule};
 use nlwire::{Batch, BatchOutcome, Op};
 
 /// Whether this process can create network namespaces. Without it, tests
@@ -269,13 +269,13 @@ pub trait Client {
     /// Runs a batch.
     fn batch(&mut self, b: &Batch) -> Result<BatchOutcome, Error>;
     /// All addresses.
-    fn addresses(&mut self) -> Result<Vec<Addr>, Error>;
+    fn addresses(&mut self) -> Result<Vec<Address>, Error>;
     /// A request answered by one route (a route lookup).
     fn get_route(&mut self, req: &dyn Request) -> Result<Route, Error>;
     /// A typed dump of neighbours.
-    fn neighbours(&mut self, req: GetNeighs) -> Result<Vec<Neigh>, Error>;
+    fn neighbours(&mut self, req: GetNeighbours) -> Result<Vec<Neighbour>, Error>;
     /// A typed dump of rules.
-    fn rules(&mut self) -> Result<Vec<RuleEntry>, Error>;
+    fn rules(&mut self) -> Result<Vec<Rule>, Error>;
 }
 
 /// Implements the operation methods of [`Client`] given an expression
@@ -300,11 +300,11 @@ macro_rules! client_ops {
         fn batch(&mut $self, b: &Batch) -> Result<BatchOutcome, Error> {
             $run($conn.batch(b))
         }
-        fn addresses(&mut $self) -> Result<Vec<Addr>, Error> {
+        fn addresses(&mut $self) -> Result<Vec<Address>, Error> {
             $addrs
         }
         fn get_route(&mut $self, req: &dyn Request) -> Result<Route, Error> {
-            $run($conn.get(req))
+            $run($conn.get_as(req))
         }
     };
 }
@@ -378,7 +378,7 @@ impl<W: nlwire_conn::blocking::Wait + RuntimeName> Client for BlockingClient<W> 
         self.0.request(req)
     }
     fn get_link(&mut self, req: &dyn Request) -> Result<Link, Error> {
-        self.0.get(req)
+        self.0.get_as(req)
     }
     fn links(&mut self) -> Result<Vec<Link>, Error> {
         self.0.links().collect()
@@ -388,7 +388,7 @@ impl<W: nlwire_conn::blocking::Wait + RuntimeName> Client for BlockingClient<W> 
     }
     fn count_views(&mut self, req: &dyn Request) -> Result<usize, Error> {
         let mut n = 0;
-        self.0.dump_with(req, |_| n += 1)?;
+        self.0.dump_messages(req, |_| n += 1)?;
         Ok(n)
     }
     fn routes_take(&mut self, n: usize) -> Result<Vec<Route>, Error> {
@@ -411,10 +411,10 @@ impl<W: nlwire_conn::blocking::Wait + RuntimeName> Client for BlockingClient<W> 
         self.0.stats()
     }
     client_ops!(self, self.0, |r| r, self.0.addresses().collect());
-    fn neighbours(&mut self, req: GetNeighs) -> Result<Vec<Neigh>, Error> {
+    fn neighbours(&mut self, req: GetNeighbours) -> Result<Vec<Neighbour>, Error> {
         self.0.dump(req).collect()
     }
-    fn rules(&mut self) -> Result<Vec<RuleEntry>, Error> {
+    fn rules(&mut self) -> Result<Vec<Rule>, Error> {
         self.0.dump(GetRules::default()).collect()
     }
 }
@@ -491,7 +491,7 @@ impl Client for TokioClient {
         self.rt.block_on(self.conn.request(req))
     }
     fn get_link(&mut self, req: &dyn Request) -> Result<Link, Error> {
-        self.rt.block_on(self.conn.get(req))
+        self.rt.block_on(self.conn.get_as(req))
     }
     fn links(&mut self) -> Result<Vec<Link>, Error> {
         collect_ok(self.rt.block_on(collect(self.conn.links(), usize::MAX)))
@@ -501,7 +501,7 @@ impl Client for TokioClient {
     }
     fn count_views(&mut self, req: &dyn Request) -> Result<usize, Error> {
         let mut n = 0;
-        self.rt.block_on(self.conn.dump_with(req, |_| n += 1))?;
+        self.rt.block_on(self.conn.dump_messages(req, |_| n += 1))?;
         Ok(n)
     }
     fn routes_take(&mut self, n: usize) -> Result<Vec<Route>, Error> {
@@ -515,7 +515,7 @@ impl Client for TokioClient {
                 let n = n.clone();
                 self.rt.spawn(async move {
                     let req = nlwire::route::GetLink::by_name(&n).expect("valid name");
-                    conn.get::<Link, _>(req).await
+                    conn.get(req).await
                 })
             })
             .collect();
@@ -535,7 +535,7 @@ impl Client for TokioClient {
                     let v = if i % 2 == 0 {
                         collect(conn.links(), usize::MAX).await.len()
                     } else {
-                        collect(conn.dump::<Route, _>(GetRoutes::ipv6()), usize::MAX)
+                        collect(conn.dump(GetRoutes::ipv6()), usize::MAX)
                             .await
                             .into_iter()
                             .collect::<Result<Vec<_>, _>>()?
@@ -571,10 +571,10 @@ impl Client for TokioClient {
         |f| self.rt.block_on(f),
         collect_ok(self.rt.block_on(collect(self.conn.addresses(), usize::MAX)))
     );
-    fn neighbours(&mut self, req: GetNeighs) -> Result<Vec<Neigh>, Error> {
+    fn neighbours(&mut self, req: GetNeighbours) -> Result<Vec<Neighbour>, Error> {
         collect_ok(self.rt.block_on(collect(self.conn.dump(req), usize::MAX)))
     }
-    fn rules(&mut self) -> Result<Vec<RuleEntry>, Error> {
+    fn rules(&mut self) -> Result<Vec<Rule>, Error> {
         collect_ok(self.rt.block_on(collect(self.conn.rules(), usize::MAX)))
     }
 }
@@ -599,7 +599,7 @@ impl Client for AsyncIoClient {
         futures_lite::future::block_on(self.0.request(req))
     }
     fn get_link(&mut self, req: &dyn Request) -> Result<Link, Error> {
-        futures_lite::future::block_on(self.0.get(req))
+        futures_lite::future::block_on(self.0.get_as(req))
     }
     fn links(&mut self) -> Result<Vec<Link>, Error> {
         collect_ok(futures_lite::future::block_on(collect(
@@ -615,7 +615,7 @@ impl Client for AsyncIoClient {
     }
     fn count_views(&mut self, req: &dyn Request) -> Result<usize, Error> {
         let mut n = 0;
-        futures_lite::future::block_on(self.0.dump_with(req, |_| n += 1))?;
+        futures_lite::future::block_on(self.0.dump_messages(req, |_| n += 1))?;
         Ok(n)
     }
     fn routes_take(&mut self, n: usize) -> Result<Vec<Route>, Error> {
@@ -627,7 +627,7 @@ impl Client for AsyncIoClient {
             .iter()
             .map(|n| async move {
                 let req = nlwire::route::GetLink::by_name(n).expect("valid name");
-                conn.get::<Link, _>(req).await
+                conn.get(req).await
             })
             .collect();
         Some(futures_lite::future::block_on(join_all(futs)))
@@ -649,13 +649,13 @@ impl Client for AsyncIoClient {
             usize::MAX
         )))
     );
-    fn neighbours(&mut self, req: GetNeighs) -> Result<Vec<Neigh>, Error> {
+    fn neighbours(&mut self, req: GetNeighbours) -> Result<Vec<Neighbour>, Error> {
         collect_ok(futures_lite::future::block_on(collect(
             self.0.dump(req),
             usize::MAX,
         )))
     }
-    fn rules(&mut self) -> Result<Vec<RuleEntry>, Error> {
+    fn rules(&mut self) -> Result<Vec<Rule>, Error> {
         collect_ok(futures_lite::future::block_on(collect(
             self.0.rules(),
             usize::MAX,
@@ -668,7 +668,7 @@ impl Client for AsyncIoClient {
                 if i % 2 == 0 {
                     Ok(collect(conn.links(), usize::MAX).await.len())
                 } else {
-                    collect(conn.dump::<Route, _>(GetRoutes::ipv6()), usize::MAX)
+                    collect(conn.dump(GetRoutes::ipv6()), usize::MAX)
                         .await
                         .into_iter()
                         .collect::<Result<Vec<_>, _>>()

@@ -206,7 +206,7 @@ fn mio_families_and_missing_wireguard() {
     // The raw controller dump is a fuzz seed (`fuzz/corpus/ctrl/ctrl-dump`
     // was written with NLWIRE_WRITE_CORPUS=fuzz/corpus).
     let mut raw = Vec::new();
-    c.dump_with(nlwire::genl::ctrl::GetFamily::all(), |m| {
+    c.dump_messages(nlwire::genl::ctrl::GetFamily::all(), |m| {
         raw.extend_from_slice(m.as_bytes())
     })
     .unwrap();

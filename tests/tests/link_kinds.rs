@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use nlwire::Errno;
-use nlwire::route::{BondMode, GetLinks, LinkKind, LinkMessage, NewLink, Vxlan};
+use nlwire::route::{BondMode, GetLinks, LinkKind, LinkRequest, Vxlan};
 use nlwire::wire::Attrs;
 use nlwire_tests::{TestNs, privileged_or_skip};
 
@@ -32,8 +32,7 @@ struct Read {
 
 fn read_links(c: &mut nlwire_mio::Connection) -> BTreeMap<String, Read> {
     let mut out = BTreeMap::new();
-    c.dump_with(GetLinks::new(), |m| {
-        let v = LinkMessage::parse(m.payload()).unwrap();
+    c.dump_with(GetLinks::new(), |v| {
         let mut r = Read {
             index: v.header.index,
             ..Default::default()
@@ -84,7 +83,7 @@ fn dummy_vlan_vxlan_bond_match_ip() {
     }
     let ns = TestNs::create();
     let mut c = nlwire_mio::Connection::new_in_netns(ns.path()).unwrap();
-    match c.request(NewLink::new("d0", LinkKind::Dummy).unwrap()) {
+    match c.request(LinkRequest::add("d0", LinkKind::Dummy).unwrap()) {
         Ok(()) => {}
         Err(e) if e.errno() == Some(Errno::EOPNOTSUPP) => {
             if let Some(vm) = nlwire_tests::vm_kernel() {
@@ -100,10 +99,10 @@ fn dummy_vlan_vxlan_bond_match_ip() {
         Err(e) => panic!("{e}"),
     }
     let d0 = read_links(&mut c)["d0"].index;
-    c.request(NewLink::new("d0.100", LinkKind::Vlan { link: d0, id: 100 }).unwrap())
+    c.request(LinkRequest::add("d0.100", LinkKind::Vlan { link: d0, id: 100 }).unwrap())
         .unwrap();
     c.request(
-        NewLink::new(
+        LinkRequest::add(
             "vx42",
             LinkKind::Vxlan(Vxlan {
                 id: 42,
@@ -117,7 +116,7 @@ fn dummy_vlan_vxlan_bond_match_ip() {
     )
     .unwrap();
     c.request(
-        NewLink::new(
+        LinkRequest::add(
             "bond0",
             LinkKind::Bond {
                 mode: Some(BondMode::ActiveBackup),

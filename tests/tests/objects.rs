@@ -11,7 +11,8 @@ use nlwire::ops;
 use nlwire::route::addr::{IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
 use nlwire::route::route_req::{RTN_BLACKHOLE, RTN_PROHIBIT, RTN_UNREACHABLE, RTPROT_STATIC};
 use nlwire::route::{
-    Address, LinkKind, MacvlanMode, NetnsRef, NewLink, NextHop, RouteLookup, RouteRequest, SetLink,
+    AddressRequest, LinkKind, LinkRequest, MacvlanMode, NetnsRef, NextHop, RouteLookup,
+    RouteRequest,
 };
 use nlwire::{Batch, BatchOptions, BatchResult};
 use nlwire_tests::{Client, TestNs, scenarios};
@@ -169,13 +170,13 @@ fn move_and_rename_atomically(c: &mut dyn Client, ns: &TestNs) {
 }
 
 /// Links of every kind the host kernel has, created by nlwire and read by
-/// `ip -d`, then changed with `SetLink`.
+/// `ip -d`, then changed with `LinkRequest`.
 fn link_kinds_and_changes(c: &mut dyn Client, ns: &TestNs) {
-    c.request(&NewLink::new("br0", LinkKind::Bridge).unwrap().up(true))
+    c.request(&LinkRequest::add("br0", LinkKind::Bridge).unwrap().up(true))
         .unwrap();
     let br = index_of(c, "br0");
     c.request(
-        &NewLink::new(
+        &LinkRequest::add(
             "p0",
             LinkKind::Veth {
                 peer: "p1",
@@ -190,10 +191,10 @@ fn link_kinds_and_changes(c: &mut dyn Client, ns: &TestNs) {
     )
     .unwrap();
     let p0 = index_of(c, "p0");
-    c.request(&SetLink::by_index(p0).unwrap().alias("uplink").unwrap())
+    c.request(&LinkRequest::set(p0).unwrap().alias("uplink").unwrap())
         .unwrap();
     c.request(
-        &NewLink::new(
+        &LinkRequest::add(
             "mv0",
             LinkKind::Macvlan {
                 link: p0,
@@ -215,20 +216,15 @@ fn link_kinds_and_changes(c: &mut dyn Client, ns: &TestNs) {
     assert_eq!(mv[0]["link"], "p0", "{mv}");
 
     // master, up, rename by index, then nomaster and down.
-    c.request(&SetLink::by_name("p1").unwrap().master(br).unwrap().up(true))
+    c.request(&LinkRequest::set("p1").unwrap().master(br).unwrap().up(true))
         .unwrap();
     let p1 = ns.ip_json(&["link", "show", "dev", "p1"]);
     assert_eq!(p1[0]["master"], "br0", "{p1}");
     let p1_index = index_of(c, "p1");
-    c.request(&SetLink::by_index(p1_index).unwrap().up(false).nomaster())
+    c.request(&LinkRequest::set(p1_index).unwrap().up(false).nomaster())
         .unwrap();
-    c.request(
-        &SetLink::by_index(p1_index)
-            .unwrap()
-            .rename("port1")
-            .unwrap(),
-    )
-    .unwrap();
+    c.request(&LinkRequest::set(p1_index).unwrap().rename("port1").unwrap())
+        .unwrap();
     let p1 = ns.ip_json(&["link", "show", "dev", "port1"]);
     assert!(p1[0].get("master").is_none(), "{p1}");
     assert!(
@@ -238,7 +234,7 @@ fn link_kinds_and_changes(c: &mut dyn Client, ns: &TestNs) {
     // ipvlan, if the module is there, on the port that has no macvlan
     // (a lower device takes either macvlan or ipvlan uppers: EBUSY).
     match c.request(
-        &NewLink::new(
+        &LinkRequest::add(
             "ipv0",
             LinkKind::Ipvlan {
                 link: p1_index,
@@ -314,7 +310,7 @@ fn addresses_both_ways(c: &mut dyn Client, ns: &TestNs) {
     assert_eq!(theirs.len(), ours.len(), "{theirs:?} vs {ours:?}");
 
     c.request(
-        &Address::add(d0, ip("203.0.113.5"), 25)
+        &AddressRequest::add(d0, ip("203.0.113.5"), 25)
             .unwrap()
             .lifetimes(3600, 1800)
             .unwrap()
@@ -322,7 +318,7 @@ fn addresses_both_ways(c: &mut dyn Client, ns: &TestNs) {
     )
     .unwrap();
     c.request(
-        &Address::add(d0, ip("2001:db8:1::5"), 48)
+        &AddressRequest::add(d0, ip("2001:db8:1::5"), 48)
             .unwrap()
             .flags(IFA_F_NODAD),
     )
@@ -346,7 +342,7 @@ fn addresses_both_ways(c: &mut dyn Client, ns: &TestNs) {
     );
     // Replace updates in place; delete removes.
     c.request(
-        &Address::replace(d0, ip("203.0.113.5"), 25)
+        &AddressRequest::replace(d0, ip("203.0.113.5"), 25)
             .unwrap()
             .lifetimes(7200, 7200)
             .unwrap(),
@@ -357,7 +353,7 @@ fn addresses_both_ways(c: &mut dyn Client, ns: &TestNs) {
         .find(|a| a["local"] == "203.0.113.5")
         .unwrap();
     assert_eq!(a["valid_life_time"], 7200);
-    c.request(&Address::delete(d0, ip("203.0.113.5"), 25).unwrap())
+    c.request(&AddressRequest::delete(d0, ip("203.0.113.5"), 25).unwrap())
         .unwrap();
     assert!(!has_addr(&ip_addrs(ns, "d0"), "203.0.113.5", 25));
 
@@ -597,7 +593,7 @@ fn batch_reports_each_request(c: &mut dyn Client, ns: &TestNs) {
 /// written by `ip`, read by nlwire; both families.
 fn neighbours_both_ways(c: &mut dyn Client, ns: &TestNs) {
     use nlwire::route::neigh::{NUD_PERMANENT, NUD_REACHABLE, NUD_STALE};
-    use nlwire::route::{GetNeighs, Neighbour};
+    use nlwire::route::{GetNeighbours, NeighbourRequest};
     ns.ip(&["link", "add", "n0", "type", "veth", "peer", "name", "n1"]);
     // Both ends up, and carrier seen, before adding entries: a carrier-down
     // event still queued in the kernel's link watcher flushes every
@@ -612,21 +608,21 @@ fn neighbours_both_ways(c: &mut dyn Client, ns: &TestNs) {
     let n0 = index_of(c, "n0");
     let mac = [0x02, 0, 0, 0, 0, 0x11];
     c.request(
-        &Neighbour::add(n0, ip("192.0.2.11"))
+        &NeighbourRequest::add(n0, ip("192.0.2.11"))
             .unwrap()
             .lladdr(&mac)
             .unwrap(),
     )
     .unwrap();
     c.request(
-        &Neighbour::replace(n0, ip("2001:db8::11"))
+        &NeighbourRequest::replace(n0, ip("2001:db8::11"))
             .unwrap()
             .lladdr(&mac)
             .unwrap()
             .state(NUD_STALE),
     )
     .unwrap();
-    c.request(&Neighbour::add(n0, ip("192.0.2.99")).unwrap().proxy())
+    c.request(&NeighbourRequest::add(n0, ip("192.0.2.99")).unwrap().proxy())
         .unwrap();
     let j = ns.ip_json(&["neigh", "show", "dev", "n0"]);
     let e4 = j
@@ -658,7 +654,7 @@ fn neighbours_both_ways(c: &mut dyn Client, ns: &TestNs) {
         "dev",
         "n0",
     ]);
-    let ours = c.neighbours(GetNeighs::new().link(n0)).unwrap();
+    let ours = c.neighbours(GetNeighbours::new().link(n0)).unwrap();
     let e = ours
         .iter()
         .find(|e| e.dst == Some(ip("192.0.2.12")))
@@ -674,14 +670,14 @@ fn neighbours_both_ways(c: &mut dyn Client, ns: &TestNs) {
             .any(|e| e.dst == Some(ip("192.0.2.11")) && e.state == NUD_PERMANENT)
     );
     assert!(!ours.iter().any(|e| e.is_proxy()));
-    let proxies = c.neighbours(GetNeighs::new().proxies()).unwrap();
+    let proxies = c.neighbours(GetNeighbours::new().proxies()).unwrap();
     assert_eq!(proxies.len(), 1, "{proxies:?}");
     assert_eq!(proxies[0].dst, Some(ip("192.0.2.99")));
 
-    c.request(&Neighbour::delete(n0, ip("192.0.2.11")).unwrap())
+    c.request(&NeighbourRequest::delete(n0, ip("192.0.2.11")).unwrap())
         .unwrap();
     let e = c
-        .request(&Neighbour::delete(n0, ip("192.0.2.11")).unwrap())
+        .request(&NeighbourRequest::delete(n0, ip("192.0.2.11")).unwrap())
         .unwrap_err();
     assert_eq!(e.errno(), Some(Errno::ENOENT), "{e}");
     assert!(
@@ -693,10 +689,10 @@ fn neighbours_both_ways(c: &mut dyn Client, ns: &TestNs) {
 /// Rules: written by nlwire, read by `ip -j`; written by `ip`, read by
 /// nlwire.
 fn rules_both_ways(c: &mut dyn Client, ns: &TestNs) {
-    use nlwire::route::Rule;
+    use nlwire::route::RuleRequest;
     use nlwire::route::rule::FR_ACT_BLACKHOLE;
     c.request(
-        &Rule::add(false)
+        &RuleRequest::add(false)
             .table(100)
             .priority(1000)
             .from(ip("192.0.2.0"), 24)
@@ -707,15 +703,19 @@ fn rules_both_ways(c: &mut dyn Client, ns: &TestNs) {
     )
     .unwrap();
     c.request(
-        &Rule::add(true)
+        &RuleRequest::add(true)
             .table(70_000)
             .priority(1001)
             .to(ip("2001:db8::"), 32)
             .unwrap(),
     )
     .unwrap();
-    c.request(&Rule::add(false).priority(1002).action(FR_ACT_BLACKHOLE))
-        .unwrap();
+    c.request(
+        &RuleRequest::add(false)
+            .priority(1002)
+            .action(FR_ACT_BLACKHOLE),
+    )
+    .unwrap();
     let j = ns.ip_json(&["rule", "show"]);
     let r = j
         .as_array()
@@ -772,7 +772,8 @@ fn rules_both_ways(c: &mut dyn Client, ns: &TestNs) {
         .count();
     assert_eq!(v46, ipn);
 
-    c.request(&Rule::delete(false).priority(1000)).unwrap();
+    c.request(&RuleRequest::delete(false).priority(1000))
+        .unwrap();
     assert!(
         !ns.ip_json(&["rule", "show"])
             .as_array()

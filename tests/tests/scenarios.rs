@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use nlwire::Errno;
 use nlwire::request::RawRequest;
-use nlwire::route::{DelLink, GetLink, GetRoutes, IfInfoMsg, Link, Route};
+use nlwire::route::{GetLink, GetRoutes, IfInfoMsg, Link, LinkRequest, Route};
 use nlwire::wire::{NLM_F_CREATE, NLM_F_EXCL, Writer};
 use nlwire_tests::{AsyncIoClient, Client, MioClient, TestNs, TokioClient, scenarios};
 
@@ -256,7 +256,7 @@ fn ten_thousand_routes_match_ip(c: &mut dyn Client, ns: &TestNs) {
 
 fn deleting_a_missing_link_is_enodev(c: &mut dyn Client, _ns: &TestNs) {
     let e = c
-        .request(&DelLink::by_name("nosuch0").unwrap())
+        .request(&LinkRequest::delete("nosuch0").unwrap())
         .unwrap_err();
     assert_eq!(e.errno(), Some(Errno::ENODEV), "{e}");
     assert!(

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use nlwire::Request;
-use nlwire::route::{AF_INET, GetAddrs, GetNeighs, GetRoutes};
+use nlwire::route::{AF_INET, GetAddresses, GetNeighbours, GetRoutes};
 use nlwire::wire::{Message, Writer};
 use nlwire_mio::{Connection, ConnectionOptions};
 use nlwire_tests::{TestNs, privileged_or_skip};
@@ -39,7 +39,7 @@ impl<R: Request> Request for Unfiltered<R> {
 
 fn count<R: Request>(c: &mut Connection, req: R) -> usize {
     let mut n = 0;
-    c.dump_with(Unfiltered(req), |_| n += 1).unwrap();
+    c.dump_messages(Unfiltered(req), |_| n += 1).unwrap();
     n
 }
 
@@ -86,21 +86,21 @@ fn strict_socket_filters_dumps_in_the_kernel() {
 
     // Addresses of one link and family: 1 on strict, every address
     // (lo's, vb's, IPv6 link-locals) on non-strict.
-    let addrs = GetAddrs::new().family(AF_INET).link(va);
+    let addrs = GetAddresses::new().family(AF_INET).link(va);
     assert_eq!(count(&mut strict, addrs), 1);
     assert!(count(&mut loose, addrs) >= 3);
 
     // Neighbours of one link: the filter is an attribute (NDA_IFINDEX),
     // which every kernel honours; a strict socket also accepts it.
-    let neigh = GetNeighs::new().family(AF_INET).link(va);
+    let neigh = GetNeighbours::new().family(AF_INET).link(va);
     assert_eq!(count(&mut strict, neigh), 1);
     assert_eq!(count(&mut loose, neigh), 1);
-    assert_eq!(count(&mut strict, GetNeighs::new().family(AF_INET)), 2);
+    assert_eq!(count(&mut strict, GetNeighbours::new().family(AF_INET)), 2);
 
     // And the typed dumps agree on both sockets (client-side filtering
     // covers the non-strict one).
-    let a: Vec<_> = strict.dump::<nlwire::route::Route, _>(t100).collect();
-    let b: Vec<_> = loose.dump::<nlwire::route::Route, _>(t100).collect();
+    let a: Vec<_> = strict.dump(t100).collect();
+    let b: Vec<_> = loose.dump(t100).collect();
     assert_eq!(a.len(), 2);
     assert_eq!(
         a.into_iter().map(Result::unwrap).collect::<Vec<_>>(),

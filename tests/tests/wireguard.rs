@@ -19,7 +19,7 @@ use nlwire::Error;
 use nlwire::LinkRef;
 use nlwire::genl::wireguard::{AllowedIp, Device, DeviceConfig, Key, PeerConfig, SecretKey};
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
-use nlwire::route::{LinkKind, NewLink};
+use nlwire::route::{LinkKind, LinkRequest};
 use nlwire_mio::ConnectionOptions;
 use nlwire_tests::{TestNs, run, wireguard_or_skip};
 
@@ -168,7 +168,7 @@ fn assert_wg_dump_agrees(ns: &TestNs, dev: &Device) {
 fn create_wg(ns: &TestNs, name: &str) {
     let mut route = nlwire_mio::Connection::new_in_netns(ns.path()).unwrap();
     route
-        .request(NewLink::new(name, LinkKind::Wireguard).unwrap())
+        .request(LinkRequest::add(name, LinkKind::Wireguard).unwrap())
         .unwrap();
 }
 

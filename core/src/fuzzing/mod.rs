@@ -16,7 +16,7 @@ pub use roundtrip::{
 
 use crate::machine::{EventKind, Exchange};
 use crate::request::RawRequest;
-use crate::route::{AddrMessage, LinkMessage, NeighMessage, RouteMessage, RuleMessage};
+use crate::route::{AddressMessage, LinkMessage, NeighbourMessage, RouteMessage, RuleMessage};
 use crate::wire::{Attrs, DoneMessage, ErrorMessage, ExtAck, Message, Messages};
 
 /// The messages of `data`, until the first malformed one.
@@ -132,7 +132,7 @@ pub fn link(data: &[u8]) {
             }
             assert_eq!(
                 (l.index, l.mtu, l.master, l.link),
-                (v.index(), v.mtu, v.master, v.link)
+                (v.header.index, v.mtu, v.master, v.link)
             );
         }
     }
@@ -141,13 +141,13 @@ pub fn link(data: &[u8]) {
 /// Address messages: the view and the owned model.
 pub fn addr(data: &[u8]) {
     for m in messages(data) {
-        let Ok(v) = AddrMessage::from_message(&m) else {
-            let _ = AddrMessage::parse(m.payload());
+        let Ok(v) = AddressMessage::from_message(&m) else {
+            let _ = AddressMessage::parse(m.payload());
             continue;
         };
         let _ = (v.addr(), v.peer(), v.raw_attrs().count());
         #[cfg(feature = "alloc")]
-        if let Ok(a) = <crate::route::Addr as crate::request::FromMessage>::from_message(&m) {
+        if let Ok(a) = <crate::route::Address as crate::request::FromMessage>::from_message(&m) {
             assert_eq!(a.prefix_len, v.header.prefix_len);
         }
     }
@@ -185,13 +185,13 @@ pub fn route(data: &[u8]) {
 /// Neighbour messages: the view and the owned model.
 pub fn neigh(data: &[u8]) {
     for m in messages(data) {
-        let Ok(v) = NeighMessage::from_message(&m) else {
-            let _ = NeighMessage::parse(m.payload());
+        let Ok(v) = NeighbourMessage::from_message(&m) else {
+            let _ = NeighbourMessage::parse(m.payload());
             continue;
         };
         let _ = v.raw_attrs().count();
         #[cfg(feature = "alloc")]
-        if let Ok(n) = <crate::route::Neigh as crate::request::FromMessage>::from_message(&m) {
+        if let Ok(n) = <crate::route::Neighbour as crate::request::FromMessage>::from_message(&m) {
             assert_eq!((n.dst, n.state), (v.dst, v.header.state));
         }
     }
@@ -206,7 +206,7 @@ pub fn rule(data: &[u8]) {
         };
         let _ = v.raw_attrs().count();
         #[cfg(feature = "alloc")]
-        if let Ok(r) = <crate::route::RuleEntry as crate::request::FromMessage>::from_message(&m) {
+        if let Ok(r) = <crate::route::Rule as crate::request::FromMessage>::from_message(&m) {
             assert_eq!((r.table, r.priority), (v.table, v.priority));
         }
     }

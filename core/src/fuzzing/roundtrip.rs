@@ -7,8 +7,8 @@ use core::net::IpAddr;
 use super::input::{Input, kernel_accepts_ifname};
 use crate::request::Request;
 use crate::route::{
-    AddrMessage, Address, LinkKind, LinkMessage, NeighMessage, Neighbour, NextHop, RouteMessage,
-    RouteRequest, Rule, RuleMessage,
+    AddressMessage, AddressRequest, LinkKind, LinkMessage, NeighbourMessage, NeighbourRequest,
+    NextHop, RouteMessage, RouteRequest, RuleMessage, RuleRequest,
 };
 use crate::wire::{Message, Messages, Writer};
 
@@ -173,17 +173,17 @@ pub fn route_request(data: &[u8]) {
     assert_eq!(v.next_hops().count(), multipath);
 }
 
-/// `Address`: address, prefix, peer, broadcast, label, flags, scope,
-/// lifetimes and metric, read back through `AddrMessage`.
+/// `AddressRequest`: address, prefix, peer, broadcast, label, flags, scope,
+/// lifetimes and metric, read back through `AddressMessage`.
 pub fn address_request(data: &[u8]) {
     let mut i = Input(data);
     let v6 = i.bool();
     let addr = i.ip(v6);
     let (len, index) = (i.u8(), i.u32());
     let r = match i.u8() % 3 {
-        0 => Address::add(index, addr, len),
-        1 => Address::replace(index, addr, len),
-        _ => Address::delete(index, addr, len),
+        0 => AddressRequest::add(index, addr, len),
+        1 => AddressRequest::replace(index, addr, len),
+        _ => AddressRequest::delete(index, addr, len),
     };
     assert_eq!(
         r.is_ok(),
@@ -251,7 +251,7 @@ pub fn address_request(data: &[u8]) {
 
     let mut buf = [0u8; 512];
     let m = emit(&r, &mut buf);
-    let v = AddrMessage::from_message(&m).expect("our address request parses");
+    let v = AddressMessage::from_message(&m).expect("our address request parses");
     assert_eq!(v.header.index, index);
     assert_eq!(v.header.prefix_len, len);
     assert_eq!(v.header.scope, scope);
@@ -268,8 +268,8 @@ pub fn address_request(data: &[u8]) {
     assert_eq!(v.priority, metric);
 }
 
-/// `Neighbour`: address, link-layer address, state, proxy and router
-/// flags, read back through `NeighMessage`.
+/// `NeighbourRequest`: address, link-layer address, state, proxy and router
+/// flags, read back through `NeighbourMessage`.
 pub fn neighbour_request(data: &[u8]) {
     let mut i = Input(data);
     let v6 = i.bool();
@@ -277,9 +277,9 @@ pub fn neighbour_request(data: &[u8]) {
     let index = i.u32();
     let op = i.u8() % 3;
     let r = match op {
-        0 => Neighbour::add(index, dst),
-        1 => Neighbour::replace(index, dst),
-        _ => Neighbour::delete(index, dst),
+        0 => NeighbourRequest::add(index, dst),
+        1 => NeighbourRequest::replace(index, dst),
+        _ => NeighbourRequest::delete(index, dst),
     };
     assert_eq!(r.is_ok(), index != 0);
     let Ok(mut r) = r else { return };
@@ -307,7 +307,7 @@ pub fn neighbour_request(data: &[u8]) {
     }
     let mut buf = [0u8; 256];
     let m = emit(&r, &mut buf);
-    let v = NeighMessage::from_message(&m).expect("our neighbour request parses");
+    let v = NeighbourMessage::from_message(&m).expect("our neighbour request parses");
     assert_eq!(v.header.index, index);
     assert_eq!(v.dst, Some(dst));
     assert_eq!(v.lladdr, lladdr);
@@ -322,15 +322,15 @@ pub fn neighbour_request(data: &[u8]) {
     assert_eq!(v.header.flags & 0x80 != 0, f & 2 != 0, "NTF_ROUTER");
 }
 
-/// `Rule`: table, action, priority, from/to prefixes, fwmark and mask,
+/// `RuleRequest`: table, action, priority, from/to prefixes, fwmark and mask,
 /// input/output interface names and goto, read back through `RuleMessage`.
 pub fn rule_request(data: &[u8]) {
     let mut i = Input(data);
     let v6 = i.bool();
     let mut r = if i.bool() {
-        Rule::delete(v6)
+        RuleRequest::delete(v6)
     } else {
-        Rule::add(v6)
+        RuleRequest::add(v6)
     };
     let table = i.u32();
     r = r.table(table);
@@ -417,10 +417,10 @@ pub fn rule_request(data: &[u8]) {
     assert_eq!(v.goto, goto);
 }
 
-/// `NewLink` of every kind, and `SetLink` by index or name with rename,
+/// `LinkRequest` of every kind, and `LinkRequest` by index or name with rename,
 /// alias and the common settings, read back through `LinkMessage`.
 pub fn link_request(data: &[u8]) {
-    use crate::route::{BondMode, IpvlanMode, MacvlanMode, NetnsRef, NewLink, SetLink, Vxlan};
+    use crate::route::{BondMode, IpvlanMode, LinkRequest, MacvlanMode, NetnsRef, Vxlan};
     let mut i = Input(data);
     let name = i.str(20);
     let peer = i.str(20);
@@ -470,7 +470,7 @@ pub fn link_request(data: &[u8]) {
     let master = i.opt_u32();
 
     // Creation.
-    let r = NewLink::new(name, kind);
+    let r = LinkRequest::add(name, kind);
     let name_ok = kernel_accepts_ifname(name);
     let peer_ok = !matches!(kind, LinkKind::Veth { .. }) || kernel_accepts_ifname(peer);
     let lower_ok = !matches!(
@@ -480,7 +480,7 @@ pub fn link_request(data: &[u8]) {
     let vlan_ok = !matches!(kind, LinkKind::Vlan { id, .. } if id > 4094);
     let vni_ok = !matches!(kind, LinkKind::Vxlan(v) if v.id >= 1 << 24);
     let valid = name_ok && peer_ok && lower_ok && vlan_ok && vni_ok;
-    assert_eq!(r.is_ok(), valid, "NewLink {name:?} {kind:?}");
+    assert_eq!(r.is_ok(), valid, "LinkRequest {name:?} {kind:?}");
     if let Ok(mut r) = r {
         if let Some(m) = mtu {
             r = r.mtu(m);
@@ -528,14 +528,14 @@ pub fn link_request(data: &[u8]) {
     let new_name = i.str(20);
     let alias = i.str(40);
     let r = if by_index {
-        SetLink::by_index(index)
+        LinkRequest::set(index)
     } else {
-        SetLink::by_name(name)
+        LinkRequest::set(name)
     };
     assert_eq!(
         r.is_ok(),
         if by_index { index != 0 } else { name_ok },
-        "SetLink target"
+        "LinkRequest target"
     );
     let Ok(mut r) = r else { return };
     let renamed = match r.rename(new_name) {

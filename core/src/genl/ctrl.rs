@@ -333,6 +333,18 @@ impl<'a> Iterator for McastGroups<'a> {
     }
 }
 
+impl<'a> crate::request::View<'a> for FamilyMessage<'a> {
+    fn view(msg: &Message<'a>) -> Result<Self, DecodeError> {
+        FamilyMessage::parse(msg)
+    }
+}
+
+impl crate::request::Query for GetFamily {
+    type View<'a> = FamilyMessage<'a>;
+    #[cfg(feature = "alloc")]
+    type Item = Family;
+}
+
 #[cfg(feature = "alloc")]
 pub use owned::*;
 

@@ -431,13 +431,13 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::{Address, GetLinks};
+    use crate::route::{AddressRequest, GetLinks};
     use alloc::string::ToString;
 
     #[test]
     fn push_encodes_and_rejects_dumps() {
         let mut b = Batch::new();
-        let a = Address::add(1, "192.0.2.1".parse().unwrap(), 24).unwrap();
+        let a = AddressRequest::add(1, "192.0.2.1".parse().unwrap(), 24).unwrap();
         assert_eq!(b.push(&a).unwrap(), 0);
         assert_eq!(b.push(&a).unwrap(), 1);
         assert_eq!(b.len(), 2);

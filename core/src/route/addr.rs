@@ -140,7 +140,7 @@ impl AddrCacheInfo {
 /// A zero-copy view of an address message (`RTM_NEWADDR`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct AddrMessage<'a> {
+pub struct AddressMessage<'a> {
     /// The `ifaddrmsg` header.
     pub header: IfAddrMsg,
     /// `IFA_ADDRESS` (the peer on point-to-point links).
@@ -162,12 +162,12 @@ pub struct AddrMessage<'a> {
     attrs: &'a [u8],
 }
 
-impl<'a> AddrMessage<'a> {
+impl<'a> AddressMessage<'a> {
     /// Decodes an address message payload (after the netlink header).
-    pub fn parse(payload: &'a [u8]) -> Result<AddrMessage<'a>, DecodeError> {
+    pub fn parse(payload: &'a [u8]) -> Result<AddressMessage<'a>, DecodeError> {
         let header = IfAddrMsg::parse(payload)?;
         let attrs = &payload[IfAddrMsg::LEN..];
-        let mut m = AddrMessage {
+        let mut m = AddressMessage {
             header,
             address: None,
             local: None,
@@ -198,7 +198,7 @@ impl<'a> AddrMessage<'a> {
     }
 
     /// Decodes a received `RTM_NEWADDR` (or `RTM_DELADDR`) message.
-    pub fn from_message(msg: &Message<'a>) -> Result<AddrMessage<'a>, DecodeError> {
+    pub fn from_message(msg: &Message<'a>) -> Result<AddressMessage<'a>, DecodeError> {
         match msg.kind() {
             RTM_NEWADDR | RTM_DELADDR => Self::parse(msg.payload()),
             k => Err(DecodeError::UnexpectedType {
@@ -233,15 +233,15 @@ impl<'a> AddrMessage<'a> {
 /// family and one link. The kernel filters by link only on strict-checking
 /// sockets; [`Request::accepts`] filters the rest.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct GetAddrs {
+pub struct GetAddresses {
     family: u8,
     index: u32,
 }
 
-impl GetAddrs {
+impl GetAddresses {
     /// Addresses of every family and link.
     pub fn new() -> Self {
-        GetAddrs::default()
+        GetAddresses::default()
     }
 
     /// Only IPv4 (`AF_INET`) or IPv6 (`AF_INET6`) addresses.
@@ -257,13 +257,13 @@ impl GetAddrs {
     }
 
     /// Whether an address passes the filter.
-    pub fn matches(&self, a: &AddrMessage<'_>) -> bool {
+    pub fn matches(&self, a: &AddressMessage<'_>) -> bool {
         (self.family == 0 || a.header.family == self.family)
             && (self.index == 0 || a.header.index == self.index)
     }
 }
 
-impl Request for GetAddrs {
+impl Request for GetAddresses {
     fn message_type(&self) -> u16 {
         RTM_GETADDR
     }
@@ -314,14 +314,14 @@ enum AddrOp {
 /// Add, replace or delete an address (`RTM_NEWADDR` / `RTM_DELADDR`).
 ///
 /// ```
-/// use nlwire::route::Address;
-/// let req = Address::add(3, "192.0.2.1".parse().unwrap(), 24)?
+/// use nlwire::route::AddressRequest;
+/// let req = AddressRequest::add(3, "192.0.2.1".parse().unwrap(), 24)?
 ///     .broadcast("192.0.2.255".parse().unwrap())?
 ///     .label("eth0:web")?;
 /// # Ok::<(), nlwire::InvalidInput>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Address<'a> {
+pub struct AddressRequest<'a> {
     op: AddrOp,
     index: u32,
     addr: IpAddr,
@@ -335,13 +335,13 @@ pub struct Address<'a> {
     metric: Option<u32>,
 }
 
-impl<'a> Address<'a> {
+impl<'a> AddressRequest<'a> {
     fn new(op: AddrOp, index: u32, addr: IpAddr, prefix_len: u8) -> Result<Self, InvalidInput> {
         if index == 0 {
             return Err(InvalidInput::ZeroIndex);
         }
         check_prefix(&addr, prefix_len)?;
-        Ok(Address {
+        Ok(AddressRequest {
             op,
             index,
             addr,
@@ -439,7 +439,7 @@ impl<'a> Address<'a> {
     }
 }
 
-impl Request for Address<'_> {
+impl Request for AddressRequest<'_> {
     fn message_type(&self) -> u16 {
         match self.op {
             AddrOp::Delete => RTM_DELADDR,
@@ -497,8 +497,10 @@ impl Request for Address<'_> {
     }
 }
 
+crate::request::query!(AddressMessage => Address: GetAddresses);
+
 #[cfg(feature = "alloc")]
-pub use owned::Addr;
+pub use owned::Address;
 
 #[cfg(feature = "alloc")]
 mod owned {
@@ -507,10 +509,10 @@ mod owned {
     use super::*;
     use crate::request::FromMessage;
 
-    /// An owned address, built from an [`AddrMessage`].
+    /// An owned address, built from an [`AddressMessage`].
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub struct Addr {
+    pub struct Address {
         /// `AF_INET` or `AF_INET6`.
         pub family: u8,
         /// Interface index.
@@ -537,9 +539,9 @@ mod owned {
         pub proto: Option<u8>,
     }
 
-    impl From<&AddrMessage<'_>> for Addr {
-        fn from(v: &AddrMessage<'_>) -> Addr {
-            Addr {
+    impl From<&AddressMessage<'_>> for Address {
+        fn from(v: &AddressMessage<'_>) -> Address {
+            Address {
                 family: v.header.family,
                 index: v.header.index,
                 prefix_len: v.header.prefix_len,
@@ -556,9 +558,9 @@ mod owned {
         }
     }
 
-    impl FromMessage for Addr {
+    impl FromMessage for Address {
         fn from_message(msg: &Message<'_>) -> Result<Self, DecodeError> {
-            Ok(Addr::from(&AddrMessage::from_message(msg)?))
+            Ok(Address::from(&AddressMessage::from_message(msg)?))
         }
     }
 }
@@ -578,7 +580,7 @@ mod tests {
 
     #[test]
     fn add_v4_round_trips_through_the_view() {
-        let req = Address::add(3, "192.0.2.1".parse().unwrap(), 24)
+        let req = AddressRequest::add(3, "192.0.2.1".parse().unwrap(), 24)
             .unwrap()
             .broadcast("192.0.2.255".parse().unwrap())
             .unwrap()
@@ -594,7 +596,7 @@ mod tests {
             m.flags(),
             NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL
         );
-        let v = AddrMessage::from_message(&m).unwrap();
+        let v = AddressMessage::from_message(&m).unwrap();
         assert_eq!(v.header.family, AF_INET);
         assert_eq!(v.header.prefix_len, 24);
         assert_eq!(v.header.index, 3);
@@ -609,7 +611,7 @@ mod tests {
 
     #[test]
     fn v6_peer_and_layout() {
-        let req = Address::replace(9, "2001:db8::1".parse().unwrap(), 128)
+        let req = AddressRequest::replace(9, "2001:db8::1".parse().unwrap(), 128)
             .unwrap()
             .peer("2001:db8::2".parse().unwrap())
             .unwrap();
@@ -620,7 +622,7 @@ mod tests {
         assert_eq!(&b[24..28], &[20, 0, 2, 0]);
         let m = Messages::new(&b).next().unwrap().unwrap();
         assert_eq!(m.flags() & NLM_F_REPLACE, NLM_F_REPLACE);
-        let v = AddrMessage::parse(m.payload()).unwrap();
+        let v = AddressMessage::parse(m.payload()).unwrap();
         assert_eq!(v.peer(), Some("2001:db8::2".parse().unwrap()));
     }
 
@@ -628,43 +630,48 @@ mod tests {
     fn bad_input_is_rejected() {
         let v4: IpAddr = "192.0.2.1".parse().unwrap();
         assert_eq!(
-            Address::add(1, v4, 33).unwrap_err(),
+            AddressRequest::add(1, v4, 33).unwrap_err(),
             InvalidInput::PrefixTooLong { len: 33, max: 32 }
         );
-        assert!(Address::add(1, "2001:db8::1".parse().unwrap(), 129).is_err());
-        assert!(Address::add(0, v4, 24).is_err());
+        assert!(AddressRequest::add(1, "2001:db8::1".parse().unwrap(), 129).is_err());
+        assert!(AddressRequest::add(0, v4, 24).is_err());
         assert!(matches!(
-            Address::add(1, v4, 24)
+            AddressRequest::add(1, v4, 24)
                 .unwrap()
                 .peer("2001:db8::1".parse().unwrap()),
             Err(InvalidInput::FamilyMismatch { .. })
         ));
         assert!(
-            Address::add(1, v4, 24)
+            AddressRequest::add(1, v4, 24)
                 .unwrap()
                 .label("a-very-long-label")
                 .is_err()
         );
-        assert!(Address::add(1, v4, 24).unwrap().lifetimes(10, 20).is_err());
+        assert!(
+            AddressRequest::add(1, v4, 24)
+                .unwrap()
+                .lifetimes(10, 20)
+                .is_err()
+        );
     }
 
     #[test]
     fn dump_filters() {
-        let g = GetAddrs::new().family(AF_INET6).link(4);
+        let g = GetAddresses::new().family(AF_INET6).link(4);
         let b = encode(&g);
         let m = Messages::new(&b).next().unwrap().unwrap();
         assert_eq!(&m.payload()[..8], &[10, 0, 0, 0, 4, 0, 0, 0]);
-        let other = Address::add(5, "2001:db8::1".parse().unwrap(), 64).unwrap();
+        let other = AddressRequest::add(5, "2001:db8::1".parse().unwrap(), 64).unwrap();
         let ob = encode(&other);
         let mut ob = ob.clone();
         ob[4..6].copy_from_slice(&RTM_NEWADDR.to_ne_bytes());
         let om = Messages::new(&ob).next().unwrap().unwrap();
         assert!(!g.accepts(&om));
-        assert!(GetAddrs::new().family(AF_INET6).accepts(&om));
+        assert!(GetAddresses::new().family(AF_INET6).accepts(&om));
     }
 
     #[test]
     fn truncated_header_is_an_error() {
-        assert!(AddrMessage::parse(&[2, 24, 0]).is_err());
+        assert!(AddressMessage::parse(&[2, 24, 0]).is_err());
     }
 }

@@ -361,11 +361,6 @@ impl<'a> LinkMessage<'a> {
         }
     }
 
-    /// Interface index.
-    pub fn index(&self) -> u32 {
-        self.header.index
-    }
-
     /// All attributes, decoded, unknown ones as [`LinkAttr::Other`].
     pub fn attrs(&self) -> impl Iterator<Item = Result<LinkAttr<'a>, DecodeError>> + 'a {
         Attrs::new(self.attrs).map(|a| a.and_then(LinkAttr::parse))
@@ -418,7 +413,7 @@ impl Request for GetLinks {
 }
 
 /// Writes the `ifinfomsg` (and `IFLA_IFNAME`) that names `link`.
-fn emit_link_ref(link: &LinkRef<'_>, w: &mut Writer<'_>) {
+pub(crate) fn emit_link_ref(link: &LinkRef<'_>, w: &mut Writer<'_>) {
     let index = match *link {
         LinkRef::Index(i) => i,
         LinkRef::Name(_) => 0,
@@ -461,33 +456,7 @@ impl Request for GetLink<'_> {
     }
 }
 
-/// Delete a link (`RTM_DELLINK`).
-#[derive(Debug, Clone, Copy)]
-pub struct DelLink<'n>(LinkRef<'n>);
-
-impl<'n> DelLink<'n> {
-    /// By index (0 is rejected).
-    pub fn by_index(index: u32) -> Result<Self, InvalidInput> {
-        LinkRef::Index(index).check().map(DelLink)
-    }
-
-    /// By name (validated like the kernel does).
-    pub fn by_name(name: &'n str) -> Result<Self, InvalidInput> {
-        LinkRef::Name(name).check().map(DelLink)
-    }
-}
-
-impl Request for DelLink<'_> {
-    fn message_type(&self) -> u16 {
-        RTM_DELLINK
-    }
-    fn emit_payload(&self, w: &mut Writer<'_>) {
-        emit_link_ref(&self.0, w)
-    }
-    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "delete {}", self.0)
-    }
-}
+crate::request::query!(LinkMessage => Link: GetLinks, GetLink<'_>);
 
 #[cfg(feature = "alloc")]
 pub use owned::Link;
@@ -596,6 +565,7 @@ mod owned {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::route::LinkRequest;
     use crate::wire::{Messages, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
 
     /// `RTM_NEWLINK` for a veth as a 6.x kernel sends it (trimmed).
@@ -631,7 +601,7 @@ mod tests {
         let n = sample_link(&mut buf);
         let msg = Messages::new(&buf[..n]).next().unwrap().unwrap();
         let l = LinkMessage::from_message(&msg).unwrap();
-        assert_eq!(l.index(), 5);
+        assert_eq!(l.header.index, 5);
         assert_eq!(l.name, Some("veth0"));
         assert_eq!(l.mtu, Some(1500));
         assert_eq!(l.master, Some(3));
@@ -689,7 +659,7 @@ mod tests {
         let mut buf = [0u8; 128];
         let mut w = Writer::new(&mut buf);
         GetLinks::new().emit(&mut w, 1, 0);
-        DelLink::by_name("veth0").unwrap().emit(&mut w, 2, 0);
+        LinkRequest::delete("veth0").unwrap().emit(&mut w, 2, 0);
         let n = w.finish().unwrap();
         let v: std::vec::Vec<_> = Messages::new(&buf[..n]).map(|m| m.unwrap()).collect();
         assert_eq!(v[0].flags(), NLM_F_REQUEST | NLM_F_DUMP);
@@ -698,7 +668,7 @@ mod tests {
         assert_eq!(v[1].flags(), NLM_F_REQUEST | NLM_F_ACK);
         let l = LinkMessage::parse(v[1].payload()).unwrap();
         assert_eq!(l.name, Some("veth0"));
-        assert!(DelLink::by_name("this-name-is-too-long").is_err());
+        assert!(LinkRequest::delete("this-name-is-too-long").is_err());
         assert!(GetLink::by_index(0).is_err());
     }
 }

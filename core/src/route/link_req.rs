@@ -4,11 +4,12 @@
 use core::fmt;
 use core::net::IpAddr;
 
+use super::link::emit_link_ref;
 use super::link::{
     IFF_UP, IFLA_ADDRESS, IFLA_IFALIAS, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO,
     IFLA_MASTER, IFLA_MTU, IFLA_TXQLEN, IfInfoMsg,
 };
-use super::{RTM_NEWLINK, attr_ip, validate_ifname};
+use super::{RTM_DELLINK, RTM_NEWLINK, attr_ip, validate_ifname};
 use crate::request::Request;
 use crate::wire::{NLM_F_CREATE, NLM_F_EXCL, Writer};
 use crate::{InvalidInput, LinkRef};
@@ -300,7 +301,7 @@ impl LinkKind<'_> {
     }
 }
 
-/// The settings `NewLink` and `SetLink` share.
+/// The settings of a link being created or changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Common<'a> {
     up: Option<bool>,
@@ -389,109 +390,71 @@ macro_rules! common_setters {
     };
 }
 
-/// Create a link (`ip link add NAME type KIND …`).
+/// What a [`LinkRequest`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edit<'a> {
+    /// `ip link add NAME type KIND`.
+    Add { name: &'a str, kind: LinkKind<'a> },
+    /// `ip link set DEV`.
+    Set {
+        link: LinkRef<'a>,
+        rename: Option<&'a str>,
+    },
+    /// `ip link del DEV`.
+    Delete { link: LinkRef<'a> },
+}
+
+/// Create, change or delete a link (`ip link add|set|del`).
 ///
 /// ```
-/// use nlwire::route::{LinkKind, NewLink};
-/// let veth = NewLink::new("veth0", LinkKind::Veth { peer: "veth1", peer_netns: None })?
+/// use nlwire::route::{LinkKind, LinkRequest};
+/// let veth = LinkRequest::add("veth0", LinkKind::Veth { peer: "veth1", peer_netns: None })?
 ///     .mtu(9000)
 ///     .up(true);
+/// let down = LinkRequest::set("veth0")?.up(false);
+/// let gone = LinkRequest::delete("veth0")?;
 /// # Ok::<(), nlwire::InvalidInput>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
-pub struct NewLink<'a> {
-    name: &'a str,
-    kind: LinkKind<'a>,
-    common: Common<'a>,
-}
-
-impl<'a> NewLink<'a> {
-    /// A new link named `name` of `kind` (names are checked like the
-    /// kernel does, kind settings are range-checked).
-    pub fn new(name: &'a str, kind: LinkKind<'a>) -> Result<Self, InvalidInput> {
-        validate_ifname(name)?;
-        kind.check()?;
-        Ok(NewLink {
-            name,
-            kind,
-            common: Common::default(),
-        })
-    }
-
-    common_setters!();
-
-    /// The new link's name.
-    pub fn name(&self) -> &'a str {
-        self.name
-    }
-
-    /// Its kind.
-    pub fn kind(&self) -> &LinkKind<'a> {
-        &self.kind
-    }
-}
-
-impl Request for NewLink<'_> {
-    fn message_type(&self) -> u16 {
-        RTM_NEWLINK
-    }
-    fn flags(&self) -> u16 {
-        NLM_F_CREATE | NLM_F_EXCL
-    }
-    fn emit_payload(&self, w: &mut Writer<'_>) {
-        let (flags, change) = self.common.flags();
-        IfInfoMsg {
-            flags,
-            change,
-            ..Default::default()
-        }
-        .emit(w);
-        w.attr_str(IFLA_IFNAME, self.name);
-        if let Some(l) = self.kind.lower() {
-            w.attr_u32(IFLA_LINK, l);
-        }
-        self.common.emit(w);
-        let li = w.begin_nested(IFLA_LINKINFO);
-        w.attr_str(IFLA_INFO_KIND, self.kind.name());
-        self.kind.emit_data(w);
-        w.end_nested(li);
-    }
-    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "create {} link {:?}", self.kind.name(), self.name)
-    }
-}
-
-/// Change a link (`ip link set DEV …`).
 ///
 /// Renaming needs the link by index: the name attribute then carries the
 /// new name, so a rename and a namespace move happen in one atomic
 /// request.
 #[derive(Debug, Clone, Copy)]
-pub struct SetLink<'a> {
-    link: LinkRef<'a>,
-    rename: Option<&'a str>,
+pub struct LinkRequest<'a> {
+    edit: Edit<'a>,
     common: Common<'a>,
 }
 
-impl<'a> SetLink<'a> {
-    /// Change link `index`.
-    pub fn by_index(index: u32) -> Result<Self, InvalidInput> {
-        if index == 0 {
-            return Err(InvalidInput::ZeroIndex);
-        }
-        Ok(SetLink {
-            link: LinkRef::Index(index),
-            rename: None,
+impl<'a> LinkRequest<'a> {
+    /// A new link named `name` of `kind` (names are checked like the
+    /// kernel does, kind settings are range-checked).
+    pub fn add(name: &'a str, kind: LinkKind<'a>) -> Result<Self, InvalidInput> {
+        validate_ifname(name)?;
+        kind.check()?;
+        Ok(LinkRequest {
+            edit: Edit::Add { name, kind },
             common: Common::default(),
         })
     }
 
-    /// Change the link named `name`.
-    pub fn by_name(name: &'a str) -> Result<Self, InvalidInput> {
-        validate_ifname(name)?;
-        Ok(SetLink {
-            link: LinkRef::Name(name),
-            rename: None,
+    /// Changes the link `link` (by name or index; index 0 and invalid
+    /// names are refused).
+    pub fn set(link: impl Into<LinkRef<'a>>) -> Result<Self, InvalidInput> {
+        Ok(LinkRequest {
+            edit: Edit::Set {
+                link: link.into().check()?,
+                rename: None,
+            },
+            common: Common::default(),
+        })
+    }
+
+    /// Deletes the link `link` (by name or index).
+    pub fn delete(link: impl Into<LinkRef<'a>>) -> Result<Self, InvalidInput> {
+        Ok(LinkRequest {
+            edit: Edit::Delete {
+                link: link.into().check()?,
+            },
             common: Common::default(),
         })
     }
@@ -499,8 +462,8 @@ impl<'a> SetLink<'a> {
     common_setters!();
 
     /// Alias (`ip link set … alias`), at most 255 bytes, no NUL; empty
-    /// removes it. The kernel ignores an alias given when a link is
-    /// created, so it is only offered here.
+    /// removes it. (The kernel ignores an alias given when a link is
+    /// created.)
     pub fn alias(mut self, alias: &'a str) -> Result<Self, InvalidInput> {
         if alias.len() > 255 {
             return Err(InvalidInput::AliasTooLong { len: alias.len() });
@@ -518,47 +481,103 @@ impl<'a> SetLink<'a> {
         self
     }
 
-    /// Rename the link (only for links given by index).
+    /// Rename the link (only a link changed by index).
     pub fn rename(mut self, new_name: &'a str) -> Result<Self, InvalidInput> {
         validate_ifname(new_name)?;
-        if !matches!(self.link, LinkRef::Index(_)) {
-            return Err(InvalidInput::RenameNeedsIndex);
+        match &mut self.edit {
+            Edit::Set {
+                link: LinkRef::Index(_),
+                rename,
+            } => *rename = Some(new_name),
+            _ => return Err(InvalidInput::RenameNeedsIndex),
         }
-        self.rename = Some(new_name);
         Ok(self)
+    }
+
+    /// The new link's name (for a request that creates one).
+    pub fn name(&self) -> Option<&'a str> {
+        match self.edit {
+            Edit::Add { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The new link's kind (for a request that creates one).
+    pub fn kind(&self) -> Option<&LinkKind<'a>> {
+        match &self.edit {
+            Edit::Add { kind, .. } => Some(kind),
+            _ => None,
+        }
     }
 }
 
-impl Request for SetLink<'_> {
+impl Request for LinkRequest<'_> {
     fn message_type(&self) -> u16 {
-        RTM_NEWLINK
+        match self.edit {
+            Edit::Delete { .. } => RTM_DELLINK,
+            _ => RTM_NEWLINK,
+        }
+    }
+    fn flags(&self) -> u16 {
+        match self.edit {
+            Edit::Add { .. } => NLM_F_CREATE | NLM_F_EXCL,
+            _ => 0,
+        }
     }
     fn emit_payload(&self, w: &mut Writer<'_>) {
         let (flags, change) = self.common.flags();
-        let index = match self.link {
-            LinkRef::Index(i) => i,
-            LinkRef::Name(_) => 0,
-        };
-        IfInfoMsg {
-            index,
-            flags,
-            change,
-            ..Default::default()
+        match self.edit {
+            Edit::Add { name, kind } => {
+                IfInfoMsg {
+                    flags,
+                    change,
+                    ..Default::default()
+                }
+                .emit(w);
+                w.attr_str(IFLA_IFNAME, name);
+                if let Some(l) = kind.lower() {
+                    w.attr_u32(IFLA_LINK, l);
+                }
+                self.common.emit(w);
+                let li = w.begin_nested(IFLA_LINKINFO);
+                w.attr_str(IFLA_INFO_KIND, kind.name());
+                kind.emit_data(w);
+                w.end_nested(li);
+            }
+            Edit::Set { link, rename } => {
+                let index = match link {
+                    LinkRef::Index(i) => i,
+                    LinkRef::Name(_) => 0,
+                };
+                IfInfoMsg {
+                    index,
+                    flags,
+                    change,
+                    ..Default::default()
+                }
+                .emit(w);
+                match (link, rename) {
+                    (LinkRef::Name(n), _) => w.attr_str(IFLA_IFNAME, n),
+                    (_, Some(n)) => w.attr_str(IFLA_IFNAME, n),
+                    _ => {}
+                }
+                self.common.emit(w);
+            }
+            Edit::Delete { link } => emit_link_ref(&link, w),
         }
-        .emit(w);
-        match (self.link, self.rename) {
-            (LinkRef::Name(n), _) => w.attr_str(IFLA_IFNAME, n),
-            (_, Some(n)) => w.attr_str(IFLA_IFNAME, n),
-            _ => {}
-        }
-        self.common.emit(w);
     }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "change {}", self.link)?;
-        if let Some(n) = self.rename {
-            write!(f, " (rename to {n:?})")?;
+        match self.edit {
+            Edit::Add { name, kind } => write!(f, "create {} link {name:?}", kind.name()),
+            Edit::Set { link, rename } => {
+                write!(f, "change {link}")?;
+                if let Some(n) = rename {
+                    write!(f, " (rename to {n:?})")?;
+                }
+                Ok(())
+            }
+            Edit::Delete { link } => write!(f, "delete {link}"),
         }
-        Ok(())
     }
 }
 
@@ -591,7 +610,7 @@ mod tests {
 
     #[test]
     fn veth_peer_in_netns_layout() {
-        let r = NewLink::new(
+        let r = LinkRequest::add(
             "v0",
             LinkKind::Veth {
                 peer: "v1",
@@ -622,7 +641,7 @@ mod tests {
     /// headers (`if_link.h`): attribute numbers, sizes and byte order.
     #[test]
     fn kinds_without_host_modules_encode_per_uapi() {
-        let vlan = encode(&NewLink::new("v.5", LinkKind::Vlan { link: 2, id: 5 }).unwrap());
+        let vlan = encode(&LinkRequest::add("v.5", LinkKind::Vlan { link: 2, id: 5 }).unwrap());
         let (k, d) = info_data(&vlan);
         assert_eq!(k, "vlan");
         assert_eq!(d, [6, 0, 1, 0, 5, 0, 0, 0]);
@@ -630,7 +649,7 @@ mod tests {
         assert_eq!(LinkMessage::parse(m.payload()).unwrap().link, Some(2));
 
         let vx = encode(
-            &NewLink::new(
+            &LinkRequest::add(
                 "vx0",
                 LinkKind::Vxlan(Vxlan {
                     id: 42,
@@ -656,7 +675,7 @@ mod tests {
         );
 
         let bond = encode(
-            &NewLink::new(
+            &LinkRequest::add(
                 "bond7",
                 LinkKind::Bond {
                     mode: Some(BondMode::ActiveBackup),
@@ -667,12 +686,12 @@ mod tests {
         let (k, d) = info_data(&bond);
         assert_eq!((k.as_str(), d), ("bond", std::vec![5, 0, 1, 0, 1, 0, 0, 0]));
 
-        let dummy = encode(&NewLink::new("d0", LinkKind::Dummy).unwrap());
+        let dummy = encode(&LinkRequest::add("d0", LinkKind::Dummy).unwrap());
         let (k, d) = info_data(&dummy);
         assert_eq!((k.as_str(), d.len()), ("dummy", 0));
 
         let mv = encode(
-            &NewLink::new(
+            &LinkRequest::add(
                 "mv0",
                 LinkKind::Macvlan {
                     link: 2,
@@ -686,10 +705,10 @@ mod tests {
 
     #[test]
     fn bad_kinds_and_names_are_rejected() {
-        assert!(NewLink::new("x", LinkKind::Vlan { link: 1, id: 4095 }).is_err());
-        assert!(NewLink::new("x", LinkKind::Vlan { link: 0, id: 1 }).is_err());
+        assert!(LinkRequest::add("x", LinkKind::Vlan { link: 1, id: 4095 }).is_err());
+        assert!(LinkRequest::add("x", LinkKind::Vlan { link: 0, id: 1 }).is_err());
         assert!(
-            NewLink::new(
+            LinkRequest::add(
                 "x",
                 LinkKind::Vxlan(Vxlan {
                     id: 1 << 24,
@@ -702,7 +721,7 @@ mod tests {
             .is_err()
         );
         assert!(
-            NewLink::new(
+            LinkRequest::add(
                 "x",
                 LinkKind::Veth {
                     peer: "bad name",
@@ -711,18 +730,18 @@ mod tests {
             )
             .is_err()
         );
-        assert!(NewLink::new("sixteen-bytes-xx", LinkKind::Dummy).is_err());
+        assert!(LinkRequest::add("sixteen-bytes-xx", LinkKind::Dummy).is_err());
         assert_eq!(
-            SetLink::by_name("eth0").unwrap().rename("x").unwrap_err(),
+            LinkRequest::set("eth0").unwrap().rename("x").unwrap_err(),
             InvalidInput::RenameNeedsIndex
         );
-        assert!(SetLink::by_index(0).is_err());
-        assert!(SetLink::by_index(1).unwrap().address(&[0u8; 33]).is_err());
+        assert!(LinkRequest::set(0).is_err());
+        assert!(LinkRequest::set(1).unwrap().address(&[0u8; 33]).is_err());
     }
 
     #[test]
     fn move_and_rename_is_one_message() {
-        let r = SetLink::by_index(9)
+        let r = LinkRequest::set(9)
             .unwrap()
             .rename("eth0")
             .unwrap()
@@ -732,11 +751,11 @@ mod tests {
         assert_eq!(m.kind(), RTM_NEWLINK);
         assert_eq!(m.flags() & NLM_F_CREATE, 0);
         let l = LinkMessage::parse(m.payload()).unwrap();
-        assert_eq!(l.index(), 9);
+        assert_eq!(l.header.index, 9);
         assert_eq!(l.name, Some("eth0"));
         let pid = l.raw_attrs().find(IFLA_NET_NS_PID).unwrap().unwrap();
         assert_eq!(pid.u32().unwrap(), 1234);
-        let down = encode(&SetLink::by_name("eth1").unwrap().up(false).nomaster());
+        let down = encode(&LinkRequest::set("eth1").unwrap().up(false).nomaster());
         let m = Messages::new(&down).next().unwrap().unwrap();
         let l = LinkMessage::parse(m.payload()).unwrap();
         assert_eq!((l.header.flags, l.header.change), (0, IFF_UP));

@@ -27,22 +27,20 @@ pub mod route;
 pub mod route_req;
 pub mod rule;
 
-pub use addr::{AddrMessage, Address, GetAddrs, IfAddrMsg};
-pub use link::{DelLink, GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState};
-pub use link_req::{
-    BondMode, IpvlanMode, LinkKind, MacvlanMode, NetnsRef, NewLink, SetLink, Vxlan,
-};
-pub use neigh::{GetNeighs, NdMsg, NeighMessage, Neighbour};
+pub use addr::{AddressMessage, AddressRequest, GetAddresses, IfAddrMsg};
+pub use link::{GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState};
+pub use link_req::{BondMode, IpvlanMode, LinkKind, LinkRequest, MacvlanMode, NetnsRef, Vxlan};
+pub use neigh::{GetNeighbours, NdMsg, NeighbourMessage, NeighbourRequest};
 pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};
 pub use route_req::{NextHop, RouteLookup, RouteRequest};
-pub use rule::{GetRules, Rule, RuleMessage};
+pub use rule::{GetRules, RuleMessage, RuleRequest};
 
 #[cfg(feature = "alloc")]
-pub use addr::Addr;
+pub use addr::Address;
 #[cfg(feature = "alloc")]
-pub use neigh::Neigh;
+pub use neigh::Neighbour;
 #[cfg(feature = "alloc")]
-pub use rule::RuleEntry;
+pub use rule::Rule;
 
 #[cfg(feature = "alloc")]
 pub use link::Link;

@@ -91,7 +91,7 @@ impl NdMsg {
 /// A zero-copy view of a neighbour message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct NeighMessage<'a> {
+pub struct NeighbourMessage<'a> {
     /// The `ndmsg` header.
     pub header: NdMsg,
     /// `NDA_DST`: the neighbour's address.
@@ -103,12 +103,12 @@ pub struct NeighMessage<'a> {
     attrs: &'a [u8],
 }
 
-impl<'a> NeighMessage<'a> {
+impl<'a> NeighbourMessage<'a> {
     /// Decodes a neighbour message payload (after the netlink header).
-    pub fn parse(payload: &'a [u8]) -> Result<NeighMessage<'a>, DecodeError> {
+    pub fn parse(payload: &'a [u8]) -> Result<NeighbourMessage<'a>, DecodeError> {
         let header = NdMsg::parse(payload)?;
         let attrs = &payload[NdMsg::LEN..];
-        let mut m = NeighMessage {
+        let mut m = NeighbourMessage {
             header,
             dst: None,
             lladdr: None,
@@ -128,7 +128,7 @@ impl<'a> NeighMessage<'a> {
     }
 
     /// Decodes a received `RTM_NEWNEIGH` (or `RTM_DELNEIGH`).
-    pub fn from_message(msg: &Message<'a>) -> Result<NeighMessage<'a>, DecodeError> {
+    pub fn from_message(msg: &Message<'a>) -> Result<NeighbourMessage<'a>, DecodeError> {
         match msg.kind() {
             RTM_NEWNEIGH | RTM_DELNEIGH => Self::parse(msg.payload()),
             k => Err(DecodeError::UnexpectedType {
@@ -145,18 +145,18 @@ impl<'a> NeighMessage<'a> {
 }
 
 /// Dump the neighbour tables, optionally of one family and link; proxy
-/// entries with [`GetNeighs::proxies`].
+/// entries with [`GetNeighbours::proxies`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct GetNeighs {
+pub struct GetNeighbours {
     family: u8,
     index: u32,
     proxy: bool,
 }
 
-impl GetNeighs {
+impl GetNeighbours {
     /// Every neighbour entry of every family.
     pub fn new() -> Self {
-        GetNeighs::default()
+        GetNeighbours::default()
     }
 
     /// Only `AF_INET` or `AF_INET6` entries.
@@ -178,14 +178,14 @@ impl GetNeighs {
     }
 
     /// Whether an entry passes the filter.
-    pub fn matches(&self, n: &NeighMessage<'_>) -> bool {
+    pub fn matches(&self, n: &NeighbourMessage<'_>) -> bool {
         (self.family == 0 || n.header.family == self.family)
             && (self.index == 0 || n.header.index == self.index)
             && ((n.header.flags & NTF_PROXY != 0) == self.proxy)
     }
 }
 
-impl Request for GetNeighs {
+impl Request for GetNeighbours {
     fn message_type(&self) -> u16 {
         RTM_GETNEIGH
     }
@@ -236,7 +236,7 @@ enum NeighOp {
 
 /// Add, replace or delete a neighbour (or proxy) entry.
 #[derive(Debug, Clone, Copy)]
-pub struct Neighbour<'a> {
+pub struct NeighbourRequest<'a> {
     op: NeighOp,
     index: u32,
     dst: IpAddr,
@@ -245,12 +245,12 @@ pub struct Neighbour<'a> {
     flags: u8,
 }
 
-impl<'a> Neighbour<'a> {
+impl<'a> NeighbourRequest<'a> {
     fn new(op: NeighOp, index: u32, dst: IpAddr) -> Result<Self, InvalidInput> {
         if index == 0 {
             return Err(InvalidInput::ZeroIndex);
         }
-        Ok(Neighbour {
+        Ok(NeighbourRequest {
             op,
             index,
             dst,
@@ -303,7 +303,7 @@ impl<'a> Neighbour<'a> {
     }
 }
 
-impl Request for Neighbour<'_> {
+impl Request for NeighbourRequest<'_> {
     fn message_type(&self) -> u16 {
         match self.op {
             NeighOp::Delete => RTM_DELNEIGH,
@@ -387,8 +387,10 @@ pub fn parse_nud(s: &str) -> Option<u16> {
         .map(|&(_, v)| v)
 }
 
+crate::request::query!(NeighbourMessage => Neighbour: GetNeighbours);
+
 #[cfg(feature = "alloc")]
-pub use owned::Neigh;
+pub use owned::Neighbour;
 
 #[cfg(feature = "alloc")]
 mod owned {
@@ -399,7 +401,7 @@ mod owned {
     /// An owned neighbour entry.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub struct Neigh {
+    pub struct Neighbour {
         /// `AF_INET` or `AF_INET6`.
         pub family: u8,
         /// Interface index.
@@ -414,17 +416,17 @@ mod owned {
         pub lladdr: Option<HwAddr>,
     }
 
-    impl Neigh {
+    impl Neighbour {
         /// Whether this is a proxy entry.
         pub fn is_proxy(&self) -> bool {
             self.flags & NTF_PROXY != 0
         }
     }
 
-    impl FromMessage for Neigh {
+    impl FromMessage for Neighbour {
         fn from_message(msg: &Message<'_>) -> Result<Self, DecodeError> {
-            let v = NeighMessage::from_message(msg)?;
-            Ok(Neigh {
+            let v = NeighbourMessage::from_message(msg)?;
+            Ok(Neighbour {
                 family: v.header.family,
                 index: v.header.index,
                 state: v.header.state,
@@ -444,7 +446,7 @@ mod tests {
     #[test]
     fn neighbour_layout_and_round_trip() {
         let mac = [2, 0, 0, 0, 0, 9];
-        let r = Neighbour::replace(4, "192.0.2.9".parse().unwrap())
+        let r = NeighbourRequest::replace(4, "192.0.2.9".parse().unwrap())
             .unwrap()
             .lladdr(&mac)
             .unwrap()
@@ -459,11 +461,11 @@ mod tests {
             &[2, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0],
             "ndmsg"
         );
-        let v = NeighMessage::from_message(&m).unwrap();
+        let v = NeighbourMessage::from_message(&m).unwrap();
         assert_eq!(v.dst, Some("192.0.2.9".parse().unwrap()));
         assert_eq!(v.lladdr, Some(&mac[..]));
         assert_eq!(v.header.state, NUD_REACHABLE);
-        assert!(Neighbour::add(0, "192.0.2.9".parse().unwrap()).is_err());
+        assert!(NeighbourRequest::add(0, "192.0.2.9".parse().unwrap()).is_err());
         assert_eq!(parse_nud("PERMANENT"), Some(NUD_PERMANENT));
         assert_eq!(
             nud_names(NUD_STALE).collect::<std::vec::Vec<_>>(),
@@ -473,7 +475,7 @@ mod tests {
 
     #[test]
     fn proxy_filter() {
-        let g = GetNeighs::new().proxies();
+        let g = GetNeighbours::new().proxies();
         let mut buf = [0u8; 64];
         let mut w = Writer::new(&mut buf);
         NdMsg {
@@ -483,16 +485,16 @@ mod tests {
         }
         .emit(&mut w);
         let n = w.finish().unwrap();
-        let v = NeighMessage::parse(&buf[..n]).unwrap();
+        let v = NeighbourMessage::parse(&buf[..n]).unwrap();
         assert!(g.matches(&v));
-        assert!(!GetNeighs::new().matches(&v));
+        assert!(!GetNeighbours::new().matches(&v));
     }
 
     #[test]
     fn link_filter_is_an_attribute_not_a_header_field() {
         let mut buf = [0u8; 64];
         let mut w = Writer::new(&mut buf);
-        GetNeighs::new().link(7).emit(&mut w, 1, 0);
+        GetNeighbours::new().link(7).emit(&mut w, 1, 0);
         let n = w.finish().unwrap();
         let m = crate::wire::Messages::new(&buf[..n])
             .next()

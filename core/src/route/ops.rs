@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 use core::net::IpAddr;
 
 use super::{
-    AddrMessage, Address, DelLink, GetAddrs, GetLink, GetLinks, LinkKind, LinkMessage, NetnsRef,
-    NewLink, RouteRequest, SetLink,
+    AddressMessage, AddressRequest, GetAddresses, GetLink, GetLinks, LinkKind, LinkMessage,
+    LinkRequest, NetnsRef, RouteRequest,
 };
 use crate::errno::Errno;
 use crate::error::Error;
@@ -17,19 +17,19 @@ use crate::op::{Ack, Op, OpStep, invalid};
 use crate::request::{Describe, Request};
 
 /// Creates a veth pair `name` ↔ `peer` in the current namespace.
-pub fn create_veth<'a>(name: &'a str, peer: &'a str) -> Result<Ack<NewLink<'a>>, Error> {
+pub fn create_veth<'a>(name: &'a str, peer: &'a str) -> Result<Ack<LinkRequest<'a>>, Error> {
     let kind = LinkKind::Veth {
         peer,
         peer_netns: None,
     };
-    NewLink::new(name, kind)
+    LinkRequest::add(name, kind)
         .map(Ack::new)
         .map_err(|e| invalid(alloc::format!("create veth link {name:?}"), e))
 }
 
 /// Brings the link named `name` up.
-pub fn set_link_up(name: &str) -> Result<Ack<SetLink<'_>>, Error> {
-    SetLink::by_name(name)
+pub fn set_link_up(name: &str) -> Result<Ack<LinkRequest<'_>>, Error> {
+    LinkRequest::set(name)
         .map(|s| Ack::new(s.up(true)))
         .map_err(|e| invalid(alloc::format!("set link {name:?} up"), e))
 }
@@ -37,13 +37,13 @@ pub fn set_link_up(name: &str) -> Result<Ack<SetLink<'_>>, Error> {
 /// Deletes the link named `name`; `Ok(false)` if there was none.
 #[derive(Debug)]
 pub struct DeleteLinkIfExists<'n> {
-    req: DelLink<'n>,
+    req: LinkRequest<'n>,
     result: Option<Result<bool, Error>>,
 }
 
 /// Deletes the link named `name` if it exists; returns whether it did.
 pub fn delete_link_if_exists(name: &str) -> Result<DeleteLinkIfExists<'_>, Error> {
-    DelLink::by_name(name)
+    LinkRequest::delete(name)
         .map(|req| DeleteLinkIfExists { req, result: None })
         .map_err(|e| invalid(alloc::format!("delete link {name:?}"), e))
 }
@@ -100,7 +100,7 @@ impl Op for ListLinks {
             &self.req,
             reply,
             &mut |m| match LinkMessage::from_message(&m) {
-                Ok(l) => links.push((l.index(), String::from(l.name.unwrap_or("")))),
+                Ok(l) => links.push((l.header.index, String::from(l.name.unwrap_or("")))),
                 Err(source) => {
                     bad.get_or_insert(Error::Decode {
                         op: String::from("dump links"),
@@ -201,7 +201,7 @@ where
         match reply {
             Reply::Item(m) => {
                 if let Ok(l) = LinkMessage::from_message(&m) {
-                    self.index = Some(l.index());
+                    self.index = Some(l.header.index);
                 }
                 false
             }
@@ -231,9 +231,11 @@ pub fn add_address(
     prefix_len: u8,
 ) -> Result<impl Op<Output = ()> + '_, Error> {
     // Validate before anything is sent (index 1 stands in for the link).
-    Address::add(1, addr, prefix_len)
+    AddressRequest::add(1, addr, prefix_len)
         .map_err(|e| invalid(alloc::format!("add address {addr}/{prefix_len}"), e))?;
-    with_link(dev, move |index| Address::add(index, addr, prefix_len))
+    with_link(dev, move |index| {
+        AddressRequest::add(index, addr, prefix_len)
+    })
 }
 
 /// Adds a default route out of the link named `dev` (scope link, no
@@ -280,7 +282,7 @@ pub fn move_link_to_netns<'a>(
             .map_err(|e| invalid(alloc::format!("rename link {dev:?}"), e))?;
     }
     with_link(dev, move |index| {
-        let s = SetLink::by_index(index)?.netns(ns);
+        let s = LinkRequest::set(index)?.netns(ns);
         match new_name {
             Some(n) => s.rename(n),
             None => Ok(s),
@@ -291,10 +293,10 @@ pub fn move_link_to_netns<'a>(
 /// Deletes every address of one link (and, optionally, one family).
 #[derive(Debug)]
 pub struct FlushAddresses {
-    dump: GetAddrs,
+    dump: GetAddresses,
     found: Vec<(IpAddr, u8, Option<IpAddr>)>,
     index: u32,
-    current: Option<Address<'static>>,
+    current: Option<AddressRequest<'static>>,
     deleted: usize,
     listed: bool,
     result: Option<Result<usize, Error>>,
@@ -308,7 +310,7 @@ pub fn flush_addresses(index: u32, family: u8) -> Result<FlushAddresses, Error> 
         return Err(invalid("flush addresses", InvalidInput::ZeroIndex));
     }
     Ok(FlushAddresses {
-        dump: GetAddrs::new().link(index).family(family),
+        dump: GetAddresses::new().link(index).family(family),
         found: Vec::new(),
         index,
         current: None,
@@ -329,7 +331,7 @@ impl Op for FlushAddresses {
         }
         match self.found.pop() {
             Some((a, len, peer)) => {
-                match Address::delete(self.index, a, len).and_then(|d| match peer {
+                match AddressRequest::delete(self.index, a, len).and_then(|d| match peer {
                     Some(p) => d.peer(p),
                     None => Ok(d),
                 }) {
@@ -344,7 +346,7 @@ impl Op for FlushAddresses {
         if !self.listed {
             let found = &mut self.found;
             return match fold::views(&self.dump, reply, &mut |m| {
-                if let Ok(a) = AddrMessage::from_message(&m)
+                if let Ok(a) = AddressMessage::from_message(&m)
                     && let Some(addr) = a.addr()
                 {
                     found.push((addr, a.header.prefix_len, a.peer()));
@@ -433,7 +435,7 @@ mod tests {
         let b = sent(&mut op);
         let m = Messages::new(&b).next().unwrap().unwrap();
         assert_eq!(m.kind(), crate::route::RTM_NEWADDR);
-        let a = AddrMessage::parse(m.payload()).unwrap();
+        let a = AddressMessage::parse(m.payload()).unwrap();
         assert_eq!(a.header.index, 7);
         assert!(op.reply(Reply::Ack));
         assert!(matches!(op.step(), OpStep::Done(Ok(()))));

@@ -445,6 +445,8 @@ impl Request for GetRoutes {
     }
 }
 
+crate::request::query!(RouteMessage => Route: GetRoutes, super::RouteLookup);
+
 #[cfg(feature = "alloc")]
 pub use owned::Route;
 

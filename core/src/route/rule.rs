@@ -170,7 +170,7 @@ impl Request for GetRules {
 
 /// Add or delete a rule (`ip rule add|del …`).
 #[derive(Debug, Clone, Copy)]
-pub struct Rule<'a> {
+pub struct RuleRequest<'a> {
     delete: bool,
     family: u8,
     action: u8,
@@ -184,9 +184,9 @@ pub struct Rule<'a> {
     goto: Option<u32>,
 }
 
-impl<'a> Rule<'a> {
+impl<'a> RuleRequest<'a> {
     fn new(delete: bool, ipv6: bool) -> Self {
-        Rule {
+        RuleRequest {
             delete,
             family: if ipv6 { AF_INET6 } else { AF_INET },
             action: FR_ACT_TO_TBL,
@@ -282,7 +282,7 @@ impl<'a> Rule<'a> {
     }
 }
 
-impl Request for Rule<'_> {
+impl Request for RuleRequest<'_> {
     fn message_type(&self) -> u16 {
         if self.delete {
             RTM_DELRULE
@@ -351,8 +351,10 @@ impl Request for Rule<'_> {
     }
 }
 
+crate::request::query!(RuleMessage => Rule: GetRules);
+
 #[cfg(feature = "alloc")]
-pub use owned::RuleEntry;
+pub use owned::Rule;
 
 #[cfg(feature = "alloc")]
 mod owned {
@@ -364,7 +366,7 @@ mod owned {
     /// An owned rule.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub struct RuleEntry {
+    pub struct Rule {
         /// `AF_INET` or `AF_INET6`.
         pub family: u8,
         /// `FR_ACT_*`.
@@ -391,10 +393,10 @@ mod owned {
         pub protocol: Option<u8>,
     }
 
-    impl FromMessage for RuleEntry {
+    impl FromMessage for Rule {
         fn from_message(msg: &Message<'_>) -> Result<Self, DecodeError> {
             let v = RuleMessage::from_message(msg)?;
-            Ok(RuleEntry {
+            Ok(Rule {
                 family: v.header.family,
                 action: v.header.kind,
                 table: v.table,
@@ -419,7 +421,7 @@ mod tests {
 
     #[test]
     fn rule_round_trips() {
-        let r = Rule::add(false)
+        let r = RuleRequest::add(false)
             .table(100)
             .priority(1000)
             .from("192.0.2.0".parse().unwrap(), 24)
@@ -443,12 +445,12 @@ mod tests {
         assert_eq!((v.fwmark, v.fwmask), (Some(7), Some(0xff)));
         assert_eq!(v.iifname, Some("eth0"));
         assert!(
-            Rule::add(false)
+            RuleRequest::add(false)
                 .from("2001:db8::".parse().unwrap(), 32)
                 .is_err()
         );
         assert!(
-            Rule::add(true)
+            RuleRequest::add(true)
                 .to("2001:db8::".parse().unwrap(), 129)
                 .is_err()
         );

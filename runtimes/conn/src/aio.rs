@@ -21,12 +21,13 @@ use nlwire::genl::ctrl::{Family, GetFamily};
 use nlwire::genl::wireguard::{self, Device, DeviceConfig};
 use nlwire::machine::Stats;
 use nlwire::machine::task::{BatchTask, Dump, Exec, Genl, LookupFamily, Task};
-use nlwire::op::{Ack, Get, Views};
+use nlwire::op::{Ack, Each, Get, Views};
 use nlwire::route::{
-    Addr, GetAddrs, GetLinks, GetNeighs, GetRoutes, GetRules, Link, Neigh, Route, RuleEntry,
+    Address, GetAddresses, GetLinks, GetNeighbours, GetRoutes, GetRules, Link, Neighbour, Route,
+    Rule,
 };
 use nlwire::wire::Message;
-use nlwire::{Batch, BatchOutcome, Error, FromMessage, LinkRef, Op, Request};
+use nlwire::{Batch, BatchOutcome, Error, FromMessage, LinkRef, Op, Query, Request};
 use nlwire_sys::netns::Netns;
 
 use crate::engine::{Engine, Progress};
@@ -267,15 +268,35 @@ impl<Rt: Runtime> Connection<Rt> {
         self.execute(Ack::new(req)).await
     }
 
-    /// Sends a request answered by one object (e.g. get a link) and returns
-    /// it decoded.
-    pub async fn get<T: FromMessage, R: Request>(&self, req: R) -> Result<T, Error> {
+    /// Sends a request answered by one object (e.g. [`GetLink`]) and
+    /// returns it decoded as the request's [`Query::Item`]. A request the
+    /// kernel acknowledged without an object is [`Error::NoReply`].
+    pub async fn get<R: Query>(&self, req: R) -> Result<R::Item, Error> {
         self.execute(Get::new(req)).await
     }
 
-    /// Runs a dump (or GET) and calls `f` with every accepted reply message
-    /// as a view into the receive buffer — no allocation per message.
-    pub async fn dump_with<R: Request>(
+    /// Like [`Connection::get`], decoding the reply as `T` (for a request
+    /// that does not name its reply type, e.g. a
+    /// [`RawRequest`](nlwire::request::RawRequest)).
+    pub async fn get_as<T: FromMessage, R: Request>(&self, req: R) -> Result<T, Error> {
+        self.execute(Get::new(req)).await
+    }
+
+    /// Runs a dump (or GET) and calls `f` with every accepted reply as a
+    /// typed view ([`Query::View`]) into the receive buffer — no allocation
+    /// per message.
+    pub async fn dump_with<R: Query>(
+        &self,
+        req: R,
+        f: impl for<'a> FnMut(R::View<'a>),
+    ) -> Result<(), Error> {
+        self.execute(Each::new(req, f)).await
+    }
+
+    /// Runs a dump (or GET) and calls `f` with every accepted reply as a
+    /// raw [`Message`] in the receive buffer (for a request without a
+    /// [`Query`] type, or a reader that decodes only what it needs).
+    pub async fn dump_messages<R: Request>(
         &self,
         req: R,
         f: impl FnMut(Message<'_>),
@@ -286,7 +307,12 @@ impl<Rt: Runtime> Connection<Rt> {
     /// Starts a dump. The stream yields each object as its datagram arrives;
     /// dropping it early discards the rest of the dump and leaves the
     /// connection usable.
-    pub fn dump<T: FromMessage, R: Request + Unpin>(&self, req: R) -> DumpStream<Rt, R, T> {
+    pub fn dump<R: Query + Unpin>(&self, req: R) -> DumpStream<Rt, R, R::Item> {
+        self.dump_as(req)
+    }
+
+    /// Like [`Connection::dump`], decoding each item as `T`.
+    pub fn dump_as<T: FromMessage, R: Request + Unpin>(&self, req: R) -> DumpStream<Rt, R, T> {
         DumpStream {
             running: Running::new(self.inner.clone(), Dump::new(req, self.timeout())),
         }
@@ -303,18 +329,18 @@ impl<Rt: Runtime> Connection<Rt> {
     }
 
     /// All addresses (IPv4 and IPv6, every link).
-    pub fn addresses(&self) -> DumpStream<Rt, GetAddrs, Addr> {
-        self.dump(GetAddrs::new())
+    pub fn addresses(&self) -> DumpStream<Rt, GetAddresses, Address> {
+        self.dump(GetAddresses::new())
     }
 
     /// The neighbour (ARP/NDP) entries of every link.
-    pub fn neighbours(&self) -> DumpStream<Rt, GetNeighs, Neigh> {
-        self.dump(GetNeighs::new())
+    pub fn neighbours(&self) -> DumpStream<Rt, GetNeighbours, Neighbour> {
+        self.dump(GetNeighbours::new())
     }
 
     /// The routing rules of every family (IPv4, IPv6, and the
     /// multicast-routing families).
-    pub fn rules(&self) -> DumpStream<Rt, GetRules, RuleEntry> {
+    pub fn rules(&self) -> DumpStream<Rt, GetRules, Rule> {
         self.dump(GetRules::default())
     }
 

@@ -16,12 +16,13 @@ use nlwire::machine::Stats;
 use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 use nlwire::machine::task::{BatchTask, Dump as DumpTask, Exec, Genl, LookupFamily, Task};
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions, WgWatcher};
-use nlwire::op::{Ack, Get, Views};
+use nlwire::op::{Ack, Each, Get, Views};
 use nlwire::route::{
-    Addr, GetAddrs, GetLinks, GetNeighs, GetRoutes, GetRules, Link, Neigh, Route, RuleEntry,
+    Address, GetAddresses, GetLinks, GetNeighbours, GetRoutes, GetRules, Link, Neighbour, Route,
+    Rule,
 };
 use nlwire::wire::Message;
-use nlwire::{Batch, BatchOutcome, Error, FromMessage, LinkRef, Op, Request};
+use nlwire::{Batch, BatchOutcome, Error, FromMessage, LinkRef, Op, Query, Request};
 use nlwire_sys::netns::Netns;
 
 use crate::engine::{Engine, Progress};
@@ -166,15 +167,35 @@ impl<W: Wait> Connection<W> {
         self.execute(Ack::new(req))
     }
 
-    /// Sends a request answered by one object (e.g. get a link) and returns
-    /// it decoded.
-    pub fn get<T: FromMessage, R: Request>(&mut self, req: R) -> Result<T, Error> {
+    /// Sends a request answered by one object (e.g. [`GetLink`]) and
+    /// returns it decoded as the request's [`Query::Item`]. A request the
+    /// kernel acknowledged without an object is [`Error::NoReply`].
+    pub fn get<R: Query>(&mut self, req: R) -> Result<R::Item, Error> {
         self.execute(Get::new(req))
     }
 
-    /// Runs a dump (or GET) and calls `f` with every accepted reply message
-    /// as a view into the receive buffer — no allocation per message.
-    pub fn dump_with<R: Request>(
+    /// Like [`Connection::get`], decoding the reply as `T` (for a request
+    /// that does not name its reply type, e.g. a
+    /// [`RawRequest`](nlwire::request::RawRequest)).
+    pub fn get_as<T: FromMessage, R: Request>(&mut self, req: R) -> Result<T, Error> {
+        self.execute(Get::new(req))
+    }
+
+    /// Runs a dump (or GET) and calls `f` with every accepted reply as a
+    /// typed view ([`Query::View`]) into the receive buffer — no allocation
+    /// per message.
+    pub fn dump_with<R: Query>(
+        &mut self,
+        req: R,
+        f: impl for<'a> FnMut(R::View<'a>),
+    ) -> Result<(), Error> {
+        self.execute(Each::new(req, f))
+    }
+
+    /// Runs a dump (or GET) and calls `f` with every accepted reply as a
+    /// raw [`Message`] in the receive buffer (for a request without a
+    /// [`Query`] type, or a reader that decodes only what it needs).
+    pub fn dump_messages<R: Request>(
         &mut self,
         req: R,
         f: impl FnMut(Message<'_>),
@@ -185,7 +206,12 @@ impl<W: Wait> Connection<W> {
     /// Starts a dump; the iterator yields each object as its datagram
     /// arrives. Dropping it early is fine: the rest of the dump is
     /// discarded and the connection stays usable.
-    pub fn dump<T: FromMessage, R: Request>(&mut self, req: R) -> Dump<'_, W, R, T> {
+    pub fn dump<R: Query>(&mut self, req: R) -> Dump<'_, W, R, R::Item> {
+        self.dump_as(req)
+    }
+
+    /// Like [`Connection::dump`], decoding each item as `T`.
+    pub fn dump_as<T: FromMessage, R: Request>(&mut self, req: R) -> Dump<'_, W, R, T> {
         let timeout = self.engine.timeout();
         Dump {
             conn: self,
@@ -204,17 +230,17 @@ impl<W: Wait> Connection<W> {
     }
 
     /// All addresses (IPv4 and IPv6, every link).
-    pub fn addresses(&mut self) -> Dump<'_, W, GetAddrs, Addr> {
-        self.dump(GetAddrs::new())
+    pub fn addresses(&mut self) -> Dump<'_, W, GetAddresses, Address> {
+        self.dump(GetAddresses::new())
     }
 
     /// The neighbour (ARP/NDP) entries of every link.
-    pub fn neighbours(&mut self) -> Dump<'_, W, GetNeighs, Neigh> {
-        self.dump(GetNeighs::new())
+    pub fn neighbours(&mut self) -> Dump<'_, W, GetNeighbours, Neighbour> {
+        self.dump(GetNeighbours::new())
     }
 
     /// The routing rules of every family.
-    pub fn rules(&mut self) -> Dump<'_, W, GetRules, RuleEntry> {
+    pub fn rules(&mut self) -> Dump<'_, W, GetRules, Rule> {
         self.dump(GetRules::default())
     }
 

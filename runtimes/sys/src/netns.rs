@@ -195,7 +195,7 @@ impl Netns {
     }
 
     /// This namespace as the target of a link move
-    /// ([`nlwire::route::SetLink::netns`], `IFLA_NET_NS_FD`); valid while
+    /// ([`nlwire::route::LinkRequest::netns`], `IFLA_NET_NS_FD`); valid while
     /// the handle lives.
     pub fn as_target(&self) -> nlwire::route::NetnsRef {
         nlwire::route::NetnsRef::Fd(self.fd.as_raw_fd())
