@@ -22,7 +22,10 @@ pub enum Cmd<'a> {
     /// One request answered by an acknowledgement.
     Req(Box<dyn Request + 'a>),
     /// `addr flush dev DEV`.
-    FlushAddrs { index: u32, family: u8 },
+    FlushAddrs {
+        index: u32,
+        version: Option<ops::IpVersion>,
+    },
 }
 
 /// Name → index resolution and namespace descriptors for one command.
@@ -205,7 +208,13 @@ pub fn parse<'a>(
             let index = ctx.index(conn, dev)?;
             Ok(Cmd::FlushAddrs {
                 index,
-                family: family.unwrap_or(0),
+                version: family.map(|f| {
+                    if f == nlwire::route::AF_INET6 {
+                        ops::IpVersion::V6
+                    } else {
+                        ops::IpVersion::V4
+                    }
+                }),
             })
         }
         ("route", c @ ("add" | "replace" | "append" | "prepend" | "del" | "delete" | "change")) => {
@@ -760,8 +769,8 @@ pub fn route_get(
 pub fn execute(conn: &mut Connection, cmd: Cmd<'_>) -> Result<(), Fail> {
     match cmd {
         Cmd::Req(r) => Ok(conn.request(&*r)?),
-        Cmd::FlushAddrs { index, family } => {
-            conn.execute(ops::flush_addresses(index, family)?)?;
+        Cmd::FlushAddrs { index, version } => {
+            conn.execute(ops::flush_addresses(index, version)?)?;
             Ok(())
         }
     }

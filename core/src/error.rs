@@ -158,6 +158,14 @@ pub enum Error {
         /// What was asked.
         op: String,
     },
+    /// An operation named a link the kernel does not have (`ENODEV` when
+    /// it was looked up).
+    #[error("{op}: no such link")]
+    NoSuchLink {
+        /// What was asked, naming the link as the caller did
+        /// (`add address 192.0.2.1/24 to "nosuch0"`).
+        op: String,
+    },
 }
 
 impl Error {
@@ -170,6 +178,7 @@ impl Error {
             Error::Overrun { .. } => Some(Errno::ENOBUFS),
             Error::Timeout { .. } => Some(Errno::ETIMEDOUT),
             Error::FamilyNotFound { .. } => Some(Errno::ENOENT),
+            Error::NoSuchLink { .. } => Some(Errno::ENODEV),
             _ => None,
         }
     }
@@ -184,7 +193,48 @@ impl Error {
 
     /// Fills in the operation description where it is still empty.
     pub fn with_op(mut self, op: impl fmt::Display) -> Error {
-        let slot = match &mut self {
+        let Some(slot) = self.op_mut() else {
+            return self;
+        };
+        if slot.is_empty() {
+            use fmt::Write;
+            let _ = write!(slot, "{op}");
+        }
+        self
+    }
+
+    /// Replaces the operation description (an op that knows better what
+    /// the caller asked than the request it sent: `add address
+    /// 192.0.2.1/24 to "veth0"` rather than `… on link index 3`).
+    pub fn replace_op(mut self, op: impl fmt::Display) -> Error {
+        if let Some(slot) = self.op_mut() {
+            use fmt::Write;
+            slot.clear();
+            let _ = write!(slot, "{op}");
+        }
+        self
+    }
+
+    /// What was asked, as the error says it.
+    pub fn op(&self) -> Option<&str> {
+        match self {
+            Error::Kernel(k) => Some(&k.op),
+            Error::DumpInterrupted { op }
+            | Error::Timeout { op, .. }
+            | Error::Overrun { op }
+            | Error::Truncated { op, .. }
+            | Error::Decode { op, .. }
+            | Error::Encode { op, .. }
+            | Error::InvalidInput { op, .. }
+            | Error::Io { op, .. }
+            | Error::NoReply { op }
+            | Error::NoSuchLink { op } => Some(op),
+            Error::FamilyNotFound { .. } => None,
+        }
+    }
+
+    fn op_mut(&mut self) -> Option<&mut String> {
+        Some(match self {
             Error::Kernel(k) => &mut k.op,
             Error::DumpInterrupted { op }
             | Error::Timeout { op, .. }
@@ -194,14 +244,22 @@ impl Error {
             | Error::Encode { op, .. }
             | Error::InvalidInput { op, .. }
             | Error::Io { op, .. }
-            | Error::NoReply { op } => op,
-            Error::FamilyNotFound { .. } => return self,
-        };
-        if slot.is_empty() {
-            use fmt::Write;
-            let _ = write!(slot, "{op}");
+            | Error::NoReply { op }
+            | Error::NoSuchLink { op } => op,
+            Error::FamilyNotFound { .. } => return None,
+        })
+    }
+}
+
+/// Bad input met where no operation was named yet: `?` on a builder works
+/// in a function returning `nlwire::Error`. Name it with
+/// [`Error::with_op`].
+impl From<InvalidInput> for Error {
+    fn from(source: InvalidInput) -> Self {
+        Error::InvalidInput {
+            op: String::new(),
+            source,
         }
-        self
     }
 }
 

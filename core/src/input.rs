@@ -194,6 +194,12 @@ pub enum LinkRef<'n> {
 }
 
 impl LinkRef<'_> {
+    /// The link as the caller named it, without the word "link":
+    /// `"veth0"` or `index 3`.
+    pub fn name_or_index(&self) -> NameOrIndex<'_> {
+        NameOrIndex(self)
+    }
+
     /// Rejects index 0 and invalid names.
     pub fn check(self) -> Result<Self, InvalidInput> {
         match self {
@@ -213,6 +219,19 @@ impl<'n> From<&'n str> for LinkRef<'n> {
 impl From<u32> for LinkRef<'_> {
     fn from(index: u32) -> Self {
         LinkRef::Index(index)
+    }
+}
+
+/// See [`LinkRef::name_or_index`].
+#[derive(Debug, Clone, Copy)]
+pub struct NameOrIndex<'a>(&'a LinkRef<'a>);
+
+impl fmt::Display for NameOrIndex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            LinkRef::Index(i) => write!(f, "link index {i}"),
+            LinkRef::Name(n) => write!(f, "{n:?}"),
+        }
     }
 }
 

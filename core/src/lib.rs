@@ -67,6 +67,7 @@ pub mod ops {
     pub use crate::genl::ctrl::resolve as resolve_family;
     pub use crate::genl::wireguard::{get_device, set_device};
     pub use crate::op::{Ack, Collect, Get};
+    pub use crate::route::ops::IpVersion;
     pub use crate::route::ops::*;
 }
 

@@ -88,13 +88,33 @@ pub(crate) fn invalid(op: impl core::fmt::Display, source: InvalidInput) -> Erro
 #[derive(Debug)]
 pub struct Ack<R> {
     req: R,
+    what: Option<alloc::string::String>,
     result: Option<Result<(), Error>>,
 }
 
 impl<R: Request> Ack<R> {
-    /// Wraps `req`.
+    /// Wraps `req`; its errors name it as [`Request::describe`] does.
     pub fn new(req: R) -> Self {
-        Ack { req, result: None }
+        Ack {
+            req,
+            what: None,
+            result: None,
+        }
+    }
+
+    /// Wraps `req`; its errors name `what` (how the caller asked for it:
+    /// `set link "veth0" up`).
+    pub fn named(req: R, what: alloc::string::String) -> Self {
+        Ack {
+            req,
+            what: Some(what),
+            result: None,
+        }
+    }
+
+    /// The request.
+    pub fn request(&self) -> &R {
+        &self.req
     }
 }
 
@@ -109,7 +129,10 @@ impl<R: Request> Op for Ack<R> {
     fn reply(&mut self, reply: Reply<'_>) -> bool {
         match fold::ack(&self.req, reply) {
             Fold::Finish(r) => {
-                self.result = Some(r);
+                self.result = Some(match (r, &self.what) {
+                    (Err(e), Some(what)) => Err(e.replace_op(what)),
+                    (r, _) => r,
+                });
                 true
             }
             _ => false,

@@ -81,12 +81,12 @@ fn everyday_operations(c: &mut dyn Client, ns: &TestNs) {
     assert_eq!(e.errno(), Some(Errno::EEXIST), "{e}");
     assert!(e.to_string().contains("192.0.2.1/24"), "{e}");
 
-    c.exec(&mut ops::add_default_route("veth0", false).unwrap())
+    c.exec(&mut ops::add_default_route("veth0", ops::IpVersion::V4).unwrap())
         .unwrap();
     let d = ns.ip_json(&["route", "show", "default"]);
     assert_eq!(d[0]["dev"], "veth0", "{d}");
     assert_eq!(d[0]["scope"], "link", "{d}");
-    c.exec(&mut ops::add_default_route("veth0", true).unwrap())
+    c.exec(&mut ops::add_default_route("veth0", ops::IpVersion::V6).unwrap())
         .unwrap();
     let d6 = ns.ip_json(&["-6", "route", "show", "default"]);
     assert_eq!(d6[0]["dev"], "veth0", "{d6}");
@@ -94,7 +94,7 @@ fn everyday_operations(c: &mut dyn Client, ns: &TestNs) {
     for _ in 0..2 {
         // Replace is idempotent.
         c.exec(
-            &mut ops::replace_route_via("veth0", ip("198.51.100.0"), 24, Some(ip("192.0.2.1")))
+            &mut ops::replace_route_dev("veth0", ip("198.51.100.0"), 24, Some(ip("192.0.2.1")))
                 .unwrap(),
         )
         .unwrap();
@@ -106,7 +106,7 @@ fn everyday_operations(c: &mut dyn Client, ns: &TestNs) {
 
     // Mismatched families are refused before anything is sent.
     assert!(
-        ops::replace_route_via("veth0", ip("198.51.100.0"), 24, Some(ip("2001:db8::1"))).is_err()
+        ops::replace_route_dev("veth0", ip("198.51.100.0"), 24, Some(ip("2001:db8::1"))).is_err()
     );
     // A missing link is the kernel's ENODEV, named.
     let e = c
@@ -359,7 +359,7 @@ fn addresses_both_ways(c: &mut dyn Client, ns: &TestNs) {
 
     // Flush IPv6 only, then everything.
     let n6 = c
-        .exec_count(&mut ops::flush_addresses(d0, nlwire::route::AF_INET6).unwrap())
+        .exec_count(&mut ops::flush_addresses(d0, Some(ops::IpVersion::V6)).unwrap())
         .unwrap();
     assert!(n6 >= 2, "{n6}"); // the two global ones (link-local needs the link up)
     assert!(
@@ -367,7 +367,7 @@ fn addresses_both_ways(c: &mut dyn Client, ns: &TestNs) {
         "{:?}",
         ip_addrs(ns, "d0")
     );
-    c.exec_count(&mut ops::flush_addresses(d0, 0).unwrap())
+    c.exec_count(&mut ops::flush_addresses(d0, None).unwrap())
         .unwrap();
     assert!(ip_addrs(ns, "d0").is_empty());
 }
@@ -552,9 +552,13 @@ fn batch_reports_each_request(c: &mut dyn Client, ns: &TestNs) {
     let out = c.batch(&b).unwrap();
     let failed: Vec<usize> = out.failures().iter().map(|(i, _)| *i).collect();
     assert_eq!(failed, [101, 2002], "{:?}", out.failures());
-    for (_, e) in out.failures() {
+    for (i, e) in out.failures() {
         assert_eq!(e.errno(), Some(Errno::EEXIST), "{e}");
-        assert!(e.to_string().starts_with("batch request"), "{e}");
+        // Named by its index in the whole batch and by what it asked.
+        let dup = if *i == 101 { 100 } else { 2000 };
+        let a = std::net::Ipv6Addr::new(0x2001, 0xdb8, 0xb, dup, 0, 0, 0, 0);
+        let want = format!("batch request {i} (add route {a}/64 table 200): EEXIST");
+        assert!(e.to_string().starts_with(&want), "{e}");
     }
     assert_eq!(out.succeeded(), 3000);
     assert!(matches!(out.result(0), BatchResult::Ok));

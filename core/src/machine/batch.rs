@@ -25,6 +25,7 @@ use crate::InvalidInput;
 use crate::error::Error;
 use crate::fold::Reply;
 use crate::request::{Describe, Request};
+use crate::route::describe_request;
 use crate::wire::{EncodeError, Writer};
 
 /// How a batch runs.
@@ -142,6 +143,11 @@ impl Batch {
     /// Whether nothing is queued.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
+    }
+
+    /// Request `i` as encoded, if there is one.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        (i < self.len()).then(|| self.message(i))
     }
 
     /// Request `i` as encoded (sequence number and port still 0).
@@ -405,9 +411,29 @@ impl BatchRun {
         }
     }
 
-    /// Takes the outcome (call when [`BatchRun::is_finished`]).
-    pub fn take_outcome(&mut self) -> BatchOutcome {
-        core::mem::take(&mut self.outcome)
+    /// Takes the outcome (call when [`BatchRun::is_finished`]). Each
+    /// failure names its request by its index in the whole batch and by
+    /// what it asked, decoded from `batch`: `batch request 3 (add route
+    /// 2001:db8::/64 table 300): EEXIST (File exists)`.
+    pub fn take_outcome(&mut self, batch: &Batch) -> BatchOutcome {
+        let mut o = core::mem::take(&mut self.outcome);
+        for (i, e) in &mut o.failures {
+            let what = match batch
+                .get(*i)
+                .and_then(|b| crate::wire::Message::parse(b).ok())
+            {
+                Some(m) => format!("batch request {i} ({})", describe_request(m)),
+                None => op_name(*i),
+            };
+            *e = core::mem::replace(
+                e,
+                Error::NoReply {
+                    op: alloc::string::String::new(),
+                },
+            )
+            .replace_op(what);
+        }
+        o
     }
 }
 

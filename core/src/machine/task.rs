@@ -407,7 +407,7 @@ impl Task for BatchTask<'_> {
         loop {
             let Some(barrier) = self.run.barrier() else {
                 if self.run.is_finished() {
-                    return Action::Done(Ok(self.run.take_outcome()));
+                    return Action::Done(Ok(self.run.take_outcome(self.batch)));
                 }
                 if self.run.start_chunk(self.batch, mux) {
                     return Action::Send;
@@ -809,6 +809,11 @@ mod tests {
                 let (i, e) = &o.failures()[0];
                 assert_eq!(*i, 0);
                 assert_eq!(e.errno(), Some(Errno::EEXIST));
+                assert!(
+                    e.to_string()
+                        .starts_with("batch request 0 (request type 18): EEXIST"),
+                    "{e}"
+                );
             }
             a => panic!("{a:?}"),
         }

@@ -16,6 +16,7 @@ pub use crate::input::{
 use crate::wire::{Attr, DecodeError};
 
 pub mod addr;
+pub mod describe;
 pub mod link;
 pub mod link_req;
 pub mod neigh;
@@ -28,6 +29,7 @@ pub mod route_req;
 pub mod rule;
 
 pub use addr::{AddressMessage, AddressRequest, GetAddresses, IfAddrMsg};
+pub use describe::describe_request;
 pub use link::{GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState};
 pub use link_req::{BondMode, IpvlanMode, LinkKind, LinkRequest, MacvlanMode, NetnsRef, Vxlan};
 pub use neigh::{GetNeighbours, NdMsg, NeighbourMessage, NeighbourRequest};
