@@ -295,7 +295,7 @@ fn tokio_families_and_missing_wireguard() {
         let netns = nlwire_tokio::Netns::from_path(ns.path()).unwrap();
         let c = nlwire_tokio::Connection::new_in_with_options(&netns, ConnectionOptions::generic())
             .unwrap();
-        if !families_and_not_found(&c, &ns).await {
+        if !families_and_not_found(c.inner(), &ns).await {
             return;
         }
 
@@ -322,7 +322,7 @@ fn async_io_families_and_missing_wireguard() {
         let c =
             nlwire_async_io::Connection::new_in_with_options(&netns, ConnectionOptions::generic())
                 .unwrap();
-        if !families_and_not_found(&c, &ns).await {
+        if !families_and_not_found(c.inner(), &ns).await {
             return;
         }
 

@@ -4,7 +4,7 @@
 //! the fuzzer tries to break (an assertion failure is a found bug).
 //!
 //! Parser targets take one datagram as the kernel would send it. The
-//! `*_request` targets build a request from the bytes (see [`input`]),
+//! `*_request` targets build a request from the bytes (see the `input` module),
 //! emit it, and check that it parses back to what was asked.
 
 mod input;

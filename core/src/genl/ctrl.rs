@@ -89,7 +89,7 @@ enum Target {
 /// `CTRL_CMD_GETFAMILY`: one family by name or id, or a dump of all.
 ///
 /// A lookup of a family the kernel does not have fails with `ENOENT`;
-/// [`resolve`](crate::genl::ctrl::resolve) turns that into
+/// [`resolve`] turns that into
 /// [`Error::FamilyNotFound`](crate::Error::FamilyNotFound).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetFamily {

@@ -370,7 +370,7 @@ impl BatchRun {
     }
 
     /// A reply to the barrier. Returns `true` when it ended the chunk; the
-    /// runner then calls [`Mux::settle_batch`](super::Mux::settle_batch).
+    /// runner then calls [`BatchRun::settle`].
     pub fn barrier_reply(&mut self, reply: Reply<'_>) -> bool {
         let Some(c) = self.chunk else { return false };
         let last = c.from + self.members.len() - 1;

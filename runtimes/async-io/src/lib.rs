@@ -18,9 +18,9 @@
 //! ```
 //!
 //! Works with any executor; async-io's reactor thread delivers readiness.
-//! Every wait is bounded by the connection's timeout. The connection itself
-//! is [`nlwire_conn::aio::Connection`], shared with `nlwire-tokio`; this
-//! crate supplies async-io's readiness and timers.
+//! Every wait is bounded by the connection's timeout. The connection is
+//! written once, in `nlwire-conn`, for every async runtime; this crate
+//! supplies async-io's readiness and timers ([`AsyncIo`]).
 
 use std::future::Future;
 use std::io;
@@ -76,33 +76,8 @@ impl nlwire_conn::aio::Runtime for AsyncIo {
     }
 }
 
-/// A netlink connection on async-io.
-pub type Connection = nlwire_conn::aio::Connection<AsyncIo>;
-
-/// A dump in progress on async-io; see [`Connection::dump`].
-pub type DumpStream<R, T> = nlwire_conn::aio::DumpStream<AsyncIo, R, T>;
-
 pub use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 pub use nlwire::machine::wg_watch::{DEFAULT_WG_POLL_INTERVAL, WgEvent, WgWatchOptions};
-
-/// The WireGuard poll watcher (a `Stream` of event batches, one per
-/// round); see [`nlwire_conn::aio_wg::WgWatch`]. Create it with a generic
-/// netlink connection: `WgWatch::new(Connection::generic()?, opts)`.
-pub type WgWatch = nlwire_conn::aio_wg::WgWatch<AsyncIo>;
 pub use nlwire_sys::netns::{DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
 
-/// A watcher of named network namespaces (a `Stream` of [`NsEvent`]); see
-/// [`nlwire_conn::aio_netns::NsWatch`].
-pub type NsWatch = nlwire_conn::aio_netns::NsWatch<AsyncIo>;
-
-/// Runs the async closure `f` inside `ns` on a dedicated thread with its
-/// own single-threaded executor, and resolves to its output; see
-/// [`nlwire_conn::aio_netns::run_in`].
-pub fn run_in<F, Fut, T>(ns: &Netns, f: F) -> nlwire_conn::aio_netns::RunIn<T>
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = T>,
-    T: Send + 'static,
-{
-    nlwire_conn::aio_netns::run_in::<AsyncIo, _, _, _>(ns, f)
-}
+nlwire_conn::async_runtime!(AsyncIo, "nlwire_async_io");

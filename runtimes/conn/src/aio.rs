@@ -268,7 +268,7 @@ impl<Rt: Runtime> Connection<Rt> {
         self.execute(Ack::new(req)).await
     }
 
-    /// Sends a request answered by one object (e.g. [`GetLink`]) and
+    /// Sends a request answered by one object (e.g. [`GetLink`](nlwire::route::GetLink)) and
     /// returns it decoded as the request's [`Query::Item`]. A request the
     /// kernel acknowledged without an object is [`Error::NoReply`].
     pub async fn get<R: Query>(&self, req: R) -> Result<R::Item, Error> {

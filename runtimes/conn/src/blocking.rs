@@ -167,7 +167,7 @@ impl<W: Wait> Connection<W> {
         self.execute(Ack::new(req))
     }
 
-    /// Sends a request answered by one object (e.g. [`GetLink`]) and
+    /// Sends a request answered by one object (e.g. [`GetLink`](nlwire::route::GetLink)) and
     /// returns it decoded as the request's [`Query::Item`]. A request the
     /// kernel acknowledged without an object is [`Error::NoReply`].
     pub fn get<R: Query>(&mut self, req: R) -> Result<R::Item, Error> {

@@ -15,7 +15,9 @@
 //!   [`aio::Runtime`] (readiness and a timer), a blocking one implements
 //!   [`blocking::Wait`] ("wait until readable, with a deadline"). Each
 //!   runtime crate (`nlwire-tokio`, `nlwire-async-io`, `nlwire-mio`) is
-//!   that one trait impl and a few names.
+//!   that one trait impl and one call of [`async_runtime!`] or
+//!   [`blocking_runtime!`], which declare its documented `Connection` and
+//!   friends.
 
 #![forbid(unsafe_code)]
 
@@ -24,8 +26,17 @@ pub mod aio_netns;
 pub mod aio_wg;
 pub mod blocking;
 pub mod engine;
+mod facade;
 mod ns_watch;
 mod options;
+
+// For the façade macros, whose expansions live in the runtime crates.
+#[doc(hidden)]
+pub use futures_core;
+#[doc(hidden)]
+pub use nlwire;
+#[doc(hidden)]
+pub use nlwire_sys;
 
 use std::io;
 use std::os::fd::AsFd;

@@ -10,16 +10,16 @@
 //!     let link = link?;
 //!     println!("{} {}", link.index, link.name);
 //! }
+//! // Zero-copy: views into the receive buffer, no allocation per message.
+//! let mut n = 0;
+//! conn.dump_with(nlwire::route::GetRoutes::ipv4(), |route| n += route.header.dst_len as usize)?;
 //! # Ok::<(), nlwire::Error>(())
 //! ```
 //!
 //! Dumps are iterators that parse each datagram as it arrives: memory stays
-//! flat however large the table. [`Connection::dump_with`] hands out views
-//! without allocating at all.
-//!
-//! The connection itself is [`nlwire_conn::blocking::Connection`], written
-//! once for every blocking runtime; this crate supplies mio's waiting
-//! ([`Mio`]).
+//! flat however large the table. The connection is written once, in
+//! `nlwire-conn`, for every blocking runtime; this crate supplies mio's
+//! waiting ([`Mio`]).
 
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::time::Instant;
@@ -30,7 +30,6 @@ use mio::{Events, Interest, Poll, Token};
 pub use nlwire;
 pub use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 pub use nlwire::machine::wg_watch::{DEFAULT_WG_POLL_INTERVAL, WgEvent, WgWatchOptions};
-pub use nlwire_conn::blocking::run_in;
 pub use nlwire_conn::{ConnectionOptions, DEFAULT_TIMEOUT, Transport};
 pub use nlwire_sys::netns::{self, DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
 pub use nlwire_sys::sysctl;
@@ -68,18 +67,4 @@ impl nlwire_conn::blocking::Wait for Mio {
     }
 }
 
-/// A blocking netlink connection on mio; see
-/// [`nlwire_conn::blocking::Connection`] for its methods.
-pub type Connection = nlwire_conn::blocking::Connection<Mio>;
-
-/// A dump in progress; see [`Connection::dump`].
-pub type Dump<'c, R, T> = nlwire_conn::blocking::Dump<'c, Mio, R, T>;
-
-/// The WireGuard poll watcher (an `Iterator` of event batches, one per
-/// round); see [`nlwire_conn::blocking::WgWatch`]. Create it with a
-/// generic netlink connection: `WgWatch::new(Connection::generic()?, opts)`.
-pub type WgWatch = nlwire_conn::blocking::WgWatch<Mio>;
-
-/// A watcher of named network namespaces (an `Iterator` of [`NsEvent`]);
-/// see [`nlwire_conn::blocking::NsWatch`].
-pub type NsWatch = nlwire_conn::blocking::NsWatch<Mio>;
+nlwire_conn::blocking_runtime!(Mio, "nlwire_mio");

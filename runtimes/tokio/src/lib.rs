@@ -19,8 +19,8 @@
 //!
 //! Connections must be created inside a tokio runtime (they register with
 //! its reactor). Every wait is bounded by the connection's timeout. The
-//! connection itself is [`nlwire_conn::aio::Connection`], shared with
-//! `nlwire-async-io`; this crate supplies tokio's readiness and timers.
+//! connection is written once, in `nlwire-conn`, for every async runtime;
+//! this crate supplies tokio's readiness and timers ([`Tokio`]).
 
 use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd};
@@ -71,33 +71,8 @@ impl nlwire_conn::aio::Runtime for Tokio {
     }
 }
 
-/// A netlink connection on tokio.
-pub type Connection = nlwire_conn::aio::Connection<Tokio>;
-
-/// A dump in progress on tokio; see [`Connection::dump`].
-pub type DumpStream<R, T> = nlwire_conn::aio::DumpStream<Tokio, R, T>;
-
 pub use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 pub use nlwire::machine::wg_watch::{DEFAULT_WG_POLL_INTERVAL, WgEvent, WgWatchOptions};
-
-/// The WireGuard poll watcher (a `Stream` of event batches, one per
-/// round); see [`nlwire_conn::aio_wg::WgWatch`]. Create it with a generic
-/// netlink connection: `WgWatch::new(Connection::generic()?, opts)`.
-pub type WgWatch = nlwire_conn::aio_wg::WgWatch<Tokio>;
 pub use nlwire_sys::netns::{DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
 
-/// A watcher of named network namespaces (a `Stream` of [`NsEvent`]); see
-/// [`nlwire_conn::aio_netns::NsWatch`].
-pub type NsWatch = nlwire_conn::aio_netns::NsWatch<Tokio>;
-
-/// Runs the async closure `f` inside `ns` on a dedicated thread with its
-/// own single-threaded executor, and resolves to its output; see
-/// [`nlwire_conn::aio_netns::run_in`].
-pub fn run_in<F, Fut, T>(ns: &Netns, f: F) -> nlwire_conn::aio_netns::RunIn<T>
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = T>,
-    T: Send + 'static,
-{
-    nlwire_conn::aio_netns::run_in::<Tokio, _, _, _>(ns, f)
-}
+nlwire_conn::async_runtime!(Tokio, "nlwire_tokio");

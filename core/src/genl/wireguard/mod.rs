@@ -31,7 +31,7 @@ pub use device::{
 pub use device::{Device, DeviceAssembler, Peer};
 pub use key::{Base64, Key, KeyError, SecretKey, WG_KEY_BASE64_LEN, WG_KEY_LEN};
 #[cfg(feature = "alloc")]
-pub use ops::{GetDeviceOp, SetDeviceOp, get_device, set_device};
+pub use ops::{DUMP_RETRIES, GetDeviceOp, SetDeviceOp, get_device, set_device};
 
 /// The family name (`WG_GENL_NAME`).
 pub const WG_GENL_NAME: &str = "wireguard";
