@@ -2,165 +2,46 @@
 
 use std::borrow::Cow;
 
-/// `IFF_*` flag names in the order `ip` prints them.
-const FLAGS: &[(u32, &str)] = &[
-    (0x8, "LOOPBACK"),
-    (0x2, "BROADCAST"),
-    (0x10, "POINTOPOINT"),
-    (0x1000, "MULTICAST"),
-    (0x80, "NOARP"),
-    (0x200, "ALLMULTI"),
-    (0x100, "PROMISC"),
-    (0x400, "MASTER"),
-    (0x800, "SLAVE"),
-    (0x4, "DEBUG"),
-    (0x8000, "DYNAMIC"),
-    (0x4000, "AUTOMEDIA"),
-    (0x2000, "PORTSEL"),
-    (0x20, "NOTRAILERS"),
-    (0x1, "UP"),
-    (0x10000, "LOWER_UP"),
-    (0x20000, "DORMANT"),
-    (0x40000, "ECHO"),
-];
-
-const IFF_UP: u32 = 0x1;
-const IFF_RUNNING: u32 = 0x40;
+use nlwire::route::names;
 
 /// The flag list `ip` prints (`NO-CARRIER` first when up without carrier,
 /// leftover bits as hex).
-pub fn link_flags(mut flags: u32) -> Vec<Cow<'static, str>> {
-    let mut v = Vec::new();
-    if flags & IFF_UP != 0 && flags & IFF_RUNNING == 0 {
-        v.push(Cow::Borrowed("NO-CARRIER"));
-    }
-    flags &= !IFF_RUNNING;
-    for &(bit, name) in FLAGS {
-        if flags & bit != 0 {
-            flags &= !bit;
-            v.push(Cow::Borrowed(name));
-        }
-    }
-    if flags != 0 {
-        v.push(Cow::Owned(format!("{flags:x}")));
+pub fn link_flags(flags: u32) -> Vec<Cow<'static, str>> {
+    let (named, rest) = names::link_flags(flags);
+    let mut v: Vec<Cow<'static, str>> = named.map(Cow::Borrowed).collect();
+    if rest != 0 {
+        v.push(Cow::Owned(format!("{rest:x}")));
     }
     v
 }
 
 /// `ARPHRD_*` names as `ip` prints them after `link/`.
 pub fn link_type(t: u16) -> Cow<'static, str> {
-    Cow::Borrowed(match t {
-        0 => "netrom",
-        1 => "ether",
-        2 => "eether",
-        3 => "ax25",
-        4 => "pronet",
-        5 => "chaos",
-        6 => "ieee802",
-        7 => "arcnet",
-        8 => "atalk",
-        15 => "dlci",
-        19 => "atm",
-        23 => "metricom",
-        24 => "ieee1394",
-        27 => "eui64",
-        32 => "infiniband",
-        256 => "slip",
-        512 => "ppp",
-        513 => "cisco",
-        768 => "ipip",
-        769 => "tunnel6",
-        772 => "loopback",
-        776 => "sit",
-        778 => "gre",
-        783 => "irda",
-        801 => "ieee802.11",
-        802 => "ieee802.11/prism",
-        803 => "ieee802.11/radiotap",
-        804 => "ieee802.15.4",
-        820 => "phonet",
-        821 => "phonet_pipe",
-        822 => "caif",
-        823 => "gre6",
-        824 => "netlink",
-        825 => "6lowpan",
-        280 => "can",
-        65534 => "none",
-        65535 => "void",
-        _ => return Cow::Owned(format!("[{t}]")),
-    })
+    names::link_type(t).map_or_else(|| Cow::Owned(format!("[{t}]")), Cow::Borrowed)
+}
+
+fn or_number(name: Option<&'static str>, n: impl std::fmt::Display) -> Cow<'static, str> {
+    name.map_or_else(|| Cow::Owned(n.to_string()), Cow::Borrowed)
 }
 
 /// `RTPROT_*` names (iproute2's built-in table).
 pub fn protocol(p: u8) -> Cow<'static, str> {
-    Cow::Borrowed(match p {
-        0 => "unspec",
-        1 => "redirect",
-        2 => "kernel",
-        3 => "boot",
-        4 => "static",
-        8 => "gated",
-        9 => "ra",
-        10 => "mrt",
-        11 => "zebra",
-        12 => "bird",
-        13 => "dnrouted",
-        14 => "xorp",
-        15 => "ntk",
-        16 => "dhcp",
-        17 => "mrouted",
-        18 => "keepalived",
-        42 => "babel",
-        99 => "openr",
-        186 => "bgp",
-        187 => "isis",
-        188 => "ospf",
-        189 => "rip",
-        192 => "eigrp",
-        _ => return Cow::Owned(p.to_string()),
-    })
+    or_number(names::protocol(p), p)
 }
 
 /// `RT_SCOPE_*` names.
 pub fn scope(s: u8) -> Cow<'static, str> {
-    Cow::Borrowed(match s {
-        0 => "global",
-        200 => "site",
-        253 => "link",
-        254 => "host",
-        255 => "nowhere",
-        _ => return Cow::Owned(s.to_string()),
-    })
+    or_number(names::scope(s), s)
 }
 
 /// `RTN_*` names.
 pub fn route_type(t: u8) -> Cow<'static, str> {
-    Cow::Borrowed(match t {
-        0 => "none",
-        1 => "unicast",
-        2 => "local",
-        3 => "broadcast",
-        4 => "anycast",
-        5 => "multicast",
-        6 => "blackhole",
-        7 => "unreachable",
-        8 => "prohibit",
-        9 => "throw",
-        10 => "nat",
-        11 => "xresolve",
-        _ => return Cow::Owned(t.to_string()),
-    })
+    or_number(names::route_type(t), t)
 }
 
 /// Table names.
 pub fn table(t: u32) -> Cow<'static, str> {
-    Cow::Borrowed(match t {
-        0 => "unspec",
-        253 => "default",
-        254 => "main",
-        255 => "local",
-        _ => return Cow::Owned(t.to_string()),
-    })
+    or_number(names::table(t), t)
 }
 
 /// Parses a table argument: `all` (None), a built-in name, a name from

@@ -248,6 +248,7 @@ impl<'a> FamilyMessage<'a> {
 
 /// One command of a family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct FamilyCommand {
     /// The command number.
     pub id: u32,
@@ -362,6 +363,7 @@ mod owned {
 
     /// A multicast group of a family.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     pub struct McastGroup {
         /// The group name.
         pub name: String,
@@ -371,6 +373,7 @@ mod owned {
 
     /// A generic netlink family, as the controller describes it.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     pub struct Family {
         /// The id: the `nlmsg_type` of the family's messages.
         pub id: u16,

@@ -106,6 +106,7 @@ impl IfAddrMsg {
 /// `struct ifa_cacheinfo`: lifetimes (seconds) and timestamps
 /// (hundredths of a second since boot).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AddrCacheInfo {
     /// Preferred lifetime left ([`INFINITY_LIFE_TIME`] = forever).
     pub preferred: u32,
@@ -511,6 +512,7 @@ mod owned {
 
     /// An owned address, built from an [`AddressMessage`].
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[non_exhaustive]
     pub struct Address {
         /// `AF_INET` or `AF_INET6`.

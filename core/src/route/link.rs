@@ -471,6 +471,7 @@ mod owned {
 
     /// An owned link, built from a [`LinkMessage`].
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[non_exhaustive]
     pub struct Link {
         /// Interface index.

@@ -17,8 +17,11 @@ use crate::wire::{Attr, DecodeError};
 
 pub mod addr;
 pub mod describe;
+#[cfg(feature = "alloc")]
+mod display;
 pub mod link;
 pub mod link_req;
+pub mod names;
 pub mod neigh;
 pub mod nexthop;
 #[cfg(feature = "alloc")]
@@ -27,6 +30,8 @@ pub mod ops;
 pub mod route;
 pub mod route_req;
 pub mod rule;
+#[cfg(feature = "serde")]
+mod serde_impls;
 
 pub use addr::{AddressMessage, AddressRequest, GetAddresses, IfAddrMsg};
 pub use describe::describe_request;

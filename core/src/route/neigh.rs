@@ -400,6 +400,7 @@ mod owned {
 
     /// An owned neighbour entry.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[non_exhaustive]
     pub struct Neighbour {
         /// `AF_INET` or `AF_INET6`.

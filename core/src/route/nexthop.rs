@@ -57,6 +57,7 @@ const RTNH_LEN: usize = 8;
 /// One next hop of a multipath route, decoded from `struct rtnexthop` and
 /// its `RTA_GATEWAY` / `RTA_VIA` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct NextHopInfo {
     /// `rtnh_flags` (`RTNH_F_*`: dead, onlink, linkdown, …).

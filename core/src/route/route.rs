@@ -461,6 +461,7 @@ mod owned {
 
     /// An owned route, built from a [`RouteMessage`].
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[non_exhaustive]
     pub struct Route {
         /// `AF_INET` or `AF_INET6`.

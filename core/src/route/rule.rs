@@ -365,6 +365,7 @@ mod owned {
 
     /// An owned rule.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[non_exhaustive]
     pub struct Rule {
         /// `AF_INET` or `AF_INET6`.
