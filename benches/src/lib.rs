@@ -51,3 +51,8 @@ pub fn spin_recv(sock: &nlwire_sys::NetlinkSocket, buf: &mut [u8]) -> usize {
         }
     }
 }
+
+/// The README's examples, compiled (not run) with the workspace's tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
