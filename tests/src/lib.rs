@@ -3,24 +3,37 @@
 //! * [`TestNs`]: a named network namespace with a unique name, created with
 //!   `ip netns add` and removed (with everything in it) when dropped. Tests
 //!   never touch the host's own namespace.
-//! * [`Client`]: the operations scenarios use, implemented by every runtime
-//!   ([`MioClient`], [`TokioClient`], [`AsyncIoClient`]), so each scenario is
-//!   written once and run on all three.
+//! * [`Runtime`]: the four runtimes every scenario runs on — mio, the
+//!   test-only `poll(2)` runtime ([`PollWait`]), tokio and async-io — and
+//!   what a scenario can open on each: a route [`Client`]
+//!   ([`Runtime::client`]), a generic netlink [`GenlClient`] with its
+//!   WireGuard watcher ([`Runtime::genl_client`]), a namespace watcher
+//!   ([`Runtime::ns_watch`]). Every runtime-specific line lives here.
+//! * [`per_runtime!`]: one `#[test]` per runtime for each scenario, so a
+//!   scenario is written once (`mio::a`, `poll::a`, `tokio::a`,
+//!   `async_io::a`).
 //! * Privilege handling: without root the tests print why they were skipped;
 //!   with `CI=true` a missing privilege is a failure.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::Command;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use futures_core::Stream;
-use nlwire::Error;
+use nlwire::genl::ctrl::{Family, GetFamily};
+use nlwire::genl::wireguard::{Device, DeviceConfig};
+use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
+use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
 use nlwire::request::Request;
 use nlwire::route::{Address, GetNeighbours, GetRoutes, GetRules, Link, Neighbour, Route, Rule};
-use nlwire::{Batch, BatchOutcome, Op};
+use nlwire::{Batch, BatchOutcome, Error, LinkRef, Op};
+use nlwire_conn::ConnectionOptions;
+use nlwire_sys::netns::Netns;
 
 /// Whether this process can create network namespaces. Without it, tests
 /// skip (printing why) — unless `CI=true`, where they fail.
@@ -229,8 +242,8 @@ pub fn doc_route_v4(i: u32) -> (std::net::Ipv4Addr, u32) {
 
 /// What a scenario can ask of a connection, on any runtime.
 pub trait Client {
-    /// The runtime's name.
-    fn runtime(&self) -> &'static str;
+    /// The runtime.
+    fn runtime(&self) -> Runtime;
     /// A request answered by an acknowledgement.
     fn request(&mut self, req: &dyn Request) -> Result<(), Error>;
     /// A request answered by one link.
@@ -337,18 +350,19 @@ impl nlwire_conn::blocking::Wait for PollWait {
     }
 }
 
-/// A blocking runtime's name, for test output.
-pub trait RuntimeName {
-    /// `"mio"`, `"poll"`.
-    const NAME: &'static str;
+/// Which [`Runtime`] a blocking [`Wait`](nlwire_conn::blocking::Wait)
+/// implementation is.
+pub trait BlockingRuntime: nlwire_conn::blocking::Wait {
+    /// [`Runtime::Mio`], [`Runtime::Poll`].
+    const RUNTIME: Runtime;
 }
 
-impl RuntimeName for nlwire_mio::Mio {
-    const NAME: &'static str = "mio";
+impl BlockingRuntime for nlwire_mio::Mio {
+    const RUNTIME: Runtime = Runtime::Mio;
 }
 
-impl RuntimeName for PollWait {
-    const NAME: &'static str = "poll";
+impl BlockingRuntime for PollWait {
+    const RUNTIME: Runtime = Runtime::Poll;
 }
 
 /// A blocking connection on runtime `W`.
@@ -370,9 +384,9 @@ impl<W: nlwire_conn::blocking::Wait> BlockingClient<W> {
     }
 }
 
-impl<W: nlwire_conn::blocking::Wait + RuntimeName> Client for BlockingClient<W> {
-    fn runtime(&self) -> &'static str {
-        W::NAME
+impl<W: BlockingRuntime> Client for BlockingClient<W> {
+    fn runtime(&self) -> Runtime {
+        W::RUNTIME
     }
     fn request(&mut self, req: &dyn Request) -> Result<(), Error> {
         self.0.request(req)
@@ -484,8 +498,8 @@ impl TokioClient {
 }
 
 impl Client for TokioClient {
-    fn runtime(&self) -> &'static str {
-        "tokio"
+    fn runtime(&self) -> Runtime {
+        Runtime::Tokio
     }
     fn request(&mut self, req: &dyn Request) -> Result<(), Error> {
         self.rt.block_on(self.conn.request(req))
@@ -592,8 +606,8 @@ impl AsyncIoClient {
 }
 
 impl Client for AsyncIoClient {
-    fn runtime(&self) -> &'static str {
-        "async-io"
+    fn runtime(&self) -> Runtime {
+        Runtime::AsyncIo
     }
     fn request(&mut self, req: &dyn Request) -> Result<(), Error> {
         futures_lite::future::block_on(self.0.request(req))
@@ -680,33 +694,487 @@ impl Client for AsyncIoClient {
     }
 }
 
-/// Declares one `#[test]` per scenario function for a runtime:
-/// `scenarios!(mio, MioClient, [a, b])` makes `mio::a` and `mio::b`, each
-/// in a fresh [`TestNs`] with a new client. `scenarios!(all, [a, b])` does
-/// so for mio, the test-only `poll(2)` runtime, tokio and async-io.
-#[macro_export]
-macro_rules! scenarios {
-    (all, $names:tt) => {
-        $crate::scenarios!(mio, $crate::MioClient, $names);
-        $crate::scenarios!(poll, $crate::PollClient, $names);
-        $crate::scenarios!(tokio, $crate::TokioClient, $names);
-        $crate::scenarios!(async_io, $crate::AsyncIoClient, $names);
-    };
-    ($rt:ident, $client:ty, [$($name:ident),* $(,)?]) => {
-        mod $rt {
-            use super::*;
-            $(
-                #[test]
-                fn $name() {
-                    let test = concat!(stringify!($rt), "::", stringify!($name));
-                    if !$crate::privileged_or_skip(test) {
-                        return;
-                    }
-                    let ns = $crate::TestNs::create();
-                    let mut c = <$client>::open(&ns);
-                    super::$name(&mut c, &ns);
-                }
-            )*
+/// The runtimes every scenario runs on: [`per_runtime!`] declares a test
+/// module for each (`mio`, `poll`, `tokio`, `async_io`), and the methods
+/// open what a scenario needs on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Runtime {
+    /// Blocking, on mio (`nlwire_mio`).
+    Mio,
+    /// Blocking, on plain `poll(2)` ([`PollWait`], test-only), through the
+    /// generic `nlwire_conn::blocking` types.
+    Poll,
+    /// Async, on tokio (`nlwire_tokio`).
+    Tokio,
+    /// Async, on async-io (`nlwire_async_io`).
+    AsyncIo,
+}
+
+impl Runtime {
+    /// Every runtime, in the order their tests are declared.
+    pub const ALL: [Runtime; 4] = [
+        Runtime::Mio,
+        Runtime::Poll,
+        Runtime::Tokio,
+        Runtime::AsyncIo,
+    ];
+
+    /// `"mio"`, `"poll"`, `"tokio"`, `"async-io"` (for test output).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Runtime::Mio => "mio",
+            Runtime::Poll => "poll",
+            Runtime::Tokio => "tokio",
+            Runtime::AsyncIo => "async-io",
         }
+    }
+
+    /// Whether it is an async runtime (many requests in flight on one
+    /// connection).
+    pub const fn is_async(self) -> bool {
+        matches!(self, Runtime::Tokio | Runtime::AsyncIo)
+    }
+
+    /// A route (`NETLINK_ROUTE`) connection inside `ns`.
+    pub fn client(self, ns: &TestNs) -> Box<dyn Client> {
+        match self {
+            Runtime::Mio => Box::new(MioClient::open(ns)),
+            Runtime::Poll => Box::new(PollClient::open(ns)),
+            Runtime::Tokio => Box::new(TokioClient::open(ns)),
+            Runtime::AsyncIo => Box::new(AsyncIoClient::open(ns)),
+        }
+    }
+
+    /// A generic netlink connection inside `ns` (families, WireGuard
+    /// devices and their watcher).
+    pub fn genl_client(self, ns: &TestNs) -> Box<dyn GenlClient> {
+        let netns = Netns::from_path(ns.path()).expect("open the test namespace");
+        match self {
+            Runtime::Mio => Box::new(MioGenl::open(netns)),
+            Runtime::Poll => Box::new(PollGenl::open(netns)),
+            Runtime::Tokio => Box::new(TokioGenl::open(netns, Exec::tokio_current_thread())),
+            Runtime::AsyncIo => Box::new(AsyncIoGenl::open(netns, Exec::AsyncIo)),
+        }
+    }
+
+    /// A watcher of the named namespaces in `dir` (tokio's on a
+    /// multi-threaded runtime).
+    pub fn ns_watch(self, dir: &Path, opts: NsWatchOptions) -> Box<dyn NsWatchClient> {
+        let e = "start the namespace watcher";
+        match self {
+            Runtime::Mio => Box::new(nlwire_mio::NsWatch::new(dir, opts).expect(e)),
+            Runtime::Poll => Box::new(poll_rt::NsWatch::new(dir, opts).expect(e)),
+            Runtime::Tokio => Box::new(TokioNsWatch::new(Exec::tokio_multi_thread(), dir, opts)),
+            Runtime::AsyncIo => Box::new(AsyncIoNsWatch::new(Exec::AsyncIo, dir, opts)),
+        }
+    }
+
+    /// The names in `dir` now, and a watcher of later changes
+    /// (`list_and_watch`; tokio's on a current-thread runtime).
+    pub fn ns_list_and_watch(self, dir: &Path) -> (Vec<String>, Box<dyn NsWatchClient>) {
+        fn boxed(
+            (n, w): (Vec<String>, impl NsWatchClient + 'static),
+        ) -> (Vec<String>, Box<dyn NsWatchClient>) {
+            (n, Box::new(w))
+        }
+        let e = "start the namespace watcher";
+        match self {
+            Runtime::Mio => boxed(nlwire_mio::NsWatch::list_and_watch(dir).expect(e)),
+            Runtime::Poll => boxed(poll_rt::NsWatch::list_and_watch(dir).expect(e)),
+            Runtime::Tokio => boxed(TokioNsWatch::list_and_watch(
+                Exec::tokio_current_thread(),
+                dir,
+            )),
+            Runtime::AsyncIo => boxed(AsyncIoNsWatch::list_and_watch(Exec::AsyncIo, dir)),
+        }
+    }
+}
+
+impl std::fmt::Display for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a scenario can ask of a generic netlink connection, on any runtime.
+pub trait GenlClient {
+    /// Every generic netlink family.
+    fn families(&mut self) -> Result<Vec<Family>, Error>;
+    /// The controller's family dump as raw bytes (every reply message).
+    fn families_raw(&mut self) -> Result<Vec<u8>, Error>;
+    /// One family by name (cached per connection).
+    fn family(&mut self, name: &str) -> Result<Family, Error>;
+    /// Reads a WireGuard interface.
+    fn get_device(&mut self, link: LinkRef<'_>) -> Result<Device, Error>;
+    /// Configures a WireGuard interface.
+    fn set_device(&mut self, link: LinkRef<'_>, config: &DeviceConfig) -> Result<(), Error>;
+    /// A WireGuard watcher in the same namespace (on a clone of this
+    /// connection on the async runtimes, on a connection of its own on the
+    /// blocking ones, whose watcher owns its connection).
+    fn wg_watch(&mut self, opts: WgWatchOptions) -> Result<Box<dyn WgWatchClient>, Error>;
+}
+
+/// A WireGuard watcher, on any runtime.
+pub trait WgWatchClient {
+    /// The interfaces, in polling order.
+    fn interfaces(&self) -> Vec<String>;
+    /// The events of the next round, waiting for its time.
+    fn next(&mut self) -> Vec<WgEvent>;
+    /// The events of the next round if it runs within `t`; `None` after
+    /// waiting `t` otherwise.
+    fn next_within(&mut self, t: Duration) -> Option<Vec<WgEvent>>;
+    /// Runs a round now, whatever the schedule; `None` on a runtime
+    /// without that call (async).
+    fn poll_now(&mut self) -> Option<Vec<WgEvent>>;
+}
+
+/// A named-namespace watcher, on any runtime.
+pub trait NsWatchClient {
+    /// The next event within `t`, or `None`. An error fails the test.
+    fn next_within(&mut self, t: Duration) -> Option<NsEvent>;
+}
+
+/// The poll runtime's types, named as a runtime crate names its own, so
+/// the blocking glue below is written once for mio and poll.
+mod poll_rt {
+    pub type Connection = nlwire_conn::blocking::Connection<super::PollWait>;
+    pub type NsWatch = nlwire_conn::blocking::NsWatch<super::PollWait>;
+    pub type WgWatch = nlwire_conn::blocking::WgWatch<super::PollWait>;
+}
+
+/// The glue of a blocking runtime whose `Connection`, `NsWatch` and
+/// `WgWatch` are in module `$m`; `$genl` names its [`GenlClient`].
+macro_rules! blocking_glue {
+    ($m:ident, $genl:ident) => {
+        impl NsWatchClient for $m::NsWatch {
+            fn next_within(&mut self, t: Duration) -> Option<NsEvent> {
+                self.next_timeout(Some(t)).expect("namespace watcher")
+            }
+        }
+
+        impl WgWatchClient for $m::WgWatch {
+            fn interfaces(&self) -> Vec<String> {
+                $m::WgWatch::interfaces(self).to_vec()
+            }
+            fn next(&mut self) -> Vec<WgEvent> {
+                Iterator::next(self).expect("a WireGuard watcher never ends")
+            }
+            fn next_within(&mut self, t: Duration) -> Option<Vec<WgEvent>> {
+                match self.next_round() {
+                    Some(due) if due > Instant::now() + t => {
+                        std::thread::sleep(t);
+                        None
+                    }
+                    _ => Some(WgWatchClient::next(self)),
+                }
+            }
+            fn poll_now(&mut self) -> Option<Vec<WgEvent>> {
+                Some($m::WgWatch::poll_now(self))
+            }
+        }
+
+        struct $genl {
+            conn: $m::Connection,
+            netns: Netns,
+        }
+
+        impl $genl {
+            fn open(netns: Netns) -> Self {
+                $genl {
+                    conn: Self::connect(&netns),
+                    netns,
+                }
+            }
+
+            fn connect(netns: &Netns) -> $m::Connection {
+                $m::Connection::new_in_with_options(netns, ConnectionOptions::generic())
+                    .expect("open generic netlink connection")
+            }
+        }
+
+        impl GenlClient for $genl {
+            fn families(&mut self) -> Result<Vec<Family>, Error> {
+                self.conn.families().collect()
+            }
+            fn families_raw(&mut self) -> Result<Vec<u8>, Error> {
+                let mut raw = Vec::new();
+                self.conn
+                    .dump_messages(GetFamily::all(), |m| raw.extend_from_slice(m.as_bytes()))?;
+                Ok(raw)
+            }
+            fn family(&mut self, name: &str) -> Result<Family, Error> {
+                self.conn.family(name)
+            }
+            fn get_device(&mut self, link: LinkRef<'_>) -> Result<Device, Error> {
+                self.conn.get_device(link)
+            }
+            fn set_device(
+                &mut self,
+                link: LinkRef<'_>,
+                config: &DeviceConfig,
+            ) -> Result<(), Error> {
+                self.conn.set_device(link, config)
+            }
+            fn wg_watch(&mut self, opts: WgWatchOptions) -> Result<Box<dyn WgWatchClient>, Error> {
+                let w = $m::WgWatch::new(Self::connect(&self.netns), opts)?;
+                Ok(Box::new(w))
+            }
+        }
+    };
+}
+
+blocking_glue!(nlwire_mio, MioGenl);
+blocking_glue!(poll_rt, PollGenl);
+
+/// Runs an async runtime's futures to completion from a test's thread.
+enum Exec {
+    /// A tokio runtime, whose reactor the connections and watchers made
+    /// under it are registered with.
+    Tokio(tokio::runtime::Runtime),
+    /// async-io's global reactor, driven by `async_io::block_on`.
+    AsyncIo,
+}
+
+impl Exec {
+    fn tokio_current_thread() -> Exec {
+        Exec::Tokio(
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime"),
+        )
+    }
+
+    fn tokio_multi_thread() -> Exec {
+        Exec::Tokio(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime"),
+        )
+    }
+
+    /// Runs `f` inside the runtime's context (to register with its
+    /// reactor).
+    fn enter<T>(&self, f: impl FnOnce() -> T) -> T {
+        match self {
+            Exec::Tokio(rt) => {
+                let _guard = rt.enter();
+                f()
+            }
+            Exec::AsyncIo => f(),
+        }
+    }
+
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        match self {
+            Exec::Tokio(rt) => rt.block_on(f),
+            Exec::AsyncIo => async_io::block_on(f),
+        }
+    }
+
+    /// `f`'s output if it is ready within `t`.
+    fn within<F: Future>(&self, t: Duration, f: F) -> Option<F::Output> {
+        match self {
+            Exec::Tokio(rt) => rt.block_on(async { tokio::time::timeout(t, f).await }).ok(),
+            Exec::AsyncIo => {
+                async_io::block_on(futures_lite::future::or(async { Some(f.await) }, async {
+                    async_io::Timer::after(t).await;
+                    None
+                }))
+            }
+        }
+    }
+}
+
+/// The glue of an async runtime crate `$m`; `$genl` and `$ns` name its
+/// [`GenlClient`] and [`NsWatchClient`], `$wg` its [`WgWatchClient`].
+macro_rules! async_glue {
+    ($m:ident, $genl:ident, $ns:ident, $wg:ident) => {
+        // The watcher first: it is dropped before its runtime.
+        struct $ns {
+            w: $m::NsWatch,
+            exec: Exec,
+        }
+
+        impl $ns {
+            fn new(exec: Exec, dir: &Path, opts: NsWatchOptions) -> Self {
+                let w = exec
+                    .enter(|| $m::NsWatch::new(dir, opts))
+                    .expect("start the namespace watcher");
+                $ns { w, exec }
+            }
+
+            fn list_and_watch(exec: Exec, dir: &Path) -> (Vec<String>, Self) {
+                let (names, w) = exec
+                    .enter(|| $m::NsWatch::list_and_watch(dir))
+                    .expect("start the namespace watcher");
+                (names, $ns { w, exec })
+            }
+        }
+
+        impl NsWatchClient for $ns {
+            fn next_within(&mut self, t: Duration) -> Option<NsEvent> {
+                self.exec
+                    .within(t, self.w.next())
+                    .map(|r| r.expect("namespace watcher"))
+            }
+        }
+
+        struct $wg {
+            w: $m::WgWatch,
+            exec: Rc<Exec>,
+        }
+
+        impl WgWatchClient for $wg {
+            fn interfaces(&self) -> Vec<String> {
+                self.w.interfaces().to_vec()
+            }
+            fn next(&mut self) -> Vec<WgEvent> {
+                // Through the `Stream` impl (`next_within` awaits `next`).
+                self.exec
+                    .block_on(futures_lite::StreamExt::next(&mut self.w))
+                    .expect("a WireGuard watcher never ends")
+            }
+            fn next_within(&mut self, t: Duration) -> Option<Vec<WgEvent>> {
+                self.exec.within(t, self.w.next())
+            }
+            fn poll_now(&mut self) -> Option<Vec<WgEvent>> {
+                None
+            }
+        }
+
+        struct $genl {
+            conn: $m::Connection,
+            exec: Rc<Exec>,
+        }
+
+        impl $genl {
+            fn open(netns: Netns, exec: Exec) -> Self {
+                let conn = exec
+                    .enter(|| {
+                        $m::Connection::new_in_with_options(&netns, ConnectionOptions::generic())
+                    })
+                    .expect("open generic netlink connection");
+                $genl {
+                    conn,
+                    exec: Rc::new(exec),
+                }
+            }
+        }
+
+        impl GenlClient for $genl {
+            fn families(&mut self) -> Result<Vec<Family>, Error> {
+                collect_ok(
+                    self.exec
+                        .block_on(collect(self.conn.families(), usize::MAX)),
+                )
+            }
+            fn families_raw(&mut self) -> Result<Vec<u8>, Error> {
+                let mut raw = Vec::new();
+                self.exec
+                    .block_on(self.conn.dump_messages(GetFamily::all(), |m| {
+                        raw.extend_from_slice(m.as_bytes())
+                    }))?;
+                Ok(raw)
+            }
+            fn family(&mut self, name: &str) -> Result<Family, Error> {
+                self.exec.block_on(self.conn.family(name))
+            }
+            fn get_device(&mut self, link: LinkRef<'_>) -> Result<Device, Error> {
+                self.exec.block_on(self.conn.get_device(link))
+            }
+            fn set_device(
+                &mut self,
+                link: LinkRef<'_>,
+                config: &DeviceConfig,
+            ) -> Result<(), Error> {
+                self.exec.block_on(self.conn.set_device(link, config))
+            }
+            fn wg_watch(&mut self, opts: WgWatchOptions) -> Result<Box<dyn WgWatchClient>, Error> {
+                let w = self
+                    .exec
+                    .enter(|| $m::WgWatch::new(self.conn.clone(), opts))?;
+                Ok(Box::new($wg {
+                    w,
+                    exec: self.exec.clone(),
+                }))
+            }
+        }
+    };
+}
+
+async_glue!(nlwire_tokio, TokioGenl, TokioNsWatch, TokioWgWatch);
+async_glue!(nlwire_async_io, AsyncIoGenl, AsyncIoNsWatch, AsyncIoWgWatch);
+
+/// Declares one `#[test]` per runtime for each scenario function: a module
+/// per runtime (`mio`, `poll`, `tokio`, `async_io`), each holding a test
+/// named after the scenario (`mio::a`, `poll::a`, …). Each test first asks
+/// `gate` (a function of this crate: [`privileged_or_skip`],
+/// [`wireguard_or_skip`]) with its full name, and returns if it says no.
+///
+/// The scenarios are listed by shape:
+///
+/// * `client: [a, …]` — `fn a(c: &mut dyn Client, ns: &TestNs)`, given a
+///   fresh [`TestNs`] and a [`Runtime::client`] in it;
+/// * `async_client: [a, …]` — the same, declared for the async runtimes
+///   only (`tokio`, `async_io`): scenarios of concurrency on one
+///   connection, which a blocking connection cannot have;
+/// * `ns: [a, …]` — `fn a(rt: Runtime, ns: &TestNs)`, given a fresh
+///   [`TestNs`];
+/// * `runtime: [a, …]` — `fn a(rt: Runtime)`, which builds what it needs.
+///
+/// ```text
+/// nlwire_tests::per_runtime! {
+///     gate: privileged_or_skip,
+///     client: [fresh_namespace_has_only_lo, links_match_ip],
+///     runtime: [watcher_sees_a_burst_of_200],
+/// }
+/// ```
+#[macro_export]
+macro_rules! per_runtime {
+    (@test client $m:ident $rt:ident $gate:ident $name:ident) => {
+        #[test]
+        fn $name() {
+            if $crate::$gate(concat!(module_path!(), "::", stringify!($name))) {
+                let ns = $crate::TestNs::create();
+                super::$name(&mut *$crate::Runtime::$rt.client(&ns), &ns);
+            }
+        }
+    };
+    (@test async_client mio $($rest:tt)*) => {};
+    (@test async_client poll $($rest:tt)*) => {};
+    (@test async_client $($rest:tt)*) => {
+        $crate::per_runtime!(@test client $($rest)*);
+    };
+    (@test ns $m:ident $rt:ident $gate:ident $name:ident) => {
+        #[test]
+        fn $name() {
+            if $crate::$gate(concat!(module_path!(), "::", stringify!($name))) {
+                let ns = $crate::TestNs::create();
+                super::$name($crate::Runtime::$rt, &ns);
+            }
+        }
+    };
+    (@test runtime $m:ident $rt:ident $gate:ident $name:ident) => {
+        #[test]
+        fn $name() {
+            if $crate::$gate(concat!(module_path!(), "::", stringify!($name))) {
+                super::$name($crate::Runtime::$rt);
+            }
+        }
+    };
+    (@module $m:ident $rt:ident $gate:ident {$($shape:ident [$($name:ident)*])+}) => {
+        #[doc = concat!("The scenarios on the ", stringify!($m), " runtime.")]
+        mod $m {
+            $($($crate::per_runtime!(@test $shape $m $rt $gate $name);)*)+
+        }
+    };
+    (gate: $gate:ident, $($shape:ident: [$($name:ident),* $(,)?]),+ $(,)?) => {
+        $crate::per_runtime!(@module mio Mio $gate {$($shape [$($name)*])+});
+        $crate::per_runtime!(@module poll Poll $gate {$($shape [$($name)*])+});
+        $crate::per_runtime!(@module tokio Tokio $gate {$($shape [$($name)*])+});
+        $crate::per_runtime!(@module async_io AsyncIo $gate {$($shape [$($name)*])+});
     };
 }

@@ -1,7 +1,8 @@
-//! Generic netlink on the real kernel, on every runtime: the family list
-//! equals `genl ctrl list`, lookups by name agree with it, and the
-//! WireGuard family — absent from this host kernel — is a clear error for
-//! every call, including the poll watcher, which keeps going.
+//! Generic netlink on the real kernel, on every runtime (`mio::…`,
+//! `poll::…`, `tokio::…`, `async_io::…`): the family list equals `genl ctrl
+//! list`, lookups by name agree with it, and the WireGuard family — absent
+//! from this host kernel — is a clear error for every call, including the
+//! poll watcher, which keeps going.
 //!
 //! Real WireGuard round trips need a kernel with the module; they run in
 //! the VM harness.
@@ -9,13 +10,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use nlwire::Error;
 use nlwire::genl::GENL_ID_CTRL;
 use nlwire::genl::ctrl::Family;
 use nlwire::genl::wireguard::{DeviceConfig, WG_GENL_NAME};
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
-use nlwire_mio::ConnectionOptions;
-use nlwire_tests::{TestNs, privileged_or_skip, run};
+use nlwire::{Error, LinkRef};
+use nlwire_tests::{Runtime, TestNs, per_runtime, run};
 
 const NOT_FOUND: &str =
     "generic netlink family \"wireguard\" not found — is the wireguard module loaded?";
@@ -193,25 +193,21 @@ fn watch_opts() -> WgWatchOptions {
     WgWatchOptions::new(["wg1", "wg0"]).interval(Duration::from_secs(3600))
 }
 
-#[test]
-fn mio_families_and_missing_wireguard() {
-    if !privileged_or_skip("genl::mio_families_and_missing_wireguard") {
-        return;
-    }
-    let ns = TestNs::create();
-    let netns = nlwire_mio::Netns::from_path(ns.path()).unwrap();
-    let mut c =
-        nlwire_mio::Connection::new_in_with_options(&netns, ConnectionOptions::generic()).unwrap();
-    let all: Vec<Family> = c.families().collect::<Result<_, _>>().unwrap();
+/// The family list against `genl ctrl list`, lookups by name (and again,
+/// from the cache); when the kernel has no WireGuard, the not-found error
+/// from every WireGuard call (by name and by index) and from the watcher,
+/// which keeps going: its first round at once, the next one only after the
+/// interval, and rounds every 50 ms that stay quiet.
+fn families_and_missing_wireguard(rt: Runtime, ns: &TestNs) {
+    let mut c = rt.genl_client(ns);
+    let all: Vec<Family> = c.families().unwrap();
     // The raw controller dump is a fuzz seed (`fuzz/corpus/ctrl/ctrl-dump`
-    // was written with NLWIRE_WRITE_CORPUS=fuzz/corpus).
-    let mut raw = Vec::new();
-    c.dump_messages(nlwire::genl::ctrl::GetFamily::all(), |m| {
-        raw.extend_from_slice(m.as_bytes())
-    })
-    .unwrap();
+    // was written with NLWIRE_WRITE_CORPUS=fuzz/corpus, from mio's).
+    let raw = c.families_raw().unwrap();
     nlwire::fuzzing::ctrl(&raw);
-    if let Some(dir) = std::env::var_os("NLWIRE_WRITE_CORPUS") {
+    if rt == Runtime::Mio
+        && let Some(dir) = std::env::var_os("NLWIRE_WRITE_CORPUS")
+    {
         let dir = std::path::Path::new(&dir).join("ctrl");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("ctrl-dump"), &raw).unwrap();
@@ -222,119 +218,57 @@ fn mio_families_and_missing_wireguard() {
         // Cached: the same answer again.
         assert_eq!(c.family(&name).unwrap(), f);
     }
-    check_families(&ns, all);
+    check_families(ns, all);
     if !host_is_missing_wireguard() {
         return;
     }
     assert_not_found(c.family(WG_GENL_NAME));
-    assert_not_found(c.get_device("wg0"));
-    assert_not_found(c.set_device("wg0", &DeviceConfig::new().listen_port(1)));
+    assert_not_found(c.get_device("wg0".into()));
+    assert_not_found(c.set_device("wg0".into(), &DeviceConfig::new().listen_port(1)));
+    assert_not_found(c.set_device("wg0".into(), &DeviceConfig::new()));
+    assert_not_found(c.set_device(LinkRef::Index(7), &DeviceConfig::new()));
     // Bad input is refused before anything is sent.
     assert!(matches!(
-        c.get_device("not/valid"),
+        c.get_device("not/valid".into()),
         Err(Error::InvalidInput { .. })
     ));
 
     let started = Instant::now();
-    let conn =
-        nlwire_mio::Connection::new_in_with_options(&netns, ConnectionOptions::generic()).unwrap();
-    let mut w = nlwire_mio::WgWatch::new(conn, watch_opts()).unwrap();
+    let mut w = c.wg_watch(watch_opts()).unwrap();
     assert_eq!(w.interfaces(), ["wg0", "wg1"]);
-    let batch = w.next().unwrap();
+    let batch = w.next();
     assert_first_batch_is_unavailable(&batch, started);
-    // Still missing: nothing new to say, and the watcher goes on.
-    assert!(w.poll_now().is_empty());
+    // The next round waits for the interval.
     assert!(
-        nlwire_mio::WgWatch::new(
-            nlwire_mio::Connection::generic().unwrap(),
-            WgWatchOptions::new(Vec::<String>::new())
-        )
-        .is_err()
+        w.next_within(Duration::from_millis(300)).is_none(),
+        "second round ran before its interval"
+    );
+    // Still missing: nothing new to say, and the watcher goes on (a round
+    // run now, on the blocking runtimes, which can).
+    match w.poll_now() {
+        Some(batch) => assert!(batch.is_empty(), "{batch:?}"),
+        None => assert!(rt.is_async()),
+    }
+    // The connection still works after the watcher's failures.
+    assert_eq!(c.family("nlctrl").unwrap().id, GENL_ID_CTRL);
+
+    let started = Instant::now();
+    let opts = WgWatchOptions::new(["wg0", "wg1"]).interval(Duration::from_millis(50));
+    let mut w = c.wg_watch(opts).unwrap();
+    assert_first_batch_is_unavailable(&w.next(), started);
+    // Later rounds run (every 50 ms) and stay quiet.
+    for _ in 0..3 {
+        assert!(w.next().is_empty());
+    }
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    // A watcher of no interface is refused.
+    assert!(
+        c.wg_watch(WgWatchOptions::new(Vec::<String>::new()))
+            .is_err()
     );
 }
 
-/// What both async runtimes check the same way: the family list against
-/// `genl ctrl list`, lookups by name, and — when the kernel has no
-/// WireGuard — the not-found error from every WireGuard call (by name and
-/// by index). Returns whether WireGuard is missing.
-async fn families_and_not_found<Rt: nlwire_conn::aio::Runtime>(
-    c: &nlwire_conn::aio::Connection<Rt>,
-    ns: &TestNs,
-) -> bool {
-    let all: Vec<Family> = nlwire_tests::collect(c.families(), usize::MAX)
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    for name in some_names(&all) {
-        let f = c.family(&name).await.unwrap();
-        assert_eq!(Some(&f), all.iter().find(|x| x.name == name));
-    }
-    check_families(ns, all);
-    if !host_is_missing_wireguard() {
-        return false;
-    }
-    assert_not_found(c.family(WG_GENL_NAME).await);
-    assert_not_found(c.get_device("wg0").await);
-    assert_not_found(c.set_device("wg0", &DeviceConfig::new()).await);
-    assert_not_found(c.set_device(7, &DeviceConfig::new()).await);
-    true
-}
-
-#[test]
-fn tokio_families_and_missing_wireguard() {
-    if !privileged_or_skip("genl::tokio_families_and_missing_wireguard") {
-        return;
-    }
-    let ns = TestNs::create();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let netns = nlwire_tokio::Netns::from_path(ns.path()).unwrap();
-        let c = nlwire_tokio::Connection::new_in_with_options(&netns, ConnectionOptions::generic())
-            .unwrap();
-        if !families_and_not_found(c.inner(), &ns).await {
-            return;
-        }
-
-        let started = Instant::now();
-        let mut w = nlwire_tokio::WgWatch::new(c.clone(), watch_opts()).unwrap();
-        let batch = w.next().await;
-        assert_first_batch_is_unavailable(&batch, started);
-        // The next round waits for the interval.
-        let r = tokio::time::timeout(Duration::from_millis(300), w.next()).await;
-        assert!(r.is_err(), "second round ran before its interval");
-        // The connection still works after the watcher's failures.
-        assert_eq!(c.family("nlctrl").await.unwrap().id, GENL_ID_CTRL);
-    });
-}
-
-#[test]
-fn async_io_families_and_missing_wireguard() {
-    if !privileged_or_skip("genl::async_io_families_and_missing_wireguard") {
-        return;
-    }
-    let ns = TestNs::create();
-    async_io::block_on(async {
-        let netns = nlwire_async_io::Netns::from_path(ns.path()).unwrap();
-        let c =
-            nlwire_async_io::Connection::new_in_with_options(&netns, ConnectionOptions::generic())
-                .unwrap();
-        if !families_and_not_found(c.inner(), &ns).await {
-            return;
-        }
-
-        let started = Instant::now();
-        let opts = WgWatchOptions::new(["wg0", "wg1"]).interval(Duration::from_millis(50));
-        let mut w = nlwire_async_io::WgWatch::new(c.clone(), opts).unwrap();
-        let batch = futures_lite::StreamExt::next(&mut w).await.unwrap();
-        assert_first_batch_is_unavailable(&batch, started);
-        // Later rounds run (every 50 ms) and stay quiet.
-        for _ in 0..3 {
-            assert!(w.next().await.is_empty());
-        }
-        assert!(started.elapsed() >= Duration::from_millis(150));
-    });
+per_runtime! {
+    gate: privileged_or_skip,
+    ns: [families_and_missing_wireguard],
 }

@@ -1,7 +1,8 @@
 //! Network namespaces on the real kernel: handles, named namespaces in a
 //! temporary persist directory and in `/var/run/netns` (interoperating with
 //! `ip netns` both ways), moving a link into a namespace with a rename, bad
-//! names, and the named-namespace watcher on every runtime.
+//! names, and the named-namespace watcher on every runtime (`mio::…`,
+//! `poll::…`, `tokio::…`, `async_io::…`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -12,7 +13,7 @@ use nlwire::InvalidInput;
 use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 use nlwire::ops;
 use nlwire_mio::{Connection, Netns, NetnsDir};
-use nlwire_tests::{TestNs, privileged_or_skip, run};
+use nlwire_tests::{NsWatchClient, Runtime, TestNs, per_runtime, privileged_or_skip, run};
 
 static N: AtomicU32 = AtomicU32::new(0);
 
@@ -228,101 +229,24 @@ fn move_a_link_into_a_namespace_and_rename_it_atomically() {
     assert_eq!(there.links().count(), 2);
 }
 
-/// One watcher per runtime behind one blocking interface.
-enum Watcher {
-    Mio(nlwire_mio::NsWatch),
-    Tokio(tokio::runtime::Runtime, nlwire_tokio::NsWatch),
-    AsyncIo(nlwire_async_io::NsWatch),
+/// Events from `w` until `done` says enough, each within 10 s.
+fn collect(w: &mut dyn NsWatchClient, mut done: impl FnMut(&[NsEvent]) -> bool) -> Vec<NsEvent> {
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done(&got) {
+        assert!(Instant::now() < deadline, "timed out; got {got:?}");
+        match w.next_within(Duration::from_secs(10)) {
+            Some(e) => got.push(e),
+            None => panic!("no event within 10 s; got {got:?}"),
+        }
+    }
+    got
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Rt {
-    Mio,
-    Tokio,
-    AsyncIo,
-}
-
-impl Watcher {
-    fn start(rt: Rt, dir: &Path, opts: NsWatchOptions) -> Watcher {
-        match rt {
-            Rt::Mio => Watcher::Mio(nlwire_mio::NsWatch::new(dir, opts).unwrap()),
-            Rt::Tokio => {
-                let r = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                let w = {
-                    let _g = r.enter();
-                    nlwire_tokio::NsWatch::new(dir, opts).unwrap()
-                };
-                Watcher::Tokio(r, w)
-            }
-            Rt::AsyncIo => Watcher::AsyncIo(nlwire_async_io::NsWatch::new(dir, opts).unwrap()),
-        }
-    }
-
-    fn list_and_watch(rt: Rt, dir: &Path) -> (Vec<String>, Watcher) {
-        match rt {
-            Rt::Mio => {
-                let (n, w) = nlwire_mio::NsWatch::list_and_watch(dir).unwrap();
-                (n, Watcher::Mio(w))
-            }
-            Rt::Tokio => {
-                let r = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                let (n, w) = {
-                    let _g = r.enter();
-                    nlwire_tokio::NsWatch::list_and_watch(dir).unwrap()
-                };
-                (n, Watcher::Tokio(r, w))
-            }
-            Rt::AsyncIo => {
-                let (n, w) = nlwire_async_io::NsWatch::list_and_watch(dir).unwrap();
-                (n, Watcher::AsyncIo(w))
-            }
-        }
-    }
-
-    /// The next event within `t`, or `None`.
-    fn next(&mut self, t: Duration) -> Option<NsEvent> {
-        match self {
-            Watcher::Mio(w) => w.next_timeout(Some(t)).unwrap(),
-            Watcher::Tokio(r, w) => r
-                .block_on(async { tokio::time::timeout(t, w.next()).await })
-                .ok()
-                .map(Result::unwrap),
-            Watcher::AsyncIo(w) => async_io::block_on(futures_lite::future::or(
-                async { Some(w.next().await.unwrap()) },
-                async {
-                    async_io::Timer::after(t).await;
-                    None
-                },
-            )),
-        }
-    }
-
-    /// Events until `done` says enough, each within 10 s.
-    fn collect(&mut self, mut done: impl FnMut(&[NsEvent]) -> bool) -> Vec<NsEvent> {
-        let mut got = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !done(&got) {
-            assert!(Instant::now() < deadline, "timed out; got {got:?}");
-            match self.next(Duration::from_secs(10)) {
-                Some(e) => got.push(e),
-                None => panic!("no event within 10 s; got {got:?}"),
-            }
-        }
-        got
-    }
-
-    /// Asserts that nothing more arrives for a short while.
-    fn quiet(&mut self) {
-        if let Some(e) = self.next(Duration::from_millis(300)) {
-            panic!("unexpected event {e:?}");
-        }
+/// Asserts that nothing more arrives from `w` for a short while.
+fn quiet(w: &mut dyn NsWatchClient) {
+    if let Some(e) = w.next_within(Duration::from_millis(300)) {
+        panic!("unexpected event {e:?}");
     }
 }
 
@@ -336,15 +260,15 @@ fn deleted(n: &str) -> NsEvent {
 
 /// `ip netns add` / `del` in `/var/run/netns` are reported (other tests
 /// may add namespaces there at the same time; only ours are looked at).
-fn watcher_reports_ip_netns(rt: Rt) {
+fn watcher_reports_ip_netns(rt: Runtime) {
     let name = unique("w");
     let dir = Path::new(nlwire_mio::DEFAULT_NETNS_DIR);
-    let (initial, mut w) = Watcher::list_and_watch(rt, dir);
+    let (initial, mut w) = rt.ns_list_and_watch(dir);
     assert!(!initial.contains(&name));
     run("ip", &["netns", "add", &name]);
-    w.collect(|g| g.contains(&created(&name)));
+    collect(&mut *w, |g| g.contains(&created(&name)));
     run("ip", &["netns", "del", &name]);
-    let got = w.collect(|g| g.contains(&deleted(&name)));
+    let got = collect(&mut *w, |g| g.contains(&deleted(&name)));
     assert_eq!(
         got.iter().filter(|e| **e == created(&name)).count(),
         0,
@@ -354,7 +278,7 @@ fn watcher_reports_ip_netns(rt: Rt) {
 
 /// The directory removed and created again; names moved in and out; the
 /// names present at start come from list_and_watch, not as events.
-fn watcher_survives_directory_recreation(rt: Rt) {
+fn watcher_survives_directory_recreation(rt: Runtime) {
     let tmp = TempDir::new("wd");
     let dir = tmp.0.join("netns");
     std::fs::create_dir(&dir).unwrap();
@@ -362,19 +286,19 @@ fn watcher_survives_directory_recreation(rt: Rt) {
     let opts = NsWatchOptions::default()
         .directory_events(true)
         .report_existing(true);
-    let mut w = Watcher::start(rt, &dir, opts);
-    assert_eq!(w.collect(|g| !g.is_empty()), [created("old")]);
+    let mut w = rt.ns_watch(&dir, opts);
+    assert_eq!(collect(&mut *w, |g| !g.is_empty()), [created("old")]);
     std::fs::write(dir.join("n1"), "").unwrap();
     std::fs::write(tmp.0.join("outside"), "").unwrap();
     std::fs::rename(tmp.0.join("outside"), dir.join("moved-in")).unwrap();
     std::fs::rename(dir.join("n1"), tmp.0.join("moved-out")).unwrap();
     assert_eq!(
-        w.collect(|g| g.len() == 3),
+        collect(&mut *w, |g| g.len() == 3),
         [created("n1"), created("moved-in"), deleted("n1")]
     );
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(
-        w.collect(|g| g.contains(&NsEvent::DirectoryDeleted)),
+        collect(&mut *w, |g| g.contains(&NsEvent::DirectoryDeleted)),
         [
             deleted("moved-in"),
             deleted("old"),
@@ -384,31 +308,31 @@ fn watcher_survives_directory_recreation(rt: Rt) {
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("again"), "").unwrap();
     assert_eq!(
-        w.collect(|g| g.contains(&created("again"))),
+        collect(&mut *w, |g| g.contains(&created("again"))),
         [NsEvent::DirectoryCreated, created("again")]
     );
-    w.quiet();
+    quiet(&mut *w);
     // A watcher started while the directory does not exist yet.
     std::fs::remove_dir_all(&dir).unwrap();
-    let (initial, mut w2) = Watcher::list_and_watch(rt, &dir);
+    let (initial, mut w2) = rt.ns_list_and_watch(&dir);
     assert!(initial.is_empty());
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("late"), "").unwrap();
-    assert_eq!(w2.collect(|g| !g.is_empty()), [created("late")]);
+    assert_eq!(collect(&mut *w2, |g| !g.is_empty()), [created("late")]);
 }
 
 /// 200 real namespaces created in a burst, none missed, then all removed.
-fn watcher_sees_a_burst_of_200(rt: Rt) {
+fn watcher_sees_a_burst_of_200(rt: Runtime) {
     let tmp = TempDir::new("burst");
     let dir = NetnsDir::new(tmp.0.join("netns"));
     std::fs::create_dir(dir.path()).unwrap();
-    let (initial, mut w) = Watcher::list_and_watch(rt, dir.path());
+    let (initial, mut w) = rt.ns_list_and_watch(dir.path());
     assert!(initial.is_empty());
     let names: Vec<String> = (0..200).map(|i| format!("b{i:03}")).collect();
     for n in &names {
         dir.create(n).unwrap();
     }
-    let got = w.collect(|g| g.len() == 200);
+    let got = collect(&mut *w, |g| g.len() == 200);
     let mut seen: Vec<String> = got
         .into_iter()
         .map(|e| match e {
@@ -421,39 +345,16 @@ fn watcher_sees_a_burst_of_200(rt: Rt) {
     for n in &names {
         dir.remove(n).unwrap();
     }
-    let got = w.collect(|g| g.len() == 200);
+    let got = collect(&mut *w, |g| g.len() == 200);
     assert!(got.iter().all(|e| matches!(e, NsEvent::Deleted { .. })));
-    w.quiet();
+    quiet(&mut *w);
 }
 
-macro_rules! per_runtime {
-    ($($scenario:ident),* $(,)?) => {
-        mod mio_watch {
-            $(#[test] fn $scenario() {
-                if super::privileged_or_skip(concat!("netns::mio_watch::", stringify!($scenario))) {
-                    super::$scenario(super::Rt::Mio);
-                }
-            })*
-        }
-        mod tokio_watch {
-            $(#[test] fn $scenario() {
-                if super::privileged_or_skip(concat!("netns::tokio_watch::", stringify!($scenario))) {
-                    super::$scenario(super::Rt::Tokio);
-                }
-            })*
-        }
-        mod async_io_watch {
-            $(#[test] fn $scenario() {
-                if super::privileged_or_skip(concat!("netns::async_io_watch::", stringify!($scenario))) {
-                    super::$scenario(super::Rt::AsyncIo);
-                }
-            })*
-        }
-    };
+per_runtime! {
+    gate: privileged_or_skip,
+    runtime: [
+        watcher_reports_ip_netns,
+        watcher_survives_directory_recreation,
+        watcher_sees_a_burst_of_200,
+    ],
 }
-
-per_runtime!(
-    watcher_reports_ip_netns,
-    watcher_survives_directory_recreation,
-    watcher_sees_a_burst_of_200,
-);

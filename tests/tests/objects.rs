@@ -15,7 +15,7 @@ use nlwire::route::{
     RouteRequest,
 };
 use nlwire::{Batch, BatchOptions, BatchResult};
-use nlwire_tests::{Client, TestNs, scenarios};
+use nlwire_tests::{Client, TestNs, per_runtime};
 use serde_json::Value;
 
 fn ip(s: &str) -> IpAddr {
@@ -812,9 +812,9 @@ fn sysctl_in_namespace(_c: &mut dyn Client, ns: &TestNs) {
     assert_eq!(e.errno(), Some(Errno::ENOENT), "{e}");
 }
 
-scenarios!(
-    all,
-    [
+per_runtime! {
+    gate: privileged_or_skip,
+    client: [
         everyday_operations,
         move_and_rename_atomically,
         link_kinds_and_changes,
@@ -824,5 +824,5 @@ scenarios!(
         neighbours_both_ways,
         rules_both_ways,
         sysctl_in_namespace,
-    ]
-);
+    ],
+}

@@ -1,6 +1,7 @@
 //! Integration scenarios against the real kernel. Each scenario runs in its
 //! own fresh named network namespace, once per runtime: the test names are
-//! `mio::…`, `tokio::…` and `async_io::…`.
+//! `mio::…`, `poll::…`, `tokio::…` and `async_io::…` (the concurrency
+//! scenarios only on the async runtimes).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -9,7 +10,7 @@ use nlwire::Errno;
 use nlwire::request::RawRequest;
 use nlwire::route::{GetLink, GetRoutes, IfInfoMsg, Link, LinkRequest, Route};
 use nlwire::wire::{NLM_F_CREATE, NLM_F_EXCL, Writer};
-use nlwire_tests::{AsyncIoClient, Client, MioClient, TestNs, TokioClient, scenarios};
+use nlwire_tests::{Client, TestNs, per_runtime};
 
 /// IFF flag names as `ip` prints them (the bits these tests can see).
 const IFF_NAMES: &[(u32, &str)] = &[
@@ -407,10 +408,9 @@ fn dropping_a_dump_half_way_keeps_the_connection_usable(c: &mut dyn Client, ns: 
     assert!(all.len() >= 3000, "{}", all.len());
 }
 
-scenarios!(
-    mio,
-    MioClient,
-    [
+per_runtime! {
+    gate: privileged_or_skip,
+    client: [
         fresh_namespace_has_only_lo,
         links_match_ip,
         ten_thousand_routes_match_ip,
@@ -418,37 +418,6 @@ scenarios!(
         bad_attribute_returns_ext_ack_text,
         unanswered_request_times_out,
         dropping_a_dump_half_way_keeps_the_connection_usable,
-    ]
-);
-
-scenarios!(
-    tokio,
-    TokioClient,
-    [
-        fresh_namespace_has_only_lo,
-        links_match_ip,
-        ten_thousand_routes_match_ip,
-        deleting_a_missing_link_is_enodev,
-        bad_attribute_returns_ext_ack_text,
-        two_hundred_concurrent_requests,
-        concurrent_dumps_on_one_socket,
-        unanswered_request_times_out,
-        dropping_a_dump_half_way_keeps_the_connection_usable,
-    ]
-);
-
-scenarios!(
-    async_io,
-    AsyncIoClient,
-    [
-        fresh_namespace_has_only_lo,
-        links_match_ip,
-        ten_thousand_routes_match_ip,
-        deleting_a_missing_link_is_enodev,
-        bad_attribute_returns_ext_ack_text,
-        two_hundred_concurrent_requests,
-        concurrent_dumps_on_one_socket,
-        unanswered_request_times_out,
-        dropping_a_dump_half_way_keeps_the_connection_usable,
-    ]
-);
+    ],
+    async_client: [two_hundred_concurrent_requests, concurrent_dumps_on_one_socket],
+}

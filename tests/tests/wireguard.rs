@@ -1,4 +1,5 @@
-//! WireGuard on a real kernel, on every runtime: configurations large
+//! WireGuard on a real kernel, on every runtime (`mio::…`, `poll::…`,
+//! `tokio::…`, `async_io::…`): configurations large
 //! enough to need many `SET_DEVICE` messages and multi-part `GET_DEVICE`
 //! dumps read back equal, `wg show dump` agrees, and the poll watcher sees
 //! peers added, removed, roaming, changing allowed IPs, and the interface
@@ -15,13 +16,11 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use nlwire::Error;
 use nlwire::LinkRef;
 use nlwire::genl::wireguard::{AllowedIp, Device, DeviceConfig, Key, PeerConfig, SecretKey};
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
 use nlwire::route::{LinkKind, LinkRequest};
-use nlwire_mio::ConnectionOptions;
-use nlwire_tests::{TestNs, run, wireguard_or_skip};
+use nlwire_tests::{Runtime, TestNs, WgWatchClient, per_runtime, run};
 
 fn key(tag: u8, i: u32) -> Key {
     let mut k = [tag; 32];
@@ -176,92 +175,31 @@ fn delete_link(ns: &TestNs, name: &str) {
     ns.ip(&["link", "del", name]);
 }
 
-type GetFn = Box<dyn FnMut(LinkRef<'_>) -> Result<Device, Error>>;
-type SetFn = Box<dyn FnMut(&str, &DeviceConfig) -> Result<(), Error>>;
-type NextFn = Box<dyn FnMut() -> Vec<WgEvent>>;
-type WatchFn = Box<dyn FnMut(WgWatchOptions) -> NextFn>;
-
-/// One runtime's WireGuard calls, as blocking closures.
-struct Rt {
-    get: GetFn,
-    set: SetFn,
-    watch: WatchFn,
-}
-
 fn generic_netns(ns: &TestNs) -> nlwire_mio::Netns {
     nlwire_mio::Netns::from_path(ns.path()).unwrap()
 }
 
-fn mio_rt(ns: &TestNs) -> Rt {
-    let netns = generic_netns(ns);
-    let open = move || {
-        nlwire_mio::Connection::new_in_with_options(&netns, ConnectionOptions::generic()).unwrap()
-    };
-    let c = std::rc::Rc::new(std::cell::RefCell::new(open()));
-    let (c1, c2) = (c.clone(), c);
-    Rt {
-        get: Box::new(move |n| c1.borrow_mut().get_device(n)),
-        set: Box::new(move |n, cfg| c2.borrow_mut().set_device(n, cfg)),
-        watch: Box::new(move |opts| {
-            let mut w = nlwire_mio::WgWatch::new(open(), opts).unwrap();
-            Box::new(move || w.next().unwrap())
-        }),
-    }
-}
-
-fn tokio_rt(ns: &TestNs) -> Rt {
-    let rt = std::rc::Rc::new(
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
-    );
-    let netns = generic_netns(ns);
-    let c = rt.block_on(async {
-        nlwire_tokio::Connection::new_in_with_options(&netns, ConnectionOptions::generic()).unwrap()
-    });
-    let (r1, r2, r3) = (rt.clone(), rt.clone(), rt);
-    let (c1, c2, c3) = (c.clone(), c.clone(), c);
-    Rt {
-        get: Box::new(move |n| r1.block_on(c1.get_device(n))),
-        set: Box::new(move |n, cfg| r2.block_on(c2.set_device(n, cfg))),
-        watch: Box::new(move |opts| {
-            let mut w = r3
-                .block_on(async { nlwire_tokio::WgWatch::new(c3.clone(), opts) })
-                .unwrap();
-            let rt = r3.clone();
-            Box::new(move || rt.block_on(w.next()))
-        }),
-    }
-}
-
-fn async_io_rt(ns: &TestNs) -> Rt {
-    let netns = generic_netns(ns);
-    let c = nlwire_async_io::Connection::new_in_with_options(&netns, ConnectionOptions::generic())
-        .unwrap();
-    let (c1, c2, c3) = (c.clone(), c.clone(), c);
-    Rt {
-        get: Box::new(move |n| async_io::block_on(c1.get_device(n))),
-        set: Box::new(move |n, cfg| async_io::block_on(c2.set_device(n, cfg))),
-        watch: Box::new(move |opts| {
-            let mut w = nlwire_async_io::WgWatch::new(c3.clone(), opts).unwrap();
-            Box::new(move || async_io::block_on(w.next()))
-        }),
-    }
+/// A tag for `scenario` (0, 1, 2) on `rt`, distinct for every test: it
+/// makes the keys and listen ports of each test its own.
+fn tag(scenario: u8, rt: Runtime) -> u8 {
+    let i = Runtime::ALL.iter().position(|r| *r == rt).unwrap() as u8;
+    1 + scenario * Runtime::ALL.len() as u8 + i
 }
 
 /// Thousands of peers and a peer with thousands of allowed IPs: many set
 /// messages, a multi-part get; then an update and a peer removal.
-fn round_trip(mut rt: Rt, ns: &TestNs, tag: u8) {
+fn round_trip(rt: Runtime, ns: &TestNs) {
+    let tag = tag(0, rt);
+    let mut wg = rt.genl_client(ns);
     create_wg(ns, "wgbig");
     let c = big_config(tag, 2000, 3000);
-    (rt.set)("wgbig", &c).unwrap();
-    let dev = (rt.get)("wgbig".into()).unwrap();
+    wg.set_device("wgbig".into(), &c).unwrap();
+    let dev = wg.get_device("wgbig".into()).unwrap();
     assert_eq!(dev.ifname, "wgbig");
     assert_matches(&dev, &c);
     assert_wg_dump_agrees(ns, &dev);
     // By index too.
-    assert_eq!((rt.get)(LinkRef::Index(dev.ifindex)).unwrap(), dev);
+    assert_eq!(wg.get_device(LinkRef::Index(dev.ifindex)).unwrap(), dev);
 
     // Update one peer (update-only, replace its allowed IPs), remove
     // another, and leave the rest alone.
@@ -278,8 +216,8 @@ fn round_trip(mut rt: Rt, ns: &TestNs, tag: u8) {
         )
         .peer(PeerConfig::remove(gone))
         .peer(PeerConfig::new(key(tag, 99_999)).update_only(true));
-    (rt.set)("wgbig", &update).unwrap();
-    let after = (rt.get)("wgbig".into()).unwrap();
+    wg.set_device("wgbig".into(), &update).unwrap();
+    let after = wg.get_device("wgbig".into()).unwrap();
     assert_eq!(after.peers.len(), dev.peers.len() - 1);
     assert!(after.peer(&gone).is_none());
     assert!(
@@ -291,12 +229,12 @@ fn round_trip(mut rt: Rt, ns: &TestNs, tag: u8) {
     assert_eq!(p.endpoint, Some("203.0.113.9:1".parse().unwrap()));
 
     // The kernel's refusals are errors naming the request.
-    let e = (rt.get)("nosuchwg".into()).unwrap_err();
+    let e = wg.get_device("nosuchwg".into()).unwrap_err();
     assert_eq!(e.errno(), Some(nlwire::Errno::ENODEV), "{e}");
     ns.ip(&[
         "link", "add", "notwg", "type", "veth", "peer", "name", "notwg1",
     ]);
-    let e = (rt.get)("notwg".into()).unwrap_err();
+    let e = wg.get_device("notwg".into()).unwrap_err();
     assert_eq!(e.errno(), Some(nlwire::Errno::EOPNOTSUPP), "{e}");
     delete_link(ns, "wgbig");
 }
@@ -323,9 +261,9 @@ fn kinds(events: &[WgEvent]) -> Vec<String> {
 }
 
 /// Polls until a round reports something.
-fn next_events(next: &mut dyn FnMut() -> Vec<WgEvent>) -> Vec<String> {
+fn next_events(w: &mut dyn WgWatchClient) -> Vec<String> {
     for _ in 0..50 {
-        let b = next();
+        let b = w.next();
         if !b.is_empty() {
             return kinds(&b);
         }
@@ -333,7 +271,9 @@ fn next_events(next: &mut dyn FnMut() -> Vec<WgEvent>) -> Vec<String> {
     panic!("no event in 50 rounds");
 }
 
-fn watch(mut rt: Rt, ns: &TestNs, tag: u8) {
+fn watch(rt: Runtime, ns: &TestNs) {
+    let tag = tag(1, rt);
+    let mut wg = rt.genl_client(ns);
     create_wg(ns, "wgw");
     let small = |n: u32| {
         let mut c = DeviceConfig::new().replace_peers(true);
@@ -346,12 +286,12 @@ fn watch(mut rt: Rt, ns: &TestNs, tag: u8) {
         }
         c
     };
-    (rt.set)("wgw", &small(3)).unwrap();
+    wg.set_device("wgw".into(), &small(3)).unwrap();
     let opts = WgWatchOptions::new(["wgw", "wgmissing"]).interval(Duration::from_millis(100));
-    let mut next = (rt.watch)(opts);
+    let mut w = wg.wg_watch(opts).unwrap();
     // Initial inventory, and the missing interface reported once.
     assert_eq!(
-        kinds(&next()),
+        kinds(&w.next()),
         [
             "wgmissing 0 unavailable",
             "wgw 0 added",
@@ -359,7 +299,7 @@ fn watch(mut rt: Rt, ns: &TestNs, tag: u8) {
             "wgw 2 added"
         ]
     );
-    assert!(next().is_empty());
+    assert!(w.next().is_empty());
 
     // Remove 0, move 1, change 2's allowed IPs, add 3.
     let change = DeviceConfig::new()
@@ -371,9 +311,9 @@ fn watch(mut rt: Rt, ns: &TestNs, tag: u8) {
                 .allowed_ip(AllowedIp::new(IpAddr::from([203, 0, 113, 0]), 24).unwrap()),
         )
         .peer(PeerConfig::new(key(tag, 3)));
-    (rt.set)("wgw", &change).unwrap();
+    wg.set_device("wgw".into(), &change).unwrap();
     assert_eq!(
-        next_events(&mut *next),
+        next_events(&mut *w),
         [
             "wgw 0 removed",
             "wgw 1 endpoint",
@@ -385,7 +325,7 @@ fn watch(mut rt: Rt, ns: &TestNs, tag: u8) {
     // Deleted: unavailable, every peer removed; re-created: added again.
     delete_link(ns, "wgw");
     assert_eq!(
-        next_events(&mut *next),
+        next_events(&mut *w),
         [
             "wgw 0 unavailable",
             "wgw 1 removed",
@@ -394,15 +334,17 @@ fn watch(mut rt: Rt, ns: &TestNs, tag: u8) {
         ]
     );
     create_wg(ns, "wgw");
-    (rt.set)("wgw", &small(2)).unwrap();
-    assert_eq!(next_events(&mut *next), ["wgw 0 added", "wgw 1 added"]);
+    wg.set_device("wgw".into(), &small(2)).unwrap();
+    assert_eq!(next_events(&mut *w), ["wgw 0 added", "wgw 1 added"]);
     delete_link(ns, "wgw");
 }
 
-/// Two interfaces, in `ns` (watched with `rt`) and in a second namespace
-/// (configured and watched with blocking mio), joined by a veth: a UDP
-/// packet sent into the tunnel makes a real handshake.
-fn handshake(mut rt: Rt, ns: &TestNs, tag: u8) {
+/// Two interfaces, in `ns` (configured and watched on `rt`) and in a
+/// second namespace (configured and watched with blocking mio), joined by
+/// a veth: a UDP packet sent into the tunnel makes a real handshake.
+fn handshake(rt: Runtime, ns: &TestNs) {
+    let tag = tag(2, rt);
+    let mut wg = rt.genl_client(ns);
     let far = TestNs::create();
     ns.ip(&[
         "link",
@@ -422,30 +364,31 @@ fn handshake(mut rt: Rt, ns: &TestNs, tag: u8) {
     far.ip(&["link", "set", "wb", "up"]);
     create_wg(ns, "wgh");
     create_wg(&far, "wgh");
-    let mut far_rt = mio_rt(&far);
+    let mut far_wg = Runtime::Mio.genl_client(&far);
 
     // Keys first: each side's public key comes from the kernel.
     let port = 41000 + u16::from(tag);
-    (rt.set)(
-        "wgh",
+    wg.set_device(
+        "wgh".into(),
         &DeviceConfig::new()
             .private_key(private_key(tag))
             .listen_port(port),
     )
     .unwrap();
-    (far_rt.set)(
-        "wgh",
-        &DeviceConfig::new()
-            .private_key(private_key(tag ^ 0x80))
-            .listen_port(port + 100),
-    )
-    .unwrap();
-    let near_key = (rt.get)("wgh".into()).unwrap().public_key.unwrap();
-    let far_key = (far_rt.get)("wgh".into()).unwrap().public_key.unwrap();
+    far_wg
+        .set_device(
+            "wgh".into(),
+            &DeviceConfig::new()
+                .private_key(private_key(tag ^ 0x80))
+                .listen_port(port + 100),
+        )
+        .unwrap();
+    let near_key = wg.get_device("wgh".into()).unwrap().public_key.unwrap();
+    let far_key = far_wg.get_device("wgh".into()).unwrap().public_key.unwrap();
     let near_ep = SocketAddr::from(([192, 0, 2, 1], port));
     let far_ep = SocketAddr::from(([192, 0, 2, 2], port + 100));
-    (rt.set)(
-        "wgh",
+    wg.set_device(
+        "wgh".into(),
         &DeviceConfig::new().peer(
             PeerConfig::new(far_key)
                 .endpoint(far_ep)
@@ -454,23 +397,24 @@ fn handshake(mut rt: Rt, ns: &TestNs, tag: u8) {
     )
     .unwrap();
     // The far side knows no endpoint: it learns it from the handshake.
-    (far_rt.set)(
-        "wgh",
-        &DeviceConfig::new().peer(
-            PeerConfig::new(near_key)
-                .allowed_ip(AllowedIp::new(IpAddr::from([203, 0, 113, 1]), 32).unwrap()),
-        ),
-    )
-    .unwrap();
+    far_wg
+        .set_device(
+            "wgh".into(),
+            &DeviceConfig::new().peer(
+                PeerConfig::new(near_key)
+                    .allowed_ip(AllowedIp::new(IpAddr::from([203, 0, 113, 1]), 32).unwrap()),
+            ),
+        )
+        .unwrap();
     ns.ip(&["addr", "add", "203.0.113.1/24", "dev", "wgh"]);
     ns.ip(&["link", "set", "wgh", "up"]);
     far.ip(&["addr", "add", "203.0.113.2/24", "dev", "wgh"]);
     far.ip(&["link", "set", "wgh", "up"]);
 
     let opts = || WgWatchOptions::new(["wgh"]).interval(Duration::from_millis(100));
-    let mut near = (rt.watch)(opts());
-    let mut farw = (far_rt.watch)(opts());
-    for (events, peer) in [(near(), &far_key), (farw(), &near_key)] {
+    let mut near = wg.wg_watch(opts()).unwrap();
+    let mut farw = far_wg.wg_watch(opts()).unwrap();
+    for (events, peer) in [(near.next(), &far_key), (farw.next(), &near_key)] {
         assert!(
             matches!(&events[..], [WgEvent::PeerAdded { peer: p, .. }] if p.public_key == *peer),
             "{events:?}"
@@ -492,7 +436,7 @@ fn handshake(mut rt: Rt, ns: &TestNs, tag: u8) {
         if near_at.is_none() {
             send();
         }
-        for e in near() {
+        for e in near.next() {
             match e {
                 WgEvent::PeerHandshakeRefreshed { public_key, at, .. } if public_key == far_key => {
                     near_at = Some(at)
@@ -500,7 +444,7 @@ fn handshake(mut rt: Rt, ns: &TestNs, tag: u8) {
                 e => panic!("unexpected on the near side: {e:?}"),
             }
         }
-        for e in farw() {
+        for e in farw.next() {
             match e {
                 WgEvent::PeerHandshakeRefreshed { public_key, at, .. }
                     if public_key == near_key =>
@@ -536,38 +480,18 @@ fn handshake(mut rt: Rt, ns: &TestNs, tag: u8) {
         assert!(at <= now + Duration::from_secs(1) && now - at < Duration::from_secs(60));
     }
     // The readings agree with the events, and traffic was counted.
-    let n = (rt.get)("wgh".into()).unwrap();
+    let n = wg.get_device("wgh".into()).unwrap();
     let p = n.peer(&far_key).unwrap();
     assert_eq!(p.last_handshake, Some(near_at));
     assert!(p.tx_bytes > 0 && p.rx_bytes > 0, "{p:?}");
-    let f = (far_rt.get)("wgh".into()).unwrap();
+    let f = far_wg.get_device("wgh".into()).unwrap();
     let p = f.peer(&near_key).unwrap();
     assert_eq!(p.endpoint, Some(near_ep));
     assert!(p.rx_bytes > 0, "{p:?}");
     delete_link(ns, "wgh");
 }
 
-macro_rules! runtime_tests {
-    ($($name:ident: $rt:ident, $body:ident, $tag:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            if !wireguard_or_skip(concat!("wireguard::", stringify!($name))) {
-                return;
-            }
-            let ns = TestNs::create();
-            $body($rt(&ns), &ns, $tag);
-        }
-    )*};
-}
-
-runtime_tests! {
-    mio_round_trip: mio_rt, round_trip, 1;
-    tokio_round_trip: tokio_rt, round_trip, 2;
-    async_io_round_trip: async_io_rt, round_trip, 3;
-    mio_watch: mio_rt, watch, 4;
-    tokio_watch: tokio_rt, watch, 5;
-    async_io_watch: async_io_rt, watch, 6;
-    mio_handshake: mio_rt, handshake, 7;
-    tokio_handshake: tokio_rt, handshake, 8;
-    async_io_handshake: async_io_rt, handshake, 9;
+per_runtime! {
+    gate: wireguard_or_skip,
+    ns: [round_trip, watch, handshake],
 }
