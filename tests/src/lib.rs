@@ -32,7 +32,7 @@ use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
 use nlwire::request::Request;
 use nlwire::route::{Address, GetNeighbours, GetRoutes, GetRules, Link, Neighbour, Route, Rule};
 use nlwire::{Batch, BatchOutcome, Error, LinkRef, Op};
-use nlwire_conn::ConnectionOptions;
+use nlwire_conn::{Connect, ConnectionOptions};
 use nlwire_sys::netns::Netns;
 
 /// Whether this process can create network namespaces. Without it, tests

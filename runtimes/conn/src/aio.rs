@@ -9,7 +9,6 @@
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::BorrowedFd;
-use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -28,10 +27,9 @@ use nlwire::route::{
 };
 use nlwire::wire::Message;
 use nlwire::{Batch, BatchOutcome, Error, FromMessage, LinkRef, Op, Query, Request};
-use nlwire_sys::netns::Netns;
 
 use crate::engine::{Engine, Progress};
-use crate::{ConnectionOptions, Transport, io_error, open_socket, open_socket_in};
+use crate::{Connect, ConnectionOptions, Transport, io_error};
 
 /// What an async runtime provides: readiness of the netlink socket and a
 /// resettable timer.
@@ -167,59 +165,8 @@ impl<Rt: Runtime> std::fmt::Debug for Connection<Rt> {
     }
 }
 
-impl<Rt: Runtime> Connection<Rt> {
-    /// A `NETLINK_ROUTE` connection in the current network namespace.
-    pub fn new() -> Result<Self, Error> {
-        Self::with_options(ConnectionOptions::default())
-    }
-
-    /// A connection with the given options.
-    pub fn with_options(opts: ConnectionOptions) -> Result<Self, Error> {
-        Self::from_transport(open_socket(None, &opts.socket)?, opts)
-    }
-
-    /// A generic netlink (`NETLINK_GENERIC`) connection in the current
-    /// network namespace: for [`Connection::get_device`],
-    /// [`Connection::set_device`], [`Connection::family`] and the
-    /// WireGuard watcher. In another namespace:
-    /// `Connection::new_in_with_options(&ns, ConnectionOptions::generic())`.
-    pub fn generic() -> Result<Self, Error> {
-        Self::with_options(ConnectionOptions::generic())
-    }
-
-    /// A `NETLINK_ROUTE` connection inside the network namespace at `path`
-    /// (`/var/run/netns/NAME`, `/proc/PID/ns/net`). The socket is created on
-    /// a short-lived thread; no executor thread ever changes namespace.
-    pub fn new_in_netns(path: impl AsRef<Path>) -> Result<Self, Error> {
-        Self::new_in_netns_with_options(path, ConnectionOptions::default())
-    }
-
-    /// Like [`Connection::new_in_netns`], with options.
-    pub fn new_in_netns_with_options(
-        path: impl AsRef<Path>,
-        opts: ConnectionOptions,
-    ) -> Result<Self, Error> {
-        Self::from_transport(open_socket(Some(path.as_ref()), &opts.socket)?, opts)
-    }
-
-    /// A `NETLINK_ROUTE` connection inside the namespace `ns`. The socket is
-    /// created on a short-lived thread; no executor thread changes
-    /// namespace.
-    pub fn new_in(ns: &Netns) -> Result<Self, Error> {
-        Self::new_in_with_options(ns, ConnectionOptions::default())
-    }
-
-    /// Like [`Connection::new_in`], with options.
-    pub fn new_in_with_options(ns: &Netns, opts: ConnectionOptions) -> Result<Self, Error> {
-        Self::from_transport(open_socket_in(ns, &opts.socket)?, opts)
-    }
-
-    /// A connection over any [`Transport`] (an open socket, a simulated
-    /// kernel). Must be called inside the runtime's context.
-    pub fn from_transport(
-        transport: impl Transport,
-        opts: ConnectionOptions,
-    ) -> Result<Self, Error> {
+impl<Rt: Runtime> Connect for Connection<Rt> {
+    fn from_transport(transport: impl Transport, opts: ConnectionOptions) -> Result<Self, Error> {
         let ready = Rt::register(transport.as_fd())
             .map_err(|e| io_error("register netlink socket with the runtime", &e))?;
         Ok(Connection {
@@ -229,7 +176,9 @@ impl<Rt: Runtime> Connection<Rt> {
             }),
         })
     }
+}
 
+impl<Rt: Runtime> Connection<Rt> {
     /// The reply timeout.
     pub fn timeout(&self) -> Duration {
         self.inner.engine.timeout()

@@ -49,7 +49,7 @@ impl<Rt: Runtime> std::fmt::Debug for WgWatch<Rt> {
 
 impl<Rt: Runtime> WgWatch<Rt> {
     /// Watches the interfaces of `opts` through `conn`, a generic netlink
-    /// connection ([`Connection::generic`]). Fails if `opts` names no
+    /// connection ([`Connect::generic`](crate::Connect::generic)). Fails if `opts` names no
     /// interface, an invalid name, or a zero interval.
     pub fn new(conn: Connection<Rt>, opts: WgWatchOptions) -> Result<WgWatch<Rt>, Error> {
         let machine = WgWatcher::new(&opts)?;

@@ -27,7 +27,7 @@ use nlwire_sys::netns::Netns;
 
 use crate::engine::{Engine, Progress};
 use crate::ns_watch::WatchDriver;
-use crate::{ConnectionOptions, Transport, io_error, open_socket, open_socket_in};
+use crate::{Connect, ConnectionOptions, Transport, io_error};
 
 /// How a blocking runtime waits: until a descriptor is readable, or a
 /// deadline passes. That is all a blocking runtime provides.
@@ -50,55 +50,8 @@ pub struct Connection<W: Wait> {
     reg: W::Registration,
 }
 
-impl<W: Wait> Connection<W> {
-    /// A `NETLINK_ROUTE` connection in the current network namespace.
-    pub fn new() -> Result<Self, Error> {
-        Self::with_options(ConnectionOptions::default())
-    }
-
-    /// A connection with the given options.
-    pub fn with_options(opts: ConnectionOptions) -> Result<Self, Error> {
-        Self::from_transport(open_socket(None, &opts.socket)?, opts)
-    }
-
-    /// A generic netlink (`NETLINK_GENERIC`) connection in the current
-    /// network namespace: for [`Connection::get_device`],
-    /// [`Connection::set_device`], [`Connection::family`] and [`WgWatch`].
-    pub fn generic() -> Result<Self, Error> {
-        Self::with_options(ConnectionOptions::generic())
-    }
-
-    /// A `NETLINK_ROUTE` connection inside the network namespace at `path`
-    /// (`/var/run/netns/NAME`, `/proc/PID/ns/net`).
-    pub fn new_in_netns(path: impl AsRef<Path>) -> Result<Self, Error> {
-        Self::new_in_netns_with_options(path, ConnectionOptions::default())
-    }
-
-    /// Like [`Connection::new_in_netns`], with options.
-    pub fn new_in_netns_with_options(
-        path: impl AsRef<Path>,
-        opts: ConnectionOptions,
-    ) -> Result<Self, Error> {
-        Self::from_transport(open_socket(Some(path.as_ref()), &opts.socket)?, opts)
-    }
-
-    /// A `NETLINK_ROUTE` connection inside the namespace `ns` (the socket
-    /// is created on a short-lived thread that joined it).
-    pub fn new_in(ns: &Netns) -> Result<Self, Error> {
-        Self::new_in_with_options(ns, ConnectionOptions::default())
-    }
-
-    /// Like [`Connection::new_in`], with options.
-    pub fn new_in_with_options(ns: &Netns, opts: ConnectionOptions) -> Result<Self, Error> {
-        Self::from_transport(open_socket_in(ns, &opts.socket)?, opts)
-    }
-
-    /// A connection over any [`Transport`] (an open socket, a simulated
-    /// kernel).
-    pub fn from_transport(
-        transport: impl Transport,
-        opts: ConnectionOptions,
-    ) -> Result<Self, Error> {
+impl<W: Wait> Connect for Connection<W> {
+    fn from_transport(transport: impl Transport, opts: ConnectionOptions) -> Result<Self, Error> {
         let reg =
             W::register(transport.as_fd()).map_err(|e| io_error("register netlink socket", &e))?;
         Ok(Connection {
@@ -106,7 +59,9 @@ impl<W: Wait> Connection<W> {
             reg,
         })
     }
+}
 
+impl<W: Wait> Connection<W> {
     /// Changes the reply timeout.
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.engine.set_timeout(timeout);
@@ -321,7 +276,7 @@ pub struct WgWatch<W: Wait> {
 
 impl<W: Wait> WgWatch<W> {
     /// Watches the interfaces of `opts` through `conn`, a generic netlink
-    /// connection ([`Connection::generic`]). Fails if `opts` names no
+    /// connection ([`Connect::generic`]). Fails if `opts` names no
     /// interface, an invalid name, or a zero interval.
     pub fn new(conn: Connection<W>, opts: WgWatchOptions) -> Result<Self, Error> {
         Ok(WgWatch {

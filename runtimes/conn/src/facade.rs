@@ -29,61 +29,7 @@ macro_rules! async_runtime {
         pub struct Connection($crate::aio::Connection<$rt>);
 
         impl Connection {
-            /// A `NETLINK_ROUTE` connection in the current network
-            /// namespace.
-            pub fn new() -> Result<Self, $crate::nlwire::Error> {
-                $crate::aio::Connection::new().map(Connection)
-            }
-
-            /// A connection with the given options.
-            pub fn with_options(opts: $crate::ConnectionOptions) -> Result<Self, $crate::nlwire::Error> {
-                $crate::aio::Connection::with_options(opts).map(Connection)
-            }
-
-            /// A generic netlink (`NETLINK_GENERIC`) connection: for
-            /// [`Connection::get_device`], [`Connection::set_device`],
-            /// [`Connection::family`] and [`WgWatch`].
-            pub fn generic() -> Result<Self, $crate::nlwire::Error> {
-                $crate::aio::Connection::generic().map(Connection)
-            }
-
-            /// A `NETLINK_ROUTE` connection inside the network namespace at
-            /// `path` (`/var/run/netns/NAME`, `/proc/PID/ns/net`). The socket
-            /// is created on a short-lived thread; no executor thread ever
-            /// changes namespace.
-            pub fn new_in_netns(path: impl AsRef<std::path::Path>) -> Result<Self, $crate::nlwire::Error> {
-                $crate::aio::Connection::new_in_netns(path).map(Connection)
-            }
-
-            /// Like [`Connection::new_in_netns`], with options.
-            pub fn new_in_netns_with_options(
-                path: impl AsRef<std::path::Path>,
-                opts: $crate::ConnectionOptions,
-            ) -> Result<Self, $crate::nlwire::Error> {
-                $crate::aio::Connection::new_in_netns_with_options(path, opts).map(Connection)
-            }
-
-            /// A `NETLINK_ROUTE` connection inside the namespace `ns`.
-            pub fn new_in(ns: &$crate::nlwire_sys::netns::Netns) -> Result<Self, $crate::nlwire::Error> {
-                $crate::aio::Connection::new_in(ns).map(Connection)
-            }
-
-            /// Like [`Connection::new_in`], with options.
-            pub fn new_in_with_options(
-                ns: &$crate::nlwire_sys::netns::Netns,
-                opts: $crate::ConnectionOptions,
-            ) -> Result<Self, $crate::nlwire::Error> {
-                $crate::aio::Connection::new_in_with_options(ns, opts).map(Connection)
-            }
-
-            /// A connection over any [`Transport`](crate::Transport) (an
-            /// open socket, a simulated kernel).
-            pub fn from_transport(
-                transport: impl $crate::Transport,
-                opts: $crate::ConnectionOptions,
-            ) -> Result<Self, $crate::nlwire::Error> {
-                $crate::aio::Connection::from_transport(transport, opts).map(Connection)
-            }
+            $crate::__constructors!($crate::aio::Connection<$rt>);
 
             /// The runtime-generic connection this wraps.
             pub fn inner(&self) -> &$crate::aio::Connection<$rt> {
@@ -355,60 +301,7 @@ macro_rules! blocking_runtime {
         pub struct Connection($crate::blocking::Connection<$w>);
 
         impl Connection {
-            /// A `NETLINK_ROUTE` connection in the current network
-            /// namespace.
-            pub fn new() -> Result<Self, $crate::nlwire::Error> {
-                $crate::blocking::Connection::new().map(Connection)
-            }
-
-            /// A connection with the given options.
-            pub fn with_options(opts: $crate::ConnectionOptions) -> Result<Self, $crate::nlwire::Error> {
-                $crate::blocking::Connection::with_options(opts).map(Connection)
-            }
-
-            /// A generic netlink (`NETLINK_GENERIC`) connection: for
-            /// [`Connection::get_device`], [`Connection::set_device`],
-            /// [`Connection::family`] and [`WgWatch`].
-            pub fn generic() -> Result<Self, $crate::nlwire::Error> {
-                $crate::blocking::Connection::generic().map(Connection)
-            }
-
-            /// A `NETLINK_ROUTE` connection inside the network namespace at
-            /// `path` (`/var/run/netns/NAME`, `/proc/PID/ns/net`).
-            pub fn new_in_netns(path: impl AsRef<std::path::Path>) -> Result<Self, $crate::nlwire::Error> {
-                $crate::blocking::Connection::new_in_netns(path).map(Connection)
-            }
-
-            /// Like [`Connection::new_in_netns`], with options.
-            pub fn new_in_netns_with_options(
-                path: impl AsRef<std::path::Path>,
-                opts: $crate::ConnectionOptions,
-            ) -> Result<Self, $crate::nlwire::Error> {
-                $crate::blocking::Connection::new_in_netns_with_options(path, opts).map(Connection)
-            }
-
-            /// A `NETLINK_ROUTE` connection inside the namespace `ns` (the
-            /// socket is created on a short-lived thread that joined it).
-            pub fn new_in(ns: &$crate::nlwire_sys::netns::Netns) -> Result<Self, $crate::nlwire::Error> {
-                $crate::blocking::Connection::new_in(ns).map(Connection)
-            }
-
-            /// Like [`Connection::new_in`], with options.
-            pub fn new_in_with_options(
-                ns: &$crate::nlwire_sys::netns::Netns,
-                opts: $crate::ConnectionOptions,
-            ) -> Result<Self, $crate::nlwire::Error> {
-                $crate::blocking::Connection::new_in_with_options(ns, opts).map(Connection)
-            }
-
-            /// A connection over any [`Transport`](crate::Transport) (an
-            /// open socket, a simulated kernel).
-            pub fn from_transport(
-                transport: impl $crate::Transport,
-                opts: $crate::ConnectionOptions,
-            ) -> Result<Self, $crate::nlwire::Error> {
-                $crate::blocking::Connection::from_transport(transport, opts).map(Connection)
-            }
+            $crate::__constructors!($crate::blocking::Connection<$w>);
 
             /// The runtime-generic connection this wraps.
             pub fn inner(&mut self) -> &mut $crate::blocking::Connection<$w> {
@@ -661,6 +554,75 @@ macro_rules! blocking_runtime {
             f: impl FnOnce() -> T + Send + 'static,
         ) -> Result<T, $crate::nlwire::Error> {
             $crate::blocking::run_in(ns, f)
+        }
+    };
+}
+
+/// The constructors of a façade `Connection` wrapping the generic
+/// connection `$generic` (see [`Connect`](crate::Connect)).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __constructors {
+    ($generic:ty) => {
+        /// A `NETLINK_ROUTE` connection in the current network namespace.
+        pub fn new() -> Result<Self, $crate::nlwire::Error> {
+            <$generic as $crate::Connect>::new().map(Connection)
+        }
+
+        /// A connection with the given options.
+        pub fn with_options(
+            opts: $crate::ConnectionOptions,
+        ) -> Result<Self, $crate::nlwire::Error> {
+            <$generic as $crate::Connect>::with_options(opts).map(Connection)
+        }
+
+        /// A generic netlink (`NETLINK_GENERIC`) connection: for
+        /// [`Connection::get_device`], [`Connection::set_device`],
+        /// [`Connection::family`] and [`WgWatch`].
+        pub fn generic() -> Result<Self, $crate::nlwire::Error> {
+            <$generic as $crate::Connect>::generic().map(Connection)
+        }
+
+        /// A `NETLINK_ROUTE` connection inside the network namespace at
+        /// `path` (`/var/run/netns/NAME`, `/proc/PID/ns/net`). The socket is
+        /// created on a short-lived thread; no caller or executor thread
+        /// ever changes namespace.
+        pub fn new_in_netns(
+            path: impl AsRef<std::path::Path>,
+        ) -> Result<Self, $crate::nlwire::Error> {
+            <$generic as $crate::Connect>::new_in_netns(path).map(Connection)
+        }
+
+        /// Like [`Connection::new_in_netns`], with options.
+        pub fn new_in_netns_with_options(
+            path: impl AsRef<std::path::Path>,
+            opts: $crate::ConnectionOptions,
+        ) -> Result<Self, $crate::nlwire::Error> {
+            <$generic as $crate::Connect>::new_in_netns_with_options(path, opts).map(Connection)
+        }
+
+        /// A `NETLINK_ROUTE` connection inside the namespace `ns`.
+        pub fn new_in(
+            ns: &$crate::nlwire_sys::netns::Netns,
+        ) -> Result<Self, $crate::nlwire::Error> {
+            <$generic as $crate::Connect>::new_in(ns).map(Connection)
+        }
+
+        /// Like [`Connection::new_in`], with options.
+        pub fn new_in_with_options(
+            ns: &$crate::nlwire_sys::netns::Netns,
+            opts: $crate::ConnectionOptions,
+        ) -> Result<Self, $crate::nlwire::Error> {
+            <$generic as $crate::Connect>::new_in_with_options(ns, opts).map(Connection)
+        }
+
+        /// A connection over any [`Transport`](crate::Transport) (an open
+        /// socket, a simulated kernel).
+        pub fn from_transport(
+            transport: impl $crate::Transport,
+            opts: $crate::ConnectionOptions,
+        ) -> Result<Self, $crate::nlwire::Error> {
+            <$generic as $crate::Connect>::from_transport(transport, opts).map(Connection)
         }
     };
 }

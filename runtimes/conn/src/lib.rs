@@ -45,6 +45,66 @@ pub use options::{ConnectionOptions, DEFAULT_TIMEOUT, open_socket, open_socket_i
 
 pub use nlwire_sys::io_error;
 
+use std::path::Path;
+
+use nlwire::Error;
+use nlwire_sys::netns::Netns;
+
+/// The ways to open a connection, the same on every runtime. The generic
+/// connections ([`aio::Connection`], [`blocking::Connection`]) implement
+/// [`Connect::from_transport`]; each runtime crate's `Connection` offers
+/// all of them as its own functions.
+pub trait Connect: Sized {
+    /// A connection over any [`Transport`] (an open socket, a simulated
+    /// kernel). On an async runtime, call it inside the runtime (it
+    /// registers with its reactor).
+    fn from_transport(transport: impl Transport, opts: ConnectionOptions) -> Result<Self, Error>;
+
+    /// A `NETLINK_ROUTE` connection in the current network namespace.
+    fn new() -> Result<Self, Error> {
+        Self::with_options(ConnectionOptions::default())
+    }
+
+    /// A connection with the given options.
+    fn with_options(opts: ConnectionOptions) -> Result<Self, Error> {
+        Self::from_transport(open_socket(None, &opts.socket)?, opts)
+    }
+
+    /// A generic netlink (`NETLINK_GENERIC`) connection in the current
+    /// network namespace: for WireGuard and the controller. In another
+    /// namespace: `new_in_with_options(&ns, ConnectionOptions::generic())`.
+    fn generic() -> Result<Self, Error> {
+        Self::with_options(ConnectionOptions::generic())
+    }
+
+    /// A `NETLINK_ROUTE` connection inside the network namespace at `path`
+    /// (`/var/run/netns/NAME`, `/proc/PID/ns/net`). The socket is created
+    /// on a short-lived thread that joined it; no caller or executor
+    /// thread ever changes namespace.
+    fn new_in_netns(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::new_in_netns_with_options(path, ConnectionOptions::default())
+    }
+
+    /// Like [`Connect::new_in_netns`], with options.
+    fn new_in_netns_with_options(
+        path: impl AsRef<Path>,
+        opts: ConnectionOptions,
+    ) -> Result<Self, Error> {
+        Self::from_transport(open_socket(Some(path.as_ref()), &opts.socket)?, opts)
+    }
+
+    /// A `NETLINK_ROUTE` connection inside the namespace `ns` (the socket
+    /// is created on a short-lived thread that joined it).
+    fn new_in(ns: &Netns) -> Result<Self, Error> {
+        Self::new_in_with_options(ns, ConnectionOptions::default())
+    }
+
+    /// Like [`Connect::new_in`], with options.
+    fn new_in_with_options(ns: &Netns, opts: ConnectionOptions) -> Result<Self, Error> {
+        Self::from_transport(open_socket_in(ns, &opts.socket)?, opts)
+    }
+}
+
 /// What a connection sends its requests through and receives replies
 /// from: one datagram per call, never blocking.
 ///
