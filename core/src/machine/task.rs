@@ -488,20 +488,20 @@ impl<B: FamilyOp> Task for Genl<B> {
     type Output = Result<B::Output, Error>;
 
     fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
-        if self.exec.is_none() {
-            let Some(body) = self.body.take() else {
-                return Action::Done(Err(Error::NoReply {
-                    op: String::from("generic netlink operation polled after its end"),
-                }));
-            };
-            let id = mux.families().id(body.family_name());
-            match WithFamily::new(body, id) {
-                Ok(op) => self.exec = Some(Exec::new(op, self.timeout)),
-                Err(e) => return Action::Done(Err(e)),
+        let exec = match &mut self.exec {
+            Some(exec) => exec,
+            None => {
+                let Some(body) = self.body.take() else {
+                    return Action::Done(Err(Error::NoReply {
+                        op: String::from("generic netlink operation polled after its end"),
+                    }));
+                };
+                let id = mux.families().id(body.family_name());
+                match WithFamily::new(body, id) {
+                    Ok(op) => self.exec.insert(Exec::new(op, self.timeout)),
+                    Err(e) => return Action::Done(Err(e)),
+                }
             }
-        }
-        let Some(exec) = self.exec.as_mut() else {
-            unreachable!("set above")
         };
         match exec.poll(mux) {
             Action::Done(r) => {
@@ -563,17 +563,17 @@ impl Task for LookupFamily {
     type Output = Result<Family, Error>;
 
     fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
-        if self.exec.is_none() {
-            if let Some(f) = mux.families().get(&self.name) {
-                return Action::Done(Ok(f.clone()));
+        let exec = match &mut self.exec {
+            Some(exec) => exec,
+            None => {
+                if let Some(f) = mux.families().get(&self.name) {
+                    return Action::Done(Ok(f.clone()));
+                }
+                match ctrl::resolve(&self.name) {
+                    Ok(op) => self.exec.insert(Exec::new(op, self.timeout)),
+                    Err(e) => return Action::Done(Err(e)),
+                }
             }
-            match ctrl::resolve(&self.name) {
-                Ok(op) => self.exec = Some(Exec::new(op, self.timeout)),
-                Err(e) => return Action::Done(Err(e)),
-            }
-        }
-        let Some(exec) = self.exec.as_mut() else {
-            unreachable!("set above")
         };
         match exec.poll(mux) {
             Action::Done(r) => {

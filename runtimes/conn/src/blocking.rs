@@ -112,9 +112,7 @@ impl<W: Wait> Connection<W> {
     /// refused are failures inside the outcome.
     pub fn batch(&mut self, batch: &Batch) -> Result<BatchOutcome, Error> {
         let mut t = BatchTask::new(batch, self.engine.timeout());
-        let r = self.block(&mut t);
-        self.engine.abandon(&mut t);
-        r
+        self.block(&mut t)
     }
 
     /// Sends a request and waits for its acknowledgement.
