@@ -220,6 +220,10 @@ fn raw(ns_path: &str) -> u64 {
 
 struct Sample {
     time: Duration,
+    /// CPU time, user + system (from `getrusage` through `time`).
+    cpu: f64,
+    /// User CPU time alone: the reader's own work.
+    user: f64,
     rss_kib: u64,
     items: u64,
     /// A typed reader's checksum of table, oif and destination.
@@ -234,13 +238,13 @@ fn measure(
     envs: &[(&str, &str)],
     out: Stdio,
     tag: &str,
-) -> (Duration, u64) {
+) -> (Duration, u64, f64, f64) {
     let rss_file =
         std::env::temp_dir().join(format!("nlwire-bench-rss-{}-{tag}", std::process::id()));
     let t = Instant::now();
     let status = Command::new("/usr/bin/time")
         .arg("-f")
-        .arg("%M")
+        .arg("%M %U %S")
         .arg("-o")
         .arg(&rss_file)
         .args(argv)
@@ -250,14 +254,14 @@ fn measure(
         .expect("run /usr/bin/time (apt install time)");
     let time = t.elapsed();
     assert!(status.success(), "{tag} failed");
-    let rss = std::fs::read_to_string(&rss_file).expect("time's output");
+    let out = std::fs::read_to_string(&rss_file).expect("time's output");
     let _ = std::fs::remove_file(&rss_file);
-    let rss_kib = rss
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .expect("peak RSS in KiB");
-    (time, rss_kib)
+    let mut f = out.lines().last().expect("time's line").split_whitespace();
+    let mut next = || f.next().expect("three fields");
+    let rss_kib = next().parse().expect("peak RSS in KiB");
+    let user: f64 = next().parse().expect("user seconds");
+    let sys: f64 = next().parse().expect("system seconds");
+    (time, rss_kib, user + sys, user)
 }
 
 fn run_reader(variant: &str, ns: &TestNs) -> Sample {
@@ -265,7 +269,7 @@ fn run_reader(variant: &str, ns: &TestNs) -> Sample {
         std::env::temp_dir().join(format!("nlwire-bench-{}-{variant}", std::process::id()));
     let out = std::fs::File::create(&out_file).expect("output file");
     let ns_path = ns.path();
-    let (time, rss_kib) = if variant == "ip -4 -j" {
+    let (time, rss_kib, cpu, user) = if variant == "ip -4 -j" {
         let argv = [
             "ip",
             "-n",
@@ -305,6 +309,8 @@ fn run_reader(variant: &str, ns: &TestNs) -> Sample {
     };
     Sample {
         time,
+        cpu,
+        user,
         rss_kib,
         items,
         sum,
@@ -354,10 +360,10 @@ fn main() {
         "dump {n} IPv4 routes (all tables), each reader in its own process, median of {runs} run(s)"
     );
     println!(
-        "{:<22} {:>10} {:>9} {:>15} {:>10}",
-        "reader", "time", "× raw", "peak RSS", "routes"
+        "{:<22} {:>10} {:>9} {:>10} {:>9} {:>9} {:>15} {:>10}",
+        "reader", "time", "× raw", "cpu u+s", "× raw", "user", "peak RSS", "routes"
     );
-    let mut floor = 0.0;
+    let (mut floor, mut floor_cpu) = (0.0, 0.0);
     for (k, r) in readers.iter().enumerate() {
         let s = &mut samples[k];
         for x in s.iter() {
@@ -366,17 +372,22 @@ fn main() {
                 assert_eq!(a, b, "{r} decoded other tables, interfaces or destinations");
             }
         }
-        s.sort_by_key(|x| x.time);
-        let time = s[s.len() / 2].time.as_secs_f64();
-        let mut rss: Vec<u64> = s.iter().map(|x| x.rss_kib).collect();
-        rss.sort_unstable();
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let time = median(s.iter().map(|x| x.time.as_secs_f64()).collect());
+        let cpu = median(s.iter().map(|x| x.cpu).collect());
+        let user = median(s.iter().map(|x| x.user).collect());
+        let rss = median(s.iter().map(|x| x.rss_kib as f64).collect());
         if k == 0 {
-            floor = time;
+            (floor, floor_cpu) = (time, cpu);
         }
         println!(
-            "{r:<22} {time:>9.3}s {:>8.2}× {:>11.1} MiB {:>10}",
+            "{r:<22} {time:>9.3}s {:>8.2}× {cpu:>9.2}s {:>8.2}× {user:>8.2}s {:>11.1} MiB {:>10}",
             time / floor,
-            rss[rss.len() / 2] as f64 / 1024.0,
+            cpu / floor_cpu.max(0.01),
+            rss / 1024.0,
             expected
         );
     }

@@ -310,7 +310,13 @@ impl Mux {
     /// A queued dump whose turn has come: the runtime sends these bytes (and
     /// calls [`Mux::abort`] for it if sending fails). Check after every
     /// [`Mux::next`].
+    #[inline]
     pub fn take_transmit(&mut self) -> Option<(RequestId, Vec<u8>)> {
+        // Checked inline: runtimes ask after every step, and almost always
+        // no dump is queued (a running dump's end is noticed by `begin`).
+        if self.dump_queue.is_empty() && self.transmit.is_none() {
+            return None;
+        }
         self.refresh_dump();
         self.transmit.take()
     }

@@ -111,6 +111,7 @@ pub(crate) fn attr_ip(w: &mut crate::wire::Writer<'_>, kind: u16, a: &IpAddr) {
 
 /// Decodes an address attribute for `family`. Returns `Ok(None)` for a
 /// family other than IPv4/IPv6 (the attribute is then kept as raw bytes).
+#[inline]
 pub(crate) fn ip_addr(family: u8, a: &Attr<'_>) -> Result<Option<IpAddr>, DecodeError> {
     let p = a.payload();
     let expect = match family {

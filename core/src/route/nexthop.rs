@@ -139,6 +139,7 @@ impl Iterator for NextHops<'_> {
 
 /// Decodes `RTA_VIA` (`struct rtvia`: a `u16` family, then the address).
 /// `Ok(None)` for a family other than IPv4/IPv6.
+#[inline]
 pub(crate) fn via(a: &Attr<'_>) -> Result<Option<IpAddr>, DecodeError> {
     let p = a.payload();
     need(p, 2, "rtvia")?;

@@ -90,6 +90,7 @@ impl Engine {
     /// Drives `task` as far as it goes without blocking. With a `waker`,
     /// a task that must wait is parked on the mux: it is woken when
     /// another task receives its reply or hands it the socket.
+    #[inline]
     pub fn poll<K: Task>(&self, task: &mut K, waker: Option<&Waker>) -> Progress<K::Output> {
         let mut mux = self.lock();
         loop {
@@ -143,6 +144,7 @@ impl Engine {
 
     /// Sends a queued dump whose turn has come. A send failure is
     /// delivered to that dump as an I/O error.
+    #[inline]
     fn flush_queued(&self, mux: &mut Mux) {
         while let Some((qid, bytes)) = mux.take_transmit() {
             if let Err(e) = self.transport.send(&bytes) {
