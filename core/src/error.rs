@@ -215,24 +215,6 @@ impl Error {
         self
     }
 
-    /// What was asked, as the error says it.
-    pub fn op(&self) -> Option<&str> {
-        match self {
-            Error::Kernel(k) => Some(&k.op),
-            Error::DumpInterrupted { op }
-            | Error::Timeout { op, .. }
-            | Error::Overrun { op }
-            | Error::Truncated { op, .. }
-            | Error::Decode { op, .. }
-            | Error::Encode { op, .. }
-            | Error::InvalidInput { op, .. }
-            | Error::Io { op, .. }
-            | Error::NoReply { op }
-            | Error::NoSuchLink { op } => Some(op),
-            Error::FamilyNotFound { .. } => None,
-        }
-    }
-
     fn op_mut(&mut self) -> Option<&mut String> {
         Some(match self {
             Error::Kernel(k) => &mut k.op,

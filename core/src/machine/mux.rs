@@ -670,11 +670,35 @@ impl Mux {
     }
 }
 
+/// Helpers for the machines' tests: a request, and a datagram "received".
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::Mux;
+    use crate::request::RawRequest;
+
+    /// A request of type 18 with a 16-byte payload, a dump or not.
+    pub(crate) fn req(dump: bool) -> RawRequest<'static> {
+        RawRequest {
+            message_type: 18,
+            flags: 0,
+            dump,
+            payload: &[0; 16],
+        }
+    }
+
+    /// `d` arrives in the mux's receive buffer.
+    pub(crate) fn feed(m: &mut Mux, d: &[u8]) {
+        let b = m.recv_buffer();
+        b[..d.len()].copy_from_slice(d);
+        m.received(d.len());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::exchange::test_frames::*;
+    use super::test_support::{feed, req};
     use super::*;
-    use crate::request::RawRequest;
     use crate::wire::NLM_F_MULTI;
     use alloc::sync::Arc;
     use alloc::task::Wake;
@@ -685,21 +709,6 @@ mod tests {
         fn wake(self: Arc<Self>) {
             self.0.fetch_add(1, Ordering::SeqCst);
         }
-    }
-
-    fn req(dump: bool) -> RawRequest<'static> {
-        RawRequest {
-            message_type: 18,
-            flags: 0,
-            dump,
-            payload: &[0; 16],
-        }
-    }
-
-    fn feed(m: &mut Mux, d: &[u8]) {
-        let b = m.recv_buffer();
-        b[..d.len()].copy_from_slice(d);
-        m.received(d.len());
     }
 
     fn item_seq(r: Next<'_>) -> u32 {

@@ -462,6 +462,34 @@ impl Task for BatchTask<'_> {
     }
 }
 
+/// The hooks of a task that runs an optional inner [`Exec`] (`self.exec`,
+/// made at its first poll): each forwards to it.
+macro_rules! forward_to_exec {
+    () => {
+        fn sent(&mut self, mux: &mut Mux, result: Result<(), Errno>) {
+            if let Some(e) = &mut self.exec {
+                e.sent(mux, result);
+            }
+        }
+
+        fn wait(&mut self, mux: &mut Mux, now: Duration) -> Option<Duration> {
+            self.exec.as_mut().and_then(|e| e.wait(mux, now))
+        }
+
+        fn fail(&mut self, mux: &mut Mux, e: Error) {
+            if let Some(x) = &mut self.exec {
+                x.fail(mux, e);
+            }
+        }
+
+        fn abandon(&mut self, mux: &mut Mux) {
+            if let Some(e) = &mut self.exec {
+                e.abandon(mux);
+            }
+        }
+    };
+}
+
 /// Runs a generic netlink operation on a family known by name (see
 /// [`WithFamily`]): the family id comes from the connection's cache
 /// ([`Mux::families`]), or is resolved first; afterwards the cache learns
@@ -513,27 +541,7 @@ impl<B: FamilyOp> Task for Genl<B> {
         }
     }
 
-    fn sent(&mut self, mux: &mut Mux, result: Result<(), Errno>) {
-        if let Some(e) = &mut self.exec {
-            e.sent(mux, result);
-        }
-    }
-
-    fn wait(&mut self, mux: &mut Mux, now: Duration) -> Option<Duration> {
-        self.exec.as_mut().and_then(|e| e.wait(mux, now))
-    }
-
-    fn fail(&mut self, mux: &mut Mux, e: Error) {
-        if let Some(x) = &mut self.exec {
-            x.fail(mux, e);
-        }
-    }
-
-    fn abandon(&mut self, mux: &mut Mux) {
-        if let Some(e) = &mut self.exec {
-            e.abandon(mux);
-        }
-    }
+    forward_to_exec!();
 }
 
 /// The generic netlink family `name` (id, version, commands, multicast
@@ -587,27 +595,7 @@ impl Task for LookupFamily {
         }
     }
 
-    fn sent(&mut self, mux: &mut Mux, result: Result<(), Errno>) {
-        if let Some(e) = &mut self.exec {
-            e.sent(mux, result);
-        }
-    }
-
-    fn wait(&mut self, mux: &mut Mux, now: Duration) -> Option<Duration> {
-        self.exec.as_mut().and_then(|e| e.wait(mux, now))
-    }
-
-    fn fail(&mut self, mux: &mut Mux, e: Error) {
-        if let Some(x) = &mut self.exec {
-            x.fail(mux, e);
-        }
-    }
-
-    fn abandon(&mut self, mux: &mut Mux) {
-        if let Some(e) = &mut self.exec {
-            e.abandon(mux);
-        }
-    }
+    forward_to_exec!();
 }
 
 #[cfg(test)]
@@ -615,27 +603,12 @@ mod tests {
     use super::super::exchange::test_frames::*;
     use super::*;
     use crate::errno::Errno;
+    use crate::machine::mux::test_support::{feed, req};
     use crate::op::{Ack, Get};
-    use crate::request::RawRequest;
     use crate::wire::NLM_F_MULTI;
     use alloc::string::ToString;
 
     const T: Duration = Duration::from_secs(10);
-
-    fn req(dump: bool) -> RawRequest<'static> {
-        RawRequest {
-            message_type: 18,
-            flags: 0,
-            dump,
-            payload: &[0; 16],
-        }
-    }
-
-    fn feed(m: &mut Mux, d: &[u8]) {
-        let b = m.recv_buffer();
-        b[..d.len()].copy_from_slice(d);
-        m.received(d.len());
-    }
 
     /// The sequence number of the datagram waiting to be sent.
     fn out_seq(m: &Mux) -> u32 {
