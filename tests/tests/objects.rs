@@ -812,6 +812,165 @@ fn sysctl_in_namespace(_c: &mut dyn Client, ns: &TestNs) {
     assert_eq!(e.errno(), Some(Errno::ENOENT), "{e}");
 }
 
+/// What `ip -j` shows of a namespace's links, addresses and routes,
+/// without what differs between two namespaces built the same way
+/// (lifetimes, statistics).
+fn state(ns: &TestNs) -> Value {
+    let keep = |v: Value, keys: &[&str]| -> Value {
+        Value::Array(
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|o| {
+                    let o = o.as_object().unwrap();
+                    Value::Object(
+                        keys.iter()
+                            .filter_map(|k| o.get(*k).map(|v| (k.to_string(), v.clone())))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        )
+    };
+    let addrs: Vec<Value> = ns
+        .ip_json(&["address", "show"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let info = l["addr_info"].clone();
+            serde_json::json!({
+                "ifname": l["ifname"],
+                "addr_info": keep(info, &["family", "local", "prefixlen", "scope", "broadcast"]),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "links": keep(
+            ns.ip_json(&["link", "show"]),
+            &["ifindex", "ifname", "flags", "mtu", "master", "operstate"],
+        ),
+        "addresses": addrs,
+        "routes": keep(
+            ns.ip_json(&["route", "show", "table", "all"]),
+            &["type", "dst", "gateway", "dev", "table", "protocol", "scope", "prefsrc", "metric", "flags"],
+        ),
+    })
+}
+
+/// The ops a container or VPN agent uses in a day, written by nlwire into
+/// one namespace and by `ip` (the same commands) into a twin: after every
+/// step both read the same in `ip -j`.
+fn ops_write_what_ip_writes(c: &mut dyn Client, ns: &TestNs) {
+    let twin = TestNs::create();
+    for n in [ns, &twin] {
+        n.ip(&["link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
+        n.ip(&["link", "add", "br0", "type", "bridge"]);
+        // The same link-layer addresses in both, so are the link-local
+        // addresses derived from them.
+        for (d, mac) in [
+            ("v0", "02:00:00:00:00:01"),
+            ("v1", "02:00:00:00:00:02"),
+            ("br0", "02:00:00:00:00:03"),
+        ] {
+            n.ip(&["link", "set", d, "address", mac]);
+            n.ip(&["link", "set", d, "up"]);
+        }
+        n.ip(&["address", "add", "192.0.2.1/24", "dev", "v0"]);
+        n.ip(&[
+            "-6",
+            "address",
+            "add",
+            "2001:db8::1/64",
+            "dev",
+            "v0",
+            "nodad",
+        ]);
+    }
+    let rt = c.runtime();
+    let same = |step: &str| {
+        let (ours, theirs) = (state(ns), state(&twin));
+        assert_eq!(
+            ours, theirs,
+            "{rt}: nlwire (left) and ip (right) after {step}"
+        );
+    };
+    same("setup");
+
+    c.exec(&mut ops::set_mtu("v0", 1400).unwrap()).unwrap();
+    twin.ip(&["link", "set", "v0", "mtu", "1400"]);
+    same("set_mtu");
+
+    c.exec(&mut ops::set_master("v1", "br0").unwrap()).unwrap();
+    twin.ip(&["link", "set", "v1", "master", "br0"]);
+    same("set_master");
+
+    c.exec(&mut ops::set_nomaster("v1").unwrap()).unwrap();
+    twin.ip(&["link", "set", "v1", "nomaster"]);
+    same("set_nomaster");
+
+    c.exec(&mut ops::set_link_down("br0").unwrap()).unwrap();
+    twin.ip(&["link", "set", "br0", "down"]);
+    same("set_link_down");
+
+    let gw = ip("192.0.2.254");
+    c.exec(&mut ops::add_route_via(ip("198.51.100.0"), 24, gw).unwrap())
+        .unwrap();
+    twin.ip(&["route", "add", "198.51.100.0/24", "via", "192.0.2.254"]);
+    same("add_route_via");
+
+    c.exec(&mut ops::replace_route_via(ip("198.51.100.0"), 24, ip("192.0.2.253")).unwrap())
+        .unwrap();
+    twin.ip(&["route", "replace", "198.51.100.0/24", "via", "192.0.2.253"]);
+    same("replace_route_via");
+
+    c.exec(&mut ops::add_default_route_via(gw).unwrap())
+        .unwrap();
+    twin.ip(&["route", "add", "default", "via", "192.0.2.254"]);
+    same("add_default_route_via");
+
+    c.exec(&mut ops::add_default_route_via(ip("2001:db8::fe")).unwrap())
+        .unwrap();
+    twin.ip(&["-6", "route", "add", "default", "via", "2001:db8::fe"]);
+    same("add_default_route_via (IPv6)");
+
+    c.exec(&mut ops::add_route_dev("v0", ip("203.0.113.0"), 24, Some(ip("192.0.2.1"))).unwrap())
+        .unwrap();
+    twin.ip(&[
+        "route",
+        "add",
+        "203.0.113.0/24",
+        "dev",
+        "v0",
+        "src",
+        "192.0.2.1",
+    ]);
+    same("add_route_dev");
+
+    c.exec(&mut ops::replace_route_dev("v0", ip("2001:db8:5::"), 48, None).unwrap())
+        .unwrap();
+    twin.ip(&["-6", "route", "replace", "2001:db8:5::/48", "dev", "v0"]);
+    same("replace_route_dev");
+
+    c.exec(&mut ops::delete_route(ip("198.51.100.0"), 24).unwrap())
+        .unwrap();
+    twin.ip(&["route", "del", "198.51.100.0/24"]);
+    same("delete_route");
+
+    let n = c
+        .exec_count(&mut ops::flush_routes("v0", Some(ops::IpVersion::V4)).unwrap())
+        .unwrap();
+    twin.ip(&["-4", "route", "flush", "dev", "v0"]);
+    same("flush_routes");
+    // 192.0.2.0/24 (the address's prefix route), default via, 203.0.113.0/24.
+    assert_eq!(n, 3, "{rt}");
+
+    c.exec(&mut ops::delete_address("v0", ip("2001:db8::1"), 64).unwrap())
+        .unwrap();
+    twin.ip(&["-6", "address", "del", "2001:db8::1/64", "dev", "v0"]);
+    same("delete_address");
+}
+
 per_runtime! {
     gate: privileged_or_skip,
     client: [
@@ -824,5 +983,6 @@ per_runtime! {
         neighbours_both_ways,
         rules_both_ways,
         sysctl_in_namespace,
+        ops_write_what_ip_writes,
     ],
 }
