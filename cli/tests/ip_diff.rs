@@ -143,18 +143,19 @@ fn populate(ns: &TestNs) {
     ]);
     // veth0 is up with its peer down: the kernel's link watcher will mark
     // it LOWERLAYERDOWN, and on that carrier event flush its
-    // non-permanent neighbours. Wait for it, so that no test sees the
-    // flush happen between two readings (seen on a slow VM).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !ns
-        .ip(&["link", "show", "dev", "veth0"])
-        .contains("state LOWERLAYERDOWN")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "veth0 never reached LOWERLAYERDOWN"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    // non-permanent neighbours. br0 is up with its only port down: the
+    // watcher will turn its carrier off (NO-CARRIER, state DOWN). Wait
+    // for both, so that no test sees either happen between two readings
+    // (both seen on a slow VM).
+    for (dev, state) in [("veth0", "state LOWERLAYERDOWN"), ("br0", "state DOWN")] {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !ns.ip(&["link", "show", "dev", dev]).contains(state) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{dev} never reached {state}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 }
 
