@@ -163,6 +163,22 @@ pub fn parse_prefix(s: &str) -> Result<(IpAddr, u8), Fail> {
     Ok((a, len))
 }
 
+/// `ADDR[/LEN]` of the family `-4`/`-6` named, if one was.
+pub fn parse_prefix_of(s: &str, family: Option<u8>) -> Result<(IpAddr, u8), Fail> {
+    let (a, len) = parse_prefix(s)?;
+    match family {
+        Some(f) if f != nlwire::route::family_of(&a) => Err(bad(format!(
+            "{} prefix is expected rather than \"{s}\".",
+            if f == nlwire::route::AF_INET6 {
+                "inet6"
+            } else {
+                "inet"
+            }
+        ))),
+        _ => Ok((a, len)),
+    }
+}
+
 fn parse_mac(s: &str) -> Result<Vec<u8>, Fail> {
     s.split(':')
         .map(|b| u8::from_str_radix(b, 16))
@@ -218,7 +234,7 @@ pub fn parse<'a>(
             })
         }
         ("route", c @ ("add" | "replace" | "append" | "prepend" | "del" | "delete" | "change")) => {
-            route_edit(c, &mut a, conn, ctx)
+            route_edit(c, &mut a, conn, ctx, family)
         }
         ("neigh", c @ ("add" | "replace" | "change" | "del" | "delete")) => {
             neigh_edit(c, &mut a, conn, ctx)
@@ -512,9 +528,22 @@ fn addr_edit<'a>(
             "local" => prefix = Some(parse_prefix(a.value("local")?)?),
             "peer" | "remote" => peer = Some(parse_prefix(a.value("peer")?)?),
             "broadcast" | "brd" => {
-                brd = Some(match parse_ip(a.value("broadcast")?)? {
-                    IpAddr::V4(v) => v,
-                    IpAddr::V6(_) => return Err(bad("broadcast is IPv4 only")),
+                let v = a.value("broadcast")?;
+                if brd.is_some() {
+                    return Err(Fail(
+                        format!("Error: duplicate \"broadcast\": \"{v}\" is the second value."),
+                        255,
+                    ));
+                }
+                brd = Some(match v {
+                    "+" => Brd::Ones,
+                    "-" => Brd::Zeros,
+                    v => match parse_ip(v)? {
+                        IpAddr::V4(v) => Brd::Addr(v),
+                        IpAddr::V6(_) => {
+                            return Err(bad("Broadcast can be set only for IPv4 addresses"));
+                        }
+                    },
                 })
             }
             "label" => label = Some(a.value("label")?),
@@ -546,13 +575,35 @@ fn addr_edit<'a>(
     }
     let mut r = match cmd {
         "add" => AddressRequest::add(index, addr, len),
-        "replace" | "change" => AddressRequest::replace(index, addr, len),
+        "replace" => AddressRequest::replace(index, addr, len),
+        "change" => AddressRequest::change(index, addr, len),
         _ => AddressRequest::delete(index, addr, len),
     }
     .map_err(inv)?;
     if let Some((p, _)) = peer {
         r = r.peer(p).map_err(inv)?;
     }
+    let brd = match brd {
+        Some(Brd::Addr(b)) => Some(b),
+        // `+`/`-`: the peer's (or the address's) network with the host
+        // bits all ones / all zeros, as `ip` computes it; not on delete,
+        // and not for a /31 or /32, which have no broadcast.
+        Some(b @ (Brd::Ones | Brd::Zeros)) if cmd != "del" && cmd != "delete" => {
+            let IpAddr::V4(base) = peer.map_or(addr, |(p, _)| p) else {
+                return Err(bad("Broadcast can be set only for IPv4 addresses"));
+            };
+            (len <= 30).then(|| {
+                let host = u32::MAX >> len;
+                let n = u32::from(base);
+                std::net::Ipv4Addr::from(if matches!(b, Brd::Ones) {
+                    n | host
+                } else {
+                    n & !host
+                })
+            })
+        }
+        _ => None,
+    };
     if let Some(b) = brd {
         r = r.broadcast(b).map_err(inv)?;
     }
@@ -572,6 +623,13 @@ fn addr_edit<'a>(
     Ok(Cmd::Req(Box::new(r.flags(flags))))
 }
 
+/// `broadcast ADDR|+|-`.
+enum Brd {
+    Addr(std::net::Ipv4Addr),
+    Ones,
+    Zeros,
+}
+
 fn lifetime(s: &str) -> Result<u32, Fail> {
     if s == "forever" {
         return Ok(u32::MAX);
@@ -586,6 +644,7 @@ fn route_edit<'a>(
     a: &mut Args<'a>,
     conn: &mut Connection,
     ctx: &mut Ctx,
+    family: Option<u8>,
 ) -> Result<Cmd<'a>, Fail> {
     let mut kind = None;
     let mut dst = None;
@@ -665,8 +724,16 @@ fn route_edit<'a>(
         }
     }
     let dst = dst.ok_or_else(|| bad("a destination is required"))?;
-    let (addr, len) = if dst == "default" {
-        let v6 = gw.is_some_and(|g| g.is_ipv6()) || src.is_some_and(|s| s.is_ipv6());
+    let (addr, len) = if matches!(dst, "default" | "all" | "any") {
+        // As `ip`: the family is `-4`/`-6`'s, else that of the first
+        // address given (gateway, source, next hop), else IPv4.
+        let v6 = match family {
+            Some(f) => f == nlwire::route::AF_INET6,
+            None => gw
+                .or(src)
+                .or_else(|| hops.iter().find_map(|h| h.gateway))
+                .is_some_and(|g| g.is_ipv6()),
+        };
         (
             if v6 {
                 IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
@@ -676,11 +743,13 @@ fn route_edit<'a>(
             0,
         )
     } else {
-        parse_prefix(dst)?
+        parse_prefix_of(dst, family)?
     };
     let mut r = match cmd {
-        "add" | "prepend" => RouteRequest::add(addr, len),
-        "replace" | "change" => RouteRequest::replace(addr, len),
+        "add" => RouteRequest::add(addr, len),
+        "prepend" => RouteRequest::prepend(addr, len),
+        "replace" => RouteRequest::replace(addr, len),
+        "change" => RouteRequest::change(addr, len),
         "append" => RouteRequest::append(addr, len),
         _ => RouteRequest::delete(addr, len),
     }
@@ -818,7 +887,8 @@ fn neigh_edit<'a>(
     let index = ctx.index(conn, dev)?;
     let mut r = match cmd {
         "add" => NeighbourRequest::add(index, dst),
-        "replace" | "change" => NeighbourRequest::replace(index, dst),
+        "replace" => NeighbourRequest::replace(index, dst),
+        "change" => NeighbourRequest::change(index, dst),
         _ => NeighbourRequest::delete(index, dst),
     }
     .map_err(inv)?;

@@ -17,6 +17,8 @@ mod edit;
 mod json;
 mod names;
 mod netns_cmd;
+mod print;
+mod rule;
 mod show_route;
 mod wg_cmd;
 
@@ -72,17 +74,17 @@ Usage: nlw [OPTIONS] OBJECT COMMAND
 const IFLA_LINK_NETNSID: u16 = 37;
 
 #[derive(Debug, Default)]
-struct Opts {
+pub(crate) struct Opts {
     netns: Option<String>,
-    json: bool,
-    family: Option<u8>,
+    pub(crate) json: bool,
+    pub(crate) family: Option<u8>,
     batch: Option<String>,
     force: bool,
 }
 
 /// A failure to report: the message, and the exit code.
 #[derive(Debug)]
-struct Fail(String, u8);
+pub(crate) struct Fail(pub(crate) String, pub(crate) u8);
 
 impl From<nlwire::Error> for Fail {
     fn from(e: nlwire::Error) -> Self {
@@ -210,6 +212,11 @@ fn object_name(s: &str) -> Option<&'static str> {
     })
 }
 
+/// iproute2's `matches(arg, word)`: `arg` is a non-empty prefix of `word`.
+pub(crate) fn matches(arg: &str, word: &str) -> bool {
+    !arg.is_empty() && word.starts_with(arg)
+}
+
 fn is_show(cmd: &str) -> bool {
     matches!(cmd, "show" | "list" | "ls" | "lst" | "sh" | "s")
 }
@@ -232,7 +239,7 @@ fn dispatch(
         ("route", c) if is_show(c) => show_route::route_show(conn, o, tail, out),
         ("address", c) if is_show(c) => addr_show(conn, o, tail, out),
         ("neigh", c) if is_show(c) => neigh_show(conn, o, tail, out, ctx),
-        ("rule", c) if is_show(c) => rule_show(conn, o, out),
+        ("rule", c) if is_show(c) => rule::show(conn, o, tail, out),
         ("route", "get" | "g") => {
             let l = edit::route_get(tail, conn, ctx)?;
             let r: Route = conn.get(l)?;
@@ -772,107 +779,6 @@ fn neigh_show(
             }
             writeln!(out)?;
         }
-    }
-    Ok(())
-}
-
-/// `rule show`: IPv4 (or `-6`) rules with `ip -j`'s keys.
-fn rule_show(conn: &mut Connection, o: &Opts, out: &mut impl Write) -> Result<(), Fail> {
-    use nlwire::route::rule::{FR_ACT_BLACKHOLE, FR_ACT_NOP, FR_ACT_PROHIBIT, FR_ACT_UNREACHABLE};
-    use nlwire::route::{GetRules, Rule};
-    let fam = o.family.unwrap_or(nlwire::route::AF_INET);
-    let list: Vec<Rule> = conn.dump(GetRules::family(fam)).collect::<Result<_, _>>()?;
-    let action = |a: u8| match a {
-        FR_ACT_BLACKHOLE => Some("blackhole"),
-        FR_ACT_UNREACHABLE => Some("unreachable"),
-        FR_ACT_PROHIBIT => Some("prohibit"),
-        FR_ACT_NOP => Some("nop"),
-        _ => None,
-    };
-    let mut j = o.json.then(|| JsonOut::new(&mut *out)).transpose()?;
-    let mut text = String::new();
-    for r in &list {
-        use std::fmt::Write as _;
-        let prio = r.priority.unwrap_or(0);
-        let (src, srclen) = match r.src {
-            Some((a, l)) => (a.to_string(), Some(l)),
-            None => ("all".to_string(), None),
-        };
-        let full = if fam == nlwire::route::AF_INET6 {
-            128
-        } else {
-            32
-        };
-        if let Some(j) = j.as_mut() {
-            j.begin()?;
-            j.num("priority", prio)?;
-            j.str("src", &src)?;
-            if let Some(l) = srclen.filter(|&l| l != full) {
-                j.num("srclen", l)?;
-            }
-            if let Some((d, l)) = r.dst {
-                j.display("dst", d)?;
-                if l != full {
-                    j.num("dstlen", l)?;
-                }
-            }
-            if let Some(m) = r.fwmark {
-                j.str("fwmark", &format!("{m:#x}"))?;
-            }
-            if let Some(m) = r.fwmask.filter(|&m| m != u32::MAX) {
-                j.str("fwmask", &format!("{m:#x}"))?;
-            }
-            if let Some(i) = &r.iif {
-                j.str("iif", i)?;
-            }
-            if let Some(i) = &r.oif {
-                j.str("oif", i)?;
-            }
-            match action(r.action) {
-                Some(a) => j.str("action", a)?,
-                None if r.table != 0 => j.str("table", &names::table(r.table))?,
-                None => {}
-            }
-            j.end()?;
-        } else {
-            let _ = write!(text, "{prio}:\tfrom {src}");
-            if let Some(l) = srclen.filter(|&l| l != full) {
-                let _ = write!(text, "/{l}");
-            }
-            if let Some((d, l)) = r.dst {
-                let _ = write!(text, " to {d}");
-                if l != full {
-                    let _ = write!(text, "/{l}");
-                }
-            }
-            if let Some(m) = r.fwmark {
-                let _ = write!(text, " fwmark {m:#x}");
-                if let Some(k) = r.fwmask.filter(|&k| k != u32::MAX) {
-                    let _ = write!(text, "/{k:#x}");
-                }
-            }
-            if let Some(i) = &r.iif {
-                let _ = write!(text, " iif {i}");
-            }
-            if let Some(i) = &r.oif {
-                let _ = write!(text, " oif {i}");
-            }
-            match action(r.action) {
-                Some(a) => {
-                    let _ = write!(text, " {a}");
-                }
-                None => {
-                    let _ = write!(text, " lookup {}", names::table(r.table));
-                }
-            }
-            text.push('\n');
-        }
-    }
-    match j {
-        Some(j) => {
-            j.finish()?;
-        }
-        None => out.write_all(text.as_bytes())?,
     }
     Ok(())
 }

@@ -309,6 +309,7 @@ impl Request for GetAddresses {
 enum AddrOp {
     Add,
     Replace,
+    Change,
     Delete,
 }
 
@@ -331,7 +332,7 @@ pub struct AddressRequest<'a> {
     broadcast: Option<Ipv4Addr>,
     label: Option<&'a str>,
     flags: u32,
-    scope: u8,
+    scope: Option<u8>,
     lifetimes: Option<(u32, u32)>,
     metric: Option<u32>,
 }
@@ -351,7 +352,7 @@ impl<'a> AddressRequest<'a> {
             broadcast: None,
             label: None,
             flags: 0,
-            scope: 0,
+            scope: None,
             lifetimes: None,
             metric: None,
         })
@@ -366,6 +367,12 @@ impl<'a> AddressRequest<'a> {
     /// Add `addr/prefix_len`, or update it if it is there.
     pub fn replace(index: u32, addr: IpAddr, prefix_len: u8) -> Result<Self, InvalidInput> {
         Self::new(AddrOp::Replace, index, addr, prefix_len)
+    }
+
+    /// Change `addr/prefix_len`, which must be there (`ip address
+    /// change`: nothing is created).
+    pub fn change(index: u32, addr: IpAddr, prefix_len: u8) -> Result<Self, InvalidInput> {
+        Self::new(AddrOp::Change, index, addr, prefix_len)
     }
 
     /// Delete `addr/prefix_len` from link `index`.
@@ -408,10 +415,21 @@ impl<'a> AddressRequest<'a> {
         self
     }
 
-    /// The scope (`RT_SCOPE_*`; default universe).
+    /// The scope (`RT_SCOPE_*`). Without it, as `ip address` picks it:
+    /// `host` for an IPv4 loopback address (127.0.0.0/8) being added,
+    /// else `universe`.
     pub fn scope(mut self, scope: u8) -> Self {
-        self.scope = scope;
+        self.scope = Some(scope);
         self
+    }
+
+    fn effective_scope(&self) -> u8 {
+        match (self.scope, self.op, self.addr) {
+            (Some(s), _, _) => s,
+            (None, AddrOp::Delete, _) => 0,
+            (None, _, IpAddr::V4(a)) if a.is_loopback() => crate::route::route::RT_SCOPE_HOST,
+            (None, _, _) => 0,
+        }
     }
 
     /// Valid and preferred lifetimes in seconds ([`INFINITY_LIFE_TIME`] =
@@ -451,6 +469,7 @@ impl Request for AddressRequest<'_> {
         match self.op {
             AddrOp::Add => NLM_F_CREATE | NLM_F_EXCL,
             AddrOp::Replace => NLM_F_CREATE | NLM_F_REPLACE,
+            AddrOp::Change => NLM_F_REPLACE,
             AddrOp::Delete => 0,
         }
     }
@@ -459,7 +478,7 @@ impl Request for AddressRequest<'_> {
             family: family_of(&self.addr),
             prefix_len: self.prefix_len,
             flags: self.flags as u8,
-            scope: self.scope,
+            scope: self.effective_scope(),
             index: self.index,
         }
         .emit(w);
@@ -488,6 +507,7 @@ impl Request for AddressRequest<'_> {
         let verb = match self.op {
             AddrOp::Add => "add",
             AddrOp::Replace => "replace",
+            AddrOp::Change => "change",
             AddrOp::Delete => "delete",
         };
         write!(
@@ -609,6 +629,51 @@ mod tests {
         assert_eq!(v.flags, IFA_F_NOPREFIXROUTE | IFA_F_NODAD);
         let ci = v.cacheinfo.unwrap();
         assert_eq!((ci.valid, ci.preferred), (600, 300));
+    }
+
+    /// `change` creates nothing; a loopback address added without a scope
+    /// gets scope host, as `ip` sends it (iproute2 `default_scope`).
+    #[test]
+    fn change_flags_and_default_scope_are_ips() {
+        let lo: IpAddr = "127.0.0.2".parse().unwrap();
+        let cases = [
+            (
+                AddressRequest::change(3, lo, 8).unwrap(),
+                NLM_F_REPLACE,
+                254,
+            ),
+            (
+                AddressRequest::add(3, lo, 8).unwrap(),
+                NLM_F_CREATE | NLM_F_EXCL,
+                254,
+            ),
+            (
+                AddressRequest::add(3, lo, 8).unwrap().scope(200),
+                NLM_F_CREATE | NLM_F_EXCL,
+                200,
+            ),
+            (AddressRequest::delete(3, lo, 8).unwrap(), 0, 0),
+            (
+                AddressRequest::add(3, "192.0.2.1".parse().unwrap(), 24).unwrap(),
+                NLM_F_CREATE | NLM_F_EXCL,
+                0,
+            ),
+            (
+                AddressRequest::add(3, "::1".parse().unwrap(), 128).unwrap(),
+                NLM_F_CREATE | NLM_F_EXCL,
+                0,
+            ),
+        ];
+        for (r, flags, scope) in cases {
+            let b = encode(&r);
+            let m = Messages::new(&b).next().unwrap().unwrap();
+            let v = AddressMessage::from_message(&m).unwrap();
+            assert_eq!(
+                (m.flags() & 0x0f00, v.header.scope),
+                (flags, scope),
+                "{r:?}"
+            );
+        }
     }
 
     #[test]

@@ -336,7 +336,11 @@ impl Common<'_> {
             w.attr_u32(IFLA_TXQLEN, q);
         }
         if let Some(a) = self.alias {
-            w.attr_str(IFLA_IFALIAS, a);
+            // Without a trailing NUL, as `ip` sends it: the kernel takes the
+            // attribute's length as the alias's, so a NUL would make a
+            // 255-byte alias 256 (ERANGE) and an empty one a 1-byte alias
+            // instead of removing it.
+            w.attr(IFLA_IFALIAS, a.as_bytes());
         }
         if let Some(ns) = self.netns {
             ns.emit(w);
@@ -606,6 +610,28 @@ mod tests {
             .map(|d| d.payload().to_vec())
             .unwrap_or_default();
         (l.kind.unwrap().into(), data)
+    }
+
+    /// The alias goes without a NUL, as `ip` sends it: 255 bytes is an
+    /// attribute of 259 (the kernel refuses 260), and an empty alias is an
+    /// empty attribute (which removes the alias).
+    #[test]
+    fn alias_is_sent_without_nul() {
+        let long = "a".repeat(255);
+        for alias in [long.as_str(), "x", ""] {
+            let r = LinkRequest::set(3).unwrap().alias(alias).unwrap();
+            let b = encode(&r);
+            let m = Messages::new(&b).next().unwrap().unwrap();
+            let l = LinkMessage::parse(m.payload()).unwrap();
+            let a = l.raw_attrs().find(IFLA_IFALIAS).unwrap().unwrap();
+            assert_eq!(a.payload(), alias.as_bytes());
+        }
+        assert!(
+            LinkRequest::set(3)
+                .unwrap()
+                .alias(&"a".repeat(256))
+                .is_err()
+        );
     }
 
     #[test]

@@ -231,6 +231,7 @@ impl Request for GetNeighbours {
 enum NeighOp {
     Add,
     Replace,
+    Change,
     Delete,
 }
 
@@ -268,6 +269,12 @@ impl<'a> NeighbourRequest<'a> {
     /// Add or replace the entry for `dst`.
     pub fn replace(index: u32, dst: IpAddr) -> Result<Self, InvalidInput> {
         Self::new(NeighOp::Replace, index, dst)
+    }
+
+    /// Change the entry for `dst`, which must be there (`ip neigh
+    /// change`: nothing is created).
+    pub fn change(index: u32, dst: IpAddr) -> Result<Self, InvalidInput> {
+        Self::new(NeighOp::Change, index, dst)
     }
 
     /// Delete the entry for `dst`.
@@ -314,6 +321,7 @@ impl Request for NeighbourRequest<'_> {
         match self.op {
             NeighOp::Add => NLM_F_CREATE | NLM_F_EXCL,
             NeighOp::Replace => NLM_F_CREATE | NLM_F_REPLACE,
+            NeighOp::Change => NLM_F_REPLACE,
             NeighOp::Delete => 0,
         }
     }
@@ -339,6 +347,7 @@ impl Request for NeighbourRequest<'_> {
         let verb = match self.op {
             NeighOp::Add => "add",
             NeighOp::Replace => "replace",
+            NeighOp::Change => "change",
             NeighOp::Delete => "delete",
         };
         let what = if self.flags & NTF_PROXY != 0 {
@@ -443,6 +452,22 @@ mod owned {
 mod tests {
     use super::*;
     use crate::wire::Messages;
+
+    /// `change` creates nothing (`NLM_F_REPLACE` alone, as `ip neigh
+    /// change` sends it).
+    #[test]
+    fn change_creates_nothing() {
+        use crate::request::Request as _;
+        let dst = "192.0.2.7".parse().unwrap();
+        assert_eq!(
+            NeighbourRequest::change(2, dst).unwrap().flags(),
+            NLM_F_REPLACE
+        );
+        assert_eq!(
+            NeighbourRequest::replace(2, dst).unwrap().flags(),
+            NLM_F_CREATE | NLM_F_REPLACE
+        );
+    }
 
     #[test]
     fn neighbour_layout_and_round_trip() {

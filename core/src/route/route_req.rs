@@ -5,9 +5,9 @@ use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::route::{
-    RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RTA_DST, RTA_GATEWAY, RTA_IIF,
-    RTA_MARK, RTA_METRICS, RTA_MULTIPATH, RTA_OIF, RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_TABLE,
-    RTN_UNICAST, RtMsg,
+    RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_LOCAL, RT_TABLE_MAIN, RTA_DST,
+    RTA_GATEWAY, RTA_IIF, RTA_MARK, RTA_METRICS, RTA_MULTIPATH, RTA_OIF, RTA_PREFSRC, RTA_PRIORITY,
+    RTA_SRC, RTA_TABLE, RTN_UNICAST, RtMsg,
 };
 use super::{
     RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, attr_ip, check_family, check_prefix, family_of,
@@ -105,14 +105,23 @@ impl NextHop {
 enum RouteOp {
     Add,
     Replace,
+    Change,
+    Prepend,
     Append,
     Delete,
 }
 
 /// Add, replace, append or delete a route.
 ///
-/// Defaults follow `ip route`: table main, protocol `boot`, type unicast,
-/// scope `link` for a unicast route without gateway, else `universe`.
+/// Defaults follow `ip route`:
+/// - table `main`, except `local` for the types `local`, `broadcast`,
+///   `nat` and `anycast`;
+/// - protocol `boot` (unspecified, so any, on delete);
+/// - type unicast (unspecified, so any, on delete);
+/// - scope: `universe` for IPv6; `host` for `local` and `nat`; `link`
+///   for `broadcast`, `multicast` and `anycast`, and for a unicast route
+///   added without gateway; otherwise `universe` on add and `nowhere`
+///   (any scope) on delete.
 ///
 /// ```
 /// use nlwire::route::RouteRequest;
@@ -131,7 +140,7 @@ pub struct RouteRequest<'a> {
     oif: Option<u32>,
     prefsrc: Option<IpAddr>,
     metric: Option<u32>,
-    table: u32,
+    table: Option<u32>,
     protocol: Option<u8>,
     scope: Option<u8>,
     kind: Option<u8>,
@@ -153,7 +162,7 @@ impl<'a> RouteRequest<'a> {
             oif: None,
             prefsrc: None,
             metric: None,
-            table: RT_TABLE_MAIN,
+            table: None,
             protocol: None,
             scope: None,
             kind: None,
@@ -173,6 +182,18 @@ impl<'a> RouteRequest<'a> {
     /// Add a route or replace the one there.
     pub fn replace(dst: IpAddr, dst_len: u8) -> Result<Self, InvalidInput> {
         Self::new(RouteOp::Replace, dst, dst_len)
+    }
+
+    /// Change the route there (`ip route change`: `ENOENT` if there is
+    /// none; nothing is created).
+    pub fn change(dst: IpAddr, dst_len: u8) -> Result<Self, InvalidInput> {
+        Self::new(RouteOp::Change, dst, dst_len)
+    }
+
+    /// Add a route before existing ones to the same prefix (`ip route
+    /// prepend`: `NLM_F_CREATE` alone, so an equal route is no error).
+    pub fn prepend(dst: IpAddr, dst_len: u8) -> Result<Self, InvalidInput> {
+        Self::new(RouteOp::Prepend, dst, dst_len)
     }
 
     /// Add a route after existing ones to the same prefix.
@@ -237,8 +258,9 @@ impl<'a> RouteRequest<'a> {
     }
 
     /// Table id (any `u32`; ids of 256 and more go in `RTA_TABLE`).
+    /// Without it: `main`, or `local` for the types that live there.
     pub fn table(mut self, table: u32) -> Self {
-        self.table = table;
+        self.table = Some(table);
         self
     }
 
@@ -319,18 +341,29 @@ impl<'a> RouteRequest<'a> {
         }
     }
 
+    /// The table the request names: the one given, else `local` for the
+    /// types that live there, else `main` (as `ip route` picks it).
+    pub fn effective_table(&self) -> u32 {
+        match (self.table, self.kind) {
+            (Some(t), _) => t,
+            (None, Some(RTN_LOCAL | RTN_BROADCAST | RTN_NAT | RTN_ANYCAST)) => RT_TABLE_LOCAL,
+            (None, _) => RT_TABLE_MAIN,
+        }
+    }
+
     fn effective_scope(&self) -> u8 {
         if let Some(s) = self.scope {
             return s;
         }
-        let kind = self.effective_kind();
         if self.dst.is_ipv6() {
             return RT_SCOPE_UNIVERSE;
         }
-        match kind {
+        let delete = self.op == RouteOp::Delete;
+        match self.effective_kind() {
             RTN_LOCAL | RTN_NAT => RT_SCOPE_HOST,
             RTN_BROADCAST | RTN_MULTICAST | RTN_ANYCAST => RT_SCOPE_LINK,
-            RTN_UNICAST | 0 if self.op == RouteOp::Delete => RT_SCOPE_NOWHERE,
+            // On delete, `nowhere` matches a route of any scope.
+            _ if delete => RT_SCOPE_NOWHERE,
             RTN_UNICAST | 0 if self.gateway.is_none() && self.nexthops.is_empty() => RT_SCOPE_LINK,
             _ => RT_SCOPE_UNIVERSE,
         }
@@ -348,6 +381,8 @@ impl Request for RouteRequest<'_> {
         match self.op {
             RouteOp::Add => NLM_F_CREATE | NLM_F_EXCL,
             RouteOp::Replace => NLM_F_CREATE | NLM_F_REPLACE,
+            RouteOp::Change => NLM_F_REPLACE,
+            RouteOp::Prepend => NLM_F_CREATE,
             RouteOp::Append => NLM_F_CREATE | NLM_F_APPEND,
             RouteOp::Delete => 0,
         }
@@ -358,24 +393,21 @@ impl Request for RouteRequest<'_> {
             (None, RouteOp::Delete) => RTPROT_UNSPEC,
             (None, _) => RTPROT_BOOT,
         };
+        let table = self.effective_table();
         RtMsg {
             family: family_of(&self.dst),
             dst_len: self.dst_len,
             src_len: 0,
             tos: self.tos,
-            table: if self.table < 256 {
-                self.table as u8
-            } else {
-                0
-            },
+            table: if table < 256 { table as u8 } else { 0 },
             protocol,
             scope: self.effective_scope(),
             kind: self.effective_kind(),
             flags: if self.onlink { RTNH_F_ONLINK } else { 0 },
         }
         .emit(w);
-        if self.table >= 256 {
-            w.attr_u32(RTA_TABLE, self.table);
+        if table >= 256 {
+            w.attr_u32(RTA_TABLE, table);
         }
         if self.dst_len > 0 {
             attr_ip(w, RTA_DST, &self.dst);
@@ -422,6 +454,8 @@ impl Request for RouteRequest<'_> {
         let verb = match self.op {
             RouteOp::Add => "add",
             RouteOp::Replace => "replace",
+            RouteOp::Change => "change",
+            RouteOp::Prepend => "prepend",
             RouteOp::Append => "append",
             RouteOp::Delete => "delete",
         };
@@ -432,8 +466,9 @@ impl Request for RouteRequest<'_> {
         if let Some(o) = self.oif {
             write!(f, " dev index {o}")?;
         }
-        if self.table != RT_TABLE_MAIN {
-            write!(f, " table {}", self.table)?;
+        let table = self.effective_table();
+        if table != RT_TABLE_MAIN {
+            write!(f, " table {table}")?;
         }
         Ok(())
     }
@@ -560,6 +595,120 @@ mod tests {
         let v = RouteMessage::parse(Messages::new(&b).next().unwrap().unwrap().payload()).unwrap();
         assert_eq!(v.header.scope, RT_SCOPE_UNIVERSE);
         assert_eq!(v.gateway, Some("192.0.2.1".parse().unwrap()));
+    }
+
+    fn header(r: &RouteRequest<'_>) -> (u16, RtMsg, u32) {
+        let b = encode(r);
+        let m = Messages::new(&b).next().unwrap().unwrap();
+        let v = RouteMessage::parse(m.payload()).unwrap();
+        (m.flags() & 0x0f00, v.header, v.table)
+    }
+
+    /// Table, scope, type and flags as `iproute_modify` fills them in
+    /// (iproute2 `ip/iproute.c`), for every kind of write the CLI makes.
+    #[test]
+    fn defaults_are_ips_for_every_type_and_verb() {
+        let v4: IpAddr = "198.51.100.0".parse().unwrap();
+        let v6: IpAddr = "2001:db8::".parse().unwrap();
+        // (request, flags, table, scope, type)
+        let cases: [(RouteRequest<'_>, u16, u32, u8, u8); 12] = [
+            // `route add local …` goes into table local, scope host.
+            (
+                RouteRequest::add(v4, 24).unwrap().kind(RTN_LOCAL),
+                NLM_F_CREATE | NLM_F_EXCL,
+                RT_TABLE_LOCAL,
+                RT_SCOPE_HOST,
+                RTN_LOCAL,
+            ),
+            (
+                RouteRequest::replace(v4, 24).unwrap().kind(RTN_BROADCAST),
+                NLM_F_CREATE | NLM_F_REPLACE,
+                RT_TABLE_LOCAL,
+                RT_SCOPE_LINK,
+                RTN_BROADCAST,
+            ),
+            (
+                RouteRequest::append(v4, 24).unwrap().kind(RTN_ANYCAST),
+                NLM_F_CREATE | NLM_F_APPEND,
+                RT_TABLE_LOCAL,
+                RT_SCOPE_LINK,
+                RTN_ANYCAST,
+            ),
+            (
+                RouteRequest::add(v4, 24).unwrap().kind(RTN_LOCAL).table(7),
+                NLM_F_CREATE | NLM_F_EXCL,
+                7,
+                RT_SCOPE_HOST,
+                RTN_LOCAL,
+            ),
+            // Delete: scope nowhere (any) unless the type fixes it.
+            (
+                RouteRequest::delete(v4, 24).unwrap().kind(RTN_UNREACHABLE),
+                0,
+                RT_TABLE_MAIN,
+                RT_SCOPE_NOWHERE,
+                RTN_UNREACHABLE,
+            ),
+            (
+                RouteRequest::delete(v4, 24).unwrap().kind(RTN_BLACKHOLE),
+                0,
+                RT_TABLE_MAIN,
+                RT_SCOPE_NOWHERE,
+                RTN_BLACKHOLE,
+            ),
+            (
+                RouteRequest::delete(v4, 24).unwrap(),
+                0,
+                RT_TABLE_MAIN,
+                RT_SCOPE_NOWHERE,
+                0,
+            ),
+            (
+                RouteRequest::delete(v4, 24).unwrap().kind(RTN_LOCAL),
+                0,
+                RT_TABLE_LOCAL,
+                RT_SCOPE_HOST,
+                RTN_LOCAL,
+            ),
+            (
+                RouteRequest::delete(v6, 32).unwrap().kind(RTN_BLACKHOLE),
+                0,
+                RT_TABLE_MAIN,
+                RT_SCOPE_UNIVERSE,
+                RTN_BLACKHOLE,
+            ),
+            // Add: blackhole is universe; unicast without gateway is link.
+            (
+                RouteRequest::add(v4, 24).unwrap().kind(RTN_BLACKHOLE),
+                NLM_F_CREATE | NLM_F_EXCL,
+                RT_TABLE_MAIN,
+                RT_SCOPE_UNIVERSE,
+                RTN_BLACKHOLE,
+            ),
+            // `change` creates nothing; `prepend` is create alone.
+            (
+                RouteRequest::change(v4, 24).unwrap().kind(RTN_BLACKHOLE),
+                NLM_F_REPLACE,
+                RT_TABLE_MAIN,
+                RT_SCOPE_UNIVERSE,
+                RTN_BLACKHOLE,
+            ),
+            (
+                RouteRequest::prepend(v4, 24).unwrap().oif(2).unwrap(),
+                NLM_F_CREATE,
+                RT_TABLE_MAIN,
+                RT_SCOPE_LINK,
+                RTN_UNICAST,
+            ),
+        ];
+        for (i, (r, flags, table, scope, kind)) in cases.iter().enumerate() {
+            let (f, h, t) = header(r);
+            assert_eq!(
+                (f, t, h.scope, h.kind),
+                (*flags, *table, *scope, *kind),
+                "case {i}: {r:?}"
+            );
+        }
     }
 
     #[test]

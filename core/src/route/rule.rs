@@ -32,6 +32,27 @@ pub const FRA_FWMASK: u16 = 16;
 pub const FRA_OIFNAME: u16 = 17;
 /// `FRA_PROTOCOL`.
 pub const FRA_PROTOCOL: u16 = 21;
+/// `FRA_SUPPRESS_PREFIXLEN`.
+pub const FRA_SUPPRESS_PREFIXLEN: u16 = 14;
+/// `FRA_L3MDEV`: look up the table of the l3mdev (VRF) the packet is on.
+pub const FRA_L3MDEV: u16 = 19;
+/// `FRA_UID_RANGE`: `struct fib_rule_uid_range`.
+pub const FRA_UID_RANGE: u16 = 20;
+/// `FRA_IP_PROTO`.
+pub const FRA_IP_PROTO: u16 = 22;
+/// `FRA_SPORT_RANGE`: `struct fib_rule_port_range`.
+pub const FRA_SPORT_RANGE: u16 = 23;
+/// `FRA_DPORT_RANGE`: `struct fib_rule_port_range`.
+pub const FRA_DPORT_RANGE: u16 = 24;
+
+/// `FIB_RULE_INVERT`: `not` (the selector is negated).
+pub const FIB_RULE_INVERT: u32 = 0x02;
+/// `FIB_RULE_UNRESOLVED`: a `goto` whose target rule does not exist.
+pub const FIB_RULE_UNRESOLVED: u32 = 0x04;
+/// `FIB_RULE_IIF_DETACHED`: the `iif` device does not exist.
+pub const FIB_RULE_IIF_DETACHED: u32 = 0x08;
+/// `FIB_RULE_OIF_DETACHED`: the `oif` device does not exist.
+pub const FIB_RULE_OIF_DETACHED: u32 = 0x10;
 
 /// `FR_ACT_TO_TBL`: look up a table.
 pub const FR_ACT_TO_TBL: u8 = 1;
@@ -74,7 +95,43 @@ pub struct RuleMessage<'a> {
     pub goto: Option<u32>,
     /// `FRA_PROTOCOL`.
     pub protocol: Option<u8>,
+    /// `FRA_SUPPRESS_PREFIXLEN` (-1: none).
+    pub suppress_prefixlen: Option<i32>,
+    /// `FRA_L3MDEV` set.
+    pub l3mdev: bool,
+    /// `FRA_UID_RANGE`: first and last uid.
+    pub uid_range: Option<(u32, u32)>,
+    /// `FRA_IP_PROTO`.
+    pub ip_proto: Option<u8>,
+    /// `FRA_SPORT_RANGE`: first and last port.
+    pub sport: Option<(u16, u16)>,
+    /// `FRA_DPORT_RANGE`: first and last port.
+    pub dport: Option<(u16, u16)>,
     attrs: &'a [u8],
+}
+
+/// Two native-endian numbers of `N` bytes each (a uid or port range).
+fn range<const N: usize>(a: &crate::wire::Attr<'_>) -> Result<(u64, u64), DecodeError> {
+    let p = a.payload();
+    if p.len() != 2 * N {
+        return Err(DecodeError::AttrSize {
+            what: "rule range",
+            kind: a.kind(),
+            len: p.len(),
+            expected: 2 * N,
+        });
+    }
+    let num = |b: &[u8]| {
+        let mut v = [0u8; 8];
+        if cfg!(target_endian = "little") {
+            v[..N].copy_from_slice(b);
+            u64::from_le_bytes(v)
+        } else {
+            v[8 - N..].copy_from_slice(b);
+            u64::from_be_bytes(v)
+        }
+    };
+    Ok((num(&p[..N]), num(&p[N..2 * N])))
 }
 
 impl<'a> RuleMessage<'a> {
@@ -94,6 +151,12 @@ impl<'a> RuleMessage<'a> {
             oifname: None,
             goto: None,
             protocol: None,
+            suppress_prefixlen: None,
+            l3mdev: false,
+            uid_range: None,
+            ip_proto: None,
+            sport: None,
+            dport: None,
             attrs,
         };
         for a in Attrs::new(attrs) {
@@ -109,6 +172,21 @@ impl<'a> RuleMessage<'a> {
                 FRA_OIFNAME => m.oifname = Some(a.str()?),
                 FRA_GOTO => m.goto = Some(a.u32()?),
                 FRA_PROTOCOL => m.protocol = Some(a.u8()?),
+                FRA_SUPPRESS_PREFIXLEN => m.suppress_prefixlen = Some(a.u32()? as i32),
+                FRA_L3MDEV => m.l3mdev = a.u8()? != 0,
+                FRA_UID_RANGE => {
+                    let (lo, hi) = range::<4>(&a)?;
+                    m.uid_range = Some((lo as u32, hi as u32));
+                }
+                FRA_IP_PROTO => m.ip_proto = Some(a.u8()?),
+                FRA_SPORT_RANGE => {
+                    let (lo, hi) = range::<2>(&a)?;
+                    m.sport = Some((lo as u16, hi as u16));
+                }
+                FRA_DPORT_RANGE => {
+                    let (lo, hi) = range::<2>(&a)?;
+                    m.dport = Some((lo as u16, hi as u16));
+                }
                 _ => {}
             }
         }
@@ -392,6 +470,22 @@ mod owned {
         pub goto: Option<u32>,
         /// Who added it.
         pub protocol: Option<u8>,
+        /// `FIB_RULE_*` flags (`not`, unresolved, detached).
+        pub flags: u32,
+        /// TOS / DS field selector.
+        pub tos: u8,
+        /// `suppress_prefixlength` (-1: none).
+        pub suppress_prefixlen: Option<i32>,
+        /// Look up the l3mdev's (VRF's) table.
+        pub l3mdev: bool,
+        /// uid range selector.
+        pub uid_range: Option<(u32, u32)>,
+        /// IP protocol selector.
+        pub ip_proto: Option<u8>,
+        /// Source port range selector.
+        pub sport: Option<(u16, u16)>,
+        /// Destination port range selector.
+        pub dport: Option<(u16, u16)>,
     }
 
     impl FromMessage for Rule {
@@ -410,6 +504,14 @@ mod owned {
                 oif: v.oifname.map(String::from),
                 goto: v.goto,
                 protocol: v.protocol,
+                flags: v.header.flags,
+                tos: v.header.tos,
+                suppress_prefixlen: v.suppress_prefixlen,
+                l3mdev: v.l3mdev,
+                uid_range: v.uid_range,
+                ip_proto: v.ip_proto,
+                sport: v.sport,
+                dport: v.dport,
             })
         }
     }
