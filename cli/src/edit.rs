@@ -114,13 +114,17 @@ impl<'a> Args<'a> {
         self.next()
             .ok_or_else(|| bad(format!("argument for \"{what}\" is missing")))
     }
-    fn num<T: std::str::FromStr>(&mut self, what: &str) -> Result<T, Fail> {
+    /// A number as ip reads one (`get_u32(…, 0)`: decimal, `0x` hex or
+    /// leading-`0` octal).
+    fn num<T: TryFrom<u32>>(&mut self, what: &str) -> Result<T, Fail> {
         let v = self.value(what)?;
-        v.parse().map_err(|_| {
-            bad(format!(
-                "argument \"{v}\" is wrong: invalid \"{what}\" value"
-            ))
-        })
+        crate::rule::parse_u32(v)
+            .and_then(|n| T::try_from(n).ok())
+            .ok_or_else(|| {
+                bad(format!(
+                    "argument \"{v}\" is wrong: invalid \"{what}\" value"
+                ))
+            })
     }
 }
 

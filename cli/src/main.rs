@@ -13,8 +13,10 @@
 //! a JSON array with `ip -j`'s keys. `-batch` runs a file of commands
 //! through nlwire's batch API (many requests per datagram).
 
+mod address;
 mod edit;
 mod json;
+mod link;
 mod names;
 mod netns_cmd;
 mod print;
@@ -26,7 +28,7 @@ use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use nlwire::route::{Address, GetAddresses, GetLinks, Link, Route};
+use nlwire::route::{GetLinks, Link, Route};
 use nlwire_mio::Connection;
 
 use crate::json::JsonOut;
@@ -69,9 +71,6 @@ Usage: nlw [OPTIONS] OBJECT COMMAND
     nlw wg show [IF|all|interfaces] [dump] [--show-keys]
     nlw wg watch IF... [--interval SECS] [--count ROUNDS]
 ";
-
-/// `IFLA_LINK_NETNSID`.
-const IFLA_LINK_NETNSID: u16 = 37;
 
 #[derive(Debug, Default)]
 pub(crate) struct Opts {
@@ -235,9 +234,9 @@ fn dispatch(
     let cmd = rest.get(1).map(String::as_str).unwrap_or("show");
     let tail = rest.get(2..).unwrap_or(&[]);
     match (obj, cmd) {
-        ("link", c) if is_show(c) => link_show(conn, o, tail, out),
+        ("link", c) if is_show(c) => link::show(conn, o, tail, out),
         ("route", c) if is_show(c) => show_route::route_show(conn, o, tail, out),
-        ("address", c) if is_show(c) => addr_show(conn, o, tail, out),
+        ("address", c) if is_show(c) => address::show(conn, o, tail, out),
         ("neigh", c) if is_show(c) => neigh_show(conn, o, tail, out, ctx),
         ("rule", c) if is_show(c) => rule::show(conn, o, tail, out),
         ("route", "get" | "g") => {
@@ -367,329 +366,6 @@ fn if_name(names: &HashMap<u32, &str>, idx: u32) -> String {
         .unwrap_or_else(|| format!("if{idx}"))
 }
 
-/// `[dev] DEV`, the filter of `link show` and `address show`; `garbage`
-/// words the error for anything else.
-fn dev_arg(args: &[String], garbage: impl Fn(&str) -> String) -> Result<Option<&str>, Fail> {
-    let mut dev: Option<&str> = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "dev" => {
-                dev = Some(
-                    it.next()
-                        .ok_or_else(|| usage_err("Command line is not complete"))?,
-                )
-            }
-            d if dev.is_none() => dev = Some(d),
-            x => return Err(usage_err(garbage(x))),
-        }
-    }
-    Ok(dev)
-}
-
-fn link_show(
-    conn: &mut Connection,
-    o: &Opts,
-    args: &[String],
-    out: &mut impl Write,
-) -> Result<(), Fail> {
-    let dev = dev_arg(args, |x| {
-        format!("Either \"dev\" is duplicate, or \"{x}\" is garbage")
-    })?;
-    if let Some(d) = dev {
-        nlwire::route::validate_ifname(d)
-            .map_err(|e| Fail(format!("Error: argument \"{d}\" is wrong: {e}"), 1))?;
-    }
-    let links = all_links(conn)?;
-    let names = name_map(&links);
-    let links_by_index: HashMap<u32, &Link> = links.iter().map(|l| (l.index, l)).collect();
-    let shown: Vec<&Link> = links
-        .iter()
-        .filter(|l| dev.is_none_or(|d| l.name == d))
-        .collect();
-    if let (Some(d), true) = (dev, shown.is_empty()) {
-        return Err(Fail(format!("Device \"{d}\" does not exist."), 1));
-    }
-    if o.json {
-        let mut j = JsonOut::new(&mut *out)?;
-        for l in shown {
-            j.begin()?;
-            link_json_fields(&mut j, l, &names, &links_by_index, true)?;
-            j.end()?;
-        }
-        j.finish()?;
-    } else {
-        for l in shown {
-            link_text(out, l, &names, &links_by_index, false, true)?;
-        }
-    }
-    Ok(())
-}
-
-/// The lines `ip link show` prints for a link (also the head of each
-/// `ip addr show` entry, which adds `group`, and leaves out the `link/…`
-/// line when a family is given).
-fn link_text(
-    out: &mut impl Write,
-    l: &Link,
-    names: &HashMap<u32, &str>,
-    by_index: &HashMap<u32, &Link>,
-    group: bool,
-    link_line: bool,
-) -> io::Result<()> {
-    write!(out, "{}: {}", l.index, l.name)?;
-    link_ref(l, names, |k, v| match (k, v) {
-        ("link", LinkRef::Name(n)) => write!(out, "@{n}"),
-        ("link_index", LinkRef::Num(n)) => write!(out, "@if{n}"),
-        _ => Ok(()),
-    })?;
-    write!(out, ": <{}>", link_flags(l, by_index).join(","))?;
-    if let Some(m) = l.mtu {
-        write!(out, " mtu {m}")?;
-    }
-    if let Some(q) = &l.qdisc {
-        write!(out, " qdisc {q}")?;
-    }
-    if let Some(m) = l.master {
-        write!(out, " master {}", if_name(names, m))?;
-    }
-    if let Some(s) = l.operstate {
-        write!(out, " state {}", s.as_str())?;
-    }
-    if group && l.group == Some(0) {
-        write!(out, " group default")?;
-    }
-    if let Some(q) = l.txqlen {
-        write!(out, " qlen {q}")?;
-    }
-    if link_line {
-        write!(out, "\n    link/{}", names::link_type(l.link_type))?;
-        if let Some(a) = &l.address {
-            write!(out, " {a}")?;
-        }
-        if let Some(b) = &l.broadcast {
-            write!(out, " brd {b}")?;
-        }
-    }
-    writeln!(out)
-}
-
-/// The keys `ip -j link show` prints for a link (also the head of each
-/// `ip -j addr show` entry).
-fn link_json_fields<W: Write>(
-    j: &mut JsonOut<W>,
-    l: &Link,
-    names: &HashMap<u32, &str>,
-    links_by_index: &HashMap<u32, &Link>,
-    link_line: bool,
-) -> io::Result<()> {
-    j.num("ifindex", l.index)?;
-    link_ref(l, names, |k, v| match v {
-        LinkRef::Name(n) => j.str(k, &n),
-        LinkRef::Num(n) => j.num(k, n),
-    })?;
-    j.str("ifname", &l.name)?;
-    let flags = link_flags(l, links_by_index);
-    j.str_array("flags", flags.iter().map(|c| c.as_ref()))?;
-    if let Some(m) = l.mtu {
-        j.num("mtu", m)?;
-    }
-    if let Some(q) = &l.qdisc {
-        j.str("qdisc", q)?;
-    }
-    if let Some(m) = l.master {
-        j.str("master", &if_name(names, m))?;
-    }
-    if let Some(s) = l.operstate {
-        j.str("operstate", s.as_str())?;
-    }
-    match l.group {
-        Some(0) => j.str("group", "default")?,
-        Some(g) => j.display("group", g)?,
-        None => {}
-    }
-    if let Some(q) = l.txqlen {
-        j.num("txqlen", q)?;
-    }
-    if !link_line {
-        return Ok(());
-    }
-    j.str("link_type", &names::link_type(l.link_type))?;
-    if let Some(a) = &l.address {
-        j.display("address", a)?;
-    }
-    if let Some(b) = &l.broadcast {
-        j.display("broadcast", b)?;
-    }
-    Ok(())
-}
-
-/// `IFA_F_*` names in the order `ip` prints them; `dynamic` stands for a
-/// missing `IFA_F_PERMANENT`.
-fn addr_flags(a: &Address) -> Vec<&'static str> {
-    const NAMES: &[(u32, &str)] = &[
-        (0x01, "secondary"),
-        (0x02, "nodad"),
-        (0x04, "optimistic"),
-        (0x08, "dadfailed"),
-        (0x10, "home"),
-        (0x20, "deprecated"),
-        (0x40, "tentative"),
-        (0x80, "permanent"),
-        (0x100, "mngtmpaddr"),
-        (0x200, "noprefixroute"),
-        (0x400, "autojoin"),
-        (0x800, "stable-privacy"),
-    ];
-    let mut v = Vec::new();
-    for &(bit, name) in NAMES {
-        if bit == 0x80 {
-            if a.flags & bit == 0 {
-                v.push("dynamic");
-            }
-        } else if a.flags & bit != 0 {
-            v.push(if bit == 0x01 && a.family == nlwire::route::AF_INET6 {
-                "temporary"
-            } else {
-                name
-            });
-        }
-    }
-    v
-}
-
-fn lft(v: u32) -> String {
-    if v == u32::MAX {
-        "forever".into()
-    } else {
-        format!("{v}sec")
-    }
-}
-
-/// `address show [[dev] DEV]`: each link with its addresses, like `ip`.
-fn addr_show(
-    conn: &mut Connection,
-    o: &Opts,
-    args: &[String],
-    out: &mut impl Write,
-) -> Result<(), Fail> {
-    let dev = dev_arg(args, |x| {
-        format!("Address filter \"{x}\" is not supported yet")
-    })?;
-    // Like `ip`: with a family, the links are dumped in that family (the
-    // kernel then sends that family's view) and the link/… line is left out.
-    let links: Vec<Link> = conn
-        .dump(GetLinks::new().family(o.family.unwrap_or(0)))
-        .collect::<Result<_, _>>()?;
-    let names = name_map(&links);
-    let by_index: HashMap<u32, &Link> = links.iter().map(|l| (l.index, l)).collect();
-    let shown: Vec<&Link> = links
-        .iter()
-        .filter(|l| dev.is_none_or(|d| l.name == d))
-        .collect();
-    if let (Some(d), true) = (dev, shown.is_empty()) {
-        return Err(Fail(format!("Device \"{d}\" does not exist."), 1));
-    }
-    let link_line = o.family.is_none();
-    let mut req = GetAddresses::new();
-    if let Some(f) = o.family {
-        req = req.family(f);
-    }
-    if let [one] = shown.as_slice() {
-        req = req.link(one.index);
-    }
-    let mut addrs: HashMap<u32, Vec<Address>> = HashMap::new();
-    for a in conn.dump(req) {
-        let a = a?;
-        addrs.entry(a.index).or_default().push(a);
-    }
-    for v in addrs.values_mut() {
-        // ip lists IPv4 before IPv6, each in the kernel's order.
-        v.sort_by_key(|a| a.family != nlwire::route::AF_INET);
-    }
-    let empty = Vec::new();
-    if o.json {
-        let mut j = JsonOut::new(&mut *out)?;
-        for l in shown {
-            let list = addrs.get(&l.index).unwrap_or(&empty);
-            if o.family.is_some() && list.is_empty() {
-                continue;
-            }
-            j.begin()?;
-            link_json_fields(&mut j, l, &names, &by_index, link_line)?;
-            j.begin_array("addr_info")?;
-            for a in list {
-                j.begin_inner()?;
-                let v4 = a.family == nlwire::route::AF_INET;
-                j.str("family", if v4 { "inet" } else { "inet6" })?;
-                if let Some(x) = a.addr {
-                    j.display("local", x)?;
-                }
-                if let Some(p) = a.peer {
-                    j.display("address", p)?;
-                }
-                j.num("prefixlen", a.prefix_len)?;
-                if let Some(b) = a.broadcast {
-                    j.display("broadcast", b)?;
-                }
-                j.str("scope", &names::scope(a.scope))?;
-                for f in addr_flags(a) {
-                    j.bool(f, true)?;
-                }
-                if v4 {
-                    j.str("label", a.label.as_deref().unwrap_or(&l.name))?;
-                }
-                let (valid, preferred) = a
-                    .cacheinfo
-                    .map_or((u32::MAX, u32::MAX), |c| (c.valid, c.preferred));
-                j.num("valid_life_time", valid)?;
-                j.num("preferred_life_time", preferred)?;
-                j.end_inner()?;
-            }
-            j.end_array()?;
-            j.end()?;
-        }
-        j.finish()?;
-        return Ok(());
-    }
-    for l in shown {
-        let list = addrs.get(&l.index).unwrap_or(&empty);
-        if o.family.is_some() && list.is_empty() {
-            continue;
-        }
-        link_text(out, l, &names, &by_index, true, link_line)?;
-        for a in list {
-            let v4 = a.family == nlwire::route::AF_INET;
-            write!(out, "    {} ", if v4 { "inet" } else { "inet6" })?;
-            match (a.addr, a.peer) {
-                (Some(x), Some(p)) => write!(out, "{x} peer {p}/{}", a.prefix_len)?,
-                (Some(x), None) => write!(out, "{x}/{}", a.prefix_len)?,
-                _ => {}
-            }
-            if let Some(b) = a.broadcast {
-                write!(out, " brd {b}")?;
-            }
-            write!(out, " scope {} ", names::scope(a.scope))?;
-            for f in addr_flags(a) {
-                write!(out, "{f} ")?;
-            }
-            if v4 {
-                write!(out, "{}", a.label.as_deref().unwrap_or(&l.name))?;
-            }
-            let (valid, preferred) = a
-                .cacheinfo
-                .map_or((u32::MAX, u32::MAX), |c| (c.valid, c.preferred));
-            writeln!(
-                out,
-                "\n       valid_lft {} preferred_lft {}",
-                lft(valid),
-                lft(preferred)
-            )?;
-        }
-    }
-    Ok(())
-}
-
 /// `neigh show [proxy] [dev DEV]`.
 fn neigh_show(
     conn: &mut Connection,
@@ -781,43 +457,4 @@ fn neigh_show(
         }
     }
     Ok(())
-}
-
-/// `ip`'s flag list, with `M-DOWN` when the peer link (same namespace) is
-/// down.
-fn link_flags(l: &Link, by_index: &HashMap<u32, &Link>) -> Vec<std::borrow::Cow<'static, str>> {
-    let mut f = names::link_flags(l.flags);
-    let same_ns = l.other.get(IFLA_LINK_NETNSID).is_none();
-    if same_ns
-        && let Some(peer) = l.link.filter(|&i| i != 0).and_then(|i| by_index.get(&i))
-        && !peer.is_up()
-    {
-        f.push("M-DOWN".into());
-    }
-    f
-}
-
-enum LinkRef {
-    Name(String),
-    Num(u32),
-}
-
-/// The `link` / `link_index` + `link_netnsid` keys `ip` prints.
-fn link_ref(
-    l: &Link,
-    names: &HashMap<u32, &str>,
-    mut emit: impl FnMut(&str, LinkRef) -> io::Result<()>,
-) -> io::Result<()> {
-    let Some(link) = l.link else { return Ok(()) };
-    if link == 0 {
-        return emit("link", LinkRef::Name("NONE".into()));
-    }
-    match l.other.get(IFLA_LINK_NETNSID) {
-        Some(nsid) if nsid.len() == 4 => {
-            emit("link_index", LinkRef::Num(link))?;
-            let id = i32::from_ne_bytes([nsid[0], nsid[1], nsid[2], nsid[3]]);
-            emit("link_netnsid", LinkRef::Num(id as u32))
-        }
-        _ => emit("link", LinkRef::Name(if_name(names, link))),
-    }
 }

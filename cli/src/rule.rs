@@ -193,7 +193,7 @@ fn parse_filter(args: &[String], fam: u8) -> Result<Filter, Fail> {
 
 /// `PREFIX`, `all`/`default`/`any` (length 0) of family `fam`; an error
 /// as iproute2's `get_prefix` words it (exit code 1).
-fn prefix(s: &str, fam: u8) -> Result<(IpAddr, u8), Fail> {
+pub fn prefix(s: &str, fam: u8) -> Result<(IpAddr, u8), Fail> {
     if matches!(s, "all" | "default" | "any") {
         let v6 = fam == AF_INET6;
         return Ok((
@@ -215,7 +215,7 @@ fn prefix(s: &str, fam: u8) -> Result<(IpAddr, u8), Fail> {
 }
 
 /// Whether `a` is inside `net/len` (the first `len` bits equal).
-fn prefix_match(a: IpAddr, net: IpAddr, len: u8) -> bool {
+pub fn prefix_match(a: IpAddr, net: IpAddr, len: u8) -> bool {
     let bits = |x: IpAddr| match x {
         IpAddr::V4(v) => (u128::from(u32::from(v)) << 96, 32),
         IpAddr::V6(v) => (u128::from(v), 128),

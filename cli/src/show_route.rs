@@ -230,6 +230,9 @@ pub fn route_json<W: Write>(
         j.num("metric", m)?;
     }
     j.str_array("flags", route_flags(r.flags))?;
+    if let Some(m) = r.mark.filter(|&m| m != 0) {
+        j.num("mark", m)?;
+    }
     if let Some(u) = r.uid {
         j.num("uid", u)?;
     }
@@ -526,6 +529,11 @@ pub fn route_text(
     }
     for f in route_flags(r.flags) {
         write!(out, "{f} ")?;
+    }
+    match r.mark {
+        Some(m) if m >= 16 => write!(out, "mark {m:#x} ")?,
+        Some(m) if m != 0 => write!(out, "mark {m} ")?,
+        _ => {}
     }
     if let Some(u) = r.uid {
         write!(out, "uid {u} ")?;

@@ -75,7 +75,9 @@ fn nlw(ns: &TestNs, args: &[&str]) -> Value {
         "nlw {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("nlw prints JSON")
+    let mut v = serde_json::from_slice(&out.stdout).expect("nlw prints JSON");
+    common::as_this_ip_prints_json(&mut v);
+    v
 }
 
 fn populate(ns: &TestNs) {
@@ -274,7 +276,10 @@ fn addr_show_text_is_ip_text() {
             })
             .collect()
     };
-    assert_eq!(strip(&ours), strip(&theirs));
+    assert_eq!(
+        strip(&common::as_this_ip_prints_text(&ours)),
+        strip(&theirs)
+    );
 }
 
 /// Everything written with `nlw` in ip's syntax reads back right in

@@ -24,6 +24,7 @@ pub mod link_req;
 pub mod names;
 pub mod neigh;
 pub mod nexthop;
+pub mod nsid;
 #[cfg(feature = "alloc")]
 pub mod ops;
 #[allow(clippy::module_inception)] // `route::route` beside `route::link`
@@ -38,6 +39,7 @@ pub use describe::describe_request;
 pub use link::{GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState};
 pub use link_req::{BondMode, IpvlanMode, LinkKind, LinkRequest, MacvlanMode, NetnsRef, Vxlan};
 pub use neigh::{GetNeighbours, NdMsg, NeighbourMessage, NeighbourRequest};
+pub use nsid::{GetNsId, NsIdMessage};
 pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};
 pub use route_req::{NextHop, RouteLookup, RouteRequest};
 pub use rule::{GetRules, RuleMessage, RuleRequest};
@@ -46,6 +48,8 @@ pub use rule::{GetRules, RuleMessage, RuleRequest};
 pub use addr::Address;
 #[cfg(feature = "alloc")]
 pub use neigh::Neighbour;
+#[cfg(feature = "alloc")]
+pub use nsid::NsId;
 #[cfg(feature = "alloc")]
 pub use rule::Rule;
 

@@ -51,6 +51,9 @@ pub const RT_SCOPE_NOWHERE: u8 = 255;
 pub const RTNH_F_ONLINK: u32 = 4;
 /// `RTM_F_CLONED`: a cached route (lookups, exceptions).
 pub const RTM_F_CLONED: u32 = 0x200;
+/// `RTM_F_LOOKUP_TABLE`: a lookup answers with the table the route was
+/// found in (IPv4 only; IPv6 always does).
+pub const RTM_F_LOOKUP_TABLE: u32 = 0x1000;
 
 pub use super::nexthop::{RTAX_ADVMSS, RTAX_MTU};
 
@@ -533,6 +536,13 @@ impl Request for RouteLookup {
             family: family_of(&self.dst),
             dst_len: full,
             src_len: if self.src.is_some() { full } else { 0 },
+            // As `ip route get`: ask IPv4 for the table the answer is from
+            // (the kernel otherwise answers "main" for any table).
+            flags: if self.dst.is_ipv4() {
+                RTM_F_LOOKUP_TABLE
+            } else {
+                0
+            },
             ..Default::default()
         }
         .emit(w);

@@ -1,0 +1,346 @@
+//! `address show` with ip's link and address selectors, printed as
+//! iproute2's `ipaddr_list_flush_or_save` and `print_addrinfo` do.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::IpAddr;
+
+use nlwire::route::{AF_INET, AF_INET6, Address, GetAddresses, GetLink, GetLinks, Link};
+use nlwire_mio::Connection;
+
+use crate::edit::parse_prefix_of;
+use crate::link::{self, LinkCtx};
+use crate::print::Printer;
+use crate::{Fail, Opts, names};
+
+/// `IFA_F_*` names in ip's order (`ifa_flag_data`).
+const IFA_FLAGS: &[(u32, &str)] = &[
+    (0x01, "secondary"),
+    (0x01, "temporary"),
+    (0x02, "nodad"),
+    (0x04, "optimistic"),
+    (0x08, "dadfailed"),
+    (0x10, "home"),
+    (0x20, "deprecated"),
+    (0x40, "tentative"),
+    (0x80, "permanent"),
+    (0x100, "mngtmpaddr"),
+    (0x200, "noprefixroute"),
+    (0x400, "autojoin"),
+    (0x800, "stable-privacy"),
+];
+
+/// The address selectors (iproute2's `filter` fields for addresses).
+#[derive(Default)]
+struct AddrFilter {
+    to: Option<(IpAddr, u8)>,
+    /// `scope S` (None: any; `scope all` is any too).
+    scope: Option<u8>,
+    flags: u32,
+    flagmask: u32,
+    label: Option<String>,
+    proto: Option<u8>,
+}
+
+impl AddrFilter {
+    /// `print_addrinfo`'s selection (and `ipaddr_filter`'s).
+    fn keeps(&self, a: &Address, link_name: &str) -> bool {
+        let label = a.label.as_deref().unwrap_or(link_name);
+        self.scope.is_none_or(|s| s == a.scope)
+            && (self.flags ^ a.flags) & self.flagmask == 0
+            && self.proto.is_none_or(|p| a.proto.is_none_or(|x| x == p))
+            && self.label.as_deref().is_none_or(|pat| glob(pat, label))
+            && self.to.is_none_or(|(net, len)| {
+                a.addr.is_none_or(|x| {
+                    nlwire::route::family_of(&x) == nlwire::route::family_of(&net)
+                        && crate::rule::prefix_match(x, net, len)
+                })
+            })
+    }
+
+    /// ip's `get_filter`: a flag name, `-NAME` for its absence,
+    /// `dynamic`/`primary` for no `permanent`/`secondary`.
+    fn flag(&mut self, arg: &str) -> bool {
+        let (mut inv, mut name) = match arg.strip_prefix('-') {
+            Some(n) => (true, n),
+            None => (false, arg),
+        };
+        match name {
+            "dynamic" => (inv, name) = (!inv, "permanent"),
+            "primary" => (inv, name) = (!inv, "secondary"),
+            _ => {}
+        }
+        let Some(&(mask, _)) = IFA_FLAGS.iter().find(|(_, n)| *n == name) else {
+            return false;
+        };
+        if inv {
+            self.flags &= !mask;
+        } else {
+            self.flags |= mask;
+        }
+        self.flagmask |= mask;
+        true
+    }
+}
+
+/// `fnmatch(pattern, s, 0)` for `*`, `?` and literal characters.
+fn glob(pat: &str, s: &str) -> bool {
+    let (p, s): (Vec<char>, Vec<char>) = (pat.chars().collect(), s.chars().collect());
+    let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = si;
+            pi += 1;
+        } else if let Some(st) = star {
+            pi = st + 1;
+            mark += 1;
+            si = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+fn lifetime<W: Write>(
+    p: &mut Printer<W>,
+    key: &str,
+    v: u32,
+    deprecated: bool,
+) -> std::io::Result<()> {
+    if v == u32::MAX {
+        p.json(crate::print::Json::Num, Some(key), v)?;
+        p.text("forever")
+    } else if deprecated {
+        p.num(key, "{}sec", v as i32)
+    } else {
+        p.num(key, "{}sec", v)
+    }
+}
+
+/// One address as `print_addrinfo` writes it.
+pub fn print_addr<W: Write>(p: &mut Printer<W>, a: &Address, deleted: bool) -> std::io::Result<()> {
+    if deleted {
+        p.bool("deleted", "Deleted ", true)?;
+    }
+    let v4 = a.family == AF_INET;
+    p.str("family", "    {} ", if v4 { "inet" } else { "inet6" })?;
+    if let Some(x) = a.addr {
+        p.str("local", "{}", x)?;
+        if let Some(peer) = a.peer.filter(|&peer| peer != x) {
+            p.text(" peer ")?;
+            p.str("address", "{}", peer)?;
+        }
+        p.num("prefixlen", "/{} ", a.prefix_len)?;
+        if let Some(m) = a.priority {
+            p.num("metric", "metric {} ", m)?;
+        }
+    }
+    if let Some(b) = a.broadcast {
+        p.text("brd ")?;
+        p.str("broadcast", "{} ", b)?;
+    }
+    p.str("scope", "scope {} ", names::scope(a.scope))?;
+    let mut flags = a.flags;
+    for &(mask, name) in IFA_FLAGS {
+        if mask == 0x80 {
+            if flags & mask == 0 {
+                p.bool("dynamic", "dynamic ", true)?;
+            }
+        } else if flags & mask != 0 {
+            if mask == 0x01 && a.family == AF_INET6 {
+                p.bool("temporary", "temporary ", true)?;
+            } else {
+                p.text_fmt("{} ", name)?;
+                p.json(crate::print::Json::Num, Some(name), "true")?;
+            }
+        }
+        flags &= !mask;
+    }
+    if flags != 0 {
+        p.str("ifa_flags", "flags {} ", format_args!("{flags:02x}"))?;
+    }
+    if let Some(proto) = a.proto
+        && (proto != 0 || p.is_json())
+    {
+        let name = match proto {
+            0 => "unspec".into(),
+            1 => "kernel_lo".into(),
+            2 => "kernel_ra".into(),
+            3 => "kernel_ll".into(),
+            n => n.to_string(),
+        };
+        p.str("protocol", "proto {} ", name)?;
+    }
+    if let Some(l) = &a.label {
+        p.str("label", "{}", l)?;
+    }
+    if let Some(c) = a.cacheinfo {
+        p.nl()?;
+        p.text("       valid_lft ")?;
+        lifetime(p, "valid_life_time", c.valid, false)?;
+        p.text(" preferred_lft ")?;
+        lifetime(p, "preferred_life_time", c.preferred, a.flags & 0x20 != 0)?;
+    }
+    p.nl()
+}
+
+/// `address show|list [SELECTORS]`.
+pub fn show(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    let mut af = AddrFilter::default();
+    let mut family = o.family;
+    let lf = link::parse_filter(args, conn, |a, it| {
+        let mut value = || {
+            it.next().ok_or_else(|| {
+                Fail(
+                    "Command line is not complete. Try option \"help\"".into(),
+                    255,
+                )
+            })
+        };
+        match a {
+            "to" => {
+                let v = value()?;
+                let pfx = match family {
+                    Some(f) => crate::rule::prefix(v, f)?,
+                    None => parse_prefix_of(v, None).map_err(|_| {
+                        Fail(
+                            format!("Error: any valid prefix is expected rather than \"{v}\"."),
+                            1,
+                        )
+                    })?,
+                };
+                family = family.or(Some(nlwire::route::family_of(&pfx.0)));
+                af.to = Some(pfx);
+            }
+            "scope" => {
+                let v = value()?;
+                af.scope = match names::parse_scope(v) {
+                    Some(s) => Some(s),
+                    None if v == "all" => None,
+                    None => {
+                        return Err(Fail(
+                            format!("Error: argument \"{v}\" is wrong: invalid \"scope\"\n"),
+                            255,
+                        ));
+                    }
+                };
+            }
+            "label" => af.label = Some(value()?.to_string()),
+            "proto" => {
+                let v = value()?;
+                af.proto = Some(crate::rule::parse_u32(v).filter(|&n| n <= 255).ok_or_else(
+                    || {
+                        Fail(
+                            format!(
+                                "Error: argument \"{v}\" is wrong: \"proto\" value is invalid\n"
+                            ),
+                            255,
+                        )
+                    },
+                )? as u8);
+            }
+            f if af.flag(f) => {}
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    // The links: one asked for by name, else a dump (of the family's view
+    // with -4/-6: the kernel then leaves out qdisc, group and queue length,
+    // which ip reads with an ioctl and nlw from a second dump).
+    let links: Vec<Link> = match &lf.dev {
+        Some(d) => {
+            let req = GetLink::by_name(d)
+                .map_err(|_| Fail(format!("Device \"{d}\" does not exist."), 1))?;
+            match conn.get(req) {
+                Ok(l) => vec![l],
+                Err(e) if e.errno() == Some(nlwire::Errno::ENODEV) => {
+                    return Err(Fail(format!("Device \"{d}\" does not exist."), 1));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => conn
+            .dump(GetLinks::new().family(o.family.unwrap_or(0)))
+            .collect::<Result<_, _>>()?,
+    };
+    let all: Vec<Link>;
+    let mut cx = if lf.dev.is_some() || o.family.is_some() {
+        all = conn.dump(GetLinks::new()).collect::<Result<_, _>>()?;
+        let mut cx = LinkCtx::new(&all);
+        cx.txqlen = all
+            .iter()
+            .filter_map(|l| Some((l.index, l.txqlen?)))
+            .collect();
+        cx
+    } else {
+        LinkCtx::new(&links)
+    };
+    let mut req = GetAddresses::new();
+    if let Some(f) = family {
+        req = req.family(f);
+    }
+    if let [one] = links.as_slice() {
+        req = req.link(one.index);
+    }
+    let mut addrs: HashMap<u32, Vec<Address>> = HashMap::new();
+    for a in conn.dump(req) {
+        let a = a?;
+        addrs.entry(a.index).or_default().push(a);
+    }
+    for v in addrs.values_mut() {
+        // ip lists IPv4 before IPv6, each in the kernel's order.
+        v.sort_by_key(|a| a.family == AF_INET6);
+    }
+    let empty = Vec::new();
+    let mut p = Printer::new(&mut *out, o.json)?;
+    for l in &links {
+        if !lf.listed(l, o.family.is_none()) {
+            continue;
+        }
+        let list = addrs.get(&l.index).unwrap_or(&empty);
+        // The link's addresses of the family, and whether each is selected
+        // (in JSON ip writes an empty object for one that is not).
+        let of_family: Vec<(&Address, bool)> = list
+            .iter()
+            .filter(|a| family.is_none_or(|f| f == a.family))
+            .map(|a| (a, af.keeps(a, &l.name)))
+            .collect();
+        let any_selected = of_family.iter().any(|(_, s)| *s);
+        // ipaddr_filter: a link is shown when one of its addresses is
+        // selected, or when it has none at all and no family was named.
+        if !(any_selected || list.is_empty() && family.is_none()) {
+            continue;
+        }
+        p.open_object(None)?;
+        // With `label`, ip prints the addresses alone (print_linkinfo
+        // returns early).
+        let printed = lf.keeps(l);
+        if af.label.is_none() && printed {
+            link::print_link(&mut p, conn, &mut cx, l, false, family.is_some(), false)?;
+        }
+        if printed {
+            p.open_array("addr_info")?;
+            for (a, selected) in of_family {
+                p.open_object(None)?;
+                if selected {
+                    print_addr(&mut p, a, false)?;
+                }
+                p.close_object()?;
+            }
+            p.close_array()?;
+        }
+        p.close_object()?;
+    }
+    p.finish()?;
+    Ok(())
+}

@@ -1,0 +1,389 @@
+//! Links: the link filters and `print_linkinfo` of iproute2's
+//! `ip/ipaddress.c`, shared by `link show` and `address show`.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use nlwire::route::{GetLinks, GetNsId, Link};
+use nlwire::wire::Attrs;
+use nlwire_mio::Connection;
+
+use crate::print::{Json, Printer};
+use crate::{Fail, Opts, names};
+
+/// `IFLA_LINKMODE`.
+const IFLA_LINKMODE: u16 = 17;
+/// `IFLA_LINK_NETNSID`.
+const IFLA_LINK_NETNSID: u16 = 37;
+/// `IFLA_PROTO_DOWN`.
+const IFLA_PROTO_DOWN: u16 = 39;
+/// `IFLA_PROP_LIST`.
+const IFLA_PROP_LIST: u16 = 52;
+/// `IFLA_ALT_IFNAME`.
+const IFLA_ALT_IFNAME: u16 = 53;
+/// `IFLA_PERM_ADDRESS`.
+const IFLA_PERM_ADDRESS: u16 = 54;
+
+/// The link filters of `ip link show` / `ip address show`.
+#[derive(Default)]
+pub struct LinkFilter {
+    pub up: bool,
+    pub down: bool,
+    pub kind: Option<String>,
+    pub slave_kind: Option<String>,
+    /// `master DEV` (its index), or `nomaster` (`Some(None)`).
+    pub master: Option<Option<u32>>,
+    pub group: Option<u32>,
+    pub dev: Option<String>,
+}
+
+impl LinkFilter {
+    /// Whether `l` is listed at all: ip asks the kernel to filter by kind
+    /// and master in the dump request (`in_dump`: not when `-4`/`-6`
+    /// makes it a family dump, which takes no filter).
+    pub fn listed(&self, l: &Link, in_dump: bool) -> bool {
+        !in_dump
+            || self
+                .kind
+                .as_deref()
+                .is_none_or(|k| l.kind.as_deref() == Some(k))
+                && match self.master {
+                    None => true,
+                    Some(Some(m)) => l.master == Some(m),
+                    Some(None) => l.master.is_none(),
+                }
+    }
+
+    /// Whether `l` is printed (`print_linkinfo`'s early returns; in JSON
+    /// ip still writes an empty object for a listed link that is not).
+    pub fn keeps(&self, l: &Link) -> bool {
+        self.listed(l, true)
+            && (!self.up || l.is_up())
+            && (!self.down || !l.is_up())
+            && self.group.is_none_or(|g| l.group == Some(g))
+            && self
+                .slave_kind
+                .as_deref()
+                .is_none_or(|k| l.slave_kind.as_deref() == Some(k))
+    }
+}
+
+/// What printing a link needs beyond the link.
+pub struct LinkCtx<'a> {
+    /// Index → name, of the links of this namespace.
+    pub names: HashMap<u32, &'a str>,
+    /// Index → flags, for `M-DOWN`.
+    pub flags: HashMap<u32, u32>,
+    /// nsid → namespace name (for `link-netns NAME`), read on first need.
+    nsids: Option<HashMap<i32, String>>,
+    /// Index → queue length, for links dumped without one (a family dump).
+    pub txqlen: HashMap<u32, u32>,
+}
+
+impl<'a> LinkCtx<'a> {
+    /// The context for `links`.
+    pub fn new(links: &'a [Link]) -> Self {
+        LinkCtx {
+            names: links.iter().map(|l| (l.index, l.name.as_str())).collect(),
+            flags: links.iter().map(|l| (l.index, l.flags)).collect(),
+            nsids: None,
+            txqlen: HashMap::new(),
+        }
+    }
+
+    fn name(&self, index: u32) -> String {
+        self.names
+            .get(&index)
+            .map_or_else(|| format!("if{index}"), |s| s.to_string())
+    }
+
+    /// The name of the namespace this one knows as `nsid` (ip's
+    /// `get_name_from_nsid`): each named namespace's id, asked of the
+    /// kernel once.
+    fn nsid_name(&mut self, conn: &mut Connection, nsid: i32) -> Option<String> {
+        let map = self.nsids.get_or_insert_with(|| {
+            let mut m = HashMap::new();
+            let Ok(dir) = std::fs::read_dir(nlwire_mio::DEFAULT_NETNS_DIR) else {
+                return m;
+            };
+            for e in dir.flatten() {
+                let Ok(f) = std::fs::File::open(e.path()) else {
+                    continue;
+                };
+                use std::os::fd::AsRawFd;
+                if let Ok(id) = conn.get(GetNsId::Fd(f.as_raw_fd()))
+                    && let Some(n) = id.nsid
+                {
+                    m.insert(n, e.file_name().to_string_lossy().into_owned());
+                }
+            }
+            m
+        });
+        map.get(&nsid).cloned()
+    }
+}
+
+fn netnsid(l: &Link) -> Option<i32> {
+    l.other
+        .get(IFLA_LINK_NETNSID)
+        .filter(|v| v.len() == 4)
+        .map(|v| i32::from_ne_bytes([v[0], v[1], v[2], v[3]]))
+}
+
+/// Parses `[dev] DEV | up | down | type KIND | master DEV | nomaster |
+/// group G | label L …` as ip does; address selectors go to `addr`.
+pub fn parse_filter<'x>(
+    args: &'x [String],
+    conn: &mut Connection,
+    mut addr: impl FnMut(&'x str, &mut dyn Iterator<Item = &'x str>) -> Result<bool, Fail>,
+) -> Result<LinkFilter, Fail> {
+    let mut f = LinkFilter::default();
+    let mut it = args.iter().map(String::as_str);
+    let next = |it: &mut dyn Iterator<Item = &'x str>| {
+        it.next().ok_or_else(|| {
+            Fail(
+                "Command line is not complete. Try option \"help\"".into(),
+                255,
+            )
+        })
+    };
+    while let Some(a) = it.next() {
+        match a {
+            "up" => f.up = true,
+            "down" => f.down = true,
+            "group" => {
+                let v = next(&mut it)?;
+                f.group = Some(match v {
+                    "default" => 0,
+                    n => crate::rule::parse_u32(n).ok_or_else(|| {
+                        Fail(
+                            format!("Error: argument \"{v}\" is wrong: Invalid \"group\" value\n"),
+                            255,
+                        )
+                    })?,
+                });
+            }
+            "master" | "vrf" => {
+                let v = next(&mut it)?;
+                let links: Vec<Link> = conn.dump(GetLinks::new()).collect::<Result<_, _>>()?;
+                let m = links
+                    .iter()
+                    .find(|l| l.name == v)
+                    .filter(|l| a == "master" || l.kind.as_deref() == Some("vrf"));
+                let Some(m) = m else {
+                    let why = if a == "master" {
+                        "Device does not exist"
+                    } else {
+                        "Not a valid VRF name"
+                    };
+                    return Err(Fail(
+                        format!("Error: argument \"{v}\" is wrong: {why}\n"),
+                        255,
+                    ));
+                };
+                f.master = Some(Some(m.index));
+            }
+            "nomaster" => f.master = Some(None),
+            "type" => {
+                let v = next(&mut it)?;
+                match v.strip_suffix("_slave") {
+                    Some(k) => f.slave_kind = Some(k.to_string()),
+                    None => f.kind = Some(v.to_string()),
+                }
+            }
+            _ if addr(a, &mut it)? => {}
+            _ => {
+                let d = if a == "dev" { next(&mut it)? } else { a };
+                if crate::matches(a, "help") && a != "dev" {
+                    return Err(crate::usage_err(""));
+                }
+                if f.dev.is_some() {
+                    return Err(Fail(
+                        format!("Error: either \"dev\" is duplicate, or \"{d}\" is a garbage."),
+                        255,
+                    ));
+                }
+                f.dev = Some(d.to_string());
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// `link show`.
+pub fn show(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    let f = parse_filter(args, conn, |_, _| Ok(false))?;
+    let links: Vec<Link> = conn.dump(GetLinks::new()).collect::<Result<_, _>>()?;
+    let mut cx = LinkCtx::new(&links);
+    if let Some(d) = &f.dev
+        && !links.iter().any(|l| &l.name == d)
+    {
+        return Err(Fail(format!("Device \"{d}\" does not exist."), 1));
+    }
+    let mut p = Printer::new(&mut *out, o.json)?;
+    for l in &links {
+        if f.dev.as_ref().is_some_and(|d| d != &l.name) || !f.listed(l, true) {
+            continue;
+        }
+        p.open_object(None)?;
+        if f.keeps(l) {
+            print_link(&mut p, conn, &mut cx, l, true, false, false)?;
+        }
+        p.close_object()?;
+    }
+    p.finish()?;
+    Ok(())
+}
+
+/// One link as `print_linkinfo` writes it, without the final newline:
+/// `do_link` for `link show` (mode, alias), `family` when `-4`/`-6`
+/// leaves out the `link/…` line.
+#[allow(clippy::too_many_arguments)]
+pub fn print_link<W: Write>(
+    p: &mut Printer<W>,
+    conn: &mut Connection,
+    cx: &mut LinkCtx<'_>,
+    l: &Link,
+    do_link: bool,
+    family: bool,
+    deleted: bool,
+) -> std::io::Result<()> {
+    if deleted {
+        p.bool("deleted", "Deleted ", true)?;
+    }
+    p.num("ifindex", "{}: ", l.index)?;
+    // print_name_and_link
+    let nsid = netnsid(l);
+    let mut m_down = false;
+    let mut shown = l.name.clone();
+    if let Some(link) = l.link {
+        if link == 0 {
+            p.json(Json::Num, Some("link"), "null")?;
+            if !p.is_json() {
+                shown = format!("{}@NONE", l.name);
+            }
+        } else if nsid.is_some() {
+            p.json(Json::Num, Some("link_index"), link)?;
+            shown = format!("{}@if{link}", l.name);
+        } else {
+            p.json(Json::Str, Some("link"), cx.name(link))?;
+            shown = format!("{}@{}", l.name, cx.name(link));
+            m_down = cx.flags.get(&link).is_none_or(|f| f & 1 == 0);
+        }
+    }
+    // JSON has the link under its own key; text writes NAME@LINK.
+    if p.is_json() {
+        p.json(Json::Str, Some("ifname"), &l.name)?;
+    } else {
+        p.text_fmt("{}: ", &shown)?;
+    }
+    // print_link_flags
+    p.text("<")?;
+    p.open_array("flags")?;
+    let flags = names::link_flags(l.flags);
+    for (i, f) in flags.iter().enumerate() {
+        p.json(Json::Str, None, f)?;
+        p.text_fmt(if i + 1 < flags.len() { "{}," } else { "{}" }, f)?;
+    }
+    if m_down {
+        p.json(Json::Str, None, "M-DOWN")?;
+        p.text(",M-DOWN")?;
+    }
+    p.close_array()?;
+    p.text("> ")?;
+    if let Some(m) = l.mtu {
+        p.num("mtu", "mtu {} ", m)?;
+    }
+    if let Some(q) = &l.qdisc {
+        p.str("qdisc", "qdisc {} ", q)?;
+    }
+    if let Some(m) = l.master {
+        p.str("master", "master {} ", cx.name(m))?;
+    }
+    if let Some(s) = l.operstate {
+        p.str("operstate", "state {} ", s.as_str())?;
+    }
+    if do_link && let Some(m) = l.other.get(IFLA_LINKMODE).and_then(|v| v.first()) {
+        match m {
+            0 => p.str("linkmode", "mode {} ", "DEFAULT")?,
+            1 => p.str("linkmode", "mode {} ", "DORMANT")?,
+            n => p.num("linkmode_index", "mode {} ", n)?,
+        }
+    }
+    match l.group {
+        Some(0) => p.str("group", "group {} ", "default")?,
+        Some(g) => p.str("group", "group {} ", g)?,
+        None => {}
+    }
+    match l.txqlen.or_else(|| cx.txqlen.get(&l.index).copied()) {
+        Some(q) if q != 0 => p.num("txqlen", "qlen {}", q)?,
+        _ => {}
+    }
+    if !family {
+        p.nl()?;
+        p.str("link_type", "    link/{} ", names::link_type(l.link_type))?;
+        if let Some(a) = &l.address {
+            p.str("address", "{}", a)?;
+        }
+        if let Some(b) = &l.broadcast {
+            if l.flags & 0x10 != 0 {
+                // IFF_POINTOPOINT
+                p.text(" peer ")?;
+                p.json(Json::Num, Some("link_pointtopoint"), "true")?;
+            } else {
+                p.text(" brd ")?;
+            }
+            p.str("broadcast", "{}", b)?;
+        }
+        if let Some(perm) = l.other.get(IFLA_PERM_ADDRESS)
+            && l.address.as_ref().is_none_or(|a| a.as_bytes() != perm)
+        {
+            if let Some(perm) = nlwire::route::HwAddr::new(perm) {
+                p.text(" permaddr ")?;
+                p.str("permaddr", "{}", perm)?;
+            }
+        }
+    }
+    if let Some(id) = nsid {
+        if p.is_json() {
+            p.json(Json::Num, Some("link_netnsid"), id)?;
+        } else if id >= 0 {
+            match cx.nsid_name(conn, id) {
+                Some(n) => p.text_fmt(" link-netns {}", n)?,
+                None => p.text_fmt(" link-netnsid {}", id)?,
+            }
+        } else {
+            p.text(" link-netnsid unknown")?;
+        }
+    }
+    if l.other
+        .get(IFLA_PROTO_DOWN)
+        .and_then(|v| v.first())
+        .is_some_and(|&v| v != 0)
+    {
+        p.bool("proto_down", " protodown on ", true)?;
+    }
+    if do_link && let Some(a) = &l.alias {
+        p.text("\n    ")?;
+        p.str("ifalias", "alias {}", a)?;
+    }
+    if let Some(props) = l.other.get(IFLA_PROP_LIST) {
+        p.open_array("altnames")?;
+        for a in Attrs::new(props).flatten() {
+            if a.kind() == IFLA_ALT_IFNAME
+                && let Ok(n) = a.str()
+            {
+                p.text_fmt("\n    altname {}", n)?;
+                p.json(Json::Str, None, n)?;
+            }
+        }
+        p.close_array()?;
+    }
+    // The end of print_linkinfo's line (addresses follow on their own).
+    p.nl()
+}

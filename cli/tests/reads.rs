@@ -1,0 +1,199 @@
+//! `nlw`'s show commands print exactly what `ip` prints, text and `-j`,
+//! with ip's selectors: the reads that once differed (issue "nlw as a
+//! daily driver": link mode, group, alias, `qlen 0`, `link-netns`, address
+//! metric, `-6` headers, `route get`'s table and mark) and the link and
+//! address selectors.
+
+use std::process::Command;
+
+mod common;
+use nlwire_tests::{TestNs, privileged_or_skip};
+
+/// `ip -n NS args…`: (exit code, stdout, stderr).
+fn ip(ns: &TestNs, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new("ip")
+        .args(["-n", ns.name()])
+        .args(args)
+        .output()
+        .expect("run ip");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Requires nlw's output (text or JSON) and exit code to be ip's. The
+/// kernel changes some state on its own for a while (carrier, IPv6
+/// autoconfiguration); a reading is compared when ip read the same before
+/// and after nlw.
+fn same_as_ip(ns: &TestNs, args: &[&str]) {
+    let mut all = vec!["-n", ns.name()];
+    all.extend_from_slice(args);
+    for _ in 0..20 {
+        let before = ip(ns, args);
+        let (code, out, err) = common::nlw(&all);
+        if ip(ns, args) != before {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            continue;
+        }
+        let ours = if args.contains(&"-j") {
+            if out.trim().is_empty() {
+                out
+            } else {
+                let mut v: serde_json::Value = serde_json::from_str(&out)
+                    .unwrap_or_else(|e| panic!("nlw {args:?} printed bad JSON ({e}): {out}"));
+                common::as_this_ip_prints_json(&mut v);
+                serde_json::to_string(&v).unwrap()
+            }
+        } else {
+            common::as_this_ip_prints_text(&out)
+        };
+        let theirs = if args.contains(&"-j") && !before.1.trim().is_empty() {
+            let v: serde_json::Value = serde_json::from_str(&before.1).unwrap();
+            serde_json::to_string(&v).unwrap()
+        } else {
+            before.1.clone()
+        };
+        assert_eq!(
+            (code, ours.as_str()),
+            (before.0, theirs.as_str()),
+            "nlw {args:?} (left) differs from ip (right); nlw said {err}, ip said {}",
+            before.2
+        );
+        return;
+    }
+    panic!("{args:?}: the kernel's state never stood still");
+}
+
+fn populate(ns: &TestNs, other: &TestNs) {
+    for cmd in [
+        "link add v0 type veth peer name v1",
+        "link add br0 type bridge",
+        "link set v1 master br0",
+        "link set v0 up",
+        "link set v0 alias uplink",
+        "link set v1 txqueuelen 0",
+        "addr add 192.0.2.1/24 dev v0 metric 9",
+        "addr add 192.0.2.2/24 dev v0",
+        "addr add 198.51.100.1/24 brd + dev v0 label v0:web",
+        "addr add 127.0.0.5/8 dev lo label lo:x",
+        "-6 addr add 2001:db8::1/64 dev v0 metric 7 nodad",
+        "-6 addr add 2001:db8:1::1/64 dev br0 nodad valid_lft 300 preferred_lft 200",
+        "route add 203.0.113.0/24 dev v0 table 100",
+        "rule add to 203.0.113.0/24 table 100 pref 10",
+    ] {
+        ns.ip(&cmd.split(' ').collect::<Vec<_>>());
+    }
+    // A veth whose peer lives in another named namespace: `link-netns`.
+    ns.ip(&[
+        "link",
+        "add",
+        "vx",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "vy",
+        "netns",
+        other.name(),
+    ]);
+}
+
+#[test]
+fn link_show_is_ips() {
+    if !privileged_or_skip("nlw reads::link_show_is_ips") {
+        return;
+    }
+    let (ns, other) = (TestNs::create(), TestNs::create());
+    populate(&ns, &other);
+    for sel in [
+        "",
+        "dev v0",
+        "v1",
+        "up",
+        "type veth",
+        "type bridge",
+        "type bridge_slave",
+        "master br0",
+        "nomaster",
+        "group default",
+        "group 7",
+        "dev nosuch",
+        "master nosuch",
+        "dev v0 v1",
+    ] {
+        for json in [false, true] {
+            let mut args: Vec<&str> = if json { vec!["-j"] } else { vec![] };
+            args.extend(["link", "show"]);
+            args.extend(sel.split_whitespace());
+            same_as_ip(&ns, &args);
+        }
+    }
+}
+
+#[test]
+fn address_show_is_ips() {
+    if !privileged_or_skip("nlw reads::address_show_is_ips") {
+        return;
+    }
+    let (ns, other) = (TestNs::create(), TestNs::create());
+    populate(&ns, &other);
+    for fam in [None, Some("-4"), Some("-6")] {
+        for sel in [
+            "",
+            "dev v0",
+            "dev lo",
+            "up",
+            "scope host",
+            "scope global",
+            "scope all",
+            "label lo:*",
+            "label v0*",
+            "dynamic",
+            "permanent",
+            "primary",
+            "secondary",
+            "-secondary",
+            "nodad",
+            "to 192.0.2.0/24",
+            "to 2001:db8::/32",
+            "type veth",
+            "master br0",
+            "dev nosuch",
+        ] {
+            for json in [false, true] {
+                let mut args: Vec<&str> = fam.into_iter().collect();
+                if json {
+                    args.push("-j");
+                }
+                args.extend(["addr", "show"]);
+                args.extend(sel.split_whitespace());
+                same_as_ip(&ns, &args);
+            }
+        }
+    }
+}
+
+#[test]
+fn route_get_names_the_table_and_mark() {
+    if !privileged_or_skip("nlw reads::route_get_names_the_table_and_mark") {
+        return;
+    }
+    let (ns, other) = (TestNs::create(), TestNs::create());
+    populate(&ns, &other);
+    for q in [
+        "route get 203.0.113.7",
+        "route get 203.0.113.7 mark 0x10",
+        "route get 203.0.113.7 mark 7",
+        "route get 192.0.2.9",
+        "route get 127.0.0.1",
+        "route get 2001:db8::9",
+    ] {
+        for json in [false, true] {
+            let mut args: Vec<&str> = if json { vec!["-j"] } else { vec![] };
+            args.extend(q.split(' '));
+            same_as_ip(&ns, &args);
+        }
+    }
+}
