@@ -122,13 +122,28 @@ fn lifetime<W: Write>(
     }
 }
 
-/// One address as `print_addrinfo` writes it.
-pub fn print_addr<W: Write>(p: &mut Printer<W>, a: &Address, deleted: bool) -> std::io::Result<()> {
+/// One address as `print_addrinfo` writes it: brief (`-br`) or in full,
+/// headed by its link (`N: DEV`) when one line stands alone (`-o`, and
+/// `monitor`).
+pub fn print_addr<W: Write>(
+    p: &mut Printer<W>,
+    a: &Address,
+    dev: &str,
+    deleted: bool,
+) -> std::io::Result<()> {
     if deleted {
         p.bool("deleted", "Deleted ", true)?;
     }
     let v4 = a.family == AF_INET;
-    p.str("family", "    {} ", if v4 { "inet" } else { "inet6" })?;
+    if !p.brief {
+        if p.oneline {
+            p.json(crate::print::Json::Num, Some("index"), a.index)?;
+            p.json(crate::print::Json::Str, Some("dev"), dev)?;
+            p.text_fmt("{}: ", a.index)?;
+            p.text(dev)?;
+        }
+        p.str("family", "    {} ", if v4 { "inet" } else { "inet6" })?;
+    }
     if let Some(x) = a.addr {
         p.str("local", "{}", x)?;
         if let Some(peer) = a.peer.filter(|&peer| peer != x) {
@@ -139,6 +154,9 @@ pub fn print_addr<W: Write>(p: &mut Printer<W>, a: &Address, deleted: bool) -> s
         if let Some(m) = a.priority {
             p.num("metric", "metric {} ", m)?;
         }
+    }
+    if p.brief {
+        return Ok(());
     }
     if let Some(b) = a.broadcast {
         p.text("brd ")?;
@@ -186,7 +204,7 @@ pub fn print_addr<W: Write>(p: &mut Printer<W>, a: &Address, deleted: bool) -> s
         p.text(" preferred_lft ")?;
         lifetime(p, "preferred_life_time", c.preferred, a.flags & 0x20 != 0)?;
     }
-    p.nl()
+    p.end_record()
 }
 
 /// `address show|list [SELECTORS]`.
@@ -197,7 +215,10 @@ pub fn show(
     out: &mut impl Write,
 ) -> Result<(), Fail> {
     let mut af = AddrFilter::default();
-    let mut family = o.family;
+    // -0 (AF_PACKET): links alone, with their link/ line.
+    let packet = o.family == Some(crate::AF_PACKET);
+    let dump_family = o.family.filter(|_| !packet);
+    let mut family = dump_family;
     let lf = link::parse_filter(args, conn, |a, it| {
         let mut value = || {
             it.next().ok_or_else(|| {
@@ -270,11 +291,11 @@ pub fn show(
             }
         }
         None => conn
-            .dump(GetLinks::new().family(o.family.unwrap_or(0)))
+            .dump(GetLinks::new().family(dump_family.unwrap_or(0)))
             .collect::<Result<_, _>>()?,
     };
     let all: Vec<Link>;
-    let mut cx = if lf.dev.is_some() || o.family.is_some() {
+    let mut cx = if lf.dev.is_some() || dump_family.is_some() {
         all = conn.dump(GetLinks::new()).collect::<Result<_, _>>()?;
         let mut cx = LinkCtx::new(&all);
         cx.txqlen = all
@@ -293,7 +314,7 @@ pub fn show(
         req = req.link(one.index);
     }
     let mut addrs: HashMap<u32, Vec<Address>> = HashMap::new();
-    for a in conn.dump(req) {
+    for a in conn.dump(req).filter(|_| !packet) {
         let a = a?;
         addrs.entry(a.index).or_default().push(a);
     }
@@ -302,9 +323,9 @@ pub fn show(
         v.sort_by_key(|a| a.family == AF_INET6);
     }
     let empty = Vec::new();
-    let mut p = Printer::new(&mut *out, o.json)?;
+    let mut p = Printer::for_opts(&mut *out, o)?;
     for l in &links {
-        if !lf.listed(l, o.family.is_none()) {
+        if !lf.listed(l, dump_family.is_none()) {
             continue;
         }
         let list = addrs.get(&l.index).unwrap_or(&empty);
@@ -318,26 +339,38 @@ pub fn show(
         let any_selected = of_family.iter().any(|(_, s)| *s);
         // ipaddr_filter: a link is shown when one of its addresses is
         // selected, or when it has none at all and no family was named.
-        if !(any_selected || list.is_empty() && family.is_none()) {
+        if !(packet || any_selected || list.is_empty() && family.is_none()) {
             continue;
         }
         p.open_object(None)?;
         // With `label`, ip prints the addresses alone (print_linkinfo
         // returns early).
-        let printed = lf.keeps(l);
-        if af.label.is_none() && printed {
+        // -o prints no link (`no_link`), -br a brief one; a link the
+        // link selectors refuse gets no addresses either (in JSON, ip
+        // leaves its object empty), except with -o, where only its
+        // addresses are filtered by `up`/`down`.
+        let link_ok = lf.keeps(l);
+        let no_link = p.oneline && !p.brief;
+        if af.label.is_none() && link_ok && !no_link {
             link::print_link(&mut p, conn, &mut cx, l, false, family.is_some(), false)?;
         }
-        if printed {
+        if (link_ok || no_link) && !packet {
             p.open_array("addr_info")?;
+            let updown_ok = (!lf.up || l.is_up()) && (!lf.down || !l.is_up());
             for (a, selected) in of_family {
+                if !updown_ok {
+                    continue;
+                }
                 p.open_object(None)?;
                 if selected {
-                    print_addr(&mut p, a, false)?;
+                    print_addr(&mut p, a, &l.name, false)?;
                 }
                 p.close_object()?;
             }
             p.close_array()?;
+            if p.brief {
+                p.end_record()?;
+            }
         }
         p.close_object()?;
     }

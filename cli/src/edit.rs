@@ -245,7 +245,7 @@ pub fn parse<'a>(
         }
         ("rule", c @ ("add" | "del" | "delete")) => rule_edit(c, &mut a, family),
         (o, c) => Err(Fail(
-            format!("Command \"{c}\" is unknown for \"{o}\", try \"nlw help\"."),
+            format!("Command \"{o} {c}\" is not supported by nlw (yet); ip has it."),
             255,
         )),
     }

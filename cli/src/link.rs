@@ -225,7 +225,7 @@ pub fn show(
     {
         return Err(Fail(format!("Device \"{d}\" does not exist."), 1));
     }
-    let mut p = Printer::new(&mut *out, o.json)?;
+    let mut p = Printer::for_opts(&mut *out, o)?;
     for l in &links {
         if f.dev.as_ref().is_some_and(|d| d != &l.name) || !f.listed(l, true) {
             continue;
@@ -256,7 +256,9 @@ pub fn print_link<W: Write>(
     if deleted {
         p.bool("deleted", "Deleted ", true)?;
     }
-    p.num("ifindex", "{}: ", l.index)?;
+    if !p.brief {
+        p.num("ifindex", "{}: ", l.index)?;
+    }
     // print_name_and_link
     let nsid = netnsid(l);
     let mut m_down = false;
@@ -279,23 +281,29 @@ pub fn print_link<W: Write>(
     // JSON has the link under its own key; text writes NAME@LINK.
     if p.is_json() {
         p.json(Json::Str, Some("ifname"), &l.name)?;
+    } else if p.brief {
+        p.text_fmt("{} ", format_args!("{shown:<16}"))?;
     } else {
         p.text_fmt("{}: ", &shown)?;
     }
-    // print_link_flags
-    p.text("<")?;
-    p.open_array("flags")?;
-    let flags = names::link_flags(l.flags);
-    for (i, f) in flags.iter().enumerate() {
-        p.json(Json::Str, None, f)?;
-        p.text_fmt(if i + 1 < flags.len() { "{}," } else { "{}" }, f)?;
+    if p.brief {
+        // print_linkinfo_brief: state, and for `link show` the address
+        // and flags.
+        if let Some(s) = l.operstate {
+            // "%-14s ": padded in text only.
+            p.json(Json::Str, Some("operstate"), s.as_str())?;
+            p.text_fmt("{} ", format_args!("{:<14}", s.as_str()))?;
+        }
+        if do_link {
+            if let Some(a) = &l.address {
+                p.str("address", "{} ", a)?;
+            }
+            print_flags(p, l, m_down)?;
+            p.end_record()?;
+        }
+        return Ok(());
     }
-    if m_down {
-        p.json(Json::Str, None, "M-DOWN")?;
-        p.text(",M-DOWN")?;
-    }
-    p.close_array()?;
-    p.text("> ")?;
+    print_flags(p, l, m_down)?;
     if let Some(m) = l.mtu {
         p.num("mtu", "mtu {} ", m)?;
     }
@@ -369,7 +377,8 @@ pub fn print_link<W: Write>(
         p.bool("proto_down", " protodown on ", true)?;
     }
     if do_link && let Some(a) = &l.alias {
-        p.text("\n    ")?;
+        p.nl()?;
+        p.text("    ")?;
         p.str("ifalias", "alias {}", a)?;
     }
     if let Some(props) = l.other.get(IFLA_PROP_LIST) {
@@ -378,12 +387,30 @@ pub fn print_link<W: Write>(
             if a.kind() == IFLA_ALT_IFNAME
                 && let Ok(n) = a.str()
             {
-                p.text_fmt("\n    altname {}", n)?;
+                p.nl()?;
+                p.text_fmt("    altname {}", n)?;
                 p.json(Json::Str, None, n)?;
             }
         }
         p.close_array()?;
     }
-    // The end of print_linkinfo's line (addresses follow on their own).
-    p.nl()
+    // The end of print_linkinfo's record (addresses follow on their own).
+    p.end_record()
+}
+
+/// `print_link_flags`: `<A,B,…> `, `M-DOWN` last.
+fn print_flags<W: Write>(p: &mut Printer<W>, l: &Link, m_down: bool) -> std::io::Result<()> {
+    p.text("<")?;
+    p.open_array("flags")?;
+    let flags = names::link_flags(l.flags);
+    for (i, f) in flags.iter().enumerate() {
+        p.json(Json::Str, None, f)?;
+        p.text_fmt(if i + 1 < flags.len() { "{}," } else { "{}" }, f)?;
+    }
+    if m_down {
+        p.json(Json::Str, None, "M-DOWN")?;
+        p.text(",M-DOWN")?;
+    }
+    p.close_array()?;
+    p.text("> ")
 }

@@ -72,21 +72,53 @@ Usage: nlw [OPTIONS] OBJECT COMMAND
     nlw wg watch IF... [--interval SECS] [--count ROUNDS]
 ";
 
+/// The global options (ip's `-…` before the object).
 #[derive(Debug, Default)]
 pub(crate) struct Opts {
     netns: Option<String>,
+    /// `-j`.
     pub(crate) json: bool,
+    /// `-p`: pretty JSON.
+    pub(crate) pretty: bool,
+    /// `-4`, `-6`, `-0` (`AF_PACKET`), `-f FAMILY`.
     pub(crate) family: Option<u8>,
+    /// `-s`, counted.
+    pub(crate) stats: u8,
+    /// `-d`, counted.
+    pub(crate) details: u8,
+    /// `-o`.
+    pub(crate) oneline: bool,
+    /// `-br`.
+    pub(crate) brief: bool,
+    /// `-c`: colour names and addresses.
+    pub(crate) color: bool,
+    /// `-t` (1) or `-ts` (2).
+    pub(crate) timestamp: u8,
     batch: Option<String>,
     force: bool,
 }
+
+/// `AF_PACKET`, what `-0` names.
+pub(crate) const AF_PACKET: u8 = 17;
 
 /// A failure to report: the message, and the exit code.
 #[derive(Debug)]
 pub(crate) struct Fail(pub(crate) String, pub(crate) u8);
 
 impl From<nlwire::Error> for Fail {
+    /// As ip reports a kernel error: the extended ack's message if the
+    /// kernel gave one (`Error: MSG.`), else `RTNETLINK answers: STRERROR`;
+    /// exit code 2.
     fn from(e: nlwire::Error) -> Self {
+        if let nlwire::Error::Kernel(_) = &e {
+            if let Some(m) = e.ext_ack_message().filter(|m| !m.is_empty()) {
+                let dot = if m.ends_with('.') { "" } else { "." };
+                return Fail(format!("Error: {m}{dot}"), 2);
+            }
+            if let Some(d) = e.errno().and_then(|n| n.description()) {
+                return Fail(format!("RTNETLINK answers: {d}"), 2);
+            }
+        }
         Fail(format!("Error: {e}"), 2)
     }
 }
@@ -111,51 +143,146 @@ fn main() -> ExitCode {
     }
 }
 
+/// ip's `usage()`: the usage text on stderr, exit code 255; `msg` first
+/// when there is one.
 fn usage_err(msg: impl Into<String>) -> Fail {
-    Fail(format!("{}\n{USAGE}", msg.into()), 255)
+    let msg = msg.into();
+    if msg.is_empty() {
+        Fail(USAGE.trim_end().to_string(), 255)
+    } else {
+        Fail(format!("{msg}\n{}", USAGE.trim_end()), 255)
+    }
+}
+
+/// A one-line error with ip's exit code for bad usage (255).
+pub(crate) fn fail255(msg: impl Into<String>) -> Fail {
+    Fail(msg.into(), 255)
+}
+
+/// `-f FAMILY`'s names (ip's `read_family`).
+fn read_family(s: &str) -> Option<u8> {
+    Some(match s {
+        "inet" => nlwire::route::AF_INET,
+        "inet6" => nlwire::route::AF_INET6,
+        "link" => AF_PACKET,
+        "bridge" => 7,
+        "mpls" => 28,
+        _ => return None,
+    })
 }
 
 fn run(args: &[String]) -> Result<(), Fail> {
     let mut o = Opts::default();
     let mut i = 0;
-    while i < args.len() && args[i].starts_with('-') {
-        match args[i].as_str() {
-            "-n" | "-netns" | "--netns" => {
-                i += 1;
-                o.netns = Some(
-                    args.get(i)
-                        .ok_or_else(|| usage_err("Option \"-n\" needs a namespace name"))?
-                        .clone(),
-                );
+    // ip's option loop: `--` ends it, `--opt` is `-opt`, and each name may
+    // be shortened to any prefix (the first match in ip's order wins).
+    let value = |i: usize, what: &str| {
+        args.get(i + 1)
+            .cloned()
+            .ok_or_else(|| fail255(format!("Error: argument for \"{what}\" is missing")))
+    };
+    while i < args.len() {
+        let arg = args[i].as_str();
+        if arg == "--" {
+            i += 1;
+            break;
+        }
+        if !arg.starts_with('-') {
+            break;
+        }
+        let opt = arg
+            .strip_prefix('-')
+            .filter(|o| o.starts_with('-'))
+            .unwrap_or(arg);
+        let m = |name: &str| matches(opt, name);
+        if m("-loops") {
+            value(i, "loop count")?;
+            i += 1;
+        } else if m("-family") {
+            let v = value(i, "family type")?;
+            if v == "help" {
+                return Err(usage_err(""));
             }
-            "-j" | "-json" | "--json" => o.json = true,
-            "-b" | "-batch" | "--batch" => {
-                i += 1;
-                o.batch = Some(
-                    args.get(i)
-                        .ok_or_else(|| usage_err("Option \"-batch\" needs a file name"))?
-                        .clone(),
-                );
+            o.family = Some(read_family(&v).ok_or_else(|| {
+                fail255(format!(
+                    "Error: argument \"{v}\" is wrong: invalid protocol family"
+                ))
+            })?);
+            i += 1;
+        } else if opt == "-4" {
+            o.family = Some(nlwire::route::AF_INET);
+        } else if opt == "-6" {
+            o.family = Some(nlwire::route::AF_INET6);
+        } else if opt == "-0" {
+            o.family = Some(AF_PACKET);
+        } else if opt == "-M" || opt == "-B" {
+            return Err(fail255(format!(
+                "Option \"{arg}\" (MPLS/bridge family) is not supported by nlw."
+            )));
+        } else if m("-human") || m("-human-readable") || m("-iec") || m("-resolve") {
+            // Accepted; nlw prints numbers and addresses as they are.
+        } else if m("-stats") || m("-statistics") {
+            o.stats = o.stats.saturating_add(1);
+        } else if m("-details") {
+            o.details = o.details.saturating_add(1);
+        } else if m("-oneline") {
+            o.oneline = true;
+        } else if m("-timestamp") {
+            o.timestamp = o.timestamp.max(1);
+        } else if m("-tshort") {
+            o.timestamp = 2;
+        } else if m("-Version") {
+            let mut out = io::stdout().lock();
+            writeln!(out, "nlw utility, nlwire-{}", env!("CARGO_PKG_VERSION"))?;
+            return Ok(());
+        } else if m("-force") {
+            o.force = true;
+        } else if m("-batch") {
+            o.batch = Some(value(i, "batch file")?);
+            i += 1;
+        } else if m("-brief") {
+            o.brief = true;
+        } else if m("-json") {
+            o.json = true;
+        } else if m("-pretty") {
+            o.pretty = true;
+        } else if m("-rcvbuf") {
+            let v = value(i, "rcvbuf size")?;
+            if rule::parse_u32(&v).is_none() {
+                return Err(fail255(format!("Invalid rcvbuf size '{v}'")));
             }
-            "-force" | "--force" => o.force = true,
-            "-4" => o.family = Some(nlwire::route::AF_INET),
-            "-6" => o.family = Some(nlwire::route::AF_INET6),
-            "-h" | "-help" | "--help" => {
-                print!("{USAGE}");
-                return Ok(());
-            }
-            other => return Err(usage_err(format!("Option \"{other}\" is unknown"))),
+            i += 1;
+        } else if let Some(c) = color_option(opt) {
+            o.color = c?;
+        } else if m("-help") {
+            return Err(usage_err(""));
+        } else if m("-netns") {
+            o.netns = Some(value(i, "-netns")?);
+            i += 1;
+        } else if m("-Numeric") || m("-all") || opt == "-echo" {
+            // Accepted (nlw prints numbers where ip has no name for them).
+        } else {
+            return Err(fail255(format!(
+                "Option \"{opt}\" is unknown, try \"nlw -help\"."
+            )));
         }
         i += 1;
     }
     let rest = &args[i..];
     if rest.is_empty() && o.batch.is_none() {
-        return Err(usage_err("Missing object"));
+        return Err(usage_err(""));
     }
-    if matches!(
-        rest.first().map(String::as_str),
-        Some("netns" | "net" | "netn")
-    ) {
+    let obj = match rest.first() {
+        Some(w) => Some(
+            object_name(w)
+                .ok_or_else(|| Fail(format!("Object \"{w}\" is unknown, try \"nlw help\"."), 1))?,
+        ),
+        None => None,
+    };
+    if obj == Some("help") {
+        return Err(usage_err(""));
+    }
+    if obj == Some("netns") {
         // Namespace files, not netlink: no connection needed.
         let stdout = io::stdout();
         let mut out = BufWriter::new(stdout.lock());
@@ -163,7 +290,7 @@ fn run(args: &[String]) -> Result<(), Fail> {
         out.flush()?;
         return Ok(());
     }
-    if matches!(rest.first().map(String::as_str), Some("wg" | "wireguard")) {
+    if obj == Some("wg") {
         // Generic netlink: the command opens its own connections.
         let stdout = io::stdout();
         let mut out = BufWriter::new(stdout.lock());
@@ -189,6 +316,27 @@ fn run(args: &[String]) -> Result<(), Fail> {
     Ok(())
 }
 
+/// `-c[olor][=always|auto|never]`: `Some` when `opt` is the colour option
+/// (`auto` colours only a terminal).
+fn color_option(opt: &str) -> Option<Result<bool, Fail>> {
+    let (name, val) = match opt.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (opt, None),
+    };
+    if !matches(name, "-color") {
+        return None;
+    }
+    use std::io::IsTerminal;
+    Some(match val {
+        None | Some("always") => Ok(true),
+        Some("never") => Ok(false),
+        Some("auto") => Ok(io::stdout().is_terminal()),
+        Some(_) => Err(fail255(format!(
+            "Option \"{opt}\" is unknown, try \"nlw -help\"."
+        ))),
+    })
+}
+
 /// The namespace file `-n NS` names: a path, or a name under
 /// `/var/run/netns` (as `ip -n`).
 fn netns_path(ns: &str) -> String {
@@ -199,15 +347,56 @@ fn netns_path(ns: &str) -> String {
     }
 }
 
-/// The object an argument names (`ip`'s abbreviations).
+/// The objects, in ip's order: an argument names the first one it is a
+/// prefix of (`ip`'s `do_cmd`). Those nlw does not implement are listed so
+/// that their abbreviations resolve as in ip.
+const OBJECTS: &[&str] = &[
+    "address",
+    "addrlabel",
+    "maddress",
+    "route",
+    "rule",
+    "neighbor",
+    "neighbour",
+    "ntable",
+    "ntbl",
+    "link",
+    "l2tp",
+    "fou",
+    "ila",
+    "macsec",
+    "tunnel",
+    "tunl",
+    "tuntap",
+    "tap",
+    "token",
+    "tcpmetrics",
+    "tcp_metrics",
+    "monitor",
+    "xfrm",
+    "mroute",
+    "mrule",
+    "netns",
+    "netconf",
+    "vrf",
+    "sr",
+    "nexthop",
+    "mptcp",
+    "ioam",
+    "help",
+    "stats",
+    "wg",
+    "wireguard",
+];
+
+/// The object an argument names, as ip resolves abbreviations; `None`
+/// for no object at all.
 fn object_name(s: &str) -> Option<&'static str> {
-    Some(match s {
-        "link" | "l" | "li" | "lin" => "link",
-        "address" | "a" | "addr" | "addre" | "addres" | "ad" | "adr" => "address",
-        "route" | "r" | "ro" | "rou" | "rout" => "route",
-        "neighbour" | "neighbor" | "neigh" | "n" | "ne" | "nei" => "neigh",
-        "rule" | "ru" | "rul" => "rule",
-        _ => return None,
+    let o = OBJECTS.iter().find(|o| matches(s, o))?;
+    Some(match *o {
+        "neighbor" | "neighbour" => "neigh",
+        "wireguard" => "wg",
+        o => o,
     })
 }
 
@@ -216,8 +405,99 @@ pub(crate) fn matches(arg: &str, word: &str) -> bool {
     !arg.is_empty() && word.starts_with(arg)
 }
 
-fn is_show(cmd: &str) -> bool {
-    matches!(cmd, "show" | "list" | "ls" | "lst" | "sh" | "s")
+/// Each object's commands in ip's order, with the name nlw handles each
+/// under (`list`, `lst` are `show`; `chg` is `change`).
+fn commands(obj: &str) -> &'static [(&'static str, &'static str)] {
+    match obj {
+        "address" => &[
+            ("add", "add"),
+            ("change", "change"),
+            ("replace", "replace"),
+            ("delete", "delete"),
+            ("list", "show"),
+            ("show", "show"),
+            ("lst", "show"),
+            ("flush", "flush"),
+            ("save", "save"),
+            ("showdump", "showdump"),
+            ("restore", "restore"),
+            ("help", "help"),
+        ],
+        "route" => &[
+            ("add", "add"),
+            ("change", "change"),
+            ("replace", "replace"),
+            ("prepend", "prepend"),
+            ("append", "append"),
+            ("test", "test"),
+            ("delete", "delete"),
+            ("list", "show"),
+            ("show", "show"),
+            ("lst", "show"),
+            ("get", "get"),
+            ("flush", "flush"),
+            ("save", "save"),
+            ("restore", "restore"),
+            ("showdump", "showdump"),
+            ("help", "help"),
+        ],
+        "link" => &[
+            ("add", "add"),
+            ("set", "set"),
+            ("change", "set"),
+            ("replace", "replace"),
+            ("delete", "delete"),
+            ("show", "show"),
+            ("lst", "show"),
+            ("list", "show"),
+            ("xstats", "xstats"),
+            ("afstats", "afstats"),
+            ("property", "property"),
+            ("help", "help"),
+        ],
+        "neigh" => &[
+            ("add", "add"),
+            ("change", "change"),
+            ("replace", "replace"),
+            ("delete", "delete"),
+            ("get", "get"),
+            ("show", "show"),
+            ("lst", "show"),
+            ("list", "show"),
+            ("flush", "flush"),
+            ("help", "help"),
+        ],
+        "rule" => &[
+            ("list", "show"),
+            ("lst", "show"),
+            ("show", "show"),
+            ("save", "save"),
+            ("restore", "restore"),
+            ("add", "add"),
+            ("delete", "delete"),
+            ("flush", "flush"),
+            ("help", "help"),
+        ],
+        _ => &[],
+    }
+}
+
+/// The command `arg` names for `obj` (ip's matching; `chg` is `change`),
+/// or ip's error for an unknown one.
+fn resolve_command(obj: &str, arg: Option<&str>) -> Result<&'static str, Fail> {
+    let Some(arg) = arg else { return Ok("show") };
+    if arg == "chg" && obj != "link" && obj != "rule" {
+        return Ok("change");
+    }
+    commands(obj)
+        .iter()
+        .find(|(name, _)| matches(arg, name))
+        .map(|(_, canon)| *canon)
+        .ok_or_else(|| {
+            fail255(format!(
+                "Command \"{arg}\" is unknown, try \"nlw {obj} help\"."
+            ))
+        })
 }
 
 /// Runs one command line (`OBJECT CMD ARGS…`).
@@ -229,17 +509,30 @@ fn dispatch(
     out: &mut impl Write,
 ) -> Result<(), Fail> {
     let object = rest.first().map(String::as_str).unwrap_or("");
-    let obj =
-        object_name(object).ok_or_else(|| usage_err(format!("Object \"{object}\" is unknown")))?;
-    let cmd = rest.get(1).map(String::as_str).unwrap_or("show");
+    let obj = object_name(object).ok_or_else(|| {
+        Fail(
+            format!("Object \"{object}\" is unknown, try \"nlw help\"."),
+            1,
+        )
+    })?;
+    if obj == "help" {
+        return Err(usage_err(""));
+    }
+    if commands(obj).is_empty() {
+        return Err(fail255(format!(
+            "Object \"{obj}\" is not supported by nlw (yet); ip has it."
+        )));
+    }
+    let cmd = resolve_command(obj, rest.get(1).map(String::as_str))?;
     let tail = rest.get(2..).unwrap_or(&[]);
     match (obj, cmd) {
-        ("link", c) if is_show(c) => link::show(conn, o, tail, out),
-        ("route", c) if is_show(c) => show_route::route_show(conn, o, tail, out),
-        ("address", c) if is_show(c) => address::show(conn, o, tail, out),
-        ("neigh", c) if is_show(c) => neigh_show(conn, o, tail, out, ctx),
-        ("rule", c) if is_show(c) => rule::show(conn, o, tail, out),
-        ("route", "get" | "g") => {
+        (_, "help") => Err(usage_err("")),
+        ("link", "show") => link::show(conn, o, tail, out),
+        ("route", "show") => show_route::route_show(conn, o, tail, out),
+        ("address", "show") => address::show(conn, o, tail, out),
+        ("neigh", "show") => neigh_show(conn, o, tail, out, ctx),
+        ("rule", "show") => rule::show(conn, o, tail, out),
+        ("route", "get") => {
             let l = edit::route_get(tail, conn, ctx)?;
             let r: Route = conn.get(l)?;
             let links = all_links(conn)?;
@@ -257,6 +550,17 @@ fn dispatch(
             let c = edit::parse(obj, cmd, tail, conn, ctx, o.family)?;
             edit::execute(conn, c)
         }
+    }
+}
+
+/// Whether `words` (`OBJECT CMD …`) is a command that only reads.
+fn reads_only(words: &[String]) -> bool {
+    match words.first().and_then(|w| object_name(w)) {
+        Some(obj) => matches!(
+            resolve_command(obj, words.get(1).map(String::as_str)),
+            Ok("show" | "get" | "help")
+        ),
+        None => true,
     }
 }
 
@@ -312,10 +616,10 @@ fn run_batch(
                 break;
             }
         }
-        let object = object_name(&words[0]);
-        let cmd = words.get(1).map(String::as_str).unwrap_or("show");
-        let r = match object {
-            Some(obj) if !(is_show(cmd) || obj == "route" && matches!(cmd, "get" | "g")) => {
+        let object = object_name(&words[0]).filter(|o| !commands(o).is_empty());
+        let cmd = object.map(|obj| resolve_command(obj, words.get(1).map(String::as_str)));
+        let r = match (object, cmd) {
+            (Some(obj), Some(Ok(cmd))) if !reads_only(&words) => {
                 match edit::parse(obj, cmd, &words[2..], conn, ctx, o.family) {
                     Ok(edit::Cmd::Req(req)) => batch
                         .push(&*req)

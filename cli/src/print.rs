@@ -19,25 +19,95 @@ pub enum Json {
     Num,
 }
 
-/// Writes either text or JSON from the same calls.
+/// Writes either text or JSON from the same calls. The JSON layout is
+/// iproute2's `json_writer.c`, compact or (`-p`) pretty, byte for byte.
 pub struct Printer<W: Write> {
     w: W,
     json: bool,
-    /// Per open JSON container: whether nothing has been written in it yet.
-    first: Vec<bool>,
+    pretty: bool,
+    /// Open JSON containers.
+    depth: usize,
+    /// Whether a comma goes before the next JSON element (`sep`).
+    sep: bool,
+    /// `-o`: a record's inner line breaks are written `\`.
+    pub oneline: bool,
+    /// `-br`: the brief forms.
+    pub brief: bool,
 }
 
 impl<W: Write> Printer<W> {
-    /// A printer writing JSON (`ip -j`) or text to `w`.
-    pub fn new(mut w: W, json: bool) -> io::Result<Self> {
-        if json {
-            w.write_all(b"[")?;
-        }
-        Ok(Printer {
+    /// A printer for the global options: JSON (`-j`, pretty with `-p`)
+    /// or text, one line per record with `-o`, brief with `-br`.
+    pub fn for_opts(w: W, o: &crate::Opts) -> io::Result<Self> {
+        let mut p = Self::with_pretty(w, o.json, o.pretty)?;
+        p.oneline = o.oneline;
+        p.brief = o.brief;
+        Ok(p)
+    }
+
+    /// A printer writing JSON (`ip -j`, pretty as `-p`) or text to `w`.
+    pub fn with_pretty(w: W, json: bool, pretty: bool) -> io::Result<Self> {
+        let mut p = Printer {
             w,
             json,
-            first: vec![true],
-        })
+            pretty,
+            depth: 0,
+            sep: false,
+            oneline: false,
+            brief: false,
+        };
+        if json {
+            p.begin(b'[')?;
+            if pretty {
+                p.w.write_all(b" ")?;
+            }
+        }
+        Ok(p)
+    }
+
+    /// `jsonw_eor`: the comma between elements.
+    fn eor(&mut self) -> io::Result<()> {
+        if std::mem::replace(&mut self.sep, true) {
+            self.w.write_all(b",")?;
+        }
+        Ok(())
+    }
+
+    /// `jsonw_eol`: a new, indented line (pretty only).
+    fn eol(&mut self) -> io::Result<()> {
+        if self.pretty {
+            self.w.write_all(b"\n")?;
+            for _ in 0..self.depth {
+                self.w.write_all(b"    ")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn begin(&mut self, c: u8) -> io::Result<()> {
+        self.eor()?;
+        self.w.write_all(&[c])?;
+        self.depth += 1;
+        self.sep = false;
+        Ok(())
+    }
+
+    fn end(&mut self, c: u8) -> io::Result<()> {
+        self.depth -= 1;
+        if self.sep {
+            self.eol()?;
+        }
+        self.w.write_all(&[c])?;
+        self.sep = true;
+        Ok(())
+    }
+
+    fn end_array(&mut self) -> io::Result<()> {
+        if self.pretty && self.sep {
+            self.w.write_all(b" ")?;
+        }
+        self.sep = false;
+        self.end(b']')
     }
 
     /// Whether this printer writes JSON.
@@ -45,28 +115,22 @@ impl<W: Write> Printer<W> {
         self.json
     }
 
-    fn sep(&mut self) -> io::Result<()> {
-        let first = self.first.last_mut().expect("an open container");
-        if !std::mem::replace(first, false) {
-            self.w.write_all(b",")?;
-        }
-        Ok(())
-    }
-
+    /// `jsonw_name`: a key, before its value.
     fn key(&mut self, k: &str) -> io::Result<()> {
-        self.sep()?;
-        write!(self.w, "\"{k}\":")
+        self.eor()?;
+        self.eol()?;
+        self.sep = false;
+        write_json_str(&mut self.w, k)?;
+        self.w.write_all(if self.pretty { b": " } else { b":" })
     }
 
     /// Opens an object: an element of the array open, or `key`'s value.
     pub fn open_object(&mut self, key: Option<&str>) -> io::Result<()> {
         if self.json {
-            match key {
-                Some(k) => self.key(k)?,
-                None => self.sep()?,
+            if let Some(k) = key {
+                self.key(k)?;
             }
-            self.first.push(true);
-            self.w.write_all(b"{")?;
+            self.begin(b'{')?;
         }
         Ok(())
     }
@@ -74,8 +138,7 @@ impl<W: Write> Printer<W> {
     /// Closes the object opened last.
     pub fn close_object(&mut self) -> io::Result<()> {
         if self.json {
-            self.first.pop();
-            self.w.write_all(b"}")?;
+            self.end(b'}')?;
         }
         Ok(())
     }
@@ -84,8 +147,10 @@ impl<W: Write> Printer<W> {
     pub fn open_array(&mut self, key: &str) -> io::Result<()> {
         if self.json {
             self.key(key)?;
-            self.first.push(true);
-            self.w.write_all(b"[")?;
+            self.begin(b'[')?;
+            if self.pretty {
+                self.w.write_all(b" ")?;
+            }
         }
         Ok(())
     }
@@ -93,8 +158,7 @@ impl<W: Write> Printer<W> {
     /// Closes the array opened last.
     pub fn close_array(&mut self) -> io::Result<()> {
         if self.json {
-            self.first.pop();
-            self.w.write_all(b"]")?;
+            self.end_array()?;
         }
         Ok(())
     }
@@ -123,6 +187,7 @@ impl<W: Write> Printer<W> {
     pub fn null(&mut self, key: &str, text: &str) -> io::Result<()> {
         if self.json {
             self.key(key)?;
+            self.eor()?;
             self.w.write_all(b"null")
         } else {
             self.w.write_all(text.as_bytes())
@@ -133,6 +198,7 @@ impl<W: Write> Printer<W> {
     pub fn bool(&mut self, key: &str, text: &str, v: bool) -> io::Result<()> {
         if self.json {
             self.key(key)?;
+            self.eor()?;
             self.w.write_all(if v { b"true" } else { b"false" })
         } else if v {
             self.w.write_all(text.as_bytes())
@@ -165,15 +231,22 @@ impl<W: Write> Printer<W> {
         Ok(())
     }
 
-    /// The end of a line in text (`print_nl`); nothing in JSON.
+    /// A line break inside a record in text (`print_nl`: `\` with `-o`);
+    /// nothing in JSON.
     pub fn nl(&mut self) -> io::Result<()> {
+        self.text(if self.oneline { "\\" } else { "\n" })
+    }
+
+    /// The end of a record in text (always a newline); nothing in JSON.
+    pub fn end_record(&mut self) -> io::Result<()> {
         self.text("\n")
     }
 
     /// Ends the output (the JSON array's `]`) and returns the writer.
     pub fn finish(mut self) -> io::Result<W> {
         if self.json {
-            self.w.write_all(b"]\n")?;
+            self.end_array()?;
+            self.w.write_all(b"\n")?;
         }
         Ok(self.w)
     }
@@ -190,10 +263,10 @@ impl<W: Write> Printer<W> {
     }
 
     fn json_value(&mut self, as_: Json, key: Option<&str>, v: impl Display) -> io::Result<()> {
-        match key {
-            Some(k) => self.key(k)?,
-            None => self.sep()?,
+        if let Some(k) = key {
+            self.key(k)?;
         }
+        self.eor()?;
         match as_ {
             Json::Num => write!(self.w, "{v}"),
             Json::Str => {
@@ -205,7 +278,14 @@ impl<W: Write> Printer<W> {
     }
 }
 
-/// Escapes what goes through it as a JSON string's contents.
+/// A JSON string as `jsonw_puts` writes it.
+fn write_json_str(w: &mut impl Write, s: &str) -> io::Result<()> {
+    w.write_all(b"\"")?;
+    Escaper(w).write_all(s.as_bytes())?;
+    w.write_all(b"\"")
+}
+
+/// Escapes what goes through it as `jsonw_puts` does.
 struct Escaper<'w, W: Write>(&'w mut W);
 
 impl<W: Write> Write for Escaper<'_, W> {
@@ -218,7 +298,9 @@ impl<W: Write> Write for Escaper<'_, W> {
                 b'\n' => Some(b"\\n"),
                 b'\t' => Some(b"\\t"),
                 b'\r' => Some(b"\\r"),
-                0..=0x1f => None,
+                0x0c => Some(b"\\f"),
+                0x08 => Some(b"\\b"),
+                0..=0x1f | 0x7f => None,
                 _ => continue,
             };
             self.0.write_all(&buf[start..i])?;
@@ -243,7 +325,7 @@ mod tests {
 
     fn both(f: impl Fn(&mut Printer<Vec<u8>>) -> io::Result<()>) -> (String, String) {
         let run = |json| {
-            let mut p = Printer::new(Vec::new(), json).unwrap();
+            let mut p = Printer::with_pretty(Vec::new(), json, false).unwrap();
             f(&mut p).unwrap();
             String::from_utf8(p.finish().unwrap()).unwrap()
         };

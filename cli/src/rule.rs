@@ -289,7 +289,7 @@ pub fn show(
 ) -> Result<(), Fail> {
     let fam = o.family.unwrap_or(AF_INET);
     let filter = parse_filter(args, fam)?;
-    let mut p = Printer::new(&mut *out, o.json)?;
+    let mut p = Printer::for_opts(&mut *out, o)?;
     for r in conn.dump(GetRules::family(fam)) {
         let r: Rule = r?;
         if filter.keeps(&r) {
@@ -395,5 +395,5 @@ pub fn print_rule<W: Write>(p: &mut Printer<W>, r: &Rule, deleted: bool) -> std:
         p.str("protocol", " proto {}", names::protocol(proto))?;
     }
     p.close_object()?;
-    p.nl()
+    p.end_record()
 }

@@ -66,6 +66,9 @@ fn same_as_ip(ns: &TestNs, args: &[&str]) {
     panic!("{args:?}: the kernel's state never stood still");
 }
 
+/// The output options every show is compared under.
+const OPTIONS: &[&str] = &["", "-j", "-j -p", "-o", "-o -j", "-br", "-br -j", "-br -o"];
+
 fn populate(ns: &TestNs, other: &TestNs) {
     for cmd in [
         "link add v0 type veth peer name v1",
@@ -123,8 +126,8 @@ fn link_show_is_ips() {
         "master nosuch",
         "dev v0 v1",
     ] {
-        for json in [false, true] {
-            let mut args: Vec<&str> = if json { vec!["-j"] } else { vec![] };
+        for opts in OPTIONS {
+            let mut args: Vec<&str> = opts.split_whitespace().collect();
             args.extend(["link", "show"]);
             args.extend(sel.split_whitespace());
             same_as_ip(&ns, &args);
@@ -162,11 +165,9 @@ fn address_show_is_ips() {
             "master br0",
             "dev nosuch",
         ] {
-            for json in [false, true] {
+            for opts in OPTIONS {
                 let mut args: Vec<&str> = fam.into_iter().collect();
-                if json {
-                    args.push("-j");
-                }
+                args.extend(opts.split_whitespace());
                 args.extend(["addr", "show"]);
                 args.extend(sel.split_whitespace());
                 same_as_ip(&ns, &args);

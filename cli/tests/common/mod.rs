@@ -44,7 +44,7 @@ pub fn as_this_ip_prints_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for line in s.split_inclusive('\n') {
         match line.find(" proto kernel_") {
-            Some(i) if line.trim_start().starts_with("inet") => {
+            Some(i) if line.contains("    inet") => {
                 let from = i + " proto ".len();
                 let end = line[from..].find(' ').map_or(line.len(), |j| from + j);
                 out.push_str(&line[..i]);
