@@ -10,7 +10,7 @@ use nlwire_mio::Connection;
 
 use crate::edit::parse_prefix_of;
 use crate::link::{self, LinkCtx};
-use crate::print::Printer;
+use crate::print::{Color, Printer};
 use crate::{Fail, Opts, names};
 
 /// `IFA_F_*` names in ip's order (`ifa_flag_data`).
@@ -145,10 +145,11 @@ pub fn print_addr<W: Write>(
         p.str("family", "    {} ", if v4 { "inet" } else { "inet6" })?;
     }
     if let Some(x) = a.addr {
-        p.str("local", "{}", x)?;
+        let c = Color::of_family(a.family);
+        p.str_c(c, "local", "{}", x)?;
         if let Some(peer) = a.peer.filter(|&peer| peer != x) {
             p.text(" peer ")?;
-            p.str("address", "{}", peer)?;
+            p.str_c(c, "address", "{}", peer)?;
         }
         p.num("prefixlen", "/{} ", a.prefix_len)?;
         if let Some(m) = a.priority {
@@ -160,7 +161,7 @@ pub fn print_addr<W: Write>(
     }
     if let Some(b) = a.broadcast {
         p.text("brd ")?;
-        p.str("broadcast", "{} ", b)?;
+        p.str_c(Color::of_family(a.family), "broadcast", "{} ", b)?;
     }
     p.str("scope", "scope {} ", names::scope(a.scope))?;
     let mut flags = a.flags;

@@ -8,7 +8,7 @@ use nlwire::route::{GetLinks, GetNsId, Link};
 use nlwire::wire::Attrs;
 use nlwire_mio::Connection;
 
-use crate::print::{Json, Printer};
+use crate::print::{Color, Json, Printer};
 use crate::{Fail, Opts, names};
 
 /// `IFLA_LINKMODE`.
@@ -282,9 +282,9 @@ pub fn print_link<W: Write>(
     if p.is_json() {
         p.json(Json::Str, Some("ifname"), &l.name)?;
     } else if p.brief {
-        p.text_fmt("{} ", format_args!("{shown:<16}"))?;
+        p.text_c(Some(Color::Ifname), "{} ", format_args!("{shown:<16}"))?;
     } else {
-        p.text_fmt("{}: ", &shown)?;
+        p.text_c(Some(Color::Ifname), "{}: ", &shown)?;
     }
     if p.brief {
         // print_linkinfo_brief: state, and for `link show` the address
@@ -292,11 +292,15 @@ pub fn print_link<W: Write>(
         if let Some(s) = l.operstate {
             // "%-14s ": padded in text only.
             p.json(Json::Str, Some("operstate"), s.as_str())?;
-            p.text_fmt("{} ", format_args!("{:<14}", s.as_str()))?;
+            p.text_c(
+                Color::of_operstate(s),
+                "{} ",
+                format_args!("{:<14}", s.as_str()),
+            )?;
         }
         if do_link {
             if let Some(a) = &l.address {
-                p.str("address", "{} ", a)?;
+                p.str_c(Some(Color::Mac), "address", "{} ", a)?;
             }
             print_flags(p, l, m_down)?;
             p.end_record()?;
@@ -314,7 +318,8 @@ pub fn print_link<W: Write>(
         p.str("master", "master {} ", cx.name(m))?;
     }
     if let Some(s) = l.operstate {
-        p.str("operstate", "state {} ", s.as_str())?;
+        p.text("state ")?;
+        p.str_c(Color::of_operstate(s), "operstate", "{} ", s.as_str())?;
     }
     if do_link && let Some(m) = l.other.get(IFLA_LINKMODE).and_then(|v| v.first()) {
         match m {
@@ -336,7 +341,7 @@ pub fn print_link<W: Write>(
         p.nl()?;
         p.str("link_type", "    link/{} ", names::link_type(l.link_type))?;
         if let Some(a) = &l.address {
-            p.str("address", "{}", a)?;
+            p.str_c(Some(Color::Mac), "address", "{}", a)?;
         }
         if let Some(b) = &l.broadcast {
             if l.flags & 0x10 != 0 {
@@ -346,14 +351,14 @@ pub fn print_link<W: Write>(
             } else {
                 p.text(" brd ")?;
             }
-            p.str("broadcast", "{}", b)?;
+            p.str_c(Some(Color::Mac), "broadcast", "{}", b)?;
         }
         if let Some(perm) = l.other.get(IFLA_PERM_ADDRESS)
             && l.address.as_ref().is_none_or(|a| a.as_bytes() != perm)
         {
             if let Some(perm) = nlwire::route::HwAddr::new(perm) {
                 p.text(" permaddr ")?;
-                p.str("permaddr", "{}", perm)?;
+                p.str_c(Some(Color::Mac), "permaddr", "{}", perm)?;
             }
         }
     }

@@ -19,6 +19,73 @@ pub enum Json {
     Num,
 }
 
+/// What a coloured value is (iproute2's `enum color_attr`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Ifname,
+    Mac,
+    Inet,
+    Inet6,
+    OperUp,
+    OperDown,
+}
+
+impl Color {
+    /// `ifa_family_color`.
+    pub fn of_family(family: u8) -> Option<Color> {
+        match family {
+            nlwire::route::AF_INET => Some(Color::Inet),
+            nlwire::route::AF_INET6 => Some(Color::Inet6),
+            _ => None,
+        }
+    }
+
+    /// `oper_state_color`.
+    pub fn of_operstate(s: nlwire::route::OperState) -> Option<Color> {
+        match s.as_str() {
+            "UP" => Some(Color::OperUp),
+            "DOWN" => Some(Color::OperDown),
+            _ => None,
+        }
+    }
+
+    /// The escape sequence of iproute2's dark or light palette.
+    fn code(self, dark: bool) -> &'static str {
+        let i = self as usize;
+        if dark {
+            [
+                "\x1b[1;36m",
+                "\x1b[1;33m",
+                "\x1b[1;35m",
+                "\x1b[1;94m",
+                "\x1b[1;32m",
+                "\x1b[1;31m",
+            ][i]
+        } else {
+            [
+                "\x1b[36m", "\x1b[33m", "\x1b[35m", "\x1b[34m", "\x1b[32m", "\x1b[31m",
+            ][i]
+        }
+    }
+}
+
+/// Whether to colour (ip's `check_enable_color`): never in JSON or with
+/// `NO_COLOR` set, else when asked (`-c`) and, for `-c=auto`, on a
+/// terminal. `Some(dark)`: the palette, from `COLORFGBG` as ip reads it.
+pub fn color_palette(color: bool, json: bool) -> Option<bool> {
+    if json || !color || std::env::var("NO_COLOR").is_ok_and(|v| !v.is_empty()) {
+        return None;
+    }
+    let light = std::env::var("COLORFGBG").ok().and_then(|v| {
+        let last = v.rsplit(';').next()?.to_string();
+        Some(!matches!(
+            last.as_str(),
+            "0" | "1" | "2" | "3" | "4" | "5" | "6" | "8"
+        ))
+    });
+    Some(!light.unwrap_or(false))
+}
+
 /// Writes either text or JSON from the same calls. The JSON layout is
 /// iproute2's `json_writer.c`, compact or (`-p`) pretty, byte for byte.
 pub struct Printer<W: Write> {
@@ -33,6 +100,8 @@ pub struct Printer<W: Write> {
     pub oneline: bool,
     /// `-br`: the brief forms.
     pub brief: bool,
+    /// `-c`: the palette (dark or light) when colouring.
+    palette: Option<bool>,
 }
 
 impl<W: Write> Printer<W> {
@@ -42,6 +111,7 @@ impl<W: Write> Printer<W> {
         let mut p = Self::with_pretty(w, o.json, o.pretty)?;
         p.oneline = o.oneline;
         p.brief = o.brief;
+        p.palette = color_palette(o.color, o.json);
         Ok(p)
     }
 
@@ -55,6 +125,7 @@ impl<W: Write> Printer<W> {
             sep: false,
             oneline: false,
             brief: false,
+            palette: None,
         };
         if json {
             p.begin(b'[')?;
@@ -170,6 +241,40 @@ impl<W: Write> Printer<W> {
             self.json_value(as_, Some(key), v)
         } else {
             self.text_value(fmt, v)
+        }
+    }
+
+    /// A string in both forms, coloured in text with `-c`
+    /// (`print_color_string`: the colour spans the whole formatted text).
+    pub fn str_c(
+        &mut self,
+        color: Option<Color>,
+        key: &str,
+        fmt: &str,
+        v: impl Display,
+    ) -> io::Result<()> {
+        match (self.json, self.palette, color) {
+            (false, Some(dark), Some(c)) => {
+                self.w.write_all(c.code(dark).as_bytes())?;
+                self.text_value(fmt, v)?;
+                self.w.write_all(b"\x1b[0m")
+            }
+            _ => self.str(key, fmt, v),
+        }
+    }
+
+    /// Text only, coloured with `-c` (`color_fprintf`).
+    pub fn text_c(&mut self, color: Option<Color>, fmt: &str, v: impl Display) -> io::Result<()> {
+        if self.json {
+            return Ok(());
+        }
+        match (self.palette, color) {
+            (Some(dark), Some(c)) => {
+                self.w.write_all(c.code(dark).as_bytes())?;
+                self.text_value(fmt, v)?;
+                self.w.write_all(b"\x1b[0m")
+            }
+            _ => self.text_value(fmt, v),
         }
     }
 

@@ -12,7 +12,7 @@ use nlwire::route::{AF_INET, AF_INET6, GetRules, Rule};
 use nlwire_mio::Connection;
 
 use crate::edit::parse_prefix_of;
-use crate::print::Printer;
+use crate::print::{Color, Printer};
 use crate::{Fail, Opts, matches, names};
 
 /// `RTPROT_KERNEL`: rules the kernel installs; ip hides their protocol.
@@ -314,7 +314,7 @@ pub fn print_rule<W: Write>(p: &mut Printer<W>, r: &Rule, deleted: bool) -> std:
     match r.src {
         Some((a, l)) => {
             p.text("from ")?;
-            p.str("src", "{}", a)?;
+            p.str_c(Color::of_family(r.family), "src", "{}", a)?;
             if l != host_len {
                 p.num("srclen", "/{}", l)?;
             }
@@ -323,7 +323,7 @@ pub fn print_rule<W: Write>(p: &mut Printer<W>, r: &Rule, deleted: bool) -> std:
     }
     if let Some((a, l)) = r.dst {
         p.text(" to ")?;
-        p.str("dst", "{}", a)?;
+        p.str_c(Color::of_family(r.family), "dst", "{}", a)?;
         if l != host_len {
             p.num("dstlen", "/{}", l)?;
         }
@@ -339,14 +339,14 @@ pub fn print_rule<W: Write>(p: &mut Printer<W>, r: &Rule, deleted: bool) -> std:
     }
     if let Some(i) = &r.iif {
         p.text(" iif ")?;
-        p.str("iif", "{}", i)?;
+        p.str_c(Some(Color::Ifname), "iif", "{}", i)?;
         if r.flags & FIB_RULE_IIF_DETACHED != 0 {
             p.null("iif_detached", " [detached]")?;
         }
     }
     if let Some(i) = &r.oif {
         p.text(" oif ")?;
-        p.str("oif", "{}", i)?;
+        p.str_c(Some(Color::Ifname), "oif", "{}", i)?;
         if r.flags & FIB_RULE_OIF_DETACHED != 0 {
             p.null("oif_detached", " [detached]")?;
         }

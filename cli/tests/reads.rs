@@ -198,3 +198,58 @@ fn route_get_names_the_table_and_mark() {
         }
     }
 }
+
+/// `-c` colours names, addresses and states with ip's escape sequences.
+/// Both tools are given a light background (`COLORFGBG`): ip 6.1 and later
+/// releases differ on the default palette and on the dark one's IPv6
+/// colour (see `cli/IP_DIFFERENCES.md`).
+#[test]
+fn color_is_ips() {
+    if !privileged_or_skip("nlw reads::color_is_ips") {
+        return;
+    }
+    let (ns, other) = (TestNs::create(), TestNs::create());
+    populate(&ns, &other);
+    for args in [
+        "-c link show",
+        "-c addr show",
+        "-c -br link show",
+        "-c -br addr show",
+        "-c -o addr show",
+        "-c rule show",
+        "-color=always link show",
+        "-c=never addr show",
+        "-c -j addr show",
+    ] {
+        let args: Vec<&str> = args.split(' ').collect();
+        let run = |cmd: &str| {
+            let out = Command::new(cmd)
+                .args(["-n", ns.name()])
+                .args(&args)
+                .env("COLORFGBG", "0;15")
+                .env_remove("NO_COLOR")
+                .output()
+                .expect("run");
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+            )
+        };
+        let (code, ours) = run(env!("CARGO_BIN_EXE_nlw"));
+        let (icode, theirs) = run("ip");
+        let ours = if args.contains(&"-j") {
+            let mut v: serde_json::Value = serde_json::from_str(&ours).unwrap();
+            common::as_this_ip_prints_json(&mut v);
+            let t: serde_json::Value = serde_json::from_str(&theirs).unwrap();
+            assert_eq!(v, t, "{args:?}");
+            continue;
+        } else {
+            common::as_this_ip_prints_text(&ours)
+        };
+        assert_eq!(
+            (code, ours),
+            (icode, theirs),
+            "nlw {args:?} (left) and ip (right)"
+        );
+    }
+}
