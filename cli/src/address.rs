@@ -372,6 +372,13 @@ pub fn show(
             if p.brief {
                 p.end_record()?;
             }
+            // print_link_stats, after the addresses.
+            // Only after a link printed in full (print_linkinfo's `res > 0`).
+            let full = link_ok && !no_link && !p.brief && af.label.is_none();
+            if p.stats > 0 && full && l.stats().is_some() {
+                link::print_stats(&mut p, l)?;
+                p.nl()?;
+            }
         }
         p.close_object()?;
     }

@@ -386,6 +386,10 @@ pub fn print_link<W: Write>(
         p.text("    ")?;
         p.str("ifalias", "alias {}", a)?;
     }
+    if do_link && p.stats > 0 {
+        p.nl()?;
+        print_stats(p, l)?;
+    }
     if let Some(props) = l.other.get(IFLA_PROP_LIST) {
         p.open_array("altnames")?;
         for a in Attrs::new(props).flatten() {
@@ -418,4 +422,308 @@ fn print_flags<W: Write>(p: &mut Printer<W>, l: &Link, m_down: bool) -> std::io:
     }
     p.close_array()?;
     p.text("> ")
+}
+
+/// `print_stats64`: the counters, `-s` once or twice (`p.stats`).
+pub fn print_stats<W: Write>(p: &mut Printer<W>, l: &Link) -> std::io::Result<()> {
+    let Some(Ok((s, full))) = l.stats() else {
+        return Ok(());
+    };
+    let cc = l
+        .other
+        .get(nlwire::route::stats::IFLA_CARRIER_CHANGES)
+        .filter(|v| v.len() == 4)
+        .map(|v| u64::from(u32::from_ne_bytes([v[0], v[1], v[2], v[3]])));
+    let more = p.stats > 1;
+    if p.is_json() {
+        p.open_object(Some(if full { "stats64" } else { "stats" }))?;
+        p.open_object(Some("rx"))?;
+        for (k, v) in [
+            ("bytes", s.rx_bytes),
+            ("packets", s.rx_packets),
+            ("errors", s.rx_errors),
+            ("dropped", s.rx_dropped),
+            ("over_errors", s.rx_over_errors),
+            ("multicast", s.multicast),
+        ] {
+            p.json(Json::Num, Some(k), v)?;
+        }
+        if s.rx_compressed != 0 {
+            p.json(Json::Num, Some("compressed"), s.rx_compressed)?;
+        }
+        if more {
+            for (k, v) in [
+                ("length_errors", s.rx_length_errors),
+                ("crc_errors", s.rx_crc_errors),
+                ("frame_errors", s.rx_frame_errors),
+                ("fifo_errors", s.rx_fifo_errors),
+                ("missed_errors", s.rx_missed_errors),
+            ] {
+                p.json(Json::Num, Some(k), v)?;
+            }
+            if s.rx_nohandler != 0 {
+                p.json(Json::Num, Some("nohandler"), s.rx_nohandler)?;
+            }
+            if s.rx_otherhost_dropped != 0 {
+                p.json(Json::Num, Some("otherhost"), s.rx_otherhost_dropped)?;
+            }
+        }
+        p.close_object()?;
+        p.open_object(Some("tx"))?;
+        for (k, v) in [
+            ("bytes", s.tx_bytes),
+            ("packets", s.tx_packets),
+            ("errors", s.tx_errors),
+            ("dropped", s.tx_dropped),
+            ("carrier_errors", s.tx_carrier_errors),
+            ("collisions", s.collisions),
+        ] {
+            p.json(Json::Num, Some(k), v)?;
+        }
+        if s.tx_compressed != 0 {
+            p.json(Json::Num, Some("compressed"), s.tx_compressed)?;
+        }
+        if more {
+            for (k, v) in [
+                ("aborted_errors", s.tx_aborted_errors),
+                ("fifo_errors", s.tx_fifo_errors),
+                ("window_errors", s.tx_window_errors),
+                ("heartbeat_errors", s.tx_heartbeat_errors),
+            ] {
+                p.json(Json::Num, Some(k), v)?;
+            }
+            if let Some(c) = cc {
+                p.json(Json::Num, Some("carrier_changes"), c)?;
+            }
+        }
+        p.close_object()?;
+        return p.close_object();
+    }
+    // Column widths: each header's, widened to the longest number.
+    let mut cols: [usize; 8] = [10, 7, 6, 7, 7, 7, 10, 9];
+    let mut size = |vals: [u64; 8]| {
+        for (c, v) in cols.iter_mut().zip(vals) {
+            *c = (*c).max(v.to_string().len());
+        }
+    };
+    size([
+        s.rx_bytes,
+        s.rx_packets,
+        s.rx_errors,
+        s.rx_dropped,
+        s.rx_missed_errors,
+        s.multicast,
+        s.rx_compressed,
+        0,
+    ]);
+    if more {
+        size([
+            0,
+            s.rx_length_errors,
+            s.rx_crc_errors,
+            s.rx_frame_errors,
+            s.rx_fifo_errors,
+            s.rx_over_errors,
+            s.rx_nohandler,
+            s.rx_otherhost_dropped,
+        ]);
+    }
+    size([
+        s.tx_bytes,
+        s.tx_packets,
+        s.tx_errors,
+        s.tx_dropped,
+        s.tx_carrier_errors,
+        s.collisions,
+        s.tx_compressed,
+        0,
+    ]);
+    if more {
+        size([
+            0,
+            0,
+            s.tx_aborted_errors,
+            s.tx_fifo_errors,
+            s.tx_window_errors,
+            s.tx_heartbeat_errors,
+            cc.unwrap_or(0),
+            0,
+        ]);
+    }
+    let c = cols;
+    let nums = |vals: &[u64], widths: &[usize]| {
+        let mut t = String::new();
+        for (v, w) in vals.iter().zip(widths) {
+            t.push_str(&format!("{v:>w$} "));
+        }
+        t
+    };
+    let mut t = String::new();
+    t.push_str(&format!(
+        "    RX: {:>w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$} {:>w5$} {:>w6$}",
+        "bytes",
+        "packets",
+        "errors",
+        "dropped",
+        "missed",
+        "mcast",
+        if s.rx_compressed != 0 {
+            "compressed"
+        } else {
+            ""
+        },
+        w0 = c[0] - 4,
+        w1 = c[1],
+        w2 = c[2],
+        w3 = c[3],
+        w4 = c[4],
+        w5 = c[5],
+        w6 = c[6],
+    ));
+    p.text(&t)?;
+    p.nl()?;
+    let mut rx = vec![
+        s.rx_bytes,
+        s.rx_packets,
+        s.rx_errors,
+        s.rx_dropped,
+        s.rx_missed_errors,
+        s.multicast,
+    ];
+    if s.rx_compressed != 0 {
+        rx.push(s.rx_compressed);
+    }
+    p.text_fmt("    {}", nums(&rx, &c))?;
+    if more {
+        p.nl()?;
+        p.text_fmt(
+            "{}",
+            format_args!(
+                "    RX errors:{:>w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$} {:>w5$}{:>w6$}{:>w7$}",
+                "",
+                "length",
+                "crc",
+                "frame",
+                "fifo",
+                "overrun",
+                if s.rx_nohandler != 0 {
+                    " nohandler"
+                } else {
+                    ""
+                },
+                if s.rx_otherhost_dropped != 0 {
+                    " otherhost"
+                } else {
+                    ""
+                },
+                w0 = c[0] - 10,
+                w1 = c[1],
+                w2 = c[2],
+                w3 = c[3],
+                w4 = c[4],
+                w5 = c[5],
+                w6 = if s.rx_nohandler != 0 { c[6] + 1 } else { 0 },
+                w7 = if s.rx_otherhost_dropped != 0 {
+                    c[7] + 1
+                } else {
+                    0
+                },
+            ),
+        )?;
+        p.nl()?;
+        let mut v = vec![
+            s.rx_length_errors,
+            s.rx_crc_errors,
+            s.rx_frame_errors,
+            s.rx_fifo_errors,
+            s.rx_over_errors,
+        ];
+        let mut w = c[1..6].to_vec();
+        if s.rx_nohandler != 0 {
+            v.push(s.rx_nohandler);
+            w.push(c[6]);
+        }
+        if s.rx_otherhost_dropped != 0 {
+            v.push(s.rx_otherhost_dropped);
+            w.push(c[7]);
+        }
+        p.text_fmt(
+            "{}",
+            format_args!("{:w$}{}", "", nums(&v, &w), w = c[0] + 5),
+        )?;
+    }
+    p.nl()?;
+    p.text_fmt(
+        "{}",
+        format_args!(
+            "    TX: {:>w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$} {:>w5$} {:>w6$}",
+            "bytes",
+            "packets",
+            "errors",
+            "dropped",
+            "carrier",
+            "collsns",
+            if s.tx_compressed != 0 {
+                "compressed"
+            } else {
+                ""
+            },
+            w0 = c[0] - 4,
+            w1 = c[1],
+            w2 = c[2],
+            w3 = c[3],
+            w4 = c[4],
+            w5 = c[5],
+            w6 = c[6],
+        ),
+    )?;
+    p.nl()?;
+    let mut tx = vec![
+        s.tx_bytes,
+        s.tx_packets,
+        s.tx_errors,
+        s.tx_dropped,
+        s.tx_carrier_errors,
+        s.collisions,
+    ];
+    if s.tx_compressed != 0 {
+        tx.push(s.tx_compressed);
+    }
+    p.text_fmt("    {}", nums(&tx, &c))?;
+    if more {
+        p.nl()?;
+        p.text_fmt(
+            "{}",
+            format_args!(
+                "    TX errors:{:>w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$} {:>w5$}",
+                "",
+                "aborted",
+                "fifo",
+                "window",
+                "heartbt",
+                if cc.is_some() { "transns" } else { "" },
+                w0 = c[0] - 10,
+                w1 = c[1],
+                w2 = c[2],
+                w3 = c[3],
+                w4 = c[4],
+                w5 = c[5],
+            ),
+        )?;
+        p.nl()?;
+        let mut v = vec![
+            s.tx_aborted_errors,
+            s.tx_fifo_errors,
+            s.tx_window_errors,
+            s.tx_heartbeat_errors,
+        ];
+        if let Some(x) = cc {
+            v.push(x);
+        }
+        p.text_fmt(
+            "{}",
+            format_args!("{:w$}{}", "", nums(&v, &c[1..]), w = c[0] + 5),
+        )?;
+    }
+    Ok(())
 }

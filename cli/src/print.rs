@@ -100,6 +100,8 @@ pub struct Printer<W: Write> {
     pub oneline: bool,
     /// `-br`: the brief forms.
     pub brief: bool,
+    /// `-s`, counted.
+    pub stats: u8,
     /// `-c`: the palette (dark or light) when colouring.
     palette: Option<bool>,
 }
@@ -111,6 +113,7 @@ impl<W: Write> Printer<W> {
         let mut p = Self::with_pretty(w, o.json, o.pretty)?;
         p.oneline = o.oneline;
         p.brief = o.brief;
+        p.stats = o.stats;
         p.palette = color_palette(o.color, o.json);
         Ok(p)
     }
@@ -125,6 +128,7 @@ impl<W: Write> Printer<W> {
             sep: false,
             oneline: false,
             brief: false,
+            stats: 0,
             palette: None,
         };
         if json {

@@ -67,7 +67,10 @@ fn same_as_ip(ns: &TestNs, args: &[&str]) {
 }
 
 /// The output options every show is compared under.
-const OPTIONS: &[&str] = &["", "-j", "-j -p", "-o", "-o -j", "-br", "-br -j", "-br -o"];
+const OPTIONS: &[&str] = &[
+    "", "-j", "-j -p", "-o", "-o -j", "-br", "-br -j", "-br -o", "-s", "-s -s", "-s -j",
+    "-s -s -j", "-s -o",
+];
 
 fn populate(ns: &TestNs, other: &TestNs) {
     for cmd in [

@@ -366,6 +366,17 @@ impl<'a> LinkMessage<'a> {
         Attrs::new(self.attrs).map(|a| a.and_then(LinkAttr::parse))
     }
 
+    /// The link's counters (`IFLA_STATS64`, else `IFLA_STATS`), and
+    /// whether they are a complete `IFLA_STATS64`.
+    pub fn stats(&self) -> Option<Result<(super::LinkStats, bool), DecodeError>> {
+        super::LinkStats::from_attrs(|k| {
+            self.raw_attrs()
+                .flatten()
+                .find(|a| a.kind() == k)
+                .map(|a| a.payload())
+        })
+    }
+
     /// The raw attribute area.
     pub fn raw_attrs(&self) -> Attrs<'a> {
         Attrs::new(self.attrs)
@@ -516,6 +527,12 @@ mod owned {
         /// Whether `IFF_UP` is set.
         pub fn is_up(&self) -> bool {
             self.flags & IFF_UP != 0
+        }
+
+        /// The link's counters (`IFLA_STATS64`, else `IFLA_STATS`), and
+        /// whether they are a complete `IFLA_STATS64`.
+        pub fn stats(&self) -> Option<Result<(crate::route::LinkStats, bool), DecodeError>> {
+            crate::route::LinkStats::from_attrs(|k| self.other.get(k))
         }
     }
 

@@ -33,6 +33,7 @@ pub mod route_req;
 pub mod rule;
 #[cfg(feature = "serde")]
 mod serde_impls;
+pub mod stats;
 
 pub use addr::{AddressMessage, AddressRequest, GetAddresses, IfAddrMsg};
 pub use describe::describe_request;
@@ -43,6 +44,7 @@ pub use nsid::{GetNsId, NsIdMessage};
 pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};
 pub use route_req::{NextHop, RouteLookup, RouteRequest};
 pub use rule::{GetRules, RuleMessage, RuleRequest};
+pub use stats::LinkStats;
 
 #[cfg(feature = "alloc")]
 pub use addr::Address;
