@@ -86,13 +86,6 @@ impl<W: Write> JsonOut<W> {
         self.w.write_all(b"null")
     }
 
-    /// `"via": {"family": FAMILY, "host": ADDR}` (a gateway of another
-    /// family, as `ip` prints `RTA_VIA`).
-    pub fn via(&mut self, family: &str, host: impl Display) -> io::Result<()> {
-        self.key("via")?;
-        write!(self.w, "{{\"family\":\"{family}\",\"host\":\"{host}\"}}")
-    }
-
     /// A boolean value.
     pub fn bool(&mut self, k: &str, v: bool) -> io::Result<()> {
         self.key(k)?;

@@ -20,8 +20,8 @@ mod link;
 mod names;
 mod netns_cmd;
 mod print;
+mod route;
 mod rule;
-mod show_route;
 mod wg_cmd;
 
 use std::collections::HashMap;
@@ -528,7 +528,7 @@ fn dispatch(
     match (obj, cmd) {
         (_, "help") => Err(usage_err("")),
         ("link", "show") => link::show(conn, o, tail, out),
-        ("route", "show") => show_route::route_show(conn, o, tail, out),
+        ("route", "show") => route::show(conn, o, tail, out),
         ("address", "show") => address::show(conn, o, tail, out),
         ("neigh", "show") => neigh_show(conn, o, tail, out, ctx),
         ("rule", "show") => rule::show(conn, o, tail, out),
@@ -537,13 +537,7 @@ fn dispatch(
             let r: Route = conn.get(l)?;
             let links = all_links(conn)?;
             let names = name_map(&links);
-            if o.json {
-                let mut j = JsonOut::new(&mut *out)?;
-                show_route::route_json(&mut j, &r, &names, true)?;
-                j.finish()?;
-            } else {
-                show_route::route_text(out, &r, &names, true)?;
-            }
+            route::print_get(out, o, &r, &names)?;
             Ok(())
         }
         (obj, cmd) => {

@@ -112,16 +112,6 @@ pub fn parse_route_type(s: &str) -> Option<u8> {
     (1..=11u8).find(|&t| route_type(t) == s)
 }
 
-/// IPv6 router preference names.
-pub fn pref(p: u8) -> &'static str {
-    match p {
-        0 => "medium",
-        1 => "high",
-        3 => "low",
-        _ => "unknown",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -345,6 +345,9 @@ impl<'a> RouteMessage<'a> {
 pub struct GetRoutes {
     family: u8,
     table: Option<u32>,
+    oif: Option<u32>,
+    protocol: u8,
+    cloned: bool,
 }
 
 impl GetRoutes {
@@ -353,6 +356,9 @@ impl GetRoutes {
         GetRoutes {
             family: AF_INET,
             table: None,
+            oif: None,
+            protocol: 0,
+            cloned: false,
         }
     }
 
@@ -361,6 +367,9 @@ impl GetRoutes {
         GetRoutes {
             family: AF_INET6,
             table: None,
+            oif: None,
+            protocol: 0,
+            cloned: false,
         }
     }
 
@@ -369,12 +378,34 @@ impl GetRoutes {
         GetRoutes {
             family: 0,
             table: None,
+            oif: None,
+            protocol: 0,
+            cloned: false,
         }
     }
 
     /// Only routes of table `id`.
     pub fn table(mut self, id: u32) -> Self {
         self.table = Some(id);
+        self
+    }
+
+    /// Only routes out of link `index` (sent as `RTA_OIF`; the kernel keeps
+    /// a route whose next hop, or any of whose next hops, uses the link).
+    pub fn oif(mut self, index: u32) -> Self {
+        self.oif = Some(index);
+        self
+    }
+
+    /// Only routes of protocol `p` (`RTPROT_*`, sent in `rtm_protocol`).
+    pub fn protocol(mut self, p: u8) -> Self {
+        self.protocol = p;
+        self
+    }
+
+    /// The route cache (cloned routes, `RTM_F_CLONED`) instead of the FIB.
+    pub fn cloned(mut self) -> Self {
+        self.cloned = true;
         self
     }
 
@@ -393,6 +424,10 @@ impl GetRoutes {
     pub fn matches(&self, r: &RouteMessage<'_>) -> bool {
         (self.family == 0 || r.header.family == self.family)
             && self.table.is_none_or(|t| r.table == t)
+            && (self.protocol == 0 || r.header.protocol == self.protocol)
+            && self
+                .oif
+                .is_none_or(|o| r.oif == Some(o) || r.next_hops().flatten().any(|h| h.oif == o))
     }
 }
 
@@ -408,11 +443,20 @@ impl Request for GetRoutes {
         RtMsg {
             family: self.family,
             table: if table < 256 { table as u8 } else { 0 },
+            protocol: self.protocol,
+            flags: if self.cloned {
+                super::route_req::RTM_F_CLONED
+            } else {
+                0
+            },
             ..Default::default()
         }
         .emit(w);
         if let Some(t) = self.table {
             w.attr_u32(RTA_TABLE, t);
+        }
+        if let Some(o) = self.oif {
+            w.attr_u32(RTA_OIF, o);
         }
     }
     #[inline]
@@ -429,7 +473,9 @@ impl Request for GetRoutes {
         if self.family != 0 && h.family != self.family {
             return false;
         }
-        self.table.is_none() || RouteMessage::from_message(msg).map_or(true, |r| self.matches(&r))
+        let attrs_needed = self.table.is_some() || self.oif.is_some();
+        (self.protocol == 0 || h.protocol == self.protocol)
+            && (!attrs_needed || RouteMessage::from_message(msg).map_or(true, |r| self.matches(&r)))
     }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let fam = match self.family {

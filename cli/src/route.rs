@@ -1,0 +1,870 @@
+//! Routes: `route show|flush` with ip's selectors, and the route printer
+//! shared with `route get` and `monitor` (iproute2's `print_route`), text
+//! and JSON from the same calls.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use nlwire::route::nexthop::{
+    RTAX_CC_ALGO, RTAX_FEATURE_ECN, RTAX_FEATURES, RTAX_HOPLIMIT, RTAX_LOCK, RTAX_RTO_MIN,
+    RTAX_RTT, RTAX_RTTVAR,
+};
+use nlwire::route::route::{RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RTA_CACHEINFO, RTN_UNICAST};
+use nlwire::route::{AF_INET, AF_INET6, GetRoutes, Route, family_of};
+use nlwire_mio::Connection;
+
+use crate::print::{Color, Json, Printer};
+use crate::{Fail, Opts, all_links, if_name, matches, name_map, names};
+
+/// `RTM_F_CLONED`.
+pub const RTM_F_CLONED: u32 = 0x200;
+/// `RTPROT_BOOT`: what ip leaves unsaid.
+const RTPROT_BOOT: u8 = 3;
+/// `RTA_FLOW`: realms.
+const RTA_FLOW: u16 = 11;
+/// `RTA_NH_ID`: the nexthop object a route uses.
+pub const RTA_NH_ID: u16 = 30;
+
+/// A prefix selector of ip's route filter (iproute2's `inet_prefix`):
+/// `None` when not given. `default` has no family unless `-4`/`-6` gave
+/// one, and a length (0) that counts; `all`/`any` has only the family.
+#[derive(Clone, Copy, Default)]
+struct Pfx(Option<PfxSel>);
+
+#[derive(Clone, Copy)]
+struct PfxSel {
+    family: Option<u8>,
+    addr: IpAddr,
+    len: u8,
+    /// `PREFIXLEN_SPECIFIED`: a `/LEN` or `default`.
+    specified: bool,
+}
+
+impl Pfx {
+    /// Whether the selector applies at all (ip tests `family ||
+    /// PREFIXLEN_SPECIFIED`).
+    fn active(&self) -> Option<PfxSel> {
+        self.0.filter(|p| p.family.is_some() || p.specified)
+    }
+
+    /// `root`: the route's prefix (`have`/`have_len`) is inside this one.
+    fn root_ok(&self, rfam: u8, have: IpAddr, have_len: u8) -> bool {
+        self.active().is_none_or(|p| {
+            p.family.is_none_or(|f| f == rfam)
+                && p.len <= have_len
+                && (p.len == 0 || family_of(&p.addr) == rfam && same_bits(have, p.addr, p.len))
+        })
+    }
+
+    /// `match`: the route's prefix contains this one.
+    fn match_ok(&self, rfam: u8, have: IpAddr, have_len: u8) -> bool {
+        self.active().is_none_or(|p| {
+            p.family.is_none_or(|f| f == rfam)
+                && p.len >= have_len
+                && (have_len == 0
+                    || family_of(&p.addr) == rfam && same_bits(have, p.addr, have_len))
+        })
+    }
+
+    /// `via`/`src`: the address is inside this prefix.
+    fn addr_ok(&self, rfam: u8, have: Option<IpAddr>) -> bool {
+        self.0.is_none_or(|p| {
+            p.family.is_none_or(|f| f == rfam)
+                && (p.len == 0
+                    || have.is_some_and(|a| {
+                        family_of(&a) == family_of(&p.addr) && same_bits(a, p.addr, p.len)
+                    }))
+        })
+    }
+
+    fn len(&self) -> Option<u8> {
+        self.0.map(|p| p.len)
+    }
+}
+
+/// iproute2's route `filter`: `None` or 0 is "any".
+#[derive(Default)]
+pub struct RouteFilter {
+    /// `table T` (None: all tables).
+    pub tb: Option<u32>,
+    cloned: bool,
+    tos: Option<u8>,
+    protocol: Option<u8>,
+    scope: Option<u8>,
+    /// `type T`: the one type shown.
+    kind: Option<u8>,
+    oif: Option<u32>,
+    iif: Option<u32>,
+    mark: Option<u32>,
+    metric: Option<u32>,
+    /// `via`: the gateway's family and prefix.
+    via: Pfx,
+    prefsrc: Pfx,
+    /// `root` (at least this long, inside) and `match` (containing)
+    /// selectors of the destination and source.
+    rdst: Pfx,
+    mdst: Pfx,
+    rsrc: Pfx,
+    msrc: Pfx,
+}
+
+/// The first `len` bits of `a` and `b` agree (same family).
+fn same_bits(a: IpAddr, b: IpAddr, len: u8) -> bool {
+    crate::rule::prefix_match(a, b, len)
+}
+
+fn host_len(family: u8) -> u8 {
+    if family == AF_INET6 { 128 } else { 32 }
+}
+
+fn unspecified(family: u8) -> IpAddr {
+    if family == AF_INET6 {
+        IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+    }
+}
+
+impl RouteFilter {
+    /// The filter of `route show` with no selector: table main.
+    pub fn main() -> Self {
+        RouteFilter {
+            tb: Some(RT_TABLE_MAIN),
+            ..Default::default()
+        }
+    }
+
+    /// iproute2's `filter_nlmsg` for one route.
+    pub fn keeps(&self, r: &Route, family: Option<u8>) -> bool {
+        if family.is_some_and(|f| f != r.family) {
+            return false;
+        }
+        if self.cloned != (r.flags & RTM_F_CLONED != 0) {
+            return false;
+        }
+        if self.tb.is_some_and(|t| t != r.table) {
+            return false;
+        }
+        let dst = r.dst.unwrap_or(unspecified(r.family));
+        let src = r.src.unwrap_or(unspecified(r.family));
+        let gw_family = r.gateway.map_or(r.family, |g| family_of(&g));
+        self.protocol.is_none_or(|p| p == r.protocol)
+            && self.scope.is_none_or(|s| s == r.scope)
+            && self.kind.is_none_or(|k| k == r.kind)
+            && self.tos.is_none_or(|t| t == r.tos)
+            && self.rdst.root_ok(r.family, dst, r.dst_len)
+            && self.mdst.match_ok(r.family, dst, r.dst_len)
+            && self.rsrc.root_ok(r.family, src, r.src_len)
+            && self.msrc.match_ok(r.family, src, r.src_len)
+            && self.via.addr_ok(gw_family, r.gateway)
+            && self.prefsrc.addr_ok(r.family, r.prefsrc)
+            && self.iif.is_none_or(|i| r.iif.unwrap_or(0) == i)
+            && self.oif.is_none_or(|o| match r.oif {
+                Some(x) => x == o,
+                None if !r.next_hops.is_empty() => r.next_hops.iter().any(|h| h.oif == o),
+                None => true,
+            })
+            && self.mark.is_none_or(|m| r.mark.unwrap_or(0) == m)
+            && self.metric.is_none_or(|m| r.priority.unwrap_or(0) == m)
+    }
+}
+
+/// `get_prefix(…, family)`, with ip's wording of a failure (exit 1).
+fn prefix(s: &str, family: Option<u8>) -> Result<PfxSel, Fail> {
+    let any = unspecified(family.unwrap_or(AF_INET));
+    let sel = |specified| PfxSel {
+        family,
+        addr: any,
+        len: 0,
+        specified,
+    };
+    match s {
+        "default" => return Ok(sel(true)),
+        "all" | "any" => return Ok(sel(false)),
+        _ => {}
+    }
+    let specified = s.contains('/');
+    crate::edit::parse_prefix_of(s, family)
+        .map(|(addr, len)| PfxSel {
+            family: Some(family_of(&addr)),
+            addr,
+            len,
+            specified,
+        })
+        .map_err(|_| {
+            let name = match family {
+                Some(AF_INET6) => "inet6",
+                Some(_) => "inet",
+                None => "any valid",
+            };
+            Fail(
+                format!("Error: {name} prefix is expected rather than \"{s}\"."),
+                1,
+            )
+        })
+}
+
+fn invarg(msg: &str, arg: &str) -> Fail {
+    Fail(format!("Error: argument \"{arg}\" is wrong: {msg}"), 255)
+}
+
+/// Parses `route show|flush`'s selectors (iproute2's
+/// `iproute_list_flush_or_save`); returns the filter and the family the
+/// dump asks for.
+pub fn parse_filter(
+    args: &[String],
+    conn: &mut Connection,
+    family: Option<u8>,
+) -> Result<(RouteFilter, Option<u8>), Fail> {
+    let mut f = RouteFilter::main();
+    let mut it = args.iter().map(String::as_str);
+    let next = |it: &mut dyn Iterator<Item = &str>| -> Result<String, Fail> {
+        it.next().map(String::from).ok_or_else(|| {
+            Fail(
+                "Command line is not complete. Try option \"help\"".into(),
+                255,
+            )
+        })
+    };
+    let (mut od, mut id) = (None, None);
+    // A `to`/`from` selector: `root P`, `match P`, or `[exact] P`.
+    let selector = |it: &mut dyn Iterator<Item = &str>,
+                    first: String,
+                    r: &mut Pfx,
+                    m: &mut Pfx|
+     -> Result<(), Fail> {
+        let mut v = first;
+        let kind = if matches(&v, "root") {
+            "root"
+        } else if matches(&v, "match") {
+            "match"
+        } else {
+            "exact"
+        };
+        if kind != "exact" || matches(&v, "exact") {
+            v = it.next().map(String::from).ok_or_else(|| {
+                Fail(
+                    "Command line is not complete. Try option \"help\"".into(),
+                    255,
+                )
+            })?;
+        }
+        let p = Pfx(Some(prefix(&v, family)?));
+        match kind {
+            "root" => *r = p,
+            "match" => *m = p,
+            _ => {
+                *r = p;
+                *m = p;
+            }
+        }
+        Ok(())
+    };
+    while let Some(a) = it.next() {
+        if matches(a, "table") {
+            let v = next(&mut it)?;
+            f.tb = match names::parse_table(&v) {
+                Ok(Some(t)) => Some(t),
+                Ok(None) => None,
+                Err(_) if v == "cache" => {
+                    f.cloned = true;
+                    f.tb
+                }
+                Err(_) => return Err(invarg("table id value is invalid\n", &v)),
+            };
+        } else if matches(a, "cached") || matches(a, "cloned") {
+            f.cloned = true;
+        } else if a == "tos" || matches(a, "dsfield") {
+            let v = next(&mut it)?;
+            f.tos = Some(
+                crate::rule::parse_u32(&v)
+                    .filter(|&t| t <= 255)
+                    .ok_or_else(|| invarg("TOS value is invalid\n", &v))? as u8,
+            );
+        } else if matches(a, "protocol") {
+            let v = next(&mut it)?;
+            f.protocol = match names::parse_protocol(&v) {
+                Some(p) => Some(p),
+                None if v == "all" => None,
+                None => return Err(invarg("invalid \"protocol\"\n", &v)),
+            };
+        } else if matches(a, "scope") {
+            let v = next(&mut it)?;
+            f.scope = match names::parse_scope(&v) {
+                Some(s) => Some(s),
+                None if v == "all" => None,
+                None => return Err(invarg("invalid \"scope\"\n", &v)),
+            };
+        } else if matches(a, "type") {
+            let v = next(&mut it)?;
+            f.kind = Some(
+                names::parse_route_type(&v)
+                    .ok_or_else(|| invarg("node type value is invalid\n", &v))?,
+            );
+        } else if a == "dev" || a == "oif" {
+            od = Some(next(&mut it)?);
+        } else if a == "iif" {
+            id = Some(next(&mut it)?);
+        } else if a == "mark" {
+            let v = next(&mut it)?;
+            f.mark =
+                Some(crate::rule::parse_u32(&v).ok_or_else(|| invarg("invalid mark value", &v))?);
+        } else if matches(a, "metric") || matches(a, "priority") || a == "preference" {
+            let v = next(&mut it)?;
+            f.metric = Some(
+                crate::rule::parse_u32(&v)
+                    .ok_or_else(|| invarg("\"metric\" value is invalid\n", &v))?,
+            );
+        } else if a == "via" {
+            let mut v = next(&mut it)?;
+            let mut fam = family;
+            if let Some(x) = match v.as_str() {
+                "inet" => Some(AF_INET),
+                "inet6" => Some(AF_INET6),
+                _ => None,
+            } {
+                fam = Some(x);
+                v = next(&mut it)?;
+            }
+            f.via = Pfx(Some(prefix(&v, fam)?));
+        } else if a == "src" {
+            let v = next(&mut it)?;
+            f.prefsrc = Pfx(Some(prefix(&v, family)?));
+        } else if matches(a, "realms") {
+            return Err(Fail(
+                "Error: the route selector \"realms\" is not supported by nlw.".into(),
+                255,
+            ));
+        } else if matches(a, "vrf") {
+            return Err(Fail(
+                "Error: the route selector \"vrf\" is not supported by nlw.".into(),
+                255,
+            ));
+        } else if matches(a, "from") {
+            let v = next(&mut it)?;
+            let (mut r, mut m) = (f.rsrc, f.msrc);
+            selector(&mut it, v, &mut r, &mut m)?;
+            (f.rsrc, f.msrc) = (r, m);
+        } else {
+            let v = if matches(a, "to") {
+                next(&mut it)?
+            } else {
+                a.to_string()
+            };
+            let (mut r, mut m) = (f.rdst, f.mdst);
+            selector(&mut it, v, &mut r, &mut m)?;
+            (f.rdst, f.mdst) = (r, m);
+        }
+    }
+    let dump_family = match family {
+        None if f.tb.is_some() => Some(AF_INET),
+        x => x,
+    };
+    let links = all_links(conn)?;
+    let index = |n: &str| {
+        links
+            .iter()
+            .find(|l| l.name == n)
+            .map(|l| l.index)
+            .ok_or_else(|| Fail(format!("Cannot find device \"{n}\""), 1))
+    };
+    if let Some(n) = &id {
+        f.iif = Some(index(n)?);
+    }
+    if let Some(n) = &od {
+        f.oif = Some(index(n)?);
+    }
+    Ok((f, dump_family))
+}
+
+/// The dump request for a filter: the family's, and the table when one is
+/// named (the kernel filters by it).
+pub fn dump_request(f: &RouteFilter, dump_family: Option<u8>) -> GetRoutes {
+    let mut req = match dump_family {
+        Some(AF_INET6) => GetRoutes::ipv6(),
+        Some(_) => GetRoutes::ipv4(),
+        None => GetRoutes::all_families(),
+    };
+    if let Some(t) = f.tb {
+        req = req.table(t);
+    }
+    // As ip's `iproute_dump_filter`: the kernel filters by link,
+    // protocol and the cache too.
+    if let Some(o) = f.oif {
+        req = req.oif(o);
+    }
+    if let Some(p) = f.protocol {
+        req = req.protocol(p);
+    }
+    if f.cloned {
+        req = req.cloned();
+    }
+    req
+}
+
+/// `route show|list [SELECTORS]`.
+pub fn show(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    let (filter, dump_family) = parse_filter(args, conn, o.family)?;
+    let links = all_links(conn)?;
+    let names = name_map(&links);
+    let mut p = Printer::for_opts(&mut *out, o)?;
+    for r in conn.dump(dump_request(&filter, dump_family)) {
+        let r = match r {
+            Ok(r) => r,
+            // ip stops, leaving its output as it is, and says so.
+            Err(e) => {
+                let Fail(msg, _) = Fail::from(e);
+                return Err(Fail(format!("{msg}\nDump terminated"), 2));
+            }
+        };
+        if filter.keeps(&r, dump_family) {
+            print_route(&mut p, &r, &names, &filter, o.details > 0, false)?;
+        }
+    }
+    p.finish()?;
+    Ok(())
+}
+
+/// `route get`'s answer.
+pub fn print_get(
+    out: &mut impl Write,
+    o: &Opts,
+    r: &Route,
+    names: &HashMap<u32, &str>,
+) -> io::Result<()> {
+    let mut p = Printer::for_opts(&mut *out, o)?;
+    let f = RouteFilter::default();
+    print_route(&mut p, r, names, &f, o.details > 0, false)?;
+    p.finish()?;
+    Ok(())
+}
+
+struct DstFmt<'a>(&'a Route);
+
+impl std::fmt::Display for DstFmt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.0;
+        match r.dst {
+            Some(a) if r.dst_len == host_len(r.family) => write!(f, "{a}"),
+            Some(a) => write!(f, "{a}/{}", r.dst_len),
+            None if r.dst_len != 0 => write!(f, "0/{} ", r.dst_len),
+            None => f.write_str("default"),
+        }
+    }
+}
+
+/// `ADDR/LEN`, or just `ADDR` for a host-length prefix.
+struct SrcFmt(IpAddr, u8);
+
+impl std::fmt::Display for SrcFmt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let host = if self.0.is_ipv4() { 32 } else { 128 };
+        if self.1 == host {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{}/{}", self.0, self.1)
+        }
+    }
+}
+
+fn u32_attr(r: &Route, kind: u16) -> Option<u32> {
+    r.other
+        .get(kind)
+        .filter(|v| v.len() == 4)
+        .map(|v| u32::from_ne_bytes([v[0], v[1], v[2], v[3]]))
+}
+
+/// One route as iproute2's `print_route` writes it; what the filter fixes
+/// is left out, as ip does.
+pub fn print_route<W: Write>(
+    p: &mut Printer<W>,
+    r: &Route,
+    names: &HashMap<u32, &str>,
+    f: &RouteFilter,
+    details: bool,
+    deleted: bool,
+) -> io::Result<()> {
+    let host = host_len(r.family);
+    let cloned = r.flags & RTM_F_CLONED != 0;
+    p.open_object(None)?;
+    if deleted {
+        p.bool("deleted", "Deleted ", true)?;
+    }
+    if (r.kind != RTN_UNICAST || details) && f.kind.is_none_or(|k| k == r.kind) {
+        p.str("type", "{} ", names::route_type(r.kind))?;
+    }
+    let fam_color = Color::of_family(r.family);
+    p.str_c(
+        if r.dst.is_some() { fam_color } else { None },
+        "dst",
+        "{} ",
+        DstFmt(r),
+    )?;
+    match r.src {
+        Some(s) => p.str_c(fam_color, "from", "from {} ", SrcFmt(s, r.src_len))?,
+        None if r.src_len != 0 => p.str("src", "from {} ", format_args!("0/{}", r.src_len))?,
+        None => {}
+    }
+    if let Some(id) = u32_attr(r, RTA_NH_ID) {
+        p.num("nhid", "nhid {} ", id)?;
+    }
+    if r.tos != 0 && f.tos.is_none() {
+        p.str("tos", "tos {} ", format_args!("{:#04x}", r.tos))?;
+    }
+    if let Some(g) = r.gateway
+        && f.via.len() != Some(host)
+    {
+        gateway(p, r.family, g)?;
+    }
+    if let Some(oif) = r.oif
+        && f.oif.is_none()
+    {
+        ifidx(p, names, oif, "dev")?;
+    }
+    if r.table != 0 && (r.table != RT_TABLE_MAIN || details) && f.tb.is_none() {
+        p.str("table", "table {} ", names::table(r.table))?;
+    }
+    if !cloned {
+        if (r.protocol != RTPROT_BOOT || details) && f.protocol.is_none() {
+            p.str("protocol", "proto {} ", names::protocol(r.protocol))?;
+        }
+        if (r.scope != RT_SCOPE_UNIVERSE || details) && f.scope.is_none() {
+            p.str("scope", "scope {} ", names::scope(r.scope))?;
+        }
+    }
+    if let Some(ps) = r.prefsrc
+        && f.prefsrc.len() != Some(host)
+    {
+        p.json(Json::Str, Some("prefsrc"), ps)?;
+        p.text("src ")?;
+        p.text_c(fam_color, "{} ", ps)?;
+    }
+    if let Some(m) = r.priority
+        && f.metric.is_none()
+    {
+        p.num("metric", "metric {} ", m)?;
+    }
+    rt_flags(p, r.flags)?;
+    match r.mark {
+        Some(m) if m != 0 && p.is_json() => p.json(Json::Num, Some("mark"), m)?,
+        Some(m) if m >= 16 => p.text_fmt("mark {} ", format_args!("{m:#x}"))?,
+        Some(m) if m != 0 => p.text_fmt("mark {} ", m)?,
+        _ => {}
+    }
+    if let Some(flow) = u32_attr(r, RTA_FLOW) {
+        let (from, to) = (flow >> 16, flow & 0xffff);
+        p.open_object(Some("flow"))?;
+        p.text(if from != 0 { "realms " } else { "realm " })?;
+        if from != 0 {
+            p.str("from", "{}/", from)?;
+        }
+        p.str("to", "{} ", to)?;
+        p.close_object()?;
+    }
+    if let Some(u) = r.uid {
+        p.num("uid", "uid {} ", u)?;
+    }
+    if r.family == AF_INET && cloned {
+        cache_flags_print(p, r.flags)?;
+    }
+    if (r.family == AF_INET || r.family == AF_INET6)
+        && let Some(ci) = r.other.get(RTA_CACHEINFO).filter(|b| b.len() >= 32)
+    {
+        cacheinfo(p, ci)?;
+    }
+    if has_metrics(r) {
+        metrics_print(p, r)?;
+    }
+    if let Some(i) = r.iif
+        && f.iif.is_none()
+    {
+        ifidx(p, names, i, "iif")?;
+    }
+    if let Some(pref) = r.pref {
+        match pref {
+            3 => p.str("pref", "pref {}", "low")?,
+            0 => p.str("pref", "pref {}", "medium")?,
+            1 => p.str("pref", "pref {}", "high")?,
+            n => p.num("pref", "{}", n)?,
+        }
+    }
+    if !r.next_hops.is_empty() {
+        p.open_array("nexthops")?;
+        for h in &r.next_hops {
+            p.open_object(None)?;
+            p.nl()?;
+            p.text("\tnexthop ")?;
+            if let Some(g) = h.gateway {
+                gateway(p, r.family, g)?;
+            }
+            p.str("dev", "dev {} ", if_name(names, h.oif))?;
+            p.num("weight", "weight {} ", h.weight)?;
+            rt_flags(p, h.flags as u32)?;
+            p.close_object()?;
+        }
+        p.close_array()?;
+    }
+    p.end_record()?;
+    p.close_object()
+}
+
+/// `print_rta_ifidx`.
+fn ifidx<W: Write>(
+    p: &mut Printer<W>,
+    names: &HashMap<u32, &str>,
+    i: u32,
+    what: &str,
+) -> io::Result<()> {
+    let n = if_name(names, i);
+    p.json(Json::Str, Some(what), &n)?;
+    p.text_fmt("{} ", what)?;
+    p.text_c(Some(Color::Ifname), "{} ", n)
+}
+
+/// `"gateway": ADDR`/`via ADDR`, or for a gateway of the other family
+/// (`RTA_VIA`) `"via": {"family", "host"}`/`via FAMILY ADDR`.
+fn gateway<W: Write>(p: &mut Printer<W>, family: u8, g: IpAddr) -> io::Result<()> {
+    let fam = if g.is_ipv4() { "inet" } else { "inet6" };
+    let color = Color::of_family(family_of(&g));
+    if family_of(&g) == family {
+        p.json(Json::Str, Some("gateway"), g)?;
+        p.text("via ")?;
+        p.text_c(color, "{} ", g)
+    } else {
+        p.open_object(Some("via"))?;
+        p.json(Json::Str, Some("family"), fam)?;
+        p.json(Json::Str, Some("host"), g)?;
+        p.close_object()?;
+        p.text_fmt("via {} ", fam)?;
+        p.text_c(color, "{} ", g)
+    }
+}
+
+/// `print_rt_flags`.
+fn rt_flags<W: Write>(p: &mut Printer<W>, flags: u32) -> io::Result<()> {
+    p.open_array("flags")?;
+    for (bit, name) in [
+        (1u32, "dead"),
+        (4, "onlink"),
+        (2, "pervasive"),
+        (8, "offload"),
+        (64, "trap"),
+        (0x100, "notify"),
+        (16, "linkdown"),
+        (32, "unresolved"),
+        (0x4000, "rt_offload"),
+        (0x8000, "rt_trap"),
+        (0x2000_0000, "rt_offload_failed"),
+    ] {
+        if flags & bit != 0 {
+            p.json(Json::Str, None, name)?;
+            p.text_fmt("{} ", name)?;
+        }
+    }
+    p.close_array()
+}
+
+/// `print_cache_flags`.
+fn cache_flags_print<W: Write>(p: &mut Printer<W>, flags: u32) -> io::Result<()> {
+    let mut rest = flags & !0xFFFF;
+    p.open_array("cache")?;
+    p.nl()?;
+    p.text("    cache ")?;
+    if rest == 0 {
+        return p.close_array();
+    }
+    p.text("<")?;
+    for (bit, name) in CACHE_FLAGS {
+        if rest & bit != 0 {
+            rest &= !bit;
+            p.json(Json::Str, None, name)?;
+            p.text_fmt(if rest != 0 { "{}," } else { "{}> " }, name)?;
+        }
+    }
+    if rest != 0 {
+        p.str("flags", "{}>", format_args!("{rest:x}"))?;
+    }
+    p.close_array()
+}
+
+/// `print_rta_cacheinfo` (`struct rta_cacheinfo`; times in USER_HZ).
+fn cacheinfo<W: Write>(p: &mut Printer<W>, b: &[u8]) -> io::Result<()> {
+    let w = |i: usize| u32::from_ne_bytes([b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]]);
+    let (clntref, lastuse, expires, error, used, id, ts, tsage) =
+        (w(0), w(1), w(2) as i32, w(3), w(4), w(5), w(6), w(7));
+    const HZ: u32 = 100;
+    if expires != 0 {
+        p.num("expires", "expires {}sec ", expires / HZ as i32)?;
+    }
+    if error != 0 {
+        p.num("error", "error {} ", error)?;
+    }
+    if p.stats > 0 {
+        if clntref != 0 {
+            p.num("users", "users {} ", clntref)?;
+        }
+        if used != 0 {
+            p.num("used", "used {} ", used)?;
+        }
+        if lastuse != 0 {
+            p.num("age", "age {}sec ", lastuse / HZ)?;
+        }
+    }
+    if id != 0 {
+        p.str("ipid", "ipid {} ", format_args!("0x{id:04x}"))?;
+    }
+    if ts != 0 || tsage != 0 {
+        p.str("ts", "ts {}", format_args!("{ts:#x}"))?;
+        p.num("tsage", "tsage {}sec ", tsage)?;
+    }
+    Ok(())
+}
+
+/// One metric as `ip` prints it.
+enum Metric<'a> {
+    /// A plain number (`mtu 1400`); `lock` is printed before it in text.
+    Num(&'static str, u32),
+    /// Milliseconds (`rtt`, `rttvar`, `rto_min`), already scaled.
+    Time(&'static str, u32),
+    /// `RTAX_FEATURE_ECN`.
+    Ecn,
+    /// Feature bits other than ECN (the whole value, as `ip` does).
+    Features(u32),
+    /// `congctl NAME`.
+    CongestionControl(&'a str),
+}
+
+fn has_metrics(r: &Route) -> bool {
+    !r.metrics.is_empty() || r.congestion_control.is_some()
+}
+
+/// `mx_names` of iproute2, indexed by `RTAX_*`.
+const METRIC_NAMES: [&str; 18] = [
+    "",
+    "lock",
+    "mtu",
+    "window",
+    "rtt",
+    "rttvar",
+    "ssthresh",
+    "cwnd",
+    "advmss",
+    "reordering",
+    "hoplimit",
+    "initcwnd",
+    "features",
+    "rto_min",
+    "initrwnd",
+    "quickack",
+    "congctl",
+    "fastopen_no_cookie",
+];
+
+/// The route's metrics in `RTAX_*` order, with the lock flag of each, the
+/// way iproute2's `print_rta_metrics` walks them.
+fn metrics(r: &Route) -> impl Iterator<Item = Metric<'_>> {
+    let mut numeric: Vec<(u16, u32)> = r.metrics.clone();
+    numeric.sort_by_key(|m| m.0);
+    let cc = r.congestion_control.as_deref();
+    let mut out = Vec::new();
+    for kind in 2..METRIC_NAMES.len() as u16 {
+        if kind == RTAX_CC_ALGO {
+            if let Some(c) = cc {
+                out.push(Metric::CongestionControl(c));
+            }
+            continue;
+        }
+        let Some(&(_, v)) = numeric.iter().find(|m| m.0 == kind) else {
+            continue;
+        };
+        let name = METRIC_NAMES[kind as usize];
+        if kind == RTAX_FEATURES && v & RTAX_FEATURE_ECN != 0 && v != RTAX_FEATURE_ECN {
+            out.push(Metric::Ecn);
+        }
+        out.push(match kind {
+            RTAX_HOPLIMIT if v as i32 == -1 => continue,
+            RTAX_RTT => Metric::Time(name, v / 8),
+            RTAX_RTTVAR => Metric::Time(name, v / 4),
+            RTAX_RTO_MIN => Metric::Time(name, v),
+            RTAX_FEATURES if v == RTAX_FEATURE_ECN => Metric::Ecn,
+            RTAX_FEATURES => Metric::Features(v),
+            _ => Metric::Num(name, v),
+        });
+    }
+    out.into_iter()
+}
+
+/// Whether metric `name` is locked (`RTAX_LOCK` has bit `1 << RTAX_x`).
+fn locked(r: &Route, name: &str) -> bool {
+    let locks = r
+        .metrics
+        .iter()
+        .find(|m| m.0 == RTAX_LOCK)
+        .map_or(0, |m| m.1);
+    METRIC_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .is_some_and(|i| i < 32 && locks & (1 << i) != 0)
+}
+
+/// `print_rta_metrics`.
+fn metrics_print<W: Write>(p: &mut Printer<W>, r: &Route) -> io::Result<()> {
+    p.open_array("metrics")?;
+    p.open_object(None)?;
+    let mut features_named = false;
+    for m in metrics(r) {
+        let (name, lock) = match &m {
+            Metric::Num(n, _) | Metric::Time(n, _) => (*n, locked(r, n)),
+            Metric::Ecn | Metric::Features(_) => ("features", false),
+            Metric::CongestionControl(_) => ("congctl", false),
+        };
+        if name != "features" || !features_named {
+            p.text_fmt("{} ", name)?;
+        }
+        features_named |= name == "features";
+        if lock {
+            p.text("lock ")?;
+        }
+        match m {
+            Metric::Num(n, v) => p.num(n, "{} ", v)?,
+            Metric::Time(n, v) => {
+                p.json(Json::Num, Some(n), v)?;
+                if v >= 1000 {
+                    p.text_fmt("{}s ", v as f64 / 1e3)?;
+                } else {
+                    p.text_fmt("{}ms ", v)?;
+                }
+            }
+            Metric::Ecn => p.null("ecn", "ecn ")?,
+            Metric::Features(v) => p.str("features", "{} ", format_args!("{v:#x}"))?,
+            Metric::CongestionControl(c) => p.str("congestion", "{} ", c)?,
+        }
+    }
+    p.close_object()?;
+    p.close_array()
+}
+
+/// `RTCF_*` flags of a cached IPv4 route, in the order and with the names
+/// of iproute2's `print_cache_flags`.
+const CACHE_FLAGS: [(u32, &str); 14] = [
+    (0x8000_0000, "local"),
+    (0x4000_0000, "reject"),
+    (0x2000_0000, "mc"),
+    (0x1000_0000, "brd"),
+    (0x0800_0000, "dst-nat"),
+    (0x0080_0000, "src-nat"),
+    (0x0040_0000, "masq"),
+    (0x0002_0000, "dst-direct"),
+    (0x0400_0000, "src-direct"),
+    (0x0004_0000, "redirected"),
+    (0x0100_0000, "redirect"),
+    (0x0020_0000, "fastroute"),
+    (0x0001_0000, "notify"),
+    (0x0008_0000, "proxy"),
+];
