@@ -18,6 +18,7 @@ mod edit;
 mod json;
 mod link;
 mod names;
+mod neigh;
 mod netns_cmd;
 mod print;
 mod route;
@@ -30,8 +31,6 @@ use std::process::ExitCode;
 
 use nlwire::route::{GetLinks, Link, Route};
 use nlwire_mio::Connection;
-
-use crate::json::JsonOut;
 
 const USAGE: &str = "\
 Usage: nlw [OPTIONS] OBJECT COMMAND
@@ -120,6 +119,13 @@ impl From<nlwire::Error> for Fail {
             }
         }
         Fail(format!("Error: {e}"), 2)
+    }
+}
+
+impl From<nlwire::InvalidInput> for Fail {
+    /// Input nlwire refuses before anything is sent.
+    fn from(e: nlwire::InvalidInput) -> Self {
+        Fail(format!("Error: {e}"), 1)
     }
 }
 
@@ -530,7 +536,9 @@ fn dispatch(
         ("link", "show") => link::show(conn, o, tail, out),
         ("route", "show") => route::show(conn, o, tail, out),
         ("address", "show") => address::show(conn, o, tail, out),
-        ("neigh", "show") => neigh_show(conn, o, tail, out, ctx),
+        ("neigh", "show") => neigh::show(conn, o, tail, out),
+        ("neigh", "flush") => neigh::flush(conn, o, tail, out),
+        ("neigh", "get") => neigh::get(conn, o, tail, out),
         ("rule", "show") => rule::show(conn, o, tail, out),
         ("route", "get") => {
             let l = edit::route_get(tail, conn, ctx)?;
@@ -662,97 +670,4 @@ fn if_name(names: &HashMap<u32, &str>, idx: u32) -> String {
         .get(&idx)
         .map(|s| s.to_string())
         .unwrap_or_else(|| format!("if{idx}"))
-}
-
-/// `neigh show [proxy] [dev DEV]`.
-fn neigh_show(
-    conn: &mut Connection,
-    o: &Opts,
-    args: &[String],
-    out: &mut impl Write,
-    ctx: &mut edit::Ctx,
-) -> Result<(), Fail> {
-    use nlwire::route::neigh::nud_names;
-    use nlwire::route::{GetNeighbours, Neighbour};
-    let mut req = GetNeighbours::new();
-    if let Some(f) = o.family {
-        req = req.family(f);
-    }
-    let mut dev = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "proxy" => req = req.proxies(),
-            "dev" => {
-                let d = it
-                    .next()
-                    .ok_or_else(|| usage_err("Command line is not complete"))?;
-                req = req.link(ctx.index(conn, d)?);
-                dev = Some(d.clone());
-            }
-            x => {
-                return Err(usage_err(format!(
-                    "Neighbour filter \"{x}\" is not supported yet"
-                )));
-            }
-        }
-    }
-    let links = all_links(conn)?;
-    let names = name_map(&links);
-    // Like `ip`: NOARP (and stateless) entries are hidden by default.
-    let list: Vec<Neighbour> = conn
-        .dump(req)
-        .filter(|n| {
-            n.as_ref().map_or(true, |n: &Neighbour| {
-                n.is_proxy() || n.state & 0xff & !nlwire::route::neigh::NUD_NOARP != 0
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    if o.json {
-        let mut j = JsonOut::new(&mut *out)?;
-        for n in &list {
-            j.begin()?;
-            if let Some(d) = n.dst {
-                j.display("dst", d)?;
-            }
-            if dev.is_none() {
-                j.str("dev", &if_name(&names, n.index))?;
-            }
-            if let Some(l) = &n.lladdr {
-                j.display("lladdr", l)?;
-            }
-            if n.flags & nlwire::route::neigh::NTF_ROUTER != 0 {
-                j.num("router", "null")?;
-            }
-            if n.is_proxy() {
-                j.num("proxy", "null")?;
-            } else {
-                j.str_array("state", nud_names(n.state))?;
-            }
-            j.end()?;
-        }
-        j.finish()?;
-    } else {
-        for n in &list {
-            if let Some(d) = n.dst {
-                write!(out, "{d} ")?;
-            }
-            if dev.is_none() {
-                write!(out, "dev {} ", if_name(&names, n.index))?;
-            }
-            if let Some(l) = &n.lladdr {
-                write!(out, "lladdr {l} ")?;
-            }
-            if n.flags & nlwire::route::neigh::NTF_ROUTER != 0 {
-                write!(out, "router ")?;
-            }
-            if n.is_proxy() {
-                write!(out, "proxy")?;
-            } else {
-                write!(out, "{}", nud_names(n.state).collect::<Vec<_>>().join(" "))?;
-            }
-            writeln!(out)?;
-        }
-    }
-    Ok(())
 }

@@ -328,3 +328,71 @@ fn route_show_is_ips() {
         }
     }
 }
+
+/// `neigh show` and `neigh get` with ip's selectors.
+#[test]
+fn neigh_show_is_ips() {
+    if !privileged_or_skip("nlw reads::neigh_show_is_ips") {
+        return;
+    }
+    let (ns, other) = (TestNs::create(), TestNs::create());
+    populate(&ns, &other);
+    for cmd in [
+        "link set v1 nomaster",
+        "link set v1 up",
+        "neigh add 192.0.2.5 lladdr 02:00:00:00:00:05 dev v0",
+        "neigh add 192.0.2.6 lladdr 02:00:00:00:00:06 dev v0 nud stale",
+        "neigh add 192.0.2.7 lladdr 02:00:00:00:00:07 dev v0 nud noarp",
+        "neigh add 192.0.2.9 lladdr 02:00:00:00:00:09 dev v1 nud reachable",
+        "neigh add proxy 192.0.2.8 dev v0",
+        "-6 neigh add 2001:db8::5 lladdr 02:00:00:00:00:05 dev v1 router",
+        "-6 neigh add 2001:db8::6 lladdr 02:00:00:00:00:06 dev v0 nud stale",
+    ] {
+        ns.ip(&cmd.split(' ').collect::<Vec<_>>());
+    }
+    for fam in [None, Some("-4"), Some("-6")] {
+        for sel in [
+            "",
+            "dev v0",
+            "dev v1",
+            "nud stale",
+            "nud permanent",
+            "nud all",
+            "nud noarp",
+            "nud reachable nud stale",
+            "proxy",
+            "to 192.0.2.4/30",
+            "192.0.2.6",
+            "2001:db8::/64",
+            "nomaster",
+            "unused",
+            "dev nosuch",
+            "nud bogus",
+        ] {
+            for opts in ["", "-j", "-br", "-s", "-s -j", "-j -p"] {
+                let mut args: Vec<&str> = fam.into_iter().collect();
+                args.extend(opts.split_whitespace());
+                args.extend(["neigh", "show"]);
+                args.extend(sel.split_whitespace());
+                same_as_ip(&ns, &args);
+            }
+        }
+    }
+    for q in [
+        "192.0.2.5 dev v0",
+        "2001:db8::5 dev v1",
+        "192.0.2.99 dev v0",
+        "proxy 192.0.2.8 dev v0",
+    ] {
+        for opts in ["", "-j"] {
+            // ip 6.1 prints text for `-j neigh get` (cli/IP_DIFFERENCES.md).
+            if opts == "-j" && common::ip_version() < (6, 2) {
+                continue;
+            }
+            let mut args: Vec<&str> = opts.split_whitespace().collect();
+            args.extend(["neigh", "get"]);
+            args.extend(q.split(' '));
+            same_as_ip(&ns, &args);
+        }
+    }
+}

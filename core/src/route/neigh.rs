@@ -20,6 +20,18 @@ pub const NDA_LLADDR: u16 = 2;
 pub const NDA_PROBES: u16 = 4;
 /// `NDA_IFINDEX`: the link filter of a dump request.
 pub const NDA_IFINDEX: u16 = 8;
+/// `NDA_CACHEINFO`.
+pub const NDA_CACHEINFO: u16 = 3;
+/// `NDA_FLAGS_EXT`.
+pub const NDA_FLAGS_EXT: u16 = 15;
+/// `NDA_MASTER`: as a dump filter, only entries of links under this one.
+pub const NDA_MASTER: u16 = 9;
+/// `NTF_EXT_LEARNED`.
+pub const NTF_EXT_LEARNED: u8 = 0x10;
+/// `NTF_OFFLOADED`.
+pub const NTF_OFFLOADED: u8 = 0x20;
+/// `NTF_EXT_MANAGED` (in `NDA_FLAGS_EXT`).
+pub const NTF_EXT_MANAGED: u32 = 0x01;
 /// `NDA_PROTOCOL`.
 pub const NDA_PROTOCOL: u16 = 12;
 
@@ -100,7 +112,48 @@ pub struct NeighbourMessage<'a> {
     pub lladdr: Option<&'a [u8]>,
     /// `NDA_PROBES`.
     pub probes: Option<u32>,
+    /// `NDA_PROTOCOL`: who added the entry.
+    pub protocol: Option<u8>,
+    /// `NDA_CACHEINFO`.
+    pub cacheinfo: Option<NeighCacheInfo>,
+    /// `NDA_FLAGS_EXT`: the `NTF_EXT_*` flags.
+    pub flags_ext: Option<u32>,
     attrs: &'a [u8],
+}
+
+/// `struct nda_cacheinfo`: ages in USER_HZ ticks, and the reference count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct NeighCacheInfo {
+    /// Since last confirmed reachable.
+    pub confirmed: u32,
+    /// Since last used.
+    pub used: u32,
+    /// Since last updated.
+    pub updated: u32,
+    /// References.
+    pub refcnt: u32,
+}
+
+impl NeighCacheInfo {
+    fn parse(a: &crate::wire::Attr<'_>) -> Result<Self, DecodeError> {
+        let b = a.payload();
+        if b.len() < 16 {
+            return Err(DecodeError::AttrSize {
+                what: "nda_cacheinfo",
+                kind: a.kind(),
+                len: b.len(),
+                expected: 16,
+            });
+        }
+        let w = |i: usize| u32::from_ne_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        Ok(NeighCacheInfo {
+            confirmed: w(0),
+            used: w(4),
+            updated: w(8),
+            refcnt: w(12),
+        })
+    }
 }
 
 impl<'a> NeighbourMessage<'a> {
@@ -113,6 +166,9 @@ impl<'a> NeighbourMessage<'a> {
             dst: None,
             lladdr: None,
             probes: None,
+            protocol: None,
+            cacheinfo: None,
+            flags_ext: None,
             attrs,
         };
         for a in Attrs::new(attrs) {
@@ -121,6 +177,9 @@ impl<'a> NeighbourMessage<'a> {
                 NDA_DST => m.dst = ip_addr(header.family, &a)?,
                 NDA_LLADDR => m.lladdr = Some(a.payload()),
                 NDA_PROBES => m.probes = Some(a.u32()?),
+                NDA_PROTOCOL => m.protocol = Some(a.u8()?),
+                NDA_CACHEINFO => m.cacheinfo = Some(NeighCacheInfo::parse(&a)?),
+                NDA_FLAGS_EXT => m.flags_ext = Some(a.u32()?),
                 _ => {}
             }
         }
@@ -151,6 +210,7 @@ pub struct GetNeighbours {
     family: u8,
     index: u32,
     proxy: bool,
+    master: Option<u32>,
 }
 
 impl GetNeighbours {
@@ -174,6 +234,14 @@ impl GetNeighbours {
     /// The proxy entries instead of the neighbours.
     pub fn proxies(mut self) -> Self {
         self.proxy = true;
+        self
+    }
+
+    /// Only entries of links enslaved to `master` (sent as `NDA_MASTER`;
+    /// the kernel does this filtering, and marks its answer
+    /// `NLM_F_DUMP_FILTERED`). `u32::MAX` asks for links with no master.
+    pub fn master(mut self, master: u32) -> Self {
+        self.master = Some(master);
         self
     }
 
@@ -205,6 +273,9 @@ impl Request for GetNeighbours {
         .emit(w);
         if self.index != 0 {
             w.attr_u32(NDA_IFINDEX, self.index);
+        }
+        if let Some(m) = self.master {
+            w.attr_u32(NDA_MASTER, m);
         }
     }
     fn accepts(&self, msg: &Message<'_>) -> bool {
@@ -396,7 +467,55 @@ pub fn parse_nud(s: &str) -> Option<u16> {
         .map(|&(_, v)| v)
 }
 
-crate::request::query!(NeighbourMessage => Neighbour: GetNeighbours);
+/// Ask for one entry (`ip neigh get ADDR dev DEV [proxy]`): one
+/// `RTM_NEWNEIGH` comes back, or `ENOENT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GetNeighbour {
+    index: u32,
+    dst: IpAddr,
+    proxy: bool,
+}
+
+impl GetNeighbour {
+    /// The entry for `dst` on link `index`.
+    pub fn new(index: u32, dst: IpAddr) -> Result<Self, InvalidInput> {
+        if index == 0 {
+            return Err(InvalidInput::ZeroIndex);
+        }
+        Ok(GetNeighbour {
+            index,
+            dst,
+            proxy: false,
+        })
+    }
+
+    /// The proxy entry instead.
+    pub fn proxy(mut self) -> Self {
+        self.proxy = true;
+        self
+    }
+}
+
+impl Request for GetNeighbour {
+    fn message_type(&self) -> u16 {
+        RTM_GETNEIGH
+    }
+    fn emit_payload(&self, w: &mut Writer<'_>) {
+        NdMsg {
+            family: family_of(&self.dst),
+            index: self.index,
+            flags: if self.proxy { NTF_PROXY } else { 0 },
+            ..Default::default()
+        }
+        .emit(w);
+        attr_ip(w, NDA_DST, &self.dst);
+    }
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "get neighbour {} on link index {}", self.dst, self.index)
+    }
+}
+
+crate::request::query!(NeighbourMessage => Neighbour: GetNeighbours, GetNeighbour);
 
 #[cfg(feature = "alloc")]
 pub use owned::Neighbour;
@@ -424,6 +543,14 @@ mod owned {
         pub dst: Option<IpAddr>,
         /// Its link-layer address.
         pub lladdr: Option<HwAddr>,
+        /// `NDA_PROBES`.
+        pub probes: Option<u32>,
+        /// Who added the entry (`NDA_PROTOCOL`).
+        pub protocol: Option<u8>,
+        /// Ages and references (`NDA_CACHEINFO`).
+        pub cacheinfo: Option<NeighCacheInfo>,
+        /// `NTF_EXT_*` flags.
+        pub flags_ext: Option<u32>,
     }
 
     impl Neighbour {
@@ -443,6 +570,10 @@ mod owned {
                 flags: v.header.flags,
                 dst: v.dst,
                 lladdr: v.lladdr.and_then(HwAddr::new),
+                probes: v.probes,
+                protocol: v.protocol,
+                cacheinfo: v.cacheinfo,
+                flags_ext: v.flags_ext,
             })
         }
     }
