@@ -273,7 +273,7 @@ pub fn flush(
             if n.flags & NTF_PROXY != 0 {
                 req = req.proxy();
             }
-            match conn.request(&req) {
+            match conn.request(req) {
                 // Gone on its own since the dump: as ip, no error.
                 Err(e) if e.errno() == Some(nlwire::Errno::ENOENT) => {}
                 r => r?,
