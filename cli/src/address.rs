@@ -208,17 +208,14 @@ pub fn print_addr<W: Write>(
     p.end_record()
 }
 
-/// `address show|list [SELECTORS]`.
-pub fn show(
-    conn: &mut Connection,
-    o: &Opts,
+/// Parses `address show|flush`'s selectors: the link ones, the address
+/// ones, and the family (`-4`/`-6`, or a `to` prefix's).
+fn parse(
     args: &[String],
-    out: &mut impl Write,
-) -> Result<(), Fail> {
+    conn: &mut Connection,
+    dump_family: Option<u8>,
+) -> Result<(link::LinkFilter, AddrFilter, Option<u8>), Fail> {
     let mut af = AddrFilter::default();
-    // -0 (AF_PACKET): links alone, with their link/ line.
-    let packet = o.family == Some(crate::AF_PACKET);
-    let dump_family = o.family.filter(|_| !packet);
     let mut family = dump_family;
     let lf = link::parse_filter(args, conn, |a, it| {
         let mut value = || {
@@ -276,6 +273,20 @@ pub fn show(
         }
         Ok(true)
     })?;
+    Ok((lf, af, family))
+}
+
+/// `address show|list [SELECTORS]`.
+pub fn show(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    // -0 (AF_PACKET): links alone, with their link/ line.
+    let packet = o.family == Some(crate::AF_PACKET);
+    let dump_family = o.family.filter(|_| !packet);
+    let (lf, af, family) = parse(args, conn, dump_family)?;
     // The links: one asked for by name, else a dump (of the family's view
     // with -4/-6: the kernel then leaves out qdisc, group and queue length,
     // which ip reads with an ioctl and nlw from a second dump).
@@ -384,4 +395,66 @@ pub fn show(
     }
     p.finish()?;
     Ok(())
+}
+
+/// `address flush SELECTORS`: deletes the addresses `address show
+/// SELECTORS` lists, in ip's rounds (one only when flushing primaries, so
+/// that promoted secondaries stay).
+pub fn flush(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    if args.is_empty() {
+        return Err(Fail("Flush requires arguments.".into(), 1));
+    }
+    if o.family == Some(crate::AF_PACKET) {
+        return Err(Fail("Cannot flush link addresses.".into(), 1));
+    }
+    let (lf, af, family) = parse(args, conn, o.family)?;
+    let links: Vec<Link> = conn.dump(GetLinks::new()).collect::<Result<_, _>>()?;
+    let index = match &lf.dev {
+        Some(d) => Some(
+            links
+                .iter()
+                .find(|l| &l.name == d)
+                .map(|l| l.index)
+                .ok_or_else(|| Fail(format!("Device \"{d}\" does not exist."), 1))?,
+        ),
+        None => None,
+    };
+    let name_of = |i: u32| {
+        links
+            .iter()
+            .find(|l| l.index == i)
+            .map_or("", |l| l.name.as_str())
+    };
+    let primaries_only = af.flagmask & 0x01 != 0 && af.flags & 0x01 == 0;
+    let mut req = GetAddresses::new();
+    if let Some(f) = family {
+        req = req.family(f);
+    }
+    if let Some(i) = index {
+        req = req.link(i);
+    }
+    let mut done = false;
+    crate::flush::rounds(out, o.stats, 10, "addresses", |_| {
+        if done {
+            return Ok(0);
+        }
+        let n = crate::flush::round(
+            conn,
+            req,
+            nlwire::route::RTM_DELADDR,
+            |a: &Address| {
+                index.is_none_or(|i| i == a.index)
+                    && family.is_none_or(|f| f == a.family)
+                    && af.keeps(a, name_of(a.index))
+            },
+            &[nlwire::Errno::EADDRNOTAVAIL],
+        )?;
+        done = primaries_only;
+        Ok(n)
+    })
 }

@@ -6,7 +6,6 @@ use std::fs::File;
 use std::net::IpAddr;
 use std::os::fd::AsRawFd;
 
-use nlwire::ops;
 use nlwire::request::Request;
 use nlwire::route::addr::{IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
 use nlwire::route::{
@@ -21,11 +20,6 @@ use crate::{Fail, names};
 pub enum Cmd<'a> {
     /// One request answered by an acknowledgement.
     Req(Box<dyn Request + 'a>),
-    /// `addr flush dev DEV`.
-    FlushAddrs {
-        index: u32,
-        version: Option<ops::IpVersion>,
-    },
 }
 
 /// Name → index resolution and namespace descriptors for one command.
@@ -214,28 +208,6 @@ pub fn parse<'a>(
         }
         ("address", c @ ("add" | "del" | "delete" | "replace" | "change")) => {
             addr_edit(c, &mut a, conn, ctx)
-        }
-        ("address", "flush") => {
-            let mut dev = None;
-            while let Some(t) = a.next() {
-                match t {
-                    "dev" => dev = Some(a.value("dev")?),
-                    d if dev.is_none() => dev = Some(d),
-                    x => return Err(bad(format!("\"{x}\" is not supported by flush"))),
-                }
-            }
-            let dev = dev.ok_or_else(|| bad("Flush requires arguments."))?;
-            let index = ctx.index(conn, dev)?;
-            Ok(Cmd::FlushAddrs {
-                index,
-                version: family.map(|f| {
-                    if f == nlwire::route::AF_INET6 {
-                        ops::IpVersion::V6
-                    } else {
-                        ops::IpVersion::V4
-                    }
-                }),
-            })
         }
         ("route", c @ ("add" | "replace" | "append" | "prepend" | "del" | "delete" | "change")) => {
             route_edit(c, &mut a, conn, ctx, family)
@@ -842,10 +814,6 @@ pub fn route_get(
 pub fn execute(conn: &mut Connection, cmd: Cmd<'_>) -> Result<(), Fail> {
     match cmd {
         Cmd::Req(r) => Ok(conn.request(&*r)?),
-        Cmd::FlushAddrs { index, version } => {
-            conn.execute(ops::flush_addresses(index, version)?)?;
-            Ok(())
-        }
     }
 }
 

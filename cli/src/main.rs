@@ -15,6 +15,7 @@
 
 mod address;
 mod edit;
+mod flush;
 mod json;
 mod link;
 mod names;
@@ -540,6 +541,9 @@ fn dispatch(
         ("neigh", "flush") => neigh::flush(conn, o, tail, out),
         ("neigh", "get") => neigh::get(conn, o, tail, out),
         ("rule", "show") => rule::show(conn, o, tail, out),
+        ("rule", "flush") => rule::flush(conn, o, tail),
+        ("route", "flush") => route::flush(conn, o, tail, out),
+        ("address", "flush") => address::flush(conn, o, tail, out),
         ("route", "get") => {
             let l = edit::route_get(tail, conn, ctx)?;
             let r: Route = conn.get(l)?;
@@ -621,7 +625,7 @@ fn run_batch(
         let object = object_name(&words[0]).filter(|o| !commands(o).is_empty());
         let cmd = object.map(|obj| resolve_command(obj, words.get(1).map(String::as_str)));
         let r = match (object, cmd) {
-            (Some(obj), Some(Ok(cmd))) if !reads_only(&words) => {
+            (Some(obj), Some(Ok(cmd))) if !reads_only(&words) && cmd != "flush" => {
                 match edit::parse(obj, cmd, &words[2..], conn, ctx, o.family) {
                     Ok(edit::Cmd::Req(req)) => batch
                         .push(&*req)
@@ -629,10 +633,6 @@ fn run_batch(
                             lines_of.push(lineno);
                         })
                         .map_err(Fail::from),
-                    Ok(c) => {
-                        failed |= !flush(conn, &mut batch, &mut lines_of)?;
-                        edit::execute(conn, c)
-                    }
                     Err(e) => Err(e),
                 }
             }

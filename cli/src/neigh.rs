@@ -9,7 +9,7 @@ use nlwire::route::neigh::{
     NTF_EXT_LEARNED, NTF_EXT_MANAGED, NTF_OFFLOADED, NTF_PROXY, NTF_ROUTER, NUD_FAILED, NUD_NOARP,
     NUD_PERMANENT, nud_names,
 };
-use nlwire::route::{GetNeighbour, GetNeighbours, Neighbour, NeighbourRequest};
+use nlwire::route::{GetNeighbour, GetNeighbours, Neighbour};
 use nlwire_mio::Connection;
 
 use crate::print::{Color, Json, Printer};
@@ -100,7 +100,7 @@ fn parse_filter(
     flush: bool,
 ) -> Result<Filter, Fail> {
     if flush && args.is_empty() {
-        return Err(Fail("Flush requires arguments.".into(), 255));
+        return Err(Fail("Flush requires arguments.".into(), 1));
     }
     let none = u32::from(NUD_NOARP);
     let mut f = Filter {
@@ -248,49 +248,25 @@ pub fn flush(
     out: &mut impl Write,
 ) -> Result<(), Fail> {
     let mut f = parse_filter(args, conn, o, true)?;
-    for round in 0..10 {
-        let doomed: Vec<Neighbour> = conn
-            .dump(f.request())
-            .filter(|n| n.as_ref().map_or(true, |n| f.keeps(n)))
-            .collect::<Result<_, _>>()?;
-        if doomed.is_empty() {
-            if o.stats > 0 {
-                if round == 0 {
-                    writeln!(out, "Nothing to flush.")?;
-                } else {
-                    writeln!(
-                        out,
-                        "*** Flush is complete after {round} round{} ***",
-                        if round > 1 { "s" } else { "" }
-                    )?;
-                }
-            }
-            return Ok(());
+    let r = crate::flush::rounds(out, o.stats, 10, "entries", |round| {
+        if round > 0 {
+            f.state &= !u32::from(NUD_FAILED);
         }
-        for n in &doomed {
-            let Some(dst) = n.dst else { continue };
-            let mut req = NeighbourRequest::delete(n.index, dst)?;
-            if n.flags & NTF_PROXY != 0 {
-                req = req.proxy();
-            }
-            match conn.request(req) {
-                // Gone on its own since the dump: as ip, no error.
-                Err(e) if e.errno() == Some(nlwire::Errno::ENOENT) => {}
-                r => r?,
-            }
+        crate::flush::round(
+            conn,
+            f.request(),
+            nlwire::route::RTM_DELNEIGH,
+            |n: &Neighbour| f.keeps(n),
+            &[nlwire::Errno::ENOENT],
+        )
+    });
+    match r {
+        Err(Fail(m, code)) if m.starts_with("*** Flush remains") => {
+            writeln!(out, "*** Flush not complete bailing out after 10 rounds")?;
+            Err(Fail(String::new(), code))
         }
-        if o.stats > 0 {
-            writeln!(
-                out,
-                "\n*** Round {}, deleting {} entries ***",
-                round + 1,
-                doomed.len()
-            )?;
-        }
-        f.state &= !u32::from(NUD_FAILED);
+        r => r,
     }
-    writeln!(out, "*** Flush not complete bailing out after 10 rounds")?;
-    Err(Fail(String::new(), 1))
 }
 
 /// `neigh get ADDR dev DEV [proxy]`.

@@ -431,6 +431,49 @@ pub fn show(
     Ok(())
 }
 
+/// `route flush SELECTORS`: deletes the routes `route show SELECTORS`
+/// lists (ip's `iproute_flush`).
+pub fn flush(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    if args.is_empty() {
+        return Err(Fail("\"nlw route flush\" requires arguments.".into(), 1));
+    }
+    let (filter, dump_family) = parse_filter(args, conn, o.family)?;
+    if filter.cloned {
+        return Err(Fail(
+            "Error: flushing the route cache is not supported by nlw.".into(),
+            255,
+        ));
+    }
+    let start = std::time::Instant::now();
+    crate::flush::rounds(out, o.stats, usize::MAX, "entries", |round| {
+        if round > 0 && start.elapsed().as_secs() > 30 {
+            return Err(Fail(
+                "*** Flush not completed after 30 seconds ***".into(),
+                1,
+            ));
+        }
+        crate::flush::round(
+            conn,
+            dump_request(&filter, dump_family),
+            nlwire::route::RTM_DELROUTE,
+            |r: &Route| {
+                // The IPv6 table's own `unreachable default metric -1`.
+                let pseudo = r.family == AF_INET6
+                    && r.dst_len == 0
+                    && r.kind == nlwire::route::route_req::RTN_UNREACHABLE
+                    && r.priority == Some(u32::MAX);
+                !pseudo && filter.keeps(r, dump_family)
+            },
+            &[nlwire::Errno::ESRCH, nlwire::Errno::ENOENT],
+        )
+    })
+}
+
 /// `route get`'s answer.
 pub fn print_get(
     out: &mut impl Write,

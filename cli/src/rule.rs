@@ -300,6 +300,22 @@ pub fn show(
     Ok(())
 }
 
+/// `rule flush [SELECTORS]`: deletes the rules `rule show SELECTORS`
+/// lists, except the priority-0 one (ip deletes only rules that have a
+/// priority attribute).
+pub fn flush(conn: &mut Connection, o: &Opts, args: &[String]) -> Result<(), Fail> {
+    let fam = o.family.unwrap_or(AF_INET);
+    let filter = parse_filter(args, fam)?;
+    crate::flush::round(
+        conn,
+        GetRules::family(fam),
+        nlwire::route::RTM_DELRULE,
+        |r: &Rule| filter.keeps(r) && r.priority.is_some(),
+        &[nlwire::Errno::ENOENT],
+    )?;
+    Ok(())
+}
+
 /// One rule as `print_rule` writes it (`deleted` for monitor events).
 pub fn print_rule<W: Write>(p: &mut Printer<W>, r: &Rule, deleted: bool) -> std::io::Result<()> {
     let host_len = if r.family == AF_INET6 { 128 } else { 32 };

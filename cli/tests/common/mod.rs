@@ -3,6 +3,7 @@
 use std::process::Command;
 
 /// Runs `nlw args…`; returns (exit code, stdout, stderr).
+#[allow(dead_code)]
 pub fn nlw(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_nlw"))
         .args(args)
