@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use nlwire::route::{AF_INET, AF_INET6, Address, GetAddresses, GetLink, GetLinks, Link};
 use nlwire_mio::Connection;
 
-use crate::edit::parse_prefix_of;
+use crate::args::prefix_of as parse_prefix_of;
 use crate::link::{self, LinkCtx};
 use crate::print::{Color, Printer};
 use crate::{Fail, Opts, names};
@@ -457,4 +457,236 @@ pub fn flush(
         done = primaries_only;
         Ok(n)
     })
+}
+
+/// `address add|change|replace|del …` as iproute2's `ipaddr_modify`
+/// reads it: the request, or ip's error. `warn` collects ip's warnings.
+pub fn modify<'a>(
+    cmd: &str,
+    args: &'a [String],
+    conn: &mut Connection,
+    ctx: &mut crate::edit::Ctx,
+    family: Option<u8>,
+) -> Result<nlwire::route::AddressRequest<'a>, Fail> {
+    use crate::args::{Argv, duparg, duparg2, fail1, get_addr, get_prefix, invarg, nodev};
+    use nlwire::route::AddressRequest;
+    let mut a = Argv::new(args);
+    let mut family = family;
+    let (mut dev, mut label, mut local, mut peer) = (None, None, None, None);
+    let (mut brd, mut scope, mut metric, mut proto) = (None, None, None, None);
+    let mut valid: Option<(&str, u32)> = None;
+    let mut preferred: Option<(&str, u32)> = None;
+    let mut flags = 0u32;
+    let lifetime = |v: &str| match v {
+        "forever" => Some(u32::MAX),
+        _ => v.strip_suffix("sec").unwrap_or(v).parse::<u32>().ok(),
+    };
+    while let Some(t) = a.next() {
+        if t == "peer" || t == "remote" {
+            let v = a.need()?;
+            if peer.is_some() {
+                return Err(duparg("peer", v));
+            }
+            let p = get_prefix(v, family)?;
+            family = family.or(p.family);
+            peer = Some(p);
+        } else if crate::matches(t, "broadcast") || t == "brd" {
+            let v = a.need()?;
+            if brd.is_some() {
+                return Err(duparg("broadcast", v));
+            }
+            brd = Some(match v {
+                "+" => Brd::Ones,
+                "-" => Brd::Zeros,
+                _ => {
+                    let x = get_addr(v, family)?;
+                    family = family.or(Some(nlwire::route::family_of(&x)));
+                    Brd::Addr(x)
+                }
+            });
+        } else if t == "anycast" {
+            return Err(Fail(
+                "Error: \"anycast\" addresses are not supported by nlw.".into(),
+                255,
+            ));
+        } else if t == "scope" {
+            let v = a.need()?;
+            scope = Some(
+                names::parse_scope(v)
+                    .or_else(|| crate::rule::parse_u32(v).and_then(|n| u8::try_from(n).ok()))
+                    .ok_or_else(|| invarg("invalid scope value.", v))?,
+            );
+        } else if t == "dev" {
+            dev = Some(a.need()?);
+        } else if t == "label" {
+            label = Some(a.need()?);
+        } else if crate::matches(t, "metric")
+            || crate::matches(t, "priority")
+            || crate::matches(t, "preference")
+        {
+            let v = a.need()?;
+            metric = Some(
+                crate::args::get_u32(v)
+                    .ok_or_else(|| invarg("\"metric\" value is invalid\n", v))?,
+            );
+        } else if crate::matches(t, "valid_lft") {
+            if let Some(v) = a.peek().filter(|_| valid.is_some()) {
+                return Err(duparg("valid_lft", v));
+            }
+            let v = a.need()?;
+            valid = Some((v, lifetime(v).ok_or_else(|| invarg("valid_lft value", v))?));
+        } else if crate::matches(t, "preferred_lft") {
+            if let Some(v) = a.peek().filter(|_| preferred.is_some()) {
+                return Err(duparg("preferred_lft", v));
+            }
+            let v = a.need()?;
+            preferred = Some((
+                v,
+                lifetime(v).ok_or_else(|| invarg("preferred_lft value", v))?,
+            ));
+        } else if let Some(&(mask, name)) = IFA_FLAGS.iter().find(|(_, n)| *n == t) {
+            // ip's `ifa_flag_data`: which can be set, and on which family.
+            let readonly = matches!(
+                name,
+                "secondary"
+                    | "temporary"
+                    | "dadfailed"
+                    | "deprecated"
+                    | "tentative"
+                    | "permanent"
+                    | "stable-privacy"
+            );
+            let v6only = matches!(name, "nodad" | "optimistic" | "home" | "mngtmpaddr");
+            if readonly {
+                eprintln!("Warning: {name} option is not mutable from userspace");
+            } else if v6only && family != Some(AF_INET6) {
+                eprintln!("Warning: {name} option can be set only for IPv6 addresses");
+            } else {
+                flags |= mask;
+            }
+        } else if t == "proto" {
+            let v = a.need()?;
+            proto = Some(match v {
+                "unspec" => 0,
+                "kernel_lo" => 1,
+                "kernel_ra" => 2,
+                "kernel_ll" => 3,
+                _ => crate::args::get_u32(v)
+                    .and_then(|n| u8::try_from(n).ok())
+                    .ok_or_else(|| invarg("\"proto\" value is invalid\n", v))?,
+            });
+        } else {
+            let v = if t == "local" { a.need()? } else { t };
+            if crate::matches(v, "help") {
+                return Err(crate::usage_err(""));
+            }
+            if local.is_some() {
+                return Err(duparg2("local", v));
+            }
+            let p = get_prefix(v, family)?;
+            family = family.or(p.family);
+            local = Some((p, v));
+        }
+    }
+    let Some(dev) = dev else {
+        return Err(fail1(
+            "Not enough information: \"dev\" argument is required.",
+        ));
+    };
+    let Some((local, local_arg)) = local else {
+        // ip sends a request with no address, which the kernel refuses:
+        // with no family, as a family it does not handle.
+        let why = match family {
+            None => "RTNETLINK answers: Operation not supported",
+            Some(AF_INET) => "Error: ipv4: Local address is not supplied.",
+            Some(_) => "RTNETLINK answers: Invalid argument",
+        };
+        return Err(Fail(why.into(), 2));
+    };
+    let delete = cmd == "delete";
+    // Wildcard delete: an IPv4 address with no length given, and no peer.
+    let wildcard = delete && peer.is_none() && local.addr.is_ipv4() && !local.specified;
+    if wildcard {
+        eprintln!(
+            "Warning: Executing wildcard deletion to stay compatible with old scripts.\n         Explicitly specify the prefix length ({}/{}) to avoid this warning.\n         This special behaviour is likely to disappear in further releases,\n         fix your scripts!",
+            local_arg, 32
+        );
+    }
+    let len = peer.map_or(local.len, |p| p.len);
+    let brd = match brd {
+        Some(Brd::Addr(std::net::IpAddr::V4(b))) => Some(b),
+        Some(Brd::Addr(_)) => None,
+        Some(b @ (Brd::Ones | Brd::Zeros)) if !delete => {
+            let std::net::IpAddr::V4(base) = peer.map_or(local.addr, |p| p.addr) else {
+                return Err(fail1("Broadcast can be set only for IPv4 addresses"));
+            };
+            (len <= 30).then(|| {
+                let host = u32::MAX >> len;
+                let n = u32::from(base);
+                std::net::Ipv4Addr::from(if matches!(b, Brd::Ones) {
+                    n | host
+                } else {
+                    n & !host
+                })
+            })
+        }
+        _ => None,
+    };
+    let index = match ctx.index(conn, dev) {
+        Ok(i) => i,
+        Err(_) => return Err(nodev(dev)),
+    };
+    if valid.is_some() || preferred.is_some() {
+        let (v, p) = (
+            valid.map_or(u32::MAX, |x| x.1),
+            preferred.map_or(u32::MAX, |x| x.1),
+        );
+        if v == 0 {
+            return Err(fail1("valid_lft is zero"));
+        }
+        if v < p {
+            return Err(fail1("preferred_lft is greater than valid_lft"));
+        }
+    }
+    let mut r = match cmd {
+        "add" => AddressRequest::add(index, local.addr, len),
+        "replace" => AddressRequest::replace(index, local.addr, len),
+        "change" => AddressRequest::change(index, local.addr, len),
+        _ => AddressRequest::delete(index, local.addr, len),
+    }?;
+    if wildcard {
+        r = r.any_prefix_len();
+    }
+    if let Some(p) = peer {
+        r = r.peer(p.addr)?;
+    }
+    if let Some(b) = brd {
+        r = r.broadcast(b)?;
+    }
+    if let Some(l) = label {
+        r = r.label(l)?;
+    }
+    if let Some(s) = scope {
+        r = r.scope(s);
+    }
+    if let Some(m) = metric {
+        r = r.metric(m);
+    }
+    if let Some(p) = proto {
+        r = r.proto(p);
+    }
+    if valid.is_some() || preferred.is_some() {
+        r = r.lifetimes(
+            valid.map_or(u32::MAX, |x| x.1),
+            preferred.map_or(u32::MAX, |x| x.1),
+        )?;
+    }
+    Ok(r.flags(flags))
+}
+
+/// `broadcast ADDR|+|-`.
+enum Brd {
+    Addr(std::net::IpAddr),
+    Ones,
+    Zeros,
 }

@@ -727,3 +727,698 @@ pub fn print_stats<W: Write>(p: &mut Printer<W>, l: &Link) -> std::io::Result<()
     }
     Ok(())
 }
+
+/// The options of ip's bridge parser (`ip/iplink_bridge.c`).
+const BRIDGE_OPTIONS: &[&str] = &[
+    "forward_delay",
+    "hello_time",
+    "max_age",
+    "ageing_time",
+    "stp_state",
+    "mst_enabled",
+    "priority",
+    "vlan_filtering",
+    "vlan_protocol",
+    "group_fwd_mask",
+    "group_address",
+    "fdb_flush",
+    "vlan_default_pvid",
+    "vlan_stats_enabled",
+    "vlan_stats_per_port",
+    "mcast_router",
+    "mcast_snooping",
+    "mcast_vlan_snooping",
+    "mcast_query_use_ifaddr",
+    "mcast_querier",
+    "mcast_hash_elasticity",
+    "mcast_hash_max",
+    "mcast_last_member_count",
+    "mcast_startup_query_count",
+    "mcast_last_member_interval",
+    "mcast_membership_interval",
+    "mcast_querier_interval",
+    "mcast_query_interval",
+    "mcast_query_response_interval",
+    "mcast_startup_query_interval",
+    "mcast_stats_enabled",
+    "mcast_igmp_version",
+    "mcast_mld_version",
+    "nf_call_iptables",
+    "nf_call_ip6tables",
+    "nf_call_arptables",
+    "no_linklocal_learn",
+    "fdb_max_learned",
+    "help",
+];
+
+/// What `iplink_parse` read: the settings, and the words it left for the
+/// kind (after `type KIND`).
+struct Parsed<'a> {
+    name: Option<&'a str>,
+    dev: Option<&'a str>,
+    link: Option<&'a str>,
+    kind: Option<&'a str>,
+    /// Words after `type KIND`.
+    rest: &'a [String],
+    ops: Vec<Setting<'a>>,
+    netns: Option<&'a str>,
+}
+
+/// One setting, applied to a request or to a veth peer's settings.
+enum Setting<'a> {
+    Flag(u32, bool),
+    Mtu(u32),
+    Address(Vec<u8>),
+    Broadcast(Vec<u8>),
+    TxQLen(u32),
+    Master(Option<u32>),
+    Alias(&'a str),
+    Group(u32),
+    LinkMode(u8),
+    OperState(u8),
+    NumTx(u32),
+    NumRx(u32),
+    Carrier(bool),
+    ProtoDown(bool),
+    GsoMaxSize(u32),
+    GsoMaxSegs(u32),
+    GroMaxSize(u32),
+}
+
+/// `parse_on_off`: `on`/`off`, else ip's message and exit code 22.
+fn on_off_strict(what: &str, v: &str) -> Result<bool, Fail> {
+    match v {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(Fail(
+            format!("Error: argument of \"{what}\" must be one of \"off\", \"on\", not \"{v}\""),
+            22,
+        )),
+    }
+}
+
+/// `on_off` of `iplink.c`: exit 1.
+fn on_off(what: &str, v: &str) -> Result<bool, Fail> {
+    match v {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(Fail(
+            format!("Error: argument of \"{what}\" must be \"on\" or \"off\", not \"{v}\""),
+            1,
+        )),
+    }
+}
+
+/// iproute2's `iplink_parse` (the settings nlw supports).
+fn parse<'a>(
+    args: &'a [String],
+    conn: &mut Connection,
+    ctx: &mut crate::edit::Ctx,
+) -> Result<Parsed<'a>, Fail> {
+    use crate::args::{duparg, duparg2, get_lladdr, invarg};
+    const IFF_UP: u32 = 0x1;
+    const IFF_NOARP: u32 = 0x80;
+    const IFF_PROMISC: u32 = 0x100;
+    const IFF_NOTRAILERS: u32 = 0x20;
+    const IFF_ALLMULTI: u32 = 0x200;
+    const IFF_MULTICAST: u32 = 0x1000;
+    const IFF_DYNAMIC: u32 = 0x8000;
+    let mut p = Parsed {
+        name: None,
+        dev: None,
+        link: None,
+        kind: None,
+        rest: &[],
+        ops: Vec::new(),
+        netns: None,
+    };
+    let (mut mtu_seen, mut qlen_seen, mut group_seen) = (false, false, false);
+    let mut i = 0;
+    let next = |i: &mut usize| -> Result<&'a str, Fail> {
+        *i += 1;
+        args.get(*i)
+            .map(String::as_str)
+            .ok_or_else(crate::args::incomplete)
+    };
+    let int = |v: &str, what: &str| -> Result<u32, Fail> {
+        crate::args::get_u32(v)
+            .filter(|&n| n <= i32::MAX as u32)
+            .ok_or_else(|| invarg(&format!("Invalid \"{what}\" value\n"), v))
+    };
+    while i < args.len() {
+        let t = args[i].as_str();
+        let m = |w: &str| crate::matches(t, w);
+        match t {
+            "up" => p.ops.push(Setting::Flag(IFF_UP, true)),
+            "down" => p.ops.push(Setting::Flag(IFF_UP, false)),
+            "name" => {
+                let v = next(&mut i)?;
+                if p.name.is_some() {
+                    return Err(duparg("name", v));
+                }
+                if nlwire::route::validate_ifname(v).is_err() {
+                    return Err(invarg("\"name\" not a valid ifname", v));
+                }
+                p.name = Some(v);
+                p.dev = p.dev.or(Some(v));
+            }
+            "index" => {
+                return Err(Fail(
+                    "Error: \"index\" is not supported by nlw.".into(),
+                    255,
+                ));
+            }
+            "mtu" => {
+                let v = next(&mut i)?;
+                if mtu_seen {
+                    return Err(duparg("mtu", v));
+                }
+                mtu_seen = true;
+                p.ops.push(Setting::Mtu(int(v, "mtu")?));
+            }
+            "netns" => {
+                let v = next(&mut i)?;
+                if p.netns.is_some() {
+                    return Err(duparg("netns", v));
+                }
+                p.netns = Some(v);
+            }
+            "multicast" | "allmulticast" | "promisc" | "trailers" | "arp" | "dynamic" => {
+                let v = next(&mut i)?;
+                let on = on_off(t, v)?;
+                p.ops.push(match t {
+                    "multicast" => Setting::Flag(IFF_MULTICAST, on),
+                    "allmulticast" => Setting::Flag(IFF_ALLMULTI, on),
+                    "promisc" => Setting::Flag(IFF_PROMISC, on),
+                    "trailers" => Setting::Flag(IFF_NOTRAILERS, !on),
+                    "arp" => Setting::Flag(IFF_NOARP, !on),
+                    _ => Setting::Flag(IFF_DYNAMIC, on),
+                });
+            }
+            "carrier" => {
+                let v = next(&mut i)?;
+                p.ops.push(Setting::Carrier(on_off_strict(t, v)?));
+            }
+            "protodown" => {
+                let v = next(&mut i)?;
+                p.ops.push(Setting::ProtoDown(on_off_strict(t, v)?));
+            }
+            "group" => {
+                let v = next(&mut i)?;
+                if group_seen {
+                    return Err(duparg("group", v));
+                }
+                group_seen = true;
+                let g = if v == "default" {
+                    Some(0)
+                } else {
+                    crate::args::get_u32(v)
+                };
+                p.ops.push(Setting::Group(
+                    g.ok_or_else(|| invarg("Invalid \"group\" value\n", v))?,
+                ));
+            }
+            "mode" => {
+                let v = next(&mut i)?;
+                let mode = match v.to_ascii_lowercase().as_str() {
+                    "default" => 0,
+                    "dormant" => 1,
+                    _ => return Err(invarg("Invalid link mode\n", v)),
+                };
+                p.ops.push(Setting::LinkMode(mode));
+            }
+            "state" => {
+                let v = next(&mut i)?;
+                let states = [
+                    "UNKNOWN",
+                    "NOTPRESENT",
+                    "DOWN",
+                    "LOWERLAYERDOWN",
+                    "TESTING",
+                    "DORMANT",
+                    "UP",
+                ];
+                let s = states
+                    .iter()
+                    .position(|s| s.eq_ignore_ascii_case(v))
+                    .ok_or_else(|| invarg("Invalid operstate\n", v))?;
+                p.ops.push(Setting::OperState(s as u8));
+            }
+            "gso_max_size" | "gso_max_segs" | "gro_max_size" => {
+                let v = next(&mut i)?;
+                let n = crate::args::get_u32(v)
+                    .filter(|&n| t != "gso_max_segs" || n <= 65535)
+                    .ok_or_else(|| invarg(&format!("Invalid \"{t}\" value\n"), v))?;
+                p.ops.push(match t {
+                    "gso_max_size" => Setting::GsoMaxSize(n),
+                    "gso_max_segs" => Setting::GsoMaxSegs(n),
+                    _ => Setting::GroMaxSize(n),
+                });
+            }
+            "vrf" => {
+                let v = next(&mut i)?;
+                return Err(invarg("Not a valid VRF name\n", v));
+            }
+            "inet" | "xdp" | "xdpgeneric" | "xdpdrv" | "xdpoffload" | "vf" | "parentdev"
+            | "protodown_reason" | "gso_ipv4_max_size" | "gro_ipv4_max_size" => {
+                return Err(Fail(
+                    format!("Error: \"{t}\" is not supported by nlw."),
+                    255,
+                ));
+            }
+            _ if m("link") => p.link = Some(next(&mut i)?),
+            _ if m("link-netns") || m("link-netnsid") || m("addrgenmode") => {
+                return Err(Fail(
+                    format!("Error: \"{t}\" is not supported by nlw."),
+                    255,
+                ));
+            }
+            _ if m("address") => {
+                let v = next(&mut i)?;
+                p.ops
+                    .push(Setting::Address(get_lladdr(v).map_err(|e| Fail(e.0, 1))?));
+            }
+            _ if m("broadcast") || t == "brd" => {
+                let v = next(&mut i)?;
+                p.ops
+                    .push(Setting::Broadcast(get_lladdr(v).map_err(|e| Fail(e.0, 1))?));
+            }
+            _ if m("txqueuelen") || t == "qlen" || m("txqlen") => {
+                let v = next(&mut i)?;
+                if qlen_seen {
+                    return Err(duparg("txqueuelen", v));
+                }
+                qlen_seen = true;
+                p.ops.push(Setting::TxQLen(int(v, "txqueuelen")?));
+            }
+            _ if m("master") => {
+                let v = next(&mut i)?;
+                let idx = ctx
+                    .index(conn, v)
+                    .map_err(|_| invarg("Device does not exist\n", v))?;
+                p.ops.push(Setting::Master(Some(idx)));
+            }
+            _ if m("nomaster") => p.ops.push(Setting::Master(None)),
+            _ if m("type") => {
+                p.kind = Some(next(&mut i)?);
+                p.rest = &args[i + 1..];
+                break;
+            }
+            _ if m("alias") => {
+                let v = next(&mut i)?;
+                if v.len() >= 256 {
+                    return Err(invarg("alias too long\n", v));
+                }
+                p.ops.push(Setting::Alias(v));
+            }
+            _ if m("numtxqueues") => {
+                let v = next(&mut i)?;
+                p.ops.push(Setting::NumTx(int(v, "numtxqueues")?));
+            }
+            _ if m("numrxqueues") => {
+                let v = next(&mut i)?;
+                p.ops.push(Setting::NumRx(int(v, "numrxqueues")?));
+            }
+            _ => {
+                if m("help") {
+                    return Err(crate::usage_err(""));
+                }
+                let v = if t == "dev" { next(&mut i)? } else { t };
+                if p.dev != p.name {
+                    return Err(duparg2("dev", v));
+                }
+                if v.is_empty() || v.len() > 127 || v.contains(['/', ' ', '\0']) {
+                    return Err(invarg("\"dev\" not a valid ifname", v));
+                }
+                p.dev = Some(v);
+            }
+        }
+        i += 1;
+    }
+    Ok(p)
+}
+
+/// Applies parsed settings to a request.
+fn apply<'a>(
+    mut r: nlwire::route::LinkRequest<'a>,
+    ops: &'a [Setting<'a>],
+) -> Result<nlwire::route::LinkRequest<'a>, Fail> {
+    for s in ops {
+        r = match s {
+            Setting::Flag(m, on) => r.flag(*m, *on),
+            Setting::Mtu(n) => r.mtu(*n),
+            Setting::Address(a) => r.address(a)?,
+            Setting::Broadcast(a) => r.broadcast(a)?,
+            Setting::TxQLen(n) => r.txqlen(*n),
+            Setting::Master(Some(m)) => r.master(*m)?,
+            Setting::Master(None) => r.nomaster(),
+            Setting::Alias(a) => r.alias(a)?,
+            Setting::Group(g) => r.group(*g),
+            Setting::LinkMode(m) => r.link_mode(*m),
+            Setting::OperState(s) => r.oper_state(*s),
+            Setting::NumTx(n) => r.num_tx_queues(*n),
+            Setting::NumRx(n) => r.num_rx_queues(*n),
+            Setting::Carrier(c) => r.carrier(*c),
+            Setting::ProtoDown(p) => r.proto_down(*p),
+            Setting::GsoMaxSize(n) => r.gso_max_size(*n),
+            Setting::GsoMaxSegs(n) => r.gso_max_segs(*n),
+            Setting::GroMaxSize(n) => r.gro_max_size(*n),
+        };
+    }
+    Ok(r)
+}
+
+/// The same, for a veth peer's settings.
+fn apply_peer<'a>(
+    mut r: nlwire::route::LinkSettings<'a>,
+    ops: &'a [Setting<'a>],
+) -> Result<nlwire::route::LinkSettings<'a>, Fail> {
+    for s in ops {
+        r = match s {
+            Setting::Flag(m, on) => r.flag(*m, *on),
+            Setting::Mtu(n) => r.mtu(*n),
+            Setting::Address(a) => r.address(a)?,
+            Setting::Broadcast(a) => r.broadcast(a)?,
+            Setting::TxQLen(n) => r.txqlen(*n),
+            Setting::Master(Some(m)) => r.master(*m)?,
+            Setting::Group(g) => r.group(*g),
+            Setting::LinkMode(m) => r.link_mode(*m),
+            Setting::OperState(s) => r.oper_state(*s),
+            Setting::NumTx(n) => r.num_tx_queues(*n),
+            Setting::NumRx(n) => r.num_rx_queues(*n),
+            Setting::Carrier(c) => r.carrier(*c),
+            Setting::ProtoDown(p) => r.proto_down(*p),
+            Setting::GsoMaxSize(n) => r.gso_max_size(*n),
+            Setting::GsoMaxSegs(n) => r.gso_max_segs(*n),
+            Setting::GroMaxSize(n) => r.gro_max_size(*n),
+            Setting::Master(None) | Setting::Alias(_) => r,
+        };
+    }
+    Ok(r)
+}
+
+/// `link add|set|change|del …` as iproute2's `iplink_modify` reads it.
+pub fn modify<'a>(
+    cmd: &str,
+    args: &'a [String],
+    conn: &mut Connection,
+    ctx: &mut crate::edit::Ctx,
+) -> Result<Box<dyn nlwire::request::Request + 'a>, Fail> {
+    use crate::args::{fail1, nodev};
+    use nlwire::route::{
+        BondMode, IpvlanMode, LinkKind, LinkRequest, LinkSettings, MacvlanMode, Vxlan,
+    };
+    if cmd == "replace" {
+        return Err(Fail(
+            "Error: \"link replace\" is not supported by nlw.".into(),
+            255,
+        ));
+    }
+    let create = cmd == "add";
+    let p = parse(args, conn, ctx)?;
+    ctx.stale = true;
+    // "Allow ip link add dev and ip link add name".
+    let (name, dev) = match (p.name, p.dev) {
+        (None, d) => (d, d),
+        (n, None) => (n, n),
+        (Some(n), Some(d)) if n == d => (Some(n), Some(d)),
+        (n, d) => (n, d),
+    };
+    let netns = match p.netns {
+        Some(ns) => Some(
+            ctx.netns(ns)
+                .map_err(|_| crate::args::invarg("Invalid \"netns\" value\n", ns))?,
+        ),
+        None => None,
+    };
+    if !create {
+        let Some(dev) = dev else {
+            return Err(Fail(
+                "Not enough information: \"dev\" argument is required.".into(),
+                255,
+            ));
+        };
+        let index = ctx.index(conn, dev).map_err(|_| nodev(dev))?;
+        if cmd == "delete" {
+            return Ok(Box::new(LinkRequest::delete(index)?));
+        }
+        if p.kind.is_some() {
+            return Err(Fail(
+                "Error: changing a link's kind settings is not supported by nlw.".into(),
+                255,
+            ));
+        }
+        let mut r = LinkRequest::set(index)?;
+        if let Some(n) = name.filter(|n| Some(*n) != Some(dev)) {
+            r = r.rename(n)?;
+        }
+        if let Some(ns) = netns {
+            r = r.netns(ns);
+        }
+        let r = apply(r, &p.ops)?;
+        return Ok(Box::new(crate::edit::Encoded::of(&r)?));
+    }
+    if p.name.is_some() && p.dev.is_some() && p.name != p.dev {
+        return Err(Fail(
+            "both \"name\" and \"dev\" cannot be used when creating devices.".into(),
+            255,
+        ));
+    }
+    let Some(kind) = p.kind else {
+        return Err(fail1(
+            "Not enough information: \"type\" argument is required",
+        ));
+    };
+    let Some(name) = name else {
+        return Err(Fail(
+            "Error: nlw needs a name for a new link (\"name NAME\").".into(),
+            255,
+        ));
+    };
+    // ip sends a name of up to 127 bytes; the kernel's policy refuses one
+    // of 16 or more (IFNAMSIZ).
+    if name.len() >= 16 {
+        return Err(Fail("Error: Attribute failed policy validation.".into(), 2));
+    }
+    let lower = match p.link {
+        Some(l) => Some(ctx.index(conn, l).map_err(|_| nodev(l))?),
+        None => None,
+    };
+    let garbage = |w: &str| {
+        fail1(format!(
+            "Garbage instead of arguments \"{w} ...\". Try \"nlw link help\"."
+        ))
+    };
+    let need_lower = || {
+        lower.ok_or_else(|| {
+            Fail(
+                "Error: this kind needs a lower link (\"link DEV\").".into(),
+                255,
+            )
+        })
+    };
+    let mut rest = p.rest.iter().map(String::as_str);
+    let mut peer = None;
+    let k = match kind {
+        "veth" => match rest.next() {
+            None => {
+                return Err(Fail(
+                    "Error: nlw needs the peer's name (\"peer NAME\").".into(),
+                    255,
+                ));
+            }
+            Some("peer") => {
+                let pp = parse(&p.rest[1..], conn, ctx)?;
+                if let Some(t) = pp.kind {
+                    return Err(crate::args::duparg("type", t));
+                }
+                if pp.name.is_some() && pp.dev.is_some() && pp.name != pp.dev {
+                    return Err(Fail(
+                        "both \"name\" and \"dev\" cannot be used when creating devices.".into(),
+                        255,
+                    ));
+                }
+                let pname = pp.name.or(pp.dev).ok_or_else(|| {
+                    Fail(
+                        "Error: nlw needs the peer's name (\"peer NAME\").".into(),
+                        255,
+                    )
+                })?;
+                let pns = match pp.netns {
+                    Some(ns) => Some(
+                        ctx.netns(ns)
+                            .map_err(|_| crate::args::invarg("Invalid \"netns\" value\n", ns))?,
+                    ),
+                    None => None,
+                };
+                peer = Some(pp.ops);
+                LinkKind::Veth {
+                    peer: pname,
+                    peer_netns: pns,
+                }
+            }
+            Some(_) => return Err(crate::usage_err("")),
+        },
+        "bridge" => {
+            if let Some(w) = rest.next() {
+                // ip's bridge parser: its own options, else this.
+                return Err(if BRIDGE_OPTIONS.contains(&w) {
+                    Fail(
+                        format!("Error: the bridge option \"{w}\" is not supported by nlw."),
+                        255,
+                    )
+                } else {
+                    fail1(format!("bridge: unknown command \"{w}\"?"))
+                });
+            }
+            LinkKind::Bridge
+        }
+        "dummy" | "wireguard" => {
+            if let Some(w) = rest.next() {
+                return Err(garbage(w));
+            }
+            if kind == "dummy" {
+                LinkKind::Dummy
+            } else {
+                LinkKind::Wireguard
+            }
+        }
+        "macvlan" => {
+            let mut mode = MacvlanMode::Vepa;
+            while let Some(t) = rest.next() {
+                if t != "mode" {
+                    return Err(garbage(t));
+                }
+                let v = rest.next().ok_or_else(crate::args::incomplete)?;
+                mode = match v {
+                    "private" => MacvlanMode::Private,
+                    "vepa" => MacvlanMode::Vepa,
+                    "bridge" => MacvlanMode::Bridge,
+                    "passthru" => MacvlanMode::Passthru,
+                    "source" => MacvlanMode::Source,
+                    _ => return Err(crate::args::invarg("Unknown macvlan mode", v)),
+                };
+            }
+            LinkKind::Macvlan {
+                link: need_lower()?,
+                mode,
+            }
+        }
+        "ipvlan" => {
+            let mut mode = IpvlanMode::L3;
+            while let Some(t) = rest.next() {
+                if t != "mode" {
+                    return Err(garbage(t));
+                }
+                let v = rest.next().ok_or_else(crate::args::incomplete)?;
+                mode = match v {
+                    "l2" => IpvlanMode::L2,
+                    "l3" => IpvlanMode::L3,
+                    "l3s" => IpvlanMode::L3s,
+                    _ => return Err(crate::args::invarg("Unknown ipvlan mode", v)),
+                };
+            }
+            LinkKind::Ipvlan {
+                link: need_lower()?,
+                mode,
+            }
+        }
+        "vlan" => {
+            let mut id = None;
+            while let Some(t) = rest.next() {
+                let v = rest.next().ok_or_else(crate::args::incomplete)?;
+                match t {
+                    "id" => {
+                        id = Some(
+                            crate::args::get_u32(v)
+                                .filter(|&n| n < 4096)
+                                .ok_or_else(|| crate::args::invarg("Invalid \"id\" value\n", v))?
+                                as u16,
+                        )
+                    }
+                    _ => return Err(garbage(t)),
+                }
+            }
+            LinkKind::Vlan {
+                link: need_lower()?,
+                id: id.ok_or_else(|| crate::args::missarg("id"))?,
+            }
+        }
+        "vxlan" => {
+            let mut v = Vxlan {
+                id: u32::MAX,
+                remote: None,
+                local: None,
+                link: None,
+                port: None,
+            };
+            while let Some(t) = rest.next() {
+                let x = rest.next().ok_or_else(crate::args::incomplete)?;
+                match t {
+                    "id" | "vni" => {
+                        v.id = crate::args::get_u32(x)
+                            .ok_or_else(|| crate::args::invarg("invalid id", x))?
+                    }
+                    "remote" | "group" => v.remote = Some(crate::args::get_addr(x, None)?),
+                    "local" => v.local = Some(crate::args::get_addr(x, None)?),
+                    "dev" => v.link = Some(ctx.index(conn, x).map_err(|_| nodev(x))?),
+                    "dstport" => {
+                        v.port = Some(
+                            crate::args::get_u32(x)
+                                .and_then(|n| u16::try_from(n).ok())
+                                .ok_or_else(|| crate::args::invarg("dstport", x))?,
+                        )
+                    }
+                    _ => return Err(garbage(t)),
+                }
+            }
+            if v.id == u32::MAX {
+                return Err(fail1("vxlan: missing virtual network identifier"));
+            }
+            LinkKind::Vxlan(v)
+        }
+        "bond" => {
+            let mut mode = None;
+            while let Some(t) = rest.next() {
+                let v = rest.next().ok_or_else(crate::args::incomplete)?;
+                if t != "mode" {
+                    return Err(garbage(t));
+                }
+                mode = Some(match v {
+                    "balance-rr" | "0" => BondMode::BalanceRr,
+                    "active-backup" | "1" => BondMode::ActiveBackup,
+                    "balance-xor" | "2" => BondMode::BalanceXor,
+                    "broadcast" | "3" => BondMode::Broadcast,
+                    "802.3ad" | "4" => BondMode::Lacp,
+                    "balance-tlb" | "5" => BondMode::BalanceTlb,
+                    "balance-alb" | "6" => BondMode::BalanceAlb,
+                    _ => return Err(crate::args::invarg("invalid mode", v)),
+                });
+            }
+            LinkKind::Bond { mode }
+        }
+        k => {
+            // Any other kind without settings: the kernel says whether it
+            // has it, as it does to ip.
+            if let Some(w) = rest.next() {
+                return Err(Fail(
+                    format!(
+                        "Error: the options of link type \"{k}\" (\"{w}\") are not supported by nlw."
+                    ),
+                    255,
+                ));
+            }
+            LinkKind::Named(k)
+        }
+    };
+    let mut r = LinkRequest::add(name, k)?;
+    if let Some(ns) = netns {
+        r = r.netns(ns);
+    }
+    let r = apply(r, &p.ops)?;
+    let r = match &peer {
+        Some(ops) => r.veth_peer(apply_peer(LinkSettings::new(), ops)?)?,
+        None => r,
+    };
+    Ok(Box::new(crate::edit::Encoded::of(&r)?))
+}

@@ -14,6 +14,7 @@
 //! through nlwire's batch API (many requests per datagram).
 
 mod address;
+mod args;
 mod edit;
 mod flush;
 mod json;
@@ -545,7 +546,7 @@ fn dispatch(
         ("route", "flush") => route::flush(conn, o, tail, out),
         ("address", "flush") => address::flush(conn, o, tail, out),
         ("route", "get") => {
-            let l = edit::route_get(tail, conn, ctx)?;
+            let l = route::get_request(tail, conn, ctx, o.family)?;
             let r: Route = conn.get(l)?;
             let links = all_links(conn)?;
             let names = name_map(&links);

@@ -52,9 +52,9 @@ pub fn parse_table(s: &str) -> Result<Option<u32>, String> {
         "main" => Ok(Some(254)),
         "local" => Ok(Some(255)),
         "default" => Ok(Some(253)),
-        n => match n.parse::<u32>() {
-            Ok(v) => Ok(Some(v)),
-            Err(_) => rt_tables_lookup(n)
+        n => match crate::rule::parse_u32(n) {
+            Some(v) => Ok(Some(v)),
+            None => rt_tables_lookup(n)
                 .map(Some)
                 .ok_or_else(|| format!("table id value is invalid: \"{n}\"")),
         },
@@ -91,25 +91,40 @@ fn rt_tables_lookup(name: &str) -> Option<u32> {
 
 /// Parses a protocol name or number (`static`, `boot`, `42`).
 pub fn parse_protocol(s: &str) -> Option<u8> {
-    s.parse()
-        .ok()
-        .or_else(|| (0..=255u8).find(|&p| protocol(p) == s))
+    (0..=255u8)
+        .find(|&p| protocol(p) == s)
+        .or_else(|| crate::rule::parse_u32(s).and_then(|n| u8::try_from(n).ok()))
 }
 
 /// Parses a scope name or number.
 pub fn parse_scope(s: &str) -> Option<u8> {
     match s {
         "global" | "universe" => Some(0),
-        _ => s
-            .parse()
-            .ok()
-            .or_else(|| (0..=255u8).find(|&p| scope(p) == s)),
+        _ => (0..=255u8)
+            .find(|&p| scope(p) == s)
+            .or_else(|| crate::rule::parse_u32(s).and_then(|n| u8::try_from(n).ok())),
     }
 }
 
 /// Parses a route type name (`blackhole`, `unreachable`, …).
+/// As iproute2's `rtnl_rtntype_a2n`: some names by prefix, in its order
+/// (`b` is `broadcast`), or a number.
 pub fn parse_route_type(s: &str) -> Option<u8> {
-    (1..=11u8).find(|&t| route_type(t) == s)
+    use crate::matches;
+    Some(match s {
+        "local" => 2,
+        "nat" => 10,
+        _ if matches(s, "broadcast") || s == "brd" => 3,
+        _ if matches(s, "anycast") => 4,
+        _ if matches(s, "multicast") => 5,
+        _ if matches(s, "prohibit") => 8,
+        _ if matches(s, "unreachable") => 7,
+        _ if matches(s, "blackhole") => 6,
+        _ if matches(s, "xresolve") => 11,
+        _ if matches(s, "unicast") => 1,
+        "throw" => 9,
+        _ => return crate::rule::parse_u32(s).and_then(|n| u8::try_from(n).ok()),
+    })
 }
 
 #[cfg(test)]

@@ -197,7 +197,7 @@ fn parse_filter(
                 };
                 let pfx = crate::rule::prefix(&v, f.family.unwrap_or(0)).or_else(|e| {
                     if f.family.is_none() {
-                        crate::edit::parse_prefix(&v).map_err(|_| {
+                        crate::args::prefix_of(&v, None).map_err(|_| {
                             Fail(
                                 format!("Error: any valid prefix is expected rather than \"{v}\"."),
                                 1,
@@ -295,7 +295,7 @@ pub fn get(
             255,
         ));
     };
-    let addr = crate::edit::parse_prefix_of(dst, o.family)?.0;
+    let addr = crate::args::prefix_of(dst, o.family)?.0;
     let links = all_links(conn)?;
     let Some(index) = links.iter().find(|l| l.name == dev).map(|l| l.index) else {
         return Err(Fail(format!("Cannot find device \"{dev}\""), 1));
@@ -392,4 +392,108 @@ pub fn print_neigh<W: Write>(
     }
     p.end_record()?;
     p.close_object()
+}
+
+/// `neigh add|change|replace|del …` as iproute2's `ipneigh_modify` reads
+/// it.
+pub fn modify<'a>(
+    cmd: &str,
+    args: &'a [String],
+    conn: &mut Connection,
+    ctx: &mut crate::edit::Ctx,
+    family: Option<u8>,
+) -> Result<Box<dyn nlwire::request::Request + 'a>, Fail> {
+    use crate::args::{Argv, duparg, duparg2, get_addr, get_lladdr, invarg, nodev};
+    use nlwire::route::NeighbourRequest;
+    let mut a = Argv::new(args);
+    let (mut lla, mut state, mut dst, mut dev) = (None, None, None, None);
+    let (mut proxy, mut router, mut dev_ok) = (false, false, false);
+    let mut proto = None;
+    while let Some(t) = a.next() {
+        if matches(t, "lladdr") {
+            let v = a.need()?;
+            if lla.is_some() {
+                return Err(duparg("lladdr", v));
+            }
+            lla = Some(v);
+        } else if t == "nud" {
+            let v = a.need()?;
+            state = Some(nud_state(v).ok_or_else(|| invarg("nud state is bad", v))? as u16);
+        } else if matches(t, "proxy") {
+            let v = a.need()?;
+            if matches(v, "help") {
+                return Err(crate::usage_err(""));
+            }
+            if dst.is_some() {
+                return Err(duparg("address", v));
+            }
+            dst = Some(get_addr(v, family)?);
+            dev_ok = true;
+            proxy = true;
+        } else if t == "router" {
+            router = true;
+        } else if matches!(t, "use" | "managed" | "extern_valid") || matches(t, "extern_learn") {
+            return Err(Fail(
+                format!("Error: \"{t}\" is not supported by nlw."),
+                255,
+            ));
+        } else if t == "dev" {
+            dev = Some(a.need()?);
+            dev_ok = true;
+        } else if matches(t, "protocol") {
+            let v = a.need()?;
+            proto = Some(
+                names::parse_protocol(v)
+                    .ok_or_else(|| invarg("\"protocol\" value is invalid\n", v))?,
+            );
+        } else {
+            let mut v = t;
+            if v == "to" || matches(v, "help") {
+                v = a.need()?;
+            }
+            if dst.is_some() {
+                return Err(duparg2("to", v));
+            }
+            dst = Some(get_addr(v, family)?);
+        }
+    }
+    let (Some(dst), true) = (dst, dev_ok) else {
+        return Err(Fail(
+            "Device and destination are required arguments.".into(),
+            255,
+        ));
+    };
+    let lla = match lla.filter(|l| *l != "null") {
+        Some(l) => Some(get_lladdr(l).map_err(|e| Fail(e.0, 1))?),
+        None => None,
+    };
+    let Some(dev) = dev else {
+        return Err(Fail(
+            "Error: nlw needs the device of a proxy entry (\"dev DEV\").".into(),
+            255,
+        ));
+    };
+    let index = ctx.index(conn, dev).map_err(|_| nodev(dev))?;
+    let mut r = match cmd {
+        "add" => NeighbourRequest::add(index, dst),
+        "replace" => NeighbourRequest::replace(index, dst),
+        "change" => NeighbourRequest::change(index, dst),
+        _ => NeighbourRequest::delete(index, dst),
+    }?;
+    if let Some(s) = state {
+        r = r.state(s);
+    }
+    if proxy {
+        r = r.proxy();
+    }
+    if router {
+        r = r.router();
+    }
+    if let Some(p) = proto {
+        r = r.protocol(p);
+    }
+    match &lla {
+        Some(l) => Ok(Box::new(crate::edit::Encoded::of(&r.lladdr(l)?)?)),
+        None => Ok(Box::new(r)),
+    }
 }

@@ -185,7 +185,7 @@ fn prefix(s: &str, family: Option<u8>) -> Result<PfxSel, Fail> {
         _ => {}
     }
     let specified = s.contains('/');
-    crate::edit::parse_prefix_of(s, family)
+    crate::args::prefix_of(s, family)
         .map(|(addr, len)| PfxSel {
             family: Some(family_of(&addr)),
             addr,
@@ -911,3 +911,530 @@ const CACHE_FLAGS: [(u32, &str); 14] = [
     (0x0001_0000, "notify"),
     (0x0008_0000, "proxy"),
 ];
+
+/// Whether a word is one of ip's route types (`rtnl_rtntype_a2n`, not a
+/// number: a destination starts with a digit).
+fn route_type_word(w: &str) -> Option<u8> {
+    if w.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    names::parse_route_type(w)
+}
+
+/// `get_time_rtt`: milliseconds (`3s`, `250ms`, `0.5s`), or a raw value
+/// in the kernel's unit when no unit is given (`true`).
+fn time_rtt(s: &str) -> Option<(u32, bool)> {
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'x' || c == 'X'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let t: f64 = if num.contains('.') {
+        num.parse().ok()?
+    } else {
+        f64::from(crate::rule::parse_u32(num)?)
+    };
+    let (t, raw) = match unit.to_ascii_lowercase().as_str() {
+        "" => (t, true),
+        "s" | "sec" | "secs" => (t * 1000.0, false),
+        "ms" | "msec" | "msecs" => (t, false),
+        _ => return None,
+    };
+    if !(0.0..f64::from(u32::MAX)).contains(&t) {
+        return None;
+    }
+    let v = t as u32;
+    Some((if f64::from(v) < t { v + 1 } else { v }, raw))
+}
+
+/// `route add|change|replace|prepend|append|test|del …` as iproute2's
+/// `iproute_modify` reads it: the request, or ip's error.
+pub fn modify<'a>(
+    cmd: &str,
+    args: &'a [String],
+    conn: &mut Connection,
+    ctx: &mut crate::edit::Ctx,
+    family: Option<u8>,
+) -> Result<Box<dyn nlwire::request::Request + 'a>, Fail> {
+    use crate::args::{Argv, duparg2, get_addr, get_prefix, invarg, nodev};
+    use nlwire::route::NextHop;
+    use nlwire::route::RouteRequest;
+    use nlwire::route::nexthop::{
+        RTAX_ADVMSS, RTAX_CWND, RTAX_FEATURES, RTAX_INITCWND, RTAX_INITRWND, RTAX_MTU,
+        RTAX_QUICKACK, RTAX_REORDERING, RTAX_SSTHRESH, RTAX_WINDOW,
+    };
+    let mut a = Argv::new(args);
+    let mut family = family;
+    let mut dst: Option<crate::args::Prefix> = None;
+    let mut kind = None;
+    let (mut src, mut gw, mut from, mut dev) = (None, None, None, None);
+    let (mut tos, mut expires, mut prio, mut scope) = (None, None, None, None);
+    let (mut proto, mut table, mut pref, mut nhid, mut realms) = (None, None, None, None, None);
+    let (mut onlink, mut ttl_prop) = (false, None);
+    let mut metrics: Vec<(u16, u32)> = Vec::new();
+    let mut locked: Vec<u16> = Vec::new();
+    let mut congctl = None;
+    let mut hops: Vec<(NextHop, Option<&str>)> = Vec::new();
+    let fam_of = |x: &std::net::IpAddr| nlwire::route::family_of(x);
+    // A metric that may be `lock`ed: `NAME [lock] VALUE`.
+    fn locking<'a>(a: &mut Argv<'a>, locked: &mut Vec<u16>, kind: u16) -> Result<&'a str, Fail> {
+        let mut v = a.need()?;
+        if v == "lock" {
+            locked.push(kind);
+            v = a.need()?;
+        }
+        Ok(v)
+    }
+    while let Some(t) = a.next() {
+        let m = |w: &str| crate::matches(t, w);
+        if t == "src" {
+            let x = get_addr(a.need()?, family)?;
+            family = family.or(Some(fam_of(&x)));
+            src = Some(x);
+        } else if t == "as" {
+            return Err(Fail(
+                "Error: \"as\" (NAT) routes are not supported by nlw.".into(),
+                255,
+            ));
+        } else if t == "via" {
+            if gw.is_some() {
+                return Err(invarg("use nexthop syntax to specify multiple via\n", t));
+            }
+            let mut v = a.need()?;
+            let mut f = family;
+            if let Some(x) = match v {
+                "inet" => Some(AF_INET),
+                "inet6" => Some(AF_INET6),
+                _ => None,
+            } {
+                f = Some(x);
+                v = a.need()?;
+            }
+            let x = get_addr(v, f)?;
+            family = family.or(Some(fam_of(&x)));
+            gw = Some(x);
+        } else if t == "from" {
+            let p = get_prefix(a.need()?, family)?;
+            family = family.or(p.family);
+            from = Some(p);
+        } else if t == "tos" || m("dsfield") {
+            let v = a.need()?;
+            tos = Some(
+                crate::args::get_u32(v)
+                    .and_then(|n| u8::try_from(n).ok())
+                    .ok_or_else(|| invarg("\"tos\" value is invalid\n", v))?,
+            );
+        } else if t == "expires" {
+            let v = a.need()?;
+            expires = Some(
+                crate::args::get_u32(v)
+                    .ok_or_else(|| invarg("\"expires\" value is invalid\n", v))?,
+            );
+        } else if m("metric") || m("priority") || t == "preference" {
+            let v = a.need()?;
+            prio = Some(
+                crate::args::get_u32(v)
+                    .ok_or_else(|| invarg("\"metric\" value is invalid\n", v))?,
+            );
+        } else if t == "scope" {
+            let v = a.need()?;
+            scope =
+                Some(names::parse_scope(v).ok_or_else(|| invarg("invalid \"scope\" value\n", v))?);
+        } else if let Some((kind, what, max)) = match t {
+            "mtu" => Some((RTAX_MTU, "mtu", None)),
+            "hoplimit" => Some((RTAX_HOPLIMIT, "hoplimit", Some(255))),
+            "advmss" => Some((RTAX_ADVMSS, "mss", None)),
+            _ if m("reordering") => Some((RTAX_REORDERING, "reordering", None)),
+            _ if m("window") => Some((RTAX_WINDOW, "window", None)),
+            _ if m("cwnd") => Some((RTAX_CWND, "cwnd", None)),
+            _ if m("initcwnd") => Some((RTAX_INITCWND, "initcwnd", None)),
+            _ if m("initrwnd") => Some((RTAX_INITRWND, "initrwnd", None)),
+            _ if m("ssthresh") => Some((RTAX_SSTHRESH, "ssthresh", None)),
+            _ => None,
+        } {
+            let v = locking(&mut a, &mut locked, kind)?;
+            let n = crate::args::get_u32(v)
+                .filter(|&n| max.is_none_or(|mx| n <= mx))
+                .ok_or_else(|| invarg(&format!("\"{what}\" value is invalid\n"), v))?;
+            metrics.push((kind, n));
+        } else if t == "rtt" || m("rttvar") || t == "rto_min" {
+            let (kind, what, scale) = match t {
+                "rtt" => (RTAX_RTT, "rtt", 8),
+                "rto_min" => (RTAX_RTO_MIN, "rto_min", 1),
+                _ => (RTAX_RTTVAR, "rttvar", 4),
+            };
+            let v = if kind == RTAX_RTO_MIN {
+                locked.push(kind);
+                a.need()?
+            } else {
+                locking(&mut a, &mut locked, kind)?
+            };
+            let (n, raw) =
+                time_rtt(v).ok_or_else(|| invarg(&format!("\"{what}\" value is invalid\n"), v))?;
+            metrics.push((kind, if raw { n } else { n.saturating_mul(scale) }));
+        } else if m("features") {
+            let mut f = 0;
+            while a.peek() == Some("ecn") {
+                a.next();
+                f |= RTAX_FEATURE_ECN;
+            }
+            if f == 0 {
+                return Err(invarg(
+                    "\"features\" value not valid\n",
+                    a.peek().unwrap_or(""),
+                ));
+            }
+            metrics.push((RTAX_FEATURES, f));
+        } else if m("quickack") {
+            let v = a.need()?;
+            let n = crate::args::get_u32(v)
+                .ok_or_else(|| invarg("\"quickack\" value is invalid\n", v))?;
+            if n > 1 {
+                return Err(invarg("\"quickack\" value should be 0 or 1\n", v));
+            }
+            metrics.push((RTAX_QUICKACK, n));
+        } else if m("congctl") {
+            let v = locking(&mut a, &mut locked, RTAX_CC_ALGO)?;
+            congctl = Some(v);
+        } else if m("realms") {
+            let v = a.need()?;
+            realms =
+                Some(parse_realms(v).ok_or_else(|| invarg("\"realm\" value is invalid\n", v))?);
+        } else if t == "onlink" {
+            onlink = true;
+        } else if t == "nexthop" {
+            hops = parse_nexthops(&mut a, conn, ctx, &mut family)?;
+            break;
+        } else if t == "nhid" {
+            let v = a.need()?;
+            nhid = Some(
+                crate::args::get_u32(v).ok_or_else(|| invarg("\"id\" value is invalid\n", v))?,
+            );
+        } else if m("protocol") {
+            let v = a.need()?;
+            proto = Some(
+                names::parse_protocol(v)
+                    .ok_or_else(|| invarg("\"protocol\" value is invalid\n", v))?,
+            );
+        } else if m("table") {
+            let v = a.need()?;
+            table = Some(match names::parse_table(v) {
+                Ok(Some(t)) => t,
+                _ => return Err(invarg("\"table\" value is invalid\n", v)),
+            });
+        } else if m("vrf") {
+            return Err(invarg("Invalid VRF\n", a.need()?));
+        } else if t == "dev" || t == "oif" {
+            dev = Some(a.need()?);
+        } else if m("pref") {
+            let v = a.need()?;
+            pref = Some(match v {
+                "low" => 3,
+                "medium" => 0,
+                "high" => 1,
+                _ => crate::args::get_u32(v)
+                    .and_then(|n| u8::try_from(n).ok())
+                    .ok_or_else(|| invarg("\"pref\" value is invalid\n", v))?,
+            });
+        } else if t == "encap" {
+            return Err(Fail(
+                "Error: \"encap\" routes are not supported by nlw.".into(),
+                255,
+            ));
+        } else if t == "ttl-propagate" {
+            let v = a.need()?;
+            ttl_prop = Some(if crate::matches(v, "enabled") {
+                true
+            } else if crate::matches(v, "disabled") {
+                false
+            } else {
+                return Err(invarg("\"ttl-propagate\" value is invalid\n", v));
+            });
+        } else if m("fastopen_no_cookie") {
+            let v = a.need()?;
+            let n = crate::args::get_u32(v)
+                .ok_or_else(|| invarg("\"fastopen_no_cookie\" value is invalid\n", v))?;
+            if n > 1 {
+                return Err(invarg("\"fastopen_no_cookie\" value should be 0 or 1\n", v));
+            }
+            metrics.push((nlwire::route::nexthop::RTAX_FASTOPEN_NO_COOKIE, n));
+        } else {
+            let mut w = t;
+            if w == "to" {
+                w = a.need()?;
+            }
+            if let Some(k) = route_type_word(w) {
+                kind = Some(k);
+                w = a.need()?;
+            }
+            if crate::matches(w, "help") {
+                return Err(crate::usage_err(""));
+            }
+            if dst.is_some() {
+                return Err(duparg2("to", w));
+            }
+            let p = get_prefix(w, family)?;
+            family = family.or(p.family);
+            dst = Some(p);
+        }
+    }
+    let Some(dst) = dst else {
+        return Err(crate::usage_err(""));
+    };
+    let oif = match dev {
+        Some(d) => Some(ctx.index(conn, d).map_err(|_| nodev(d))?),
+        None => None,
+    };
+    // The family of `default` is -4/-6's or the first address's, else IPv4.
+    let fam = family.unwrap_or(AF_INET);
+    let daddr = if dst.keyword {
+        if fam == AF_INET6 {
+            std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+        } else {
+            std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+        }
+    } else {
+        dst.addr
+    };
+    let mut r = match cmd {
+        "add" => RouteRequest::add(daddr, dst.len),
+        "change" => RouteRequest::change(daddr, dst.len),
+        "replace" => RouteRequest::replace(daddr, dst.len),
+        "prepend" => RouteRequest::prepend(daddr, dst.len),
+        "append" => RouteRequest::append(daddr, dst.len),
+        "test" => {
+            return Err(Fail(
+                "Error: \"route test\" is not supported by nlw.".into(),
+                255,
+            ));
+        }
+        _ => RouteRequest::delete(daddr, dst.len),
+    }?;
+    if let Some(k) = kind {
+        r = r.kind(k);
+    }
+    if let Some(x) = src {
+        r = r.prefsrc(x)?;
+    }
+    if let Some(g) = gw {
+        r = r.via(g);
+    }
+    if let Some(f) = from {
+        r = r.source_prefix(f.addr, f.len)?;
+    }
+    if let Some(t) = tos {
+        r = r.tos(t);
+    }
+    if let Some(e) = expires {
+        r = r.expires(e);
+    }
+    if let Some(p) = prio {
+        r = r.metric(p);
+    }
+    if let Some(s) = scope {
+        r = r.scope(s);
+    }
+    for (k, v) in metrics {
+        r = r.metric_value(k, v)?;
+    }
+    for k in locked {
+        r = r.lock_metric(k);
+    }
+    if let Some(c) = congctl {
+        r = r.congestion_control(c);
+    }
+    if let Some(x) = realms {
+        r = r.realms(x);
+    }
+    if onlink {
+        r = r.onlink();
+    }
+    if let Some(n) = nhid {
+        r = r.nhid(n);
+    }
+    if let Some(p) = proto {
+        r = r.protocol(p);
+    }
+    if let Some(t) = table {
+        r = r.table(t);
+    }
+    if let Some(o) = oif {
+        r = r.oif(o)?;
+    }
+    if let Some(p) = pref {
+        r = r.pref(p);
+    }
+    if let Some(t) = ttl_prop {
+        r = r.ttl_propagate(t);
+    }
+    if hops.is_empty() {
+        return Ok(Box::new(r));
+    }
+    let hops: Vec<NextHop> = hops.into_iter().map(|h| h.0).collect();
+    let r = r.multipath(&hops)?;
+    Ok(Box::new(crate::edit::Encoded::of(&r)?))
+}
+
+/// `get_rt_realms_or_raw`: `FROM/TO`, `TO`, or a raw number.
+fn parse_realms(s: &str) -> Option<u32> {
+    match s.split_once('/') {
+        Some((f, t)) => {
+            let f = if f.is_empty() {
+                0
+            } else {
+                crate::args::get_u32(f)?
+            };
+            let t = if t.is_empty() {
+                0
+            } else {
+                crate::args::get_u32(t)?
+            };
+            (f < 65536 && t < 65536).then_some((f << 16) | t)
+        }
+        None => crate::args::get_u32(s),
+    }
+}
+
+/// `parse_nexthops`: `nexthop via A [dev D] [weight W] [onlink] …`.
+fn parse_nexthops<'a>(
+    a: &mut crate::args::Argv<'a>,
+    conn: &mut Connection,
+    ctx: &mut crate::edit::Ctx,
+    family: &mut Option<u8>,
+) -> Result<Vec<(nlwire::route::NextHop, Option<&'a str>)>, Fail> {
+    use crate::args::{get_addr, invarg, nodev};
+    let mut hops = Vec::new();
+    let mut h = nlwire::route::NextHop::default();
+    while let Some(t) = a.next() {
+        match t {
+            "nexthop" => {
+                hops.push((h, None));
+                h = nlwire::route::NextHop::default();
+            }
+            "via" => {
+                let mut v = a.need()?;
+                let mut f = *family;
+                if let Some(x) = match v {
+                    "inet" => Some(AF_INET),
+                    "inet6" => Some(AF_INET6),
+                    _ => None,
+                } {
+                    f = Some(x);
+                    v = a.need()?;
+                }
+                let x = get_addr(v, f)?;
+                *family = family.or(Some(nlwire::route::family_of(&x)));
+                h.gateway = Some(x);
+            }
+            "dev" => {
+                let d = a.need()?;
+                h.oif = ctx.index(conn, d).map_err(|_| nodev(d))?;
+            }
+            _ if crate::matches(t, "weight") => {
+                let v = a.need()?;
+                let w = crate::args::get_u32(v)
+                    .filter(|w| (1..=256).contains(w))
+                    .ok_or_else(|| invarg("\"weight\" is invalid\n", v))?;
+                h.weight = w as u16;
+            }
+            "onlink" => h.onlink = true,
+            _ => {
+                return Err(Fail(
+                    format!("Error: \"{t}\" in a nexthop is not supported by nlw."),
+                    255,
+                ));
+            }
+        }
+    }
+    hops.push((h, None));
+    Ok(hops)
+}
+
+/// `route get ADDR [from A] [iif D] [oif D] [mark M] [tos T] [uid U] …`
+/// as iproute2's `iproute_get` reads it.
+pub fn get_request(
+    args: &[String],
+    conn: &mut Connection,
+    ctx: &mut crate::edit::Ctx,
+    family: Option<u8>,
+) -> Result<nlwire::route::RouteLookup, Fail> {
+    use crate::args::{Argv, get_prefix, get_u32, invarg, nodev};
+    use nlwire::route::RouteLookup;
+    let mut a = Argv::new(args);
+    let mut family = family;
+    let (mut dst, mut from, mut iif, mut oif, mut mark) = (None, None, None, None, None);
+    while let Some(t) = a.next() {
+        let m = |w: &str| matches(t, w);
+        if t == "tos" || m("dsfield") {
+            let v = a.need()?;
+            get_u32(v)
+                .filter(|&n| n <= 255)
+                .ok_or_else(|| invarg("TOS value is invalid\n", v))?;
+            return Err(Fail(
+                "Error: \"tos\" in route get is not supported by nlw.".into(),
+                255,
+            ));
+        } else if m("from") {
+            let v = a.need()?;
+            if matches(v, "help") {
+                return Err(crate::usage_err(""));
+            }
+            let p = get_prefix(v, family)?;
+            family = family.or(p.family);
+            from = Some(p.addr);
+        } else if m("iif") {
+            iif = Some(a.need()?);
+        } else if m("mark") {
+            let v = a.need()?;
+            mark = Some(get_u32(v).ok_or_else(|| invarg("invalid mark value", v))?);
+        } else if m("oif") || t == "dev" {
+            oif = Some(a.need()?);
+        } else if m("notify")
+            || m("connected")
+            || m("fibmatch")
+            || m("vrf")
+            || m("uid")
+            || t == "as"
+            || m("sport")
+            || m("dport")
+            || m("ipproto")
+            || t == "flowlabel"
+        {
+            return Err(Fail(
+                format!("Error: \"{t}\" in route get is not supported by nlw."),
+                255,
+            ));
+        } else {
+            let v = if t == "to" { a.need()? } else { t };
+            if matches(v, "help") {
+                return Err(crate::usage_err(""));
+            }
+            let p = get_prefix(v, family)?;
+            family = family.or(p.family);
+            let full = if p.addr.is_ipv4() { 32 } else { 128 };
+            if p.len != full {
+                eprintln!(
+                    "Warning: /{} as prefix is invalid, only /{full} (or none) is supported.",
+                    p.len
+                );
+            }
+            dst = Some(p.addr);
+        }
+    }
+    let Some(dst) = dst else {
+        return Err(Fail("need at least a destination address".into(), 1));
+    };
+    let mut l = RouteLookup::to(dst);
+    if let Some(f) = from {
+        l = l.from(f)?;
+    }
+    if let Some(d) = iif {
+        l = l.iif(ctx.index(conn, d).map_err(|_| nodev(d))?);
+    }
+    if let Some(d) = oif {
+        l = l.oif(ctx.index(conn, d).map_err(|_| nodev(d))?);
+    }
+    if let Some(m) = mark {
+        l = l.mark(m);
+    }
+    Ok(l)
+}

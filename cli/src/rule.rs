@@ -11,7 +11,7 @@ use nlwire::route::rule::{
 use nlwire::route::{AF_INET, AF_INET6, GetRules, Rule};
 use nlwire_mio::Connection;
 
-use crate::edit::parse_prefix_of;
+use crate::args::prefix_of as parse_prefix_of;
 use crate::print::{Color, Printer};
 use crate::{Fail, Opts, matches, names};
 
@@ -412,4 +412,163 @@ pub fn print_rule<W: Write>(p: &mut Printer<W>, r: &Rule, deleted: bool) -> std:
     }
     p.close_object()?;
     p.end_record()
+}
+
+/// `rule add|del …` as iproute2's `iprule_modify` reads it.
+pub fn modify<'a>(
+    cmd: &str,
+    args: &'a [String],
+    family: Option<u8>,
+) -> Result<nlwire::route::RuleRequest<'a>, Fail> {
+    use crate::args::{Argv, get_prefix, get_u32};
+    use nlwire::route::RuleRequest;
+    let add = cmd == "add";
+    if args.is_empty() {
+        return Err(Fail(
+            format!(
+                "\"nlw rule {}\" requires arguments.",
+                if add { "add" } else { "del" }
+            ),
+            1,
+        ));
+    }
+    // ip keeps the family of -4/-6 (IPv4 without): a prefix of the other
+    // family is then refused by the kernel.
+    let fam = family.unwrap_or(AF_INET);
+    let mut r = if add {
+        RuleRequest::add(fam == AF_INET6)
+    } else {
+        RuleRequest::delete(fam == AF_INET6)
+    };
+    let mut a = Argv::new(args);
+    let wrong_family = |what: &str| Fail(format!("Error: Invalid {what} address."), 2);
+    while let Some(t) = a.next() {
+        let m = |w: &str| matches(t, w);
+        if t == "not" {
+            r = r.invert();
+        } else if t == "from" || t == "to" {
+            let p = get_prefix(a.need()?, family)?;
+            if p.keyword {
+                continue;
+            }
+            if p.family != Some(fam) {
+                return Err(wrong_family(if t == "from" { "source" } else { "dst" }));
+            }
+            r = if t == "from" {
+                r.from(p.addr, p.len)?
+            } else {
+                r.to(p.addr, p.len)?
+            };
+        } else if m("preference") || m("order") || m("priority") {
+            let v = a.need()?;
+            r = r.priority(get_u32(v).ok_or_else(|| invarg("preference value is invalid\n", v))?);
+        } else if t == "tos" || m("dsfield") {
+            let v = a.need()?;
+            let x = get_u32(v)
+                .filter(|&n| n <= 255)
+                .ok_or_else(|| invarg("TOS value is invalid\n", v))?;
+            r = r.tos(x as u8);
+        } else if t == "fwmark" {
+            let v = a.need()?;
+            let (mk, mask) = match v.split_once('/') {
+                Some((m, k)) => (m, Some(k)),
+                None => (v, None),
+            };
+            let mark = get_u32(mk).ok_or_else(|| invarg("fwmark value is invalid\n", mk))?;
+            let mask = match mask {
+                Some(k) => Some(get_u32(k).ok_or_else(|| invarg("fwmask value is invalid\n", k))?),
+                None => None,
+            };
+            r = r.fwmark(mark, mask);
+        } else if m("realms") {
+            let v = a.need()?;
+            let (f, to) = match v.split_once('/') {
+                Some((f, t)) => (get_u32(f), get_u32(t)),
+                None => (Some(0), get_u32(v)),
+            };
+            let (Some(f), Some(to)) = (f, to) else {
+                return Err(invarg("invalid realms\n", v));
+            };
+            r = r.realms((f << 16) | to);
+        } else if m("protocol") {
+            let v = a.need()?;
+            r = r.protocol(
+                names::parse_protocol(v)
+                    .ok_or_else(|| invarg("\"protocol\" value is invalid\n", v))?,
+            );
+        } else if m("table") || t == "lookup" {
+            let v = a.need()?;
+            r = match names::parse_table(v) {
+                Ok(Some(t)) => r.table(t),
+                _ => return Err(invarg("invalid table ID\n", v)),
+            };
+        } else if m("suppress_prefixlength") || t == "sup_pl" {
+            let v = a.need()?;
+            let n = get_u32(v)
+                .filter(|&n| n <= i32::MAX as u32)
+                .ok_or_else(|| invarg("suppress_prefixlength value is invalid\n", v))?;
+            r = r.suppress_prefixlen(n as i32);
+        } else if m("suppress_ifgroup") || t == "sup_group" {
+            let v = a.need()?;
+            let g = if v == "default" { Some(0) } else { get_u32(v) };
+            r = r.suppress_ifgroup(
+                g.ok_or_else(|| invarg("Invalid \"suppress_ifgroup\" value\n", v))?,
+            );
+        } else if t == "dev" || t == "iif" {
+            let v = a.need()?;
+            r = r
+                .iif(v)
+                .map_err(|_| invarg("\"iif\"/\"dev\" not a valid ifname", v))?;
+        } else if t == "oif" {
+            let v = a.need()?;
+            r = r
+                .oif(v)
+                .map_err(|_| invarg("\"oif\" not a valid ifname", v))?;
+        } else if t == "l3mdev" {
+            r = r.l3mdev();
+        } else if t == "uidrange" {
+            let v = a.need()?;
+            let (x, y) = v
+                .split_once('-')
+                .and_then(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
+                .ok_or_else(|| invarg("invalid UID range\n", v))?;
+            r = r.uid_range(x, y);
+        } else if t == "ipproto" {
+            let v = a.need()?;
+            let p = v
+                .parse::<u8>()
+                .ok()
+                .or_else(|| IP_PROTOS.iter().find(|(_, s)| *s == v).map(|(n, _)| *n))
+                .ok_or_else(|| invarg("Invalid \"ipproto\" value\n", v))?;
+            r = r.ip_proto(p);
+        } else if t == "sport" || t == "dport" {
+            let v = a.need()?;
+            let (x, y) = port_range(v).ok_or_else(|| invarg("invalid port", v))?;
+            r = if t == "sport" {
+                r.sport(x, y)
+            } else {
+                r.dport(x, y)
+            };
+        } else if matches!(t, "nat" | "dscp" | "flowlabel") || m("map-to") || m("tun_id") {
+            return Err(Fail(
+                format!("Error: the rule selector \"{t}\" is not supported by nlw."),
+                255,
+            ));
+        } else {
+            let w = if t == "type" { a.need()? } else { t };
+            if matches(w, "help") {
+                return Err(crate::usage_err(""));
+            } else if matches(w, "goto") {
+                let v = a.need()?;
+                r = r.goto(get_u32(v).ok_or_else(|| invarg("invalid target\n", v))?);
+            } else if matches(w, "nop") {
+                r = r.action(nlwire::route::rule::FR_ACT_NOP);
+            } else {
+                let k = names::parse_route_type(w)
+                    .ok_or_else(|| invarg("Failed to parse rule type", w))?;
+                r = r.action(k);
+            }
+        }
+    }
+    Ok(r)
 }

@@ -58,6 +58,13 @@ pub enum InvalidInput {
         /// Its length.
         len: usize,
     },
+    /// A link kind name that is empty, longer than 63 bytes, or holds a
+    /// NUL.
+    #[error("a link kind is 1 to 63 bytes without NUL")]
+    BadKind,
+    /// Peer settings given for a request that does not create a veth.
+    #[error("peer settings apply only to a veth pair being created")]
+    NotVeth,
     /// A link alias longer than 255 bytes.
     #[error("link alias is {len} bytes long; the kernel allows at most 255")]
     AliasTooLong {

@@ -335,6 +335,8 @@ pub struct AddressRequest<'a> {
     scope: Option<u8>,
     lifetimes: Option<(u32, u32)>,
     metric: Option<u32>,
+    proto: Option<u8>,
+    any_len: bool,
 }
 
 impl<'a> AddressRequest<'a> {
@@ -355,6 +357,8 @@ impl<'a> AddressRequest<'a> {
             scope: None,
             lifetimes: None,
             metric: None,
+            proto: None,
+            any_len: false,
         })
     }
 
@@ -432,6 +436,21 @@ impl<'a> AddressRequest<'a> {
         }
     }
 
+    /// Who adds the address (`IFA_PROTO`, kernel 6.3 and later).
+    pub fn proto(mut self, proto: u8) -> Self {
+        self.proto = Some(proto);
+        self
+    }
+
+    /// On delete: whatever prefix length the address has. No
+    /// `IFA_ADDRESS` is sent, so an IPv4 kernel matches the local address
+    /// alone (what `ip address del 192.0.2.1 dev D` does without a
+    /// length).
+    pub fn any_prefix_len(mut self) -> Self {
+        self.any_len = true;
+        self
+    }
+
     /// Valid and preferred lifetimes in seconds ([`INFINITY_LIFE_TIME`] =
     /// forever). The preferred lifetime may not exceed the valid one.
     pub fn lifetimes(mut self, valid: u32, preferred: u32) -> Result<Self, InvalidInput> {
@@ -483,7 +502,9 @@ impl Request for AddressRequest<'_> {
         }
         .emit(w);
         attr_ip(w, IFA_LOCAL, &self.addr);
-        attr_ip(w, IFA_ADDRESS, self.peer.as_ref().unwrap_or(&self.addr));
+        if !(self.any_len && self.peer.is_none()) {
+            attr_ip(w, IFA_ADDRESS, self.peer.as_ref().unwrap_or(&self.addr));
+        }
         if let Some(b) = self.broadcast {
             w.attr(IFA_BROADCAST, &b.octets());
         }
@@ -501,6 +522,9 @@ impl Request for AddressRequest<'_> {
         }
         if let Some(m) = self.metric {
             w.attr_u32(IFA_RT_PRIORITY, m);
+        }
+        if let Some(p) = self.proto {
+            w.attr_u8(IFA_PROTO, p);
         }
     }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

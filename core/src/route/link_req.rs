@@ -6,8 +6,8 @@ use core::net::IpAddr;
 
 use super::link::emit_link_ref;
 use super::link::{
-    IFF_UP, IFLA_ADDRESS, IFLA_IFALIAS, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO,
-    IFLA_MASTER, IFLA_MTU, IFLA_TXQLEN, IfInfoMsg,
+    IFF_UP, IFLA_ADDRESS, IFLA_BROADCAST, IFLA_IFALIAS, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINK,
+    IFLA_LINKINFO, IFLA_MASTER, IFLA_MTU, IFLA_TXQLEN, IfInfoMsg,
 };
 use super::{RTM_DELLINK, RTM_NEWLINK, attr_ip, validate_ifname};
 use crate::request::Request;
@@ -175,12 +175,15 @@ pub enum LinkKind<'a> {
         /// Mode (`None`: the kernel's default, balance-rr).
         mode: Option<BondMode>,
     },
+    /// Any other kind, by name (`IFLA_INFO_KIND`: `ifb`, `nlmon`, …),
+    /// with no kind-specific settings; the kernel says whether it has it.
+    Named(&'a str),
 }
 
-impl LinkKind<'_> {
+impl<'a> LinkKind<'a> {
     /// The `IFLA_INFO_KIND` string.
-    pub fn name(&self) -> &'static str {
-        match self {
+    pub fn name(&self) -> &'a str {
+        match *self {
             LinkKind::Veth { .. } => "veth",
             LinkKind::Bridge => "bridge",
             LinkKind::Dummy => "dummy",
@@ -190,12 +193,16 @@ impl LinkKind<'_> {
             LinkKind::Vlan { .. } => "vlan",
             LinkKind::Vxlan(_) => "vxlan",
             LinkKind::Bond { .. } => "bond",
+            LinkKind::Named(n) => n,
         }
     }
 
     fn check(&self) -> Result<(), InvalidInput> {
         match *self {
             LinkKind::Veth { peer, .. } => validate_ifname(peer),
+            LinkKind::Named(n) if n.is_empty() || n.len() > 63 || n.contains('\0') => {
+                Err(InvalidInput::BadKind)
+            }
             LinkKind::Macvlan { link, .. } | LinkKind::Ipvlan { link, .. } if link == 0 => {
                 Err(InvalidInput::ZeroIndex)
             }
@@ -239,13 +246,20 @@ impl LinkKind<'_> {
         }
     }
 
-    fn emit_data(&self, w: &mut Writer<'_>) {
+    fn emit_data(&self, w: &mut Writer<'_>, settings: &Common<'_>) {
         match *self {
             LinkKind::Veth { peer, peer_netns } => {
                 let d = w.begin_nested(IFLA_INFO_DATA);
                 let p = w.begin_nested(VETH_INFO_PEER);
-                IfInfoMsg::default().emit(w);
+                let (flags, change) = settings.flags();
+                IfInfoMsg {
+                    flags,
+                    change,
+                    ..Default::default()
+                }
+                .emit(w);
                 w.attr_str(IFLA_IFNAME, peer);
+                settings.emit(w);
                 if let Some(ns) = peer_netns {
                     ns.emit(w);
                 }
@@ -296,33 +310,90 @@ impl LinkKind<'_> {
             LinkKind::Bridge
             | LinkKind::Dummy
             | LinkKind::Wireguard
+            | LinkKind::Named(_)
             | LinkKind::Bond { mode: None } => {}
         }
     }
 }
 
+/// `IFLA_OPERSTATE`.
+const IFLA_OPERSTATE: u16 = 16;
+/// `IFLA_LINKMODE`.
+const IFLA_LINKMODE: u16 = 17;
+/// `IFLA_GROUP`.
+const IFLA_GROUP: u16 = 27;
+/// `IFLA_NUM_TX_QUEUES`.
+const IFLA_NUM_TX_QUEUES: u16 = 31;
+/// `IFLA_NUM_RX_QUEUES`.
+const IFLA_NUM_RX_QUEUES: u16 = 32;
+/// `IFLA_CARRIER`.
+const IFLA_CARRIER: u16 = 33;
+/// `IFLA_PROTO_DOWN`.
+const IFLA_PROTO_DOWN: u16 = 39;
+/// `IFLA_GSO_MAX_SEGS`.
+const IFLA_GSO_MAX_SEGS: u16 = 40;
+/// `IFLA_GSO_MAX_SIZE`.
+const IFLA_GSO_MAX_SIZE: u16 = 41;
+/// `IFLA_GRO_MAX_SIZE`.
+const IFLA_GRO_MAX_SIZE: u16 = 58;
+
 /// The settings of a link being created or changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Common<'a> {
-    up: Option<bool>,
+    /// `IFF_*` bits to set (within `flag_mask`).
+    flag_bits: u32,
+    /// `IFF_*` bits to change.
+    flag_mask: u32,
     mtu: Option<u32>,
     address: Option<&'a [u8]>,
+    broadcast: Option<&'a [u8]>,
     master: Option<u32>,
     txqlen: Option<u32>,
     alias: Option<&'a str>,
     netns: Option<NetnsRef>,
+    group: Option<u32>,
+    linkmode: Option<u8>,
+    operstate: Option<u8>,
+    num_tx_queues: Option<u32>,
+    num_rx_queues: Option<u32>,
+    carrier: Option<bool>,
+    proto_down: Option<bool>,
+    gso_max_size: Option<u32>,
+    gso_max_segs: Option<u32>,
+    gro_max_size: Option<u32>,
 }
 
 impl Common<'_> {
     fn flags(&self) -> (u32, u32) {
-        match self.up {
-            Some(true) => (IFF_UP, IFF_UP),
-            Some(false) => (0, IFF_UP),
-            None => (0, 0),
-        }
+        (self.flag_bits & self.flag_mask, self.flag_mask)
     }
 
     fn emit(&self, w: &mut Writer<'_>) {
+        if let Some(b) = self.broadcast {
+            w.attr(IFLA_BROADCAST, b);
+        }
+        for (kind, v) in [
+            (IFLA_GROUP, self.group),
+            (IFLA_NUM_TX_QUEUES, self.num_tx_queues),
+            (IFLA_NUM_RX_QUEUES, self.num_rx_queues),
+            (IFLA_GSO_MAX_SIZE, self.gso_max_size),
+            (IFLA_GSO_MAX_SEGS, self.gso_max_segs),
+            (IFLA_GRO_MAX_SIZE, self.gro_max_size),
+        ] {
+            if let Some(v) = v {
+                w.attr_u32(kind, v);
+            }
+        }
+        for (kind, v) in [
+            (IFLA_LINKMODE, self.linkmode),
+            (IFLA_OPERSTATE, self.operstate),
+            (IFLA_CARRIER, self.carrier.map(u8::from)),
+            (IFLA_PROTO_DOWN, self.proto_down.map(u8::from)),
+        ] {
+            if let Some(v) = v {
+                w.attr_u8(kind, v);
+            }
+        }
         if let Some(m) = self.mtu {
             w.attr_u32(IFLA_MTU, m);
         }
@@ -351,8 +422,89 @@ impl Common<'_> {
 macro_rules! common_setters {
     () => {
         /// Bring the link up (`true`) or down.
-        pub fn up(mut self, up: bool) -> Self {
-            self.common.up = Some(up);
+        pub fn up(self, up: bool) -> Self {
+            self.flag(IFF_UP, up)
+        }
+
+        /// Sets (`true`) or clears an `IFF_*` flag: `IFF_UP`,
+        /// `IFF_PROMISC`, `IFF_ALLMULTI`, `IFF_MULTICAST`, `IFF_NOARP`
+        /// (`ip link set … arp off` sets `IFF_NOARP`), …
+        pub fn flag(mut self, mask: u32, on: bool) -> Self {
+            self.common.flag_mask |= mask;
+            if on {
+                self.common.flag_bits |= mask;
+            } else {
+                self.common.flag_bits &= !mask;
+            }
+            self
+        }
+
+        /// Link-layer broadcast (or point-to-point peer) address.
+        pub fn broadcast(mut self, addr: &'a [u8]) -> Result<Self, InvalidInput> {
+            if addr.len() > 32 {
+                return Err(InvalidInput::HwAddrTooLong { len: addr.len() });
+            }
+            self.common.broadcast = Some(addr);
+            Ok(self)
+        }
+
+        /// Device group (`IFLA_GROUP`; 0 is `default`).
+        pub fn group(mut self, group: u32) -> Self {
+            self.common.group = Some(group);
+            self
+        }
+
+        /// Link mode (`IFLA_LINKMODE`: 0 default, 1 dormant).
+        pub fn link_mode(mut self, mode: u8) -> Self {
+            self.common.linkmode = Some(mode);
+            self
+        }
+
+        /// Operational state (`IFLA_OPERSTATE`, `IF_OPER_*`).
+        pub fn oper_state(mut self, state: u8) -> Self {
+            self.common.operstate = Some(state);
+            self
+        }
+
+        /// Number of transmit queues (at creation).
+        pub fn num_tx_queues(mut self, n: u32) -> Self {
+            self.common.num_tx_queues = Some(n);
+            self
+        }
+
+        /// Number of receive queues (at creation).
+        pub fn num_rx_queues(mut self, n: u32) -> Self {
+            self.common.num_rx_queues = Some(n);
+            self
+        }
+
+        /// Carrier on or off (`IFLA_CARRIER`, for drivers that allow it).
+        pub fn carrier(mut self, on: bool) -> Self {
+            self.common.carrier = Some(on);
+            self
+        }
+
+        /// Protocol down (`IFLA_PROTO_DOWN`).
+        pub fn proto_down(mut self, on: bool) -> Self {
+            self.common.proto_down = Some(on);
+            self
+        }
+
+        /// Largest GSO packet (`IFLA_GSO_MAX_SIZE`).
+        pub fn gso_max_size(mut self, n: u32) -> Self {
+            self.common.gso_max_size = Some(n);
+            self
+        }
+
+        /// Most GSO segments (`IFLA_GSO_MAX_SEGS`).
+        pub fn gso_max_segs(mut self, n: u32) -> Self {
+            self.common.gso_max_segs = Some(n);
+            self
+        }
+
+        /// Largest GRO packet (`IFLA_GRO_MAX_SIZE`).
+        pub fn gro_max_size(mut self, n: u32) -> Self {
+            self.common.gro_max_size = Some(n);
             self
         }
 
@@ -427,6 +579,32 @@ enum Edit<'a> {
 pub struct LinkRequest<'a> {
     edit: Edit<'a>,
     common: Common<'a>,
+    /// A veth peer's own settings.
+    peer: Common<'a>,
+}
+
+/// Settings for the other end of a veth pair being created
+/// ([`LinkRequest::veth_peer`]): the same setters as [`LinkRequest`]'s.
+///
+/// ```
+/// use nlwire::route::{LinkKind, LinkRequest, LinkSettings};
+/// let mac = [2, 0, 0, 0, 0, 1];
+/// let r = LinkRequest::add("v0", LinkKind::Veth { peer: "v1", peer_netns: None })?
+///     .veth_peer(LinkSettings::new().mtu(1400).address(&mac)?.up(true))?;
+/// # Ok::<(), nlwire::InvalidInput>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkSettings<'a> {
+    common: Common<'a>,
+}
+
+impl<'a> LinkSettings<'a> {
+    /// No settings.
+    pub fn new() -> Self {
+        LinkSettings::default()
+    }
+
+    common_setters!();
 }
 
 impl<'a> LinkRequest<'a> {
@@ -438,6 +616,7 @@ impl<'a> LinkRequest<'a> {
         Ok(LinkRequest {
             edit: Edit::Add { name, kind },
             common: Common::default(),
+            peer: Common::default(),
         })
     }
 
@@ -450,6 +629,7 @@ impl<'a> LinkRequest<'a> {
                 rename: None,
             },
             common: Common::default(),
+            peer: Common::default(),
         })
     }
 
@@ -460,10 +640,27 @@ impl<'a> LinkRequest<'a> {
                 link: link.into().check()?,
             },
             common: Common::default(),
+            peer: Common::default(),
         })
     }
 
     common_setters!();
+
+    /// The settings of a veth pair's other end (its address, MTU, flags,
+    /// …; its namespace is [`LinkKind::Veth`]'s `peer_netns`). Refused for
+    /// other requests.
+    pub fn veth_peer(mut self, settings: LinkSettings<'a>) -> Result<Self, InvalidInput> {
+        match self.edit {
+            Edit::Add {
+                kind: LinkKind::Veth { .. },
+                ..
+            } => {
+                self.peer = settings.common;
+                Ok(self)
+            }
+            _ => Err(InvalidInput::NotVeth),
+        }
+    }
 
     /// Alias (`ip link set … alias`), at most 255 bytes, no NUL; empty
     /// removes it. (The kernel ignores an alias given when a link is
@@ -545,7 +742,7 @@ impl Request for LinkRequest<'_> {
                 self.common.emit(w);
                 let li = w.begin_nested(IFLA_LINKINFO);
                 w.attr_str(IFLA_INFO_KIND, kind.name());
-                kind.emit_data(w);
+                kind.emit_data(w, &self.peer);
                 w.end_nested(li);
             }
             Edit::Set { link, rename } => {

@@ -38,7 +38,9 @@ pub mod stats;
 pub use addr::{AddressMessage, AddressRequest, GetAddresses, IfAddrMsg};
 pub use describe::describe_request;
 pub use link::{GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState};
-pub use link_req::{BondMode, IpvlanMode, LinkKind, LinkRequest, MacvlanMode, NetnsRef, Vxlan};
+pub use link_req::{
+    BondMode, IpvlanMode, LinkKind, LinkRequest, LinkSettings, MacvlanMode, NetnsRef, Vxlan,
+};
 pub use neigh::{GetNeighbour, GetNeighbours, NdMsg, NeighbourMessage, NeighbourRequest};
 pub use nsid::{GetNsId, NsIdMessage};
 pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};

@@ -315,6 +315,7 @@ pub struct NeighbourRequest<'a> {
     lladdr: Option<&'a [u8]>,
     state: u16,
     flags: u8,
+    protocol: Option<u8>,
 }
 
 impl<'a> NeighbourRequest<'a> {
@@ -329,6 +330,7 @@ impl<'a> NeighbourRequest<'a> {
             lladdr: None,
             state: NUD_PERMANENT,
             flags: 0,
+            protocol: None,
         })
     }
 
@@ -379,6 +381,12 @@ impl<'a> NeighbourRequest<'a> {
         self.flags |= NTF_ROUTER;
         self
     }
+
+    /// Who adds the entry (`NDA_PROTOCOL`, `RTPROT_*`).
+    pub fn protocol(mut self, p: u8) -> Self {
+        self.protocol = Some(p);
+        self
+    }
 }
 
 impl Request for NeighbourRequest<'_> {
@@ -412,6 +420,9 @@ impl Request for NeighbourRequest<'_> {
         attr_ip(w, NDA_DST, &self.dst);
         if let Some(l) = self.lladdr {
             w.attr(NDA_LLADDR, l);
+        }
+        if let Some(p) = self.protocol {
+            w.attr_u8(NDA_PROTOCOL, p);
         }
     }
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -6,8 +6,8 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::route::{
     RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_LOCAL, RT_TABLE_MAIN, RTA_DST,
-    RTA_GATEWAY, RTA_IIF, RTA_MARK, RTA_METRICS, RTA_MULTIPATH, RTA_OIF, RTA_PREFSRC, RTA_PRIORITY,
-    RTA_SRC, RTA_TABLE, RTN_UNICAST, RtMsg,
+    RTA_GATEWAY, RTA_IIF, RTA_MARK, RTA_METRICS, RTA_MULTIPATH, RTA_OIF, RTA_PREF, RTA_PREFSRC,
+    RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTN_UNICAST, RtMsg,
 };
 use super::{
     RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, attr_ip, check_family, check_prefix, family_of,
@@ -56,6 +56,16 @@ pub const RTM_F_CLONED: u32 = 0x200;
 pub const RTM_F_LOOKUP_TABLE: u32 = 0x1000;
 
 pub use super::nexthop::{RTAX_ADVMSS, RTAX_MTU};
+use super::nexthop::{RTAX_CC_ALGO, RTAX_LOCK};
+
+/// `RTA_FLOW`: realms.
+pub const RTA_FLOW: u16 = 11;
+/// `RTA_EXPIRES`: an IPv6 route's lifetime.
+pub const RTA_EXPIRES: u16 = 23;
+/// `RTA_TTL_PROPAGATE`.
+pub const RTA_TTL_PROPAGATE: u16 = 26;
+/// `RTA_NH_ID`: the nexthop object a route uses.
+pub const RTA_NH_ID: u16 = 30;
 
 /// One next hop of a multipath route (`struct rtnexthop` + `RTA_GATEWAY`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,10 +159,23 @@ pub struct RouteRequest<'a> {
     kind: Option<u8>,
     onlink: bool,
     nexthops: &'a [NextHop],
-    mtu: Option<u32>,
-    advmss: Option<u32>,
+    /// `RTAX_*` values in the order given (at most [`MAX_METRICS`]).
+    metrics: [(u16, u32); MAX_METRICS],
+    n_metrics: u8,
+    /// `RTAX_LOCK` bits.
+    locked: u32,
+    congctl: Option<&'a str>,
     tos: u8,
+    src: Option<(IpAddr, u8)>,
+    pref: Option<u8>,
+    nhid: Option<u32>,
+    realms: Option<u32>,
+    expires: Option<u32>,
+    ttl_propagate: Option<bool>,
 }
+
+/// How many `RTAX_*` metrics one route request carries at most.
+pub const MAX_METRICS: usize = 16;
 
 impl<'a> RouteRequest<'a> {
     fn new(op: RouteOp, dst: IpAddr, dst_len: u8) -> Result<Self, InvalidInput> {
@@ -171,9 +194,17 @@ impl<'a> RouteRequest<'a> {
             kind: None,
             onlink: false,
             nexthops: &[],
-            mtu: None,
-            advmss: None,
+            metrics: [(0, 0); MAX_METRICS],
+            n_metrics: 0,
+            locked: 0,
+            congctl: None,
             tos: 0,
+            src: None,
+            pref: None,
+            nhid: None,
+            realms: None,
+            expires: None,
+            ttl_propagate: None,
         })
     }
 
@@ -236,6 +267,14 @@ impl<'a> RouteRequest<'a> {
         check_family(&self.dst, "gateway", &gateway)?;
         self.gateway = Some(gateway);
         Ok(self)
+    }
+
+    /// Via `gateway` of either family: the destination's goes in
+    /// `RTA_GATEWAY`, the other in `RTA_VIA` (an IPv4 route via an IPv6
+    /// neighbour, RFC 5549).
+    pub fn via(mut self, gateway: IpAddr) -> Self {
+        self.gateway = Some(gateway);
+        self
     }
 
     /// Out of interface `index`.
@@ -320,14 +359,88 @@ impl<'a> RouteRequest<'a> {
     }
 
     /// Path MTU metric (`RTAX_MTU`).
-    pub fn mtu(mut self, mtu: u32) -> Self {
-        self.mtu = Some(mtu);
-        self
+    pub fn mtu(self, mtu: u32) -> Self {
+        self.metric_value(RTAX_MTU, mtu)
+            .expect("a fresh metric slot")
     }
 
     /// Advertised MSS metric (`RTAX_ADVMSS`).
-    pub fn advmss(mut self, advmss: u32) -> Self {
-        self.advmss = Some(advmss);
+    pub fn advmss(self, advmss: u32) -> Self {
+        self.metric_value(RTAX_ADVMSS, advmss)
+            .expect("a fresh metric slot")
+    }
+
+    /// Any `RTAX_*` metric, in kernel units (`RTAX_RTT` in 1/8 ms,
+    /// `RTAX_RTTVAR` in 1/4 ms). Given twice, the last value counts; at most
+    /// [`MAX_METRICS`] different ones.
+    pub fn metric_value(mut self, kind: u16, value: u32) -> Result<Self, InvalidInput> {
+        let n = self.n_metrics as usize;
+        if let Some(m) = self.metrics[..n].iter_mut().find(|m| m.0 == kind) {
+            m.1 = value;
+            return Ok(self);
+        }
+        if n == MAX_METRICS {
+            return Err(InvalidInput::OutOfRange {
+                what: "number of route metrics",
+                value: n as u64 + 1,
+                range: "at most 16",
+            });
+        }
+        self.metrics[n] = (kind, value);
+        self.n_metrics += 1;
+        Ok(self)
+    }
+
+    /// Locks metric `kind` (`RTAX_LOCK`: path MTU discovery and the like
+    /// leave it alone).
+    pub fn lock_metric(mut self, kind: u16) -> Self {
+        if kind < 32 {
+            self.locked |= 1 << kind;
+        }
+        self
+    }
+
+    /// The congestion-control algorithm (`RTAX_CC_ALGO`, by name).
+    pub fn congestion_control(mut self, name: &'a str) -> Self {
+        self.congctl = Some(name);
+        self
+    }
+
+    /// Only for packets from `src/len` (`RTA_SRC`; IPv6 source routing).
+    pub fn source_prefix(mut self, src: IpAddr, len: u8) -> Result<Self, InvalidInput> {
+        check_family(&self.dst, "source prefix", &src)?;
+        check_prefix(&src, len)?;
+        self.src = Some((src, len));
+        Ok(self)
+    }
+
+    /// IPv6 router preference (`RTA_PREF`: 0 medium, 1 high, 3 low).
+    pub fn pref(mut self, pref: u8) -> Self {
+        self.pref = Some(pref);
+        self
+    }
+
+    /// Through nexthop object `id` (`RTA_NH_ID`).
+    pub fn nhid(mut self, id: u32) -> Self {
+        self.nhid = Some(id);
+        self
+    }
+
+    /// Routing realms (`RTA_FLOW`: from in the high 16 bits, to in the low).
+    pub fn realms(mut self, realms: u32) -> Self {
+        self.realms = Some(realms);
+        self
+    }
+
+    /// Lifetime in seconds (`RTA_EXPIRES`, IPv6).
+    pub fn expires(mut self, secs: u32) -> Self {
+        self.expires = Some(secs);
+        self
+    }
+
+    /// MPLS TTL propagation (`RTA_TTL_PROPAGATE`).
+    pub fn ttl_propagate(mut self, on: bool) -> Self {
+        self.ttl_propagate = Some(on);
         self
     }
 
@@ -367,7 +480,11 @@ impl<'a> RouteRequest<'a> {
             RTN_BROADCAST | RTN_MULTICAST | RTN_ANYCAST => RT_SCOPE_LINK,
             // On delete, `nowhere` matches a route of any scope.
             _ if delete => RT_SCOPE_NOWHERE,
-            RTN_UNICAST | 0 if self.gateway.is_none() && self.nexthops.is_empty() => RT_SCOPE_LINK,
+            RTN_UNICAST | 0
+                if self.gateway.is_none() && self.nexthops.is_empty() && self.nhid.is_none() =>
+            {
+                RT_SCOPE_LINK
+            }
             _ => RT_SCOPE_UNIVERSE,
         }
     }
@@ -400,7 +517,7 @@ impl Request for RouteRequest<'_> {
         RtMsg {
             family: family_of(&self.dst),
             dst_len: self.dst_len,
-            src_len: 0,
+            src_len: self.src.map_or(0, |s| s.1),
             tos: self.tos,
             table: if table < 256 { table as u8 } else { 0 },
             protocol,
@@ -421,21 +538,62 @@ impl Request for RouteRequest<'_> {
         if let Some(s) = &self.prefsrc {
             attr_ip(w, RTA_PREFSRC, s);
         }
-        if let Some(g) = &self.gateway {
-            attr_ip(w, RTA_GATEWAY, g);
+        match &self.gateway {
+            Some(g) if family_of(g) == family_of(&self.dst) => attr_ip(w, RTA_GATEWAY, g),
+            Some(g) => {
+                // struct rtvia: the family, then the address.
+                let family = u16::from(family_of(g)).to_ne_bytes();
+                let mut b = [0u8; 18];
+                b[..2].copy_from_slice(&family);
+                let len = match g {
+                    IpAddr::V4(a) => {
+                        b[2..6].copy_from_slice(&a.octets());
+                        6
+                    }
+                    IpAddr::V6(a) => {
+                        b[2..18].copy_from_slice(&a.octets());
+                        18
+                    }
+                };
+                w.attr(super::nexthop::RTA_VIA, &b[..len]);
+            }
+            None => {}
         }
         if let Some(o) = self.oif {
             w.attr_u32(RTA_OIF, o);
         }
-        if self.mtu.is_some() || self.advmss.is_some() {
+        if self.n_metrics > 0 || self.locked != 0 || self.congctl.is_some() {
+            // As ip writes them: each value in the order given, the
+            // algorithm's name, and the lock bits last.
             let n = w.begin_nested(RTA_METRICS);
-            if let Some(m) = self.mtu {
-                w.attr_u32(RTAX_MTU, m);
+            for &(k, v) in &self.metrics[..self.n_metrics as usize] {
+                w.attr_u32(k, v);
             }
-            if let Some(m) = self.advmss {
-                w.attr_u32(RTAX_ADVMSS, m);
+            if let Some(c) = self.congctl {
+                w.attr(RTAX_CC_ALGO, c.as_bytes());
+            }
+            if self.locked != 0 {
+                w.attr_u32(RTAX_LOCK, self.locked);
             }
             w.end_nested(n);
+        }
+        if let Some((a, _)) = &self.src {
+            attr_ip(w, RTA_SRC, a);
+        }
+        if let Some(p) = self.pref {
+            w.attr_u8(RTA_PREF, p);
+        }
+        if let Some(id) = self.nhid {
+            w.attr_u32(RTA_NH_ID, id);
+        }
+        if let Some(r) = self.realms {
+            w.attr_u32(RTA_FLOW, r);
+        }
+        if let Some(e) = self.expires {
+            w.attr_u32(RTA_EXPIRES, e);
+        }
+        if let Some(t) = self.ttl_propagate {
+            w.attr_u8(RTA_TTL_PROPAGATE, t as u8);
         }
         if !self.nexthops.is_empty() {
             let mp = w.begin_nested_raw(RTA_MULTIPATH);

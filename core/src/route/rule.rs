@@ -34,6 +34,10 @@ pub const FRA_OIFNAME: u16 = 17;
 pub const FRA_PROTOCOL: u16 = 21;
 /// `FRA_SUPPRESS_PREFIXLEN`.
 pub const FRA_SUPPRESS_PREFIXLEN: u16 = 14;
+/// `FRA_FLOW`: realms.
+pub const FRA_FLOW: u16 = 11;
+/// `FRA_SUPPRESS_IFGROUP`.
+pub const FRA_SUPPRESS_IFGROUP: u16 = 13;
 /// `FRA_L3MDEV`: look up the table of the l3mdev (VRF) the packet is on.
 pub const FRA_L3MDEV: u16 = 19;
 /// `FRA_UID_RANGE`: `struct fib_rule_uid_range`.
@@ -251,7 +255,9 @@ impl Request for GetRules {
 pub struct RuleRequest<'a> {
     delete: bool,
     family: u8,
-    action: u8,
+    /// `None`: `to_tbl` on add (table main unless one is given), any on
+    /// delete.
+    action: Option<u8>,
     table: u32,
     priority: Option<u32>,
     from: Option<(IpAddr, u8)>,
@@ -260,6 +266,17 @@ pub struct RuleRequest<'a> {
     iif: Option<&'a str>,
     oif: Option<&'a str>,
     goto: Option<u32>,
+    flags: u32,
+    tos: u8,
+    protocol: Option<u8>,
+    suppress_prefixlen: Option<i32>,
+    suppress_ifgroup: Option<u32>,
+    l3mdev: bool,
+    uid_range: Option<(u32, u32)>,
+    ip_proto: Option<u8>,
+    sport: Option<(u16, u16)>,
+    dport: Option<(u16, u16)>,
+    realms: Option<u32>,
 }
 
 impl<'a> RuleRequest<'a> {
@@ -267,7 +284,7 @@ impl<'a> RuleRequest<'a> {
         RuleRequest {
             delete,
             family: if ipv6 { AF_INET6 } else { AF_INET },
-            action: FR_ACT_TO_TBL,
+            action: None,
             table: 0,
             priority: None,
             from: None,
@@ -276,6 +293,17 @@ impl<'a> RuleRequest<'a> {
             iif: None,
             oif: None,
             goto: None,
+            flags: 0,
+            tos: 0,
+            protocol: None,
+            suppress_prefixlen: None,
+            suppress_ifgroup: None,
+            l3mdev: false,
+            uid_range: None,
+            ip_proto: None,
+            sport: None,
+            dport: None,
+            realms: None,
         }
     }
 
@@ -297,16 +325,84 @@ impl<'a> RuleRequest<'a> {
         }
     }
 
-    /// Look up table `t` (any `u32`).
+    /// Look up table `t` (any `u32`). Without a table or an action, a new
+    /// rule looks up `main` (as `ip rule add`).
     pub fn table(mut self, t: u32) -> Self {
         self.table = t;
-        self.action = FR_ACT_TO_TBL;
+        self.action = Some(FR_ACT_TO_TBL);
         self
     }
 
-    /// The action (`FR_ACT_*`: blackhole, unreachable, prohibit, nop).
+    /// The action (`FR_ACT_*`: blackhole, unreachable, prohibit, nop). On
+    /// delete, without one, a rule of any action matches.
     pub fn action(mut self, action: u8) -> Self {
-        self.action = action;
+        self.action = Some(action);
+        self
+    }
+
+    /// `not`: the selectors match what they would not.
+    pub fn invert(mut self) -> Self {
+        self.flags |= FIB_RULE_INVERT;
+        self
+    }
+
+    /// TOS / DS field selector.
+    pub fn tos(mut self, tos: u8) -> Self {
+        self.tos = tos;
+        self
+    }
+
+    /// Who adds the rule (`FRA_PROTOCOL`, `RTPROT_*`).
+    pub fn protocol(mut self, p: u8) -> Self {
+        self.protocol = Some(p);
+        self
+    }
+
+    /// Ignore lookup results with a prefix this long or shorter.
+    pub fn suppress_prefixlen(mut self, len: i32) -> Self {
+        self.suppress_prefixlen = Some(len);
+        self
+    }
+
+    /// Ignore lookup results through a device of this group.
+    pub fn suppress_ifgroup(mut self, group: u32) -> Self {
+        self.suppress_ifgroup = Some(group);
+        self
+    }
+
+    /// Look up the table of the l3mdev (VRF) the packet is on.
+    pub fn l3mdev(mut self) -> Self {
+        self.l3mdev = true;
+        self
+    }
+
+    /// Only packets of sockets of uids `first..=last`.
+    pub fn uid_range(mut self, first: u32, last: u32) -> Self {
+        self.uid_range = Some((first, last));
+        self
+    }
+
+    /// Only this IP protocol (`FRA_IP_PROTO`).
+    pub fn ip_proto(mut self, p: u8) -> Self {
+        self.ip_proto = Some(p);
+        self
+    }
+
+    /// Only source ports `first..=last`.
+    pub fn sport(mut self, first: u16, last: u16) -> Self {
+        self.sport = Some((first, last));
+        self
+    }
+
+    /// Only destination ports `first..=last`.
+    pub fn dport(mut self, first: u16, last: u16) -> Self {
+        self.dport = Some((first, last));
+        self
+    }
+
+    /// Realms (`FRA_FLOW`).
+    pub fn realms(mut self, r: u32) -> Self {
+        self.realms = Some(r);
         self
     }
 
@@ -355,7 +451,7 @@ impl<'a> RuleRequest<'a> {
     /// Jump to the rule with priority `target`.
     pub fn goto(mut self, target: u32) -> Self {
         self.goto = Some(target);
-        self.action = FR_ACT_GOTO;
+        self.action = Some(FR_ACT_GOTO);
         self
     }
 }
@@ -376,21 +472,62 @@ impl Request for RuleRequest<'_> {
         }
     }
     fn emit_payload(&self, w: &mut Writer<'_>) {
+        // As `ip rule`: a new rule with neither table nor action looks up
+        // main; a delete without an action matches any.
+        let (action, table) = match (self.action, self.delete) {
+            (Some(a), _) => (a, self.table),
+            (None, false) if self.l3mdev => (FR_ACT_TO_TBL, self.table),
+            (None, false) => (
+                FR_ACT_TO_TBL,
+                if self.table == 0 { 254 } else { self.table },
+            ),
+            (None, true) => (0, self.table),
+        };
         RtMsg {
             family: self.family,
             dst_len: self.to.map_or(0, |t| t.1),
             src_len: self.from.map_or(0, |f| f.1),
-            table: if self.table < 256 {
-                self.table as u8
-            } else {
-                0
-            },
-            kind: self.action,
+            tos: self.tos,
+            table: if table < 256 { table as u8 } else { 0 },
+            kind: action,
+            flags: self.flags,
             ..Default::default()
         }
         .emit(w);
-        if self.table >= 256 || (self.table != 0 && !self.delete) {
-            w.attr_u32(FRA_TABLE, self.table);
+        if table >= 256 {
+            w.attr_u32(FRA_TABLE, table);
+        }
+        if let Some(p) = self.protocol {
+            w.attr_u8(FRA_PROTOCOL, p);
+        }
+        if let Some(p) = self.suppress_prefixlen {
+            w.attr_u32(FRA_SUPPRESS_PREFIXLEN, p as u32);
+        }
+        if let Some(g) = self.suppress_ifgroup {
+            w.attr_u32(FRA_SUPPRESS_IFGROUP, g);
+        }
+        if self.l3mdev {
+            w.attr_u8(FRA_L3MDEV, 1);
+        }
+        if let Some((a, b)) = self.uid_range {
+            let mut v = [0u8; 8];
+            v[..4].copy_from_slice(&a.to_ne_bytes());
+            v[4..].copy_from_slice(&b.to_ne_bytes());
+            w.attr(FRA_UID_RANGE, &v);
+        }
+        if let Some(p) = self.ip_proto {
+            w.attr_u8(FRA_IP_PROTO, p);
+        }
+        for (kind, range) in [(FRA_SPORT_RANGE, self.sport), (FRA_DPORT_RANGE, self.dport)] {
+            if let Some((a, b)) = range {
+                let mut v = [0u8; 4];
+                v[..2].copy_from_slice(&a.to_ne_bytes());
+                v[2..].copy_from_slice(&b.to_ne_bytes());
+                w.attr(kind, &v);
+            }
+        }
+        if let Some(r) = self.realms {
+            w.attr_u32(FRA_FLOW, r);
         }
         if let Some(p) = self.priority {
             w.attr_u32(FRA_PRIORITY, p);
