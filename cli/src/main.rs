@@ -35,42 +35,26 @@ use nlwire::route::{GetLinks, Link, Route};
 use nlwire_mio::Connection;
 
 const USAGE: &str = "\
-Usage: nlw [OPTIONS] OBJECT COMMAND
-       nlw [-force] -batch FILE
-  OBJECT := link | address | route | neigh | rule | netns | wg
-  OPTIONS := -n NETNS | -j | -4 | -6 | -h
-    nlw link show [[dev] DEV]
-    nlw link add [link DEV] [name] NAME [mtu N] [address LLADDR] [netns NS]
-                 type veth peer name P [netns NS] | bridge | dummy |
-                 macvlan mode MODE | ipvlan mode MODE | vlan id ID |
-                 vxlan id VNI [remote A] [local A] [dev DEV] [dstport P] |
-                 bond [mode MODE]
-    nlw link set [dev] DEV [up|down] [mtu N] [name NEW] [master DEV|nomaster]
-                 [netns NS] [address LLADDR] [txqueuelen N] [alias TEXT]
-    nlw link del [dev] DEV
-    nlw address show [[dev] DEV]
-    nlw address add|replace|del ADDR[/LEN] [peer ADDR[/LEN]] [broadcast A]
-                 [label L] [valid_lft S|forever] [preferred_lft S|forever]
-                 [nodad] [noprefixroute] [metric N] [scope S] dev DEV
-    nlw address flush [dev] DEV
-    nlw route show [table all|main|local|default|N] [[to] [exact|root|match] PREFIX]
-    nlw route get ADDR [from ADDR] [oif DEV] [iif DEV] [mark N]
-    nlw route add|replace|append|del [TYPE] PREFIX|default [via ADDR] [dev DEV]
-                 [src ADDR] [metric N] [table T] [proto P] [scope S] [onlink]
-                 [mtu N] [advmss N] [nexthop via ADDR [dev DEV] [weight W]]...
-    nlw neigh show [proxy] [dev DEV]
-    nlw neigh add|replace|del ADDR|proxy ADDR [lladdr LLADDR] [nud STATE]
-                 [router] dev DEV
-    nlw rule show
-    nlw rule add|del [from PREFIX] [to PREFIX] [priority N] [fwmark M[/MASK]]
-                 [iif DEV] [oif DEV] [table T | blackhole | unreachable |
-                 prohibit | nop | goto N]
-    nlw netns list
-    nlw netns add|del NAME
-    nlw netns exec NAME CMD [ARGS...]
-    nlw netns watch
-    nlw wg show [IF|all|interfaces] [dump] [--show-keys]
-    nlw wg watch IF... [--interval SECS] [--count ROUNDS]
+Usage: nlw [ OPTIONS ] OBJECT { COMMAND | help }
+       nlw [ -force ] -batch filename
+where  OBJECT := { address | link | neighbor | neighbour | netns | route |
+                   rule | wg | help }
+       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -j[son] |
+                    -p[retty] | -f[amily] { inet | inet6 | link } |
+                    -4 | -6 | -0 | -l[oops] { maximum-addr-flush-attempts } |
+                    -br[ief] | -o[neline] | -t[imestamp] | -ts[hort] |
+                    -b[atch] [filename] | -rc[vbuf] [size] | -n[etns] name |
+                    -c[olor] }
+Commands and their arguments are ip's (see ip(8)):
+    link { add | set | change | delete | show } …
+    address { add | change | replace | delete | show | flush } …
+    route { add | change | replace | prepend | append | delete | show |
+            flush | get } …
+    neigh { add | change | replace | delete | show | flush | get } …
+    rule { add | delete | show | flush } …
+    netns { list | add | set | delete | identify | pids | exec | monitor }
+    wg show [IF|all|interfaces] [dump] [--show-keys]
+    wg watch IF... [--interval SECS] [--count ROUNDS]
 ";
 
 /// The global options (ip's `-…` before the object).

@@ -104,11 +104,14 @@ fn bad_netns_names_are_rejected() {
     let long = "x".repeat(256);
     for bad in ["", ".", "..", "a/b", long.as_str()] {
         let (code, _, err) = nlw(&["netns", "add", bad]);
-        assert_eq!(code, 1, "{bad:?}");
-        assert!(
-            err.contains("invalid network namespace name"),
-            "{bad:?}: {err}"
-        );
+        // As ip: "Invalid netns name", exit 255.
+        let ip = std::process::Command::new("ip")
+            .args(["netns", "add", bad])
+            .output()
+            .expect("run ip");
+        assert_eq!(code, ip.status.code().unwrap_or(-1), "{bad:?}: {err}");
+        assert_eq!(code, 255, "{bad:?}");
+        assert!(err.contains("Invalid netns name"), "{bad:?}: {err}");
     }
     // Nothing was created (other tests may add namespaces meanwhile, so
     // look for what these names would have made).
@@ -154,5 +157,103 @@ fn link_set_netns_with_name_moves_and_renames() {
             .unwrap()
             .iter()
             .all(|l| l["ifname"] != "v1")
+    );
+}
+
+/// `netns list` (with ids), `identify`, `pids`, `set` and `exec` (with
+/// ip's `/etc/netns/NAME` bind mounts) print and do what ip's do.
+#[test]
+fn netns_commands_are_ips() {
+    if !privileged_or_skip("nlw netns::netns_commands_are_ips") {
+        return;
+    }
+    let (a, b) = (TestNs::create(), TestNs::create());
+    // A veth between them gives each an id for the other.
+    a.ip(&[
+        "link",
+        "add",
+        "va",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "vb",
+        "netns",
+        b.name(),
+    ]);
+    // Other tests add and remove namespaces meanwhile: compare when ip
+    // read the same before and after nlw.
+    let same = |args: &[&str]| {
+        let ip = || {
+            let o = std::process::Command::new("ip")
+                .args(args)
+                .output()
+                .expect("run ip");
+            (
+                o.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&o.stdout).into_owned(),
+            )
+        };
+        for _ in 0..50 {
+            let before = ip();
+            let (code, out, err) = nlw(args);
+            if ip() != before {
+                continue;
+            }
+            assert_eq!(
+                (code, out),
+                before,
+                "nlw {args:?} (left) and ip (right); nlw said {err}"
+            );
+            return;
+        }
+        panic!("{args:?}: the namespaces never stood still");
+    };
+    for args in [
+        &["netns", "list"][..],
+        &["-j", "netns", "list"],
+        &["-n", a.name(), "netns", "list"],
+        &["-n", b.name(), "-j", "netns", "list"],
+        &["netns", "identify"],
+        &["netns", "identify", "1"],
+        &["netns", "identify", "x1"],
+        &["netns", "pids", a.name()],
+        &["netns", "pids"],
+        &["netns", "exec", a.name()],
+    ] {
+        same(args);
+    }
+    // A process inside: `pids` finds it, `identify` names its namespace.
+    let mut sleeper = std::process::Command::new("ip")
+        .args(["netns", "exec", a.name(), "sleep", "30"])
+        .spawn()
+        .expect("start sleep");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = sleeper.id().to_string();
+    same(&["netns", "pids", a.name()]);
+    same(&["netns", "identify", &pid]);
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    // `set`: nlw gives b an id in a; ip reads it back.
+    let (code, _, err) = nlw(&["-n", a.name(), "netns", "set", b.name(), "77"]);
+    assert!(
+        code != 0
+            || a.ip(&["netns", "list"])
+                .contains(&format!("{} (id: 77)", b.name())),
+        "{err}"
+    );
+    // ip refuses a second id; so does nlw, with ip's message.
+    same(&["-n", a.name(), "netns", "set", b.name(), "78"]);
+    same(&["netns", "set", b.name(), "-1"]);
+    // exec: the namespace's own /etc/resolv.conf, bound as ip binds it.
+    let etc = format!("/etc/netns/{}", a.name());
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(format!("{etc}/resolv.conf"), "nameserver 192.0.2.53\n").unwrap();
+    let (code, out, err) = nlw(&["netns", "exec", a.name(), "cat", "/etc/resolv.conf"]);
+    let _ = std::fs::remove_dir_all(&etc);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "nameserver 192.0.2.53\n"),
+        "{err}"
     );
 }

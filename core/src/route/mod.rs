@@ -42,7 +42,7 @@ pub use link_req::{
     BondMode, IpvlanMode, LinkKind, LinkRequest, LinkSettings, MacvlanMode, NetnsRef, Vxlan,
 };
 pub use neigh::{GetNeighbour, GetNeighbours, NdMsg, NeighbourMessage, NeighbourRequest};
-pub use nsid::{GetNsId, NsIdMessage};
+pub use nsid::{GetNsId, NsIdMessage, SetNsId};
 pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};
 pub use route_req::{NextHop, RouteLookup, RouteRequest};
 pub use rule::{GetRules, RuleMessage, RuleRequest};

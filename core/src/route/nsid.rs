@@ -97,6 +97,34 @@ impl Request for GetNsId {
 
 crate::request::query!(NsIdMessage => NsId: GetNsId);
 
+/// Give another namespace an id in this one (`ip netns set NAME ID`):
+/// `RTM_NEWNSID` with the namespace by open file and the id (`None`: let
+/// the kernel pick the lowest free one, ip's `auto`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetNsId {
+    /// An open file of the namespace (`/var/run/netns/NAME`).
+    pub fd: i32,
+    /// The id to give it.
+    pub nsid: Option<u32>,
+}
+
+impl Request for SetNsId {
+    fn message_type(&self) -> u16 {
+        RTM_NEWNSID
+    }
+    fn emit_payload(&self, w: &mut Writer<'_>) {
+        w.put(&[0, 0, 0, 0]);
+        w.attr_u32(NETNSA_FD, self.fd as u32);
+        w.attr_u32(NETNSA_NSID, self.nsid.unwrap_or(u32::MAX));
+    }
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.nsid {
+            Some(n) => write!(f, "set the nsid of namespace fd {} to {n}", self.fd),
+            None => write!(f, "assign an nsid to namespace fd {}", self.fd),
+        }
+    }
+}
+
 /// An owned namespace id answer.
 #[cfg(feature = "alloc")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -446,3 +446,23 @@ pub fn enter_for_exec(ns: &Netns) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// [`enter_for_exec`], then, as `ip netns exec NAME` does, bind-mounts each
+/// entry of `/etc/netns/NAME/` over its namesake in `/etc` (inside the new
+/// mount namespace only). A failed bind is reported on stderr and skipped,
+/// as ip does.
+pub fn enter_named_for_exec(ns: &Netns, name: &str) -> Result<(), Error> {
+    enter_for_exec(ns)?;
+    let dir = Path::new("/etc/netns").join(name);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let from = e.path();
+        let to = Path::new("/etc").join(e.file_name());
+        if let Err(err) = mount(Some(&from), &to, None, libc::MS_BIND) {
+            eprintln!("Bind {} -> {} failed: {err}", from.display(), to.display());
+        }
+    }
+    Ok(())
+}
