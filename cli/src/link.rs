@@ -381,6 +381,9 @@ pub fn print_link<W: Write>(
     {
         p.bool("proto_down", " protodown on ", true)?;
     }
+    if p.details > 0 {
+        print_details(p, l, do_link)?;
+    }
     if do_link && let Some(a) = &l.alias {
         p.nl()?;
         p.text("    ")?;
@@ -1421,4 +1424,180 @@ pub fn modify<'a>(
         None => r,
     };
     Ok(Box::new(crate::edit::Encoded::of(&r)?))
+}
+
+fn u32_of(l: &Link, kind: u16) -> Option<u32> {
+    l.other
+        .get(kind)
+        .filter(|v| v.len() == 4)
+        .map(|v| u32::from_ne_bytes([v[0], v[1], v[2], v[3]]))
+}
+
+/// The `-d` part of `print_linkinfo`.
+fn print_details<W: Write>(p: &mut Printer<W>, l: &Link, do_link: bool) -> std::io::Result<()> {
+    use nlwire::route::linkinfo::*;
+    if let Some(v) = u32_of(l, IFLA_PROMISCUITY) {
+        p.num("promiscuity", " promiscuity {} ", v)?;
+    }
+    if let Some(v) = u32_of(l, IFLA_ALLMULTI) {
+        p.num("allmulti", "allmulti {} ", v)?;
+    }
+    if let Some(v) = u32_of(l, IFLA_MIN_MTU) {
+        p.num("min_mtu", "minmtu {} ", v)?;
+    }
+    if let Some(v) = u32_of(l, IFLA_MAX_MTU) {
+        p.num("max_mtu", "maxmtu {} ", v)?;
+    }
+    if l.other
+        .get(IFLA_NETNS_IMMUTABLE)
+        .and_then(|v| v.first())
+        .is_some_and(|&v| v != 0)
+    {
+        p.bool("netns-immutable", "netns-immutable ", true)?;
+    }
+    if let Some(li) = l.other.get(nlwire::route::link::IFLA_LINKINFO)
+        && let Ok(li) = LinkInfo::parse(li)
+    {
+        print_linktype(p, &li)?;
+    }
+    if do_link
+        && let Some(af) = l.other.get(IFLA_AF_SPEC)
+        && let Ok(Some(mode)) = inet6_addr_gen_mode(af)
+    {
+        match mode {
+            0 => p.str("inet6_addr_gen_mode", "addrgenmode {} ", "eui64")?,
+            1 => p.str("inet6_addr_gen_mode", "addrgenmode {} ", "none")?,
+            2 => p.str("inet6_addr_gen_mode", "addrgenmode {} ", "stable_secret")?,
+            3 => p.str("inet6_addr_gen_mode", "addrgenmode {} ", "random")?,
+            m => p.str(
+                "inet6_addr_gen_mode",
+                "addrgenmode {} ",
+                format_args!("{m:#x}"),
+            )?,
+        }
+    }
+    for (kind, key, fmt) in [
+        (IFLA_NUM_TX_QUEUES, "num_tx_queues", "numtxqueues {} "),
+        (IFLA_NUM_RX_QUEUES, "num_rx_queues", "numrxqueues {} "),
+        (IFLA_GSO_MAX_SIZE, "gso_max_size", "gso_max_size {} "),
+        (IFLA_GSO_MAX_SEGS, "gso_max_segs", "gso_max_segs {} "),
+        (IFLA_TSO_MAX_SIZE, "tso_max_size", "tso_max_size {} "),
+        (IFLA_TSO_MAX_SEGS, "tso_max_segs", "tso_max_segs {} "),
+        (IFLA_GRO_MAX_SIZE, "gro_max_size", "gro_max_size {} "),
+        (
+            IFLA_GSO_IPV4_MAX_SIZE,
+            "gso_ipv4_max_size",
+            "gso_ipv4_max_size {} ",
+        ),
+        (
+            IFLA_GRO_IPV4_MAX_SIZE,
+            "gro_ipv4_max_size",
+            "gro_ipv4_max_size {} ",
+        ),
+    ] {
+        if let Some(v) = u32_of(l, kind) {
+            p.num(key, fmt, v)?;
+        }
+    }
+    let text = |kind: u16| {
+        l.other.get(kind).map(|v| {
+            String::from_utf8_lossy(v.split(|&b| b == 0).next().unwrap_or(&[])).into_owned()
+        })
+    };
+    let hex = |kind: u16| {
+        l.other
+            .get(kind)
+            .map(|v| v.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    };
+    if let Some(n) = text(IFLA_PHYS_PORT_NAME) {
+        p.str("phys_port_name", "portname {} ", n)?;
+    }
+    if let Some(n) = hex(IFLA_PHYS_PORT_ID) {
+        p.str("phys_port_id", "portid {} ", n)?;
+    }
+    if let Some(n) = hex(IFLA_PHYS_SWITCH_ID) {
+        p.str("phys_switch_id", "switchid {} ", n)?;
+    }
+    if let Some(n) = text(IFLA_PARENT_DEV_BUS_NAME) {
+        p.str("parentbus", "parentbus {} ", n)?;
+    }
+    if let Some(n) = text(IFLA_PARENT_DEV_NAME) {
+        p.str("parentdev", "parentdev {} ", n)?;
+    }
+    Ok(())
+}
+
+/// `print_linktype`: the kind, and the settings of the kinds nlw decodes.
+fn print_linktype<W: Write>(
+    p: &mut Printer<W>,
+    li: &nlwire::route::linkinfo::LinkInfo<'_>,
+) -> std::io::Result<()> {
+    use nlwire::route::linkinfo::{IpvlanInfo, MacvlanInfo};
+    p.open_object(Some("linkinfo"))?;
+    if let Some(kind) = li.kind {
+        p.nl()?;
+        p.str("info_kind", "    {} ", kind)?;
+        match kind {
+            "macvlan" | "macvtap" => {
+                p.open_object(Some("info_data"))?;
+                if let Some(m) = li.data.and_then(|d| MacvlanInfo::parse(d).ok())
+                    && let Some(mode) = m.mode
+                {
+                    let name = match mode {
+                        1 => "private",
+                        2 => "vepa",
+                        4 => "bridge",
+                        8 => "passthru",
+                        16 => "source",
+                        _ => "unknown",
+                    };
+                    p.str("mode", "mode {} ", name)?;
+                    if m.flags & 1 != 0 {
+                        p.bool("nopromisc", "nopromisc ", true)?;
+                    }
+                    if m.flags & 2 != 0 {
+                        p.bool("nodst", "nodst ", true)?;
+                    }
+                    if let Some(q) = m.bc_queue_len {
+                        p.num("bcqueuelen", "bcqueuelen {} ", q)?;
+                    }
+                    if let Some(q) = m.bc_queue_len_used {
+                        p.num("usedbcqueuelen", "usedbcqueuelen {} ", q)?;
+                    }
+                    if let Some(c) = m.bc_cutoff {
+                        p.num("bclim", "bclim {} ", c)?;
+                    }
+                }
+                p.close_object()?;
+            }
+            "ipvlan" | "ipvtap" => {
+                p.open_object(Some("info_data"))?;
+                if let Some(m) = li.data.and_then(|d| IpvlanInfo::parse(d).ok()) {
+                    if let Some(mode) = m.mode {
+                        let name = match mode {
+                            0 => "l2",
+                            1 => "l3",
+                            2 => "l3s",
+                            _ => "unknown",
+                        };
+                        p.str("mode", " mode {} ", name)?;
+                    }
+                    if let Some(f) = m.flags {
+                        match f {
+                            f if f & 1 != 0 => p.bool("private", "private ", true)?,
+                            f if f & 2 != 0 => p.bool("vepa", "vepa ", true)?,
+                            _ => p.bool("bridge", "bridge ", true)?,
+                        }
+                    }
+                }
+                p.close_object()?;
+            }
+            _ => {}
+        }
+    }
+    if let Some(sk) = li.slave_kind {
+        p.nl()?;
+        p.str("info_slave_kind", "    {}_slave ", sk)?;
+    }
+    p.close_object()
 }

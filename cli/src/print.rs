@@ -102,6 +102,8 @@ pub struct Printer<W: Write> {
     pub brief: bool,
     /// `-s`, counted.
     pub stats: u8,
+    /// `-d`, counted.
+    pub details: u8,
     /// `-c`: the palette (dark or light) when colouring.
     palette: Option<bool>,
 }
@@ -114,6 +116,7 @@ impl<W: Write> Printer<W> {
         p.oneline = o.oneline;
         p.brief = o.brief;
         p.stats = o.stats;
+        p.details = o.details;
         p.palette = color_palette(o.color, o.json);
         Ok(p)
     }
@@ -129,6 +132,7 @@ impl<W: Write> Printer<W> {
             oneline: false,
             brief: false,
             stats: 0,
+            details: 0,
             palette: None,
         };
         if json {

@@ -396,3 +396,50 @@ fn neigh_show_is_ips() {
         }
     }
 }
+
+/// `-d`: the details of links of the kinds whose settings nlw decodes
+/// (veth, macvlan, ipvlan), text and JSON, link and address show.
+#[test]
+fn details_are_ips() {
+    if !privileged_or_skip("nlw reads::details_are_ips") {
+        return;
+    }
+    let ns = TestNs::create();
+    for cmd in [
+        "link add v0 type veth peer name v1",
+        "link add mv0 link v0 type macvlan mode private",
+        "link add mv1 link v0 type macvlan mode bridge",
+        "link set v0 up promisc on",
+        "link set v1 allmulticast on",
+        "addr add 192.0.2.1/24 dev v0",
+    ] {
+        ns.ip(&cmd.split(' ').collect::<Vec<_>>());
+    }
+    let _ = Command::new("ip")
+        .args([
+            "-n",
+            ns.name(),
+            "link",
+            "add",
+            "iv0",
+            "link",
+            "v1",
+            "type",
+            "ipvlan",
+            "mode",
+            "l3s",
+        ])
+        .output();
+    for args in [
+        "-d link show",
+        "-d -j link show",
+        "-d -d link show",
+        "-d link show mv0",
+        "-d -o link show",
+        "-d addr show",
+        "-d -j addr show",
+        "-d -br link show",
+    ] {
+        same_as_ip(&ns, &args.split(' ').collect::<Vec<_>>());
+    }
+}

@@ -38,9 +38,27 @@ pub fn ip_version() -> (u32, u32) {
 /// `cli/IP_DIFFERENCES.md`).
 #[allow(dead_code)]
 pub fn as_this_ip_prints_text(s: &str) -> String {
-    if ip_version() >= (6, 4) {
-        return s.to_string();
+    let v = ip_version();
+    // iproute2 6.17 added `netns-immutable` to -d.
+    let s = if v < (6, 17) {
+        s.replace("netns-immutable ", "")
+    } else {
+        s.to_string()
+    };
+    // iproute2 6.3 added the IPv4 GSO/GRO sizes to -d.
+    let s = if v < (6, 3) {
+        drop_words(&s, &["gso_ipv4_max_size", "gro_ipv4_max_size"])
+    } else {
+        s
+    };
+    if v >= (6, 4) {
+        return s;
     }
+    // Before 6.4, -d printed " allmulti N" after " promiscuity N ".
+    let s = s
+        .replace(" allmulti ", "  allmulti ")
+        .replace("   allmulti", "  allmulti");
+    let s = s.as_str();
     // iproute2 6.4 added an address's `proto` (IFA_PROTO, kernel 6.3+).
     let mut out = String::with_capacity(s.len());
     for line in s.split_inclusive('\n') {
@@ -57,10 +75,40 @@ pub fn as_this_ip_prints_text(s: &str) -> String {
     out
 }
 
+/// Removes `WORD VALUE ` pairs from text.
+fn drop_words(s: &str, words: &[&str]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for line in s.split_inclusive('\n') {
+        let mut toks = line.split(' ').peekable();
+        let mut kept: Vec<&str> = Vec::new();
+        while let Some(t) = toks.next() {
+            if words.contains(&t) {
+                toks.next();
+                continue;
+            }
+            kept.push(t);
+        }
+        out.push_str(&kept.join(" "));
+    }
+    out
+}
+
 /// As [`as_this_ip_prints_text`], for `-j` output.
 #[allow(dead_code)]
 pub fn as_this_ip_prints_json(v: &mut serde_json::Value) {
-    if ip_version() >= (6, 4) {
+    let ver = ip_version();
+    for link in v.as_array_mut().into_iter().flatten() {
+        if let Some(o) = link.as_object_mut() {
+            if ver < (6, 17) {
+                o.remove("netns-immutable");
+            }
+            if ver < (6, 3) {
+                o.remove("gso_ipv4_max_size");
+                o.remove("gro_ipv4_max_size");
+            }
+        }
+    }
+    if ver >= (6, 4) {
         return;
     }
     for link in v.as_array_mut().into_iter().flatten() {

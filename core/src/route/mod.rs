@@ -21,6 +21,7 @@ pub mod describe;
 mod display;
 pub mod link;
 pub mod link_req;
+pub mod linkinfo;
 pub mod names;
 pub mod neigh;
 pub mod nexthop;
