@@ -1293,14 +1293,9 @@ pub fn modify<'a>(
                     return Err(garbage(t));
                 }
                 let v = rest.next().ok_or_else(crate::args::incomplete)?;
-                mode = match v {
-                    "private" => MacvlanMode::Private,
-                    "vepa" => MacvlanMode::Vepa,
-                    "bridge" => MacvlanMode::Bridge,
-                    "passthru" => MacvlanMode::Passthru,
-                    "source" => MacvlanMode::Source,
-                    _ => return Err(crate::args::invarg("Unknown macvlan mode", v)),
-                };
+                mode = v
+                    .parse::<MacvlanMode>()
+                    .map_err(|_| crate::args::invarg("Unknown macvlan mode", v))?;
             }
             LinkKind::Macvlan {
                 link: need_lower()?,
@@ -1314,12 +1309,9 @@ pub fn modify<'a>(
                     return Err(garbage(t));
                 }
                 let v = rest.next().ok_or_else(crate::args::incomplete)?;
-                mode = match v {
-                    "l2" => IpvlanMode::L2,
-                    "l3" => IpvlanMode::L3,
-                    "l3s" => IpvlanMode::L3s,
-                    _ => return Err(crate::args::invarg("Unknown ipvlan mode", v)),
-                };
+                mode = v
+                    .parse::<IpvlanMode>()
+                    .map_err(|_| crate::args::invarg("Unknown ipvlan mode", v))?;
             }
             LinkKind::Ipvlan {
                 link: need_lower()?,
@@ -1387,16 +1379,10 @@ pub fn modify<'a>(
                 if t != "mode" {
                     return Err(garbage(t));
                 }
-                mode = Some(match v {
-                    "balance-rr" | "0" => BondMode::BalanceRr,
-                    "active-backup" | "1" => BondMode::ActiveBackup,
-                    "balance-xor" | "2" => BondMode::BalanceXor,
-                    "broadcast" | "3" => BondMode::Broadcast,
-                    "802.3ad" | "4" => BondMode::Lacp,
-                    "balance-tlb" | "5" => BondMode::BalanceTlb,
-                    "balance-alb" | "6" => BondMode::BalanceAlb,
-                    _ => return Err(crate::args::invarg("invalid mode", v)),
-                });
+                mode = Some(
+                    v.parse::<BondMode>()
+                        .map_err(|_| crate::args::invarg("invalid mode", v))?,
+                );
             }
             LinkKind::Bond { mode }
         }

@@ -20,28 +20,24 @@ pub fn link_type(t: u16) -> Cow<'static, str> {
     names::link_type(t).map_or_else(|| Cow::Owned(format!("[{t}]")), Cow::Borrowed)
 }
 
-fn or_number(name: Option<&'static str>, n: impl std::fmt::Display) -> Cow<'static, str> {
-    name.map_or_else(|| Cow::Owned(n.to_string()), Cow::Borrowed)
+/// `RTPROT_*` names (iproute2's built-in table), else the number.
+pub fn protocol(p: u8) -> String {
+    nlwire::route::Protocol(p).to_string()
 }
 
-/// `RTPROT_*` names (iproute2's built-in table).
-pub fn protocol(p: u8) -> Cow<'static, str> {
-    or_number(names::protocol(p), p)
+/// `RT_SCOPE_*` names, else the number.
+pub fn scope(s: u8) -> String {
+    nlwire::route::Scope(s).to_string()
 }
 
-/// `RT_SCOPE_*` names.
-pub fn scope(s: u8) -> Cow<'static, str> {
-    or_number(names::scope(s), s)
+/// `RTN_*` names, else the number.
+pub fn route_type(t: u8) -> String {
+    nlwire::route::RouteType(t).to_string()
 }
 
-/// `RTN_*` names.
-pub fn route_type(t: u8) -> Cow<'static, str> {
-    or_number(names::route_type(t), t)
-}
-
-/// Table names.
-pub fn table(t: u32) -> Cow<'static, str> {
-    or_number(names::table(t), t)
+/// Table names, else the number.
+pub fn table(t: u32) -> String {
+    nlwire::route::Table(t).to_string()
 }
 
 /// Parses a table argument: `all` (None), a built-in name, a name from
@@ -52,9 +48,9 @@ pub fn parse_table(s: &str) -> Result<Option<u32>, String> {
         "main" => Ok(Some(254)),
         "local" => Ok(Some(255)),
         "default" => Ok(Some(253)),
-        n => match crate::rule::parse_u32(n) {
-            Some(v) => Ok(Some(v)),
-            None => rt_tables_lookup(n)
+        n => match n.parse::<nlwire::route::Table>() {
+            Ok(t) => Ok(Some(t.0)),
+            Err(_) => rt_tables_lookup(n)
                 .map(Some)
                 .ok_or_else(|| format!("table id value is invalid: \"{n}\"")),
         },
@@ -91,19 +87,12 @@ fn rt_tables_lookup(name: &str) -> Option<u32> {
 
 /// Parses a protocol name or number (`static`, `boot`, `42`).
 pub fn parse_protocol(s: &str) -> Option<u8> {
-    (0..=255u8)
-        .find(|&p| protocol(p) == s)
-        .or_else(|| crate::rule::parse_u32(s).and_then(|n| u8::try_from(n).ok()))
+    s.parse::<nlwire::route::Protocol>().ok().map(|p| p.0)
 }
 
 /// Parses a scope name or number.
 pub fn parse_scope(s: &str) -> Option<u8> {
-    match s {
-        "global" | "universe" => Some(0),
-        _ => (0..=255u8)
-            .find(|&p| scope(p) == s)
-            .or_else(|| crate::rule::parse_u32(s).and_then(|n| u8::try_from(n).ok())),
-    }
+    s.parse::<nlwire::route::Scope>().ok().map(|p| p.0)
 }
 
 /// Parses a route type name (`blackhole`, `unreachable`, …).

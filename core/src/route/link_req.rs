@@ -114,6 +114,58 @@ pub enum BondMode {
     BalanceAlb = 6,
 }
 
+macro_rules! mode_names {
+    ($ty:ident { $($variant:ident = $name:literal $(| $alias:literal)*),+ $(,)? }) => {
+        impl $ty {
+            /// The name `ip` uses.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)+
+                }
+            }
+        }
+
+        impl core::fmt::Display for $ty {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl core::str::FromStr for $ty {
+            type Err = super::names::UnknownName;
+            /// `ip`'s name for the mode.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($name $(| $alias)* => Ok($ty::$variant),)+
+                    _ => Err(super::names::UnknownName),
+                }
+            }
+        }
+    };
+}
+
+mode_names!(MacvlanMode {
+    Private = "private",
+    Vepa = "vepa",
+    Bridge = "bridge",
+    Passthru = "passthru",
+    Source = "source",
+});
+mode_names!(IpvlanMode {
+    L2 = "l2",
+    L3 = "l3",
+    L3s = "l3s",
+});
+mode_names!(BondMode {
+    BalanceRr = "balance-rr" | "0",
+    ActiveBackup = "active-backup" | "1",
+    BalanceXor = "balance-xor" | "2",
+    Broadcast = "broadcast" | "3",
+    Lacp = "802.3ad" | "4",
+    BalanceTlb = "balance-tlb" | "5",
+    BalanceAlb = "balance-alb" | "6",
+});
+
 /// VXLAN settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Vxlan {

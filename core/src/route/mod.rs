@@ -42,6 +42,7 @@ pub use link::{GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, Oper
 pub use link_req::{
     BondMode, IpvlanMode, LinkKind, LinkRequest, LinkSettings, MacvlanMode, NetnsRef, Vxlan,
 };
+pub use names::{Protocol, RouteType, Scope, Table};
 pub use neigh::{GetNeighbour, GetNeighbours, NdMsg, NeighbourMessage, NeighbourRequest};
 pub use nsid::{GetNsId, NsIdMessage, SetNsId};
 pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};

@@ -165,6 +165,105 @@ pub fn table(t: u32) -> Option<&'static str> {
     })
 }
 
+/// A number as iproute2 reads one (`strtoul(…, 0)`): decimal, `0x` hex
+/// or leading-`0` octal.
+pub fn parse_number(s: &str) -> Option<u64> {
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16).ok()
+    } else if s.len() > 1 && s.starts_with('0') {
+        u64::from_str_radix(&s[1..], 8).ok()
+    } else {
+        s.parse().ok()
+    }
+}
+
+/// A name `ip` uses for a number, or the number; see the types below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownName;
+
+impl core::fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("neither a known name nor a number in range")
+    }
+}
+
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident($int:ty) = $table:ident) => {
+        $(#[$doc])*
+        ///
+        /// `Display` writes `ip`'s name, or the number when it has none;
+        /// `FromStr` takes a name or a number (decimal, `0x` hex, leading-`0`
+        /// octal), as `ip` does.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub $int);
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                match $table(self.0) {
+                    Some(n) => f.write_str(n),
+                    None => write!(f, "{}", self.0),
+                }
+            }
+        }
+
+        impl core::str::FromStr for $name {
+            type Err = UnknownName;
+            fn from_str(s: &str) -> Result<Self, UnknownName> {
+                (0..=<$int>::MAX as u64)
+                    .take(256)
+                    .map(|n| n as $int)
+                    .find(|&n| $table(n) == Some(s))
+                    .or_else(|| parse_number(s).and_then(|n| <$int>::try_from(n).ok()))
+                    .map($name)
+                    .ok_or(UnknownName)
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// A route's or rule's protocol (`RTPROT_*`: `kernel`, `boot`,
+    /// `static`, …).
+    Protocol(u8) = protocol
+);
+vocabulary!(
+    /// A scope (`RT_SCOPE_*`: `global`, `link`, `host`, …).
+    Scope(u8) = scope
+);
+vocabulary!(
+    /// A route type (`RTN_*`: `unicast`, `local`, `blackhole`, …).
+    RouteType(u8) = route_type
+);
+
+/// A routing table (`main`, `local`, `default`, or a number).
+///
+/// `Display` writes `ip`'s built-in name or the number; `FromStr` takes a
+/// built-in name or a number. (Names from `/etc/iproute2/rt_tables` are the
+/// caller's to read.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Table(pub u32);
+
+impl core::fmt::Display for Table {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match table(self.0) {
+            Some(n) => f.write_str(n),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+impl core::str::FromStr for Table {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        [0u32, 253, 254, 255]
+            .into_iter()
+            .find(|&t| table(t) == Some(s))
+            .or_else(|| parse_number(s).and_then(|n| u32::try_from(n).ok()))
+            .map(Table)
+            .ok_or(UnknownName)
+    }
+}
+
 /// A name, or the number when it has none.
 #[cfg(feature = "alloc")]
 pub(crate) struct Named<N>(pub Option<&'static str>, pub N);
@@ -193,5 +292,20 @@ mod tests {
         assert_eq!(names.collect::<alloc::vec::Vec<_>>(), ["NO-CARRIER", "UP"]);
         assert_eq!(scope(253), Some("link"));
         assert_eq!(table(100), None);
+    }
+
+    #[test]
+    fn vocabulary_reads_and_writes_names_and_numbers() {
+        use alloc::string::ToString;
+        assert_eq!("static".parse::<Protocol>(), Ok(Protocol(4)));
+        assert_eq!("0x2a".parse::<Protocol>().unwrap().to_string(), "babel");
+        assert_eq!("017".parse::<Protocol>(), Ok(Protocol(15)));
+        assert_eq!("300".parse::<Protocol>(), Err(UnknownName));
+        assert_eq!("link".parse::<Scope>(), Ok(Scope(253)));
+        assert_eq!(Scope(7).to_string(), "7");
+        assert_eq!("blackhole".parse::<RouteType>(), Ok(RouteType(6)));
+        assert_eq!("main".parse::<Table>(), Ok(Table(254)));
+        assert_eq!(Table(100_000).to_string(), "100000");
+        assert_eq!("bogus".parse::<Table>(), Err(UnknownName));
     }
 }
