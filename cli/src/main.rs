@@ -17,7 +17,6 @@ mod address;
 mod args;
 mod edit;
 mod flush;
-mod json;
 mod link;
 mod names;
 mod neigh;

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use nlwire::genl::wireguard::{AllowedIp, Device, Peer, SecretKey};
 use nlwire_mio::{Connection, ConnectionOptions, WgEvent, WgWatch, WgWatchOptions};
 
-use crate::json::JsonOut;
+use crate::print::{Json, Printer};
 use crate::{Fail, Opts, netns_path, usage_err};
 
 fn fail(e: nlwire::Error) -> Fail {
@@ -100,7 +100,7 @@ fn show(o: &Opts, args: &[String], out: &mut impl Write) -> Result<(), Fail> {
         devices.push(d);
     }
     if o.json {
-        let mut j = JsonOut::new(&mut *out)?;
+        let mut j = Printer::for_opts(&mut *out, o)?;
         for d in &devices {
             device_json(&mut j, d, a.show_keys)?;
         }
@@ -310,45 +310,49 @@ fn dump(out: &mut impl Write, d: &Device, with_name: bool, show_keys: bool) -> R
     Ok(())
 }
 
-fn device_json<W: Write>(j: &mut JsonOut<W>, d: &Device, show_keys: bool) -> Result<(), Fail> {
-    j.begin()?;
-    j.str("ifname", &d.ifname)?;
-    j.num("ifindex", d.ifindex)?;
-    match &d.public_key {
-        Some(k) => j.display("public_key", k)?,
-        None => j.null("public_key")?,
+fn device_json<W: Write>(j: &mut Printer<W>, d: &Device, show_keys: bool) -> Result<(), Fail> {
+    let s = Some;
+    j.open_object(None)?;
+    j.json(Json::Str, s("ifname"), &d.ifname)?;
+    j.json(Json::Num, s("ifindex"), d.ifindex)?;
+    match d.public_key {
+        Some(k) => j.json(Json::Str, s("public_key"), k)?,
+        None => j.null("public_key", "")?,
     }
     if show_keys && let Some(k) = &d.private_key {
-        j.display("private_key", k.to_base64())?;
+        j.json(Json::Str, s("private_key"), k.to_base64())?;
     }
-    j.num("listen_port", d.listen_port)?;
-    j.num("fwmark", d.fwmark)?;
-    j.begin_array("peers")?;
+    j.json(Json::Num, s("listen_port"), d.listen_port)?;
+    j.json(Json::Num, s("fwmark"), d.fwmark)?;
+    j.open_array("peers")?;
     for p in &d.peers {
-        j.begin_inner()?;
-        j.display("public_key", p.public_key)?;
+        j.open_object(None)?;
+        j.json(Json::Str, s("public_key"), p.public_key)?;
         if show_keys && let Some(k) = &p.preshared_key {
-            j.display("preshared_key", k.to_base64())?;
+            j.json(Json::Str, s("preshared_key"), k.to_base64())?;
         }
-        j.bool("has_preshared_key", p.preshared_key.is_some())?;
-        match &p.endpoint {
-            Some(e) => j.display("endpoint", e)?,
-            None => j.null("endpoint")?,
+        j.bool("has_preshared_key", "", p.preshared_key.is_some())?;
+        match p.endpoint {
+            Some(e) => j.json(Json::Str, s("endpoint"), e)?,
+            None => j.null("endpoint", "")?,
         }
-        let ips: Vec<String> = p.allowed_ips.iter().map(ToString::to_string).collect();
-        j.str_array("allowed_ips", ips.iter().map(String::as_str))?;
+        j.open_array("allowed_ips")?;
+        for ip in &p.allowed_ips {
+            j.json(Json::Str, None, ip)?;
+        }
+        j.close_array()?;
         match p.last_handshake {
-            Some(t) => j.num("latest_handshake", t.as_secs())?,
-            None => j.null("latest_handshake")?,
+            Some(t) => j.json(Json::Num, s("latest_handshake"), t.as_secs())?,
+            None => j.null("latest_handshake", "")?,
         }
-        j.num("rx_bytes", p.rx_bytes)?;
-        j.num("tx_bytes", p.tx_bytes)?;
-        j.num("persistent_keepalive", p.persistent_keepalive)?;
-        j.num("protocol_version", p.protocol_version)?;
-        j.end_inner()?;
+        j.json(Json::Num, s("rx_bytes"), p.rx_bytes)?;
+        j.json(Json::Num, s("tx_bytes"), p.tx_bytes)?;
+        j.json(Json::Num, s("persistent_keepalive"), p.persistent_keepalive)?;
+        j.json(Json::Num, s("protocol_version"), p.protocol_version)?;
+        j.close_object()?;
     }
-    j.end_array()?;
-    j.end()?;
+    j.close_array()?;
+    j.close_object()?;
     Ok(())
 }
 
@@ -567,7 +571,7 @@ peer: {}
     #[test]
     fn json_hides_secrets_unless_asked() {
         for show in [false, true] {
-            let mut j = JsonOut::new(Vec::new()).unwrap();
+            let mut j = Printer::with_pretty(Vec::new(), true, false).unwrap();
             device_json(&mut j, &device(), show).unwrap();
             let text = String::from_utf8(j.finish().unwrap()).unwrap();
             assert_eq!(text.contains(&Key([1; 32]).to_string()), show);
