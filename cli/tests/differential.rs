@@ -153,8 +153,15 @@ fn command(r: &mut Rng, m: &mut Model) -> (Vec<String>, bool) {
         }
         12..=27 => {
             w.extend([s("link"), s("set"), s("dev"), m.dev(r)]);
-            match r.below(8) {
+            match r.below(9) {
                 0 | 1 => w.push(r.pick(&["up", "down"]).to_string()),
+                8 => {
+                    w.push(
+                        r.pick(&["promisc", "arp", "multicast", "allmulticast"])
+                            .to_string(),
+                    );
+                    w.push(r.pick(&["on", "off"]).to_string());
+                }
                 2 => w.extend([
                     s("mtu"),
                     r.pick(&["1280", "1500", "9000", "68"]).to_string(),

@@ -131,3 +131,45 @@ fn help_version_and_closed_pipes() {
         assert!(!err.contains("Broken pipe"), "nlw {args:?}: {err}");
     }
 }
+
+/// `link add A type veth peer B`: the peer named without `name` (ip 6.1
+/// fails on this form; later releases take it).
+#[test]
+fn veth_peer_without_name() {
+    if !privileged_or_skip("nlw options::veth_peer_without_name") {
+        return;
+    }
+    let ns = TestNs::create();
+    let (code, _, err) = nlw(&ns, &["link", "add", "pa", "type", "veth", "peer", "pb"]);
+    assert_eq!(code, 0, "{err}");
+    let links = ns.ip_json(&["link", "show"]);
+    let names: Vec<&str> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["ifname"].as_str())
+        .collect();
+    assert!(names.contains(&"pa") && names.contains(&"pb"), "{names:?}");
+    // With the peer's own settings, in ip's syntax.
+    let (code, _, err) = nlw(
+        &ns,
+        &[
+            "link",
+            "add",
+            "qa",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "qb",
+            "mtu",
+            "1400",
+            "address",
+            "02:00:00:00:00:0b",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let qb = ns.ip_json(&["link", "show", "qb"]);
+    assert_eq!(qb[0]["mtu"], 1400);
+    assert_eq!(qb[0]["address"], "02:00:00:00:00:0b");
+}
