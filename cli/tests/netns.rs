@@ -245,15 +245,26 @@ fn netns_commands_are_ips() {
     // ip refuses a second id; so does nlw, with ip's message.
     same(&["-n", a.name(), "netns", "set", b.name(), "78"]);
     same(&["netns", "set", b.name(), "-1"]);
-    // exec: the namespace's own /etc/resolv.conf, bound as ip binds it.
+    // exec: the namespace's own copy of a file of /etc, bound over it as
+    // ip binds it (a file that exists here: the VMs have a bare /etc).
+    let file = ["resolv.conf", "hosts", "hostname", "passwd", "group"]
+        .into_iter()
+        .find(|f| std::path::Path::new("/etc").join(f).is_file())
+        .expect("a file in /etc");
     let etc = format!("/etc/netns/{}", a.name());
     std::fs::create_dir_all(&etc).unwrap();
-    std::fs::write(format!("{etc}/resolv.conf"), "nameserver 192.0.2.53\n").unwrap();
-    let (code, out, err) = nlw(&["netns", "exec", a.name(), "cat", "/etc/resolv.conf"]);
+    std::fs::write(format!("{etc}/{file}"), "nameserver 192.0.2.53\n").unwrap();
+    let target = format!("/etc/{file}");
+    let (code, out, err) = nlw(&["netns", "exec", a.name(), "cat", &target]);
+    let ip = std::process::Command::new("ip")
+        .args(["netns", "exec", a.name(), "cat", &target])
+        .output()
+        .expect("run ip");
     let _ = std::fs::remove_dir_all(&etc);
     assert_eq!(
         (code, out.as_str()),
         (0, "nameserver 192.0.2.53\n"),
         "{err}"
     );
+    assert_eq!(out.as_bytes(), &ip.stdout[..]);
 }
