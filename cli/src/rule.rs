@@ -68,25 +68,42 @@ fn port_range(s: &str) -> Option<(u16, u16)> {
     }
 }
 
-/// The IP protocols `ip` names (`/etc/protocols`' common entries).
-const IP_PROTOS: &[(u8, &str)] = &[
-    (1, "icmp"),
-    (2, "igmp"),
-    (6, "tcp"),
-    (17, "udp"),
-    (41, "ipv6"),
-    (47, "gre"),
-    (50, "esp"),
-    (51, "ah"),
-    (58, "ipv6-icmp"),
-    (132, "sctp"),
-];
+/// The IP protocols of `/etc/protocols`, as ip reads them (through
+/// `getprotobyname`/`getprotobynumber`): the first name of each number, and
+/// every name and alias.
+fn ip_protocols() -> &'static [(u8, Vec<String>)] {
+    static P: std::sync::OnceLock<Vec<(u8, Vec<String>)>> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let text = std::fs::read_to_string("/etc/protocols").unwrap_or_default();
+        text.lines()
+            .filter_map(|l| {
+                let l = l.split('#').next()?;
+                let mut w = l.split_whitespace();
+                let name = w.next()?.to_string();
+                let n: u8 = w.next()?.parse().ok()?;
+                let mut names = vec![name];
+                names.extend(w.map(String::from));
+                Some((n, names))
+            })
+            .collect()
+    })
+}
 
+/// `inet_proto_a2n`: a name from `/etc/protocols`, or a number.
+fn ip_proto_number(s: &str) -> Option<u8> {
+    ip_protocols()
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| n == s))
+        .map(|(n, _)| *n)
+        .or_else(|| parse_u32(s).and_then(|n| u8::try_from(n).ok()))
+}
+
+/// `inet_proto_n2a`: the name from `/etc/protocols`, or `ipproto-N`.
 fn ip_proto_name(p: u8) -> String {
-    IP_PROTOS
+    ip_protocols()
         .iter()
         .find(|(n, _)| *n == p)
-        .map_or_else(|| format!("ipproto-{p}"), |(_, s)| s.to_string())
+        .map_or_else(|| format!("ipproto-{p}"), |(_, names)| names[0].clone())
 }
 
 /// The value after a keyword (ip's `NEXT_ARG`).
@@ -161,10 +178,7 @@ fn parse_filter(args: &[String], fam: u8) -> Result<Filter, Fail> {
             };
         } else if a == "ipproto" {
             let v = need(it.next())?;
-            let p = v
-                .parse::<u8>()
-                .ok()
-                .or_else(|| IP_PROTOS.iter().find(|(_, s)| *s == v).map(|(n, _)| *n));
+            let p = ip_proto_number(v);
             f.ip_proto = Some(p.ok_or_else(|| invarg("Invalid \"ipproto\" value\n", v))?);
         } else if a == "sport" || a == "dport" {
             let v = need(it.next())?;
@@ -535,11 +549,7 @@ pub fn modify<'a>(
             r = r.uid_range(x, y);
         } else if t == "ipproto" {
             let v = a.need()?;
-            let p = v
-                .parse::<u8>()
-                .ok()
-                .or_else(|| IP_PROTOS.iter().find(|(_, s)| *s == v).map(|(n, _)| *n))
-                .ok_or_else(|| invarg("Invalid \"ipproto\" value\n", v))?;
+            let p = ip_proto_number(v).ok_or_else(|| invarg("Invalid \"ipproto\" value\n", v))?;
             r = r.ip_proto(p);
         } else if t == "sport" || t == "dport" {
             let v = a.need()?;

@@ -347,7 +347,7 @@ fn rule_show_filters() {
         "add goto 555 pref 104",
         "add from 203.0.113.0/25 oif lo prohibit pref 105",
         "add fwmark 0x10 table 100 pref 106",
-        "add ipproto tcp dport 443 table 100 pref 107",
+        "add ipproto 6 dport 443 table 100 pref 107",
         "add uidrange 1000-2000 table 100 pref 108",
     ] {
         ns.ip(&["rule", r].join(" ").split(' ').collect::<Vec<_>>());
@@ -378,7 +378,7 @@ fn rule_show_filters() {
         &["oif", "lo"],
         &["fwmark", "0x10"],
         &["fwmark", "0/0xff"],
-        &["ipproto", "tcp"],
+        &["ipproto", "6"],
         &["dport", "443"],
         &["uidrange", "1000-2000"],
         &["table", "100", "priority", "106"],
