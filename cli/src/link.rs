@@ -1061,64 +1061,44 @@ fn parse<'a>(
     Ok(p)
 }
 
-/// Applies parsed settings to a request.
-fn apply<'a>(
-    mut r: nlwire::route::LinkRequest<'a>,
-    ops: &'a [Setting<'a>],
-) -> Result<nlwire::route::LinkRequest<'a>, Fail> {
-    for s in ops {
-        r = match s {
-            Setting::Flag(m, on) => r.flag(*m, *on),
-            Setting::Mtu(n) => r.mtu(*n),
-            Setting::Address(a) => r.address(a)?,
-            Setting::Broadcast(a) => r.broadcast(a)?,
-            Setting::TxQLen(n) => r.txqlen(*n),
-            Setting::Master(Some(m)) => r.master(*m)?,
-            Setting::Master(None) => r.nomaster(),
-            Setting::Alias(a) => r.alias(a)?,
-            Setting::Group(g) => r.group(*g),
-            Setting::LinkMode(m) => r.link_mode(*m),
-            Setting::OperState(s) => r.oper_state(*s),
-            Setting::NumTx(n) => r.num_tx_queues(*n),
-            Setting::NumRx(n) => r.num_rx_queues(*n),
-            Setting::Carrier(c) => r.carrier(*c),
-            Setting::ProtoDown(p) => r.proto_down(*p),
-            Setting::GsoMaxSize(n) => r.gso_max_size(*n),
-            Setting::GsoMaxSegs(n) => r.gso_max_segs(*n),
-            Setting::GroMaxSize(n) => r.gro_max_size(*n),
-        };
-    }
-    Ok(r)
+/// Applies parsed settings to a link request or to a veth peer's settings
+/// (the same setters; `nomaster` and `alias` only to the request).
+macro_rules! apply_settings {
+    ($name:ident, $r:ident: $ty:ty, $($only:tt)*) => {
+        fn $name<'a>(mut $r: $ty, ops: &'a [Setting<'a>]) -> Result<$ty, Fail> {
+            for s in ops {
+                $r = match s {
+                    Setting::Flag(m, on) => $r.flag(*m, *on),
+                    Setting::Mtu(n) => $r.mtu(*n),
+                    Setting::Address(a) => $r.address(a)?,
+                    Setting::Broadcast(a) => $r.broadcast(a)?,
+                    Setting::TxQLen(n) => $r.txqlen(*n),
+                    Setting::Master(Some(m)) => $r.master(*m)?,
+                    Setting::Group(g) => $r.group(*g),
+                    Setting::LinkMode(m) => $r.link_mode(*m),
+                    Setting::OperState(s) => $r.oper_state(*s),
+                    Setting::NumTx(n) => $r.num_tx_queues(*n),
+                    Setting::NumRx(n) => $r.num_rx_queues(*n),
+                    Setting::Carrier(c) => $r.carrier(*c),
+                    Setting::ProtoDown(p) => $r.proto_down(*p),
+                    Setting::GsoMaxSize(n) => $r.gso_max_size(*n),
+                    Setting::GsoMaxSegs(n) => $r.gso_max_segs(*n),
+                    Setting::GroMaxSize(n) => $r.gro_max_size(*n),
+                    $($only)*
+                };
+            }
+            Ok($r)
+        }
+    };
 }
 
-/// The same, for a veth peer's settings.
-fn apply_peer<'a>(
-    mut r: nlwire::route::LinkSettings<'a>,
-    ops: &'a [Setting<'a>],
-) -> Result<nlwire::route::LinkSettings<'a>, Fail> {
-    for s in ops {
-        r = match s {
-            Setting::Flag(m, on) => r.flag(*m, *on),
-            Setting::Mtu(n) => r.mtu(*n),
-            Setting::Address(a) => r.address(a)?,
-            Setting::Broadcast(a) => r.broadcast(a)?,
-            Setting::TxQLen(n) => r.txqlen(*n),
-            Setting::Master(Some(m)) => r.master(*m)?,
-            Setting::Group(g) => r.group(*g),
-            Setting::LinkMode(m) => r.link_mode(*m),
-            Setting::OperState(s) => r.oper_state(*s),
-            Setting::NumTx(n) => r.num_tx_queues(*n),
-            Setting::NumRx(n) => r.num_rx_queues(*n),
-            Setting::Carrier(c) => r.carrier(*c),
-            Setting::ProtoDown(p) => r.proto_down(*p),
-            Setting::GsoMaxSize(n) => r.gso_max_size(*n),
-            Setting::GsoMaxSegs(n) => r.gso_max_segs(*n),
-            Setting::GroMaxSize(n) => r.gro_max_size(*n),
-            Setting::Master(None) | Setting::Alias(_) => r,
-        };
-    }
-    Ok(r)
-}
+apply_settings!(apply, r: nlwire::route::LinkRequest<'a>,
+    Setting::Master(None) => r.nomaster(),
+    Setting::Alias(a) => r.alias(a)?,
+);
+apply_settings!(apply_peer, r: nlwire::route::LinkSettings<'a>,
+    Setting::Master(None) | Setting::Alias(_) => r,
+);
 
 /// `link add|set|change|del …` as iproute2's `iplink_modify` reads it.
 pub fn modify<'a>(
