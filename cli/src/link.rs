@@ -9,7 +9,7 @@ use nlwire::wire::Attrs;
 use nlwire_mio::Connection;
 
 use crate::print::{Color, Json, Printer};
-use crate::{Fail, Opts, names};
+use crate::{Fail, Opts, link_kinds, names};
 
 /// `IFLA_LINKMODE`.
 const IFLA_LINKMODE: u16 = 17;
@@ -382,7 +382,7 @@ pub fn print_link<W: Write>(
         p.bool("proto_down", " protodown on ", true)?;
     }
     if p.details > 0 {
-        print_details(p, l, do_link)?;
+        print_details(p, l, do_link, &mut |i| cx.name(i).to_string())?;
     }
     if do_link && let Some(a) = &l.alias {
         p.nl()?;
@@ -1400,7 +1400,12 @@ fn u32_of(l: &Link, kind: u16) -> Option<u32> {
 }
 
 /// The `-d` part of `print_linkinfo`.
-fn print_details<W: Write>(p: &mut Printer<W>, l: &Link, do_link: bool) -> std::io::Result<()> {
+fn print_details<W: Write>(
+    p: &mut Printer<W>,
+    l: &Link,
+    do_link: bool,
+    name_of: &mut dyn FnMut(u32) -> String,
+) -> std::io::Result<()> {
     use nlwire::route::linkinfo::*;
     if let Some(v) = u32_of(l, IFLA_PROMISCUITY) {
         p.num("promiscuity", " promiscuity {} ", v)?;
@@ -1424,7 +1429,7 @@ fn print_details<W: Write>(p: &mut Printer<W>, l: &Link, do_link: bool) -> std::
     if let Some(li) = l.other.get(nlwire::route::link::IFLA_LINKINFO)
         && let Ok(li) = LinkInfo::parse(li)
     {
-        print_linktype(p, &li)?;
+        print_linktype(p, &li, name_of)?;
     }
     if do_link
         && let Some(af) = l.other.get(IFLA_AF_SPEC)
@@ -1493,77 +1498,35 @@ fn print_details<W: Write>(p: &mut Printer<W>, l: &Link, do_link: bool) -> std::
     Ok(())
 }
 
-/// `print_linktype`: the kind, and the settings of the kinds nlw decodes.
+/// `print_linktype`: the kind and the port side, each with its settings
+/// when ip has a printer for the kind.
 fn print_linktype<W: Write>(
     p: &mut Printer<W>,
     li: &nlwire::route::linkinfo::LinkInfo<'_>,
+    name_of: &mut dyn FnMut(u32) -> String,
 ) -> std::io::Result<()> {
-    use nlwire::route::linkinfo::{IpvlanInfo, MacvlanInfo};
     p.open_object(Some("linkinfo"))?;
     if let Some(kind) = li.kind {
         p.nl()?;
         p.str("info_kind", "    {} ", kind)?;
-        match kind {
-            "macvlan" | "macvtap" => {
-                p.open_object(Some("info_data"))?;
-                if let Some(m) = li.data.and_then(|d| MacvlanInfo::parse(d).ok())
-                    && let Some(mode) = m.mode
-                {
-                    let name = match mode {
-                        1 => "private",
-                        2 => "vepa",
-                        4 => "bridge",
-                        8 => "passthru",
-                        16 => "source",
-                        _ => "unknown",
-                    };
-                    p.str("mode", "mode {} ", name)?;
-                    if m.flags & 1 != 0 {
-                        p.bool("nopromisc", "nopromisc ", true)?;
-                    }
-                    if m.flags & 2 != 0 {
-                        p.bool("nodst", "nodst ", true)?;
-                    }
-                    if let Some(q) = m.bc_queue_len {
-                        p.num("bcqueuelen", "bcqueuelen {} ", q)?;
-                    }
-                    if let Some(q) = m.bc_queue_len_used {
-                        p.num("usedbcqueuelen", "usedbcqueuelen {} ", q)?;
-                    }
-                    if let Some(c) = m.bc_cutoff {
-                        p.num("bclim", "bclim {} ", c)?;
-                    }
-                }
-                p.close_object()?;
+        if link_kinds::has_printer(kind) {
+            p.open_object(Some("info_data"))?;
+            if let Some(d) = li.data {
+                link_kinds::print_data(p, kind, d)?;
             }
-            "ipvlan" | "ipvtap" => {
-                p.open_object(Some("info_data"))?;
-                if let Some(m) = li.data.and_then(|d| IpvlanInfo::parse(d).ok()) {
-                    if let Some(mode) = m.mode {
-                        let name = match mode {
-                            0 => "l2",
-                            1 => "l3",
-                            2 => "l3s",
-                            _ => "unknown",
-                        };
-                        p.str("mode", " mode {} ", name)?;
-                    }
-                    if let Some(f) = m.flags {
-                        match f {
-                            f if f & 1 != 0 => p.bool("private", "private ", true)?,
-                            f if f & 2 != 0 => p.bool("vepa", "vepa ", true)?,
-                            _ => p.bool("bridge", "bridge ", true)?,
-                        }
-                    }
-                }
-                p.close_object()?;
-            }
-            _ => {}
+            p.close_object()?;
         }
     }
     if let Some(sk) = li.slave_kind {
         p.nl()?;
         p.str("info_slave_kind", "    {}_slave ", sk)?;
+        if link_kinds::has_slave_printer(sk) {
+            p.open_object(Some("info_slave_data"))?;
+            if let Some(d) = li.slave_data {
+                link_kinds::print_slave_data(p, sk, d, name_of)?;
+            }
+            p.close_object()?;
+        }
     }
     p.close_object()
 }

@@ -18,6 +18,7 @@ mod args;
 mod edit;
 mod flush;
 mod link;
+mod link_kinds;
 mod names;
 mod neigh;
 mod netns_cmd;

@@ -28,11 +28,22 @@ fn ip(ns: &TestNs, args: &[&str]) -> (i32, String, String) {
 /// autoconfiguration); a reading is compared when ip read the same before
 /// and after nlw.
 fn same_as_ip(ns: &TestNs, args: &[&str]) {
+    same_as_ip_with(ns, args, |s| s.to_string())
+}
+
+/// As [`same_as_ip`], with both outputs passed through `mask` first (for
+/// values that move on their own, such as a bridge's timers).
+fn same_as_ip_with(ns: &TestNs, args: &[&str], mask: fn(&str) -> String) {
     let mut all = vec!["-n", ns.name()];
     all.extend_from_slice(args);
+    let ip = |ns: &TestNs, args: &[&str]| {
+        let (c, o, e) = ip(ns, args);
+        (c, mask(&o), e)
+    };
     for _ in 0..20 {
         let before = ip(ns, args);
         let (code, out, err) = common::nlw(&all);
+        let out = mask(&out);
         if ip(ns, args) != before {
             std::thread::sleep(std::time::Duration::from_millis(200));
             continue;
@@ -451,5 +462,130 @@ fn details_are_ips() {
         "-d -br link show",
     ] {
         same_as_ip(&ns, &args.split(' ').collect::<Vec<_>>());
+    }
+}
+
+/// `-d` for the kinds with their own settings on this kernel: a bridge with
+/// settings changed from the defaults, its ports (`bridge_slave`), tun and
+/// tap devices (owner, group, multi-queue), and macvtap — text and JSON,
+/// against ip. The bridges stay down so their timers stand still.
+#[test]
+fn kind_details_are_ips() {
+    if !privileged_or_skip("nlw reads::kind_details_are_ips") {
+        return;
+    }
+    let ns = TestNs::create();
+    for cmd in [
+        "link add br0 type bridge",
+        "link add br1 type bridge forward_delay 400 hello_time 300 max_age 1000 ageing_time 1200 priority 100 group_fwd_mask 8 group_address 01:80:c2:00:00:0e mcast_snooping 0 mcast_router 2 mcast_query_use_ifaddr 1 mcast_hash_max 512 mcast_last_member_count 3 mcast_startup_query_count 4 mcast_last_member_interval 200 mcast_membership_interval 30000 mcast_querier_interval 26000 mcast_query_interval 13000 mcast_query_response_interval 1100 mcast_startup_query_interval 3000 mcast_stats_enabled 1 mcast_igmp_version 3 mcast_mld_version 2 nf_call_iptables 1",
+        "link add v0 type veth peer name v1",
+        "link add v2 type veth peer name v3",
+        "link set v0 master br1",
+        "link set v1 master br0",
+        "link set v2 master br1",
+        "link set v2 type bridge_slave cost 7 priority 9 hairpin on guard on root_block on fastleave on learning off flood off proxy_arp on mcast_router 2 mcast_flood off bcast_flood off mcast_to_unicast on neigh_suppress on group_fwd_mask 0x4008 vlan_tunnel off isolated on backup_port v0",
+        "link add mvt0 link v3 type macvtap mode vepa",
+        "link add mvt1 link v3 type macvtap mode bridge",
+        "tuntap add tp0 mode tap user 0 group 0 multi_queue vnet_hdr",
+        "tuntap add tn0 mode tun pi",
+    ] {
+        ns.ip(&cmd.split(' ').collect::<Vec<_>>());
+    }
+    for args in [
+        "-d link show",
+        "-d -j link show",
+        "-d link show br1",
+        "-d -j link show v2",
+        "-d -o link show",
+        "-d -j -p link show",
+        "-d link show type bridge",
+        "-d link show master br1",
+    ] {
+        same_as_ip_with(&ns, &args.split(' ').collect::<Vec<_>>(), mask_timers);
+    }
+}
+
+/// Replaces the values of the bridge timers, which run while the test
+/// reads (`gc_timer   11.98 ` in text, `"gc_timer":11.98` in JSON).
+fn mask_timers(s: &str) -> String {
+    let mut out = s.to_string();
+    for t in [
+        "hello_timer",
+        "tcn_timer",
+        "topology_change_timer",
+        "gc_timer",
+        "hold_timer",
+        "message_age_timer",
+        "forward_delay_timer",
+    ] {
+        let mut from = 0;
+        while let Some(i) = out[from..].find(t) {
+            let start = from + i + t.len();
+            let rest = &out[start..];
+            let skip = rest
+                .find(|c: char| c.is_ascii_digit())
+                .filter(|&k| rest[..k].chars().all(|c| c == ' ' || c == '"' || c == ':'));
+            let Some(k) = skip else {
+                from = start;
+                continue;
+            };
+            let len = rest[k..]
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(rest.len() - k);
+            out.replace_range(start + k..start + k + len, "0");
+            from = start + k + 1;
+        }
+    }
+    out
+}
+
+/// `-d` for the kinds this host's kernel lacks (vlan, dummy, and a
+/// VLAN-filtering bridge), against ip: on the VM kernels, where they are a
+/// failure if missing; elsewhere skipped when the kernel has no vlan module.
+#[test]
+fn vlan_details_are_ips() {
+    let test = "nlw reads::vlan_details_are_ips";
+    if !privileged_or_skip(test) {
+        return;
+    }
+    let ns = TestNs::create();
+    let add = |args: &[&str]| {
+        Command::new("ip")
+            .args(["-n", ns.name()])
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let vlan_ok = add(&["link", "add", "d0", "type", "dummy"])
+        && add(&[
+            "link", "add", "link", "d0", "name", "d0.5", "type", "vlan", "id", "5",
+        ]);
+    if !vlan_ok {
+        if let Some(vm) = nlwire_tests::vm_kernel() {
+            panic!("{test}: the VM kernel {vm} has no dummy or vlan module");
+        }
+        nlwire_tests::say_skipped(
+            test,
+            "this kernel has no dummy or vlan module; it runs in the VM harness \
+             (tests/vm/nlwire-vm, run by .ci/run)",
+        );
+        return;
+    }
+    for cmd in [
+        "link add link d0 name d0.6 type vlan protocol 802.1ad id 6 reorder_hdr off gvrp on loose_binding on bridge_binding on",
+        "link add link d0 name d0.7 type vlan id 7 ingress-qos-map 1:2 3:4 egress-qos-map 5:6",
+        "link add br0 type bridge vlan_filtering 1 vlan_protocol 802.1ad vlan_default_pvid 9 vlan_stats_enabled 1",
+        "link set d0 master br0",
+    ] {
+        ns.ip(&cmd.split(' ').collect::<Vec<_>>());
+    }
+    for args in [
+        "-d link show",
+        "-d -j link show",
+        "-d -o link show",
+        "-d -j -p link show d0.7",
+        "-d link show type vlan",
+    ] {
+        same_as_ip_with(&ns, &args.split(' ').collect::<Vec<_>>(), mask_timers);
     }
 }

@@ -51,6 +51,18 @@ pub fn as_this_ip_prints_text(s: &str) -> String {
     } else {
         s
     };
+    // Bridge and bridge port settings newer iproute2 prints (-d).
+    let mut newer: Vec<&str> = Vec::new();
+    for (since, words) in BRIDGE_WORDS_SINCE {
+        if v < *since {
+            newer.extend_from_slice(words);
+        }
+    }
+    let s = if newer.is_empty() {
+        s
+    } else {
+        drop_words(&s, &newer)
+    };
     if v >= (6, 4) {
         return s;
     }
@@ -74,6 +86,18 @@ pub fn as_this_ip_prints_text(s: &str) -> String {
     }
     out
 }
+
+/// The `-d` bridge (`info_data`) and bridge port (`info_slave_data`)
+/// settings each iproute2 version began to print: JSON key = text word.
+const BRIDGE_WORDS_SINCE: &[((u32, u32), &[&str])] = &[
+    ((6, 2), &["mab"]),
+    ((6, 4), &["neigh_vlan_suppress"]),
+    ((6, 6), &["backup_nhid"]),
+    ((6, 7), &["fdb_n_learned", "fdb_max_learned"]),
+    ((6, 11), &["mst_enabled"]),
+    ((6, 17), &["mdb_offload_fail_notification"]),
+    ((6, 18), &["fdb_local_vlan_0"]),
+];
 
 /// Removes `WORD VALUE ` pairs from text.
 fn drop_words(s: &str, words: &[&str]) -> String {
@@ -105,6 +129,23 @@ pub fn as_this_ip_prints_json(v: &mut serde_json::Value) {
             if ver < (6, 3) {
                 o.remove("gso_ipv4_max_size");
                 o.remove("gro_ipv4_max_size");
+            }
+            if let Some(li) = o.get_mut("linkinfo").and_then(|l| l.as_object_mut()) {
+                for part in ["info_data", "info_slave_data"] {
+                    if let Some(d) = li.get_mut(part).and_then(|d| d.as_object_mut()) {
+                        for (since, keys) in BRIDGE_WORDS_SINCE {
+                            if ver < *since {
+                                for k in *keys {
+                                    d.remove(*k);
+                                }
+                            }
+                        }
+                        if ver < (6, 13) {
+                            d.remove("mcast_querier_state_ipv4");
+                            d.remove("mcast_querier_state_ipv6");
+                        }
+                    }
+                }
             }
         }
     }

@@ -168,6 +168,391 @@ impl IpvlanInfo {
     }
 }
 
+/// The attributes of an `IFLA_INFO_DATA` or `IFLA_INFO_SLAVE_DATA` nest,
+/// looked up by type: the view through which every kind's settings are
+/// read (the type constants are in [`bridge`], [`bridge_port`], [`tun`] and
+/// [`vlan`]). Checked once when made; lookups do not fail, and a value of
+/// the wrong size reads as absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindData<'a>(&'a [u8]);
+
+impl<'a> KindData<'a> {
+    /// Checks that `b` is a well-formed list of attributes.
+    pub fn new(b: &'a [u8]) -> Result<KindData<'a>, DecodeError> {
+        for a in Attrs::new(b) {
+            a?;
+        }
+        Ok(KindData(b))
+    }
+
+    /// The payload of the first attribute of type `kind`.
+    pub fn get(&self, kind: u16) -> Option<&'a [u8]> {
+        Attrs::new(self.0)
+            .flatten()
+            .find(|a| a.kind() == kind)
+            .map(|a| a.payload())
+    }
+
+    /// Whether an attribute of type `kind` is present.
+    pub fn has(&self, kind: u16) -> bool {
+        self.get(kind).is_some()
+    }
+
+    fn fixed<const N: usize>(&self, kind: u16) -> Option<[u8; N]> {
+        self.get(kind).and_then(|p| p.try_into().ok())
+    }
+
+    /// A `u8` attribute.
+    pub fn u8(&self, kind: u16) -> Option<u8> {
+        self.fixed::<1>(kind).map(|b| b[0])
+    }
+
+    /// A native-endian `u16` attribute.
+    pub fn u16(&self, kind: u16) -> Option<u16> {
+        self.fixed(kind).map(u16::from_ne_bytes)
+    }
+
+    /// A network-order `u16` attribute (ports, protocols).
+    pub fn be16(&self, kind: u16) -> Option<u16> {
+        self.fixed(kind).map(u16::from_be_bytes)
+    }
+
+    /// A native-endian `u32` attribute.
+    pub fn u32(&self, kind: u16) -> Option<u32> {
+        self.fixed(kind).map(u32::from_ne_bytes)
+    }
+
+    /// A native-endian `u64` attribute.
+    pub fn u64(&self, kind: u16) -> Option<u64> {
+        self.fixed(kind).map(u64::from_ne_bytes)
+    }
+
+    /// A nested attribute's contents, as another lookup.
+    pub fn nested(&self, kind: u16) -> Option<KindData<'a>> {
+        self.get(kind).and_then(|p| KindData::new(p).ok())
+    }
+
+    /// The raw attributes, in the kernel's order.
+    pub fn attrs(&self) -> Attrs<'a> {
+        Attrs::new(self.0)
+    }
+}
+
+/// A bridge identifier (`struct ifla_bridge_id`): a priority and an
+/// address. Displays as iproute2's `br_dump_bridge_id` does
+/// (`8000.2:0:0:0:0:1`, the address as `ether_ntoa` writes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BridgeId {
+    /// The priority, network order.
+    pub prio: [u8; 2],
+    /// The MAC address.
+    pub addr: [u8; 6],
+}
+
+impl BridgeId {
+    /// Reads an 8-byte `ifla_bridge_id`.
+    pub fn parse(b: &[u8]) -> Option<BridgeId> {
+        let b: &[u8; 8] = b.try_into().ok()?;
+        Some(BridgeId {
+            prio: [b[0], b[1]],
+            addr: [b[2], b[3], b[4], b[5], b[6], b[7]],
+        })
+    }
+}
+
+impl core::fmt::Display for BridgeId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let a = self.addr;
+        write!(
+            f,
+            "{:02x}{:02x}.{:x}:{:x}:{:x}:{:x}:{:x}:{:x}",
+            self.prio[0], self.prio[1], a[0], a[1], a[2], a[3], a[4], a[5]
+        )
+    }
+}
+
+/// A pair of `u32`s as the kernel packs flags with the mask of those it
+/// reports (`struct br_boolopt_multi`, `struct ifla_vlan_flags`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlagsMask {
+    /// The flag values.
+    pub value: u32,
+    /// Which flags `value` speaks for.
+    pub mask: u32,
+}
+
+impl FlagsMask {
+    /// Reads the 8-byte pair.
+    pub fn parse(b: &[u8]) -> Option<FlagsMask> {
+        let b: &[u8; 8] = b.try_into().ok()?;
+        Some(FlagsMask {
+            value: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+            mask: u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+        })
+    }
+
+    /// Flag `bit`'s value, when the mask reports it.
+    pub fn get(&self, bit: u32) -> Option<bool> {
+        (self.mask & (1 << bit) != 0).then_some(self.value & (1 << bit) != 0)
+    }
+}
+
+/// Bridge settings (`IFLA_BR_*`, in a bridge's `IFLA_INFO_DATA`).
+pub mod bridge {
+    /// Forward delay, in centiseconds (u32).
+    pub const FORWARD_DELAY: u16 = 1;
+    /// Hello time, centiseconds (u32).
+    pub const HELLO_TIME: u16 = 2;
+    /// Max age, centiseconds (u32).
+    pub const MAX_AGE: u16 = 3;
+    /// Ageing time, centiseconds (u32).
+    pub const AGEING_TIME: u16 = 4;
+    /// STP state (u32).
+    pub const STP_STATE: u16 = 5;
+    /// Bridge priority (u16).
+    pub const PRIORITY: u16 = 6;
+    /// VLAN filtering (u8).
+    pub const VLAN_FILTERING: u16 = 7;
+    /// VLAN protocol (be16 ethertype).
+    pub const VLAN_PROTOCOL: u16 = 8;
+    /// Group forward mask (u16).
+    pub const GROUP_FWD_MASK: u16 = 9;
+    /// Designated root ([`super::BridgeId`]).
+    pub const ROOT_ID: u16 = 10;
+    /// This bridge's id ([`super::BridgeId`]).
+    pub const BRIDGE_ID: u16 = 11;
+    /// Root port (u16).
+    pub const ROOT_PORT: u16 = 12;
+    /// Root path cost (u32).
+    pub const ROOT_PATH_COST: u16 = 13;
+    /// Topology change (u8).
+    pub const TOPOLOGY_CHANGE: u16 = 14;
+    /// Topology change detected (u8).
+    pub const TOPOLOGY_CHANGE_DETECTED: u16 = 15;
+    /// Hello timer, centiseconds (u64).
+    pub const HELLO_TIMER: u16 = 16;
+    /// TCN timer, centiseconds (u64).
+    pub const TCN_TIMER: u16 = 17;
+    /// Topology change timer, centiseconds (u64).
+    pub const TOPOLOGY_CHANGE_TIMER: u16 = 18;
+    /// Garbage collection timer, centiseconds (u64).
+    pub const GC_TIMER: u16 = 19;
+    /// Group address (6 bytes).
+    pub const GROUP_ADDR: u16 = 20;
+    /// Multicast router (u8).
+    pub const MCAST_ROUTER: u16 = 22;
+    /// Multicast snooping (u8).
+    pub const MCAST_SNOOPING: u16 = 23;
+    /// Multicast query uses the interface address (u8).
+    pub const MCAST_QUERY_USE_IFADDR: u16 = 24;
+    /// Multicast querier (u8).
+    pub const MCAST_QUERIER: u16 = 25;
+    /// Multicast hash elasticity (u32).
+    pub const MCAST_HASH_ELASTICITY: u16 = 26;
+    /// Multicast hash max (u32).
+    pub const MCAST_HASH_MAX: u16 = 27;
+    /// Multicast last member count (u32).
+    pub const MCAST_LAST_MEMBER_CNT: u16 = 28;
+    /// Multicast startup query count (u32).
+    pub const MCAST_STARTUP_QUERY_CNT: u16 = 29;
+    /// Multicast last member interval, centiseconds (u64).
+    pub const MCAST_LAST_MEMBER_INTVL: u16 = 30;
+    /// Multicast membership interval (u64).
+    pub const MCAST_MEMBERSHIP_INTVL: u16 = 31;
+    /// Multicast querier interval (u64).
+    pub const MCAST_QUERIER_INTVL: u16 = 32;
+    /// Multicast query interval (u64).
+    pub const MCAST_QUERY_INTVL: u16 = 33;
+    /// Multicast query response interval (u64).
+    pub const MCAST_QUERY_RESPONSE_INTVL: u16 = 34;
+    /// Multicast startup query interval (u64).
+    pub const MCAST_STARTUP_QUERY_INTVL: u16 = 35;
+    /// Call iptables (u8).
+    pub const NF_CALL_IPTABLES: u16 = 36;
+    /// Call ip6tables (u8).
+    pub const NF_CALL_IP6TABLES: u16 = 37;
+    /// Call arptables (u8).
+    pub const NF_CALL_ARPTABLES: u16 = 38;
+    /// Default PVID (u16).
+    pub const VLAN_DEFAULT_PVID: u16 = 39;
+    /// Per-VLAN statistics (u8).
+    pub const VLAN_STATS_ENABLED: u16 = 41;
+    /// Multicast statistics (u8).
+    pub const MCAST_STATS_ENABLED: u16 = 42;
+    /// IGMP version (u8).
+    pub const MCAST_IGMP_VERSION: u16 = 43;
+    /// MLD version (u8).
+    pub const MCAST_MLD_VERSION: u16 = 44;
+    /// Per-port VLAN statistics (u8).
+    pub const VLAN_STATS_PER_PORT: u16 = 45;
+    /// Boolean options ([`super::FlagsMask`], bits `BOOLOPT_*`).
+    pub const MULTI_BOOLOPT: u16 = 46;
+    /// The multicast querier's state (nest of `QUERIER_*`).
+    pub const MCAST_QUERIER_STATE: u16 = 47;
+    /// FDB entries learned (u32).
+    pub const FDB_N_LEARNED: u16 = 48;
+    /// FDB learned-entries limit (u32).
+    pub const FDB_MAX_LEARNED: u16 = 49;
+
+    /// `BR_BOOLOPT_NO_LL_LEARN`.
+    pub const BOOLOPT_NO_LL_LEARN: u32 = 0;
+    /// `BR_BOOLOPT_MCAST_VLAN_SNOOPING`.
+    pub const BOOLOPT_MCAST_VLAN_SNOOPING: u32 = 1;
+    /// `BR_BOOLOPT_MST_ENABLE`.
+    pub const BOOLOPT_MST_ENABLE: u32 = 2;
+    /// `BR_BOOLOPT_MDB_OFFLOAD_FAIL_NOTIFICATION`.
+    pub const BOOLOPT_MDB_OFFLOAD_FAIL_NOTIFICATION: u32 = 3;
+    /// `BR_BOOLOPT_FDB_LOCAL_VLAN_0`.
+    pub const BOOLOPT_FDB_LOCAL_VLAN_0: u32 = 4;
+
+    /// `BRIDGE_QUERIER_IP_ADDRESS` (in [`MCAST_QUERIER_STATE`]).
+    pub const QUERIER_IP_ADDRESS: u16 = 1;
+    /// `BRIDGE_QUERIER_IP_PORT` (u32).
+    pub const QUERIER_IP_PORT: u16 = 2;
+    /// `BRIDGE_QUERIER_IP_OTHER_TIMER` (u64, nanoseconds).
+    pub const QUERIER_IP_OTHER_TIMER: u16 = 3;
+    /// `BRIDGE_QUERIER_IPV6_ADDRESS`.
+    pub const QUERIER_IPV6_ADDRESS: u16 = 5;
+    /// `BRIDGE_QUERIER_IPV6_PORT` (u32).
+    pub const QUERIER_IPV6_PORT: u16 = 6;
+    /// `BRIDGE_QUERIER_IPV6_OTHER_TIMER` (u64, nanoseconds).
+    pub const QUERIER_IPV6_OTHER_TIMER: u16 = 7;
+}
+
+/// A bridge port's settings (`IFLA_BRPORT_*`, in a port's
+/// `IFLA_INFO_SLAVE_DATA` when its master is a bridge).
+pub mod bridge_port {
+    /// STP state (u8: 0 disabled, 1 listening, 2 learning, 3 forwarding,
+    /// 4 blocking).
+    pub const STATE: u16 = 1;
+    /// Priority (u16).
+    pub const PRIORITY: u16 = 2;
+    /// Cost (u32).
+    pub const COST: u16 = 3;
+    /// Hairpin mode (u8).
+    pub const MODE: u16 = 4;
+    /// BPDU guard (u8).
+    pub const GUARD: u16 = 5;
+    /// Root block (u8).
+    pub const PROTECT: u16 = 6;
+    /// Multicast fast leave (u8).
+    pub const FAST_LEAVE: u16 = 7;
+    /// Learning (u8).
+    pub const LEARNING: u16 = 8;
+    /// Unicast flooding (u8).
+    pub const UNICAST_FLOOD: u16 = 9;
+    /// Proxy ARP (u8).
+    pub const PROXYARP: u16 = 10;
+    /// Proxy ARP for Wi-Fi (u8).
+    pub const PROXYARP_WIFI: u16 = 12;
+    /// Designated root ([`super::BridgeId`]).
+    pub const ROOT_ID: u16 = 13;
+    /// Designated bridge ([`super::BridgeId`]).
+    pub const BRIDGE_ID: u16 = 14;
+    /// Designated port (u16).
+    pub const DESIGNATED_PORT: u16 = 15;
+    /// Designated cost (u16).
+    pub const DESIGNATED_COST: u16 = 16;
+    /// Port id (u16).
+    pub const ID: u16 = 17;
+    /// Port number (u16).
+    pub const NO: u16 = 18;
+    /// Topology change ack (u8).
+    pub const TOPOLOGY_CHANGE_ACK: u16 = 19;
+    /// Config pending (u8).
+    pub const CONFIG_PENDING: u16 = 20;
+    /// Message age timer, centiseconds (u64).
+    pub const MESSAGE_AGE_TIMER: u16 = 21;
+    /// Forward delay timer, centiseconds (u64).
+    pub const FORWARD_DELAY_TIMER: u16 = 22;
+    /// Hold timer, centiseconds (u64).
+    pub const HOLD_TIMER: u16 = 23;
+    /// Multicast router (u8).
+    pub const MULTICAST_ROUTER: u16 = 25;
+    /// Multicast flooding (u8).
+    pub const MCAST_FLOOD: u16 = 27;
+    /// Multicast to unicast (u8).
+    pub const MCAST_TO_UCAST: u16 = 28;
+    /// VLAN tunnel (u8).
+    pub const VLAN_TUNNEL: u16 = 29;
+    /// Broadcast flooding (u8).
+    pub const BCAST_FLOOD: u16 = 30;
+    /// Group forward mask (u16).
+    pub const GROUP_FWD_MASK: u16 = 31;
+    /// Neighbour suppression (u8).
+    pub const NEIGH_SUPPRESS: u16 = 32;
+    /// Isolated (u8).
+    pub const ISOLATED: u16 = 33;
+    /// Backup port's ifindex (u32).
+    pub const BACKUP_PORT: u16 = 34;
+    /// Locked (u8).
+    pub const LOCKED: u16 = 39;
+    /// MAC authentication bypass (u8).
+    pub const MAB: u16 = 40;
+    /// Per-VLAN neighbour suppression (u8).
+    pub const NEIGH_VLAN_SUPPRESS: u16 = 43;
+    /// Backup nexthop id (u32).
+    pub const BACKUP_NHID: u16 = 44;
+}
+
+/// A tun/tap device's settings (`IFLA_TUN_*`).
+pub mod tun {
+    /// Owner uid (u32).
+    pub const OWNER: u16 = 1;
+    /// Owner gid (u32).
+    pub const GROUP: u16 = 2;
+    /// Type (u8: `IFF_TUN` 1, `IFF_TAP` 2).
+    pub const TYPE: u16 = 3;
+    /// Packet information header (u8).
+    pub const PI: u16 = 4;
+    /// Virtio net header (u8).
+    pub const VNET_HDR: u16 = 5;
+    /// Persistent (u8).
+    pub const PERSIST: u16 = 6;
+    /// Multi-queue (u8).
+    pub const MULTI_QUEUE: u16 = 7;
+    /// Queues (u32).
+    pub const NUM_QUEUES: u16 = 8;
+    /// Disabled queues (u32).
+    pub const NUM_DISABLED_QUEUES: u16 = 9;
+}
+
+/// A VLAN's settings (`IFLA_VLAN_*`).
+pub mod vlan {
+    pub use crate::route::link_req::{IFLA_VLAN_ID as ID, IFLA_VLAN_PROTOCOL as PROTOCOL};
+    /// Flags ([`super::FlagsMask`], `FLAG_*`).
+    pub const FLAGS: u16 = 2;
+    /// Egress priority map (a list of [`QOS_MAPPING`]).
+    pub const EGRESS_QOS: u16 = 3;
+    /// Ingress priority map (a list of [`QOS_MAPPING`]).
+    pub const INGRESS_QOS: u16 = 4;
+    /// One mapping (`struct ifla_vlan_qos_mapping`: from, to; u32 each).
+    pub const QOS_MAPPING: u16 = 1;
+    /// `VLAN_FLAG_REORDER_HDR`.
+    pub const FLAG_REORDER_HDR: u32 = 0x1;
+    /// `VLAN_FLAG_GVRP`.
+    pub const FLAG_GVRP: u32 = 0x2;
+    /// `VLAN_FLAG_LOOSE_BINDING`.
+    pub const FLAG_LOOSE_BINDING: u32 = 0x4;
+    /// `VLAN_FLAG_MVRP`.
+    pub const FLAG_MVRP: u32 = 0x8;
+    /// `VLAN_FLAG_BRIDGE_BINDING`.
+    pub const FLAG_BRIDGE_BINDING: u32 = 0x10;
+
+    /// The `(from, to)` pairs of an egress or ingress map, in order; a
+    /// malformed entry ends the list.
+    pub fn qos_map(b: &[u8]) -> impl Iterator<Item = (u32, u32)> + '_ {
+        crate::wire::Attrs::new(b).map_while(|a| {
+            let a = a.ok()?;
+            let p: &[u8; 8] = a.payload().try_into().ok()?;
+            Some((
+                u32::from_ne_bytes([p[0], p[1], p[2], p[3]]),
+                u32::from_ne_bytes([p[4], p[5], p[6], p[7]]),
+            ))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,5 +586,43 @@ mod tests {
         let n = w.finish().unwrap();
         assert_eq!(inet6_addr_gen_mode(&buf[..n]).unwrap(), Some(1));
         assert!(LinkInfo::parse(&[4, 0]).is_err());
+    }
+
+    #[test]
+    fn kind_data_lookups_bridge_ids_and_qos_maps() {
+        let mut buf = [0u8; 128];
+        let mut w = Writer::new(&mut buf);
+        w.attr_u32(bridge::FORWARD_DELAY, 1500);
+        w.attr_u16(bridge::PRIORITY, 0x8000);
+        w.attr(bridge::BRIDGE_ID, &[0x80, 0, 2, 0, 0, 0, 0xab, 1]);
+        w.attr(bridge::VLAN_PROTOCOL, &[0x81, 0]);
+        w.attr(bridge::MULTI_BOOLOPT, &[2, 0, 0, 0, 3, 0, 0, 0]);
+        let n = w.finish().unwrap();
+        let d = KindData::new(&buf[..n]).unwrap();
+        assert_eq!(d.u32(bridge::FORWARD_DELAY), Some(1500));
+        assert_eq!(d.u16(bridge::PRIORITY), Some(0x8000));
+        assert_eq!(d.u32(bridge::PRIORITY), None, "wrong size reads as absent");
+        assert_eq!(d.be16(bridge::VLAN_PROTOCOL), Some(0x8100));
+        assert_eq!(d.u8(bridge::STP_STATE), None);
+        let id = BridgeId::parse(d.get(bridge::BRIDGE_ID).unwrap()).unwrap();
+        assert_eq!(std::format!("{id}"), "8000.2:0:0:0:ab:1");
+        let b = FlagsMask::parse(d.get(bridge::MULTI_BOOLOPT).unwrap()).unwrap();
+        assert_eq!(
+            (b.get(0), b.get(1), b.get(2)),
+            (Some(false), Some(true), None)
+        );
+        assert!(KindData::new(&[8, 0, 1, 0]).is_err());
+
+        let mut buf = [0u8; 64];
+        let mut w = Writer::new(&mut buf);
+        for (f, t) in [(1u32, 2u32), (3, 4)] {
+            let mut p = [0u8; 8];
+            p[..4].copy_from_slice(&f.to_ne_bytes());
+            p[4..].copy_from_slice(&t.to_ne_bytes());
+            w.attr(vlan::QOS_MAPPING, &p);
+        }
+        let n = w.finish().unwrap();
+        let m: std::vec::Vec<_> = vlan::qos_map(&buf[..n]).collect();
+        assert_eq!(m, [(1, 2), (3, 4)]);
     }
 }
