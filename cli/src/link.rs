@@ -1203,13 +1203,10 @@ pub fn modify<'a>(
     let mut rest = p.rest.iter().map(String::as_str);
     let mut peer = None;
     let k = match kind {
+        // link_veth.c: nothing, or `peer` and the peer's own options (its
+        // name too may be left to the kernel).
         "veth" => match rest.next() {
-            None => {
-                return Err(Fail(
-                    "Error: nlw needs the peer's name (\"peer NAME\").".into(),
-                    255,
-                ));
-            }
+            None => LinkKind::VethUnnamedPeer { peer_netns: None },
             Some("peer") => {
                 let pp = parse(&p.rest[1..], conn, ctx)?;
                 if let Some(t) = pp.kind {
@@ -1221,12 +1218,6 @@ pub fn modify<'a>(
                         255,
                     ));
                 }
-                let pname = pp.name.or(pp.dev).ok_or_else(|| {
-                    Fail(
-                        "Error: nlw needs the peer's name (\"peer NAME\").".into(),
-                        255,
-                    )
-                })?;
                 let pns = match pp.netns {
                     Some(ns) => Some(
                         ctx.netns(ns)
@@ -1235,12 +1226,22 @@ pub fn modify<'a>(
                     None => None,
                 };
                 peer = Some(pp.ops);
-                LinkKind::Veth {
-                    peer: pname,
-                    peer_netns: pns,
+                match pp.name.or(pp.dev) {
+                    Some(pname) => LinkKind::Veth {
+                        peer: pname,
+                        peer_netns: pns,
+                    },
+                    None => LinkKind::VethUnnamedPeer { peer_netns: pns },
                 }
             }
-            Some(_) => return Err(crate::usage_err("")),
+            Some(_) => {
+                // ip prints the veth usage on stdout and fails.
+                print!(
+                    "Usage: ip link <options> type veth [peer <options>]\n\
+                     To get <options> type 'ip link add help'\n"
+                );
+                return Err(Fail(String::new(), 1));
+            }
         },
         "bridge" => {
             if let Some(w) = rest.next() {

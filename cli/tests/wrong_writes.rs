@@ -432,3 +432,65 @@ fn rule_show_filters() {
         );
     }
 }
+
+/// `link add NAME type veth` with no peer name: without `peer` ip sends
+/// nothing about the peer (the kernel then gives it the link's own MTU),
+/// with `peer OPTIONS` a peer nest without a name; the kernel names the
+/// peer `vethN` either way. nlw once refused both, and a garbled `type
+/// veth x` got nlw's general usage (exit 255) instead of ip's veth usage
+/// (exit 1).
+#[test]
+fn veth_with_kernel_named_peer() {
+    if !privileged_or_skip("nlw wrong_writes::veth_with_kernel_named_peer") {
+        return;
+    }
+    // Names, MTUs, peers, queue lengths and the addresses given (the
+    // others are random).
+    let links = |ns: &TestNs| -> Vec<(String, u64, String, u64, String)> {
+        let v = ns.ip_json(&["link", "show"]);
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let s = |k: &str| l[k].as_str().unwrap_or("").to_string();
+                let addr = s("address");
+                (
+                    s("ifname"),
+                    l["mtu"].as_u64().unwrap_or(0),
+                    s("link"),
+                    l["txqlen"].as_u64().unwrap_or(0),
+                    if addr.starts_with("02:00:00") {
+                        addr
+                    } else {
+                        String::new()
+                    },
+                )
+            })
+            .collect()
+    };
+    for step in [
+        "link add d0 mtu 1400 txqueuelen 7 address 02:00:00:00:00:07 type veth",
+        "link add d0 mtu 1400 type veth peer",
+        "link add d0 type veth peer mtu 1300 address 02:00:00:00:00:09 txqueuelen 9",
+        "link add d0 type veth x",
+        "link add d0 type veth peer name v9 type veth",
+    ] {
+        let (a, b) = (TestNs::create(), TestNs::create());
+        let step: Vec<&str> = step.split(' ').collect();
+        let ip = Command::new("ip")
+            .args(["-n", a.name()])
+            .args(&step)
+            .output()
+            .expect("run ip");
+        let mut args = vec!["-n", b.name()];
+        args.extend_from_slice(&step);
+        let (code, _, nlw_err) = common::nlw(&args);
+        assert_eq!(
+            Some(i32::from(code)),
+            ip.status.code(),
+            "{step:?}: exit codes (ip said {}, nlw {nlw_err})",
+            String::from_utf8_lossy(&ip.stderr)
+        );
+        assert_eq!(links(&b), links(&a), "{step:?}: nlw (left) and ip (right)");
+    }
+}

@@ -192,6 +192,16 @@ pub enum LinkKind<'a> {
         /// Where the peer goes (default: the same namespace).
         peer_netns: Option<NetnsRef>,
     },
+    /// A veth pair whose peer the kernel names (`veth0`, `veth1`, …), as
+    /// `ip link add NAME type veth` without a peer name makes one. Without
+    /// [`LinkRequest::veth_peer`] and `peer_netns` nothing is sent about
+    /// the peer, and the kernel gives the peer this link's own settings
+    /// (MTU, address, …), as it does for `ip`; with either, the peer gets
+    /// only the settings given.
+    VethUnnamedPeer {
+        /// Where the peer goes (default: the same namespace).
+        peer_netns: Option<NetnsRef>,
+    },
     /// A bridge.
     Bridge,
     /// A dummy link.
@@ -236,7 +246,7 @@ impl<'a> LinkKind<'a> {
     /// The `IFLA_INFO_KIND` string.
     pub fn name(&self) -> &'a str {
         match *self {
-            LinkKind::Veth { .. } => "veth",
+            LinkKind::Veth { .. } | LinkKind::VethUnnamedPeer { .. } => "veth",
             LinkKind::Bridge => "bridge",
             LinkKind::Dummy => "dummy",
             LinkKind::Wireguard => "wireguard",
@@ -298,9 +308,18 @@ impl<'a> LinkKind<'a> {
         }
     }
 
-    fn emit_data(&self, w: &mut Writer<'_>, settings: &Common<'_>) {
+    /// `peer`: the veth peer's settings, when given.
+    fn emit_data(&self, w: &mut Writer<'_>, peer: Option<&Common<'_>>) {
+        let veth = match *self {
+            LinkKind::Veth { peer, peer_netns } => Some((Some(peer), peer_netns)),
+            LinkKind::VethUnnamedPeer { peer_netns } => Some((None, peer_netns)),
+            _ => None,
+        };
+        let settings = peer.copied().unwrap_or_default();
         match *self {
-            LinkKind::Veth { peer, peer_netns } => {
+            LinkKind::VethUnnamedPeer { peer_netns: None } if peer.is_none() => {}
+            LinkKind::Veth { .. } | LinkKind::VethUnnamedPeer { .. } => {
+                let (name, peer_netns) = veth.unwrap_or_default();
                 let d = w.begin_nested(IFLA_INFO_DATA);
                 let p = w.begin_nested(VETH_INFO_PEER);
                 let (flags, change) = settings.flags();
@@ -310,7 +329,9 @@ impl<'a> LinkKind<'a> {
                     ..Default::default()
                 }
                 .emit(w);
-                w.attr_str(IFLA_IFNAME, peer);
+                if let Some(name) = name {
+                    w.attr_str(IFLA_IFNAME, name);
+                }
                 settings.emit(w);
                 if let Some(ns) = peer_netns {
                     ns.emit(w);
@@ -631,8 +652,8 @@ enum Edit<'a> {
 pub struct LinkRequest<'a> {
     edit: Edit<'a>,
     common: Common<'a>,
-    /// A veth peer's own settings.
-    peer: Common<'a>,
+    /// A veth peer's own settings, when given.
+    peer: Option<Common<'a>>,
 }
 
 /// Settings for the other end of a veth pair being created
@@ -668,7 +689,7 @@ impl<'a> LinkRequest<'a> {
         Ok(LinkRequest {
             edit: Edit::Add { name, kind },
             common: Common::default(),
-            peer: Common::default(),
+            peer: None,
         })
     }
 
@@ -681,7 +702,7 @@ impl<'a> LinkRequest<'a> {
                 rename: None,
             },
             common: Common::default(),
-            peer: Common::default(),
+            peer: None,
         })
     }
 
@@ -692,7 +713,7 @@ impl<'a> LinkRequest<'a> {
                 link: link.into().check()?,
             },
             common: Common::default(),
-            peer: Common::default(),
+            peer: None,
         })
     }
 
@@ -704,10 +725,10 @@ impl<'a> LinkRequest<'a> {
     pub fn veth_peer(mut self, settings: LinkSettings<'a>) -> Result<Self, InvalidInput> {
         match self.edit {
             Edit::Add {
-                kind: LinkKind::Veth { .. },
+                kind: LinkKind::Veth { .. } | LinkKind::VethUnnamedPeer { .. },
                 ..
             } => {
-                self.peer = settings.common;
+                self.peer = Some(settings.common);
                 Ok(self)
             }
             _ => Err(InvalidInput::NotVeth),
@@ -794,7 +815,7 @@ impl Request for LinkRequest<'_> {
                 self.common.emit(w);
                 let li = w.begin_nested(IFLA_LINKINFO);
                 w.attr_str(IFLA_INFO_KIND, kind.name());
-                kind.emit_data(w, &self.peer);
+                kind.emit_data(w, self.peer.as_ref());
                 w.end_nested(li);
             }
             Edit::Set { link, rename } => {
@@ -910,6 +931,49 @@ mod tests {
         let l = LinkMessage::parse(m.payload()).unwrap();
         assert_eq!((l.header.flags, l.header.change), (IFF_UP, IFF_UP));
         assert_eq!(l.name, Some("v0"));
+    }
+
+    /// A peer the kernel names: nothing about it without settings (the
+    /// kernel then copies the link's own), else a peer nest with no name.
+    #[test]
+    fn veth_unnamed_peer_layouts() {
+        let kind = LinkKind::VethUnnamedPeer { peer_netns: None };
+        let bare = encode(&LinkRequest::add("v0", kind).unwrap().mtu(1400));
+        let (k, data) = info_data(&bare);
+        assert_eq!((k.as_str(), data.len()), ("veth", 0));
+        let given = encode(
+            &LinkRequest::add("v0", kind)
+                .unwrap()
+                .veth_peer(LinkSettings::new())
+                .unwrap(),
+        );
+        let (_, data) = info_data(&given);
+        let peer = Attrs::new(&data).next().unwrap().unwrap();
+        assert_eq!((peer.kind(), peer.payload().len()), (VETH_INFO_PEER, 16));
+        let with_mtu = encode(
+            &LinkRequest::add("v0", kind)
+                .unwrap()
+                .veth_peer(LinkSettings::new().mtu(1300))
+                .unwrap(),
+        );
+        let (_, data) = info_data(&with_mtu);
+        let peer = Attrs::new(&data).next().unwrap().unwrap();
+        let inner: std::vec::Vec<u16> = Attrs::new(&peer.payload()[16..])
+            .map(|a| a.unwrap().kind())
+            .collect();
+        assert_eq!(inner, [4], "IFLA_MTU only, no IFLA_IFNAME");
+        let elsewhere = encode(
+            &LinkRequest::add(
+                "v0",
+                LinkKind::VethUnnamedPeer {
+                    peer_netns: Some(NetnsRef::Fd(7)),
+                },
+            )
+            .unwrap(),
+        );
+        let (_, data) = info_data(&elsewhere);
+        let peer = Attrs::new(&data).next().unwrap().unwrap();
+        assert_eq!(&peer.payload()[16..], &[8, 0, 28, 0, 7, 0, 0, 0]);
     }
 
     /// Layouts of kinds the host kernel lacks, checked against the UAPI
