@@ -486,7 +486,7 @@ fn veth_with_kernel_named_peer() {
         args.extend_from_slice(&step);
         let (code, _, nlw_err) = common::nlw(&args);
         assert_eq!(
-            Some(i32::from(code)),
+            Some(code),
             ip.status.code(),
             "{step:?}: exit codes (ip said {}, nlw {nlw_err})",
             String::from_utf8_lossy(&ip.stderr)
