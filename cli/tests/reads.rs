@@ -484,16 +484,24 @@ fn kind_details_are_ips() {
         "link set v1 master br0",
         "link set v2 master br1",
         "link set v2 type bridge_slave cost 7 priority 9 hairpin on guard on root_block on fastleave on learning off flood off proxy_arp on mcast_router 2 mcast_flood off bcast_flood off mcast_to_unicast on neigh_suppress on group_fwd_mask 0x4008 vlan_tunnel off isolated on backup_port v0",
-        "tuntap add tp0 mode tap user 0 group 0 multi_queue vnet_hdr",
-        "tuntap add tn0 mode tun pi",
     ] {
         ns.ip(&cmd.split(' ').collect::<Vec<_>>());
     }
-    // macvtap where the kernel has it (the 6.12 VM's has not).
+    // macvtap and tun/tap where the kernel has them (the VMs have no
+    // macvtap and no /dev/net/tun).
     for mode in ["vepa", "bridge"] {
         let _ = Command::new("ip")
             .args(["-n", ns.name(), "link", "add", &format!("mvt-{mode}")])
             .args(["link", "v3", "type", "macvtap", "mode", mode])
+            .output();
+    }
+    for cmd in [
+        "tuntap add tp0 mode tap user 0 group 0 multi_queue vnet_hdr",
+        "tuntap add tn0 mode tun pi",
+    ] {
+        let _ = Command::new("ip")
+            .args(["-n", ns.name()])
+            .args(cmd.split(' '))
             .output();
     }
     for args in [
