@@ -1513,7 +1513,7 @@ fn print_linktype<W: Write>(
         if link_kinds::has_printer(kind) {
             p.open_object(Some("info_data"))?;
             if let Some(d) = li.data {
-                link_kinds::print_data(p, kind, d)?;
+                link_kinds::print_data(p, kind, d, name_of)?;
             }
             p.close_object()?;
         }

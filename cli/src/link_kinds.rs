@@ -7,7 +7,8 @@
 use std::io::{self, Write};
 
 use nlwire::route::linkinfo::{
-    BridgeId, FlagsMask, IpvlanInfo, KindData, MacvlanInfo, bridge, bridge_port, tun, vlan,
+    BridgeId, FlagsMask, IpvlanInfo, KindData, MacvlanInfo, bond, bond_port, bridge, bridge_port,
+    tun, vlan, vrf,
 };
 
 use crate::print::{Color, Json, Printer};
@@ -17,18 +18,33 @@ use crate::print::{Color, Json, Printer};
 pub fn has_printer(kind: &str) -> bool {
     matches!(
         kind,
-        "bridge" | "tun" | "vlan" | "macvlan" | "macvtap" | "ipvlan" | "ipvtap"
+        "bridge" | "tun" | "vlan" | "macvlan" | "macvtap" | "ipvlan" | "ipvtap" | "bond" | "vrf"
     )
 }
 
 /// Whether ip has a `print_opt` for the port side of `master_kind`.
 pub fn has_slave_printer(master_kind: &str) -> bool {
-    master_kind == "bridge"
+    matches!(master_kind, "bridge" | "bond" | "vrf")
 }
 
 /// The `info_data` of a link of `kind` (`lu->print_opt`).
-pub fn print_data<W: Write>(p: &mut Printer<W>, kind: &str, data: &[u8]) -> io::Result<()> {
+pub fn print_data<W: Write>(
+    p: &mut Printer<W>,
+    kind: &str,
+    data: &[u8],
+    name_of: &mut dyn FnMut(u32) -> String,
+) -> io::Result<()> {
     match kind {
+        "bond" => {
+            if let Ok(d) = KindData::new(data) {
+                print_bond(p, &d, name_of)?;
+            }
+        }
+        "vrf" => {
+            if let Some(t) = KindData::new(data).ok().and_then(|d| d.u32(vrf::TABLE)) {
+                p.num("table", "table {} ", t)?;
+            }
+        }
         "bridge" => {
             if let Ok(d) = KindData::new(data) {
                 print_bridge(p, &d)?;
@@ -66,10 +82,18 @@ pub fn print_slave_data<W: Write>(
     data: &[u8],
     name_of: &mut dyn FnMut(u32) -> String,
 ) -> io::Result<()> {
-    if master_kind == "bridge"
-        && let Ok(d) = KindData::new(data)
-    {
-        print_bridge_port(p, &d, name_of)?;
+    let Ok(d) = KindData::new(data) else {
+        return Ok(());
+    };
+    match master_kind {
+        "bridge" => print_bridge_port(p, &d, name_of)?,
+        "bond" => print_bond_port(p, &d)?,
+        "vrf" => {
+            if let Some(t) = d.u32(vrf::PORT_TABLE) {
+                p.num("table", "table {} ", t)?;
+            }
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -650,6 +674,317 @@ fn print_vlan<W: Write>(p: &mut Printer<W>, d: &KindData<'_>) -> io::Result<()> 
         }
     }
     Ok(())
+}
+
+/// `get_name` of iplink_bond.c: the name at `i`, or `UNKNOWN`.
+fn name_in(tbl: &[&'static str], i: impl Into<u64>) -> &'static str {
+    usize::try_from(i.into())
+        .ok()
+        .and_then(|i| tbl.get(i))
+        .copied()
+        .unwrap_or("UNKNOWN")
+}
+
+/// `bond_print_opt`.
+fn print_bond<W: Write>(
+    p: &mut Printer<W>,
+    d: &KindData<'_>,
+    name_of: &mut dyn FnMut(u32) -> String,
+) -> io::Result<()> {
+    use bond::*;
+    const MODES: &[&str] = &[
+        "balance-rr",
+        "active-backup",
+        "balance-xor",
+        "broadcast",
+        "802.3ad",
+        "balance-tlb",
+        "balance-alb",
+    ];
+    if let Some(m) = d.u8(MODE) {
+        p.str("mode", "mode {} ", name_in(MODES, m))?;
+    }
+    if let Some(i) = d.u32(ACTIVE_SLAVE).filter(|&i| i != 0) {
+        p.str("active_slave", "active_slave {} ", name_of(i))?;
+    }
+    for (a, key) in [
+        (MIIMON, "miimon"),
+        (UPDELAY, "updelay"),
+        (DOWNDELAY, "downdelay"),
+        (PEER_NOTIF_DELAY, "peer_notify_delay"),
+    ] {
+        if let Some(v) = d.u32(a) {
+            p.num(key, &format!("{key} {{}} "), v)?;
+        }
+    }
+    if let Some(v) = d.u8(USE_CARRIER) {
+        p.num("use_carrier", "use_carrier {} ", v)?;
+    }
+    if let Some(v) = d.u32(ARP_INTERVAL) {
+        p.num("arp_interval", "arp_interval {} ", v)?;
+    }
+    if let Some(v) = d.u8(MISSED_MAX) {
+        p.num("arp_missed_max", "arp_missed_max {} ", v)?;
+    }
+    for (a, key, v6, max) in [
+        (ARP_IP_TARGET, "arp_ip_target", false, 16u16),
+        (NS_IP6_TARGET, "ns_ip6_target", true, 16),
+    ] {
+        let Some(t) = d.nested(a) else { continue };
+        let first = t.has(0);
+        if first {
+            p.open_array(key)?;
+            p.text_fmt("{} ", key)?;
+        }
+        for i in 0..max {
+            if let Some(b) = t.get(i) {
+                let shown = match (v6, b.len()) {
+                    (false, 4) => {
+                        std::net::Ipv4Addr::from(<[u8; 4]>::try_from(b).unwrap_or_default())
+                            .to_string()
+                    }
+                    (true, 16) => {
+                        std::net::Ipv6Addr::from(<[u8; 16]>::try_from(b).unwrap_or_default())
+                            .to_string()
+                    }
+                    _ => "???".into(),
+                };
+                p.json(Json::Str, None, &shown)?;
+                p.text(&shown)?;
+            }
+            if i + 1 < max && t.has(i + 1) {
+                p.text(",")?;
+            }
+        }
+        if first {
+            p.text(" ")?;
+            p.close_array()?;
+        }
+    }
+    if let Some(v) = d.u32(ARP_VALIDATE) {
+        const VALIDATE: &[&str] = &[
+            "none",
+            "active",
+            "backup",
+            "all",
+            "filter",
+            "filter_active",
+            "filter_backup",
+        ];
+        if v == 0 && p.is_json() {
+            p.null("arp_validate", "")?;
+        } else {
+            p.str("arp_validate", "arp_validate {} ", name_in(VALIDATE, v))?;
+        }
+    }
+    if let Some(v) = d.u32(ARP_ALL_TARGETS) {
+        p.str(
+            "arp_all_targets",
+            "arp_all_targets {} ",
+            name_in(&["any", "all"], v),
+        )?;
+    }
+    if let Some(i) = d.u32(PRIMARY).filter(|&i| i != 0) {
+        p.str("primary", "primary {} ", name_of(i))?;
+    }
+    for (a, key, tbl) in [
+        (
+            PRIMARY_RESELECT,
+            "primary_reselect",
+            &["always", "better", "failure"][..],
+        ),
+        (
+            FAIL_OVER_MAC,
+            "fail_over_mac",
+            &["none", "active", "follow"][..],
+        ),
+        (
+            XMIT_HASH_POLICY,
+            "xmit_hash_policy",
+            &[
+                "layer2",
+                "layer3+4",
+                "layer2+3",
+                "encap2+3",
+                "encap3+4",
+                "vlan+srcmac",
+            ][..],
+        ),
+    ] {
+        if let Some(v) = d.u8(a) {
+            p.str(key, &format!("{key} {{}} "), name_in(tbl, v))?;
+        }
+    }
+    if let Some(v) = d.u32(RESEND_IGMP) {
+        p.num("resend_igmp", "resend_igmp {} ", v)?;
+    }
+    if let Some(v) = d.u8(NUM_PEER_NOTIF) {
+        p.num("num_peer_notif", "num_grat_arp {} ", v)?;
+    }
+    if let Some(v) = d.u8(ALL_SLAVES_ACTIVE) {
+        p.num("all_slaves_active", "all_slaves_active {} ", v)?;
+    }
+    for (a, key) in [
+        (MIN_LINKS, "min_links"),
+        (LP_INTERVAL, "lp_interval"),
+        (PACKETS_PER_SLAVE, "packets_per_slave"),
+    ] {
+        if let Some(v) = d.u32(a) {
+            p.num(key, &format!("{key} {{}} "), v)?;
+        }
+    }
+    if let Some(v) = d.u8(AD_LACP_ACTIVE) {
+        p.str(
+            "ad_lacp_active",
+            "lacp_active {} ",
+            name_in(&["off", "on"], v),
+        )?;
+    }
+    if let Some(v) = d.u8(AD_LACP_RATE) {
+        p.str(
+            "ad_lacp_rate",
+            "lacp_rate {} ",
+            name_in(&["slow", "fast"], v),
+        )?;
+    }
+    if let Some(v) = d.u8(COUPLED_CONTROL) {
+        on_off(p, "coupled_control", "coupled_control {} ", v)?;
+    }
+    if let Some(v) = d.u8(BROADCAST_NEIGH) {
+        on_off(p, "broadcast_neighbor", "broadcast_neighbor {} ", v)?;
+    }
+    if let Some(v) = d.u8(AD_SELECT) {
+        p.str(
+            "ad_select",
+            "ad_select {} ",
+            name_in(&["stable", "bandwidth", "count", "actor_port_prio"], v),
+        )?;
+    }
+    if let Some(ad) = d.nested(AD_INFO) {
+        p.open_object(Some("ad_info"))?;
+        for (a, key, text) in [
+            (AD_INFO_AGGREGATOR, "aggregator", "ad_aggregator"),
+            (AD_INFO_NUM_PORTS, "num_ports", "ad_num_ports"),
+            (AD_INFO_ACTOR_KEY, "actor_key", "ad_actor_key"),
+            (AD_INFO_PARTNER_KEY, "partner_key", "ad_partner_key"),
+        ] {
+            if let Some(v) = ad.u16(a) {
+                p.num(key, &format!("{text} {{}} "), v)?;
+            }
+        }
+        if let Some(m) = ad.get(AD_INFO_PARTNER_MAC) {
+            p.str(
+                "partner_mac",
+                "ad_partner_mac {} ",
+                mac(m.get(..6).unwrap_or(m)),
+            )?;
+        }
+        p.close_object()?;
+    }
+    if let Some(v) = d.u16(AD_ACTOR_SYS_PRIO) {
+        p.num("ad_actor_sys_prio", "ad_actor_sys_prio {} ", v)?;
+    }
+    if let Some(v) = d.u16(AD_USER_PORT_KEY) {
+        p.num("ad_user_port_key", "ad_user_port_key {} ", v)?;
+    }
+    if let Some(m) = d.get(AD_ACTOR_SYSTEM) {
+        p.str("ad_actor_system", "ad_actor_system {} ", mac(m))?;
+    }
+    if let Some(v) = d.u8(TLB_DYNAMIC_LB) {
+        p.num("tlb_dynamic_lb", "tlb_dynamic_lb {} ", v)?;
+    }
+    Ok(())
+}
+
+/// `bond_slave_print_opt`.
+fn print_bond_port<W: Write>(p: &mut Printer<W>, d: &KindData<'_>) -> io::Result<()> {
+    use bond_port::*;
+    if let Some(s) = d.u8(STATE) {
+        match s {
+            0 => p.str("state", "state {} ", "ACTIVE")?,
+            1 => p.str("state", "state {} ", "BACKUP")?,
+            s => p.num("state_index", "state {} ", s)?,
+        }
+    }
+    if let Some(s) = d.u8(MII_STATUS) {
+        const MII: [&str; 4] = ["UP", "GOING_DOWN", "DOWN", "GOING_BACK"];
+        match MII.get(usize::from(s)) {
+            Some(n) => p.str("mii_status", "mii_status {} ", n)?,
+            None => p.num("mii_status_index", "mii_status {} ", s)?,
+        }
+    }
+    if let Some(v) = d.u32(LINK_FAILURE_COUNT) {
+        p.num("link_failure_count", "link_failure_count {} ", v as i32)?;
+    }
+    if let Some(m) = d.get(PERM_HWADDR) {
+        p.str("perm_hwaddr", "perm_hwaddr {} ", mac(m))?;
+    }
+    if let Some(v) = d.u16(QUEUE_ID) {
+        p.num("queue_id", "queue_id {} ", v)?;
+    }
+    if let Some(v) = d.u32(PRIO) {
+        p.num("prio", "prio {} ", v as i32)?;
+    }
+    if let Some(v) = d.u16(AD_AGGREGATOR_ID) {
+        p.num("ad_aggregator_id", "ad_aggregator_id {} ", v)?;
+    }
+    for (a, key) in [
+        (AD_ACTOR_OPER_PORT_STATE, "ad_actor_oper_port_state"),
+        (AD_PARTNER_OPER_PORT_STATE, "ad_partner_oper_port_state"),
+    ] {
+        // ip reads the first byte (the partner's state is a u16).
+        if let Some(&v) = d.get(a).and_then(|b| b.first()) {
+            p.num(key, &format!("{key} {{}} "), v)?;
+            lacp_state(p, &format!("{key}_str"), v)?;
+        }
+    }
+    for (a, key) in [
+        (AD_CHURN_ACTOR_STATE, "churn_actor_state"),
+        (AD_CHURN_PARTNER_STATE, "churn_partner_state"),
+    ] {
+        if let Some(v) = d.u8(a) {
+            match ["MONITOR", "CHURN", "NO_CHURN"].get(usize::from(v)) {
+                Some(n) => p.str(key, &format!("{key} {{}} "), n)?,
+                None => p.num(key, &format!("{key} {{}} "), v)?,
+            }
+        }
+    }
+    if let Some(v) = d.u16(ACTOR_PORT_PRIO) {
+        p.num("actor_port_prio", "actor_port_prio {} ", v)?;
+    }
+    Ok(())
+}
+
+/// `print_slave_oper_state`: the LACP state bits by name.
+fn lacp_state<W: Write>(p: &mut Printer<W>, key: &str, state: u8) -> io::Result<()> {
+    if p.is_json() {
+        p.open_array(key)?;
+    } else {
+        p.text(key)?;
+    }
+    p.text(" <")?;
+    let mut s = state;
+    for (bit, name) in [
+        (0x01, "active"),
+        (0x02, "short_timeout"),
+        (0x04, "aggregating"),
+        (0x08, "in_sync"),
+        (0x10, "collecting"),
+        (0x20, "distributing"),
+        (0x40, "defaulted"),
+        (0x80, "expired"),
+    ] {
+        if s & bit != 0 {
+            s &= !bit;
+            p.json(Json::Str, None, name)?;
+            p.text_fmt(if s != 0 { "{}," } else { "{}" }, name)?;
+        }
+    }
+    if p.is_json() {
+        p.close_array()
+    } else {
+        p.text("> ")
+    }
 }
 
 /// `macvlan_print_opt`.

@@ -558,12 +558,13 @@ fn mask_timers(s: &str) -> String {
     out
 }
 
-/// `-d` for the kinds this host's kernel lacks (vlan, dummy, and a
-/// VLAN-filtering bridge), against ip: on the VM kernels, where they are a
-/// failure if missing; elsewhere skipped when the kernel has no vlan module.
+/// `-d` for the kinds this host's kernel lacks (vlan, dummy, bond and
+/// bond ports, vrf and vrf ports, and a VLAN-filtering bridge), against
+/// ip: on the VM kernels, where they are a failure if missing; elsewhere
+/// skipped when the kernel has no dummy or vlan module.
 #[test]
-fn vlan_details_are_ips() {
-    let test = "nlw reads::vlan_details_are_ips";
+fn vm_kind_details_are_ips() {
+    let test = "nlw reads::vm_kind_details_are_ips";
     if !privileged_or_skip(test) {
         return;
     }
@@ -595,6 +596,17 @@ fn vlan_details_are_ips() {
         "link add link d0 name d0.7 type vlan id 7 ingress-qos-map 1:2 3:4 egress-qos-map 5:6",
         "link add br0 type bridge vlan_filtering 1 vlan_protocol 802.1ad vlan_default_pvid 9 vlan_stats_enabled 1",
         "link set d0 master br0",
+        "link add bd0 type bond mode active-backup miimon 100 updelay 200 downdelay 300 primary_reselect better fail_over_mac active num_grat_arp 3 resend_igmp 2 min_links 1",
+        "link add bd1 type bond mode balance-xor arp_interval 1000 arp_ip_target 192.0.2.1,192.0.2.2 arp_validate all arp_all_targets all xmit_hash_policy layer3+4",
+        "link add bd2 type bond mode 802.3ad lacp_rate fast ad_select count ad_actor_sys_prio 100 ad_user_port_key 5 ad_actor_system 02:00:00:00:00:11",
+        "link add d1 type dummy",
+        "link add d2 type dummy",
+        "link add d3 type dummy",
+        "link set d1 master bd0",
+        "link set d2 master bd2",
+        "link set d1 type bond_slave queue_id 3",
+        "link add vr0 type vrf table 100",
+        "link set d3 master vr0",
     ] {
         ns.ip(&cmd.split(' ').collect::<Vec<_>>());
     }
@@ -604,7 +616,26 @@ fn vlan_details_are_ips() {
         "-d -o link show",
         "-d -j -p link show d0.7",
         "-d link show type vlan",
+        "-d -j link show type bond",
+        "-d -j link show master bd0",
+        "-d link show master vr0",
     ] {
         same_as_ip_with(&ns, &args.split(' ').collect::<Vec<_>>(), mask_timers);
+    }
+    // The comparisons above saw the kinds' settings, not empty lines.
+    let text = ns.ip(&["-d", "link", "show"]);
+    for want in [
+        "arp_ip_target 192.0.2.1,192.0.2.2 ",
+        "bond_slave state BACKUP mii_status",
+        "ad_actor_system 02:00:00:00:00:11 ",
+        "vrf table 100 ",
+        "vrf_slave table 100 ",
+        "egress-qos-map { 5:6 }",
+        "<GVRP,LOOSE_BINDING,BRIDGE_BINDING>",
+    ] {
+        assert!(
+            text.contains(want),
+            "ip -d link show has no {want:?}:\n{text}"
+        );
     }
 }

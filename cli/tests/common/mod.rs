@@ -87,16 +87,22 @@ pub fn as_this_ip_prints_text(s: &str) -> String {
     out
 }
 
-/// The `-d` bridge (`info_data`) and bridge port (`info_slave_data`)
-/// settings each iproute2 version began to print: JSON key = text word.
+/// The `-d` kind settings (`info_data`) and port settings
+/// (`info_slave_data`) each iproute2 version began to print, of bridges,
+/// bridge ports, bonds and bond ports: JSON key = text word.
 const BRIDGE_WORDS_SINCE: &[((u32, u32), &[&str])] = &[
     ((6, 2), &["mab"]),
     ((6, 4), &["neigh_vlan_suppress"]),
     ((6, 6), &["backup_nhid"]),
     ((6, 7), &["fdb_n_learned", "fdb_max_learned"]),
+    ((6, 9), &["coupled_control"]),
     ((6, 11), &["mst_enabled"]),
     ((6, 17), &["mdb_offload_fail_notification"]),
-    ((6, 18), &["fdb_local_vlan_0"]),
+    (
+        (6, 18),
+        &["fdb_local_vlan_0", "broadcast_neighbor", "actor_port_prio"],
+    ),
+    ((7, 1), &["churn_actor_state", "churn_partner_state"]),
 ];
 
 /// Removes `WORD VALUE ` pairs from text.

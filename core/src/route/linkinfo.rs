@@ -553,6 +553,123 @@ pub mod vlan {
     }
 }
 
+/// Bond settings (`IFLA_BOND_*`, in a bond's `IFLA_INFO_DATA`).
+pub mod bond {
+    pub use crate::route::link_req::IFLA_BOND_MODE as MODE;
+    /// Active port's ifindex (u32).
+    pub const ACTIVE_SLAVE: u16 = 2;
+    /// MII monitoring interval, ms (u32).
+    pub const MIIMON: u16 = 3;
+    /// Up delay, ms (u32).
+    pub const UPDELAY: u16 = 4;
+    /// Down delay, ms (u32).
+    pub const DOWNDELAY: u16 = 5;
+    /// Use carrier (u8).
+    pub const USE_CARRIER: u16 = 6;
+    /// ARP monitoring interval, ms (u32).
+    pub const ARP_INTERVAL: u16 = 7;
+    /// ARP targets (a nest of IPv4 addresses, indexed from 0) (nest).
+    pub const ARP_IP_TARGET: u16 = 8;
+    /// ARP validation (u32).
+    pub const ARP_VALIDATE: u16 = 9;
+    /// ARP all targets (u32).
+    pub const ARP_ALL_TARGETS: u16 = 10;
+    /// Primary port's ifindex (u32).
+    pub const PRIMARY: u16 = 11;
+    /// Primary reselection (u8).
+    pub const PRIMARY_RESELECT: u16 = 12;
+    /// Fail-over MAC policy (u8).
+    pub const FAIL_OVER_MAC: u16 = 13;
+    /// Transmit hash policy (u8).
+    pub const XMIT_HASH_POLICY: u16 = 14;
+    /// IGMP resends (u32).
+    pub const RESEND_IGMP: u16 = 15;
+    /// Peer notifications after a failover (u8).
+    pub const NUM_PEER_NOTIF: u16 = 16;
+    /// All ports active (u8).
+    pub const ALL_SLAVES_ACTIVE: u16 = 17;
+    /// Minimum links (u32).
+    pub const MIN_LINKS: u16 = 18;
+    /// Learning packet interval (u32).
+    pub const LP_INTERVAL: u16 = 19;
+    /// Packets per port (balance-rr) (u32).
+    pub const PACKETS_PER_SLAVE: u16 = 20;
+    /// LACP rate (u8).
+    pub const AD_LACP_RATE: u16 = 21;
+    /// Aggregator selection (u8).
+    pub const AD_SELECT: u16 = 22;
+    /// 802.3ad state (nest of `AD_INFO_*`) (nest).
+    pub const AD_INFO: u16 = 23;
+    /// Actor system priority (u16).
+    pub const AD_ACTOR_SYS_PRIO: u16 = 24;
+    /// User port key (u16).
+    pub const AD_USER_PORT_KEY: u16 = 25;
+    /// Actor system address (mac).
+    pub const AD_ACTOR_SYSTEM: u16 = 26;
+    /// Dynamic load balancing (balance-tlb) (u8).
+    pub const TLB_DYNAMIC_LB: u16 = 27;
+    /// Peer notification delay, ms (u32).
+    pub const PEER_NOTIF_DELAY: u16 = 28;
+    /// LACP active (u8).
+    pub const AD_LACP_ACTIVE: u16 = 29;
+    /// Missed ARP/NS replies before down (u8).
+    pub const MISSED_MAX: u16 = 30;
+    /// NS targets (a nest of IPv6 addresses, indexed from 0) (nest).
+    pub const NS_IP6_TARGET: u16 = 31;
+    /// Coupled control (802.3ad) (u8).
+    pub const COUPLED_CONTROL: u16 = 32;
+    /// Broadcast neighbour messages (802.3ad) (u8).
+    pub const BROADCAST_NEIGH: u16 = 33;
+    /// `IFLA_BOND_AD_INFO_AGGREGATOR` (u16, in [`AD_INFO`]).
+    pub const AD_INFO_AGGREGATOR: u16 = 1;
+    /// `IFLA_BOND_AD_INFO_NUM_PORTS` (u16).
+    pub const AD_INFO_NUM_PORTS: u16 = 2;
+    /// `IFLA_BOND_AD_INFO_ACTOR_KEY` (u16).
+    pub const AD_INFO_ACTOR_KEY: u16 = 3;
+    /// `IFLA_BOND_AD_INFO_PARTNER_KEY` (u16).
+    pub const AD_INFO_PARTNER_KEY: u16 = 4;
+    /// `IFLA_BOND_AD_INFO_PARTNER_MAC` (6 bytes).
+    pub const AD_INFO_PARTNER_MAC: u16 = 5;
+}
+
+/// A bond port's state (`IFLA_BOND_SLAVE_*`, in a port's
+/// `IFLA_INFO_SLAVE_DATA` when its master is a bond).
+pub mod bond_port {
+    /// State (u8: 0 active, 1 backup).
+    pub const STATE: u16 = 1;
+    /// MII status (u8: 0 up, 1 going down, 2 down, 3 going back).
+    pub const MII_STATUS: u16 = 2;
+    /// Link failures (u32).
+    pub const LINK_FAILURE_COUNT: u16 = 3;
+    /// Permanent hardware address.
+    pub const PERM_HWADDR: u16 = 4;
+    /// Queue id (u16).
+    pub const QUEUE_ID: u16 = 5;
+    /// 802.3ad aggregator id (u16).
+    pub const AD_AGGREGATOR_ID: u16 = 6;
+    /// 802.3ad actor port state (u8, `LACP_STATE_*` bits).
+    pub const AD_ACTOR_OPER_PORT_STATE: u16 = 7;
+    /// 802.3ad partner port state (u16, `LACP_STATE_*` bits).
+    pub const AD_PARTNER_OPER_PORT_STATE: u16 = 8;
+    /// Priority (s32).
+    pub const PRIO: u16 = 9;
+    /// 802.3ad actor port priority (u16).
+    pub const ACTOR_PORT_PRIO: u16 = 10;
+    /// 802.3ad actor churn state (u8: 0 monitor, 1 churn, 2 no churn).
+    pub const AD_CHURN_ACTOR_STATE: u16 = 11;
+    /// 802.3ad partner churn state (u8).
+    pub const AD_CHURN_PARTNER_STATE: u16 = 12;
+}
+
+/// VRF settings (`IFLA_VRF_*`) and a VRF port's (`IFLA_VRF_PORT_*`).
+pub mod vrf {
+    /// The VRF's routing table (u32, in the VRF's `IFLA_INFO_DATA`).
+    pub const TABLE: u16 = 1;
+    /// The table of a port's VRF (u32, in the port's
+    /// `IFLA_INFO_SLAVE_DATA`).
+    pub const PORT_TABLE: u16 = 1;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
