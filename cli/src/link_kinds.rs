@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use nlwire::route::linkinfo::{
     BridgeId, FlagsMask, IpvlanInfo, KindData, MacvlanInfo, bond, bond_port, bridge, bridge_port,
-    tun, vlan, vrf,
+    tun, vlan, vrf, vxlan,
 };
 
 use crate::print::{Color, Json, Printer};
@@ -18,7 +18,16 @@ use crate::print::{Color, Json, Printer};
 pub fn has_printer(kind: &str) -> bool {
     matches!(
         kind,
-        "bridge" | "tun" | "vlan" | "macvlan" | "macvtap" | "ipvlan" | "ipvtap" | "bond" | "vrf"
+        "bridge"
+            | "tun"
+            | "vlan"
+            | "vxlan"
+            | "macvlan"
+            | "macvtap"
+            | "ipvlan"
+            | "ipvtap"
+            | "bond"
+            | "vrf"
     )
 }
 
@@ -38,6 +47,11 @@ pub fn print_data<W: Write>(
         "bond" => {
             if let Ok(d) = KindData::new(data) {
                 print_bond(p, &d, name_of)?;
+            }
+        }
+        "vxlan" => {
+            if let Ok(d) = KindData::new(data) {
+                print_vxlan(p, &d, name_of)?;
             }
         }
         "vrf" => {
@@ -985,6 +999,156 @@ fn lacp_state<W: Write>(p: &mut Printer<W>, key: &str, state: u8) -> io::Result<
     } else {
         p.text("> ")
     }
+}
+
+/// An address attribute as `format_host` writes it (IPv4 or IPv6 by size).
+fn addr_of(b: &[u8]) -> Option<std::net::IpAddr> {
+    match b.len() {
+        4 => Some(std::net::IpAddr::from(<[u8; 4]>::try_from(b).ok()?)),
+        16 => Some(std::net::IpAddr::from(<[u8; 16]>::try_from(b).ok()?)),
+        _ => None,
+    }
+}
+
+/// `vxlan_print_opt`.
+fn print_vxlan<W: Write>(
+    p: &mut Printer<W>,
+    d: &KindData<'_>,
+    name_of: &mut dyn FnMut(u32) -> String,
+) -> io::Result<()> {
+    use vxlan::*;
+    if let Some(id) = d.u32(ID) {
+        p.num("id", "id {} ", id)?;
+    }
+    // The IPv4 attributes win over the IPv6 ones, as in ip.
+    let (group, v6) = match d.get(GROUP) {
+        Some(g) => (addr_of(g), false),
+        None => (d.get(GROUP6).and_then(addr_of), true),
+    };
+    if let Some(a) = group.filter(|a| !a.is_unspecified()) {
+        let key = match (a.is_multicast(), v6) {
+            (true, false) => "group",
+            (false, false) => "remote",
+            (true, true) => "group6",
+            (false, true) => "remote6",
+        };
+        let text = if a.is_multicast() {
+            "group {} "
+        } else {
+            "remote {} "
+        };
+        p.str(key, text, a)?;
+    }
+    let (local, v6) = match d.get(LOCAL) {
+        Some(l) => (addr_of(l), false),
+        None => (d.get(LOCAL6).and_then(addr_of), true),
+    };
+    if let Some(a) = local.filter(|a| !a.is_unspecified()) {
+        p.str(if v6 { "local6" } else { "local" }, "local {} ", a)?;
+    }
+    if let Some(l) = d.u32(LINK).filter(|&l| l != 0) {
+        p.str("link", "dev {} ", name_of(l))?;
+    }
+    if let Some(r) = d.get(PORT_RANGE).filter(|r| r.len() >= 4) {
+        let (lo, hi) = (
+            u16::from_be_bytes([r[0], r[1]]),
+            u16::from_be_bytes([r[2], r[3]]),
+        );
+        if p.is_json() {
+            p.open_object(Some("port_range"))?;
+            p.json(Json::Num, Some("low"), lo)?;
+            p.json(Json::Num, Some("high"), hi)?;
+            p.close_object()?;
+        } else {
+            p.text_fmt("{}", format_args!("srcport {lo} {hi} "))?;
+        }
+    }
+    if let Some(port) = d.be16(PORT) {
+        p.num("port", "dstport {} ", port)?;
+    }
+    let tos = d.u8(TOS).unwrap_or(0);
+    if tos != 0 {
+        if p.is_json() || tos != 1 {
+            p.str("tos", "tos {} ", hex0x(tos.into()))?;
+        } else {
+            p.text("tos inherit ")?;
+        }
+    }
+    if d.u8(TTL_INHERIT).is_some_and(|v| v != 0) {
+        p.text("ttl inherit ")?;
+    } else if let Some(ttl) = d.u8(TTL) {
+        if p.is_json() || ttl != 0 {
+            p.num("ttl", "ttl {} ", ttl)?;
+        } else {
+            p.text("ttl auto ")?;
+        }
+    }
+    match d.u8(DF) {
+        Some(0) => p.json(Json::Str, Some("df"), "unset")?,
+        Some(1) => p.str("df", "df {} ", "set")?,
+        Some(2) => p.str("df", "df {} ", "inherit")?,
+        _ => {}
+    }
+    if let Some(label) = d.get(LABEL).and_then(|b| <[u8; 4]>::try_from(b).ok()) {
+        let label = u32::from_be_bytes(label);
+        if label != 0 {
+            p.str("label", "flowlabel {} ", hex0x(label.into()))?;
+        }
+    }
+    if let Some(age) = d.u32(AGEING) {
+        if age == 0 {
+            p.num("ageing", "ageing none ", 0)?;
+        } else {
+            p.num("ageing", "ageing {} ", age)?;
+        }
+    }
+    if let Some(max) = d.u32(LIMIT).filter(|&m| m != 0) {
+        p.num("limit", "maxaddr {} ", max)?;
+    }
+    if let Some(b) = d
+        .get(RESERVED_BITS)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+    {
+        p.str(
+            "reserved_bits",
+            "reserved_bits {} ",
+            hex0x(u64::from_be_bytes(b)),
+        )?;
+    }
+    if d.has(GBP) {
+        p.null("gbp", "gbp ")?;
+    }
+    if d.has(GPE) {
+        p.null("gpe", "gpe ")?;
+    }
+    // vxlan_opts: each in JSON; in text when not the default, or always
+    // with -d -d.
+    for (key, a, default) in [
+        ("external", COLLECT_METADATA, false),
+        ("vnifilter", VNIFILTER, false),
+        ("learning", LEARNING, true),
+        ("proxy", PROXY, false),
+        ("rsc", RSC, false),
+        ("l2miss", L2MISS, false),
+        ("l3miss", L3MISS, false),
+        ("udp_csum", UDP_CSUM, true),
+        ("udp_zero_csum6_tx", UDP_ZERO_CSUM6_TX, false),
+        ("udp_zero_csum6_rx", UDP_ZERO_CSUM6_RX, false),
+        ("remcsum_tx", REMCSUM_TX, false),
+        ("remcsum_rx", REMCSUM_RX, false),
+        ("localbypass", LOCALBYPASS, true),
+        ("mcroute", MC_ROUTE, false),
+    ] {
+        let Some(v) = d.get(a).and_then(|b| b.first()).map(|&v| v != 0) else {
+            continue;
+        };
+        if p.is_json() {
+            p.json(Json::Num, Some(key), v)?;
+        } else if v != default || p.details > 1 {
+            p.text_fmt("{}", format_args!("{}{key} ", if v { "" } else { "no" }))?;
+        }
+    }
+    Ok(())
 }
 
 /// `macvlan_print_opt`.

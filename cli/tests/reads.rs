@@ -66,10 +66,17 @@ fn same_as_ip_with(ns: &TestNs, args: &[&str], mask: fn(&str) -> String) {
         } else {
             before.1.clone()
         };
+        // The first line that differs, to read the failure by.
+        let first = ours
+            .lines()
+            .zip(theirs.lines())
+            .find(|(a, b)| a != b)
+            .map(|(a, b)| format!("\nfirst difference:\n  nlw: {a}\n  ip:  {b}"))
+            .unwrap_or_default();
         assert_eq!(
             (code, ours.as_str()),
             (before.0, theirs.as_str()),
-            "nlw {args:?} (left) differs from ip (right); nlw said {err}, ip said {}",
+            "nlw {args:?} (left) differs from ip (right); nlw said {err}, ip said {}{first}",
             before.2
         );
         return;
@@ -607,6 +614,10 @@ fn vm_kind_details_are_ips() {
         "link set d1 type bond_slave queue_id 3",
         "link add vr0 type vrf table 100",
         "link set d3 master vr0",
+        "link add vx0 type vxlan id 42 dstport 4789 remote 192.0.2.9 local 192.0.2.1 dev d0 ttl 64 tos 0x10 ageing 100 maxaddr 10 nolearning proxy l2miss l3miss noudpcsum udp6zerocsumtx",
+        "link add vx1 type vxlan id 43 group 239.1.1.1 dev d0 dstport 4790 srcport 1000 2000 ttl inherit tos inherit df set",
+        "link add vx2 type vxlan external dstport 4791 ageing 0",
+        "link add vx3 type vxlan id 44 remote 2001:db8::9 local 2001:db8::1 dstport 4792 udp6zerocsumrx flowlabel 0x123 df inherit gbp",
     ] {
         ns.ip(&cmd.split(' ').collect::<Vec<_>>());
     }
@@ -619,6 +630,10 @@ fn vm_kind_details_are_ips() {
         "-d -j link show type bond",
         "-d -j link show master bd0",
         "-d link show master vr0",
+        "-d link show type vxlan",
+        "-d -d link show type vxlan",
+        "-d -j link show type vxlan",
+        "-d -o link show vx0",
     ] {
         same_as_ip_with(&ns, &args.split(' ').collect::<Vec<_>>(), mask_timers);
     }
@@ -632,6 +647,7 @@ fn vm_kind_details_are_ips() {
         "vrf_slave table 100 ",
         "egress-qos-map { 5:6 }",
         "<GVRP,LOOSE_BINDING,BRIDGE_BINDING>",
+        "vxlan id 42 remote 192.0.2.9 local 192.0.2.1 dev d0 ",
     ] {
         assert!(
             text.contains(want),

@@ -63,6 +63,7 @@ pub fn as_this_ip_prints_text(s: &str) -> String {
     } else {
         drop_words(&s, &newer)
     };
+    let s = vxlan_as_this_ip(&s, v);
     if v >= (6, 4) {
         return s;
     }
@@ -105,6 +106,185 @@ const BRIDGE_WORDS_SINCE: &[((u32, u32), &[&str])] = &[
     ((7, 1), &["churn_actor_state", "churn_partner_state"]),
 ];
 
+/// The vxlan options of `vxlan_opts` (iproute2 6.4+): name, default.
+const VXLAN_OPTS: &[(&str, bool)] = &[
+    ("external", false),
+    ("vnifilter", false),
+    ("learning", true),
+    ("proxy", false),
+    ("rsc", false),
+    ("l2miss", false),
+    ("l3miss", false),
+    ("udp_csum", true),
+    ("udp_zero_csum6_tx", false),
+    ("udp_zero_csum6_rx", false),
+    ("remcsum_tx", false),
+    ("remcsum_rx", false),
+    ("localbypass", true),
+    ("mcroute", false),
+];
+
+/// A `-d` vxlan line as the ip of version `v` writes it. Current ip writes
+/// the boolean options last, each only when not its default (always with
+/// `-d -d`); before 6.4 ip wrote them among the others, in other words
+/// (`nolearning`, `noudpcsum`, `udp6zerocsumtx`), and knew neither
+/// `localbypass` (6.5), `reserved_bits` (6.14) nor `mcroute` (6.17).
+fn vxlan_as_this_ip(s: &str, v: (u32, u32)) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("    vxlan ") {
+        let start = i + "    vxlan ".len();
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = ["addrgenmode ", "numtxqueues ", "\n", "\\"]
+            .iter()
+            .filter_map(|m| tail.find(m))
+            .min()
+            .unwrap_or(tail.len());
+        out.push_str(&vxlan_words_as(&tail[..end], v));
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The words of one vxlan line (after `vxlan `), rewritten for ip `v`.
+fn vxlan_words_as(seg: &str, v: (u32, u32)) -> String {
+    let mut vals: Vec<(&str, String)> = Vec::new();
+    let mut opts: Vec<(&str, bool)> = Vec::new();
+    let mut flags: Vec<&str> = Vec::new();
+    let mut toks = seg.split_whitespace();
+    while let Some(t) = toks.next() {
+        match t {
+            "id" | "group" | "remote" | "local" | "dev" | "dstport" | "tos" | "ttl" | "df"
+            | "flowlabel" | "ageing" | "maxaddr" | "reserved_bits" => {
+                vals.push((t, toks.next().unwrap_or("").to_string()));
+            }
+            "srcport" => {
+                let (a, b) = (toks.next().unwrap_or(""), toks.next().unwrap_or(""));
+                vals.push((t, format!("{a} {b}")));
+            }
+            "gbp" | "gpe" => flags.push(t),
+            _ => {
+                let (name, on) = match t.strip_prefix("no") {
+                    Some(n) if VXLAN_OPTS.iter().any(|(o, _)| *o == n) => (n, false),
+                    _ => (t, true),
+                };
+                match VXLAN_OPTS.iter().find(|(o, _)| *o == name) {
+                    Some((o, _)) => opts.push((o, on)),
+                    None => panic!("unknown vxlan word {t:?} in {seg:?}"),
+                }
+            }
+        }
+    }
+    let opt = |name: &str| {
+        opts.iter()
+            .find(|(o, _)| *o == name)
+            .map(|(_, on)| *on)
+            .unwrap_or_else(|| VXLAN_OPTS.iter().find(|(o, _)| *o == name).unwrap().1)
+    };
+    let val = |k: &str| vals.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
+    let mut w = String::new();
+    let put = |w: &mut String, k: &str| {
+        if let Some(x) = val(k) {
+            w.push_str(&format!("{k} {x} "));
+        }
+    };
+    if v >= (6, 4) {
+        // The same layout; drop what this ip does not know.
+        for (k, _) in &vals {
+            if !(*k == "reserved_bits" && v < (6, 14)) {
+                put(&mut w, k);
+            }
+        }
+        for f in &flags {
+            w.push_str(&format!("{f} "));
+        }
+        for (o, on) in &opts {
+            if (*o == "localbypass" && v < (6, 5)) || (*o == "mcroute" && v < (6, 17)) {
+                continue;
+            }
+            w.push_str(&format!("{}{o} ", if *on { "" } else { "no" }));
+        }
+        return w;
+    }
+    if opt("external") {
+        w.push_str("external ");
+    }
+    if opt("vnifilter") {
+        w.push_str("vnifilter");
+    }
+    put(&mut w, "id");
+    for k in ["group", "remote", "local", "dev", "srcport", "dstport"] {
+        put(&mut w, k);
+    }
+    if !opt("learning") {
+        w.push_str("nolearning ");
+    }
+    for o in ["proxy", "rsc", "l2miss", "l3miss"] {
+        if opt(o) {
+            w.push_str(&format!("{o} "));
+        }
+    }
+    for k in ["tos", "ttl", "df", "flowlabel", "ageing", "maxaddr"] {
+        put(&mut w, k);
+    }
+    for (o, word) in [
+        ("udp_csum", "udpcsum"),
+        ("udp_zero_csum6_tx", "udp6zerocsumtx"),
+        ("udp_zero_csum6_rx", "udp6zerocsumrx"),
+    ] {
+        w.push_str(&format!("{}{word} ", if opt(o) { "" } else { "no" }));
+    }
+    for (o, word) in [("remcsum_tx", "remcsumtx"), ("remcsum_rx", "remcsumrx")] {
+        if opt(o) {
+            w.push_str(&format!("{word} "));
+        }
+    }
+    for f in &flags {
+        w.push_str(&format!("{f} "));
+    }
+    w
+}
+
+/// A vxlan's `-j -d` settings as the ip of version `ver` prints them:
+/// before 6.4 the options `external`, `vnifilter`, `proxy`, `rsc`,
+/// `l2miss`, `l3miss`, `remcsum_tx` and `remcsum_rx` appeared only when
+/// true, and `gbp`/`gpe` were `true` rather than `null`.
+fn vxlan_json_as_this_ip(d: &mut serde_json::Map<String, serde_json::Value>, ver: (u32, u32)) {
+    if ver < (6, 5) {
+        d.remove("localbypass");
+    }
+    if ver < (6, 14) {
+        d.remove("reserved_bits");
+    }
+    if ver < (6, 17) {
+        d.remove("mcroute");
+    }
+    if ver >= (6, 4) {
+        return;
+    }
+    for k in [
+        "external",
+        "vnifilter",
+        "proxy",
+        "rsc",
+        "l2miss",
+        "l3miss",
+        "remcsum_tx",
+        "remcsum_rx",
+    ] {
+        if d.get(k) == Some(&serde_json::Value::Bool(false)) {
+            d.remove(k);
+        }
+    }
+    for k in ["gbp", "gpe"] {
+        if let Some(x) = d.get_mut(k) {
+            *x = serde_json::Value::Bool(true);
+        }
+    }
+}
+
 /// Removes `WORD VALUE ` pairs from text.
 fn drop_words(s: &str, words: &[&str]) -> String {
     let mut out = String::with_capacity(s.len());
@@ -137,6 +317,10 @@ pub fn as_this_ip_prints_json(v: &mut serde_json::Value) {
                 o.remove("gro_ipv4_max_size");
             }
             if let Some(li) = o.get_mut("linkinfo").and_then(|l| l.as_object_mut()) {
+                let vxlan = li.get("info_kind").and_then(|k| k.as_str()) == Some("vxlan");
+                if vxlan && let Some(d) = li.get_mut("info_data").and_then(|d| d.as_object_mut()) {
+                    vxlan_json_as_this_ip(d, ver);
+                }
                 for part in ["info_data", "info_slave_data"] {
                     if let Some(d) = li.get_mut(part).and_then(|d| d.as_object_mut()) {
                         for (since, keys) in BRIDGE_WORDS_SINCE {

@@ -661,6 +661,69 @@ pub mod bond_port {
     pub const AD_CHURN_PARTNER_STATE: u16 = 12;
 }
 
+/// VXLAN settings (`IFLA_VXLAN_*`, in a vxlan's `IFLA_INFO_DATA`).
+pub mod vxlan {
+    pub use crate::route::link_req::{
+        IFLA_VXLAN_GROUP as GROUP, IFLA_VXLAN_GROUP6 as GROUP6, IFLA_VXLAN_ID as ID,
+        IFLA_VXLAN_LINK as LINK, IFLA_VXLAN_LOCAL as LOCAL, IFLA_VXLAN_LOCAL6 as LOCAL6,
+        IFLA_VXLAN_PORT as PORT,
+    };
+    /// TTL (u8; 0 auto).
+    pub const TTL: u16 = 5;
+    /// TOS (u8; 1 inherit).
+    pub const TOS: u16 = 6;
+    /// Learning (u8).
+    pub const LEARNING: u16 = 7;
+    /// FDB ageing, seconds (u32; 0 none).
+    pub const AGEING: u16 = 8;
+    /// FDB entry limit (u32; 0 none).
+    pub const LIMIT: u16 = 9;
+    /// Source port range (two be16: low, high).
+    pub const PORT_RANGE: u16 = 10;
+    /// ARP/ND proxy (u8).
+    pub const PROXY: u16 = 11;
+    /// Route short-circuit (u8).
+    pub const RSC: u16 = 12;
+    /// L2 miss notifications (u8).
+    pub const L2MISS: u16 = 13;
+    /// L3 miss notifications (u8).
+    pub const L3MISS: u16 = 14;
+    /// UDP checksums over IPv4 (u8).
+    pub const UDP_CSUM: u16 = 18;
+    /// Zero UDP checksums sent over IPv6 (u8).
+    pub const UDP_ZERO_CSUM6_TX: u16 = 19;
+    /// Zero UDP checksums accepted over IPv6 (u8).
+    pub const UDP_ZERO_CSUM6_RX: u16 = 20;
+    /// Remote checksum offload, transmit (u8).
+    pub const REMCSUM_TX: u16 = 21;
+    /// Remote checksum offload, receive (u8).
+    pub const REMCSUM_RX: u16 = 22;
+    /// Group policy extension (flag).
+    pub const GBP: u16 = 23;
+    /// Remote checksum offload without partial checksums (flag).
+    pub const REMCSUM_NOPARTIAL: u16 = 24;
+    /// External control, `external` (u8).
+    pub const COLLECT_METADATA: u16 = 25;
+    /// IPv6 flow label (be32).
+    pub const LABEL: u16 = 26;
+    /// Generic protocol extension (flag).
+    pub const GPE: u16 = 27;
+    /// TTL inherited from the inner packet (u8).
+    pub const TTL_INHERIT: u16 = 28;
+    /// Don't-fragment (u8: 0 unset, 1 set, 2 inherit).
+    pub const DF: u16 = 29;
+    /// VNI filtering (u8; with `external`).
+    pub const VNIFILTER: u16 = 30;
+    /// Local bypass (u8).
+    pub const LOCALBYPASS: u16 = 31;
+    /// Flow label policy (u32).
+    pub const LABEL_POLICY: u16 = 32;
+    /// Reserved header bits accepted (be64).
+    pub const RESERVED_BITS: u16 = 33;
+    /// Multicast route (u8).
+    pub const MC_ROUTE: u16 = 34;
+}
+
 /// VRF settings (`IFLA_VRF_*`) and a VRF port's (`IFLA_VRF_PORT_*`).
 pub mod vrf {
     /// The VRF's routing table (u32, in the VRF's `IFLA_INFO_DATA`).
