@@ -266,8 +266,19 @@ fn color_is_ips() {
                 String::from_utf8_lossy(&out.stdout).into_owned(),
             )
         };
-        let (code, ours) = run(env!("CARGO_BIN_EXE_nlw"));
-        let (icode, theirs) = run("ip");
+        // Read by ip before and after nlw, until nothing moved between
+        // (address lifetimes count down while the VMs run slowly).
+        let (mut code, mut ours, mut icode, mut theirs) =
+            (None, String::new(), None, String::new());
+        for _ in 0..20 {
+            let before = run("ip");
+            (code, ours) = run(env!("CARGO_BIN_EXE_nlw"));
+            (icode, theirs) = run("ip");
+            if before == (icode, theirs.clone()) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
         let ours = if args.contains(&"-j") {
             let mut v: serde_json::Value = serde_json::from_str(&ours).unwrap();
             common::as_this_ip_prints_json(&mut v);
