@@ -112,6 +112,26 @@ pub fn error(data: &[u8]) {
     let _ = ExtAck::parse(data);
 }
 
+/// An `IFLA_LINKINFO` payload: the kind and port data through the
+/// `KindData` view, every typed lookup (none may panic, whatever the sizes).
+fn link_info(b: &[u8]) {
+    use crate::route::linkinfo::{BridgeId, FlagsMask, KindData, LinkInfo, vlan};
+    let Ok(li) = LinkInfo::parse(b) else { return };
+    for data in [li.data, li.slave_data].into_iter().flatten() {
+        let Ok(d) = KindData::new(data) else { continue };
+        for k in 0..64 {
+            let _ = (d.u8(k), d.u16(k), d.be16(k), d.u32(k), d.u64(k), d.has(k));
+            if let Some(p) = d.get(k) {
+                let _ = (BridgeId::parse(p), FlagsMask::parse(p));
+                let _ = vlan::qos_map(p).count();
+            }
+            if let Some(n) = d.nested(k) {
+                let _ = n.u32(1);
+            }
+        }
+    }
+}
+
 /// Link messages: the view, its attribute iterator, and the owned model
 /// (which must agree with the view).
 pub fn link(data: &[u8]) {
@@ -121,8 +141,10 @@ pub fn link(data: &[u8]) {
             continue;
         };
         for a in v.attrs() {
-            if a.is_err() {
-                break;
+            match a {
+                Ok(crate::route::LinkAttr::LinkInfo(li)) => link_info(li.payload()),
+                Ok(_) => {}
+                Err(_) => break,
             }
         }
         #[cfg(feature = "alloc")]
