@@ -1,5 +1,6 @@
-//! `nlw -j route show table all` against `ip -j route show table all` on a
-//! big table, both writing to a file, in the same run.
+//! `nlw [-j] route show table all` against `ip [-j] route show table all`
+//! on a big table, both writing to a file, in the same run: wall and CPU
+//! time (user + system). The text outputs must be equal byte for byte.
 //!
 //! `cargo bench -p nlw --bench json` (root). `NLWIRE_BENCH_ROUTES` routes
 //! (default 200,000; IPv4 /32s in the documentation ranges, 768 per table,
@@ -47,22 +48,49 @@ fn populate(n: u32) -> TestNs {
     ns
 }
 
-/// Runs `prog -n NS -j route show table all > file`; its time and output.
-fn run(prog: &str, ns: &TestNs) -> (Duration, String) {
-    let path =
-        std::env::temp_dir().join(format!("nlw-bench-{}-{}", std::process::id(), prog.len()));
+/// Runs `prog -n NS [-j] route show table all > file` under
+/// `/usr/bin/time`: its wall time, CPU time (user + system, from
+/// `getrusage`) and output.
+fn run(prog: &str, ns: &TestNs, json: bool) -> (Duration, f64, String) {
+    let tag = format!("{}-{}-{}", std::process::id(), prog.len(), json);
+    let path = std::env::temp_dir().join(format!("nlw-bench-{tag}"));
+    let cpu_file = std::env::temp_dir().join(format!("nlw-bench-cpu-{tag}"));
     let file = std::fs::File::create(&path).expect("output file");
+    let mut args = vec!["-n", ns.name()];
+    if json {
+        args.push("-j");
+    }
+    args.extend(["route", "show", "table", "all"]);
     let t = Instant::now();
-    let status = Command::new(prog)
-        .args(["-n", ns.name(), "-j", "route", "show", "table", "all"])
+    let status = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%U %S")
+        .arg("-o")
+        .arg(&cpu_file)
+        .arg(prog)
+        .args(&args)
         .stdout(file)
         .status()
-        .expect("run");
+        .expect("run /usr/bin/time (apt install time)");
     let d = t.elapsed();
     assert!(status.success(), "{prog} failed");
+    let cpu: f64 = std::fs::read_to_string(&cpu_file)
+        .expect("time's output")
+        .lines()
+        .last()
+        .expect("time's line")
+        .split_whitespace()
+        .map(|v| v.parse::<f64>().expect("seconds"))
+        .sum();
+    let _ = std::fs::remove_file(&cpu_file);
     let out = std::fs::read_to_string(&path).expect("output");
     let _ = std::fs::remove_file(&path);
-    (d, out)
+    (d, cpu, out)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 fn main() {
@@ -72,8 +100,8 @@ fn main() {
     let ns = populate(n);
     let nlw = env!("CARGO_BIN_EXE_nlw");
     // Same routes in both outputs.
-    let (_, a) = run(nlw, &ns);
-    let (_, b) = run("ip", &ns);
+    let (_, _, a) = run(nlw, &ns, true);
+    let (_, _, b) = run("ip", &ns, true);
     let count = |s: &str| {
         serde_json::from_str::<serde_json::Value>(s)
             .expect("JSON")
@@ -83,23 +111,46 @@ fn main() {
     };
     assert_eq!(count(&a), count(&b), "nlw and ip list different routes");
     assert!(count(&a) >= n as usize);
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        ours.push(run(nlw, &ns).0);
-        theirs.push(run("ip", &ns).0);
-    }
-    ours.sort();
-    theirs.sort();
-    let (o, t) = (
-        ours[ours.len() / 2].as_secs_f64(),
-        theirs[theirs.len() / 2].as_secs_f64(),
+    let (_, _, ta) = run(nlw, &ns, false);
+    let (_, _, tb) = run("ip", &ns, false);
+    assert_eq!(ta, tb, "nlw and ip print different text");
+    println!(
+        "route show table all, {} routes ({} KiB of JSON, {} KiB of text), median of {runs} run(s), interleaved",
+        count(&a),
+        a.len() / 1024,
+        ta.len() / 1024
     );
     println!(
-        "-j route show table all, {} routes ({} KiB of JSON), median of {runs} run(s)",
-        count(&a),
-        a.len() / 1024
+        "{:<10} {:>9} {:>8} {:>9} {:>8}",
+        "tool", "wall", "× ip", "CPU", "× ip"
     );
-    println!("{:<6} {:>9} {:>10}", "tool", "time", "× ip");
-    println!("{:<6} {:>8.3}s {:>9.2}×", "ip", t, 1.0);
-    println!("{:<6} {:>8.3}s {:>9.2}×", "nlw", o, o / t);
+    for json in [true, false] {
+        let (mut ow, mut oc, mut tw, mut tc) = (vec![], vec![], vec![], vec![]);
+        for _ in 0..runs {
+            let (w, c, _) = run(nlw, &ns, json);
+            ow.push(w.as_secs_f64());
+            oc.push(c);
+            let (w, c, _) = run("ip", &ns, json);
+            tw.push(w.as_secs_f64());
+            tc.push(c);
+        }
+        let (ow, oc, tw, tc) = (median(ow), median(oc), median(tw), median(tc));
+        let form = if json { "-j" } else { "text" };
+        println!(
+            "{:<10} {:>8.3}s {:>7.2}× {:>8.2}s {:>7.2}×",
+            format!("ip {form}"),
+            tw,
+            1.0,
+            tc,
+            1.0
+        );
+        println!(
+            "{:<10} {:>8.3}s {:>7.2}× {:>8.2}s {:>7.2}×",
+            format!("nlw {form}"),
+            ow,
+            ow / tw,
+            oc,
+            if tc > 0.0 { oc / tc } else { f64::NAN }
+        );
+    }
 }

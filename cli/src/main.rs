@@ -650,9 +650,9 @@ fn name_map(links: &[Link]) -> HashMap<u32, &str> {
     links.iter().map(|l| (l.index, l.name.as_str())).collect()
 }
 
-fn if_name(names: &HashMap<u32, &str>, idx: u32) -> String {
-    names
-        .get(&idx)
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| format!("if{idx}"))
+fn if_name<'a>(names: &HashMap<u32, &'a str>, idx: u32) -> std::borrow::Cow<'a, str> {
+    match names.get(&idx) {
+        Some(s) => std::borrow::Cow::Borrowed(*s),
+        None => std::borrow::Cow::Owned(format!("if{idx}")),
+    }
 }

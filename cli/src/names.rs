@@ -20,24 +20,25 @@ pub fn link_type(t: u16) -> Cow<'static, str> {
     names::link_type(t).map_or_else(|| Cow::Owned(format!("[{t}]")), Cow::Borrowed)
 }
 
-/// `RTPROT_*` names (iproute2's built-in table), else the number.
-pub fn protocol(p: u8) -> String {
-    nlwire::route::Protocol(p).to_string()
+/// `RTPROT_*` names (iproute2's built-in table), else the number (a
+/// `Display`, written without a temporary string).
+pub fn protocol(p: u8) -> nlwire::route::Protocol {
+    nlwire::route::Protocol(p)
 }
 
 /// `RT_SCOPE_*` names, else the number.
-pub fn scope(s: u8) -> String {
-    nlwire::route::Scope(s).to_string()
+pub fn scope(s: u8) -> nlwire::route::Scope {
+    nlwire::route::Scope(s)
 }
 
 /// `RTN_*` names, else the number.
-pub fn route_type(t: u8) -> String {
-    nlwire::route::RouteType(t).to_string()
+pub fn route_type(t: u8) -> nlwire::route::RouteType {
+    nlwire::route::RouteType(t)
 }
 
 /// Table names, else the number.
-pub fn table(t: u32) -> String {
-    nlwire::route::Table(t).to_string()
+pub fn table(t: u32) -> nlwire::route::Table {
+    nlwire::route::Table(t)
 }
 
 /// Parses a table argument: `all` (None), a built-in name, a name from
@@ -142,7 +143,7 @@ mod tests {
         assert_eq!(parse_table("all"), Ok(None));
         assert_eq!(parse_table("100"), Ok(Some(100)));
         assert!(parse_table("nope").is_err());
-        assert_eq!(table(254), "main");
-        assert_eq!(table(100), "100");
+        assert_eq!(table(254).to_string(), "main");
+        assert_eq!(table(100).to_string(), "100");
     }
 }

@@ -106,6 +106,8 @@ pub struct Printer<W: Write> {
     pub details: u8,
     /// `-c`: the palette (dark or light) when colouring.
     palette: Option<bool>,
+    /// A JSON string value, formatted here before it is escaped.
+    scratch: String,
 }
 
 impl<W: Write> Printer<W> {
@@ -134,6 +136,7 @@ impl<W: Write> Printer<W> {
             stats: 0,
             details: 0,
             palette: None,
+            scratch: String::new(),
         };
         if json {
             p.begin(b'[')?;
@@ -365,7 +368,7 @@ impl<W: Write> Printer<W> {
     }
 
     fn text_value(&mut self, fmt: &str, v: impl Display) -> io::Result<()> {
-        match fmt.split_once("{}") {
+        match split_placeholder(fmt) {
             Some((a, b)) => {
                 self.w.write_all(a.as_bytes())?;
                 write!(self.w, "{v}")?;
@@ -383,18 +386,44 @@ impl<W: Write> Printer<W> {
         match as_ {
             Json::Num => write!(self.w, "{v}"),
             Json::Str => {
-                self.w.write_all(b"\"")?;
-                write!(Escaper(&mut self.w), "{v}")?;
-                self.w.write_all(b"\"")
+                use std::fmt::Write as _;
+                self.scratch.clear();
+                let _ = write!(self.scratch, "{v}");
+                write_json_str(&mut self.w, &self.scratch)
             }
         }
     }
 }
 
-/// A JSON string as `jsonw_puts` writes it.
+/// `fmt` around its first `{}` (a byte scan: `str::split_once` with a
+/// string pattern builds a searcher on every call, which showed in
+/// profiles of big listings).
+fn split_placeholder(fmt: &str) -> Option<(&str, &str)> {
+    let b = fmt.as_bytes();
+    let mut from = 0;
+    while let Some(j) = b[from..].iter().position(|&c| c == b'{') {
+        let i = from + j;
+        if b.get(i + 1) == Some(&b'}') {
+            return Some((&fmt[..i], &fmt[i + 2..]));
+        }
+        from = i + 1;
+    }
+    None
+}
+
+/// A JSON string as `jsonw_puts` writes it (most need no escaping: one
+/// scan, one copy).
 fn write_json_str(w: &mut impl Write, s: &str) -> io::Result<()> {
+    let b = s.as_bytes();
+    if b.iter()
+        .all(|&c| c >= 0x20 && c != b'"' && c != b'\\' && c != 0x7f)
+    {
+        w.write_all(b"\"")?;
+        w.write_all(b)?;
+        return w.write_all(b"\"");
+    }
     w.write_all(b"\"")?;
-    Escaper(w).write_all(s.as_bytes())?;
+    Escaper(w).write_all(b)?;
     w.write_all(b"\"")
 }
 
@@ -443,6 +472,15 @@ mod tests {
             String::from_utf8(p.finish().unwrap()).unwrap()
         };
         (run(false), run(true))
+    }
+
+    #[test]
+    fn placeholder_split() {
+        assert_eq!(split_placeholder("a {} b"), Some(("a ", " b")));
+        assert_eq!(split_placeholder("{x} {}"), Some(("{x} ", "")));
+        assert_eq!(split_placeholder("{}"), Some(("", "")));
+        assert_eq!(split_placeholder("no {"), None);
+        assert_eq!(split_placeholder("none"), None);
     }
 
     #[test]
