@@ -1232,12 +1232,7 @@ pub fn modify<'a>(
         "replace" => RouteRequest::replace(daddr, dst.len),
         "prepend" => RouteRequest::prepend(daddr, dst.len),
         "append" => RouteRequest::append(daddr, dst.len),
-        "test" => {
-            return Err(Fail(
-                "Error: \"route test\" is not supported by nlw.".into(),
-                255,
-            ));
-        }
+        "test" => RouteRequest::test(daddr, dst.len),
         _ => RouteRequest::delete(daddr, dst.len),
     }?;
     if let Some(k) = kind {

@@ -494,3 +494,32 @@ fn veth_with_kernel_named_peer() {
         assert_eq!(links(&b), links(&a), "{step:?}: nlw (left) and ip (right)");
     }
 }
+
+/// `route test` sends `NLM_F_EXCL` alone, as ip does: an existing route is
+/// EEXIST, a new IPv4 one ENOENT (nothing added), a new IPv6 one added (the
+/// kernel only warns). nlw once refused the command.
+#[test]
+fn route_test_sends_excl_alone() {
+    if !privileged_or_skip("nlw wrong_writes::route_test_sends_excl_alone") {
+        return;
+    }
+    let up: &[&[&str]] = &[&["link", "set", "lo", "up"]];
+    twin(
+        up,
+        &["route", "test", "203.0.113.0/24", "dev", "lo"],
+        ROUTES,
+    );
+    twin(
+        &[
+            &["link", "set", "lo", "up"],
+            &["route", "add", "203.0.113.0/24", "dev", "lo"],
+        ],
+        &["route", "test", "203.0.113.0/24", "dev", "lo"],
+        ROUTES,
+    );
+    twin(
+        up,
+        &["-6", "route", "test", "2001:db8:5::/48", "dev", "lo"],
+        ROUTES,
+    );
+}

@@ -121,6 +121,7 @@ enum RouteOp {
     Change,
     Prepend,
     Append,
+    Test,
     Delete,
 }
 
@@ -233,6 +234,14 @@ impl<'a> RouteRequest<'a> {
     /// Add a route after existing ones to the same prefix.
     pub fn append(dst: IpAddr, dst_len: u8) -> Result<Self, InvalidInput> {
         Self::new(RouteOp::Append, dst, dst_len)
+    }
+
+    /// Ask whether a route could be added without adding it (`ip route
+    /// test`: `NLM_F_EXCL` alone): the kernel answers `EEXIST` when an equal
+    /// route exists, and without `NLM_F_CREATE` adds nothing (`ENOENT`
+    /// for IPv4; IPv6 warns and adds, as it does for `ip`).
+    pub fn test(dst: IpAddr, dst_len: u8) -> Result<Self, InvalidInput> {
+        Self::new(RouteOp::Test, dst, dst_len)
     }
 
     /// Delete a route (fields left unset match any value).
@@ -504,6 +513,7 @@ impl Request for RouteRequest<'_> {
             RouteOp::Change => NLM_F_REPLACE,
             RouteOp::Prepend => NLM_F_CREATE,
             RouteOp::Append => NLM_F_CREATE | NLM_F_APPEND,
+            RouteOp::Test => NLM_F_EXCL,
             RouteOp::Delete => 0,
         }
     }
@@ -618,6 +628,7 @@ impl Request for RouteRequest<'_> {
             RouteOp::Change => "change",
             RouteOp::Prepend => "prepend",
             RouteOp::Append => "append",
+            RouteOp::Test => "test",
             RouteOp::Delete => "delete",
         };
         write!(f, "{verb} route {}/{}", self.dst, self.dst_len)?;
@@ -779,7 +790,7 @@ mod tests {
         let v4: IpAddr = "198.51.100.0".parse().unwrap();
         let v6: IpAddr = "2001:db8::".parse().unwrap();
         // (request, flags, table, scope, type)
-        let cases: [(RouteRequest<'_>, u16, u32, u8, u8); 12] = [
+        let cases: [(RouteRequest<'_>, u16, u32, u8, u8); 13] = [
             // `route add local …` goes into table local, scope host.
             (
                 RouteRequest::add(v4, 24).unwrap().kind(RTN_LOCAL),
@@ -864,6 +875,14 @@ mod tests {
             (
                 RouteRequest::prepend(v4, 24).unwrap().oif(2).unwrap(),
                 NLM_F_CREATE,
+                RT_TABLE_MAIN,
+                RT_SCOPE_LINK,
+                RTN_UNICAST,
+            ),
+            // `test` is exclusive alone: nothing created.
+            (
+                RouteRequest::test(v4, 24).unwrap().oif(2).unwrap(),
+                NLM_F_EXCL,
                 RT_TABLE_MAIN,
                 RT_SCOPE_LINK,
                 RTN_UNICAST,
