@@ -337,7 +337,9 @@ pub fn print_link<W: Write>(
         Some(q) if q != 0 => p.num("txqlen", "qlen {}", q)?,
         _ => {}
     }
-    if !family {
+    // print_linkinfo: the link/… line unless -4/-6 chose a family, and
+    // always with -d.
+    if !family || p.details > 0 {
         p.nl()?;
         p.str("link_type", "    link/{} ", names::link_type(l.link_type))?;
         if let Some(a) = &l.address {
@@ -384,7 +386,9 @@ pub fn print_link<W: Write>(
     if p.details > 0 {
         print_details(p, l, do_link, &mut |i| cx.name(i).to_string())?;
     }
-    if do_link && let Some(a) = &l.alias {
+    if (do_link || p.details > 0)
+        && let Some(a) = &l.alias
+    {
         p.nl()?;
         p.text("    ")?;
         p.str("ifalias", "alias {}", a)?;
@@ -730,6 +734,55 @@ pub fn print_stats<W: Write>(p: &mut Printer<W>, l: &Link) -> std::io::Result<()
     }
     Ok(())
 }
+
+/// The link kinds iproute2 (7.1) has a `link_util` for, which read the
+/// words after `type KIND`; after any other kind ip calls them garbage.
+const IP_PARSES_KIND: &[&str] = &[
+    "amt",
+    "bareudp",
+    "batadv",
+    "bond",
+    "bridge",
+    "can",
+    "dsa",
+    "dummy",
+    "erspan",
+    "geneve",
+    "gre",
+    "gretap",
+    "gtp",
+    "hsr",
+    "ifb",
+    "ip6erspan",
+    "ip6gre",
+    "ip6gretap",
+    "ip6tnl",
+    "ipip",
+    "ipoib",
+    "ipvlan",
+    "ipvtap",
+    "macsec",
+    "macvlan",
+    "macvtap",
+    "netdevsim",
+    "netkit",
+    "nlmon",
+    "rmnet",
+    "sit",
+    "team",
+    "tun",
+    "vcan",
+    "veth",
+    "virt_wifi",
+    "vlan",
+    "vrf",
+    "vti",
+    "vti6",
+    "vxcan",
+    "vxlan",
+    "wwan",
+    "xfrm",
+];
 
 /// The options of ip's bridge parser (`ip/iplink_bridge.c`).
 const BRIDGE_OPTIONS: &[&str] = &[
@@ -1369,8 +1422,13 @@ pub fn modify<'a>(
         }
         k => {
             // Any other kind without settings: the kernel says whether it
-            // has it, as it does to ip.
+            // has it, as it does to ip. Words after a kind ip has no
+            // parser for are garbage to ip (exit 1); after one it parses
+            // and nlw does not, nlw says so.
             if let Some(w) = rest.next() {
+                if !IP_PARSES_KIND.contains(&k) {
+                    return Err(garbage(w));
+                }
                 return Err(Fail(
                     format!(
                         "Error: the options of link type \"{k}\" (\"{w}\") are not supported by nlw."

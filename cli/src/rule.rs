@@ -421,7 +421,11 @@ pub fn print_rule<W: Write>(p: &mut Printer<W>, r: &Rule, deleted: bool) -> std:
         FR_ACT_TO_TBL => {}
         a => p.str("action", " {}", names::route_type(a))?,
     }
-    if let Some(proto) = r.protocol.filter(|&x| x != 0 && x != RTPROT_KERNEL) {
+    // With -d every protocol, kernel's and unspec included (iprule.c).
+    if let Some(proto) = r
+        .protocol
+        .filter(|&x| (x != 0 && x != RTPROT_KERNEL) || p.details > 0)
+    {
         p.str("protocol", " proto {}", names::protocol(proto))?;
     }
     p.close_object()?;

@@ -506,11 +506,16 @@ const SHOWS: &[&str] = &[
     "route show proto static",
     "route show table 100",
 ];
-const OPTS: &[&str] = &["", "-j", "-o", "-br", "-s", "-j -p"];
+const OPTS: &[&str] = &["", "-j", "-o", "-br", "-s", "-j -p", "-d", "-d -j"];
 
 /// `nlw` and `ip` print the same in `ns` (retried while ip's own two
 /// readings differ: the kernel was changing something).
 fn same_show(ns: &TestNs, args: &[String]) -> Result<(), String> {
+    // Bridge timers (-d) run on their own: masked in both.
+    let run = |prog: &str, ns: &TestNs, args: &[String]| {
+        let (c, o, e) = run(prog, ns, args);
+        (c, common::mask_timers(&o), e)
+    };
     for _ in 0..20 {
         let theirs = run("ip", ns, args);
         let mut ours = run(env!("CARGO_BIN_EXE_nlw"), ns, args);
@@ -531,8 +536,15 @@ fn same_show(ns: &TestNs, args: &[String]) -> Result<(), String> {
             return Ok(());
         }
         if (ours.0, &ours.1) != (theirs.0, &theirs.1) {
+            let first = ours
+                .1
+                .lines()
+                .zip(theirs.1.lines())
+                .find(|(a, b)| a != b)
+                .map(|(a, b)| format!("first difference:\n  nlw: {a}\n  ip:  {b}\n"))
+                .unwrap_or_default();
             return Err(format!(
-                "nlw (exit {}) printed\n{}\nip (exit {}) printed\n{}",
+                "{first}nlw (exit {}) printed\n{}\nip (exit {}) printed\n{}",
                 ours.0, ours.1, theirs.0, theirs.1
             ));
         }

@@ -538,42 +538,12 @@ fn kind_details_are_ips() {
         "-d link show type bridge",
         "-d link show master br1",
     ] {
-        same_as_ip_with(&ns, &args.split(' ').collect::<Vec<_>>(), mask_timers);
+        same_as_ip_with(
+            &ns,
+            &args.split(' ').collect::<Vec<_>>(),
+            common::mask_timers,
+        );
     }
-}
-
-/// Replaces the values of the bridge timers, which run while the test
-/// reads (`gc_timer   11.98 ` in text, `"gc_timer":11.98` in JSON).
-fn mask_timers(s: &str) -> String {
-    let mut out = s.to_string();
-    for t in [
-        "hello_timer",
-        "tcn_timer",
-        "topology_change_timer",
-        "gc_timer",
-        "hold_timer",
-        "message_age_timer",
-        "forward_delay_timer",
-    ] {
-        let mut from = 0;
-        while let Some(i) = out[from..].find(t) {
-            let start = from + i + t.len();
-            let rest = &out[start..];
-            let skip = rest
-                .find(|c: char| c.is_ascii_digit())
-                .filter(|&k| rest[..k].chars().all(|c| c == ' ' || c == '"' || c == ':'));
-            let Some(k) = skip else {
-                from = start;
-                continue;
-            };
-            let len = rest[k..]
-                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-                .unwrap_or(rest.len() - k);
-            out.replace_range(start + k..start + k + len, "0");
-            from = start + k + 1;
-        }
-    }
-    out
 }
 
 /// `-d` for the kinds this host's kernel lacks (vlan, dummy, bond and
@@ -646,7 +616,11 @@ fn vm_kind_details_are_ips() {
         "-d -j link show type vxlan",
         "-d -o link show vx0",
     ] {
-        same_as_ip_with(&ns, &args.split(' ').collect::<Vec<_>>(), mask_timers);
+        same_as_ip_with(
+            &ns,
+            &args.split(' ').collect::<Vec<_>>(),
+            common::mask_timers,
+        );
     }
     // The comparisons above saw the kinds' settings, not empty lines.
     let text = ns.ip(&["-d", "link", "show"]);

@@ -352,3 +352,38 @@ pub fn as_this_ip_prints_json(v: &mut serde_json::Value) {
         }
     }
 }
+
+#[allow(dead_code)]
+/// Replaces the values of the bridge timers, which run while the test
+/// reads (`gc_timer   11.98 ` in text, `"gc_timer":11.98` in JSON).
+pub fn mask_timers(s: &str) -> String {
+    let mut out = s.to_string();
+    for t in [
+        "hello_timer",
+        "tcn_timer",
+        "topology_change_timer",
+        "gc_timer",
+        "hold_timer",
+        "message_age_timer",
+        "forward_delay_timer",
+    ] {
+        let mut from = 0;
+        while let Some(i) = out[from..].find(t) {
+            let start = from + i + t.len();
+            let rest = &out[start..];
+            let skip = rest
+                .find(|c: char| c.is_ascii_digit())
+                .filter(|&k| rest[..k].chars().all(|c| c == ' ' || c == '"' || c == ':'));
+            let Some(k) = skip else {
+                from = start;
+                continue;
+            };
+            let len = rest[k..]
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(rest.len() - k);
+            out.replace_range(start + k..start + k + len, "0");
+            from = start + k + 1;
+        }
+    }
+    out
+}
