@@ -302,13 +302,11 @@ pub fn show(
                 Err(e) => return Err(e.into()),
             }
         }
-        None => conn
-            .dump(GetLinks::new().family(dump_family.unwrap_or(0)))
-            .collect::<Result<_, _>>()?,
+        None => crate::snapshot(conn, GetLinks::new().family(dump_family.unwrap_or(0)))?,
     };
     let all: Vec<Link>;
     let mut cx = if lf.dev.is_some() || dump_family.is_some() {
-        all = conn.dump(GetLinks::new()).collect::<Result<_, _>>()?;
+        all = crate::all_links(conn)?;
         let mut cx = LinkCtx::new(&all);
         cx.txqlen = all
             .iter()
@@ -326,7 +324,7 @@ pub fn show(
         req = req.link(one.index);
     }
     let mut addrs: HashMap<u32, Vec<Address>> = HashMap::new();
-    for a in conn.dump(req).filter(|_| !packet) {
+    for a in crate::as_ip(conn.dump(req)).filter(|_| !packet) {
         let a = a?;
         addrs.entry(a.index).or_default().push(a);
     }
@@ -413,7 +411,7 @@ pub fn flush(
         return Err(Fail("Cannot flush link addresses.".into(), 1));
     }
     let (lf, af, family) = parse(args, conn, o.family)?;
-    let links: Vec<Link> = conn.dump(GetLinks::new()).collect::<Result<_, _>>()?;
+    let links: Vec<Link> = crate::all_links(conn)?;
     let index = match &lf.dev {
         Some(d) => Some(
             links

@@ -42,11 +42,20 @@ impl Ctx {
             .map_err(|e| Fail(format!("Error: argument \"{name}\" is wrong: {e}"), 1))?;
         if self.stale {
             self.cache.clear();
-            for l in conn.links() {
-                let l: Link = l?;
-                self.cache.insert(l.name, l.index);
-            }
             self.stale = false;
+            for l in conn.links() {
+                match l {
+                    Ok(l) => {
+                        let l: Link = l;
+                        self.cache.insert(l.name, l.index);
+                    }
+                    // The links changed while they were listed: a name in
+                    // the listing may be stale. Forget it; each name is
+                    // then looked up alone, as ip does.
+                    Err(nlwire::Error::DumpInterrupted { .. }) => self.cache.clear(),
+                    Err(e) => return Err(e.into()),
+                }
+            }
         }
         if let Some(&i) = self.cache.get(name) {
             return Ok(i);

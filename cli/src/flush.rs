@@ -41,14 +41,20 @@ pub fn round<T: FromMessage, R: Request>(
 ) -> Result<usize, Fail> {
     let mut doomed = Vec::new();
     let mut bad = None;
-    conn.dump_messages(req, |m| match T::from_message(&m) {
+    let listed = conn.dump_messages(req, |m| match T::from_message(&m) {
         Ok(t) if keep(&t) => doomed.push(Delete {
             kind: del,
             payload: m.payload().to_vec(),
         }),
         Ok(_) => {}
         Err(e) => bad = bad.take().or(Some(e)),
-    })?;
+    });
+    match listed {
+        // As ip: warn, delete what was listed; the next round finds what
+        // the listing missed.
+        Err(nlwire::Error::DumpInterrupted { .. }) => crate::warn_interrupted(),
+        r => r?,
+    }
     if let Some(e) = bad {
         return Err(Fail(format!("Error: a malformed message: {e}"), 2));
     }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use nlwire::route::{GetLinks, GetNsId, Link};
+use nlwire::route::{GetNsId, Link};
 use nlwire::wire::Attrs;
 use nlwire_mio::Connection;
 
@@ -165,7 +165,7 @@ pub fn parse_filter<'x>(
             }
             "master" | "vrf" => {
                 let v = next(&mut it)?;
-                let links: Vec<Link> = conn.dump(GetLinks::new()).collect::<Result<_, _>>()?;
+                let links: Vec<Link> = crate::all_links(conn)?;
                 let m = links
                     .iter()
                     .find(|l| l.name == v)
@@ -218,7 +218,7 @@ pub fn show(
     out: &mut impl Write,
 ) -> Result<(), Fail> {
     let f = parse_filter(args, conn, |_, _| Ok(false))?;
-    let links: Vec<Link> = conn.dump(GetLinks::new()).collect::<Result<_, _>>()?;
+    let links: Vec<Link> = crate::all_links(conn)?;
     let mut cx = LinkCtx::new(&links);
     if let Some(d) = &f.dev
         && !links.iter().any(|l| &l.name == d)

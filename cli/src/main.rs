@@ -643,7 +643,55 @@ fn run_batch(
 }
 
 fn all_links(conn: &mut Connection) -> Result<Vec<Link>, Fail> {
-    Ok(conn.dump(GetLinks::new()).collect::<Result<Vec<_>, _>>()?)
+    snapshot(conn, GetLinks::new())
+}
+
+/// What ip prints on stderr when the kernel marks a dump interrupted
+/// (`NLM_F_DUMP_INTR`: the table changed while it was read). ip keeps what
+/// it got, and the command succeeds.
+pub(crate) const DUMP_INTR_WARNING: &str = "Dump was interrupted and may be inconsistent.";
+
+/// A dump's items as ip uses them: an interruption at its end is warned
+/// about and the items already read stand (see [`DUMP_INTR_WARNING`]).
+pub(crate) struct AsIp<I>(I);
+
+/// Reads the dump `it` as ip does (see [`AsIp`]).
+pub(crate) fn as_ip<I>(it: I) -> AsIp<I> {
+    AsIp(it)
+}
+
+impl<T, I: Iterator<Item = Result<T, nlwire::Error>>> Iterator for AsIp<I> {
+    type Item = Result<T, nlwire::Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.0.next() {
+            Some(Err(nlwire::Error::DumpInterrupted { .. })) => {
+                warn_interrupted();
+                None
+            }
+            x => x,
+        }
+    }
+}
+
+/// [`DUMP_INTR_WARNING`] on stderr.
+pub(crate) fn warn_interrupted() {
+    eprintln!("{DUMP_INTR_WARNING}");
+}
+
+/// A whole table that nlw needs before it prints (names of links, say):
+/// read again while the kernel marks it interrupted, up to
+/// `DUMP_RETRIES` times; then read once more as ip reads it, with the
+/// warning.
+pub(crate) fn snapshot<R: nlwire::Query + Copy>(
+    conn: &mut Connection,
+    req: R,
+) -> Result<Vec<R::Item>, Fail> {
+    match conn.collect(req) {
+        Err(nlwire::Error::DumpInterrupted { .. }) => {
+            Ok(as_ip(conn.dump(req)).collect::<Result<_, _>>()?)
+        }
+        r => Ok(r?),
+    }
 }
 
 fn name_map(links: &[Link]) -> HashMap<u32, &str> {

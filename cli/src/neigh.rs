@@ -229,7 +229,7 @@ pub fn show(
     let links = all_links(conn)?;
     let names = name_map(&links);
     let mut p = Printer::for_opts(&mut *out, o)?;
-    for n in conn.dump(f.request()) {
+    for n in crate::as_ip(conn.dump(f.request())) {
         let n = n?;
         if f.keeps(&n) {
             print_neigh(&mut p, &n, &names, f.index.is_some(), false)?;

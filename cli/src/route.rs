@@ -414,7 +414,7 @@ pub fn show(
     let links = all_links(conn)?;
     let names = name_map(&links);
     let mut p = Printer::for_opts(&mut *out, o)?;
-    for r in conn.dump(dump_request(&filter, dump_family)) {
+    for r in crate::as_ip(conn.dump(dump_request(&filter, dump_family))) {
         let r = match r {
             Ok(r) => r,
             // ip stops, leaving its output as it is, and says so.

@@ -304,7 +304,7 @@ pub fn show(
     let fam = o.family.unwrap_or(AF_INET);
     let filter = parse_filter(args, fam)?;
     let mut p = Printer::for_opts(&mut *out, o)?;
-    for r in conn.dump(GetRules::family(fam)) {
+    for r in crate::as_ip(conn.dump(GetRules::family(fam))) {
         let r: Rule = r?;
         if filter.keeps(&r) {
             print_rule(&mut p, &r, false)?;

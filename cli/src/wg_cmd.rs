@@ -27,8 +27,10 @@ fn connect(o: &Opts, opts: ConnectionOptions) -> Result<Connection, Fail> {
 fn wireguard_links(o: &Opts) -> Result<Vec<String>, Fail> {
     let mut route = connect(o, ConnectionOptions::default())?;
     let mut names = Vec::new();
-    for l in route.links() {
-        let l = l.map_err(fail)?;
+    for l in route
+        .collect(nlwire::route::GetLinks::new())
+        .map_err(fail)?
+    {
         if l.kind.as_deref() == Some("wireguard") {
             names.push(l.name);
         }

@@ -66,7 +66,7 @@ pub use error::{Error, KernelError};
 pub mod ops {
     pub use crate::genl::ctrl::resolve as resolve_family;
     pub use crate::genl::wireguard::{get_device, set_device};
-    pub use crate::op::{Ack, Collect, Get};
+    pub use crate::op::{Ack, Collect, DUMP_RETRIES, Get};
     pub use crate::route::ops::IpVersion;
     pub use crate::route::ops::*;
 }

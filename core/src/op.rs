@@ -77,6 +77,13 @@ impl<O: Op + ?Sized> Op for alloc::boxed::Box<O> {
     }
 }
 
+/// How many times an op re-reads a dump that the kernel marked
+/// interrupted (`NLM_F_DUMP_INTR`: the table changed while it was being
+/// read) before it gives up with [`Error::DumpInterrupted`]. Used by
+/// [`Collect`], [`crate::ops::list_links`], the flushes and the WireGuard
+/// device read.
+pub const DUMP_RETRIES: u8 = 3;
+
 pub(crate) fn invalid(op: impl core::fmt::Display, source: InvalidInput) -> Error {
     Error::InvalidInput {
         op: alloc::format!("{op}"),
@@ -141,12 +148,20 @@ impl<R: Request> Op for Ack<R> {
 }
 
 /// A dump (or GET) collected into a `Vec`.
+///
+/// A dump the kernel marks interrupted (`NLM_F_DUMP_INTR`: the table
+/// changed while it was read) is read again from the start, up to
+/// [`DUMP_RETRIES`] times; after that the op fails with
+/// [`Error::DumpInterrupted`]. The `Vec` is therefore always one
+/// consistent snapshot. (A streaming dump cannot take back what it has
+/// yielded: it reports the interruption at its end instead.)
 #[derive(Debug)]
 pub struct Collect<T, R> {
     req: R,
     items: Vec<T>,
     error: Option<Error>,
     ended: bool,
+    retries: u8,
 }
 
 impl<T: FromMessage, R: Request> Collect<T, R> {
@@ -157,7 +172,13 @@ impl<T: FromMessage, R: Request> Collect<T, R> {
             items: Vec::new(),
             error: None,
             ended: false,
+            retries: 0,
         }
+    }
+
+    /// How many times the dump was read again after an interruption.
+    pub fn retries(&self) -> u8 {
+        self.retries
     }
 }
 
@@ -182,6 +203,15 @@ impl<T: FromMessage, R: Request> Op for Collect<T, R> {
             Fold::Yield(Err(e)) => {
                 self.error.get_or_insert(e);
                 false
+            }
+            Fold::Finish(Err(Error::DumpInterrupted { .. }))
+                if self.retries < DUMP_RETRIES && self.error.is_none() =>
+            {
+                // The table changed under the dump: read it again, from a
+                // clean slate (`step` sends the request anew).
+                self.retries += 1;
+                self.items.clear();
+                true
             }
             Fold::Finish(r) => {
                 if let Err(e) = r {
@@ -351,6 +381,61 @@ impl<R: Request, F: FnMut(Message<'_>)> Op for Views<R, F> {
                 true
             }
             _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::{GetRoutes, Route, RouteRequest};
+    use crate::wire::{Messages, Writer};
+
+    fn route(buf: &mut [u8], dst: &str) -> usize {
+        let mut w = Writer::new(buf);
+        RouteRequest::add(dst.parse().unwrap(), 24)
+            .unwrap()
+            .emit(&mut w, 1, 0);
+        w.finish().unwrap()
+    }
+
+    fn feed(op: &mut Collect<Route, GetRoutes>, dsts: &[&str], interrupted: bool) {
+        assert!(matches!(op.step(), OpStep::Send(_)));
+        let mut buf = [0u8; 256];
+        for d in dsts {
+            let n = route(&mut buf, d);
+            let m = Messages::new(&buf[..n]).next().unwrap().unwrap();
+            assert!(!op.reply(Reply::Item(m)));
+        }
+        assert!(op.reply(Reply::Done { interrupted }));
+    }
+
+    #[test]
+    fn collect_reads_an_interrupted_dump_again_and_keeps_one_snapshot() {
+        let mut op = Collect::<Route, _>::new(GetRoutes::ipv4());
+        feed(&mut op, &["192.0.2.0", "198.51.100.0"], true);
+        feed(&mut op, &["203.0.113.0"], false);
+        assert_eq!(op.retries(), 1);
+        match op.step() {
+            OpStep::Done(Ok(v)) => {
+                let dsts: Vec<_> = v.iter().map(|r| r.dst).collect();
+                assert_eq!(dsts, [Some("203.0.113.0".parse().unwrap())]);
+            }
+            s => panic!("{s:?}"),
+        }
+    }
+
+    #[test]
+    fn collect_gives_up_after_the_retries() {
+        let mut op = Collect::<Route, _>::new(GetRoutes::ipv4());
+        for _ in 0..=DUMP_RETRIES {
+            feed(&mut op, &["192.0.2.0"], true);
+        }
+        match op.step() {
+            OpStep::Done(Err(Error::DumpInterrupted { op })) => {
+                assert_eq!(op, "dump IPv4 routes")
+            }
+            s => panic!("{s:?}"),
         }
     }
 }

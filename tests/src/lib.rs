@@ -163,6 +163,58 @@ impl Drop for TestNs {
     }
 }
 
+/// Changes a namespace as fast as `ip` can: `ip -n NS -force -batch -`,
+/// fed the same lines over and over until dropped. The tests use it to
+/// make the kernel mark dumps interrupted (`NLM_F_DUMP_INTR`).
+#[derive(Debug)]
+pub struct Churn {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    child: std::process::Child,
+    feeder: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Churn {
+    /// Starts feeding `lines` (each ending in a newline) to `ip -batch` in
+    /// `ns`; errors of single lines are ignored (`-force`).
+    pub fn start(ns: &TestNs, lines: &'static str) -> Churn {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = Command::new("ip")
+            .args(["-n", ns.name(), "-force", "-batch", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ip -batch");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let s = stop.clone();
+        let feeder = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                if stdin.write_all(lines.as_bytes()).is_err() {
+                    return;
+                }
+            }
+        });
+        Churn {
+            stop,
+            child,
+            feeder: Some(feeder),
+        }
+    }
+}
+
+impl Drop for Churn {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.child.kill();
+        if let Some(f) = self.feeder.take() {
+            let _ = f.join();
+        }
+        let _ = self.child.wait();
+    }
+}
+
 /// Runs a command, panicking with its stderr if it fails.
 pub fn run(cmd: &str, args: &[&str]) -> String {
     let out = Command::new(cmd)

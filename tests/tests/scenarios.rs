@@ -10,7 +10,7 @@ use nlwire::Errno;
 use nlwire::request::RawRequest;
 use nlwire::route::{GetLink, GetRoutes, IfInfoMsg, Link, LinkRequest, Route};
 use nlwire::wire::{NLM_F_CREATE, NLM_F_EXCL, Writer};
-use nlwire_tests::{Client, TestNs, per_runtime};
+use nlwire_tests::{Churn, Client, TestNs, per_runtime};
 
 /// IFF flag names as `ip` prints them (the bits these tests can see).
 const IFF_NAMES: &[(u32, &str)] = &[
@@ -408,6 +408,52 @@ fn dropping_a_dump_half_way_keeps_the_connection_usable(c: &mut dyn Client, ns: 
     assert!(all.len() >= 3000, "{}", all.len());
 }
 
+/// Lists links while another process adds and deletes links as fast as it
+/// can: the kernel marks many listings interrupted. `list_links` reads an
+/// interrupted listing again, so what it returns is one consistent
+/// snapshot: every steady link once, no index twice.
+fn list_links_under_link_churn_is_one_snapshot(c: &mut dyn Client, ns: &TestNs) {
+    let mut batch = String::new();
+    for i in 0..120 {
+        writeln!(batch, "link add a{i} type veth peer name b{i}").unwrap();
+    }
+    ns.ip_batch(&batch);
+    let _churn = Churn::start(ns, "link add c0 type veth peer name c1\nlink del c0\n");
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let (mut whole, mut gave_up) = (0, 0);
+    for _ in 0..15 {
+        match c.exec_names(&mut nlwire::ops::list_links()) {
+            Ok(links) => {
+                whole += 1;
+                let indices: BTreeSet<u32> = links.iter().map(|l| l.0).collect();
+                assert_eq!(
+                    indices.len(),
+                    links.len(),
+                    "an index twice among {} links",
+                    links.len()
+                );
+                let names: BTreeSet<&str> = links.iter().map(|l| l.1.as_str()).collect();
+                assert_eq!(
+                    names.len(),
+                    links.len(),
+                    "a name twice among {} links",
+                    links.len()
+                );
+                for i in 0..120 {
+                    for n in [format!("a{i}"), format!("b{i}")] {
+                        assert!(names.contains(n.as_str()), "{n} missing");
+                    }
+                }
+                assert!(names.contains("lo"));
+            }
+            Err(nlwire::Error::DumpInterrupted { .. }) => gave_up += 1,
+            Err(e) => panic!("list links under churn: {e}"),
+        }
+    }
+    // Giving up after the retries is allowed, but must stay rare.
+    assert!(whole >= 10, "{gave_up} of 15 listings gave up");
+}
+
 per_runtime! {
     gate: privileged_or_skip,
     client: [
@@ -418,6 +464,7 @@ per_runtime! {
         bad_attribute_returns_ext_ack_text,
         unanswered_request_times_out,
         dropping_a_dump_half_way_keeps_the_connection_usable,
+        list_links_under_link_churn_is_one_snapshot,
     ],
     async_client: [two_hundred_concurrent_requests, concurrent_dumps_on_one_socket],
 }

@@ -17,6 +17,7 @@ use crate::wire::{Attr, DecodeError};
 
 pub mod addr;
 pub mod describe;
+pub mod events;
 #[cfg(feature = "alloc")]
 mod display;
 pub mod link;

@@ -174,9 +174,12 @@ pub struct ListLinks {
     req: GetLinks,
     links: Vec<(u32, String)>,
     result: Option<Result<(), Error>>,
+    retries: u8,
 }
 
-/// Lists all links as `(index, name)`.
+/// Lists all links as `(index, name)`: one consistent snapshot. A dump
+/// interrupted by a concurrent change is read again, up to
+/// [`DUMP_RETRIES`](crate::op::DUMP_RETRIES) times.
 pub fn list_links() -> ListLinks {
     ListLinks::default()
 }
@@ -209,6 +212,13 @@ impl Op for ListLinks {
             self.result.get_or_insert(Err(e));
         }
         match f {
+            Fold::Finish(Err(Error::DumpInterrupted { .. }))
+                if self.retries < crate::op::DUMP_RETRIES && self.result.is_none() =>
+            {
+                self.retries += 1;
+                self.links.clear();
+                true
+            }
             Fold::Finish(r) => {
                 let prev = self.result.take();
                 self.result = Some(match prev {
@@ -562,6 +572,10 @@ pub struct Flush<'n, K: Flushed> {
     current: Option<K::Delete>,
     deleted: usize,
     listed: bool,
+    /// Listings read so far; a listing the kernel marked interrupted is
+    /// followed by another round, up to `DUMP_RETRIES` more.
+    rounds: u8,
+    again: bool,
     result: Option<Result<usize, Error>>,
 }
 
@@ -688,6 +702,8 @@ fn flush<'n, K: Flushed>(
         current: None,
         deleted: 0,
         listed: false,
+        rounds: 0,
+        again: false,
         result: None,
     })
 }
@@ -742,6 +758,20 @@ impl<K: Flushed> Op for Flush<'_, K> {
                 Ok(req) => OpStep::Send(self.current.insert(req)),
                 Err(e) => OpStep::Done(Err(invalid(&self.what, e))),
             },
+            None if self.again && self.rounds <= crate::op::DUMP_RETRIES => {
+                // The listing was interrupted by a concurrent change: what
+                // it found is deleted; list again for what it may have
+                // missed.
+                self.again = false;
+                self.listed = false;
+                let family = self.family;
+                OpStep::Send(self.dump.insert(K::dump(index, family)))
+            }
+            // Still interrupted after every retry: what was found is gone,
+            // but the flush cannot say that nothing was missed.
+            None if self.again => OpStep::Done(Err(Error::DumpInterrupted {
+                op: self.what.clone(),
+            })),
             None => OpStep::Done(Ok(self.deleted)),
         }
     }
@@ -755,8 +785,11 @@ impl<K: Flushed> Op for Flush<'_, K> {
             return match fold::views(dump, reply, &mut |m| found.extend(K::keep(&m, index))) {
                 Fold::Finish(r) => {
                     self.listed = true;
-                    if let Err(e) = r {
-                        self.result = Some(Err(e.replace_op(&self.what)));
+                    self.rounds += 1;
+                    match r {
+                        Ok(()) => {}
+                        Err(Error::DumpInterrupted { .. }) => self.again = true,
+                        Err(e) => self.result = Some(Err(e.replace_op(&self.what))),
                     }
                     true
                 }
@@ -1003,5 +1036,71 @@ mod tests {
         let _ = sent(&mut op);
         assert!(op.reply(Reply::Ack));
         assert!(matches!(op.step(), OpStep::Done(Ok(1))));
+    }
+
+    #[test]
+    fn an_interrupted_flush_listing_is_followed_by_another_round() {
+        let mut op = flush_routes("eth0", Some(IpVersion::V4)).unwrap();
+        answer_lookup(&mut op, 4, "eth0");
+        let mut buf = [0u8; 256];
+        // Round 1: one route, and the kernel says the table changed.
+        assert_eq!(first(&sent(&mut op)).kind(), crate::route::RTM_GETROUTE);
+        let n = route(&mut buf, "198.51.100.0", 24, 4, RT_TABLE_MAIN);
+        assert!(!op.reply(Reply::Item(first(&buf[..n]))));
+        assert!(op.reply(Reply::Done { interrupted: true }));
+        // What was found is deleted first…
+        assert_eq!(first(&sent(&mut op)).kind(), crate::route::RTM_DELROUTE);
+        assert!(op.reply(Reply::Ack));
+        // …then the link's routes are listed again and the missed one goes.
+        assert_eq!(first(&sent(&mut op)).kind(), crate::route::RTM_GETROUTE);
+        let n = route(&mut buf, "203.0.113.0", 24, 4, RT_TABLE_MAIN);
+        assert!(!op.reply(Reply::Item(first(&buf[..n]))));
+        assert!(op.reply(Reply::Done { interrupted: false }));
+        let b = sent(&mut op);
+        let r = RouteMessage::from_message(&first(&b)).unwrap();
+        assert_eq!(r.dst, Some(ip("203.0.113.0")));
+        assert!(op.reply(Reply::Ack));
+        assert!(matches!(op.step(), OpStep::Done(Ok(2))));
+    }
+
+    #[test]
+    fn a_flush_interrupted_every_time_fails_after_the_retries() {
+        let mut op = flush_addresses(9u32, None).unwrap();
+        for _ in 0..=crate::op::DUMP_RETRIES {
+            assert_eq!(first(&sent(&mut op)).kind(), crate::route::RTM_GETADDR);
+            assert!(op.reply(Reply::Done { interrupted: true }));
+        }
+        let e = done_err(&mut op);
+        assert!(matches!(e, Error::DumpInterrupted { .. }), "{e}");
+        assert!(
+            e.to_string().starts_with("flush addresses of link index 9"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn list_links_reads_an_interrupted_dump_again() {
+        let mut op = list_links();
+        let mut lb = [0u8; 256];
+        assert_eq!(first(&sent(&mut op)).kind(), crate::route::RTM_GETLINK);
+        let n = crate::route::link::tests_support::link_message(&mut lb, 3, "old0");
+        assert!(!op.reply(Reply::Item(first(&lb[..n]))));
+        assert!(op.reply(Reply::Done { interrupted: true }));
+        // The second reading is the answer; the first one's links are gone.
+        assert_eq!(first(&sent(&mut op)).kind(), crate::route::RTM_GETLINK);
+        let n = crate::route::link::tests_support::link_message(&mut lb, 4, "new0");
+        assert!(!op.reply(Reply::Item(first(&lb[..n]))));
+        assert!(op.reply(Reply::Done { interrupted: false }));
+        match op.step() {
+            OpStep::Done(Ok(l)) => assert_eq!(l, [(4, String::from("new0"))]),
+            s => panic!("{s:?}"),
+        }
+        // Interrupted every time: the error, after DUMP_RETRIES readings more.
+        let mut op = list_links();
+        for _ in 0..=crate::op::DUMP_RETRIES {
+            let _ = sent(&mut op);
+            assert!(op.reply(Reply::Done { interrupted: true }));
+        }
+        assert!(matches!(done_err(&mut op), Error::DumpInterrupted { .. }));
     }
 }

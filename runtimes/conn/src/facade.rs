@@ -101,9 +101,21 @@ macro_rules! async_runtime {
                 self.0.dump_messages(req, f).await
             }
 
+            /// Runs a dump and returns its items as one consistent
+            /// snapshot: a dump the kernel marks interrupted by a concurrent
+            /// change (`NLM_F_DUMP_INTR`) is read again, up to
+            /// [`DUMP_RETRIES`](nlwire::ops::DUMP_RETRIES) times, before
+            /// [`Error::DumpInterrupted`](nlwire::Error::DumpInterrupted).
+            pub async fn collect<R: $crate::nlwire::Query>(&self, req: R) -> Result<Vec<R::Item>, $crate::nlwire::Error> {
+                self.0.execute($crate::nlwire::ops::Collect::<R::Item, R>::new(req)).await
+            }
+
             /// Starts a dump: a stream of the request's items, each as its
             /// datagram arrives. Dropping it early discards the rest of the
-            /// dump and leaves the connection usable.
+            /// dump and leaves the connection usable. A dump the kernel
+            /// marks interrupted yields its items, then
+            /// [`Error::DumpInterrupted`](nlwire::Error::DumpInterrupted) last
+            /// (use [`Connection::collect`] for a snapshot that retries).
             pub fn dump<R: $crate::nlwire::Query + Unpin>(&self, req: R) -> DumpStream<R, R::Item> {
                 DumpStream(self.0.dump(req))
             }
@@ -378,10 +390,22 @@ macro_rules! blocking_runtime {
                 self.0.dump_messages(req, f)
             }
 
+            /// Runs a dump and returns its items as one consistent
+            /// snapshot: a dump the kernel marks interrupted by a concurrent
+            /// change (`NLM_F_DUMP_INTR`) is read again, up to
+            /// [`DUMP_RETRIES`](nlwire::ops::DUMP_RETRIES) times, before
+            /// [`Error::DumpInterrupted`](nlwire::Error::DumpInterrupted).
+            pub fn collect<R: $crate::nlwire::Query>(&mut self, req: R) -> Result<Vec<R::Item>, $crate::nlwire::Error> {
+                self.0.execute($crate::nlwire::ops::Collect::<R::Item, R>::new(req))
+            }
+
             /// Starts a dump: an iterator of the request's items, each as its
             /// datagram arrives (memory stays flat however large the table).
             /// Dropping it early discards the rest of the dump and leaves the
-            /// connection usable.
+            /// connection usable. A dump the kernel marks interrupted yields
+            /// its items, then
+            /// [`Error::DumpInterrupted`](nlwire::Error::DumpInterrupted) last
+            /// (use [`Connection::collect`] for a snapshot that retries).
             pub fn dump<R: $crate::nlwire::Query>(&mut self, req: R) -> Dump<'_, R, R::Item> {
                 Dump(self.0.dump(req))
             }

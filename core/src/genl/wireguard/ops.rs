@@ -14,9 +14,7 @@ use crate::op::{Op, OpStep};
 use crate::request::Describe;
 use crate::{InvalidInput, LinkRef};
 
-/// How many times a dump interrupted by a concurrent change
-/// (`NLM_F_DUMP_INTR`) is retried before the error is returned.
-pub const DUMP_RETRIES: u8 = 3;
+pub use crate::op::DUMP_RETRIES;
 
 fn invalid(op: impl core::fmt::Display, source: InvalidInput) -> Error {
     Error::InvalidInput {
