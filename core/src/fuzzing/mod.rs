@@ -234,6 +234,25 @@ pub fn rule(data: &[u8]) {
     }
 }
 
+/// Notifications: the classifier, and the owned event agreeing with it.
+pub fn events(data: &[u8]) {
+    use crate::route::events::Notification;
+    for m in messages(data) {
+        let n = Notification::classify(&m);
+        if let Ok(Some(n)) = &n {
+            let _ = n.change();
+        }
+        #[cfg(feature = "alloc")]
+        if let Ok(Some(e)) = crate::route::events::Event::from_notification(&m) {
+            // The owned event is built only from what the view accepted.
+            match n {
+                Ok(Some(n)) => assert_eq!(n.change(), e.change()),
+                other => panic!("owned event {e:?} where the view said {other:?}"),
+            }
+        }
+    }
+}
+
 /// The exchange machine fed `data` (cut into datagrams of at most 512
 /// bytes) after three dump and three acknowledged requests, checking that
 /// events go only to started requests and that no request ends twice.
