@@ -136,7 +136,7 @@ pub fn print_addr<W: Write>(
     }
     let v4 = a.family == AF_INET;
     if !p.brief {
-        if p.oneline {
+        if p.oneline || p.headed {
             p.json(crate::print::Json::Num, Some("index"), a.index)?;
             p.json(crate::print::Json::Str, Some("dev"), dev)?;
             p.text_fmt("{}: ", a.index)?;

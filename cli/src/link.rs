@@ -78,6 +78,8 @@ pub struct LinkCtx<'a> {
     nsids: Option<HashMap<i32, String>>,
     /// Index → queue length, for links dumped without one (a family dump).
     pub txqlen: HashMap<u32, u32>,
+    /// Whether `qlen N` is printed (not in `ip monitor`).
+    pub show_queue: bool,
 }
 
 impl<'a> LinkCtx<'a> {
@@ -88,6 +90,19 @@ impl<'a> LinkCtx<'a> {
             flags: links.iter().map(|l| (l.index, l.flags)).collect(),
             nsids: None,
             txqlen: HashMap::new(),
+            show_queue: true,
+        }
+    }
+
+    /// The context for links known by these maps (index → name, index →
+    /// flags).
+    pub fn from_maps(names: HashMap<u32, &'a str>, flags: HashMap<u32, u32>) -> Self {
+        LinkCtx {
+            names,
+            flags,
+            nsids: None,
+            txqlen: HashMap::new(),
+            show_queue: true,
         }
     }
 
@@ -334,7 +349,7 @@ pub fn print_link<W: Write>(
         None => {}
     }
     match l.txqlen.or_else(|| cx.txqlen.get(&l.index).copied()) {
-        Some(q) if q != 0 => p.num("txqlen", "qlen {}", q)?,
+        Some(q) if q != 0 && cx.show_queue => p.num("txqlen", "qlen {}", q)?,
         _ => {}
     }
     // print_linkinfo: the link/… line unless -4/-6 chose a family, and

@@ -19,6 +19,7 @@ mod edit;
 mod flush;
 mod link;
 mod link_kinds;
+mod monitor;
 mod names;
 mod neigh;
 mod netns_cmd;
@@ -58,7 +59,7 @@ Commands and their arguments are ip's (see ip(8)):
 ";
 
 /// The global options (ip's `-…` before the object).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Opts {
     netns: Option<String>,
     /// `-j`.
@@ -510,6 +511,9 @@ fn dispatch(
     if obj == "help" {
         return Err(usage_err(""));
     }
+    if obj == "monitor" {
+        return monitor::run(conn, o, rest.get(1..).unwrap_or(&[]), out);
+    }
     if commands(obj).is_empty() {
         return Err(fail255(format!(
             "Object \"{obj}\" is not supported by nlw (yet); ip has it."
@@ -698,7 +702,7 @@ fn name_map(links: &[Link]) -> HashMap<u32, &str> {
     links.iter().map(|l| (l.index, l.name.as_str())).collect()
 }
 
-fn if_name<'a>(names: &HashMap<u32, &'a str>, idx: u32) -> std::borrow::Cow<'a, str> {
+pub(crate) fn if_name<'a>(names: &HashMap<u32, &'a str>, idx: u32) -> std::borrow::Cow<'a, str> {
     match names.get(&idx) {
         Some(s) => std::borrow::Cow::Borrowed(*s),
         None => std::borrow::Cow::Owned(format!("if{idx}")),

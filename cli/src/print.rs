@@ -100,6 +100,9 @@ pub struct Printer<W: Write> {
     pub oneline: bool,
     /// `-br`: the brief forms.
     pub brief: bool,
+    /// An address record names its link first (`N: DEV`), as with `-o`
+    /// (`ip monitor` does this without `-o`).
+    pub headed: bool,
     /// `-s`, counted.
     pub stats: u8,
     /// `-d`, counted.
@@ -133,6 +136,7 @@ impl<W: Write> Printer<W> {
             sep: false,
             oneline: false,
             brief: false,
+            headed: false,
             stats: 0,
             details: 0,
             palette: None,
@@ -356,6 +360,17 @@ impl<W: Write> Printer<W> {
     /// The end of a record in text (always a newline); nothing in JSON.
     pub fn end_record(&mut self) -> io::Result<()> {
         self.text("\n")
+    }
+
+    /// The writer, for what is written around the printer (`-t`).
+    pub fn writer(&mut self) -> &mut W {
+        &mut self.w
+    }
+
+    /// Flushes what was written to the writer (`ip monitor` writes each
+    /// event as it comes).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
     }
 
     /// Ends the output (the JSON array's `]`) and returns the writer.

@@ -127,6 +127,14 @@ fn unspecified(family: u8) -> IpAddr {
 }
 
 impl RouteFilter {
+    /// `ip monitor`'s filter: every table, the link `oif` if given.
+    pub fn monitor(oif: Option<u32>) -> Self {
+        RouteFilter {
+            oif,
+            ..Default::default()
+        }
+    }
+
     /// The filter of `route show` with no selector: table main.
     pub fn main() -> Self {
         RouteFilter {

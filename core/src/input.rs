@@ -30,6 +30,9 @@ pub enum InvalidInput {
     /// Interface index 0 does not name an interface.
     #[error("interface index 0 does not name an interface")]
     ZeroIndex,
+    /// Events were asked of a connection that joined no multicast group.
+    #[error("the connection has not subscribed to any group (call subscribe first)")]
+    NotSubscribed,
     /// A network namespace name that cannot be a file name in the
     /// namespace directory.
     #[error("invalid network namespace name: {0}")]

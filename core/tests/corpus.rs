@@ -27,6 +27,7 @@ fn replay_fuzz_corpus() {
         ("neighbour_request", nlwire::fuzzing::neighbour_request),
         ("rule_request", nlwire::fuzzing::rule_request),
         ("link_request", nlwire::fuzzing::link_request),
+        ("events", nlwire::fuzzing::events),
     ] {
         let dir = root.join(target);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {

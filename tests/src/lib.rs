@@ -30,6 +30,7 @@ use nlwire::genl::wireguard::{Device, DeviceConfig};
 use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
 use nlwire::request::Request;
+use nlwire::route::events::{Groups, Notice};
 use nlwire::route::{Address, GetNeighbours, GetRoutes, GetRules, Link, Neighbour, Route, Rule};
 use nlwire::{Batch, BatchOutcome, Error, LinkRef, Op};
 use nlwire_conn::{Connect, ConnectionOptions};
@@ -317,9 +318,17 @@ pub trait Client {
     fn concurrent_dumps(&mut self, n: usize) -> Option<Vec<Result<usize, Error>>>;
     /// Replaces the connection with one in `ns` whose reply timeout is
     /// `timeout`.
-    fn reopen_with_timeout(&mut self, ns: &TestNs, timeout: std::time::Duration);
+    fn reopen_with_timeout(&mut self, ns: &TestNs, timeout: std::time::Duration) {
+        self.reopen_with(ns, options(timeout));
+    }
+    /// Replaces the connection with one opened with `opts`.
+    fn reopen_with(&mut self, ns: &TestNs, opts: ConnectionOptions);
     /// Counters of messages that matched no request.
     fn stats(&self) -> nlwire::machine::Stats;
+    /// Joins multicast groups.
+    fn subscribe(&mut self, groups: Groups) -> Result<(), Error>;
+    /// The next notification, waiting at most `timeout`.
+    fn next_event_within(&mut self, timeout: Duration) -> Result<Option<Notice>, Error>;
     /// Runs an operation returning nothing.
     fn exec(&mut self, op: &mut dyn Op<Output = ()>) -> Result<(), Error>;
     /// Runs an operation returning a flag.
@@ -364,6 +373,12 @@ macro_rules! client_ops {
         }
         fn batch(&mut $self, b: &Batch) -> Result<BatchOutcome, Error> {
             $run($conn.batch(b))
+        }
+        fn subscribe(&mut $self, groups: Groups) -> Result<(), Error> {
+            $conn.subscribe(groups)
+        }
+        fn next_event_within(&mut $self, timeout: Duration) -> Result<Option<Notice>, Error> {
+            $run($conn.next_event_within(timeout))
         }
         fn addresses(&mut $self) -> Result<Vec<Address>, Error> {
             $addrs
@@ -466,12 +481,9 @@ impl<W: BlockingRuntime> Client for BlockingClient<W> {
     fn concurrent_dumps(&mut self, _: usize) -> Option<Vec<Result<usize, Error>>> {
         None
     }
-    fn reopen_with_timeout(&mut self, ns: &TestNs, timeout: std::time::Duration) {
-        self.0 = nlwire_conn::blocking::Connection::new_in_netns_with_options(
-            ns.path(),
-            options(timeout),
-        )
-        .expect("open blocking connection");
+    fn reopen_with(&mut self, ns: &TestNs, opts: ConnectionOptions) {
+        self.0 = nlwire_conn::blocking::Connection::new_in_netns_with_options(ns.path(), opts)
+            .expect("open blocking connection");
     }
     fn stats(&self) -> nlwire::machine::Stats {
         self.0.stats()
@@ -619,13 +631,11 @@ impl Client for TokioClient {
                 .collect(),
         )
     }
-    fn reopen_with_timeout(&mut self, ns: &TestNs, timeout: std::time::Duration) {
+    fn reopen_with(&mut self, ns: &TestNs, opts: ConnectionOptions) {
         let path = ns.path();
         self.conn = self
             .rt
-            .block_on(async {
-                nlwire_tokio::Connection::new_in_netns_with_options(path, options(timeout))
-            })
+            .block_on(async { nlwire_tokio::Connection::new_in_netns_with_options(path, opts) })
             .expect("open tokio connection");
     }
     fn stats(&self) -> nlwire::machine::Stats {
@@ -698,10 +708,9 @@ impl Client for AsyncIoClient {
             .collect();
         Some(futures_lite::future::block_on(join_all(futs)))
     }
-    fn reopen_with_timeout(&mut self, ns: &TestNs, timeout: std::time::Duration) {
-        self.0 =
-            nlwire_async_io::Connection::new_in_netns_with_options(ns.path(), options(timeout))
-                .expect("open async-io connection");
+    fn reopen_with(&mut self, ns: &TestNs, opts: ConnectionOptions) {
+        self.0 = nlwire_async_io::Connection::new_in_netns_with_options(ns.path(), opts)
+            .expect("open async-io connection");
     }
     fn stats(&self) -> nlwire::machine::Stats {
         self.0.stats()

@@ -40,6 +40,10 @@ use crate::wire::{
 pub struct RequestId(u32);
 
 impl RequestId {
+    /// The id of a connection's subscription to notifications (sequence
+    /// number 0, which no request gets).
+    pub const SUBSCRIPTION: RequestId = RequestId(0);
+
     /// The sequence number.
     pub fn seq(self) -> u32 {
         self.0
@@ -258,6 +262,11 @@ impl<S: SlotStore> Exchange<S> {
     /// The socket's port id (0 if unknown).
     pub fn port(&self) -> u32 {
         self.port
+    }
+
+    /// Counts a message (or datagram) that belongs to no request.
+    pub fn count_unmatched(&mut self) {
+        self.stats.unmatched += 1;
     }
 
     /// Counters of unmatched, discarded and malformed messages.

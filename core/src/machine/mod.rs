@@ -20,6 +20,8 @@ pub mod exchange;
 #[cfg(feature = "alloc")]
 pub mod mux;
 #[cfg(feature = "alloc")]
+pub mod notes;
+#[cfg(feature = "alloc")]
 pub mod ns_watch;
 #[cfg(feature = "alloc")]
 pub mod task;
@@ -33,4 +35,6 @@ pub use exchange::{
     Stats,
 };
 #[cfg(feature = "alloc")]
-pub use mux::{Mux, MuxOptions, Next};
+pub use mux::{Mux, MuxOptions, Next, NextNote};
+#[cfg(feature = "alloc")]
+pub use notes::Note;

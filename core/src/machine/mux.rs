@@ -41,6 +41,7 @@ use alloc::vec::Vec;
 use core::task::Waker;
 
 use super::exchange::{Event, EventKind, Exchange, Failure, RequestId, Stats};
+use super::notes::{Note, Notes};
 use crate::errno::Errno;
 use crate::error::{Error, KernelError};
 pub use crate::fold::Reply;
@@ -58,12 +59,18 @@ pub struct MuxOptions {
     /// made resident. A datagram larger than the buffer fails the request
     /// it belongs to with [`Error::Truncated`] and the buffer grows to fit.
     pub recv_buffer: usize,
+    /// How many bytes of notification datagrams a subscribed mux keeps
+    /// for a subscriber that does not keep up (see [`Mux::subscribe`]).
+    /// Past it, datagrams are dropped and the subscriber gets an overrun,
+    /// as it would from the kernel. Default 8 MiB.
+    pub notification_queue: usize,
 }
 
 impl Default for MuxOptions {
     fn default() -> Self {
         MuxOptions {
             recv_buffer: 256 * 1024,
+            notification_queue: 8 * 1024 * 1024,
         }
     }
 }
@@ -89,7 +96,8 @@ enum Queued {
 
 #[derive(Debug, Default)]
 struct Inbox {
-    queue: VecDeque<Queued>,
+    /// Replies other tasks received, with the serial of their datagram.
+    queue: VecDeque<(u64, Queued)>,
     waker: Option<Waker>,
     held: Vec<u8>,
 }
@@ -116,6 +124,32 @@ pub struct Mux {
     /// Failures of live requests without an inbox: batch members, which
     /// are not acknowledged on success.
     loose: Vec<(u32, Error)>,
+    /// The subscriber's notification datagrams, once subscribed.
+    notes: Option<Notes>,
+    notes_limit: usize,
+    /// Serial of the datagram in the receive buffer: datagrams are numbered
+    /// in the order they were received, replies and notifications alike.
+    serial: u64,
+    /// Serial of the datagram that carried the last reply handed out.
+    reply_serial: u64,
+}
+
+/// The key of the subscriber's inbox: its waker, for the driver role.
+/// Requests never get sequence number 0.
+const SUBSCRIBER: u32 = 0;
+
+/// The id a subscriber parks with ([`Mux::park`]) and that
+/// [`Action::Receive`](super::task::Action::Receive) names for it.
+pub const SUBSCRIPTION: RequestId = RequestId::SUBSCRIPTION;
+
+/// What [`Mux::next_note`] has.
+#[derive(Debug)]
+#[must_use]
+pub enum NextNote<'a> {
+    /// A notification (or a gap in them).
+    Note(Note<'a>),
+    /// Nothing waits: receive a datagram and call [`Mux::received_from`].
+    Recv,
 }
 
 fn failure_to_error(f: Failure<'_>) -> Error {
@@ -140,14 +174,18 @@ fn deliver_elsewhere(
     inboxes: &mut BTreeMap<u32, Inbox>,
     loose: &mut Vec<(u32, Error)>,
     ev: Event<'_>,
+    serial: u64,
 ) {
     if let Some(other) = inboxes.get_mut(&ev.id.seq()) {
-        other.queue.push_back(match ev.kind {
-            EventKind::Item(m) => Queued::Item(m.as_bytes().to_vec()),
-            EventKind::Ack => Queued::Ack,
-            EventKind::Done { interrupted } => Queued::Done { interrupted },
-            EventKind::Failed(f) => Queued::Failed(failure_to_error(f)),
-        });
+        other.queue.push_back((
+            serial,
+            match ev.kind {
+                EventKind::Item(m) => Queued::Item(m.as_bytes().to_vec()),
+                EventKind::Ack => Queued::Ack,
+                EventKind::Done { interrupted } => Queued::Done { interrupted },
+                EventKind::Failed(f) => Queued::Failed(failure_to_error(f)),
+            },
+        ));
         wake(other);
     } else if let EventKind::Failed(f) = ev.kind {
         loose.push((ev.id.seq(), failure_to_error(f)));
@@ -202,6 +240,10 @@ impl Mux {
             dump_queue: VecDeque::new(),
             transmit: None,
             loose: Vec::new(),
+            notes: None,
+            notes_limit: opts.notification_queue,
+            serial: 0,
+            reply_serial: 0,
         }
     }
 
@@ -217,7 +259,7 @@ impl Mux {
 
     /// Requests with an inbox (started and not yet finished by the caller).
     pub fn pending(&self) -> usize {
-        self.inboxes.len()
+        self.inboxes.len() - usize::from(self.inboxes.contains_key(&SUBSCRIBER))
     }
 
     /// Size of the receive buffer.
@@ -328,10 +370,13 @@ impl Mux {
         }
         self.ex.forget(id);
         if let Some(inbox) = self.inboxes.get_mut(&id.seq()) {
-            inbox.queue.push_back(Queued::Failed(Error::Io {
-                op: alloc::string::String::from("send"),
-                errno,
-            }));
+            inbox.queue.push_back((
+                self.serial,
+                Queued::Failed(Error::Io {
+                    op: alloc::string::String::from("send"),
+                    errno,
+                }),
+            ));
             wake(inbox);
         }
     }
@@ -386,6 +431,8 @@ impl Mux {
             inboxes,
             driver,
             loose,
+            serial,
+            reply_serial,
             ..
         } = self;
         let seq = id.seq();
@@ -394,7 +441,8 @@ impl Mux {
                 op: alloc::string::String::new(),
             }));
         };
-        if let Some(q) = inbox.queue.pop_front() {
+        if let Some((s, q)) = inbox.queue.pop_front() {
+            *reply_serial = s;
             let reply = match q {
                 Queued::Item(bytes) => {
                     inbox.held = bytes;
@@ -425,6 +473,7 @@ impl Mux {
             };
             *rx_pos += feed.offset();
             if ev.id == id {
+                *reply_serial = *serial;
                 let reply = match ev.kind {
                     EventKind::Item(m) => {
                         pass_baton(inboxes, driver, seq);
@@ -438,7 +487,7 @@ impl Mux {
                 pass_baton(inboxes, driver, seq);
                 return Next::Reply(reply);
             }
-            deliver_elsewhere(inboxes, loose, ev);
+            deliver_elsewhere(inboxes, loose, ev, *serial);
         }
         Next::Recv
     }
@@ -479,13 +528,16 @@ impl Mux {
             inboxes,
             driver,
             loose,
+            serial,
+            reply_serial,
             ..
         } = self;
+        *reply_serial = *serial;
         let start = *rx_pos;
         let mut feed = ex.handle(&rx[start..*rx_len]);
         while let Some(ev) = feed.next() {
             if ev.id != id {
-                deliver_elsewhere(inboxes, loose, ev);
+                deliver_elsewhere(inboxes, loose, ev, *serial);
                 continue;
             }
             let reply = match ev.kind {
@@ -594,6 +646,73 @@ impl Mux {
         pass_baton(&mut self.inboxes, &mut self.driver, barrier.seq());
     }
 
+    /// Makes this mux keep the notification datagrams it receives for a
+    /// subscriber, who takes them with [`Mux::next_note`] (the socket must
+    /// also join the groups). Requests go on as before on the same socket.
+    pub fn subscribe(&mut self) {
+        if self.notes.is_none() {
+            self.notes = Some(Notes::new(self.notes_limit));
+            self.inboxes.insert(SUBSCRIBER, Inbox::default());
+        }
+    }
+
+    /// Whether [`Mux::subscribe`] was called.
+    pub fn is_subscribed(&self) -> bool {
+        self.notes.is_some()
+    }
+
+    /// The serial of the datagram that carried the last reply
+    /// [`Mux::next`] or [`Mux::drain`] handed out. Serials number every
+    /// datagram received, notifications included, in arrival order: a
+    /// notification with a smaller serial than a dump reply's was queued
+    /// on the socket before that reply.
+    pub fn reply_serial(&self) -> u64 {
+        self.reply_serial
+    }
+
+    /// The serial of the next waiting notification (or gap), if any.
+    pub fn next_note_serial(&self) -> Option<u64> {
+        self.notes.as_ref().and_then(Notes::next_serial)
+    }
+
+    /// The next notification for the subscriber, in arrival order, or
+    /// [`NextNote::Recv`] when a datagram must be received first. Replies
+    /// to requests still in the receive buffer are handed to their inboxes
+    /// first, so the buffer is free for the next datagram.
+    pub fn next_note(&mut self) -> NextNote<'_> {
+        let Mux {
+            ex,
+            rx,
+            rx_len,
+            rx_pos,
+            inboxes,
+            driver,
+            loose,
+            serial,
+            notes,
+            ..
+        } = self;
+        let Some(notes) = notes else {
+            return NextNote::Recv;
+        };
+        if !notes.is_empty() {
+            pass_baton(inboxes, driver, SUBSCRIBER);
+            if let Some(n) = notes.pop() {
+                return NextNote::Note(n);
+            }
+        }
+        while *rx_pos < *rx_len {
+            let mut feed = ex.handle(&rx[*rx_pos..*rx_len]);
+            let Some(ev) = feed.next() else {
+                *rx_pos = *rx_len;
+                break;
+            };
+            *rx_pos += feed.offset();
+            deliver_elsewhere(inboxes, loose, ev, *serial);
+        }
+        NextNote::Recv
+    }
+
     /// The buffer to receive the next datagram into. Only call after
     /// [`Mux::next`] returned [`Next::Recv`].
     pub fn recv_buffer(&mut self) -> &mut [u8] {
@@ -603,6 +722,43 @@ impl Mux {
     /// Records a received datagram of `len` bytes — the real datagram size
     /// as `recv(…, MSG_TRUNC)` returns it, which may exceed the buffer.
     pub fn received(&mut self, len: usize) {
+        self.received_from(len, 0);
+    }
+
+    /// Like [`Mux::received`], with the multicast group the datagram was
+    /// sent to (the `nl_groups` of its source address; 0 for a reply). A
+    /// notification datagram goes, whole, to the subscriber's queue (see
+    /// [`Mux::subscribe`]); without a subscriber it is counted as
+    /// unmatched.
+    ///
+    /// Telling notifications apart by their group, not by their sequence
+    /// number, matters: the kernel stamps the notification of a change with
+    /// the port and sequence number of the request that made it, so a
+    /// connection's own changes would otherwise look like replies.
+    pub fn received_from(&mut self, len: usize, group: u32) {
+        self.serial += 1;
+        if group != 0 {
+            self.rx_len = 0;
+            self.rx_pos = 0;
+            let cap = self.rx.len();
+            match &mut self.notes {
+                Some(notes) => {
+                    if len <= cap {
+                        notes.push(self.serial, &self.rx[..len]);
+                    } else {
+                        notes.overrun(self.serial);
+                    }
+                    if let Some(inbox) = self.inboxes.get_mut(&SUBSCRIBER) {
+                        wake(inbox);
+                    }
+                }
+                None => self.ex.count_unmatched(),
+            }
+            if len > cap {
+                self.rx = vec![0u8; len.next_power_of_two()];
+            }
+            return;
+        }
         let cap = self.rx.len();
         if len <= cap {
             self.rx_len = len;
@@ -635,7 +791,7 @@ impl Mux {
             let id = RequestId::from_seq(h.seq);
             if self.ex.is_live(id) {
                 self.ex.cancel(id);
-                inbox.queue.push_back(Queued::Failed(e));
+                inbox.queue.push_back((self.serial, Queued::Failed(e)));
                 wake(inbox);
             }
         }
@@ -648,6 +804,13 @@ impl Mux {
         self.fail_all(|| Error::Overrun {
             op: alloc::string::String::new(),
         });
+        // The gap is between the last datagram received and the next.
+        if let Some(notes) = &mut self.notes {
+            notes.overrun(self.serial + 1);
+            if let Some(inbox) = self.inboxes.get_mut(&SUBSCRIBER) {
+                wake(inbox);
+            }
+        }
     }
 
     /// Receiving failed with `errno` (other than `EAGAIN`/`ENOBUFS`): every
@@ -661,9 +824,10 @@ impl Mux {
 
     fn fail_all(&mut self, mk: impl Fn() -> Error) {
         let inboxes = &mut self.inboxes;
+        let serial = self.serial;
         self.ex.cancel_all(|id| {
             if let Some(inbox) = inboxes.get_mut(&id.seq()) {
-                inbox.queue.push_back(Queued::Failed(mk()));
+                inbox.queue.push_back((serial, Queued::Failed(mk())));
                 wake(inbox);
             }
         });
@@ -798,7 +962,10 @@ mod tests {
 
     #[test]
     fn truncated_datagram_fails_its_request_and_grows_buffer() {
-        let mut m = Mux::new(MuxOptions { recv_buffer: 4096 });
+        let mut m = Mux::new(MuxOptions {
+            recv_buffer: 4096,
+            ..MuxOptions::default()
+        });
         let (a, _) = m.start(&req(true)).unwrap();
         let d = item(a.seq(), 16, NLM_F_MULTI, &[1; 16]);
         let b = m.recv_buffer();
@@ -881,5 +1048,99 @@ mod tests {
         assert!(matches!(m.next(b), Next::Reply(Reply::Done { .. })));
         assert!(m.take_transmit().is_none());
         let _ = c;
+    }
+
+    /// `d` arrives as a notification datagram of `group`.
+    fn notify(m: &mut Mux, d: &[u8], group: u32) {
+        let b = m.recv_buffer();
+        b[..d.len()].copy_from_slice(d);
+        m.received_from(d.len(), group);
+    }
+
+    fn note_kind(n: NextNote<'_>) -> (u16, u64) {
+        match n {
+            NextNote::Note(Note::Message(m, s)) => (m.kind(), s),
+            n => panic!("{n:?}"),
+        }
+    }
+
+    #[test]
+    fn notifications_go_to_the_subscriber_even_with_a_requests_seq() {
+        let mut m = Mux::default();
+        m.subscribe();
+        assert!(m.is_subscribed());
+        let (id, _) = m.start(&req(false)).unwrap();
+        // The kernel stamps the notification of our own change with our
+        // request's seq: it is still a notification, by its group.
+        notify(&mut m, &item(id.seq(), 20, 0, &[0; 8]), 5);
+        feed(&mut m, &error(id.seq(), 0, None));
+        assert!(matches!(m.next(id), Next::Reply(Reply::Ack)));
+        assert_eq!(m.reply_serial(), 2);
+        assert_eq!(m.next_note_serial(), Some(1));
+        assert_eq!(note_kind(m.next_note()), (20, 1));
+        assert!(matches!(m.next_note(), NextNote::Recv));
+        assert_eq!(m.pending(), 0);
+    }
+
+    #[test]
+    fn replies_received_by_the_subscriber_reach_their_request_with_serials() {
+        let mut m = Mux::default();
+        m.subscribe();
+        let (id, _) = m.start(&req(true)).unwrap();
+        notify(&mut m, &item(0, 24, 0, &[0; 8]), 7);
+        assert_eq!(note_kind(m.next_note()), (24, 1));
+        // The subscriber receives a dump reply: it must not be lost.
+        feed(&mut m, &item(id.seq(), 16, NLM_F_MULTI, &[0; 16]));
+        assert!(matches!(m.next_note(), NextNote::Recv));
+        notify(&mut m, &item(0, 25, 0, &[0; 8]), 7);
+        feed(&mut m, &done(id.seq(), 0));
+        assert!(matches!(m.next_note(), NextNote::Note(_)));
+        assert!(matches!(m.next_note(), NextNote::Recv));
+        assert_eq!(item_seq(m.next(id)), id.seq());
+        assert_eq!(m.reply_serial(), 2);
+        assert!(matches!(
+            m.next(id),
+            Next::Reply(Reply::Done { interrupted: false })
+        ));
+        assert_eq!(m.reply_serial(), 4);
+    }
+
+    #[test]
+    fn overruns_reach_the_subscriber_in_place_and_unsubscribed_notifications_are_unmatched() {
+        let mut m = Mux::default();
+        notify(&mut m, &item(0, 24, 0, &[0; 8]), 7);
+        assert_eq!(m.stats().unmatched, 1);
+        assert!(matches!(m.next_note(), NextNote::Recv));
+        m.subscribe();
+        notify(&mut m, &item(0, 24, 0, &[0; 8]), 7);
+        m.overrun();
+        m.overrun();
+        notify(&mut m, &item(0, 25, 0, &[0; 8]), 7);
+        assert_eq!(note_kind(m.next_note()), (24, 2));
+        assert!(matches!(m.next_note(), NextNote::Note(Note::Overrun(3))));
+        assert_eq!(note_kind(m.next_note()), (25, 3));
+        assert!(matches!(m.next_note(), NextNote::Recv));
+    }
+
+    #[test]
+    fn a_parked_subscriber_is_woken_and_can_take_the_driver_role() {
+        let mut m = Mux::default();
+        m.subscribe();
+        let sub = Arc::new(Count(AtomicUsize::new(0)));
+        let w: Waker = sub.clone().into();
+        assert!(matches!(m.next_note(), NextNote::Recv));
+        m.park(SUBSCRIPTION, &w);
+        // A request parks after it: it drives; when it ends, the socket
+        // goes back to the subscriber.
+        let (id, _) = m.start(&req(false)).unwrap();
+        let rq = Arc::new(Count(AtomicUsize::new(0)));
+        m.park(id, &rq.clone().into());
+        feed(&mut m, &error(id.seq(), 0, None));
+        assert!(matches!(m.next(id), Next::Reply(Reply::Ack)));
+        assert_eq!(sub.0.load(Ordering::SeqCst), 1);
+        // A notification another task receives wakes it too.
+        m.park(SUBSCRIPTION, &w);
+        notify(&mut m, &item(0, 24, 0, &[0; 8]), 7);
+        assert_eq!(sub.0.load(Ordering::SeqCst), 2);
     }
 }

@@ -40,7 +40,8 @@ use core::time::Duration;
 
 use super::batch::{Batch, BatchOutcome, BatchRun};
 use super::exchange::RequestId;
-use super::mux::Mux;
+use super::mux::{Mux, NextNote};
+use super::notes::Note;
 use crate::errno::Errno;
 use crate::error::Error;
 use crate::fold::{self, Fold, Reply};
@@ -48,6 +49,7 @@ use crate::genl::ctrl::{self, Family, ResolveFamily};
 use crate::genl::{FamilyOp, WithFamily};
 use crate::op::{Op, OpStep};
 use crate::request::{Describe, FromMessage, Request};
+use crate::route::events::{Event, Notice};
 
 /// What a [`Task`] needs from its runtime next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -596,6 +598,98 @@ impl Task for LookupFamily {
     }
 
     forward_to_exec!();
+}
+
+/// How long a subscriber waits before its task is polled again when
+/// nothing arrives (it never times out: this only bounds a wait).
+const SUBSCRIBER_NAP: Duration = Duration::from_secs(3600);
+
+/// Waits for the next notification of a subscribed connection (see
+/// [`Mux::subscribe`]) and decodes it: an [`Event`], or
+/// [`Notice::Overrun`] where notifications were lost. Messages of types
+/// that are no object notification are skipped. A notification that does
+/// not decode is an [`Error::Decode`]; the subscription goes on after it.
+#[derive(Debug, Default)]
+pub struct NextEvent {
+    failed: Option<Error>,
+    timeout: Option<Duration>,
+    deadline: Option<Duration>,
+}
+
+impl NextEvent {
+    /// Waits as long as it takes.
+    pub fn new() -> NextEvent {
+        NextEvent::default()
+    }
+
+    /// Waits at most `timeout` (from its first wait), then fails with
+    /// [`Error::Timeout`].
+    pub fn within(timeout: Duration) -> NextEvent {
+        NextEvent {
+            timeout: Some(timeout),
+            ..NextEvent::default()
+        }
+    }
+}
+
+fn notification_error(source: crate::wire::DecodeError) -> Error {
+    Error::Decode {
+        op: String::from("read a notification"),
+        source,
+    }
+}
+
+impl Task for NextEvent {
+    type Output = Result<Notice, Error>;
+
+    fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
+        if let Some(e) = self.failed.take() {
+            return Action::Done(Err(e));
+        }
+        if !mux.is_subscribed() {
+            return Action::Done(Err(Error::InvalidInput {
+                op: String::from("read a notification"),
+                source: crate::InvalidInput::NotSubscribed,
+            }));
+        }
+        loop {
+            match mux.next_note() {
+                NextNote::Recv => return Action::Receive(RequestId::SUBSCRIPTION),
+                NextNote::Note(Note::Overrun(_)) => return Action::Done(Ok(Notice::Overrun)),
+                NextNote::Note(Note::Malformed(e, _)) => {
+                    return Action::Done(Err(notification_error(e)));
+                }
+                NextNote::Note(Note::Message(m, _)) => match Event::from_notification(&m) {
+                    Ok(Some(e)) => return Action::Done(Ok(Notice::Event(e))),
+                    Ok(None) => {}
+                    Err(e) => return Action::Done(Err(notification_error(e))),
+                },
+            }
+        }
+    }
+
+    fn sent(&mut self, _mux: &mut Mux, _result: Result<(), Errno>) {}
+
+    fn wait(&mut self, _mux: &mut Mux, now: Duration) -> Option<Duration> {
+        let Some(t) = self.timeout else {
+            return Some(now.saturating_add(SUBSCRIBER_NAP));
+        };
+        let d = *self.deadline.get_or_insert(now.saturating_add(t));
+        if now < d {
+            return Some(d);
+        }
+        self.failed = Some(Error::Timeout {
+            op: String::from("wait for a notification"),
+            timeout: t,
+        });
+        None
+    }
+
+    fn fail(&mut self, _mux: &mut Mux, e: Error) {
+        self.failed = Some(e);
+    }
+
+    fn abandon(&mut self, _mux: &mut Mux) {}
 }
 
 #[cfg(test)]

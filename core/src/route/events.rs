@@ -143,7 +143,9 @@ impl Groups {
 
     /// IPv4 and IPv6 routes.
     pub const fn routes() -> Groups {
-        Groups::empty().with(Group::Ipv4Route).with(Group::Ipv6Route)
+        Groups::empty()
+            .with(Group::Ipv4Route)
+            .with(Group::Ipv6Route)
     }
 
     /// Neighbours.
@@ -283,7 +285,7 @@ impl<'a> Notification<'a> {
 }
 
 #[cfg(feature = "alloc")]
-pub use owned::Event;
+pub use owned::{Event, Notice};
 
 #[cfg(feature = "alloc")]
 mod owned {
@@ -315,6 +317,22 @@ mod owned {
         Nexthop(Change, Vec<u8>),
     }
 
+    /// What a subscription yields: an event, or word that events were lost.
+    // The event is moved out once per notification; boxing it would cost
+    // an allocation each time to save a few hundred bytes of stack.
+    #[allow(clippy::large_enum_variant)]
+    #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
+    pub enum Notice {
+        /// A change.
+        Event(Event),
+        /// Notifications were lost here: the kernel dropped some because the
+        /// socket's receive queue was full (`ENOBUFS`), or the connection's
+        /// own queue for a slow subscriber was full. What was missed can
+        /// only be learned by reading the tables again.
+        Overrun,
+    }
+
     impl Event {
         /// Classifies and decodes one message the kernel sent to a group;
         /// `Ok(None)` as for [`Notification::classify`].
@@ -326,9 +344,7 @@ mod owned {
                 Notification::Link(c, _) => Event::Link(c, Link::from_message(m)?),
                 Notification::Address(c, _) => Event::Address(c, Address::from_message(m)?),
                 Notification::Route(c, _) => Event::Route(c, Route::from_message(m)?),
-                Notification::Neighbour(c, _) => {
-                    Event::Neighbour(c, Neighbour::from_message(m)?)
-                }
+                Notification::Neighbour(c, _) => Event::Neighbour(c, Neighbour::from_message(m)?),
                 Notification::Rule(c, _) => Event::Rule(c, Rule::from_message(m)?),
                 Notification::Nsid(c, _) => Event::Nsid(c, NsId::from_message(m)?),
                 Notification::Nexthop(c, m) => Event::Nexthop(c, m.as_bytes().to_vec()),
@@ -402,7 +418,9 @@ mod tests {
         assert!(matches!(c, Notification::Route(..)));
         let e = Event::from_notification(&m).unwrap().unwrap();
         match e {
-            Event::Route(Change::Del, r) => assert_eq!(r.dst, Some("198.51.100.0".parse().unwrap())),
+            Event::Route(Change::Del, r) => {
+                assert_eq!(r.dst, Some("198.51.100.0".parse().unwrap()))
+            }
             other => panic!("{other:?}"),
         }
         // A type that is no notification: nothing, and no error.

@@ -17,9 +17,9 @@ use crate::wire::{Attr, DecodeError};
 
 pub mod addr;
 pub mod describe;
-pub mod events;
 #[cfg(feature = "alloc")]
 mod display;
+pub mod events;
 pub mod link;
 pub mod link_req;
 pub mod linkinfo;

@@ -33,6 +33,7 @@ use async_io::{Async, Timer};
 pub use nlwire;
 pub use nlwire_conn::{ConnectionOptions, DEFAULT_TIMEOUT, Transport};
 pub use nlwire_sys::sysctl;
+pub use nlwire_sys::time;
 
 /// The async-io runtime binding.
 #[derive(Debug, Clone, Copy)]

@@ -19,8 +19,9 @@ use nlwire::genl::FamilyOp;
 use nlwire::genl::ctrl::{Family, GetFamily};
 use nlwire::genl::wireguard::{self, Device, DeviceConfig};
 use nlwire::machine::Stats;
-use nlwire::machine::task::{BatchTask, Dump, Exec, Genl, LookupFamily, Task};
+use nlwire::machine::task::{BatchTask, Dump, Exec, Genl, LookupFamily, NextEvent, Task};
 use nlwire::op::{Ack, Each, Get, Views};
+use nlwire::route::events::{Groups, Notice};
 use nlwire::route::{
     Address, GetAddresses, GetLinks, GetNeighbours, GetRoutes, GetRules, Link, Neighbour, Route,
     Rule,
@@ -204,6 +205,41 @@ impl<Rt: Runtime> Connection<Rt> {
         self.run(Exec::new(op, self.timeout())).await
     }
 
+    /// Joins the multicast `groups`: from now on the kernel's notifications
+    /// of their objects' changes are kept for [`Connection::next_event`]
+    /// and [`Connection::events`], while requests (from any clone) go on
+    /// as before on the same socket. Call it again to join more groups.
+    /// One subscriber per connection: every clone reads the same queue.
+    pub fn subscribe(&self, groups: Groups) -> Result<(), Error> {
+        self.inner.engine.subscribe(groups)
+    }
+
+    /// The next notification, in the kernel's order: an event, or
+    /// [`Notice::Overrun`] where notifications were lost. Fails with
+    /// [`InvalidInput::NotSubscribed`](nlwire::InvalidInput::NotSubscribed)
+    /// before [`Connection::subscribe`].
+    pub async fn next_event(&self) -> Result<Notice, Error> {
+        self.run(NextEvent::new()).await
+    }
+
+    /// Like [`Connection::next_event`], waiting at most `timeout`: `None`
+    /// when nothing came.
+    pub async fn next_event_within(&self, timeout: Duration) -> Result<Option<Notice>, Error> {
+        match self.run(NextEvent::within(timeout)).await {
+            Ok(n) => Ok(Some(n)),
+            Err(Error::Timeout { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The notifications as an endless stream (see
+    /// [`Connection::next_event`]).
+    pub fn events(&self) -> EventStream<Rt> {
+        EventStream {
+            running: Running::new(self.inner.clone(), NextEvent::new()),
+        }
+    }
+
     /// Runs a batch: its requests go out many per datagram, and each gets
     /// a result in the [`BatchOutcome`]. `Err` only when the batch could
     /// not be run to its end (timeout, socket error); requests the kernel
@@ -327,6 +363,26 @@ impl<Rt: Runtime> Connection<Rt> {
     ) -> Result<(), Error> {
         self.execute_genl(wireguard::set_device(link, config)?)
             .await
+    }
+}
+
+/// The notifications of a subscribed connection; see
+/// [`Connection::events`]. It never ends.
+pub struct EventStream<Rt: Runtime> {
+    running: Running<Rt, NextEvent>,
+}
+
+impl<Rt: Runtime> std::fmt::Debug for EventStream<Rt> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream").finish_non_exhaustive()
+    }
+}
+
+impl<Rt: Runtime> Stream for EventStream<Rt> {
+    type Item = Result<Notice, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().running.poll(cx).map(Some)
     }
 }
 

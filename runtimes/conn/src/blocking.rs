@@ -14,9 +14,12 @@ use nlwire::genl::ctrl::{Family, GetFamily};
 use nlwire::genl::wireguard::{self, Device, DeviceConfig};
 use nlwire::machine::Stats;
 use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
-use nlwire::machine::task::{BatchTask, Dump as DumpTask, Exec, Genl, LookupFamily, Task};
+use nlwire::machine::task::{
+    BatchTask, Dump as DumpTask, Exec, Genl, LookupFamily, NextEvent, Task,
+};
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions, WgWatcher};
 use nlwire::op::{Ack, Each, Get, Views};
+use nlwire::route::events::{Groups, Notice};
 use nlwire::route::{
     Address, GetAddresses, GetLinks, GetNeighbours, GetRoutes, GetRules, Link, Neighbour, Route,
     Rule,
@@ -232,6 +235,55 @@ impl<W: Wait> Connection<W> {
         config: &'c DeviceConfig,
     ) -> Result<(), Error> {
         self.execute_genl(wireguard::set_device(link, config)?)
+    }
+}
+
+impl<W: Wait> Connection<W> {
+    /// Joins the multicast `groups`: from now on the kernel's notifications
+    /// of their objects' changes are kept for [`Connection::next_event`],
+    /// while requests go on as before on the same socket. Call it again to
+    /// join more groups.
+    pub fn subscribe(&mut self, groups: Groups) -> Result<(), Error> {
+        self.engine.subscribe(groups)
+    }
+
+    /// The next notification, in the kernel's order: an event, or
+    /// [`Notice::Overrun`] where notifications were lost. Blocks until one
+    /// comes. Fails with [`InvalidInput::NotSubscribed`](nlwire::InvalidInput::NotSubscribed)
+    /// before [`Connection::subscribe`].
+    pub fn next_event(&mut self) -> Result<Notice, Error> {
+        self.block(&mut NextEvent::new())
+    }
+
+    /// Like [`Connection::next_event`], waiting at most `timeout`: `None`
+    /// when nothing came.
+    pub fn next_event_within(&mut self, timeout: Duration) -> Result<Option<Notice>, Error> {
+        match self.block(&mut NextEvent::within(timeout)) {
+            Ok(n) => Ok(Some(n)),
+            Err(Error::Timeout { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The notifications as an endless iterator (see
+    /// [`Connection::next_event`]).
+    pub fn events(&mut self) -> Events<'_, W> {
+        Events { conn: self }
+    }
+}
+
+/// The notifications of a subscribed connection; see
+/// [`Connection::events`]. It never ends; each item is
+/// [`Connection::next_event`]'s result.
+#[derive(Debug)]
+pub struct Events<'c, W: Wait> {
+    conn: &'c mut Connection<W>,
+}
+
+impl<W: Wait> Iterator for Events<'_, W> {
+    type Item = Result<Notice, Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(self.conn.next_event())
     }
 }
 

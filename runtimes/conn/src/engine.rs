@@ -108,8 +108,8 @@ impl Engine {
                     // The datagram just processed may have ended the
                     // running dump.
                     self.flush_queued(&mut mux);
-                    match self.transport.recv(mux.recv_buffer()) {
-                        Ok(n) => mux.received(n),
+                    match self.transport.recv_from(mux.recv_buffer()) {
+                        Ok((n, group)) => mux.received_from(n, group),
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                             if let Some(deadline) = task.wait(&mut mux, self.now()) {
                                 if let Some(w) = waker {
@@ -124,6 +124,21 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Joins the multicast `groups` and makes the mux keep their
+    /// notifications for [`NextEvent`](nlwire::machine::task::NextEvent).
+    /// The mux keeps notifications before the socket joins, so none of a
+    /// joined group arrives unkept.
+    pub fn subscribe(&self, groups: nlwire::route::events::Groups) -> Result<(), nlwire::Error> {
+        let mut mux = self.lock();
+        mux.subscribe();
+        for g in groups.iter() {
+            self.transport
+                .join(g.number())
+                .map_err(|e| crate::io_error(format!("join group RTNLGRP_{}", g.name()), &e))?;
+        }
+        Ok(())
     }
 
     /// Fails `task` with `e` (e.g. waiting for the transport failed); its

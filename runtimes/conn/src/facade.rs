@@ -184,6 +184,54 @@ macro_rules! async_runtime {
             ) -> Result<(), $crate::nlwire::Error> {
                 self.0.set_device(link, config).await
             }
+
+            /// Joins the multicast `groups`: from now on the kernel's
+            /// notifications of their objects' changes are kept for
+            /// [`Connection::next_event`] and [`Connection::events`], while
+            /// requests (from any clone) go on as before on the same socket.
+            /// One subscriber per connection: every clone reads the same
+            /// queue.
+            ///
+            #[doc = concat!("```no_run\n# async fn f() -> Result<(), nlwire::Error> {\nuse nlwire::route::events::{Event, Groups, Notice};\nlet conn = ", $krate, "::Connection::new()?;\nconn.subscribe(Groups::links() | Groups::addresses())?;\nloop {\n    match conn.next_event().await? {\n        Notice::Event(Event::Link(change, link)) => println!(\"{change:?} {}\", link.name),\n        Notice::Event(other) => println!(\"{other:?}\"),\n        Notice::Overrun => println!(\"events were lost: read the tables again\"),\n        _ => {}\n    }\n}\n# }\n```")]
+            pub fn subscribe(&self, groups: $crate::nlwire::route::events::Groups) -> Result<(), $crate::nlwire::Error> {
+                self.0.subscribe(groups)
+            }
+
+            /// The next notification, in the kernel's order: an event, or
+            /// [`Notice::Overrun`](nlwire::route::events::Notice::Overrun)
+            /// where notifications were lost. Fails before
+            /// [`Connection::subscribe`].
+            pub async fn next_event(&self) -> Result<$crate::nlwire::route::events::Notice, $crate::nlwire::Error> {
+                self.0.next_event().await
+            }
+
+            /// Like [`Connection::next_event`], waiting at most `timeout`:
+            /// `None` when nothing came.
+            pub async fn next_event_within(&self, timeout: std::time::Duration) -> Result<Option<$crate::nlwire::route::events::Notice>, $crate::nlwire::Error> {
+                self.0.next_event_within(timeout).await
+            }
+
+            /// The notifications as an endless
+            /// [`Stream`](futures_core::Stream) (see
+            /// [`Connection::next_event`]).
+            pub fn events(&self) -> EventStream {
+                EventStream(self.0.events())
+            }
+        }
+
+        /// The notifications of a subscribed connection: an endless
+        /// [`Stream`](futures_core::Stream); see [`Connection::events`].
+        #[derive(Debug)]
+        pub struct EventStream($crate::aio::EventStream<$rt>);
+
+        impl $crate::futures_core::Stream for EventStream {
+            type Item = Result<$crate::nlwire::route::events::Notice, $crate::nlwire::Error>;
+            fn poll_next(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<Self::Item>> {
+                std::pin::Pin::new(&mut self.get_mut().0).poll_next(cx)
+            }
         }
 
         impl From<Connection> for $crate::aio::Connection<$rt> {
@@ -473,6 +521,36 @@ macro_rules! blocking_runtime {
                 config: &'c $crate::nlwire::genl::wireguard::DeviceConfig,
             ) -> Result<(), $crate::nlwire::Error> {
                 self.0.set_device(link, config)
+            }
+
+            /// Joins the multicast `groups`: from now on the kernel's
+            /// notifications of their objects' changes are kept for
+            /// [`Connection::next_event`], while requests go on as before on
+            /// the same socket. Call it again to join more groups.
+            ///
+            #[doc = concat!("```no_run\n# fn f() -> Result<(), nlwire::Error> {\nuse nlwire::route::events::{Event, Groups, Notice};\nlet mut conn = ", $krate, "::Connection::new()?;\nconn.subscribe(Groups::routes())?;\nfor notice in conn.events() {\n    match notice? {\n        Notice::Event(Event::Route(change, route)) => println!(\"{change:?} {:?}/{}\", route.dst, route.dst_len),\n        Notice::Overrun => println!(\"events were lost: read the tables again\"),\n        _ => {}\n    }\n}\n# Ok(()) }\n```")]
+            pub fn subscribe(&mut self, groups: $crate::nlwire::route::events::Groups) -> Result<(), $crate::nlwire::Error> {
+                self.0.subscribe(groups)
+            }
+
+            /// The next notification, in the kernel's order: an event, or
+            /// [`Notice::Overrun`](nlwire::route::events::Notice::Overrun)
+            /// where notifications were lost. Blocks until one comes; fails
+            /// before [`Connection::subscribe`].
+            pub fn next_event(&mut self) -> Result<$crate::nlwire::route::events::Notice, $crate::nlwire::Error> {
+                self.0.next_event()
+            }
+
+            /// Like [`Connection::next_event`], waiting at most `timeout`:
+            /// `None` when nothing came.
+            pub fn next_event_within(&mut self, timeout: std::time::Duration) -> Result<Option<$crate::nlwire::route::events::Notice>, $crate::nlwire::Error> {
+                self.0.next_event_within(timeout)
+            }
+
+            /// The notifications as an endless iterator (see
+            /// [`Connection::next_event`]).
+            pub fn events(&mut self) -> impl Iterator<Item = Result<$crate::nlwire::route::events::Notice, $crate::nlwire::Error>> + '_ {
+                self.0.events()
             }
         }
 

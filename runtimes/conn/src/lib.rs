@@ -120,6 +120,18 @@ pub trait Transport: AsFd + Send + Sync + std::fmt::Debug + 'static {
     /// lost). `WouldBlock` when none is waiting; the raw OS error `ENOBUFS`
     /// when the kernel had to drop datagrams for this receiver.
     fn recv(&self, buf: &mut [u8]) -> io::Result<usize>;
+    /// Like [`Transport::recv`], with the multicast group the datagram was
+    /// sent to: 0 for a reply, the group's number for a notification. The
+    /// default says 0 (a transport without groups).
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, u32)> {
+        self.recv(buf).map(|n| (n, 0))
+    }
+    /// Joins the multicast group `group` (an `RTNLGRP_*` number). The
+    /// default refuses (`Unsupported`).
+    fn join(&self, group: u32) -> io::Result<()> {
+        let _ = group;
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
     /// The port id replies are addressed to (0 if unknown: replies are then
     /// not checked for it).
     fn port(&self) -> u32;
@@ -131,6 +143,12 @@ impl Transport for nlwire_sys::NetlinkSocket {
     }
     fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         nlwire_sys::NetlinkSocket::recv(self, buf)
+    }
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, u32)> {
+        nlwire_sys::NetlinkSocket::recv_from(self, buf)
+    }
+    fn join(&self, group: u32) -> io::Result<()> {
+        nlwire_sys::NetlinkSocket::add_membership(self, group)
     }
     fn port(&self) -> u32 {
         nlwire_sys::NetlinkSocket::port(self)

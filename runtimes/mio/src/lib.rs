@@ -33,6 +33,7 @@ pub use nlwire::machine::wg_watch::{DEFAULT_WG_POLL_INTERVAL, WgEvent, WgWatchOp
 pub use nlwire_conn::{ConnectionOptions, DEFAULT_TIMEOUT, Transport};
 pub use nlwire_sys::netns::{self, DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
 pub use nlwire_sys::sysctl;
+pub use nlwire_sys::time;
 
 /// The mio binding: a `mio::Poll` per waiting descriptor.
 #[derive(Debug, Clone, Copy)]

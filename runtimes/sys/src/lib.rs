@@ -29,6 +29,7 @@ pub mod netns;
 pub mod poll;
 mod socket;
 pub mod sysctl;
+pub mod time;
 
 pub use socket::{NETLINK_GENERIC, NETLINK_ROUTE, NetlinkSocket, SocketOptions};
 

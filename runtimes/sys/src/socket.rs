@@ -209,6 +209,47 @@ impl NetlinkSocket {
         }
     }
 
+    /// Like [`NetlinkSocket::recv`], and also returns the multicast group
+    /// the datagram was sent to (the `nl_groups` of its source address):
+    /// 0 for a reply to this socket, the group's number for a
+    /// notification.
+    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, u32)> {
+        loop {
+            // SAFETY: sockaddr_nl is plain data; all-zero is a valid value.
+            let mut addr: libc::sockaddr_nl = unsafe { mem::zeroed() };
+            let mut len = mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+            // SAFETY: `buf` is valid for writes of `buf.len()` bytes; `addr`
+            // has room for `len` bytes and the kernel writes at most that.
+            let r = unsafe {
+                libc::recvfrom(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    libc::MSG_TRUNC,
+                    (&mut addr as *mut libc::sockaddr_nl).cast(),
+                    &mut len,
+                )
+            };
+            if r >= 0 {
+                return Ok((r as usize, addr.nl_groups));
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
+
+    /// Leaves multicast group `group` (`NETLINK_DROP_MEMBERSHIP`).
+    pub fn drop_membership(&self, group: u32) -> io::Result<()> {
+        set_int_opt(
+            self.fd.as_raw_fd(),
+            libc::SOL_NETLINK,
+            libc::NETLINK_DROP_MEMBERSHIP,
+            group as libc::c_int,
+        )
+    }
+
     /// Joins multicast group `group` (`NETLINK_ADD_MEMBERSHIP`).
     pub fn add_membership(&self, group: u32) -> io::Result<()> {
         set_int_opt(
