@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use futures_core::Stream;
 use nlwire::genl::ctrl::{Family, GetFamily};
 use nlwire::genl::wireguard::{Device, DeviceConfig};
+use nlwire::machine::mirror::MirrorEvent;
 use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
 use nlwire::request::Request;
@@ -818,6 +819,39 @@ impl Runtime {
         }
     }
 
+    /// A mirror of `groups` in `ns`, on its own connection.
+    pub fn mirror(self, ns: &TestNs, groups: Groups) -> Box<dyn MirrorClient> {
+        self.mirror_with(ns, groups, ConnectionOptions::default())
+    }
+
+    /// Like [`Runtime::mirror`], its connection opened with `opts`.
+    pub fn mirror_with(
+        self,
+        ns: &TestNs,
+        groups: Groups,
+        opts: ConnectionOptions,
+    ) -> Box<dyn MirrorClient> {
+        let e = "start the mirror";
+        let path = ns.path();
+        match self {
+            Runtime::Mio => {
+                let c = nlwire_mio::Connection::new_in_netns_with_options(path, opts).expect(e);
+                Box::new(nlwire_mio::Mirror::new(c, groups).expect(e))
+            }
+            Runtime::Poll => {
+                let c = poll_rt::Connection::new_in_netns_with_options(path, opts).expect(e);
+                Box::new(poll_rt::Mirror::new(c, groups).expect(e))
+            }
+            Runtime::Tokio => Box::new(TokioMirror::new(
+                Exec::tokio_multi_thread(),
+                ns,
+                groups,
+                opts,
+            )),
+            Runtime::AsyncIo => Box::new(AsyncIoMirror::new(Exec::AsyncIo, ns, groups, opts)),
+        }
+    }
+
     /// A watcher of the named namespaces in `dir` (tokio's on a
     /// multi-threaded runtime).
     pub fn ns_watch(self, dir: &Path, opts: NsWatchOptions) -> Box<dyn NsWatchClient> {
@@ -895,18 +929,36 @@ pub trait NsWatchClient {
     fn next_within(&mut self, t: Duration) -> Option<NsEvent>;
 }
 
+/// A mirror on one runtime, as the scenarios use it.
+pub trait MirrorClient {
+    /// The next event within `t`, or `None`. An error fails the test.
+    fn next_within(&mut self, t: Duration) -> Option<MirrorEvent>;
+    /// The mirror's tables.
+    fn state(&self) -> &nlwire::machine::mirror::Mirror;
+}
+
 /// The poll runtime's types, named as a runtime crate names its own, so
 /// the blocking glue below is written once for mio and poll.
 mod poll_rt {
     pub type Connection = nlwire_conn::blocking::Connection<super::PollWait>;
     pub type NsWatch = nlwire_conn::blocking::NsWatch<super::PollWait>;
     pub type WgWatch = nlwire_conn::blocking::WgWatch<super::PollWait>;
+    pub type Mirror = nlwire_conn::blocking::Mirror<super::PollWait>;
 }
 
 /// The glue of a blocking runtime whose `Connection`, `NsWatch` and
 /// `WgWatch` are in module `$m`; `$genl` names its [`GenlClient`].
 macro_rules! blocking_glue {
     ($m:ident, $genl:ident) => {
+        impl MirrorClient for $m::Mirror {
+            fn next_within(&mut self, t: Duration) -> Option<MirrorEvent> {
+                self.next_event_within(t).expect("mirror")
+            }
+            fn state(&self) -> &nlwire::machine::mirror::Mirror {
+                $m::Mirror::state(self)
+            }
+        }
+
         impl NsWatchClient for $m::NsWatch {
             fn next_within(&mut self, t: Duration) -> Option<NsEvent> {
                 self.next_timeout(Some(t)).expect("namespace watcher")
@@ -1165,6 +1217,48 @@ macro_rules! async_glue {
         }
     };
 }
+
+/// The mirror of an async runtime crate `$m`, named `$name`.
+macro_rules! async_mirror {
+    ($m:ident, $name:ident) => {
+        // Dropped in order: the mirror, its connection, then the runtime.
+        struct $name {
+            m: $m::Mirror,
+            _conn: $m::Connection,
+            exec: Exec,
+        }
+
+        impl $name {
+            fn new(exec: Exec, ns: &TestNs, groups: Groups, opts: ConnectionOptions) -> Self {
+                let (m, conn) = exec.enter(|| {
+                    let conn = $m::Connection::new_in_netns_with_options(ns.path(), opts)
+                        .expect("open connection");
+                    let m = $m::Mirror::new(&conn, groups).expect("start the mirror");
+                    (m, conn)
+                });
+                $name {
+                    m,
+                    _conn: conn,
+                    exec,
+                }
+            }
+        }
+
+        impl MirrorClient for $name {
+            fn next_within(&mut self, t: Duration) -> Option<MirrorEvent> {
+                self.exec
+                    .within(t, self.m.next_event())
+                    .map(|r| r.expect("mirror"))
+            }
+            fn state(&self) -> &nlwire::machine::mirror::Mirror {
+                self.m.state()
+            }
+        }
+    };
+}
+
+async_mirror!(nlwire_tokio, TokioMirror);
+async_mirror!(nlwire_async_io, AsyncIoMirror);
 
 async_glue!(nlwire_tokio, TokioGenl, TokioNsWatch, TokioWgWatch);
 async_glue!(nlwire_async_io, AsyncIoGenl, AsyncIoNsWatch, AsyncIoWgWatch);

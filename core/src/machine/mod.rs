@@ -18,6 +18,8 @@
 pub mod batch;
 pub mod exchange;
 #[cfg(feature = "alloc")]
+pub mod mirror;
+#[cfg(feature = "alloc")]
 pub mod mux;
 #[cfg(feature = "alloc")]
 pub mod notes;

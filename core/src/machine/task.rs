@@ -692,6 +692,65 @@ impl Task for NextEvent {
     fn abandon(&mut self, _mux: &mut Mux) {}
 }
 
+/// Runs a long-lived task (a mirror) for at most `timeout`: its output,
+/// or `None` when the time ran out. The task itself lives on: giving the
+/// wrapper up (abandoning it) leaves the task as it is, to be polled again
+/// later.
+#[derive(Debug)]
+pub struct Within<'t, K> {
+    inner: &'t mut K,
+    timeout: Duration,
+    deadline: Option<Duration>,
+    expired: bool,
+}
+
+impl<'t, K: Task> Within<'t, K> {
+    /// Polls `inner` for at most `timeout` (from the first wait).
+    pub fn new(inner: &'t mut K, timeout: Duration) -> Within<'t, K> {
+        Within {
+            inner,
+            timeout,
+            deadline: None,
+            expired: false,
+        }
+    }
+}
+
+impl<K: Task> Task for Within<'_, K> {
+    type Output = Option<K::Output>;
+
+    fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
+        match self.inner.poll(mux) {
+            Action::Done(x) => Action::Done(Some(x)),
+            // A request the task began must go out, expired or not.
+            Action::Send => Action::Send,
+            Action::Receive(_) if self.expired => Action::Done(None),
+            Action::Receive(id) => Action::Receive(id),
+        }
+    }
+
+    fn sent(&mut self, mux: &mut Mux, result: Result<(), Errno>) {
+        self.inner.sent(mux, result);
+    }
+
+    fn wait(&mut self, mux: &mut Mux, now: Duration) -> Option<Duration> {
+        let d = *self
+            .deadline
+            .get_or_insert(now.saturating_add(self.timeout));
+        if now >= d {
+            self.expired = true;
+            return Some(now);
+        }
+        self.inner.wait(mux, now).map(|i| i.min(d))
+    }
+
+    fn fail(&mut self, mux: &mut Mux, e: Error) {
+        self.inner.fail(mux, e);
+    }
+
+    fn abandon(&mut self, _mux: &mut Mux) {}
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::exchange::test_frames::*;

@@ -19,7 +19,8 @@ use nlwire::genl::FamilyOp;
 use nlwire::genl::ctrl::{Family, GetFamily};
 use nlwire::genl::wireguard::{self, Device, DeviceConfig};
 use nlwire::machine::Stats;
-use nlwire::machine::task::{BatchTask, Dump, Exec, Genl, LookupFamily, NextEvent, Task};
+use nlwire::machine::mirror::{Mirror as CoreMirror, MirrorEvent};
+use nlwire::machine::task::{BatchTask, Dump, Exec, Genl, LookupFamily, NextEvent, Task, Within};
 use nlwire::op::{Ack, Each, Get, Views};
 use nlwire::route::events::{Groups, Notice};
 use nlwire::route::{
@@ -363,6 +364,73 @@ impl<Rt: Runtime> Connection<Rt> {
     ) -> Result<(), Error> {
         self.execute_genl(wireguard::set_device(link, config)?)
             .await
+    }
+}
+
+/// A mirror of the kernel's tables on an async connection; see
+/// [`nlwire::machine::mirror`] for what it keeps and how it heals. As a
+/// [`Stream`] it yields each change; between two of them its tables are a
+/// consistent view ([`Mirror::state`], or `Deref`). The connection's
+/// clones go on carrying requests meanwhile.
+pub struct Mirror<Rt: Runtime> {
+    running: Running<Rt, CoreMirror>,
+}
+
+impl<Rt: Runtime> std::fmt::Debug for Mirror<Rt> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mirror")
+            .field("objects", &self.running.task.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Rt: Runtime> Mirror<Rt> {
+    /// Mirrors the tables of `groups` through `conn`, which it subscribes.
+    /// The first event is [`MirrorEvent::Synced`], once everything was
+    /// listed.
+    pub fn new(conn: &Connection<Rt>, groups: Groups) -> Result<Self, Error> {
+        conn.subscribe(groups)?;
+        Ok(Mirror {
+            running: Running::new(conn.inner.clone(), CoreMirror::new(groups, conn.timeout())),
+        })
+    }
+
+    /// The next change. An error is final (the mirror gave up).
+    pub async fn next_event(&mut self) -> Result<MirrorEvent, Error> {
+        poll_fn(|cx| self.running.poll(cx)).await
+    }
+
+    /// Like [`Mirror::next_event`], waiting at most `timeout`: `None` when
+    /// nothing happened (the mirror goes on).
+    pub async fn next_event_within(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Option<MirrorEvent>, Error> {
+        let inner = self.running.inner.clone();
+        Running::<Rt, _>::new(inner, Within::new(&mut self.running.task, timeout))
+            .run()
+            .await
+            .transpose()
+    }
+
+    /// The tables.
+    pub fn state(&self) -> &CoreMirror {
+        &self.running.task
+    }
+}
+
+impl<Rt: Runtime> std::ops::Deref for Mirror<Rt> {
+    type Target = CoreMirror;
+    fn deref(&self) -> &CoreMirror {
+        &self.running.task
+    }
+}
+
+impl<Rt: Runtime> Stream for Mirror<Rt> {
+    type Item = Result<MirrorEvent, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().running.poll(cx).map(Some)
     }
 }
 

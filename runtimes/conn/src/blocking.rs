@@ -13,9 +13,10 @@ use nlwire::genl::FamilyOp;
 use nlwire::genl::ctrl::{Family, GetFamily};
 use nlwire::genl::wireguard::{self, Device, DeviceConfig};
 use nlwire::machine::Stats;
+use nlwire::machine::mirror::{Mirror as CoreMirror, MirrorEvent};
 use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 use nlwire::machine::task::{
-    BatchTask, Dump as DumpTask, Exec, Genl, LookupFamily, NextEvent, Task,
+    BatchTask, Dump as DumpTask, Exec, Genl, LookupFamily, NextEvent, Task, Within,
 };
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions, WgWatcher};
 use nlwire::op::{Ack, Each, Get, Views};
@@ -269,6 +270,67 @@ impl<W: Wait> Connection<W> {
     /// [`Connection::next_event`]).
     pub fn events(&mut self) -> Events<'_, W> {
         Events { conn: self }
+    }
+}
+
+/// A mirror of the kernel's tables on a blocking connection; see
+/// [`nlwire::machine::mirror`] for what it keeps and how it heals.
+/// Between two calls of [`Mirror::next`] its tables are a consistent
+/// view: read them through [`Mirror::state`] (or `Deref`).
+#[derive(Debug)]
+pub struct Mirror<W: Wait> {
+    conn: Connection<W>,
+    task: CoreMirror,
+}
+
+impl<W: Wait> Mirror<W> {
+    /// Mirrors the tables of `groups` (`Groups::links() |
+    /// Groups::routes()`, …) through `conn`, which it subscribes. The
+    /// first [`Mirror::next`] lists them and returns
+    /// [`MirrorEvent::Synced`].
+    pub fn new(mut conn: Connection<W>, groups: Groups) -> Result<Self, Error> {
+        conn.subscribe(groups)?;
+        let task = CoreMirror::new(groups, conn.timeout());
+        Ok(Mirror { conn, task })
+    }
+
+    /// The next change: blocks until the tables change, are synced, or a
+    /// resync begins. An error is final (the mirror gave up).
+    pub fn next_event(&mut self) -> Result<MirrorEvent, Error> {
+        self.conn.block(&mut self.task)
+    }
+
+    /// Like [`Mirror::next_event`], waiting at most `timeout`: `None` when
+    /// nothing happened (the mirror goes on).
+    pub fn next_event_within(&mut self, timeout: Duration) -> Result<Option<MirrorEvent>, Error> {
+        self.conn
+            .block(&mut Within::new(&mut self.task, timeout))
+            .transpose()
+    }
+
+    /// The tables (also reachable through `Deref`).
+    pub fn state(&self) -> &CoreMirror {
+        &self.task
+    }
+
+    /// The connection, for requests between two events. Requests must not
+    /// be left half-read (a dump iterator dropped early is fine).
+    pub fn connection(&mut self) -> &mut Connection<W> {
+        &mut self.conn
+    }
+}
+
+impl<W: Wait> std::ops::Deref for Mirror<W> {
+    type Target = CoreMirror;
+    fn deref(&self) -> &CoreMirror {
+        &self.task
+    }
+}
+
+impl<W: Wait> Iterator for Mirror<W> {
+    type Item = Result<MirrorEvent, Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(self.next_event())
     }
 }
 

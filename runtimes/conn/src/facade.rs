@@ -240,6 +240,61 @@ macro_rules! async_runtime {
             }
         }
 
+        /// A mirror of the kernel's tables that heals itself: it lists
+        /// them, applies every notification, and after lost notifications
+        /// or an interrupted listing lists again and reports only what
+        /// changed (see [`nlwire::machine::mirror`]). A
+        /// [`Stream`](futures_core::Stream) of
+        /// [`MirrorEvent`](nlwire::machine::mirror::MirrorEvent)s; its
+        /// tables (`Deref` to [`nlwire::machine::mirror::Mirror`]) are
+        /// consistent between two of them.
+        ///
+        #[doc = concat!("```no_run\n# async fn f() -> Result<(), nlwire::Error> {\nuse nlwire::machine::mirror::MirrorEvent;\nuse nlwire::route::events::Groups;\nlet conn = ", $krate, "::Connection::new()?;\nlet mut mirror = ", $krate, "::Mirror::new(&conn, Groups::links() | Groups::routes())?;\nloop {\n    match mirror.next_event().await? {\n        MirrorEvent::Synced => println!(\"{} routes\", mirror.routes().count()),\n        change => println!(\"{change:?}\"),\n    }\n}\n# }\n```")]
+        #[derive(Debug)]
+        pub struct Mirror($crate::aio::Mirror<$rt>);
+
+        impl Mirror {
+            /// Mirrors the tables of `groups` through `conn` (which it
+            /// subscribes; its clones go on carrying requests). The first
+            /// event is `Synced`, once everything was listed.
+            pub fn new(conn: &Connection, groups: $crate::nlwire::route::events::Groups) -> Result<Self, $crate::nlwire::Error> {
+                $crate::aio::Mirror::new(&conn.0, groups).map(Mirror)
+            }
+
+            /// The next change. An error is final (the mirror gave up).
+            pub async fn next_event(&mut self) -> Result<$crate::nlwire::machine::mirror::MirrorEvent, $crate::nlwire::Error> {
+                self.0.next_event().await
+            }
+
+            /// Like [`Mirror::next_event`], waiting at most `timeout`:
+            /// `None` when nothing happened (the mirror goes on).
+            pub async fn next_event_within(&mut self, timeout: std::time::Duration) -> Result<Option<$crate::nlwire::machine::mirror::MirrorEvent>, $crate::nlwire::Error> {
+                self.0.next_event_within(timeout).await
+            }
+
+            /// The tables.
+            pub fn state(&self) -> &$crate::nlwire::machine::mirror::Mirror {
+                self.0.state()
+            }
+        }
+
+        impl std::ops::Deref for Mirror {
+            type Target = $crate::nlwire::machine::mirror::Mirror;
+            fn deref(&self) -> &Self::Target {
+                self.0.state()
+            }
+        }
+
+        impl $crate::futures_core::Stream for Mirror {
+            type Item = Result<$crate::nlwire::machine::mirror::MirrorEvent, $crate::nlwire::Error>;
+            fn poll_next(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<Self::Item>> {
+                std::pin::Pin::new(&mut self.get_mut().0).poll_next(cx)
+            }
+        }
+
         /// A dump in progress: a [`Stream`](futures_core::Stream) of its
         /// items; see [`Connection::dump`].
         #[derive(Debug)]
@@ -557,6 +612,64 @@ macro_rules! blocking_runtime {
         impl From<Connection> for $crate::blocking::Connection<$w> {
             fn from(c: Connection) -> Self {
                 c.0
+            }
+        }
+
+        /// A mirror of the kernel's tables that heals itself: it lists
+        /// them, applies every notification, and after lost notifications
+        /// or an interrupted listing lists again and reports only what
+        /// changed (see [`nlwire::machine::mirror`]). An endless
+        /// [`Iterator`] of
+        /// [`MirrorEvent`](nlwire::machine::mirror::MirrorEvent)s; its
+        /// tables (`Deref` to [`nlwire::machine::mirror::Mirror`]) are
+        /// consistent between two of them.
+        ///
+        #[doc = concat!("```no_run\n# fn f() -> Result<(), nlwire::Error> {\nuse nlwire::machine::mirror::MirrorEvent;\nuse nlwire::route::events::Groups;\nlet conn = ", $krate, "::Connection::new()?;\nlet mut mirror = ", $krate, "::Mirror::new(conn, Groups::links() | Groups::addresses())?;\nwhile let Some(event) = mirror.next() {\n    match event? {\n        MirrorEvent::Synced => println!(\"{} links\", mirror.links().count()),\n        change => println!(\"{change:?}\"),\n    }\n}\n# Ok(()) }\n```")]
+        #[derive(Debug)]
+        pub struct Mirror($crate::blocking::Mirror<$w>);
+
+        impl Mirror {
+            /// Mirrors the tables of `groups` through `conn`, which it
+            /// subscribes and keeps. The first event is `Synced`, once
+            /// everything was listed.
+            pub fn new(conn: Connection, groups: $crate::nlwire::route::events::Groups) -> Result<Self, $crate::nlwire::Error> {
+                $crate::blocking::Mirror::new(conn.0, groups).map(Mirror)
+            }
+
+            /// The next change: blocks until the tables change, are synced,
+            /// or a resync begins. An error is final (the mirror gave up).
+            pub fn next_event(&mut self) -> Result<$crate::nlwire::machine::mirror::MirrorEvent, $crate::nlwire::Error> {
+                self.0.next_event()
+            }
+
+            /// Like [`Mirror::next_event`], waiting at most `timeout`:
+            /// `None` when nothing happened (the mirror goes on).
+            pub fn next_event_within(&mut self, timeout: std::time::Duration) -> Result<Option<$crate::nlwire::machine::mirror::MirrorEvent>, $crate::nlwire::Error> {
+                self.0.next_event_within(timeout)
+            }
+
+            /// The tables.
+            pub fn state(&self) -> &$crate::nlwire::machine::mirror::Mirror {
+                self.0.state()
+            }
+
+            /// The connection, for requests between two events.
+            pub fn connection(&mut self) -> &mut $crate::blocking::Connection<$w> {
+                self.0.connection()
+            }
+        }
+
+        impl std::ops::Deref for Mirror {
+            type Target = $crate::nlwire::machine::mirror::Mirror;
+            fn deref(&self) -> &Self::Target {
+                self.0.state()
+            }
+        }
+
+        impl Iterator for Mirror {
+            type Item = Result<$crate::nlwire::machine::mirror::MirrorEvent, $crate::nlwire::Error>;
+            fn next(&mut self) -> Option<Self::Item> {
+                Some(self.0.next_event())
             }
         }
 

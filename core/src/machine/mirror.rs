@@ -1,0 +1,1251 @@
+//! A mirror of the kernel's tables that heals itself (`alloc`).
+//!
+//! [`Mirror`] is a [`Task`] over a subscribed [`Mux`]: it lists the tables
+//! it was asked for (links, addresses, routes, neighbours, rules) on the
+//! connection that receives their notifications, keeps them keyed by the
+//! kernel's identity of each object ([`Key`]), and from then on applies
+//! every notification. When notifications are lost (an overrun) or a
+//! listing was interrupted (`NLM_F_DUMP_INTR`), it lists everything again
+//! and reports exactly the difference between what it had and what the
+//! kernel has: an object that did not change is never reported, so a
+//! reader never sees one vanish and come back.
+//!
+//! # Why the listing and the notifications fit together without a gap
+//!
+//! The mirror subscribes first, then lists each table on the same socket.
+//! Replies and notifications then share one receive queue, in the order
+//! the kernel queued them, and the [`Mux`] numbers every datagram as it is
+//! received (its *serial*). The kernel builds a listing's first datagram
+//! when the request arrives and each later one when the previous was read,
+//! and it queues a change's notification after making the change. So:
+//!
+//! * a notification queued **before** a listing's first datagram describes
+//!   a change made before any of the listing was built: the listing
+//!   already shows it, and the notification is dropped;
+//! * a notification queued **between** two datagrams of a listing is older
+//!   than every later datagram and newer than every earlier one: applied
+//!   in arrival order, interleaved with the listed objects, it leaves
+//!   each object in its newest state (an object listed later overrides
+//!   the older notification; one listed earlier is changed by it);
+//! * a notification queued **after** the listing ended is a later change.
+//!
+//! The tables at the end of the last listing are therefore the kernel's
+//! state at that moment, and every later notification applies to them.
+//! (A notification sent while a datagram is being built can describe a
+//! change the datagram already shows; applying it again changes nothing.)
+//!
+//! # Resync, bounded
+//!
+//! After an overrun, or a listing the kernel marks interrupted, every
+//! table is listed again into fresh tables (the old ones stay readable),
+//! with the same rules, and the difference is reported when it is done.
+//! Notifications queued before the new listings are dropped: the
+//! listings are newer, and one of them could be the survivor of a pair
+//! whose other half was lost. Consecutive failed attempts back off (two
+//! at once, then 10 ms doubling up to 1 s), so an event storm cannot
+//! become a dump storm; after [`MAX_ATTEMPTS`] the mirror fails.
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::string::String;
+use core::net::IpAddr;
+use core::time::Duration;
+
+use super::exchange::RequestId;
+use super::mux::{Mux, Next, NextNote};
+use super::notes::Note;
+use super::task::{Action, Idle, Task};
+use crate::errno::Errno;
+use crate::error::Error;
+use crate::fold::Reply;
+use crate::request::{FromMessage, Request};
+use crate::route::events::{Change, Event, Group, Groups};
+use crate::route::{
+    AF_INET, AF_INET6, Address, GetAddresses, GetLink, GetLinks, GetNeighbours, GetRoutes,
+    GetRules, Link, Neighbour, Route, Rule,
+};
+
+/// Failed attempts in a row (interrupted listings, overruns) after which
+/// the mirror gives up with the last error.
+pub const MAX_ATTEMPTS: u32 = 12;
+
+/// The kernel's identity of an object: what a notification of its change
+/// or removal names it by.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Key {
+    /// A link: its index.
+    Link(u32),
+    /// An address: family, link, prefix length, local address, peer.
+    Address(u8, u32, u8, Option<IpAddr>, Option<IpAddr>),
+    /// A route: family, table, destination and length, source and length
+    /// (IPv6), TOS and priority (metric).
+    Route(RouteKey),
+    /// A neighbour entry: family, link, destination, and whether it is a
+    /// proxy entry.
+    Neighbour(u8, u32, Option<IpAddr>, bool),
+    /// A rule: everything the kernel compares when it looks one up.
+    Rule(alloc::boxed::Box<RuleKey>),
+}
+
+/// The identity of a route; see [`Key::Route`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RouteKey {
+    /// `AF_INET` or `AF_INET6`.
+    pub family: u8,
+    /// The table.
+    pub table: u32,
+    /// Destination and prefix length.
+    pub dst: (Option<IpAddr>, u8),
+    /// Source prefix (IPv6 source routing).
+    pub src: (Option<IpAddr>, u8),
+    /// TOS.
+    pub tos: u8,
+    /// Priority (metric); 0 when absent.
+    pub priority: u32,
+}
+
+/// The identity of a rule; see [`Key::Rule`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RuleKey {
+    family: u8,
+    priority: Option<u32>,
+    table: u32,
+    action: u8,
+    flags: u32,
+    tos: u8,
+    src: Option<(IpAddr, u8)>,
+    dst: Option<(IpAddr, u8)>,
+    fwmark: Option<u32>,
+    fwmask: Option<u32>,
+    iif: Option<String>,
+    oif: Option<String>,
+    goto: Option<u32>,
+    l3mdev: bool,
+    uid_range: Option<(u32, u32)>,
+    ip_proto: Option<u8>,
+    sport: Option<(u16, u16)>,
+    dport: Option<(u16, u16)>,
+    suppress_prefixlen: Option<i32>,
+}
+
+/// One object of a mirrored table.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // held in a table: boxing adds an allocation each
+pub enum Object {
+    /// A link.
+    Link(Link),
+    /// An address.
+    Address(Address),
+    /// A route.
+    Route(Route),
+    /// A neighbour entry.
+    Neighbour(Neighbour),
+    /// A rule.
+    Rule(Rule),
+}
+
+/// `IFLA_STATS`, `IFLA_STATS64`, `IFLA_AF_SPEC`: counters, which move on
+/// their own and are not compared.
+const LINK_COUNTERS: [u16; 3] = [7, 23, 26];
+/// `RTA_CACHEINFO`: a route's use counters and expiry.
+const RTA_CACHEINFO: u16 = 12;
+
+fn attrs_eq_but(a: &crate::route::RawAttrs, b: &crate::route::RawAttrs, skip: &[u16]) -> bool {
+    let keep = |x: &crate::wire::Attr<'_>| !skip.contains(&x.kind());
+    a.iter().filter(keep).eq(b.iter().filter(keep))
+}
+
+impl Object {
+    /// The object's identity.
+    pub fn key(&self) -> Key {
+        match self {
+            Object::Link(l) => Key::Link(l.index),
+            Object::Address(a) => Key::Address(a.family, a.index, a.prefix_len, a.addr, a.peer),
+            Object::Route(r) => Key::Route(RouteKey {
+                family: r.family,
+                table: r.table,
+                dst: (r.dst, r.dst_len),
+                src: (r.src, r.src_len),
+                tos: r.tos,
+                priority: r.priority.unwrap_or(0),
+            }),
+            Object::Neighbour(n) => Key::Neighbour(n.family, n.index, n.dst, n.is_proxy()),
+            Object::Rule(r) => Key::Rule(alloc::boxed::Box::new(RuleKey {
+                family: r.family,
+                priority: r.priority,
+                table: r.table,
+                action: r.action,
+                flags: r.flags,
+                tos: r.tos,
+                src: r.src,
+                dst: r.dst,
+                fwmark: r.fwmark,
+                fwmask: r.fwmask,
+                iif: r.iif.clone(),
+                oif: r.oif.clone(),
+                goto: r.goto,
+                l3mdev: r.l3mdev,
+                uid_range: r.uid_range,
+                ip_proto: r.ip_proto,
+                sport: r.sport,
+                dport: r.dport,
+                suppress_prefixlen: r.suppress_prefixlen,
+            })),
+        }
+    }
+
+    /// Whether two states of one object differ in more than what moves on
+    /// its own: counters and statistics, cache timers and lifetimes.
+    pub fn same_state(&self, other: &Object) -> bool {
+        match (self, other) {
+            (Object::Link(a), Object::Link(b)) => {
+                let (mut a2, mut b2) = (a.clone(), b.clone());
+                a2.other = Default::default();
+                b2.other = Default::default();
+                a2 == b2 && attrs_eq_but(&a.other, &b.other, &LINK_COUNTERS)
+            }
+            (Object::Address(a), Object::Address(b)) => {
+                let (mut a, mut b) = (a.clone(), b.clone());
+                a.cacheinfo = None;
+                b.cacheinfo = None;
+                a == b
+            }
+            (Object::Route(a), Object::Route(b)) => {
+                let (mut a2, mut b2) = (a.clone(), b.clone());
+                a2.other = Default::default();
+                b2.other = Default::default();
+                a2 == b2 && attrs_eq_but(&a.other, &b.other, &[RTA_CACHEINFO])
+            }
+            (Object::Neighbour(a), Object::Neighbour(b)) => {
+                let (mut a, mut b) = (a.clone(), b.clone());
+                a.cacheinfo = None;
+                b.cacheinfo = None;
+                a.probes = None;
+                b.probes = None;
+                a == b
+            }
+            (a, b) => a == b,
+        }
+    }
+
+    /// The table it belongs to.
+    fn table(&self) -> Table {
+        match self {
+            Object::Link(_) => Table::Links,
+            Object::Address(_) => Table::Addresses,
+            Object::Route(_) => Table::Routes,
+            Object::Neighbour(_) => Table::Neighbours,
+            Object::Rule(_) => Table::Rules,
+        }
+    }
+
+    /// The object a notification carries, if the mirror keeps such objects
+    /// (not cloned routes: they are not in the route table).
+    fn of_event(e: Event) -> Option<(Change, Object)> {
+        Some(match e {
+            Event::Link(c, l) => (c, Object::Link(l)),
+            Event::Address(c, a) => (c, Object::Address(a)),
+            Event::Route(_, r) if r.flags & crate::route::route_req::RTM_F_CLONED != 0 => {
+                return None;
+            }
+            Event::Route(c, r) => (c, Object::Route(r)),
+            Event::Neighbour(c, n) => (c, Object::Neighbour(n)),
+            Event::Rule(c, r) => (c, Object::Rule(r)),
+            _ => return None,
+        })
+    }
+}
+
+/// The tables a mirror can keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Table {
+    Links = 0,
+    Addresses = 1,
+    Routes = 2,
+    Neighbours = 3,
+    Rules = 4,
+}
+
+/// The family a pair of IPv4/IPv6 groups selects (0: both).
+fn family_of(g: Groups, v4: Group, v6: Group) -> Option<u8> {
+    match (g.contains(v4), g.contains(v6)) {
+        (true, true) => Some(0),
+        (true, false) => Some(AF_INET),
+        (false, true) => Some(AF_INET6),
+        (false, false) => None,
+    }
+}
+
+/// The listing of one table.
+#[derive(Debug, Clone, Copy)]
+enum Listing {
+    Links(GetLinks),
+    Addresses(GetAddresses),
+    Routes(GetRoutes),
+    Neighbours(GetNeighbours),
+    Rules(GetRules),
+}
+
+impl Listing {
+    fn request(&self) -> &dyn Request {
+        match self {
+            Listing::Links(r) => r,
+            Listing::Addresses(r) => r,
+            Listing::Routes(r) => r,
+            Listing::Neighbours(r) => r,
+            Listing::Rules(r) => r,
+        }
+    }
+
+    fn table(&self) -> Table {
+        match self {
+            Listing::Links(_) => Table::Links,
+            Listing::Addresses(_) => Table::Addresses,
+            Listing::Routes(_) => Table::Routes,
+            Listing::Neighbours(_) => Table::Neighbours,
+            Listing::Rules(_) => Table::Rules,
+        }
+    }
+
+    /// Decodes one listed message into an object of this table.
+    fn decode(
+        &self,
+        m: &crate::wire::Message<'_>,
+    ) -> Result<Option<Object>, crate::wire::DecodeError> {
+        if !self.request().accepts(m) {
+            return Ok(None);
+        }
+        Ok(Some(match self {
+            Listing::Links(_) => Object::Link(Link::from_message(m)?),
+            Listing::Addresses(_) => Object::Address(Address::from_message(m)?),
+            Listing::Routes(_) => {
+                let r = Route::from_message(m)?;
+                if r.flags & crate::route::route_req::RTM_F_CLONED != 0 {
+                    return Ok(None);
+                }
+                Object::Route(r)
+            }
+            Listing::Neighbours(_) => Object::Neighbour(Neighbour::from_message(m)?),
+            Listing::Rules(_) => Object::Rule(Rule::from_message(m)?),
+        }))
+    }
+}
+
+/// What a mirror reports.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // moved out once per change
+pub enum MirrorEvent {
+    /// The tables are complete: after the first listing, and after each
+    /// resync (whose differences came just before). Read them with
+    /// [`Mirror::get`] and [`Mirror::objects`].
+    Synced,
+    /// An object appeared.
+    Added(Object),
+    /// An object changed (its old and new state).
+    Changed {
+        /// What the mirror had.
+        old: Object,
+        /// What the kernel has.
+        new: Object,
+    },
+    /// An object went away (its last state).
+    Removed(Object),
+    /// Notifications were lost or a listing was inconsistent: the mirror
+    /// lists everything again, then reports the differences and
+    /// [`MirrorEvent::Synced`]. Until then its tables are the last good
+    /// ones.
+    Resyncing(Resync),
+}
+
+/// Why a mirror lists its tables again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resync {
+    /// Notifications were lost (the kernel's `ENOBUFS`, or the
+    /// connection's queue for its subscriber was full).
+    Overrun,
+    /// The kernel marked a listing interrupted (`NLM_F_DUMP_INTR`).
+    Interrupted,
+    /// A notification could not be decoded.
+    Malformed,
+}
+
+/// One listing in progress.
+#[derive(Debug)]
+struct Load {
+    fresh: BTreeMap<Key, Object>,
+    todo: VecDeque<Listing>,
+    current: Option<(Listing, RequestId)>,
+    /// Per table: the serial of its listing's first datagram. Notifications
+    /// of a table are applied only when newer than that.
+    since: [Option<u64>; 5],
+}
+
+#[derive(Debug)]
+enum Phase {
+    /// Lists the tables (the first time, or again).
+    Load(Load),
+    /// Waits before listing again.
+    Backoff {
+        delay: Duration,
+        until: Option<Duration>,
+        ready: bool,
+    },
+    /// Applies notifications as they come.
+    Live,
+    /// Failed for good.
+    Dead,
+}
+
+/// The mirror; see the [module documentation](self).
+#[derive(Debug)]
+pub struct Mirror {
+    groups: Groups,
+    listings: VecDeque<Listing>,
+    table: BTreeMap<Key, Object>,
+    phase: Phase,
+    out: VecDeque<MirrorEvent>,
+    idle: Idle,
+    attempts: u32,
+    synced: bool,
+    failed: Option<Error>,
+    started: bool,
+    /// Links to read again (see `refresh_lower`), and the one being read.
+    refresh: VecDeque<u32>,
+    getting: Option<(RequestId, GetLink<'static>)>,
+}
+
+/// `IFLA_LINK_NETNSID`: the lower link is in another namespace.
+const IFLA_LINK_NETNSID: u16 = 37;
+
+impl Mirror {
+    /// A mirror of the tables whose notification `groups` the connection
+    /// subscribed to (its runtime wrapper subscribes): links for
+    /// [`Group::Link`], addresses for the address groups (one family if
+    /// only one is given), and so on. A listing fails if no reply comes
+    /// for `timeout`.
+    pub fn new(groups: Groups, timeout: Duration) -> Mirror {
+        let mut listings = VecDeque::new();
+        if groups.contains(Group::Link) {
+            listings.push_back(Listing::Links(GetLinks::new()));
+        }
+        if let Some(f) = family_of(groups, Group::Ipv4Address, Group::Ipv6Address) {
+            listings.push_back(Listing::Addresses(GetAddresses::new().family(f)));
+        }
+        if let Some(f) = family_of(groups, Group::Ipv4Route, Group::Ipv6Route) {
+            listings.push_back(Listing::Routes(match f {
+                AF_INET => GetRoutes::ipv4(),
+                AF_INET6 => GetRoutes::ipv6(),
+                _ => GetRoutes::all_families(),
+            }));
+        }
+        if groups.contains(Group::Neighbour) {
+            listings.push_back(Listing::Neighbours(GetNeighbours::new()));
+        }
+        if let Some(f) = family_of(groups, Group::Ipv4Rule, Group::Ipv6Rule) {
+            listings.push_back(Listing::Rules(GetRules::family(f)));
+        }
+        Mirror {
+            groups,
+            listings,
+            table: BTreeMap::new(),
+            phase: Phase::Dead,
+            out: VecDeque::new(),
+            idle: Idle::new(timeout),
+            attempts: 0,
+            synced: false,
+            failed: None,
+            started: false,
+            refresh: VecDeque::new(),
+            getting: None,
+        }
+    }
+
+    /// The groups the connection must subscribe to.
+    pub fn groups(&self) -> Groups {
+        self.groups
+    }
+
+    /// Whether the tables are complete (the first listing ended).
+    pub fn is_synced(&self) -> bool {
+        self.synced
+    }
+
+    /// The object of identity `key`.
+    pub fn get(&self, key: &Key) -> Option<&Object> {
+        self.table.get(key)
+    }
+
+    /// Every object, by table (links, addresses, routes, neighbours,
+    /// rules) and identity.
+    pub fn objects(&self) -> impl Iterator<Item = &Object> {
+        self.table.values()
+    }
+
+    /// How many objects the tables hold.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Whether the tables are empty.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// The links.
+    pub fn links(&self) -> impl Iterator<Item = &Link> {
+        self.objects().filter_map(|o| match o {
+            Object::Link(l) => Some(l),
+            _ => None,
+        })
+    }
+
+    /// The addresses.
+    pub fn addresses(&self) -> impl Iterator<Item = &Address> {
+        self.objects().filter_map(|o| match o {
+            Object::Address(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    /// The routes.
+    pub fn routes(&self) -> impl Iterator<Item = &Route> {
+        self.objects().filter_map(|o| match o {
+            Object::Route(r) => Some(r),
+            _ => None,
+        })
+    }
+
+    /// The neighbour entries.
+    pub fn neighbours(&self) -> impl Iterator<Item = &Neighbour> {
+        self.objects().filter_map(|o| match o {
+            Object::Neighbour(n) => Some(n),
+            _ => None,
+        })
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.objects().filter_map(|o| match o {
+            Object::Rule(r) => Some(r),
+            _ => None,
+        })
+    }
+
+    /// Starts listing every table into fresh ones. Notifications queued
+    /// until now are dropped: the listings are newer than all of them.
+    fn start_load(&mut self, mux: &mut Mux) {
+        while mux.next_note_serial().is_some() {
+            let _ = mux.next_note();
+        }
+        self.phase = Phase::Load(Load {
+            fresh: BTreeMap::new(),
+            todo: self.listings.clone(),
+            current: None,
+            since: [None; 5],
+        });
+    }
+
+    /// A listing failed (`why`): list again, at once or after a pause, or
+    /// give up after [`MAX_ATTEMPTS`].
+    fn retry(&mut self, mux: &mut Mux, why: Resync, error: Error) {
+        if let Phase::Load(l) = &mut self.phase
+            && let Some((_, id)) = l.current.take()
+        {
+            mux.finish(id);
+        }
+        if let Some((id, _)) = self.getting.take() {
+            mux.finish(id);
+        }
+        self.refresh.clear();
+        self.attempts += 1;
+        if self.attempts >= MAX_ATTEMPTS {
+            self.phase = Phase::Dead;
+            self.failed = Some(error);
+            return;
+        }
+        self.out.push_back(MirrorEvent::Resyncing(why));
+        if self.attempts < 3 {
+            self.start_load(mux);
+        } else {
+            let ms = 10u64 << (self.attempts - 3).min(7);
+            self.phase = Phase::Backoff {
+                delay: Duration::from_millis(ms.min(1000)),
+                until: None,
+                ready: false,
+            };
+        }
+    }
+
+    /// The listings ended: report the differences, keep the fresh tables.
+    fn finish_load(&mut self, fresh: BTreeMap<Key, Object>) {
+        let first = !self.synced;
+        let old = core::mem::replace(&mut self.table, fresh);
+        if !first {
+            let mut old = old;
+            for (k, new) in &self.table {
+                match old.remove(k) {
+                    None => self.out.push_back(MirrorEvent::Added(new.clone())),
+                    Some(o) if o.same_state(new) => {}
+                    Some(o) => self.out.push_back(MirrorEvent::Changed {
+                        old: o,
+                        new: new.clone(),
+                    }),
+                }
+            }
+            for (_, o) in old {
+                self.out.push_back(MirrorEvent::Removed(o));
+            }
+        }
+        // Links whose lower link came after them while they were listed.
+        let stale: alloc::vec::Vec<Link> = self.links().cloned().collect();
+        for l in &stale {
+            self.refresh_lower(l);
+        }
+        self.synced = true;
+        self.attempts = 0;
+        self.out.push_back(MirrorEvent::Synced);
+        self.phase = Phase::Live;
+    }
+
+    /// Applies a notification to the live tables, reporting the change.
+    fn apply_live(&mut self, change: Change, o: Object) {
+        let k = o.key();
+        match change {
+            Change::New => match self.table.insert(k, o.clone()) {
+                None => self.out.push_back(MirrorEvent::Added(o)),
+                Some(old) if old.same_state(&o) => {}
+                Some(old) => self.out.push_back(MirrorEvent::Changed { old, new: o }),
+            },
+            Change::Del => {
+                if let Some(old) = self.table.remove(&k) {
+                    self.out.push_back(MirrorEvent::Removed(old));
+                }
+            }
+        }
+    }
+
+    /// Applies the queued notifications older than `before` to the fresh
+    /// tables (those of tables not yet listed are dropped). `false` when
+    /// one of them says notifications were lost.
+    fn apply_queued(&mut self, mux: &mut Mux, before: u64) -> Result<(), Resync> {
+        let Phase::Load(l) = &mut self.phase else {
+            return Ok(());
+        };
+        while mux.next_note_serial().is_some_and(|s| s < before) {
+            let NextNote::Note(n) = mux.next_note() else {
+                break;
+            };
+            let (ev, serial) = match n {
+                Note::Overrun(_) => return Err(Resync::Overrun),
+                Note::Malformed(..) => return Err(Resync::Malformed),
+                Note::Message(m, serial) => match Event::from_notification(&m) {
+                    Ok(Some(e)) => (e, serial),
+                    Ok(None) => continue,
+                    Err(_) => return Err(Resync::Malformed),
+                },
+            };
+            let Some((change, o)) = Object::of_event(ev) else {
+                continue;
+            };
+            if l.since[o.table() as usize].is_none_or(|s| serial <= s) {
+                continue;
+            }
+            let k = o.key();
+            match change {
+                Change::New => {
+                    l.fresh.insert(k, o);
+                }
+                Change::Del => {
+                    l.fresh.remove(&k);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn poll_load(&mut self, mux: &mut Mux) -> Option<Action<Result<MirrorEvent, Error>>> {
+        let Phase::Load(l) = &mut self.phase else {
+            return None;
+        };
+        let Some((listing, id)) = l.current else {
+            let Some(next) = l.todo.pop_front() else {
+                let fresh = core::mem::take(&mut l.fresh);
+                self.finish_load(fresh);
+                return None;
+            };
+            return match mux.begin(next.request()) {
+                Ok((id, send)) => {
+                    l.current = Some((next, id));
+                    send.then_some(Action::Send)
+                }
+                Err(e) => {
+                    self.phase = Phase::Dead;
+                    Some(Action::Done(Err(e.with_op("mirror: list the tables"))))
+                }
+            };
+        };
+        enum Got {
+            Item(Result<Option<Object>, crate::wire::DecodeError>),
+            End(bool),
+            Failed(Error),
+        }
+        let got = match mux.next(id) {
+            Next::Recv => {
+                // Everything queued now came before the next datagram.
+                if let Err(why) = self.apply_queued(mux, u64::MAX) {
+                    self.retry(
+                        mux,
+                        why,
+                        Error::Overrun {
+                            op: String::from("mirror"),
+                        },
+                    );
+                    return None;
+                }
+                return Some(Action::Receive(id));
+            }
+            Next::Reply(Reply::Item(m)) => Got::Item(listing.decode(&m)),
+            Next::Reply(Reply::Done { interrupted }) => Got::End(interrupted),
+            Next::Reply(Reply::Ack) => Got::End(false),
+            Next::Reply(Reply::Failed(e)) => Got::Failed(e),
+        };
+        self.idle.progressed();
+        let serial = mux.reply_serial();
+        if let Phase::Load(l) = &mut self.phase {
+            l.since[listing.table() as usize].get_or_insert(serial);
+        }
+        if let Err(why) = self.apply_queued(mux, serial) {
+            self.retry(
+                mux,
+                why,
+                Error::Overrun {
+                    op: String::from("mirror"),
+                },
+            );
+            return None;
+        }
+        let Phase::Load(l) = &mut self.phase else {
+            return None;
+        };
+        match got {
+            Got::Item(Ok(Some(o))) => {
+                l.fresh.insert(o.key(), o);
+            }
+            Got::Item(Ok(None)) => {}
+            Got::Item(Err(source)) => {
+                self.phase = Phase::Dead;
+                mux.finish(id);
+                return Some(Action::Done(Err(Error::Decode {
+                    op: String::from("mirror: list the tables"),
+                    source,
+                })));
+            }
+            Got::End(false) => l.current = None,
+            Got::End(true) => {
+                l.current = None;
+                let e = Error::DumpInterrupted {
+                    op: String::from("mirror: list the tables"),
+                };
+                self.retry(mux, Resync::Interrupted, e);
+            }
+            // The socket overran while the listing ran (the mux fails
+            // every request then, as a reply may have been lost): list
+            // again.
+            Got::Failed(e @ Error::Overrun { .. }) => {
+                l.current = None;
+                self.retry(mux, Resync::Overrun, e.with_op("mirror: list the tables"));
+            }
+            Got::Failed(e) => {
+                l.current = None;
+                self.phase = Phase::Dead;
+                return Some(Action::Done(Err(e.with_op("mirror: list the tables"))));
+            }
+        }
+        None
+    }
+
+    /// Applies one queued notification to the live tables; `false` when
+    /// none waits (a datagram must be received).
+    fn next_live_note(&mut self, mux: &mut Mux) -> bool {
+        let (change, o) = match mux.next_note() {
+            NextNote::Recv => return false,
+            NextNote::Note(Note::Overrun(_)) => {
+                self.retry(
+                    mux,
+                    Resync::Overrun,
+                    Error::Overrun {
+                        op: String::from("mirror"),
+                    },
+                );
+                return true;
+            }
+            NextNote::Note(Note::Malformed(..)) => {
+                self.retry(
+                    mux,
+                    Resync::Malformed,
+                    Error::Overrun {
+                        op: String::from("mirror"),
+                    },
+                );
+                return true;
+            }
+            NextNote::Note(Note::Message(m, _)) => match Event::from_notification(&m) {
+                Ok(Some(e)) => match Object::of_event(e) {
+                    Some(x) => x,
+                    None => return true,
+                },
+                Ok(None) => return true,
+                Err(_) => {
+                    self.retry(
+                        mux,
+                        Resync::Malformed,
+                        Error::Overrun {
+                            op: String::from("mirror"),
+                        },
+                    );
+                    return true;
+                }
+            },
+        };
+        if change == Change::New
+            && let Object::Link(l) = &o
+        {
+            self.refresh_lower(l);
+        }
+        self.apply_live(change, o);
+        true
+    }
+
+    /// A link's lower link (`IFLA_LINK`) can be made after it — a veth's
+    /// peer is — and the kernel then sends no notification for the link
+    /// whose `IFLA_LINK` changed from 0. When a new link names such a
+    /// link, the mirror reads that one again.
+    fn refresh_lower(&mut self, l: &Link) {
+        let Some(p) = l.link.filter(|&p| p != 0) else {
+            return;
+        };
+        if l.other.get(IFLA_LINK_NETNSID).is_some() {
+            return;
+        }
+        if let Some(Object::Link(lower)) = self.table.get(&Key::Link(p))
+            && lower.link == Some(0)
+            && !self.refresh.contains(&p)
+        {
+            self.refresh.push_back(p);
+        }
+    }
+
+    fn poll_live(&mut self, mux: &mut Mux) -> Option<Action<Result<MirrorEvent, Error>>> {
+        if self.getting.is_none()
+            && let Some(p) = self.refresh.pop_front()
+            && let Ok(req) = GetLink::by_index(p)
+        {
+            match mux.begin(&req) {
+                Ok((id, send)) => {
+                    self.getting = Some((id, req));
+                    if send {
+                        return Some(Action::Send);
+                    }
+                }
+                Err(e) => {
+                    self.phase = Phase::Dead;
+                    return Some(Action::Done(Err(e.with_op("mirror: read a link again"))));
+                }
+            }
+        }
+        let Some((id, _)) = self.getting else {
+            if self.next_live_note(mux) {
+                return None;
+            }
+            return Some(Action::Receive(RequestId::SUBSCRIPTION));
+        };
+        // A link read again: notifications queued before its reply are
+        // older, and applied first.
+        let got = match mux.next(id) {
+            Next::Recv => {
+                if self.next_live_note(mux) {
+                    return None;
+                }
+                return Some(Action::Receive(id));
+            }
+            Next::Reply(Reply::Item(m)) => Some(Link::from_message(&m).ok()),
+            Next::Reply(_) => None,
+        };
+        let serial = mux.reply_serial();
+        while mux.next_note_serial().is_some_and(|s| s < serial) {
+            self.next_live_note(mux);
+            if !matches!(self.phase, Phase::Live) {
+                mux.finish(id);
+                self.getting = None;
+                return None;
+            }
+        }
+        match got {
+            Some(Some(l)) => self.apply_live(Change::New, Object::Link(l)),
+            Some(None) => {}
+            // The GET ended (acknowledged, or the link is gone: its own
+            // notification says so).
+            None => self.getting = None,
+        }
+        None
+    }
+}
+
+impl Task for Mirror {
+    type Output = Result<MirrorEvent, Error>;
+
+    fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
+        if !self.started {
+            self.started = true;
+            if !mux.is_subscribed() {
+                self.phase = Phase::Dead;
+                return Action::Done(Err(Error::InvalidInput {
+                    op: String::from("mirror"),
+                    source: crate::InvalidInput::NotSubscribed,
+                }));
+            }
+            self.start_load(mux);
+        }
+        loop {
+            if let Some(e) = self.out.pop_front() {
+                return Action::Done(Ok(e));
+            }
+            if let Some(e) = self.failed.take() {
+                return Action::Done(Err(e));
+            }
+            let step = match &mut self.phase {
+                Phase::Dead => {
+                    return Action::Done(Err(Error::NoReply {
+                        op: String::from("mirror: it has failed"),
+                    }));
+                }
+                Phase::Load(_) => self.poll_load(mux),
+                Phase::Backoff { ready: true, .. } => {
+                    self.start_load(mux);
+                    None
+                }
+                Phase::Backoff { .. } => {
+                    // Notifications meanwhile are older than the listings
+                    // to come: dropped.
+                    while mux.next_note_serial().is_some() {
+                        let _ = mux.next_note();
+                    }
+                    match mux.next_note() {
+                        NextNote::Recv => Some(Action::Receive(RequestId::SUBSCRIPTION)),
+                        NextNote::Note(_) => None,
+                    }
+                }
+                Phase::Live => self.poll_live(mux),
+            };
+            if let Some(a) = step {
+                return a;
+            }
+        }
+    }
+
+    fn sent(&mut self, mux: &mut Mux, result: Result<(), Errno>) {
+        if let (Err(errno), Some((id, _))) = (result, &self.getting) {
+            mux.abort(*id);
+            self.getting = None;
+            self.phase = Phase::Dead;
+            self.failed = Some(Error::Io {
+                op: String::from("mirror: read a link again"),
+                errno,
+            });
+            return;
+        }
+        if let Err(errno) = result
+            && let Phase::Load(l) = &mut self.phase
+            && let Some((_, id)) = l.current.take()
+        {
+            mux.abort(id);
+            self.phase = Phase::Dead;
+            self.failed = Some(Error::Io {
+                op: String::from("mirror: send a listing"),
+                errno,
+            });
+        }
+    }
+
+    fn wait(&mut self, mux: &mut Mux, now: Duration) -> Option<Duration> {
+        match &mut self.phase {
+            Phase::Live if self.getting.is_some() => {
+                let d = self.idle.wait(now);
+                if d.is_none() {
+                    let e = self.idle.expired();
+                    self.fail(mux, e);
+                }
+                d
+            }
+            Phase::Load(_) => {
+                let d = self.idle.wait(now);
+                if d.is_none() {
+                    let e = self.idle.expired();
+                    self.fail(mux, e);
+                }
+                d
+            }
+            Phase::Backoff {
+                delay,
+                until,
+                ready,
+            } => {
+                let u = *until.get_or_insert(now.saturating_add(*delay));
+                if now >= u {
+                    *ready = true;
+                }
+                Some(u)
+            }
+            _ => Some(now.saturating_add(Duration::from_secs(3600))),
+        }
+    }
+
+    fn fail(&mut self, mux: &mut Mux, e: Error) {
+        if let Phase::Load(l) = &mut self.phase
+            && let Some((_, id)) = l.current.take()
+        {
+            mux.finish(id);
+        }
+        if let Some((id, _)) = self.getting.take() {
+            mux.finish(id);
+        }
+        self.phase = Phase::Dead;
+        self.failed = Some(e.with_op("mirror"));
+    }
+
+    fn abandon(&mut self, mux: &mut Mux) {
+        if let Phase::Load(l) = &mut self.phase
+            && let Some((_, id)) = l.current.take()
+        {
+            mux.finish(id);
+        }
+        if let Some((id, _)) = self.getting.take() {
+            mux.finish(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::mux::test_support::feed;
+    use crate::route::IfInfoMsg;
+    use crate::wire::{NLM_F_DUMP_INTR, NLM_F_MULTI, Writer};
+    use alloc::vec::Vec;
+
+    const IFLA_IFNAME: u16 = 3;
+    const IFLA_MTU: u16 = 4;
+
+    /// One link message: `kind` (new/del), `seq`, flags, index, name, mtu,
+    /// and optionally a counters attribute (which must not count as a
+    /// change).
+    fn link(kind: u16, seq: u32, flags: u16, index: u32, mtu: u32, stats: u8) -> Vec<u8> {
+        let mut buf = [0u8; 256];
+        let mut w = Writer::new(&mut buf);
+        let m = w.begin_message(kind, flags, seq, 0);
+        IfInfoMsg {
+            index,
+            ..Default::default()
+        }
+        .emit(&mut w);
+        w.attr_str(IFLA_IFNAME, &alloc::format!("l{index}"));
+        w.attr(IFLA_MTU, &mtu.to_ne_bytes());
+        if stats != 0 {
+            w.attr(23, &[stats; 8]);
+        }
+        w.end_message(m);
+        let n = w.finish().unwrap();
+        buf[..n].to_vec()
+    }
+
+    fn done(seq: u32, flags: u16) -> Vec<u8> {
+        let mut v = super::super::exchange::test_frames::done(seq, 0);
+        v[6..8].copy_from_slice(&(NLM_F_MULTI | flags).to_ne_bytes());
+        v
+    }
+
+    fn notify(mux: &mut Mux, d: &[u8]) {
+        let b = mux.recv_buffer();
+        b[..d.len()].copy_from_slice(d);
+        mux.received_from(d.len(), 1);
+    }
+
+    fn setup() -> (Mux, Mirror) {
+        let mut mux = Mux::default();
+        mux.subscribe();
+        (mux, Mirror::new(Groups::links(), Duration::from_secs(5)))
+    }
+
+    /// Polls until the mirror sends its listing; returns its seq.
+    fn sends(mux: &mut Mux, m: &mut Mirror) -> u32 {
+        match m.poll(mux) {
+            Action::Send => crate::wire::Header::parse(mux.outgoing()).unwrap().seq,
+            a => panic!("{a:?}"),
+        }
+    }
+
+    fn receives(mux: &mut Mux, m: &mut Mirror) {
+        match m.poll(mux) {
+            Action::Receive(_) => {}
+            a => panic!("{a:?}"),
+        }
+    }
+
+    fn event(mux: &mut Mux, m: &mut Mirror) -> MirrorEvent {
+        match m.poll(mux) {
+            Action::Done(Ok(e)) => e,
+            a => panic!("{a:?}"),
+        }
+    }
+
+    fn indexes(m: &Mirror) -> Vec<u32> {
+        m.links().map(|l| l.index).collect()
+    }
+
+    fn synced_with(mux: &mut Mux, m: &mut Mirror, links: &[u32]) {
+        let seq = sends(mux, m);
+        let mut d = Vec::new();
+        for &i in links {
+            d.extend(link(16, seq, NLM_F_MULTI, i, 1500, 0));
+        }
+        d.extend(done(seq, 0));
+        feed(mux, &d);
+        assert_eq!(event(mux, m), MirrorEvent::Synced);
+    }
+
+    #[test]
+    fn notifications_are_merged_with_the_listing_in_arrival_order() {
+        let (mut mux, mut m) = setup();
+        let seq = sends(&mut mux, &mut m);
+        receives(&mut mux, &mut m);
+        // Queued before the listing's first datagram: older than all of it.
+        notify(&mut mux, &link(16, 0, 0, 5, 1500, 0));
+        receives(&mut mux, &mut m);
+        // The first datagram lists links 1 and 2.
+        let mut d = link(16, seq, NLM_F_MULTI, 1, 1500, 0);
+        d.extend(link(16, seq, NLM_F_MULTI, 2, 1500, 0));
+        feed(&mut mux, &d);
+        receives(&mut mux, &mut m);
+        // Between two datagrams: link 2 goes, link 7 comes, link 3 changes
+        // (and the next datagram, built later, shows 3 as it is then).
+        notify(&mut mux, &link(17, 0, 0, 2, 1500, 0));
+        notify(&mut mux, &link(16, 0, 0, 7, 1500, 0));
+        notify(&mut mux, &link(16, 0, 0, 3, 9000, 0));
+        let mut d = link(16, seq, NLM_F_MULTI, 3, 9000, 0);
+        d.extend(done(seq, 0));
+        feed(&mut mux, &d);
+        assert_eq!(event(&mut mux, &mut m), MirrorEvent::Synced);
+        assert!(m.is_synced());
+        assert_eq!(indexes(&m), [1, 3, 7]);
+        let mtu = |m: &Mirror, i| m.links().find(|l| l.index == i).unwrap().mtu;
+        assert_eq!(mtu(&m, 3), Some(9000));
+        // Live: a change, a change of counters only (nothing), a removal.
+        receives(&mut mux, &mut m);
+        notify(&mut mux, &link(16, 0, 0, 1, 1400, 0));
+        match event(&mut mux, &mut m) {
+            MirrorEvent::Changed {
+                old: Object::Link(o),
+                new: Object::Link(n),
+            } => assert_eq!((o.mtu, n.mtu), (Some(1500), Some(1400))),
+            e => panic!("{e:?}"),
+        }
+        notify(&mut mux, &link(16, 0, 0, 1, 1400, 9));
+        receives(&mut mux, &mut m);
+        notify(&mut mux, &link(17, 0, 0, 7, 1500, 0));
+        assert!(
+            matches!(event(&mut mux, &mut m), MirrorEvent::Removed(Object::Link(l)) if l.index == 7)
+        );
+        notify(&mut mux, &link(16, 0, 0, 8, 1500, 0));
+        assert!(
+            matches!(event(&mut mux, &mut m), MirrorEvent::Added(Object::Link(l)) if l.index == 8)
+        );
+        assert_eq!(indexes(&m), [1, 3, 8]);
+        assert!(m.get(&Key::Link(3)).is_some());
+    }
+
+    #[test]
+    fn an_overrun_resyncs_and_reports_only_the_difference() {
+        let (mut mux, mut m) = setup();
+        synced_with(&mut mux, &mut m, &[1, 2, 3]);
+        receives(&mut mux, &mut m);
+        // Link 2 changed and link 3 went while notifications were lost;
+        // a notification older than the new listing is still queued.
+        notify(&mut mux, &link(16, 0, 0, 3, 1500, 0));
+        mux.overrun();
+        assert_eq!(
+            event(&mut mux, &mut m),
+            MirrorEvent::Resyncing(Resync::Overrun)
+        );
+        let seq = sends(&mut mux, &mut m);
+        let mut d = link(16, seq, NLM_F_MULTI, 1, 1500, 0);
+        d.extend(link(16, seq, NLM_F_MULTI, 2, 1280, 0));
+        d.extend(link(16, seq, NLM_F_MULTI, 4, 1500, 0));
+        d.extend(done(seq, 0));
+        feed(&mut mux, &d);
+        let mut got = Vec::new();
+        loop {
+            match event(&mut mux, &mut m) {
+                MirrorEvent::Synced => break,
+                e => got.push(e),
+            }
+        }
+        assert_eq!(got.len(), 3, "{got:#?}");
+        assert!(
+            matches!(&got[0], MirrorEvent::Changed { new: Object::Link(l), .. } if l.index == 2)
+        );
+        assert!(matches!(&got[1], MirrorEvent::Added(Object::Link(l)) if l.index == 4));
+        assert!(matches!(&got[2], MirrorEvent::Removed(Object::Link(l)) if l.index == 3));
+        assert_eq!(indexes(&m), [1, 2, 4]);
+    }
+
+    #[test]
+    fn interrupted_listings_are_retried_then_back_off_then_fail() {
+        let (mut mux, mut m) = setup();
+        // The next listing, at once or after the pause.
+        let listing = |mux: &mut Mux, m: &mut Mirror| match m.poll(mux) {
+            Action::Send => (
+                crate::wire::Header::parse(mux.outgoing()).unwrap().seq,
+                false,
+            ),
+            Action::Receive(_) => {
+                let until = m.wait(mux, Duration::ZERO).unwrap();
+                assert!(until > Duration::ZERO && until <= Duration::from_secs(1));
+                let _ = m.wait(mux, until);
+                (sends(mux, m), true)
+            }
+            a => panic!("{a:?}"),
+        };
+        for attempt in 1..MAX_ATTEMPTS {
+            let (seq, paused) = listing(&mut mux, &mut m);
+            // Two at once, then with a pause.
+            assert_eq!(paused, attempt > 3, "attempt {attempt}");
+            let mut d = link(16, seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 1, 1500, 0);
+            d.extend(done(seq, NLM_F_DUMP_INTR));
+            feed(&mut mux, &d);
+            assert_eq!(
+                event(&mut mux, &mut m),
+                MirrorEvent::Resyncing(Resync::Interrupted)
+            );
+        }
+        let (seq, _) = listing(&mut mux, &mut m);
+        feed(&mut mux, &done(seq, NLM_F_DUMP_INTR));
+        match m.poll(&mut mux) {
+            Action::Done(Err(Error::DumpInterrupted { .. })) => {}
+            a => panic!("{a:?}"),
+        }
+        assert!(!m.is_synced());
+    }
+
+    #[test]
+    fn a_mirror_needs_a_subscription() {
+        let mut mux = Mux::default();
+        let mut m = Mirror::new(Groups::links(), Duration::from_secs(5));
+        assert!(matches!(
+            m.poll(&mut mux),
+            Action::Done(Err(Error::InvalidInput { .. }))
+        ));
+    }
+}
