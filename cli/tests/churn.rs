@@ -49,11 +49,17 @@ fn address_listings_under_churn_print_and_warn_as_ip() {
         return;
     }
     let ns = TestNs::create();
-    // 3,000 steady addresses: a listing takes many datagrams. (A second
+    // 3,000 steady addresses (1,000 in the slow qemu guests): a listing
+    // takes many datagrams. (A second
     // link, so that nlw does not narrow the listing to one link: the
     // kernel never marks a listing of one link's addresses interrupted.)
     let mut batch = String::from("link add v0 type veth peer name v1\n");
-    for i in 0..3000u32 {
+    let n = if nlwire_tests::vm_kernel().is_some() {
+        1000
+    } else {
+        3000
+    };
+    for i in 0..n {
         batch.push_str(&format!(
             "addr add 198.51.{}.{}/32 dev lo\n",
             100 + i / 250,
@@ -68,7 +74,7 @@ fn address_listings_under_churn_print_and_warn_as_ip() {
     let (runs, seen) = until_interrupted(&ns, &["addr", "show"], 2, 40, |out| {
         // What came is printed: the steady addresses, in ip's format.
         let n = out.matches("    inet 198.51.").count();
-        assert!(n > 1000, "only {n} addresses printed:\n{out:.400}");
+        assert!(n > 500, "only {n} addresses printed:\n{out:.400}");
     });
     eprintln!("addr show: {seen} of {runs} runs were interrupted");
     assert!(
@@ -91,7 +97,12 @@ fn link_commands_under_link_churn_succeed() {
     }
     let ns = TestNs::create();
     let mut batch = String::from("link add v0 type veth peer name v1\nlink set v0 up\n");
-    for i in 0..150u32 {
+    let pairs = if nlwire_tests::vm_kernel().is_some() {
+        60
+    } else {
+        150
+    };
+    for i in 0..pairs {
         batch.push_str(&format!("link add a{i} type veth peer name b{i}\n"));
     }
     ns.ip_batch(&batch);

@@ -28,6 +28,7 @@ fn replay_fuzz_corpus() {
         ("rule_request", nlwire::fuzzing::rule_request),
         ("link_request", nlwire::fuzzing::link_request),
         ("events", nlwire::fuzzing::events),
+        ("mirror", nlwire::fuzzing::mirror),
     ] {
         let dir = root.join(target);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {

@@ -179,6 +179,12 @@ impl Churn {
     /// Starts feeding `lines` (each ending in a newline) to `ip -batch` in
     /// `ns`; errors of single lines are ignored (`-force`).
     pub fn start(ns: &TestNs, lines: &'static str) -> Churn {
+        Churn::paced(ns, lines, Duration::ZERO)
+    }
+
+    /// Like [`Churn::start`], feeding `lines` once per `pause` (a pace a
+    /// slow machine, such as the qemu guests, can follow).
+    pub fn paced(ns: &TestNs, lines: &'static str, pause: Duration) -> Churn {
         use std::io::Write;
         use std::process::Stdio;
         let mut child = Command::new("ip")
@@ -195,6 +201,9 @@ impl Churn {
             while !s.load(Ordering::Relaxed) {
                 if stdin.write_all(lines.as_bytes()).is_err() {
                     return;
+                }
+                if !pause.is_zero() {
+                    std::thread::sleep(pause);
                 }
             }
         });

@@ -284,6 +284,92 @@ pub fn exchange(data: &[u8]) {
     }
 }
 
+/// The mirror fed arbitrary datagrams, as the kernel's replies to its
+/// listings (their sequence numbers made its own) and as notifications,
+/// with overruns and passing time between them. It must never panic, its
+/// tables must stay keyed by each object's identity, and it must never
+/// report a change before its first `Synced`.
+#[cfg(feature = "alloc")]
+pub fn mirror(data: &[u8]) {
+    use crate::machine::Mux;
+    use crate::machine::mirror::{Mirror, MirrorEvent};
+    use crate::machine::task::{Action, Task};
+    use crate::route::events::Groups;
+    use core::time::Duration;
+
+    let mut mux = Mux::new(crate::machine::MuxOptions {
+        recv_buffer: 4096,
+        notification_queue: 2048,
+    });
+    mux.subscribe();
+    let groups = Groups::links()
+        | Groups::addresses()
+        | Groups::routes()
+        | Groups::neighbours()
+        | Groups::rules();
+    let mut m = Mirror::new(groups, Duration::from_secs(5));
+    let mut now = Duration::ZERO;
+    let mut seq = 0u32;
+    // Each piece: a control byte, a length byte, then that many bytes.
+    let mut rest = data;
+    let mut steps = 0;
+    while steps < 256 {
+        steps += 1;
+        match m.poll(&mut mux) {
+            Action::Done(Ok(e)) => {
+                if !m.is_synced() {
+                    assert!(
+                        matches!(e, MirrorEvent::Resyncing(_)),
+                        "a change before the first Synced: {e:?}"
+                    );
+                }
+                for o in m.objects() {
+                    assert_eq!(m.get(&o.key()), Some(o), "an object under another key");
+                }
+                continue;
+            }
+            Action::Done(Err(_)) => return,
+            Action::Send => {
+                if let Ok(h) = crate::wire::Header::parse(mux.outgoing()) {
+                    seq = h.seq;
+                }
+                m.sent(&mut mux, Ok(()));
+                continue;
+            }
+            Action::Receive(_) => {}
+        }
+        while mux.take_transmit().is_some() {}
+        let [ctl, len, tail @ ..] = rest else { return };
+        let n = (*len as usize).min(tail.len());
+        let (piece, next) = tail.split_at(n);
+        rest = next;
+        match ctl % 4 {
+            0 | 1 => {
+                let group = u32::from(ctl % 4 == 0);
+                let b = mux.recv_buffer();
+                let n = piece.len().min(b.len());
+                b[..n].copy_from_slice(&piece[..n]);
+                // A reply: the mirror's sequence number in each header.
+                if group == 0 {
+                    let mut at = 0;
+                    while at + 16 <= n {
+                        b[at + 8..at + 12].copy_from_slice(&seq.to_ne_bytes());
+                        let l =
+                            u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize;
+                        at += crate::wire::align(l.max(16));
+                    }
+                }
+                mux.received_from(n, group);
+            }
+            2 => mux.overrun(),
+            _ => {
+                now += Duration::from_millis(u64::from(*len) * 10);
+                let _ = m.wait(&mut mux, now);
+            }
+        }
+    }
+}
+
 /// The inotify record parser, and the namespace watcher fed the same bytes
 /// as several reads after a start with a listing (it must never panic, and
 /// must report each name at most once per creation).

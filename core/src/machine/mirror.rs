@@ -370,6 +370,8 @@ pub enum Resync {
     Interrupted,
     /// A notification could not be decoded.
     Malformed,
+    /// The owner asked for it ([`Mirror::resync`]).
+    Requested,
 }
 
 /// One listing in progress.
@@ -412,6 +414,8 @@ pub struct Mirror {
     synced: bool,
     failed: Option<Error>,
     started: bool,
+    /// A resync the owner asked for, not yet begun.
+    resync_asked: bool,
     /// Links to read again (see `refresh_lower`), and the one being read.
     refresh: VecDeque<u32>,
     getting: Option<(RequestId, GetLink<'static>)>,
@@ -460,12 +464,20 @@ impl Mirror {
             started: false,
             refresh: VecDeque::new(),
             getting: None,
+            resync_asked: false,
         }
     }
 
     /// The groups the connection must subscribe to.
     pub fn groups(&self) -> Groups {
         self.groups
+    }
+
+    /// Lists every table again and reports the differences, as after an
+    /// overrun (at the next poll, once the mirror is live: a listing in
+    /// progress already gives a fresh state).
+    pub fn resync(&mut self) {
+        self.resync_asked = true;
     }
 
     /// Whether the tables are complete (the first listing ended).
@@ -938,6 +950,13 @@ impl Task for Mirror {
                         NextNote::Note(_) => None,
                     }
                 }
+                Phase::Live if self.resync_asked && self.getting.is_none() => {
+                    self.resync_asked = false;
+                    self.out
+                        .push_back(MirrorEvent::Resyncing(Resync::Requested));
+                    self.start_load(mux);
+                    None
+                }
                 Phase::Live => self.poll_live(mux),
             };
             if let Some(a) = step {
@@ -1237,6 +1256,20 @@ mod tests {
             a => panic!("{a:?}"),
         }
         assert!(!m.is_synced());
+    }
+
+    #[test]
+    fn a_requested_resync_of_an_unchanged_kernel_reports_nothing_but_synced() {
+        let (mut mux, mut m) = setup();
+        synced_with(&mut mux, &mut m, &[1, 2]);
+        receives(&mut mux, &mut m);
+        m.resync();
+        assert_eq!(
+            event(&mut mux, &mut m),
+            MirrorEvent::Resyncing(Resync::Requested)
+        );
+        synced_with(&mut mux, &mut m, &[1, 2]);
+        assert_eq!(indexes(&m), [1, 2]);
     }
 
     #[test]

@@ -413,6 +413,12 @@ impl<Rt: Runtime> Mirror<Rt> {
             .transpose()
     }
 
+    /// Lists every table again and reports what changed (see
+    /// [`CoreMirror::resync`]).
+    pub fn resync(&mut self) {
+        self.running.task.resync();
+    }
+
     /// The tables.
     pub fn state(&self) -> &CoreMirror {
         &self.running.task

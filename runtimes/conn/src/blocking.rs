@@ -308,6 +308,12 @@ impl<W: Wait> Mirror<W> {
             .transpose()
     }
 
+    /// Lists every table again and reports what changed (see
+    /// [`CoreMirror::resync`]).
+    pub fn resync(&mut self) {
+        self.task.resync();
+    }
+
     /// The tables (also reachable through `Deref`).
     pub fn state(&self) -> &CoreMirror {
         &self.task

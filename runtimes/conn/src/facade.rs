@@ -272,6 +272,11 @@ macro_rules! async_runtime {
                 self.0.next_event_within(timeout).await
             }
 
+            /// Lists every table again and reports what changed.
+            pub fn resync(&mut self) {
+                self.0.resync()
+            }
+
             /// The tables.
             pub fn state(&self) -> &$crate::nlwire::machine::mirror::Mirror {
                 self.0.state()
@@ -646,6 +651,11 @@ macro_rules! blocking_runtime {
             /// `None` when nothing happened (the mirror goes on).
             pub fn next_event_within(&mut self, timeout: std::time::Duration) -> Result<Option<$crate::nlwire::machine::mirror::MirrorEvent>, $crate::nlwire::Error> {
                 self.0.next_event_within(timeout)
+            }
+
+            /// Lists every table again and reports what changed.
+            pub fn resync(&mut self) {
+                self.0.resync()
             }
 
             /// The tables.
