@@ -3,10 +3,13 @@
 //! process: a raw `recv` loop that only walks message headers (the floor),
 //! an nlwire subscription on each runtime, `ip monitor route`, the
 //! `rtnetlink` crate's multicast connection and nlink 0.33's event stream.
-//! Each listener runs with its library's default receive buffer. Reports,
+//! Each listener runs with its library's default receive buffer; nlwire
+//! both with views (`next_events_with`, nothing allocated per event) and
+//! with owned events (`next_event`). Reports,
 //! per listener, the route events it received (of the batch's), the
-//! overruns it saw, and its CPU time (user + system, from `getrusage`
-//! through `/usr/bin/time`) per event, against the floor's.
+//! overruns it saw, and its CPU time (user + system, from `getrusage`, from
+//! the moment it was listening; for `ip`, its whole process through
+//! `/usr/bin/time`) per event, against the floor's.
 //!
 //! Then the mirror: a `Mirror` of the routes loads the same table, and is
 //! made to list it again (a resync); against an owned dump of the table
@@ -66,9 +69,19 @@ fn ours(table: u32, kind: u8) -> bool {
 
 /// Counts the batch's route events until `n` came or none for `IDLE`;
 /// prints `events overruns`. `ready` is created once subscribed.
-fn child(variant: &str, ns_path: &str, n: u64, ready: &str) -> (u64, u64) {
-    let touch = || std::fs::write(ready, b"").expect("ready file");
-    match variant {
+fn child(variant: &str, ns_path: &str, n: u64, ready: &str) -> (u64, u64, f64) {
+    // CPU time is counted from the moment the listener is ready: what
+    // listening costs, not starting a process and a runtime.
+    let base = std::cell::Cell::new(0.0);
+    let cpu = || {
+        let (u, s) = nlwire_sys::rusage::process_cpu().expect("getrusage");
+        (u + s).as_secs_f64()
+    };
+    let touch = || {
+        base.set(cpu());
+        std::fs::write(ready, b"").expect("ready file")
+    };
+    let (events, overruns) = match variant {
         "raw" => {
             let sock = nlwire_sys::NetlinkSocket::open_in_netns(ns_path, &Default::default())
                 .expect("socket");
@@ -113,6 +126,59 @@ fn child(variant: &str, ns_path: &str, n: u64, ready: &str) -> (u64, u64) {
             }
             (events, overruns)
         }
+        "nlwire-mio-views" => {
+            use nlwire::route::events::{NoticeView, Notification};
+            let mut c = nlwire_mio::Connection::new_in_netns(ns_path).expect("connection");
+            c.subscribe(Group::Ipv4Route.into()).expect("subscribe");
+            touch();
+            let (mut events, mut overruns) = (0, 0);
+            while events < n {
+                let got = c
+                    .next_events_with(Some(IDLE), |v| match v {
+                        NoticeView::Notification(Notification::Route(_, r))
+                            if ours(r.table, r.header.kind) =>
+                        {
+                            events += 1
+                        }
+                        NoticeView::Overrun => overruns += 1,
+                        _ => {}
+                    })
+                    .expect("events");
+                if got == 0 {
+                    break;
+                }
+            }
+            (events, overruns)
+        }
+        "nlwire-tokio-views" => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                use nlwire::route::events::{NoticeView, Notification};
+                let c = nlwire_tokio::Connection::new_in_netns(ns_path).expect("connection");
+                c.subscribe(Group::Ipv4Route.into()).expect("subscribe");
+                touch();
+                let (mut events, mut overruns) = (0, 0);
+                while events < n {
+                    let got = c
+                        .next_events_with(Some(IDLE), |v| match v {
+                            NoticeView::Notification(Notification::Route(_, r))
+                                if ours(r.table, r.header.kind) =>
+                            {
+                                events += 1
+                            }
+                            NoticeView::Overrun => overruns += 1,
+                            _ => {}
+                        })
+                        .await
+                        .expect("events");
+                    if got == 0 {
+                        break;
+                    }
+                }
+                (events, overruns)
+            }),
         "nlwire-tokio" => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -230,7 +296,8 @@ fn child(variant: &str, ns_path: &str, n: u64, ready: &str) -> (u64, u64) {
                 })
         }
         v => panic!("unknown listener {v}"),
-    }
+    };
+    (events, overruns, cpu() - base.get())
 }
 
 // ---- the parent --------------------------------------------------------
@@ -298,6 +365,7 @@ fn run_listener(variant: &str, n: u32) -> Sample {
         wait_for(&ready, variant);
     }
     install(&ns, n);
+    let mut own_cpu = None;
     let (events, overruns) = if ip {
         // Until its output stops growing, then stop it (its CPU is still
         // reported by `time`).
@@ -333,12 +401,17 @@ fn run_listener(variant: &str, n: u32) -> Sample {
             std::fs::read_to_string(&err).unwrap_or_default()
         );
         let text = std::fs::read_to_string(&out).expect("listener output");
-        let mut w = text
-            .split_whitespace()
-            .map(|x| x.parse::<u64>().expect("a number"));
-        (w.next().expect("events"), w.next().expect("overruns"))
+        let mut w = text.split_whitespace();
+        let mut next = || w.next().expect("three numbers");
+        let e: u64 = next().parse().expect("events");
+        let o: u64 = next().parse().expect("overruns");
+        let c: f64 = next().parse().expect("cpu seconds");
+        own_cpu = Some(c);
+        (e, o)
     };
-    let cpu = cpu_of(&times);
+    // A listener's own count if it gave one (from when it was ready), else
+    // what `time` measured of the whole process (ip).
+    let cpu = own_cpu.unwrap_or_else(|| cpu_of(&times));
     for f in [&ready, &times, &out, &err] {
         let _ = std::fs::remove_file(f);
     }
@@ -447,8 +520,8 @@ fn main() {
             .parse()
             .expect("n");
         let ready = std::env::var("NLWIRE_BENCH_READY").expect("ready file");
-        let (e, o) = child(&v, &ns, n, &ready);
-        println!("{e} {o}");
+        let (e, o, c) = child(&v, &ns, n, &ready);
+        println!("{e} {o} {c}");
         return;
     }
     if args.iter().any(|a| a == "--mirror-child") {
@@ -463,6 +536,8 @@ fn main() {
     let smoke = args.iter().any(|a| a == "--test");
     let listeners = [
         "raw",
+        "nlwire-mio-views",
+        "nlwire-tokio-views",
         "nlwire-mio",
         "nlwire-tokio",
         "nlwire-async-io",
@@ -480,7 +555,7 @@ fn main() {
         "route events while {n} routes are installed in one batch, one listener at a time, median of {runs} run(s)"
     );
     println!(
-        "{:<16} {:>10} {:>9} {:>10} {:>12} {:>8}",
+        "{:<18} {:>10} {:>9} {:>10} {:>12} {:>8}",
         "listener", "events", "overruns", "cpu u+s", "µs/event", "× raw"
     );
     let mut floor = 0.0;
@@ -494,7 +569,7 @@ fn main() {
             floor = per;
         }
         println!(
-            "{l:<16} {events:>10} {overruns:>9} {cpu:>9.2}s {per:>11.2} {:>7.2}×",
+            "{l:<18} {events:>10} {overruns:>9} {cpu:>9.3}s {per:>11.2} {:>7.2}×",
             per / floor.max(1e-9)
         );
         if l.starts_with("nlwire") || *l == "raw" {

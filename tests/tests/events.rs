@@ -253,4 +253,43 @@ fn event_streams_and_iterators() {
     assert!(found, "async-io stream");
     let found = mio_conn.events().take(20).any(|n| is_v0(&n.unwrap()));
     assert!(found, "mio iterator");
+
+    // Views in place: the same events, nothing allocated per event.
+    use nlwire::route::events::{NoticeView, Notification};
+    ns.ip(&["link", "set", "v0", "mtu", "1400"]);
+    let mut mtu = None;
+    for _ in 0..20 {
+        let n = mio_conn
+            .next_events_with(Some(Duration::from_secs(5)), |v| {
+                if let NoticeView::Notification(Notification::Link(Change::New, l)) = v
+                    && l.name == Some("v0")
+                {
+                    mtu = l.mtu;
+                }
+            })
+            .unwrap();
+        assert!(n > 0, "no notification within 5 s");
+        if mtu == Some(1400) {
+            break;
+        }
+    }
+    assert_eq!(mtu, Some(1400), "views");
+    // Once nothing more comes: 0 after the timeout.
+    while mio_conn
+        .next_events_with(Some(Duration::from_millis(200)), |_| {})
+        .unwrap()
+        > 0
+    {}
+    ns.ip(&["link", "set", "v0", "mtu", "1300"]);
+    let seen = rt.block_on(async {
+        let mut n = 0;
+        while n == 0 {
+            n = tokio_conn
+                .next_events_with(Some(Duration::from_secs(5)), |_| {})
+                .await
+                .unwrap();
+        }
+        n
+    });
+    assert!(seen > 0);
 }

@@ -238,7 +238,7 @@ fn a_forced_overrun_heals_to_the_kernels_state(rt: Runtime, ns: &TestNs) {
     assert_eq!(seen, table, "the stream does not account for the table");
     let kernel: BTreeSet<Key> = kernel(ns)
         .into_keys()
-        .filter(|k| matches!(k, Key::Route(r) if r.table == 100))
+        .filter(|k| matches!(k, Key::Route(r) if r.table() == 100))
         .collect();
     assert_eq!(table, kernel);
 }

@@ -87,21 +87,86 @@ pub enum Key {
     Rule(alloc::boxed::Box<RuleKey>),
 }
 
-/// The identity of a route; see [`Key::Route`].
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RouteKey {
+/// The identity of a route; see [`Key::Route`]: family, table,
+/// destination and length, source and length (IPv6 source routing), TOS
+/// and priority (metric, 0 when absent). Packed into six words, so that
+/// comparing two keys — what a table of a million routes does twenty
+/// times per insertion — is six integer comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RouteKey([u64; 6]);
+
+fn ip_words(a: Option<IpAddr>) -> (u64, u64) {
+    let v = match a {
+        None => 0u128,
+        Some(IpAddr::V4(v)) => u128::from(u32::from(v)),
+        Some(IpAddr::V6(v)) => u128::from(v),
+    };
+    ((v >> 64) as u64, v as u64)
+}
+
+fn ip_of(family: u8, hi: u64, lo: u64) -> Option<IpAddr> {
+    let v = (u128::from(hi) << 64) | u128::from(lo);
+    match family {
+        AF_INET => Some(IpAddr::V4(core::net::Ipv4Addr::from(v as u32))),
+        AF_INET6 => Some(IpAddr::V6(core::net::Ipv6Addr::from(v))),
+        _ => None,
+    }
+}
+
+impl RouteKey {
+    /// The key of a route.
+    pub fn of(r: &Route) -> RouteKey {
+        let (d1, d2) = ip_words(r.dst);
+        let (s1, s2) = ip_words(r.src);
+        RouteKey([
+            u64::from(r.family) << 56 | u64::from(r.table) << 24,
+            d1,
+            d2,
+            u64::from(r.dst_len) << 56
+                | u64::from(r.src_len) << 48
+                | u64::from(r.tos) << 40
+                | u64::from(r.priority.unwrap_or(0)),
+            s1,
+            s2,
+        ])
+    }
+
     /// `AF_INET` or `AF_INET6`.
-    pub family: u8,
+    pub fn family(&self) -> u8 {
+        (self.0[0] >> 56) as u8
+    }
+
     /// The table.
-    pub table: u32,
-    /// Destination and prefix length.
-    pub dst: (Option<IpAddr>, u8),
-    /// Source prefix (IPv6 source routing).
-    pub src: (Option<IpAddr>, u8),
+    pub fn table(&self) -> u32 {
+        (self.0[0] >> 24) as u32
+    }
+
+    /// Destination and prefix length (a default route's destination is the
+    /// unspecified address).
+    pub fn dst(&self) -> (Option<IpAddr>, u8) {
+        (
+            ip_of(self.family(), self.0[1], self.0[2]),
+            (self.0[3] >> 56) as u8,
+        )
+    }
+
+    /// Source prefix and length.
+    pub fn src(&self) -> (Option<IpAddr>, u8) {
+        (
+            ip_of(self.family(), self.0[4], self.0[5]),
+            (self.0[3] >> 48) as u8,
+        )
+    }
+
     /// TOS.
-    pub tos: u8,
-    /// Priority (metric); 0 when absent.
-    pub priority: u32,
+    pub fn tos(&self) -> u8 {
+        (self.0[3] >> 40) as u8
+    }
+
+    /// Priority (metric).
+    pub fn priority(&self) -> u32 {
+        self.0[3] as u32
+    }
 }
 
 /// The identity of a rule; see [`Key::Rule`].
@@ -162,14 +227,7 @@ impl Object {
         match self {
             Object::Link(l) => Key::Link(l.index),
             Object::Address(a) => Key::Address(a.family, a.index, a.prefix_len, a.addr, a.peer),
-            Object::Route(r) => Key::Route(RouteKey {
-                family: r.family,
-                table: r.table,
-                dst: (r.dst, r.dst_len),
-                src: (r.src, r.src_len),
-                tos: r.tos,
-                priority: r.priority.unwrap_or(0),
-            }),
+            Object::Route(r) => Key::Route(RouteKey::of(r)),
             Object::Neighbour(n) => Key::Neighbour(n.family, n.index, n.dst, n.is_proxy()),
             Object::Rule(r) => Key::Rule(alloc::boxed::Box::new(RuleKey {
                 family: r.family,
@@ -1270,6 +1328,38 @@ mod tests {
         );
         synced_with(&mut mux, &mut m, &[1, 2]);
         assert_eq!(indexes(&m), [1, 2]);
+    }
+
+    #[test]
+    fn route_keys_give_back_what_they_pack_and_order_by_table_then_destination() {
+        let key = |dst: &str, len: u8, table: u32, metric: u32| {
+            let mut buf = [0u8; 256];
+            let mut w = Writer::new(&mut buf);
+            crate::route::RouteRequest::add(dst.parse().unwrap(), len)
+                .unwrap()
+                .table(table)
+                .metric(metric)
+                .emit(&mut w, 1, 0);
+            let n = w.finish().unwrap();
+            let m = crate::wire::Messages::new(&buf[..n])
+                .next()
+                .unwrap()
+                .unwrap();
+            RouteKey::of(&Route::from_message(&m).unwrap())
+        };
+        let k = key("2001:db8:5::", 48, 1000, 7);
+        assert_eq!(k.family(), AF_INET6);
+        assert_eq!(k.table(), 1000);
+        assert_eq!(k.dst(), (Some("2001:db8:5::".parse().unwrap()), 48));
+        assert_eq!(k.priority(), 7);
+        assert_eq!(k.tos(), 0);
+        let a = key("198.51.100.0", 24, 254, 0);
+        assert_eq!(a.dst(), (Some("198.51.100.0".parse().unwrap()), 24));
+        assert!(a < key("198.51.100.0", 24, 255, 0));
+        assert!(a < key("198.51.101.0", 24, 254, 0));
+        assert!(a < key("198.51.100.0", 25, 254, 0));
+        assert!(a < key("198.51.100.0", 24, 254, 1));
+        assert_ne!(key("192.0.2.0", 24, 254, 0), key("192.0.2.0", 24, 254, 5));
     }
 
     #[test]

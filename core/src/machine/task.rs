@@ -49,7 +49,7 @@ use crate::genl::ctrl::{self, Family, ResolveFamily};
 use crate::genl::{FamilyOp, WithFamily};
 use crate::op::{Op, OpStep};
 use crate::request::{Describe, FromMessage, Request};
-use crate::route::events::{Event, Notice};
+use crate::route::events::{Event, Notice, NoticeView, Notification};
 
 /// What a [`Task`] needs from its runtime next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -683,6 +683,98 @@ impl Task for NextEvent {
             timeout: t,
         });
         None
+    }
+
+    fn fail(&mut self, _mux: &mut Mux, e: Error) {
+        self.failed = Some(e);
+    }
+
+    fn abandon(&mut self, _mux: &mut Mux) {}
+}
+
+/// Hands every notification waiting on a subscribed connection to a
+/// closure, in place ([`NoticeView`]): no allocation per notification.
+/// Waits for the first one (at most `timeout`, if given); the output is
+/// how many were handed over (0 when the time ran out).
+pub struct NextEventsWith<F> {
+    f: F,
+    timeout: Option<Duration>,
+    deadline: Option<Duration>,
+    expired: bool,
+    failed: Option<Error>,
+}
+
+impl<F> core::fmt::Debug for NextEventsWith<F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("NextEventsWith")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: FnMut(NoticeView<'_>)> NextEventsWith<F> {
+    /// Calls `f` with each waiting notification, waiting for the first at
+    /// most `timeout` (`None`: as long as it takes).
+    pub fn new(timeout: Option<Duration>, f: F) -> Self {
+        NextEventsWith {
+            f,
+            timeout,
+            deadline: None,
+            expired: false,
+            failed: None,
+        }
+    }
+}
+
+impl<F: FnMut(NoticeView<'_>)> Task for NextEventsWith<F> {
+    type Output = Result<usize, Error>;
+
+    fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
+        if let Some(e) = self.failed.take() {
+            return Action::Done(Err(e));
+        }
+        if !mux.is_subscribed() {
+            return Action::Done(Err(Error::InvalidInput {
+                op: String::from("read notifications"),
+                source: crate::InvalidInput::NotSubscribed,
+            }));
+        }
+        let mut n = 0;
+        loop {
+            match mux.next_note() {
+                NextNote::Recv if n > 0 || self.expired => return Action::Done(Ok(n)),
+                NextNote::Recv => return Action::Receive(RequestId::SUBSCRIPTION),
+                NextNote::Note(Note::Overrun(_)) => {
+                    (self.f)(NoticeView::Overrun);
+                    n += 1;
+                }
+                NextNote::Note(Note::Malformed(e, _)) => {
+                    return Action::Done(Err(notification_error(e)));
+                }
+                NextNote::Note(Note::Message(m, _)) => match Notification::classify(&m) {
+                    Ok(Some(v)) => {
+                        (self.f)(NoticeView::Notification(v));
+                        n += 1;
+                    }
+                    Ok(None) => {}
+                    Err(e) => return Action::Done(Err(notification_error(e))),
+                },
+            }
+        }
+    }
+
+    fn sent(&mut self, _mux: &mut Mux, _result: Result<(), Errno>) {}
+
+    fn wait(&mut self, _mux: &mut Mux, now: Duration) -> Option<Duration> {
+        let Some(t) = self.timeout else {
+            return Some(now.saturating_add(SUBSCRIBER_NAP));
+        };
+        let d = *self.deadline.get_or_insert(now.saturating_add(t));
+        if now >= d {
+            self.expired = true;
+            return Some(now);
+        }
+        Some(d)
     }
 
     fn fail(&mut self, _mux: &mut Mux, e: Error) {

@@ -284,6 +284,17 @@ impl<'a> Notification<'a> {
     }
 }
 
+/// A notification in place, as [`Notice`] is one owned (`alloc`): a view
+/// into the connection's queue, or word that notifications were lost.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum NoticeView<'a> {
+    /// A change, as a view.
+    Notification(Notification<'a>),
+    /// Notifications were lost here (see [`Notice::Overrun`]).
+    Overrun,
+}
+
 #[cfg(feature = "alloc")]
 pub use owned::{Event, Notice};
 

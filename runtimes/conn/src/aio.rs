@@ -20,9 +20,11 @@ use nlwire::genl::ctrl::{Family, GetFamily};
 use nlwire::genl::wireguard::{self, Device, DeviceConfig};
 use nlwire::machine::Stats;
 use nlwire::machine::mirror::{Mirror as CoreMirror, MirrorEvent};
-use nlwire::machine::task::{BatchTask, Dump, Exec, Genl, LookupFamily, NextEvent, Task, Within};
+use nlwire::machine::task::{
+    BatchTask, Dump, Exec, Genl, LookupFamily, NextEvent, NextEventsWith, Task, Within,
+};
 use nlwire::op::{Ack, Each, Get, Views};
-use nlwire::route::events::{Groups, Notice};
+use nlwire::route::events::{Groups, Notice, NoticeView};
 use nlwire::route::{
     Address, GetAddresses, GetLinks, GetNeighbours, GetRoutes, GetRules, Link, Neighbour, Route,
     Rule,
@@ -231,6 +233,18 @@ impl<Rt: Runtime> Connection<Rt> {
             Err(Error::Timeout { .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Hands every waiting notification to `f` in place (a view into the
+    /// connection's queue: no allocation per notification), waiting for
+    /// the first at most `timeout` (`None`: as long as it takes). Returns
+    /// how many were handed over; 0 when the time ran out.
+    pub async fn next_events_with(
+        &self,
+        timeout: Option<Duration>,
+        f: impl FnMut(NoticeView<'_>),
+    ) -> Result<usize, Error> {
+        self.run(NextEventsWith::new(timeout, f)).await
     }
 
     /// The notifications as an endless stream (see

@@ -16,11 +16,11 @@ use nlwire::machine::Stats;
 use nlwire::machine::mirror::{Mirror as CoreMirror, MirrorEvent};
 use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 use nlwire::machine::task::{
-    BatchTask, Dump as DumpTask, Exec, Genl, LookupFamily, NextEvent, Task, Within,
+    BatchTask, Dump as DumpTask, Exec, Genl, LookupFamily, NextEvent, NextEventsWith, Task, Within,
 };
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions, WgWatcher};
 use nlwire::op::{Ack, Each, Get, Views};
-use nlwire::route::events::{Groups, Notice};
+use nlwire::route::events::{Groups, Notice, NoticeView};
 use nlwire::route::{
     Address, GetAddresses, GetLinks, GetNeighbours, GetRoutes, GetRules, Link, Neighbour, Route,
     Rule,
@@ -264,6 +264,18 @@ impl<W: Wait> Connection<W> {
             Err(Error::Timeout { .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Hands every waiting notification to `f` in place (a view into the
+    /// connection's queue: no allocation per notification), waiting for
+    /// the first at most `timeout` (`None`: as long as it takes). Returns
+    /// how many were handed over; 0 when the time ran out.
+    pub fn next_events_with(
+        &mut self,
+        timeout: Option<Duration>,
+        f: impl FnMut(NoticeView<'_>),
+    ) -> Result<usize, Error> {
+        self.block(&mut NextEventsWith::new(timeout, f))
     }
 
     /// The notifications as an endless iterator (see

@@ -211,6 +211,14 @@ macro_rules! async_runtime {
                 self.0.next_event_within(timeout).await
             }
 
+            /// Hands every waiting notification to `f` in place (a view: no
+            /// allocation per notification), waiting for the first at most
+            /// `timeout` (`None`: as long as it takes). Returns how many
+            /// were handed over; 0 when the time ran out.
+            pub async fn next_events_with(&self, timeout: Option<std::time::Duration>, f: impl FnMut($crate::nlwire::route::events::NoticeView<'_>)) -> Result<usize, $crate::nlwire::Error> {
+                self.0.next_events_with(timeout, f).await
+            }
+
             /// The notifications as an endless
             /// [`Stream`](futures_core::Stream) (see
             /// [`Connection::next_event`]).
@@ -605,6 +613,14 @@ macro_rules! blocking_runtime {
             /// `None` when nothing came.
             pub fn next_event_within(&mut self, timeout: std::time::Duration) -> Result<Option<$crate::nlwire::route::events::Notice>, $crate::nlwire::Error> {
                 self.0.next_event_within(timeout)
+            }
+
+            /// Hands every waiting notification to `f` in place (a view: no
+            /// allocation per notification), waiting for the first at most
+            /// `timeout` (`None`: as long as it takes). Returns how many
+            /// were handed over; 0 when the time ran out.
+            pub fn next_events_with(&mut self, timeout: Option<std::time::Duration>, f: impl FnMut($crate::nlwire::route::events::NoticeView<'_>)) -> Result<usize, $crate::nlwire::Error> {
+                self.0.next_events_with(timeout, f)
             }
 
             /// The notifications as an endless iterator (see

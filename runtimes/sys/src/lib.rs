@@ -27,6 +27,7 @@ pub mod alloc_count;
 pub mod inotify;
 pub mod netns;
 pub mod poll;
+pub mod rusage;
 mod socket;
 pub mod sysctl;
 pub mod time;
