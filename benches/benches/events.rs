@@ -13,7 +13,8 @@
 //!
 //! Then the mirror: a `Mirror` of the routes loads the same table, and is
 //! made to list it again (a resync); against an owned dump of the table
-//! (`collect`) in the same run, with each one's peak RSS.
+//! (`collect`) and nlink 0.33's reflector `Store` in the same run, with
+//! each one's peak RSS. `NLWIRE_BENCH_ONLY=mirror` runs only this part.
 //!
 //! `cargo bench -p nlwire-benches --bench events` (root). Routes:
 //! `NLWIRE_BENCH_ROUTES` (default 100,000), runs: `NLWIRE_BENCH_RUNS`
@@ -461,6 +462,54 @@ fn mirror_child(variant: &str, ns_path: &str) -> String {
             }
             format!("{load} {resync} {}", m.routes().count())
         }
+        "nlink-store" => {
+            // nlink's reflector: its resync-aware stream (which subscribes
+            // to every group and lists everything first) feeding a `Store`
+            // of the routes, until the first listing is in.
+            let f = std::fs::File::open(ns_path).expect("namespace");
+            nlwire_sys::netns::enter_netns_fd(f.as_fd()).expect("setns");
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(async {
+                    use nlink::netlink::reflector::{ReflectExt, Store, StoreOp};
+                    use nlink::netlink::resync::{ConnectionFactory, ResyncMarker, ResyncedEvent};
+                    use nlink::netlink::{Connection, NetworkEvent, Route};
+                    type RouteId = (u32, Option<IpAddr>, u8, Option<u32>);
+                    let key = |r: &nlink::netlink::messages::RouteMessage| -> RouteId {
+                        (
+                            r.table_id(),
+                            r.destination().copied(),
+                            r.dst_len(),
+                            r.priority(),
+                        )
+                    };
+                    let factory: ConnectionFactory<Route> =
+                        std::sync::Arc::new(|| Box::pin(async { Connection::<Route>::new() }));
+                    let t = Instant::now();
+                    let conn = Connection::<Route>::new().expect("nlink");
+                    let store: Store<RouteId, NetworkEvent> = Store::new();
+                    let mut watch = conn
+                        .into_events_with_resync(factory)
+                        .await
+                        .expect("resync stream")
+                        .reflect(store.clone(), move |ev| match ev {
+                            NetworkEvent::NewRoute(r) => StoreOp::Upsert(key(r)),
+                            NetworkEvent::DelRoute(r) => StoreOp::Remove(key(r)),
+                            _ => StoreOp::Ignore,
+                        });
+                    while let Some(item) = futures_lite::StreamExt::next(&mut watch).await {
+                        if matches!(
+                            item.expect("nlink stream"),
+                            ResyncedEvent::Marker(ResyncMarker::ResyncEnd)
+                        ) {
+                            break;
+                        }
+                    }
+                    format!("{} 0 {}", t.elapsed().as_secs_f64(), store.len())
+                })
+        }
         v => panic!("unknown mirror variant {v}"),
     }
 }
@@ -545,6 +594,9 @@ fn main() {
         "rtnetlink",
         "nlink",
     ];
+    // NLWIRE_BENCH_ONLY=mirror skips the listeners.
+    let only_mirror = std::env::var("NLWIRE_BENCH_ONLY").is_ok_and(|v| v == "mirror");
+    let listeners: &[&str] = if only_mirror { &[] } else { &listeners };
     let mut samples: Vec<Vec<Sample>> = listeners.iter().map(|_| Vec::new()).collect();
     for _ in 0..runs {
         for (k, l) in listeners.iter().enumerate() {
@@ -588,7 +640,7 @@ fn main() {
     // The mirror, on one table of n routes.
     let ns = TestNs::create();
     install(&ns, n);
-    let variants = ["owned-dump", "mirror", "mirror-resync"];
+    let variants = ["owned-dump", "mirror", "mirror-resync", "nlink-store"];
     let mut m: Vec<Vec<MirrorRun>> = variants.iter().map(|_| Vec::new()).collect();
     for _ in 0..runs.max(1) {
         for (k, v) in variants.iter().enumerate() {
