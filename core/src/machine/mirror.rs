@@ -34,6 +34,15 @@
 //! (A notification sent while a datagram is being built can describe a
 //! change the datagram already shows; applying it again changes nothing.)
 //!
+//! # What a key cannot tell apart
+//!
+//! A route's key is what the kernel replaces it by (table, destination,
+//! source, TOS, priority), not its next hops: IPv4 routes added with
+//! `NLM_F_APPEND` beside one of the same key (ip's `route append`) are one
+//! entry here, holding the last one notified; deleting one of them removes
+//! the entry until the next resync. Counters, cache timers and lifetimes
+//! are kept but not compared: a change of those alone is not reported.
+//!
 //! # Resync, bounded
 //!
 //! After an overrun, or a listing the kernel marks interrupted, every
