@@ -82,6 +82,15 @@ fn assert_equals_kernel(m: &mut dyn MirrorClient, ns: &TestNs) {
         }
         if last.is_empty() {
             assert_eq!(mine.len(), k.len());
+            // The typed readers cover exactly their tables.
+            let st = m.state();
+            let typed = st.links().count()
+                + st.addresses().count()
+                + st.routes().count()
+                + st.neighbours().count()
+                + st.rules().count();
+            assert_eq!(typed, st.len(), "the typed readers miss or repeat objects");
+            assert!(st.links().count() > 0 && st.addresses().count() > 0 && st.rules().count() > 0);
             return;
         }
     }

@@ -178,8 +178,9 @@ impl RouteKey {
     }
 }
 
-/// The identity of a rule; see [`Key::Rule`].
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// The identity of a rule; see [`Key::Rule`]. Its default is the smallest
+/// rule key (every field zero, `None` or `false`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RuleKey {
     family: u8,
     priority: Option<u32>,
@@ -573,9 +574,19 @@ impl Mirror {
         self.table.is_empty()
     }
 
+    /// The objects of one table: those from its smallest key on, until
+    /// the next table's (keys order by table first, in [`Key`]'s order).
+    fn table_from<'a, T: 'a>(
+        &'a self,
+        first: Key,
+        pick: fn(&'a Object) -> Option<&'a T>,
+    ) -> impl Iterator<Item = &'a T> {
+        self.table.range(first..).map_while(move |(_, o)| pick(o))
+    }
+
     /// The links.
     pub fn links(&self) -> impl Iterator<Item = &Link> {
-        self.objects().filter_map(|o| match o {
+        self.table_from(Key::Link(0), |o| match o {
             Object::Link(l) => Some(l),
             _ => None,
         })
@@ -583,7 +594,7 @@ impl Mirror {
 
     /// The addresses.
     pub fn addresses(&self) -> impl Iterator<Item = &Address> {
-        self.objects().filter_map(|o| match o {
+        self.table_from(Key::Address(0, 0, 0, None, None), |o| match o {
             Object::Address(a) => Some(a),
             _ => None,
         })
@@ -591,7 +602,7 @@ impl Mirror {
 
     /// The routes.
     pub fn routes(&self) -> impl Iterator<Item = &Route> {
-        self.objects().filter_map(|o| match o {
+        self.table_from(Key::Route(RouteKey([0; 6])), |o| match o {
             Object::Route(r) => Some(r),
             _ => None,
         })
@@ -599,7 +610,7 @@ impl Mirror {
 
     /// The neighbour entries.
     pub fn neighbours(&self) -> impl Iterator<Item = &Neighbour> {
-        self.objects().filter_map(|o| match o {
+        self.table_from(Key::Neighbour(0, 0, None, false), |o| match o {
             Object::Neighbour(n) => Some(n),
             _ => None,
         })
@@ -607,7 +618,7 @@ impl Mirror {
 
     /// The rules.
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
-        self.objects().filter_map(|o| match o {
+        self.table_from(Key::Rule(alloc::boxed::Box::default()), |o| match o {
             Object::Rule(r) => Some(r),
             _ => None,
         })
@@ -627,9 +638,9 @@ impl Mirror {
         });
     }
 
-    /// A listing failed (`why`): list again, at once or after a pause, or
-    /// give up after [`MAX_ATTEMPTS`].
-    fn retry(&mut self, mux: &mut Mux, why: Resync, error: Error) {
+    /// Finishes what the mirror has in flight (a listing, a link read
+    /// again): their late replies are discarded.
+    fn finish_requests(&mut self, mux: &mut Mux) {
         if let Phase::Load(l) = &mut self.phase
             && let Some((_, id)) = l.current.take()
         {
@@ -638,6 +649,12 @@ impl Mirror {
         if let Some((id, _)) = self.getting.take() {
             mux.finish(id);
         }
+    }
+
+    /// A listing failed (`why`): list again, at once or after a pause, or
+    /// give up after [`MAX_ATTEMPTS`].
+    fn retry(&mut self, mux: &mut Mux, why: Resync, error: Error) {
+        self.finish_requests(mux);
         self.refresh.clear();
         self.attempts += 1;
         if self.attempts >= MAX_ATTEMPTS {
@@ -1090,27 +1107,13 @@ impl Task for Mirror {
     }
 
     fn fail(&mut self, mux: &mut Mux, e: Error) {
-        if let Phase::Load(l) = &mut self.phase
-            && let Some((_, id)) = l.current.take()
-        {
-            mux.finish(id);
-        }
-        if let Some((id, _)) = self.getting.take() {
-            mux.finish(id);
-        }
+        self.finish_requests(mux);
         self.phase = Phase::Dead;
         self.failed = Some(e.with_op("mirror"));
     }
 
     fn abandon(&mut self, mux: &mut Mux) {
-        if let Phase::Load(l) = &mut self.phase
-            && let Some((_, id)) = l.current.take()
-        {
-            mux.finish(id);
-        }
-        if let Some((id, _)) = self.getting.take() {
-            mux.finish(id);
-        }
+        self.finish_requests(mux);
     }
 }
 
