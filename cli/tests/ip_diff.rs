@@ -149,16 +149,8 @@ fn populate(ns: &TestNs) {
     // watcher will turn its carrier off (NO-CARRIER, state DOWN). Wait
     // for both, so that no test sees either happen between two readings
     // (both seen on a slow VM).
-    for (dev, state) in [("veth0", "state LOWERLAYERDOWN"), ("br0", "state DOWN")] {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !ns.ip(&["link", "show", "dev", dev]).contains(state) {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{dev} never reached {state}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    }
+    ns.wait_for_state("veth0", "state LOWERLAYERDOWN");
+    ns.wait_for_state("br0", "state DOWN");
 }
 
 #[test]

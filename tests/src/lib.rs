@@ -148,6 +148,22 @@ impl TestNs {
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("ip -j {args:?}: {e}: {out}"))
     }
 
+    /// Waits (up to 10 s) until `ip link show dev DEV` contains `state`,
+    /// e.g. `"state LOWERLAYERDOWN"`. The kernel's link watcher sets a
+    /// link's operstate and carrier some time after `link set up`; a test
+    /// that compares two readings must wait for it, or the watcher may run
+    /// between them (seen on slow VMs).
+    pub fn wait_for_state(&self, dev: &str, state: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !self.ip(&["link", "show", "dev", dev]).contains(state) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{dev} never reached {state}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// Runs `ip -n NAME -batch FILE` with the given lines.
     pub fn ip_batch(&self, lines: &str) {
         let path = std::env::temp_dir().join(format!("{}.batch", self.name));

@@ -68,6 +68,12 @@ fn links_match_ip(c: &mut dyn Client, ns: &TestNs) {
     ns.ip(&["link", "set", "veth1", "master", "br0"]);
     ns.ip(&["link", "set", "veth0", "mtu", "1400", "up"]);
     ns.ip(&["link", "set", "br0", "up"]);
+    // veth0 is up with its peer down, br0 up with its only port down: the
+    // kernel's link watcher turns their carriers off a moment later. Wait
+    // for it, or it may run between our reading and ip's (seen in CI on
+    // the 6.1 VM: veth0 RUNNING in ours, NO-CARRIER in ip's).
+    ns.wait_for_state("veth0", "state LOWERLAYERDOWN");
+    ns.wait_for_state("br0", "state DOWN");
     let ours = c.links().unwrap();
     let ip = ns.ip_json(&["link", "show"]);
     let ip = ip.as_array().unwrap();
