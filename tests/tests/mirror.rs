@@ -59,15 +59,30 @@ fn drain(m: &mut dyn MirrorClient, quiet: Duration) -> Vec<MirrorEvent> {
 
 /// The mirror equals a fresh listing (the kernel may still be settling:
 /// a few tries, each after the mirror was quiet).
+/// `NUD_NOARP`.
+const NUD_NOARP: u16 = 0x40;
+
 fn assert_equals_kernel(m: &mut dyn MirrorClient, ns: &TestNs) {
     let mut last = String::new();
     for _ in 0..5 {
         drain(m, Duration::from_millis(300));
         let k = kernel(ns);
-        let mine: BTreeMap<Key, &Object> = m.state().objects().map(|o| (o.key(), o)).collect();
+        let mine: BTreeMap<Key, Object> = m
+            .state()
+            .objects()
+            .map(|o| (o.key(), o.to_object()))
+            .collect();
         last.clear();
         for (key, o) in &k {
             match mine.get(key) {
+                // The kernel makes the NOARP entries of multicast and
+                // broadcast destinations (IPv6's ff02::2 and ff02::16 when
+                // a link comes up and sends its first MLD report or
+                // router solicitation) without a notification
+                // (`__neigh_create` notifies nobody; only `neigh_update`
+                // does), so no listener can know of them until it lists
+                // again. Seen in CI when they came after the listing.
+                None if matches!(o, Object::Neighbour(n) if n.state == NUD_NOARP) => {}
                 None => writeln!(last, "missing {key:?}").unwrap(),
                 Some(x) if !x.same_state(o) => {
                     writeln!(last, "stale {key:?}\n  mirror: {x:?}\n  kernel: {o:?}").unwrap()
@@ -91,6 +106,10 @@ fn assert_equals_kernel(m: &mut dyn MirrorClient, ns: &TestNs) {
                 + st.rules().count();
             assert_eq!(typed, st.len(), "the typed readers miss or repeat objects");
             assert!(st.links().count() > 0 && st.addresses().count() > 0 && st.rules().count() > 0);
+            // Every object is found by its key.
+            for (key, o) in &mine {
+                assert_eq!(st.get(key).map(|x| x.to_object()).as_ref(), Some(o));
+            }
             return;
         }
     }

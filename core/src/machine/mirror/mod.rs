@@ -43,6 +43,15 @@
 //! the entry until the next resync. Counters, cache timers and lifetimes
 //! are kept but not compared: a change of those alone is not reported.
 //!
+//! # What the kernel does not notify
+//!
+//! The kernel makes some neighbour entries without a notification: the
+//! `NOARP` entries of multicast and broadcast destinations (IPv6's
+//! `ff02::2` and `ff02::16`, made when a link that just came up sends its
+//! first router solicitation or MLD report). No listener learns of them;
+//! the mirror holds them only if a listing saw them. Their removal is
+//! notified, and removes them if held.
+//!
 //! # Resync, bounded
 //!
 //! After an overrun, or a listing the kernel marks interrupted, every
@@ -54,10 +63,13 @@
 //! at once, then 10 ms doubling up to 1 s), so an event storm cannot
 //! become a dump storm; after [`MAX_ATTEMPTS`] the mirror fails.
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use core::net::IpAddr;
 use core::time::Duration;
+
+mod table;
+use table::{Row, Table};
 
 use super::exchange::RequestId;
 use super::mux::{Mux, Next, NextNote};
@@ -178,6 +190,33 @@ impl RouteKey {
     }
 }
 
+impl RuleKey {
+    /// The identity of `r`.
+    pub fn of(r: &Rule) -> RuleKey {
+        RuleKey {
+            family: r.family,
+            priority: r.priority,
+            table: r.table,
+            action: r.action,
+            flags: r.flags,
+            tos: r.tos,
+            src: r.src,
+            dst: r.dst,
+            fwmark: r.fwmark,
+            fwmask: r.fwmask,
+            iif: r.iif.clone(),
+            oif: r.oif.clone(),
+            goto: r.goto,
+            l3mdev: r.l3mdev,
+            uid_range: r.uid_range,
+            ip_proto: r.ip_proto,
+            sport: r.sport,
+            dport: r.dport,
+            suppress_prefixlen: r.suppress_prefixlen,
+        }
+    }
+}
+
 /// The identity of a rule; see [`Key::Rule`]. Its default is the smallest
 /// rule key (every field zero, `None` or `false`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -236,36 +275,36 @@ impl Object {
     pub fn key(&self) -> Key {
         match self {
             Object::Link(l) => Key::Link(l.index),
-            Object::Address(a) => Key::Address(a.family, a.index, a.prefix_len, a.addr, a.peer),
+            Object::Address(a) => {
+                let (f, i, p, a, pe) = address_key(a);
+                Key::Address(f, i, p, a, pe)
+            }
             Object::Route(r) => Key::Route(RouteKey::of(r)),
-            Object::Neighbour(n) => Key::Neighbour(n.family, n.index, n.dst, n.is_proxy()),
-            Object::Rule(r) => Key::Rule(alloc::boxed::Box::new(RuleKey {
-                family: r.family,
-                priority: r.priority,
-                table: r.table,
-                action: r.action,
-                flags: r.flags,
-                tos: r.tos,
-                src: r.src,
-                dst: r.dst,
-                fwmark: r.fwmark,
-                fwmask: r.fwmask,
-                iif: r.iif.clone(),
-                oif: r.oif.clone(),
-                goto: r.goto,
-                l3mdev: r.l3mdev,
-                uid_range: r.uid_range,
-                ip_proto: r.ip_proto,
-                sport: r.sport,
-                dport: r.dport,
-                suppress_prefixlen: r.suppress_prefixlen,
-            })),
+            Object::Neighbour(n) => {
+                let (f, i, d, p) = neighbour_key(n);
+                Key::Neighbour(f, i, d, p)
+            }
+            Object::Rule(r) => Key::Rule(alloc::boxed::Box::new(RuleKey::of(r))),
+        }
+    }
+
+    /// A view of it.
+    pub fn as_ref(&self) -> ObjectRef<'_> {
+        match self {
+            Object::Link(l) => ObjectRef::Link(l),
+            Object::Address(a) => ObjectRef::Address(a),
+            Object::Route(r) => ObjectRef::Route(r),
+            Object::Neighbour(n) => ObjectRef::Neighbour(n),
+            Object::Rule(r) => ObjectRef::Rule(r),
         }
     }
 
     /// Whether two states of one object differ in more than what moves on
     /// its own: counters and statistics, cache timers and lifetimes.
     pub fn same_state(&self, other: &Object) -> bool {
+        if self == other {
+            return true;
+        }
         match (self, other) {
             (Object::Link(a), Object::Link(b)) => {
                 let (mut a2, mut b2) = (a.clone(), b.clone());
@@ -298,13 +337,13 @@ impl Object {
     }
 
     /// The table it belongs to.
-    fn table(&self) -> Table {
+    fn table(&self) -> Kind {
         match self {
-            Object::Link(_) => Table::Links,
-            Object::Address(_) => Table::Addresses,
-            Object::Route(_) => Table::Routes,
-            Object::Neighbour(_) => Table::Neighbours,
-            Object::Rule(_) => Table::Rules,
+            Object::Link(_) => Kind::Links,
+            Object::Address(_) => Kind::Addresses,
+            Object::Route(_) => Kind::Routes,
+            Object::Neighbour(_) => Kind::Neighbours,
+            Object::Rule(_) => Kind::Rules,
         }
     }
 
@@ -325,9 +364,238 @@ impl Object {
     }
 }
 
+/// An object of a mirror's tables, borrowed: what [`Mirror::get`] and
+/// [`Mirror::objects`] give.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum ObjectRef<'a> {
+    /// A link.
+    Link(&'a Link),
+    /// An address.
+    Address(&'a Address),
+    /// A route.
+    Route(&'a Route),
+    /// A neighbour entry.
+    Neighbour(&'a Neighbour),
+    /// A rule.
+    Rule(&'a Rule),
+}
+
+impl ObjectRef<'_> {
+    /// The object's identity.
+    pub fn key(&self) -> Key {
+        match *self {
+            ObjectRef::Link(l) => Key::Link(l.index),
+            ObjectRef::Address(a) => {
+                let (f, i, p, a, pe) = address_key(a);
+                Key::Address(f, i, p, a, pe)
+            }
+            ObjectRef::Route(r) => Key::Route(RouteKey::of(r)),
+            ObjectRef::Neighbour(n) => {
+                let (f, i, d, p) = neighbour_key(n);
+                Key::Neighbour(f, i, d, p)
+            }
+            ObjectRef::Rule(r) => Key::Rule(alloc::boxed::Box::new(RuleKey::of(r))),
+        }
+    }
+
+    /// An owned copy.
+    pub fn to_object(&self) -> Object {
+        match *self {
+            ObjectRef::Link(l) => Object::Link(l.clone()),
+            ObjectRef::Address(a) => Object::Address(a.clone()),
+            ObjectRef::Route(r) => Object::Route(r.clone()),
+            ObjectRef::Neighbour(n) => Object::Neighbour(n.clone()),
+            ObjectRef::Rule(r) => Object::Rule(r.clone()),
+        }
+    }
+}
+
+impl PartialEq<Object> for ObjectRef<'_> {
+    fn eq(&self, other: &Object) -> bool {
+        *self == other.as_ref()
+    }
+}
+
+/// An address's key: family, link, prefix length, local address, peer.
+type AddressKey = (u8, u32, u8, Option<IpAddr>, Option<IpAddr>);
+/// A neighbour's key: family, link, destination, proxy.
+type NeighbourKey = (u8, u32, Option<IpAddr>, bool);
+
+fn address_key(a: &Address) -> AddressKey {
+    (a.family, a.index, a.prefix_len, a.addr, a.peer)
+}
+
+fn neighbour_key(n: &Neighbour) -> NeighbourKey {
+    (n.family, n.index, n.dst, n.is_proxy())
+}
+
+impl Row for Link {
+    type Key = u32;
+    fn key(&self) -> u32 {
+        self.index
+    }
+}
+
+impl Row for Address {
+    type Key = AddressKey;
+    fn key(&self) -> AddressKey {
+        address_key(self)
+    }
+}
+
+impl Row for Route {
+    type Key = RouteKey;
+    fn key(&self) -> RouteKey {
+        RouteKey::of(self)
+    }
+}
+
+impl Row for Neighbour {
+    type Key = NeighbourKey;
+    fn key(&self) -> NeighbourKey {
+        neighbour_key(self)
+    }
+}
+
+impl Row for Rule {
+    type Key = RuleKey;
+    fn key(&self) -> RuleKey {
+        RuleKey::of(self)
+    }
+}
+
+/// The mirrored tables, one per kind.
+#[derive(Debug, Default, Clone)]
+struct Tables {
+    links: Table<Link>,
+    addresses: Table<Address>,
+    routes: Table<Route>,
+    neighbours: Table<Neighbour>,
+    rules: Table<Rule>,
+}
+
+/// What a resync found changed in one table: each of `new`'s objects
+/// that `old` lacks or holds in another state, then each of `old`'s that
+/// `new` lacks.
+fn diff<V: Row + Clone>(
+    mut old: Table<V>,
+    new: &Table<V>,
+    wrap: fn(V) -> Object,
+    out: &mut VecDeque<MirrorEvent>,
+) {
+    for v in new.values() {
+        match old.remove(&v.key()) {
+            None => out.push_back(MirrorEvent::Added(wrap(v.clone()))),
+            Some(o) => {
+                let (o, n) = (wrap(o), wrap(v.clone()));
+                if !o.same_state(&n) {
+                    out.push_back(MirrorEvent::Changed { old: o, new: n });
+                }
+            }
+        }
+    }
+    for o in old.into_values() {
+        out.push_back(MirrorEvent::Removed(wrap(o)));
+    }
+}
+
+impl Tables {
+    fn len(&self) -> usize {
+        self.links.len()
+            + self.addresses.len()
+            + self.routes.len()
+            + self.neighbours.len()
+            + self.rules.len()
+    }
+
+    fn get(&self, key: &Key) -> Option<ObjectRef<'_>> {
+        Some(match key {
+            Key::Link(i) => ObjectRef::Link(self.links.get(i)?),
+            Key::Address(f, i, p, a, pe) => {
+                ObjectRef::Address(self.addresses.get(&(*f, *i, *p, *a, *pe))?)
+            }
+            Key::Route(k) => ObjectRef::Route(self.routes.get(k)?),
+            Key::Neighbour(f, i, d, p) => {
+                ObjectRef::Neighbour(self.neighbours.get(&(*f, *i, *d, *p))?)
+            }
+            Key::Rule(k) => ObjectRef::Rule(self.rules.get(k)?),
+        })
+    }
+
+    fn objects(&self) -> impl Iterator<Item = ObjectRef<'_>> {
+        let links = self.links.values().map(ObjectRef::Link);
+        let addresses = self.addresses.values().map(ObjectRef::Address);
+        let routes = self.routes.values().map(ObjectRef::Route);
+        let neighbours = self.neighbours.values().map(ObjectRef::Neighbour);
+        let rules = self.rules.values().map(ObjectRef::Rule);
+        links
+            .chain(addresses)
+            .chain(routes)
+            .chain(neighbours)
+            .chain(rules)
+    }
+
+    /// Puts `o` in its table; gives back what it replaced.
+    fn insert(&mut self, o: Object) -> Option<Object> {
+        match o {
+            Object::Link(l) => self.links.insert(l).map(Object::Link),
+            Object::Address(a) => self.addresses.insert(a).map(Object::Address),
+            Object::Route(r) => self.routes.insert(r).map(Object::Route),
+            Object::Neighbour(n) => self.neighbours.insert(n).map(Object::Neighbour),
+            Object::Rule(r) => self.rules.insert(r).map(Object::Rule),
+        }
+    }
+
+    /// Appends a listed object to its table without looking for its key
+    /// (see [`Table::push`]); [`Tables::settle`] indexes it.
+    fn push(&mut self, o: Object) {
+        match o {
+            Object::Link(l) => self.links.push(l),
+            Object::Address(a) => self.addresses.push(a),
+            Object::Route(r) => self.routes.push(r),
+            Object::Neighbour(n) => self.neighbours.push(n),
+            Object::Rule(r) => self.rules.push(r),
+        }
+    }
+
+    /// Indexes what [`Tables::push`] appended.
+    fn settle(&mut self) {
+        self.links.settle();
+        self.addresses.settle();
+        self.routes.settle();
+        self.neighbours.settle();
+        self.rules.settle();
+    }
+
+    /// Takes out the object of `o`'s identity.
+    fn remove(&mut self, o: &Object) -> Option<Object> {
+        match o {
+            Object::Link(l) => self.links.remove(&l.index).map(Object::Link),
+            Object::Address(a) => self.addresses.remove(&address_key(a)).map(Object::Address),
+            Object::Route(r) => self.routes.remove(&RouteKey::of(r)).map(Object::Route),
+            Object::Neighbour(n) => self
+                .neighbours
+                .remove(&neighbour_key(n))
+                .map(Object::Neighbour),
+            Object::Rule(r) => self.rules.remove(&RuleKey::of(r)).map(Object::Rule),
+        }
+    }
+
+    /// Reports what `self` (the old tables) lacks or holds otherwise than
+    /// `new`, and what `new` lacks.
+    fn diff(self, new: &Tables, out: &mut VecDeque<MirrorEvent>) {
+        diff(self.links, &new.links, Object::Link, out);
+        diff(self.addresses, &new.addresses, Object::Address, out);
+        diff(self.routes, &new.routes, Object::Route, out);
+        diff(self.neighbours, &new.neighbours, Object::Neighbour, out);
+        diff(self.rules, &new.rules, Object::Rule, out);
+    }
+}
+
 /// The tables a mirror can keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Table {
+enum Kind {
     Links = 0,
     Addresses = 1,
     Routes = 2,
@@ -366,13 +634,13 @@ impl Listing {
         }
     }
 
-    fn table(&self) -> Table {
+    fn table(&self) -> Kind {
         match self {
-            Listing::Links(_) => Table::Links,
-            Listing::Addresses(_) => Table::Addresses,
-            Listing::Routes(_) => Table::Routes,
-            Listing::Neighbours(_) => Table::Neighbours,
-            Listing::Rules(_) => Table::Rules,
+            Listing::Links(_) => Kind::Links,
+            Listing::Addresses(_) => Kind::Addresses,
+            Listing::Routes(_) => Kind::Routes,
+            Listing::Neighbours(_) => Kind::Neighbours,
+            Listing::Rules(_) => Kind::Rules,
         }
     }
 
@@ -445,7 +713,7 @@ pub enum Resync {
 /// One listing in progress.
 #[derive(Debug)]
 struct Load {
-    fresh: BTreeMap<Key, Object>,
+    fresh: Tables,
     todo: VecDeque<Listing>,
     current: Option<(Listing, RequestId)>,
     /// Per table: the serial of its listing's first datagram. Notifications
@@ -454,6 +722,7 @@ struct Load {
 }
 
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per mirror
 enum Phase {
     /// Lists the tables (the first time, or again).
     Load(Load),
@@ -474,7 +743,7 @@ enum Phase {
 pub struct Mirror {
     groups: Groups,
     listings: VecDeque<Listing>,
-    table: BTreeMap<Key, Object>,
+    tables: Tables,
     phase: Phase,
     out: VecDeque<MirrorEvent>,
     idle: Idle,
@@ -522,7 +791,7 @@ impl Mirror {
         Mirror {
             groups,
             listings,
-            table: BTreeMap::new(),
+            tables: Tables::default(),
             phase: Phase::Dead,
             out: VecDeque::new(),
             idle: Idle::new(timeout),
@@ -554,74 +823,59 @@ impl Mirror {
     }
 
     /// The object of identity `key`.
-    pub fn get(&self, key: &Key) -> Option<&Object> {
-        self.table.get(key)
+    pub fn get(&self, key: &Key) -> Option<ObjectRef<'_>> {
+        self.tables.get(key)
     }
 
-    /// Every object, by table (links, addresses, routes, neighbours,
-    /// rules) and identity.
-    pub fn objects(&self) -> impl Iterator<Item = &Object> {
-        self.table.values()
+    /// The link of index `index`.
+    pub fn link(&self, index: u32) -> Option<&Link> {
+        self.tables.links.get(&index)
+    }
+
+    /// The route of identity `key` ([`RouteKey::of`] a route).
+    pub fn route(&self, key: &RouteKey) -> Option<&Route> {
+        self.tables.routes.get(key)
+    }
+
+    /// Every object: the links, then the addresses, routes, neighbours
+    /// and rules, each table in no particular order.
+    pub fn objects(&self) -> impl Iterator<Item = ObjectRef<'_>> {
+        self.tables.objects()
     }
 
     /// How many objects the tables hold.
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.tables.len()
     }
 
     /// Whether the tables are empty.
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.len() == 0
     }
 
-    /// The objects of one table: those from its smallest key on, until
-    /// the next table's (keys order by table first, in [`Key`]'s order).
-    fn table_from<'a, T: 'a>(
-        &'a self,
-        first: Key,
-        pick: fn(&'a Object) -> Option<&'a T>,
-    ) -> impl Iterator<Item = &'a T> {
-        self.table.range(first..).map_while(move |(_, o)| pick(o))
-    }
-
-    /// The links.
+    /// The links, in no particular order.
     pub fn links(&self) -> impl Iterator<Item = &Link> {
-        self.table_from(Key::Link(0), |o| match o {
-            Object::Link(l) => Some(l),
-            _ => None,
-        })
+        self.tables.links.values()
     }
 
-    /// The addresses.
+    /// The addresses, in no particular order.
     pub fn addresses(&self) -> impl Iterator<Item = &Address> {
-        self.table_from(Key::Address(0, 0, 0, None, None), |o| match o {
-            Object::Address(a) => Some(a),
-            _ => None,
-        })
+        self.tables.addresses.values()
     }
 
-    /// The routes.
+    /// The routes, in no particular order.
     pub fn routes(&self) -> impl Iterator<Item = &Route> {
-        self.table_from(Key::Route(RouteKey([0; 6])), |o| match o {
-            Object::Route(r) => Some(r),
-            _ => None,
-        })
+        self.tables.routes.values()
     }
 
-    /// The neighbour entries.
+    /// The neighbour entries, in no particular order.
     pub fn neighbours(&self) -> impl Iterator<Item = &Neighbour> {
-        self.table_from(Key::Neighbour(0, 0, None, false), |o| match o {
-            Object::Neighbour(n) => Some(n),
-            _ => None,
-        })
+        self.tables.neighbours.values()
     }
 
-    /// The rules.
+    /// The rules, in no particular order.
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
-        self.table_from(Key::Rule(alloc::boxed::Box::default()), |o| match o {
-            Object::Rule(r) => Some(r),
-            _ => None,
-        })
+        self.tables.rules.values()
     }
 
     /// Starts listing every table into fresh ones. Notifications queued
@@ -631,7 +885,7 @@ impl Mirror {
             let _ = mux.next_note();
         }
         self.phase = Phase::Load(Load {
-            fresh: BTreeMap::new(),
+            fresh: Tables::default(),
             todo: self.listings.clone(),
             current: None,
             since: [None; 5],
@@ -676,24 +930,12 @@ impl Mirror {
     }
 
     /// The listings ended: report the differences, keep the fresh tables.
-    fn finish_load(&mut self, fresh: BTreeMap<Key, Object>) {
+    fn finish_load(&mut self, mut fresh: Tables) {
+        fresh.settle();
         let first = !self.synced;
-        let old = core::mem::replace(&mut self.table, fresh);
+        let old = core::mem::replace(&mut self.tables, fresh);
         if !first {
-            let mut old = old;
-            for (k, new) in &self.table {
-                match old.remove(k) {
-                    None => self.out.push_back(MirrorEvent::Added(new.clone())),
-                    Some(o) if o.same_state(new) => {}
-                    Some(o) => self.out.push_back(MirrorEvent::Changed {
-                        old: o,
-                        new: new.clone(),
-                    }),
-                }
-            }
-            for (_, o) in old {
-                self.out.push_back(MirrorEvent::Removed(o));
-            }
+            old.diff(&self.tables, &mut self.out);
         }
         // Links whose lower link came after them while they were listed.
         let stale: alloc::vec::Vec<Link> = self.links().cloned().collect();
@@ -708,15 +950,14 @@ impl Mirror {
 
     /// Applies a notification to the live tables, reporting the change.
     fn apply_live(&mut self, change: Change, o: Object) {
-        let k = o.key();
         match change {
-            Change::New => match self.table.insert(k, o.clone()) {
+            Change::New => match self.tables.insert(o.clone()) {
                 None => self.out.push_back(MirrorEvent::Added(o)),
                 Some(old) if old.same_state(&o) => {}
                 Some(old) => self.out.push_back(MirrorEvent::Changed { old, new: o }),
             },
             Change::Del => {
-                if let Some(old) = self.table.remove(&k) {
+                if let Some(old) = self.tables.remove(&o) {
                     self.out.push_back(MirrorEvent::Removed(old));
                 }
             }
@@ -749,13 +990,12 @@ impl Mirror {
             if l.since[o.table() as usize].is_none_or(|s| serial <= s) {
                 continue;
             }
-            let k = o.key();
             match change {
                 Change::New => {
-                    l.fresh.insert(k, o);
+                    l.fresh.insert(o);
                 }
                 Change::Del => {
-                    l.fresh.remove(&k);
+                    l.fresh.remove(&o);
                 }
             }
         }
@@ -828,7 +1068,7 @@ impl Mirror {
         };
         match got {
             Got::Item(Ok(Some(o))) => {
-                l.fresh.insert(o.key(), o);
+                l.fresh.push(o);
             }
             Got::Item(Ok(None)) => {}
             Got::Item(Err(source)) => {
@@ -926,7 +1166,7 @@ impl Mirror {
         if l.other.get(IFLA_LINK_NETNSID).is_some() {
             return;
         }
-        if let Some(Object::Link(lower)) = self.table.get(&Key::Link(p))
+        if let Some(lower) = self.tables.links.get(&p)
             && lower.link == Some(0)
             && !self.refresh.contains(&p)
         {
@@ -1190,8 +1430,11 @@ mod tests {
         }
     }
 
+    /// The links' indexes, sorted (a table has no order).
     fn indexes(m: &Mirror) -> Vec<u32> {
-        m.links().map(|l| l.index).collect()
+        let mut v: Vec<u32> = m.links().map(|l| l.index).collect();
+        v.sort_unstable();
+        v
     }
 
     fn synced_with(mux: &mut Mux, m: &mut Mirror, links: &[u32]) {
