@@ -32,7 +32,9 @@ use nlwire::machine::ns_watch::{NsEvent, NsWatchOptions};
 use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
 use nlwire::request::Request;
 use nlwire::route::events::{Groups, Notice};
-use nlwire::route::{Address, GetNeighbours, GetRoutes, GetRules, Link, Neighbour, Route, Rule};
+use nlwire::route::{
+    Address, GetNeighbours, GetNexthops, GetRoutes, GetRules, Link, Neighbour, Nexthop, Route, Rule,
+};
 use nlwire::{Batch, BatchOutcome, Error, LinkRef, Op};
 use nlwire_conn::{Connect, ConnectionOptions};
 use nlwire_sys::netns::Netns;
@@ -376,6 +378,10 @@ pub trait Client {
     fn neighbours(&mut self, req: GetNeighbours) -> Result<Vec<Neighbour>, Error>;
     /// A typed dump of rules.
     fn rules(&mut self) -> Result<Vec<Rule>, Error>;
+    /// A typed dump of nexthop objects.
+    fn nexthops(&mut self, req: GetNexthops) -> Result<Vec<Nexthop>, Error>;
+    /// A request answered by one nexthop object.
+    fn get_nexthop(&mut self, req: &dyn Request) -> Result<Nexthop, Error>;
 }
 
 /// Implements the operation methods of [`Client`] given an expression
@@ -520,6 +526,12 @@ impl<W: BlockingRuntime> Client for BlockingClient<W> {
     }
     fn rules(&mut self) -> Result<Vec<Rule>, Error> {
         self.0.dump(GetRules::default()).collect()
+    }
+    fn nexthops(&mut self, req: GetNexthops) -> Result<Vec<Nexthop>, Error> {
+        self.0.dump(req).collect()
+    }
+    fn get_nexthop(&mut self, req: &dyn Request) -> Result<Nexthop, Error> {
+        self.0.get_as(req)
     }
 }
 
@@ -679,6 +691,12 @@ impl Client for TokioClient {
     fn rules(&mut self) -> Result<Vec<Rule>, Error> {
         collect_ok(self.rt.block_on(collect(self.conn.rules(), usize::MAX)))
     }
+    fn nexthops(&mut self, req: GetNexthops) -> Result<Vec<Nexthop>, Error> {
+        collect_ok(self.rt.block_on(collect(self.conn.dump(req), usize::MAX)))
+    }
+    fn get_nexthop(&mut self, req: &dyn Request) -> Result<Nexthop, Error> {
+        self.rt.block_on(self.conn.get_as(req))
+    }
 }
 
 /// The async-io runtime, driven by `futures_lite::future::block_on`.
@@ -761,6 +779,15 @@ impl Client for AsyncIoClient {
             self.0.rules(),
             usize::MAX,
         )))
+    }
+    fn nexthops(&mut self, req: GetNexthops) -> Result<Vec<Nexthop>, Error> {
+        collect_ok(futures_lite::future::block_on(collect(
+            self.0.dump(req),
+            usize::MAX,
+        )))
+    }
+    fn get_nexthop(&mut self, req: &dyn Request) -> Result<Nexthop, Error> {
+        futures_lite::future::block_on(self.0.get_as(req))
     }
     fn concurrent_dumps(&mut self, n: usize) -> Option<Vec<Result<usize, Error>>> {
         let conn = &self.0;

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use nlwire::machine::mirror::{Key, MirrorEvent, Object, Resync};
-use nlwire::route::events::Groups;
+use nlwire::route::events::{Group, Groups};
 use nlwire::route::{GetRoutes, GetRules};
 use nlwire_tests::{Churn, MirrorClient, Runtime, TestNs, per_runtime};
 
@@ -20,6 +20,7 @@ fn all() -> Groups {
         | Groups::routes()
         | Groups::neighbours()
         | Groups::rules()
+        | Group::Nexthop
 }
 
 /// The kernel's tables now, keyed as the mirror keys them.
@@ -43,6 +44,9 @@ fn kernel(ns: &TestNs) -> BTreeMap<Key, Object> {
     }
     for r in c.collect(GetRules::default()).unwrap() {
         put(Object::Rule(r));
+    }
+    for n in c.collect(nlwire::route::GetNexthops::new()).unwrap() {
+        put(Object::Nexthop(n));
     }
     t
 }
@@ -96,14 +100,14 @@ fn assert_equals_kernel(m: &mut dyn MirrorClient, ns: &TestNs) {
             }
         }
         if last.is_empty() {
-            assert_eq!(mine.len(), k.len());
             // The typed readers cover exactly their tables.
             let st = m.state();
             let typed = st.links().count()
                 + st.addresses().count()
                 + st.routes().count()
                 + st.neighbours().count()
-                + st.rules().count();
+                + st.rules().count()
+                + st.nexthops().count();
             assert_eq!(typed, st.len(), "the typed readers miss or repeat objects");
             assert!(st.links().count() > 0 && st.addresses().count() > 0 && st.rules().count() > 0);
             // Every object is found by its key.
@@ -184,6 +188,91 @@ fn mirror_follows_every_kind_of_change(rt: Runtime, ns: &TestNs) {
         !has(&|e| matches!(e, MirrorEvent::Resyncing(_))),
         "{events:#?}"
     );
+    assert_equals_kernel(&mut *m, ns);
+}
+
+/// The kernel removes IPv4 routes and nexthops without a notification
+/// when their link goes down, and routes whose source address goes away;
+/// a replaced nexthop changes the routes that use it, unnotified. The
+/// mirror lists those tables again and reports what went.
+fn the_kernels_silent_flushes_are_followed(rt: Runtime, ns: &TestNs) {
+    quiet_ipv6(ns);
+    ns.ip_batch(
+        "link add v0 type veth peer name v1\n\
+         link set v0 up\nlink set v1 up\n\
+         addr add 192.0.2.1/24 dev v0\n\
+         addr add 2001:db8::1/64 dev v0\n\
+         route add 198.51.100.0/24 via 192.0.2.2\n\
+         route add 2001:db8:5::/64 via 2001:db8::2\n\
+         nexthop add id 1 via 192.0.2.3 dev v0\n\
+         nexthop add id 2 group 1\n\
+         route add 203.0.113.0/24 nhid 2\n",
+    );
+    let mut m = rt.mirror(ns, all());
+    synced(&mut *m);
+    assert_eq!(m.state().nexthops().count(), 2);
+    assert_equals_kernel(&mut *m, ns);
+    let route = |e: &MirrorEvent, dst: &str| {
+        matches!(e, MirrorEvent::Removed(Object::Route(r))
+            if r.dst.map(|d| d.to_string()).as_deref() == Some(dst))
+    };
+
+    // A link down: IPv4 routes and nexthops go unnotified.
+    ns.ip(&["link", "set", "v0", "down"]);
+    let events = drain(&mut *m, Duration::from_millis(500));
+    let has = |f: &dyn Fn(&MirrorEvent) -> bool| events.iter().any(f);
+    assert!(
+        has(&|e| matches!(e, MirrorEvent::Resyncing(Resync::Flushed))),
+        "{events:#?}"
+    );
+    assert!(has(&|e| route(e, "198.51.100.0")), "{events:#?}");
+    assert!(has(&|e| route(e, "203.0.113.0")), "{events:#?}");
+    assert!(has(
+        &|e| matches!(e, MirrorEvent::Removed(Object::Nexthop(n)) if n.id == 1)
+    ));
+    assert!(has(
+        &|e| matches!(e, MirrorEvent::Removed(Object::Nexthop(n)) if n.id == 2)
+    ));
+    assert!(
+        matches!(events.last(), Some(MirrorEvent::Synced)),
+        "{events:#?}"
+    );
+    assert_equals_kernel(&mut *m, ns);
+
+    // A source address removed: its routes go unnotified.
+    ns.ip_batch(
+        "link set v0 up\n\
+         addr add 192.0.2.7/32 dev v0\n\
+         route add 198.51.100.128/25 dev v0 src 192.0.2.7\n",
+    );
+    drain(&mut *m, Duration::from_millis(300));
+    assert_equals_kernel(&mut *m, ns);
+    ns.ip(&["addr", "del", "192.0.2.7/32", "dev", "v0"]);
+    let events = drain(&mut *m, Duration::from_millis(500));
+    assert!(
+        events.iter().any(|e| route(e, "198.51.100.128")),
+        "{events:#?}"
+    );
+    assert_equals_kernel(&mut *m, ns);
+
+    // A nexthop replaced under a route.
+    ns.ip_batch(
+        "nexthop add id 3 via 192.0.2.3 dev v0\n\
+         route add 198.51.100.0/24 nhid 3\n",
+    );
+    drain(&mut *m, Duration::from_millis(300));
+    assert_equals_kernel(&mut *m, ns);
+    ns.ip(&[
+        "nexthop",
+        "replace",
+        "id",
+        "3",
+        "via",
+        "192.0.2.4",
+        "dev",
+        "v0",
+    ]);
+    drain(&mut *m, Duration::from_millis(500));
     assert_equals_kernel(&mut *m, ns);
 }
 
@@ -275,6 +364,7 @@ per_runtime! {
     gate: privileged_or_skip,
     ns: [
         mirror_follows_every_kind_of_change,
+        the_kernels_silent_flushes_are_followed,
         list_and_watch_while_another_process_changes_things,
         a_forced_overrun_heals_to_the_kernels_state,
     ],

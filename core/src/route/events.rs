@@ -23,10 +23,8 @@ use super::{
 };
 use crate::wire::{DecodeError, Message};
 
-/// `RTM_NEWNEXTHOP`.
-pub const RTM_NEWNEXTHOP: u16 = 104;
-/// `RTM_DELNEXTHOP`.
-pub const RTM_DELNEXTHOP: u16 = 105;
+use super::nh::NexthopMessage;
+pub use super::nh::{RTM_DELNEXTHOP, RTM_NEWNEXTHOP};
 
 /// An rtnetlink multicast group (`RTNLGRP_*` in `linux/rtnetlink.h`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -232,8 +230,8 @@ pub enum Notification<'a> {
     Rule(Change, RuleMessage<'a>),
     /// A namespace id.
     Nsid(Change, NsIdMessage<'a>),
-    /// A nexthop object, undecoded (its view comes with nexthop support).
-    Nexthop(Change, Message<'a>),
+    /// A nexthop object.
+    Nexthop(Change, NexthopMessage<'a>),
 }
 
 impl<'a> Notification<'a> {
@@ -263,9 +261,10 @@ impl<'a> Notification<'a> {
             k @ (RTM_NEWNSID | RTM_DELNSID) => {
                 Notification::Nsid(change(k == RTM_NEWNSID), NsIdMessage::from_message(m)?)
             }
-            k @ (RTM_NEWNEXTHOP | RTM_DELNEXTHOP) => {
-                Notification::Nexthop(change(k == RTM_NEWNEXTHOP), *m)
-            }
+            k @ (RTM_NEWNEXTHOP | RTM_DELNEXTHOP) => Notification::Nexthop(
+                change(k == RTM_NEWNEXTHOP),
+                NexthopMessage::from_message(m)?,
+            ),
             _ => return Ok(None),
         }))
     }
@@ -300,11 +299,10 @@ pub use owned::{Event, Notice};
 
 #[cfg(feature = "alloc")]
 mod owned {
-    use alloc::vec::Vec;
 
     use super::{Change, Notification};
     use crate::request::FromMessage;
-    use crate::route::{Address, Link, Neighbour, NsId, Route, Rule};
+    use crate::route::{Address, Link, Neighbour, Nexthop, NsId, Route, Rule};
     use crate::wire::{DecodeError, Message};
 
     /// One notification, owned: the object's whole state as the kernel
@@ -324,8 +322,8 @@ mod owned {
         Rule(Change, Rule),
         /// A namespace id.
         Nsid(Change, NsId),
-        /// A nexthop object: the message's bytes, header included.
-        Nexthop(Change, Vec<u8>),
+        /// A nexthop object.
+        Nexthop(Change, Nexthop),
     }
 
     /// What a subscription yields: an event, or word that events were lost.
@@ -358,7 +356,7 @@ mod owned {
                 Notification::Neighbour(c, _) => Event::Neighbour(c, Neighbour::from_message(m)?),
                 Notification::Rule(c, _) => Event::Rule(c, Rule::from_message(m)?),
                 Notification::Nsid(c, _) => Event::Nsid(c, NsId::from_message(m)?),
-                Notification::Nexthop(c, m) => Event::Nexthop(c, m.as_bytes().to_vec()),
+                Notification::Nexthop(c, _) => Event::Nexthop(c, Nexthop::from_message(m)?),
             }))
         }
 

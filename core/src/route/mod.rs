@@ -26,6 +26,7 @@ pub mod linkinfo;
 pub mod names;
 pub mod neigh;
 pub mod nexthop;
+pub mod nh;
 pub mod nsid;
 #[cfg(feature = "alloc")]
 pub mod ops;
@@ -45,6 +46,9 @@ pub use link_req::{
 };
 pub use names::{Protocol, RouteType, Scope, Table};
 pub use neigh::{GetNeighbour, GetNeighbours, NdMsg, NeighbourMessage, NeighbourRequest};
+pub use nh::{
+    GetNexthop, GetNexthops, GroupMember, NexthopMessage, NexthopRequest, NhMsg, ResGroup,
+};
 pub use nsid::{GetNsId, NsIdMessage, SetNsId};
 pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};
 pub use route_req::{NextHop, RouteLookup, RouteRequest};
@@ -55,6 +59,8 @@ pub use stats::LinkStats;
 pub use addr::Address;
 #[cfg(feature = "alloc")]
 pub use neigh::Neighbour;
+#[cfg(feature = "alloc")]
+pub use nh::Nexthop;
 #[cfg(feature = "alloc")]
 pub use nsid::NsId;
 #[cfg(feature = "alloc")]

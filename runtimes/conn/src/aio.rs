@@ -403,9 +403,12 @@ impl<Rt: Runtime> Mirror<Rt> {
     /// The first event is [`MirrorEvent::Synced`], once everything was
     /// listed.
     pub fn new(conn: &Connection<Rt>, groups: Groups) -> Result<Self, Error> {
-        conn.subscribe(groups)?;
+        // The mirror may need more groups than its tables' (see
+        // `CoreMirror::new`).
+        let task = CoreMirror::new(groups, conn.timeout());
+        conn.subscribe(task.groups())?;
         Ok(Mirror {
-            running: Running::new(conn.inner.clone(), CoreMirror::new(groups, conn.timeout())),
+            running: Running::new(conn.inner.clone(), task),
         })
     }
 

@@ -301,8 +301,10 @@ impl<W: Wait> Mirror<W> {
     /// first [`Mirror::next`] lists them and returns
     /// [`MirrorEvent::Synced`].
     pub fn new(mut conn: Connection<W>, groups: Groups) -> Result<Self, Error> {
-        conn.subscribe(groups)?;
+        // The mirror may need more groups than its tables' (see
+        // `CoreMirror::new`).
         let task = CoreMirror::new(groups, conn.timeout());
+        conn.subscribe(task.groups())?;
         Ok(Mirror { conn, task })
     }
 

@@ -45,7 +45,18 @@
 //!
 //! # What the kernel does not notify
 //!
-//! The kernel makes some neighbour entries without a notification: the
+//! When a link goes down or away, the kernel removes the IPv4 routes and
+//! the nexthop objects that used it without a notification (IPv6 routes
+//! are notified); when an IPv4 address goes away, the routes whose source
+//! it was. A mirror of IPv4 routes or nexthops therefore also watches the
+//! links (and IPv4 addresses: [`Mirror::new`] adds those groups and
+//! tables), and after such a change, or after a nexthop was replaced or
+//! removed, lists its route and nexthop tables again
+//! ([`Resync::Flushed`]), keeping the others, and reports the difference.
+//! (A carrier loss only marks routes `linkdown`; that flag is not
+//! followed until the next listing.)
+//!
+//! The kernel also makes some neighbour entries without a notification: the
 //! `NOARP` entries of multicast and broadcast destinations (IPv6's
 //! `ff02::2` and `ff02::16`, made when a link that just came up sends its
 //! first router solicitation or MLD report). No listener learns of them;
@@ -81,8 +92,8 @@ use crate::fold::Reply;
 use crate::request::{FromMessage, Request};
 use crate::route::events::{Change, Event, Group, Groups};
 use crate::route::{
-    AF_INET, AF_INET6, Address, GetAddresses, GetLink, GetLinks, GetNeighbours, GetRoutes,
-    GetRules, Link, Neighbour, Route, Rule,
+    AF_INET, AF_INET6, Address, GetAddresses, GetLink, GetLinks, GetNeighbours, GetNexthops,
+    GetRoutes, GetRules, Link, Neighbour, Nexthop, Route, Rule,
 };
 
 /// Failed attempts in a row (interrupted listings, overruns) after which
@@ -106,6 +117,8 @@ pub enum Key {
     Neighbour(u8, u32, Option<IpAddr>, bool),
     /// A rule: everything the kernel compares when it looks one up.
     Rule(alloc::boxed::Box<RuleKey>),
+    /// A nexthop object: its id.
+    Nexthop(u32),
 }
 
 /// The identity of a route; see [`Key::Route`]: family, table,
@@ -257,6 +270,8 @@ pub enum Object {
     Neighbour(Neighbour),
     /// A rule.
     Rule(Rule),
+    /// A nexthop object.
+    Nexthop(Nexthop),
 }
 
 /// `IFLA_STATS`, `IFLA_STATS64`, `IFLA_AF_SPEC`: counters, which move on
@@ -285,6 +300,7 @@ impl Object {
                 Key::Neighbour(f, i, d, p)
             }
             Object::Rule(r) => Key::Rule(alloc::boxed::Box::new(RuleKey::of(r))),
+            Object::Nexthop(n) => Key::Nexthop(n.id),
         }
     }
 
@@ -296,6 +312,7 @@ impl Object {
             Object::Route(r) => ObjectRef::Route(r),
             Object::Neighbour(n) => ObjectRef::Neighbour(n),
             Object::Rule(r) => ObjectRef::Rule(r),
+            Object::Nexthop(n) => ObjectRef::Nexthop(n),
         }
     }
 
@@ -332,6 +349,13 @@ impl Object {
                 b.probes = None;
                 a == b
             }
+            (Object::Nexthop(a), Object::Nexthop(b)) => {
+                let (mut a, mut b) = (a.clone(), b.clone());
+                for r in [&mut a.res_group, &mut b.res_group].into_iter().flatten() {
+                    r.unbalanced_time = None;
+                }
+                a == b
+            }
             (a, b) => a == b,
         }
     }
@@ -344,6 +368,7 @@ impl Object {
             Object::Route(_) => Kind::Routes,
             Object::Neighbour(_) => Kind::Neighbours,
             Object::Rule(_) => Kind::Rules,
+            Object::Nexthop(_) => Kind::Nexthops,
         }
     }
 
@@ -359,6 +384,7 @@ impl Object {
             Event::Route(c, r) => (c, Object::Route(r)),
             Event::Neighbour(c, n) => (c, Object::Neighbour(n)),
             Event::Rule(c, r) => (c, Object::Rule(r)),
+            Event::Nexthop(c, n) => (c, Object::Nexthop(n)),
             _ => return None,
         })
     }
@@ -379,6 +405,8 @@ pub enum ObjectRef<'a> {
     Neighbour(&'a Neighbour),
     /// A rule.
     Rule(&'a Rule),
+    /// A nexthop object.
+    Nexthop(&'a Nexthop),
 }
 
 impl ObjectRef<'_> {
@@ -396,6 +424,7 @@ impl ObjectRef<'_> {
                 Key::Neighbour(f, i, d, p)
             }
             ObjectRef::Rule(r) => Key::Rule(alloc::boxed::Box::new(RuleKey::of(r))),
+            ObjectRef::Nexthop(n) => Key::Nexthop(n.id),
         }
     }
 
@@ -407,6 +436,7 @@ impl ObjectRef<'_> {
             ObjectRef::Route(r) => Object::Route(r.clone()),
             ObjectRef::Neighbour(n) => Object::Neighbour(n.clone()),
             ObjectRef::Rule(r) => Object::Rule(r.clone()),
+            ObjectRef::Nexthop(n) => Object::Nexthop(n.clone()),
         }
     }
 }
@@ -465,6 +495,13 @@ impl Row for Rule {
     }
 }
 
+impl Row for Nexthop {
+    type Key = u32;
+    fn key(&self) -> u32 {
+        self.id
+    }
+}
+
 /// The mirrored tables, one per kind.
 #[derive(Debug, Default, Clone)]
 struct Tables {
@@ -473,6 +510,7 @@ struct Tables {
     routes: Table<Route>,
     neighbours: Table<Neighbour>,
     rules: Table<Rule>,
+    nexthops: Table<Nexthop>,
 }
 
 /// What a resync found changed in one table: each of `new`'s objects
@@ -507,6 +545,7 @@ impl Tables {
             + self.routes.len()
             + self.neighbours.len()
             + self.rules.len()
+            + self.nexthops.len()
     }
 
     fn get(&self, key: &Key) -> Option<ObjectRef<'_>> {
@@ -520,6 +559,7 @@ impl Tables {
                 ObjectRef::Neighbour(self.neighbours.get(&(*f, *i, *d, *p))?)
             }
             Key::Rule(k) => ObjectRef::Rule(self.rules.get(k)?),
+            Key::Nexthop(id) => ObjectRef::Nexthop(self.nexthops.get(id)?),
         })
     }
 
@@ -529,11 +569,13 @@ impl Tables {
         let routes = self.routes.values().map(ObjectRef::Route);
         let neighbours = self.neighbours.values().map(ObjectRef::Neighbour);
         let rules = self.rules.values().map(ObjectRef::Rule);
+        let nexthops = self.nexthops.values().map(ObjectRef::Nexthop);
         links
             .chain(addresses)
             .chain(routes)
             .chain(neighbours)
             .chain(rules)
+            .chain(nexthops)
     }
 
     /// Puts `o` in its table; gives back what it replaced.
@@ -544,6 +586,7 @@ impl Tables {
             Object::Route(r) => self.routes.insert(r).map(Object::Route),
             Object::Neighbour(n) => self.neighbours.insert(n).map(Object::Neighbour),
             Object::Rule(r) => self.rules.insert(r).map(Object::Rule),
+            Object::Nexthop(n) => self.nexthops.insert(n).map(Object::Nexthop),
         }
     }
 
@@ -556,6 +599,7 @@ impl Tables {
             Object::Route(r) => self.routes.push(r),
             Object::Neighbour(n) => self.neighbours.push(n),
             Object::Rule(r) => self.rules.push(r),
+            Object::Nexthop(n) => self.nexthops.push(n),
         }
     }
 
@@ -566,6 +610,7 @@ impl Tables {
         self.routes.settle();
         self.neighbours.settle();
         self.rules.settle();
+        self.nexthops.settle();
     }
 
     /// Takes out the object of `o`'s identity.
@@ -579,6 +624,7 @@ impl Tables {
                 .remove(&neighbour_key(n))
                 .map(Object::Neighbour),
             Object::Rule(r) => self.rules.remove(&RuleKey::of(r)).map(Object::Rule),
+            Object::Nexthop(n) => self.nexthops.remove(&n.id).map(Object::Nexthop),
         }
     }
 
@@ -590,6 +636,26 @@ impl Tables {
         diff(self.routes, &new.routes, Object::Route, out);
         diff(self.neighbours, &new.neighbours, Object::Neighbour, out);
         diff(self.rules, &new.rules, Object::Rule, out);
+        diff(self.nexthops, &new.nexthops, Object::Nexthop, out);
+    }
+
+    /// A copy of these tables without those `relisted` will fill.
+    fn without(&self, relisted: &[Kind]) -> Tables {
+        fn keep<V: Clone>(t: &Table<V>, k: Kind, relisted: &[Kind]) -> Table<V> {
+            if relisted.contains(&k) {
+                Table::default()
+            } else {
+                t.clone()
+            }
+        }
+        Tables {
+            links: keep(&self.links, Kind::Links, relisted),
+            addresses: keep(&self.addresses, Kind::Addresses, relisted),
+            routes: keep(&self.routes, Kind::Routes, relisted),
+            neighbours: keep(&self.neighbours, Kind::Neighbours, relisted),
+            rules: keep(&self.rules, Kind::Rules, relisted),
+            nexthops: keep(&self.nexthops, Kind::Nexthops, relisted),
+        }
     }
 }
 
@@ -601,6 +667,7 @@ enum Kind {
     Routes = 2,
     Neighbours = 3,
     Rules = 4,
+    Nexthops = 5,
 }
 
 /// The family a pair of IPv4/IPv6 groups selects (0: both).
@@ -621,6 +688,7 @@ enum Listing {
     Routes(GetRoutes),
     Neighbours(GetNeighbours),
     Rules(GetRules),
+    Nexthops(GetNexthops),
 }
 
 impl Listing {
@@ -631,6 +699,7 @@ impl Listing {
             Listing::Routes(r) => r,
             Listing::Neighbours(r) => r,
             Listing::Rules(r) => r,
+            Listing::Nexthops(r) => r,
         }
     }
 
@@ -641,6 +710,7 @@ impl Listing {
             Listing::Routes(_) => Kind::Routes,
             Listing::Neighbours(_) => Kind::Neighbours,
             Listing::Rules(_) => Kind::Rules,
+            Listing::Nexthops(_) => Kind::Nexthops,
         }
     }
 
@@ -664,6 +734,7 @@ impl Listing {
             }
             Listing::Neighbours(_) => Object::Neighbour(Neighbour::from_message(m)?),
             Listing::Rules(_) => Object::Rule(Rule::from_message(m)?),
+            Listing::Nexthops(_) => Object::Nexthop(Nexthop::from_message(m)?),
         }))
     }
 }
@@ -688,8 +759,9 @@ pub enum MirrorEvent {
     },
     /// An object went away (its last state).
     Removed(Object),
-    /// Notifications were lost or a listing was inconsistent: the mirror
-    /// lists everything again, then reports the differences and
+    /// Notifications were lost, a listing was inconsistent, or the kernel
+    /// may have removed objects unnotified: the mirror lists its tables
+    /// (or some of them) again, then reports the differences and
     /// [`MirrorEvent::Synced`]. Until then its tables are the last good
     /// ones.
     Resyncing(Resync),
@@ -708,6 +780,11 @@ pub enum Resync {
     Malformed,
     /// The owner asked for it ([`Mirror::resync`]).
     Requested,
+    /// The kernel removes some objects without a notification (see the
+    /// [module documentation](self#what-the-kernel-does-not-notify)): a
+    /// change that may have done so was seen, and the route and nexthop
+    /// tables are listed again (the others are kept as they are).
+    Flushed,
 }
 
 /// One listing in progress.
@@ -718,7 +795,7 @@ struct Load {
     current: Option<(Listing, RequestId)>,
     /// Per table: the serial of its listing's first datagram. Notifications
     /// of a table are applied only when newer than that.
-    since: [Option<u64>; 5],
+    since: [Option<u64>; 6],
 }
 
 #[derive(Debug)]
@@ -756,6 +833,9 @@ pub struct Mirror {
     /// Links to read again (see `refresh_lower`), and the one being read.
     refresh: VecDeque<u32>,
     getting: Option<(RequestId, GetLink<'static>)>,
+    /// A change was seen after which the kernel may have removed routes
+    /// or nexthops without notifying them: list those again.
+    flushed: bool,
 }
 
 /// `IFLA_LINK_NETNSID`: the lower link is in another namespace.
@@ -763,11 +843,25 @@ const IFLA_LINK_NETNSID: u16 = 37;
 
 impl Mirror {
     /// A mirror of the tables whose notification `groups` the connection
-    /// subscribed to (its runtime wrapper subscribes): links for
-    /// [`Group::Link`], addresses for the address groups (one family if
-    /// only one is given), and so on. A listing fails if no reply comes
-    /// for `timeout`.
+    /// subscribed to (its runtime wrapper subscribes to
+    /// [`Mirror::groups`]): links for [`Group::Link`], addresses for the
+    /// address groups (one family if only one is given), nexthop objects
+    /// for [`Group::Nexthop`], and so on. IPv4 routes bring the links and
+    /// IPv4 addresses with them, nexthops the links (see the [module
+    /// documentation](self#what-the-kernel-does-not-notify)). A listing
+    /// fails if no reply comes for `timeout`.
     pub fn new(groups: Groups, timeout: Duration) -> Mirror {
+        // The kernel flushes IPv4 routes and nexthops without notifying
+        // it when their link goes down or away, or (routes) when their
+        // source address goes: the mirror watches links (and IPv4
+        // addresses) to know when to list those again.
+        let mut groups = groups;
+        if groups.contains(Group::Ipv4Route) {
+            groups = groups.with(Group::Link).with(Group::Ipv4Address);
+        }
+        if groups.contains(Group::Nexthop) {
+            groups = groups.with(Group::Link);
+        }
         let mut listings = VecDeque::new();
         if groups.contains(Group::Link) {
             listings.push_back(Listing::Links(GetLinks::new()));
@@ -788,6 +882,9 @@ impl Mirror {
         if let Some(f) = family_of(groups, Group::Ipv4Rule, Group::Ipv6Rule) {
             listings.push_back(Listing::Rules(GetRules::family(f)));
         }
+        if groups.contains(Group::Nexthop) {
+            listings.push_back(Listing::Nexthops(GetNexthops::new()));
+        }
         Mirror {
             groups,
             listings,
@@ -802,6 +899,7 @@ impl Mirror {
             refresh: VecDeque::new(),
             getting: None,
             resync_asked: false,
+            flushed: false,
         }
     }
 
@@ -878,6 +976,16 @@ impl Mirror {
         self.tables.rules.values()
     }
 
+    /// The nexthop objects, in no particular order.
+    pub fn nexthops(&self) -> impl Iterator<Item = &Nexthop> {
+        self.tables.nexthops.values()
+    }
+
+    /// The nexthop object of id `id`.
+    pub fn nexthop(&self, id: u32) -> Option<&Nexthop> {
+        self.tables.nexthops.get(&id)
+    }
+
     /// Starts listing every table into fresh ones. Notifications queued
     /// until now are dropped: the listings are newer than all of them.
     fn start_load(&mut self, mux: &mut Mux) {
@@ -888,7 +996,7 @@ impl Mirror {
             fresh: Tables::default(),
             todo: self.listings.clone(),
             current: None,
-            since: [None; 5],
+            since: [None; 6],
         });
     }
 
@@ -951,12 +1059,17 @@ impl Mirror {
     /// Applies a notification to the live tables, reporting the change.
     fn apply_live(&mut self, change: Change, o: Object) {
         match change {
-            Change::New => match self.tables.insert(o.clone()) {
-                None => self.out.push_back(MirrorEvent::Added(o)),
-                Some(old) if old.same_state(&o) => {}
-                Some(old) => self.out.push_back(MirrorEvent::Changed { old, new: o }),
-            },
+            Change::New => {
+                let old = self.tables.insert(o.clone());
+                self.flushed |= self.may_flush(change, &o, old.as_ref());
+                match old {
+                    None => self.out.push_back(MirrorEvent::Added(o)),
+                    Some(old) if old.same_state(&o) => {}
+                    Some(old) => self.out.push_back(MirrorEvent::Changed { old, new: o }),
+                }
+            }
             Change::Del => {
+                self.flushed |= self.may_flush(change, &o, None);
                 if let Some(old) = self.tables.remove(&o) {
                     self.out.push_back(MirrorEvent::Removed(old));
                 }
@@ -964,13 +1077,73 @@ impl Mirror {
         }
     }
 
+    /// Whether, after this change, the kernel may have removed (or
+    /// changed) objects of the tables kept without notifying it:
+    ///
+    /// * a link that went away or down takes with it, unnotified, the
+    ///   IPv4 routes and the nexthops that used it (`fib_flush`,
+    ///   `nexthop_flush_dev`);
+    /// * an IPv4 address that went away takes the routes whose source it
+    ///   was (`fib_sync_down_addr`);
+    /// * a nexthop replaced or removed changes or removes the routes that
+    ///   use it.
+    fn may_flush(&self, change: Change, new: &Object, old: Option<&Object>) -> bool {
+        let routes4 = self.groups.contains(Group::Ipv4Route);
+        let routes = routes4 || self.groups.contains(Group::Ipv6Route);
+        let nexthops = self.groups.contains(Group::Nexthop);
+        match (change, new, old) {
+            (Change::Del, Object::Link(_), _) => routes4 || nexthops,
+            (Change::New, Object::Link(l), Some(Object::Link(was))) => {
+                (routes4 || nexthops) && was.is_up() && !l.is_up()
+            }
+            (Change::Del, Object::Address(a), _) => routes4 && a.family == AF_INET,
+            (Change::Del, Object::Nexthop(_), _) => routes,
+            (Change::New, Object::Nexthop(n), Some(was)) => {
+                routes && !was.same_state(&Object::Nexthop(n.clone()))
+            }
+            _ => false,
+        }
+    }
+
+    /// Lists again the tables the kernel flushes without notifying (see
+    /// [`Mirror::may_flush`]), keeping the others: they go on taking
+    /// every notification while the listings run, and the difference is
+    /// reported at the end as after any resync.
+    fn start_relist(&mut self) {
+        self.flushed = false;
+        let relisted: alloc::vec::Vec<Kind> = [Kind::Routes, Kind::Nexthops]
+            .into_iter()
+            .filter(|k| self.listings.iter().any(|l| l.table() == *k))
+            .collect();
+        if relisted.is_empty() {
+            return;
+        }
+        let todo = self
+            .listings
+            .iter()
+            .filter(|l| relisted.contains(&l.table()))
+            .copied()
+            .collect();
+        let mut since = [Some(0); 6];
+        for k in &relisted {
+            since[*k as usize] = None;
+        }
+        self.out.push_back(MirrorEvent::Resyncing(Resync::Flushed));
+        self.phase = Phase::Load(Load {
+            fresh: self.tables.without(&relisted),
+            todo,
+            current: None,
+            since,
+        });
+    }
+
     /// Applies the queued notifications older than `before` to the fresh
     /// tables (those of tables not yet listed are dropped). `false` when
     /// one of them says notifications were lost.
     fn apply_queued(&mut self, mux: &mut Mux, before: u64) -> Result<(), Resync> {
-        let Phase::Load(l) = &mut self.phase else {
+        if !matches!(self.phase, Phase::Load(_)) {
             return Ok(());
-        };
+        }
         while mux.next_note_serial().is_some_and(|s| s < before) {
             let NextNote::Note(n) = mux.next_note() else {
                 break;
@@ -987,17 +1160,21 @@ impl Mirror {
             let Some((change, o)) = Object::of_event(ev) else {
                 continue;
             };
+            let Phase::Load(l) = &mut self.phase else {
+                return Ok(());
+            };
             if l.since[o.table() as usize].is_none_or(|s| serial <= s) {
                 continue;
             }
-            match change {
-                Change::New => {
-                    l.fresh.insert(o);
-                }
+            let old = match change {
+                Change::New => l.fresh.insert(o.clone()),
                 Change::Del => {
                     l.fresh.remove(&o);
+                    None
                 }
-            }
+            };
+            // A flush while listing: those tables are listed again after.
+            self.flushed |= self.may_flush(change, &o, old.as_ref());
         }
         Ok(())
     }
@@ -1273,6 +1450,16 @@ impl Task for Mirror {
                         NextNote::Recv => Some(Action::Receive(RequestId::SUBSCRIPTION)),
                         NextNote::Note(_) => None,
                     }
+                }
+                // After the notifications queued so far are applied (the
+                // relisting keeps the tables it does not list).
+                Phase::Live
+                    if self.flushed
+                        && self.getting.is_none()
+                        && mux.next_note_serial().is_none() =>
+                {
+                    self.start_relist();
+                    None
                 }
                 Phase::Live if self.resync_asked && self.getting.is_none() => {
                     self.resync_asked = false;
