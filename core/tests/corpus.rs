@@ -29,6 +29,8 @@ fn replay_fuzz_corpus() {
         ("link_request", nlwire::fuzzing::link_request),
         ("events", nlwire::fuzzing::events),
         ("mirror", nlwire::fuzzing::mirror),
+        ("nexthop", nlwire::fuzzing::nexthop),
+        ("nexthop_request", nlwire::fuzzing::nexthop_request),
     ] {
         let dir = root.join(target);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {

@@ -2,7 +2,7 @@
 //! `cargo run -p nlwire-tests --example capture_frames`: a namespace with
 //! veth0/veth1, br0 (veth1 enslaved), 192.0.2.2/24 on veth0, a default route
 //! via 192.0.2.1, 198.51.100.0/24 in table 1000 with metric 5, and 1500
-//! IPv6 /48 routes.
+//! IPv6 /48 routes; and nexthop objects (see `nexthop_dump`).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -122,4 +122,48 @@ fn error_frames() {
     // IFLA_IFNAME "bad0" (12).
     assert_eq!(e.ext_ack.offset, Some(44));
     assert!(e.ext_ack.policy.is_some());
+}
+
+/// Nexthop objects of every shape: `ip nexthop add` of a gateway hop, a
+/// device hop, a blackhole, an onlink IPv6 hop, an FDB hop, a weighted
+/// group, a resilient group and an FDB group.
+#[test]
+fn nexthop_dump() {
+    use nlwire::route::Nexthop;
+    use nlwire::route::nh::{NEXTHOP_GRP_TYPE_RES, RTNH_F_ONLINK, USER_HZ};
+    use nlwire::route::{AF_INET, AF_INET6, AF_UNSPEC, GroupMember};
+    let all: Vec<Nexthop> = objects("nexthops");
+    let by_id: BTreeMap<u32, &Nexthop> = all.iter().map(|n| (n.id, n)).collect();
+    assert_eq!(
+        by_id.keys().copied().collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5, 10, 11, 12]
+    );
+    let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+    assert_eq!(
+        (by_id[&1].family, by_id[&1].gateway),
+        (AF_INET, ip("192.0.2.1"))
+    );
+    assert!(by_id[&1].oif.is_some());
+    assert_eq!((by_id[&2].gateway, by_id[&2].oif), (None, by_id[&1].oif));
+    assert!(by_id[&3].blackhole);
+    assert_eq!(
+        (by_id[&4].family, by_id[&4].gateway),
+        (AF_INET6, ip("2001:db8::1"))
+    );
+    assert!(by_id[&4].flags & RTNH_F_ONLINK != 0);
+    assert!(by_id[&5].fdb && by_id[&5].oif.is_none());
+    assert_eq!(by_id[&10].family, AF_UNSPEC);
+    assert_eq!(
+        by_id[&10].group,
+        [GroupMember::new(1), GroupMember::weighted(2, 3).unwrap()]
+    );
+    assert_eq!(by_id[&11].group_type, Some(NEXTHOP_GRP_TYPE_RES));
+    let r = by_id[&11].res_group.unwrap();
+    assert_eq!((r.buckets, r.idle_timer), (Some(8), Some(10 * USER_HZ)));
+    assert!(by_id[&12].fdb && by_id[&12].is_group());
+
+    // `ip nexthop get id 11`: the object, then the acknowledgement.
+    let d = frames("nexthop-get");
+    let m = Messages::new(&d[0]).next().unwrap().unwrap();
+    assert_eq!(Nexthop::from_message(&m).unwrap(), *by_id[&11]);
 }

@@ -286,12 +286,13 @@ proptest! {
     /// requests built from arbitrary values (the fuzz targets' bodies; a
     /// builder must also refuse exactly the invalid values).
     #[test]
-    fn requests_round_trip(d in proptest::collection::vec(any::<u8>(), 0..160), which in 0u8..5) {
+    fn requests_round_trip(d in proptest::collection::vec(any::<u8>(), 0..160), which in 0u8..6) {
         match which {
             0 => nlwire::fuzzing::route_request(&d),
             1 => nlwire::fuzzing::address_request(&d),
             2 => nlwire::fuzzing::neighbour_request(&d),
             3 => nlwire::fuzzing::rule_request(&d),
+            4 => nlwire::fuzzing::nexthop_request(&d),
             _ => nlwire::fuzzing::link_request(&d),
         }
     }
@@ -307,6 +308,7 @@ proptest! {
         nlwire::fuzzing::route(&d);
         nlwire::fuzzing::neigh(&d);
         nlwire::fuzzing::rule(&d);
+        nlwire::fuzzing::nexthop(&d);
         nlwire::fuzzing::ctrl(&d);
         nlwire::fuzzing::wireguard(&d);
         nlwire::fuzzing::wg_config(&d);

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use nlwire::request::{RawRequest, Request};
 use nlwire::route::{
-    GetAddresses, GetLinks, GetNeighbours, GetRoutes, GetRules, IfInfoMsg, LinkRequest,
+    GetAddresses, GetLinks, GetNeighbours, GetNexthop, GetNexthops, GetRoutes, GetRules, IfInfoMsg,
+    LinkRequest,
 };
 use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
 use nlwire_sys::{NetlinkSocket, SocketOptions};
@@ -164,7 +165,34 @@ fn main() {
         "192.0.2.3",
     ]);
 
+    // Nexthop objects: every shape (a nexthop needs its device's carrier).
+    ns.ip(&["link", "set", "veth1", "up"]);
+    ns.ip_batch(
+        "nexthop add id 1 via 192.0.2.1 dev veth0\n\
+         nexthop add id 2 dev veth0\n\
+         nexthop add id 3 blackhole\n\
+         nexthop add id 4 via 2001:db8::1 dev veth0 onlink\n\
+         nexthop add id 5 via 192.0.2.77 fdb\n\
+         nexthop add id 10 group 1/2,3\n\
+         nexthop add id 11 group 1/2 type resilient buckets 8 idle_timer 10\n\
+         nexthop add id 12 group 5 fdb\n",
+    );
+
     let sock = NetlinkSocket::open_in_netns(ns.path(), &SocketOptions::default()).unwrap();
+    capture(
+        &sock,
+        "nexthops",
+        &GetNexthops::new(),
+        11,
+        &["nexthop", "events"],
+    );
+    capture(
+        &sock,
+        "nexthop-get",
+        &GetNexthop::new(11).unwrap(),
+        12,
+        &["nexthop"],
+    );
     capture(&sock, "links", &GetLinks::new(), 1, &["link"]);
     capture(&sock, "routes4", &GetRoutes::ipv4(), 2, &["route", "error"]);
     capture(&sock, "routes6", &GetRoutes::ipv6(), 3, &["route"]);

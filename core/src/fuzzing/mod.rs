@@ -11,7 +11,7 @@ mod input;
 mod roundtrip;
 
 pub use roundtrip::{
-    address_request, link_request, neighbour_request, route_request, rule_request,
+    address_request, link_request, neighbour_request, nexthop_request, route_request, rule_request,
 };
 
 use crate::machine::{EventKind, Exchange};
@@ -215,6 +215,34 @@ pub fn neigh(data: &[u8]) {
         #[cfg(feature = "alloc")]
         if let Ok(n) = <crate::route::Neighbour as crate::request::FromMessage>::from_message(&m) {
             assert_eq!((n.dst, n.state), (v.dst, v.header.state));
+        }
+    }
+}
+
+/// Nexthop messages: the view (its group members read in place) and the
+/// owned model agree.
+pub fn nexthop(data: &[u8]) {
+    use crate::route::NexthopMessage;
+    for m in messages(data) {
+        let Ok(v) = NexthopMessage::from_message(&m) else {
+            let _ = NexthopMessage::parse(m.payload());
+            continue;
+        };
+        let _ = v.raw_attrs().count();
+        let members = v.group.map_or(0, |g| g.count());
+        assert_eq!(members, v.group.map_or(0, |g| g.len()));
+        #[cfg(feature = "alloc")]
+        if let Ok(n) = <crate::route::Nexthop as crate::request::FromMessage>::from_message(&m) {
+            assert_eq!(
+                (n.id, n.gateway, n.oif),
+                (v.id.unwrap_or(0), v.gateway, v.oif)
+            );
+            assert_eq!(n.group.len(), members);
+            assert!(
+                n.group
+                    .iter()
+                    .all(|g| (1..=256).contains(&g.weight) || g.weight > 256)
+            );
         }
     }
 }

@@ -7,8 +7,9 @@ use core::net::IpAddr;
 use super::input::{Input, kernel_accepts_ifname};
 use crate::request::Request;
 use crate::route::{
-    AddressMessage, AddressRequest, LinkKind, LinkMessage, NeighbourMessage, NeighbourRequest,
-    NextHop, RouteMessage, RouteRequest, RuleMessage, RuleRequest,
+    AddressMessage, AddressRequest, GroupMember, LinkKind, LinkMessage, NeighbourMessage,
+    NeighbourRequest, NextHop, NexthopMessage, NexthopRequest, ResGroup, RouteMessage,
+    RouteRequest, RuleMessage, RuleRequest,
 };
 use crate::wire::{Message, Messages, Writer};
 
@@ -578,4 +579,98 @@ pub fn link_request(data: &[u8]) {
     assert_eq!((v.header.index, v.name), target);
     assert_eq!(v.alias, alias);
     assert_eq!(v.master, nomaster.then_some(0));
+}
+
+/// `NexthopRequest`: id, gateway, device, onlink, protocol, blackhole,
+/// fdb, and groups (hash-threshold or resilient) of up to eight weighted
+/// members; a weight outside 1..=256 is refused, and every weight reads
+/// back as given (it travels as weight − 1).
+pub fn nexthop_request(data: &[u8]) {
+    let mut i = Input(data);
+    let id = i.u32();
+    let op = i.u8() % 3;
+    let r = match op {
+        0 => NexthopRequest::add(id),
+        1 => NexthopRequest::replace(id),
+        _ => NexthopRequest::delete(id),
+    };
+    assert_eq!(r.is_ok(), id != 0 || op == 0, "id check");
+    let Ok(mut r) = r else { return };
+    let shape = i.u8() % 4;
+    let mut members = [GroupMember::new(0); 8];
+    let n = usize::from(i.u8() % 9);
+    for m in members.iter_mut().take(n) {
+        let (mid, w) = (i.u32(), i.u16() % 300);
+        match GroupMember::weighted(mid, w) {
+            Ok(g) => *m = g,
+            Err(_) => {
+                assert!(!(1..=256).contains(&w));
+                *m = GroupMember::new(mid);
+            }
+        }
+    }
+    let res = ResGroup {
+        buckets: i.bool().then(|| i.u16()),
+        idle_timer: i.bool().then(|| i.u32()),
+        unbalanced_timer: i.bool().then(|| i.u32()),
+        unbalanced_time: None,
+    };
+    let mut gateway = None;
+    let mut oif = None;
+    match shape {
+        0 => {
+            if i.bool() {
+                let v6 = i.bool();
+                let g = i.ip(v6);
+                gateway = Some(g);
+                r = r.gateway(g);
+            }
+            if i.bool() {
+                let d = i.u32();
+                oif = Some(d);
+                r = r.device(d);
+            }
+            if i.bool() {
+                r = r.onlink();
+            }
+        }
+        1 => r = r.blackhole(),
+        2 => match r.group(&members[..n]) {
+            Ok(x) => r = x,
+            Err(_) => return assert_eq!(n, 0),
+        },
+        _ => match r.resilient_group(&members[..n], res) {
+            Ok(x) => r = x,
+            Err(_) => return assert_eq!(n, 0),
+        },
+    }
+    let proto = i.u8();
+    r = r.protocol(proto);
+    let mut buf = [0u8; 512];
+    let m = emit(&r, &mut buf);
+    let v = NexthopMessage::from_message(&m).expect("our nexthop request parses");
+    assert_eq!(v.id, (id != 0).then_some(id));
+    if op == 2 {
+        // A delete names the id only.
+        assert!(v.gateway.is_none() && v.oif.is_none() && v.group.is_none());
+        return;
+    }
+    assert_eq!(v.header.protocol, proto);
+    match shape {
+        0 => {
+            assert_eq!((v.gateway, v.oif), (gateway, oif));
+            assert!(!v.blackhole && v.group.is_none());
+        }
+        1 => assert!(v.blackhole),
+        _ => {
+            let got = v.group.expect("a group");
+            assert!(got.eq(members[..n].iter().copied()), "members as given");
+            if shape == 3 {
+                assert_eq!(v.group_type, Some(crate::route::nh::NEXTHOP_GRP_TYPE_RES));
+                assert_eq!(v.res_group, Some(res));
+            } else {
+                assert_eq!(v.group_type, None);
+            }
+        }
+    }
 }
