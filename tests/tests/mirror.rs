@@ -274,6 +274,55 @@ fn the_kernels_silent_flushes_are_followed(rt: Runtime, ns: &TestNs) {
     ]);
     drain(&mut *m, Duration::from_millis(500));
     assert_equals_kernel(&mut *m, ns);
+
+    // A nexthop removed: the IPv4 route through it goes unnotified.
+    ns.ip_batch(
+        "nexthop add id 4 via 192.0.2.4 dev v0\n\
+         route add 198.51.100.64/26 nhid 4\n",
+    );
+    drain(&mut *m, Duration::from_millis(300));
+    assert_equals_kernel(&mut *m, ns);
+    ns.ip(&["nexthop", "del", "id", "4"]);
+    let events = drain(&mut *m, Duration::from_millis(500));
+    assert!(
+        events.iter().any(|e| route(e, "198.51.100.64")),
+        "{events:#?}"
+    );
+    assert_equals_kernel(&mut *m, ns);
+
+    // A carrier lost alone (the peer, in another namespace, goes down):
+    // the nexthop goes unnotified, and the IPv4 route through it.
+    let far = TestNs::create();
+    ns.ip(&[
+        "link",
+        "add",
+        "c0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "c1",
+        "netns",
+        far.name(),
+    ]);
+    far.ip(&["link", "set", "c1", "up"]);
+    ns.ip_batch(
+        "link set c0 up\n\
+         addr add 203.0.113.1/24 dev c0\n\
+         nexthop add id 5 via 203.0.113.2 dev c0\n\
+         route add 198.51.100.192/26 nhid 5\n",
+    );
+    drain(&mut *m, Duration::from_millis(300));
+    assert_equals_kernel(&mut *m, ns);
+    far.ip(&["link", "set", "c1", "down"]);
+    let events = drain(&mut *m, Duration::from_millis(500));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, MirrorEvent::Removed(Object::Nexthop(n)) if n.id == 5)),
+        "{events:#?}"
+    );
+    assert_equals_kernel(&mut *m, ns);
 }
 
 /// Another process adds and removes routes and addresses while the

@@ -47,14 +47,14 @@
 //!
 //! When a link goes down or away, the kernel removes the IPv4 routes and
 //! the nexthop objects that used it without a notification (IPv6 routes
-//! are notified); when an IPv4 address goes away, the routes whose source
-//! it was. A mirror of IPv4 routes or nexthops therefore also watches the
-//! links (and IPv4 addresses: [`Mirror::new`] adds those groups and
-//! tables), and after such a change, or after a nexthop was replaced or
-//! removed, lists its route and nexthop tables again
+//! are notified), and shrinks the groups those were in; a carrier loss
+//! removes the nexthops too and marks the IPv4 routes `linkdown`; when
+//! an IPv4 address goes away, the routes whose source it was go; when a
+//! nexthop is removed, the IPv4 routes that used it go. A mirror of IPv4
+//! routes or nexthops therefore also watches the links (and IPv4
+//! addresses: [`Mirror::new`] adds those groups and tables), and after
+//! such a change lists its route and nexthop tables again
 //! ([`Resync::Flushed`]), keeping the others, and reports the difference.
-//! (A carrier loss only marks routes `linkdown`; that flag is not
-//! followed until the next listing.)
 //!
 //! The kernel also makes some neighbour entries without a notification: the
 //! `NOARP` entries of multicast and broadcast destinations (IPv6's
@@ -1082,11 +1082,14 @@ impl Mirror {
     ///
     /// * a link that went away or down takes with it, unnotified, the
     ///   IPv4 routes and the nexthops that used it (`fib_flush`,
-    ///   `nexthop_flush_dev`);
+    ///   `nexthop_flush_dev`), and the groups those were in shrink; a
+    ///   link that lost its carrier takes its nexthops, and marks its
+    ///   IPv4 routes `linkdown`;
     /// * an IPv4 address that went away takes the routes whose source it
     ///   was (`fib_sync_down_addr`);
-    /// * a nexthop replaced or removed changes or removes the routes that
-    ///   use it.
+    /// * a nexthop removed removes the IPv4 routes that use it, and
+    ///   changes those through the groups it was in (whose new members
+    ///   are notified, not the routes).
     fn may_flush(&self, change: Change, new: &Object, old: Option<&Object>) -> bool {
         let routes4 = self.groups.contains(Group::Ipv4Route);
         let routes = routes4 || self.groups.contains(Group::Ipv6Route);
@@ -1094,7 +1097,10 @@ impl Mirror {
         match (change, new, old) {
             (Change::Del, Object::Link(_), _) => routes4 || nexthops,
             (Change::New, Object::Link(l), Some(Object::Link(was))) => {
-                (routes4 || nexthops) && was.is_up() && !l.is_up()
+                const IFF_LOWER_UP: u32 = 0x1_0000;
+                let went_down = was.is_up() && !l.is_up();
+                let lost_carrier = was.flags & IFF_LOWER_UP != 0 && l.flags & IFF_LOWER_UP == 0;
+                (routes4 || nexthops) && (went_down || lost_carrier)
             }
             (Change::Del, Object::Address(a), _) => routes4 && a.family == AF_INET,
             (Change::Del, Object::Nexthop(_), _) => routes,
