@@ -122,6 +122,9 @@ pub fn parse<'a>(
             let c = if c == "del" { "delete" } else { c };
             Ok(Cmd::Req(crate::route::modify(c, args, conn, ctx, family)?))
         }
+        ("nexthop", c @ ("add" | "replace" | "delete")) => Ok(Cmd::Req(crate::nexthop::modify(
+            c, args, conn, ctx, family,
+        )?)),
         ("neigh", c @ ("add" | "replace" | "change" | "del" | "delete")) => {
             let c = if c == "del" { "delete" } else { c };
             Ok(Cmd::Req(crate::neigh::modify(c, args, conn, ctx, family)?))

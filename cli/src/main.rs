@@ -23,6 +23,7 @@ mod monitor;
 mod names;
 mod neigh;
 mod netns_cmd;
+mod nexthop;
 mod print;
 mod route;
 mod rule;
@@ -53,6 +54,7 @@ Commands and their arguments are ip's (see ip(8)):
             flush | get } …
     neigh { add | change | replace | delete | show | flush | get } …
     rule { add | delete | show | flush } …
+    nexthop { add | replace | delete | show | get | flush } …
     netns { list | add | set | delete | identify | pids | exec | monitor }
     wg show [IF|all|interfaces] [dump] [--show-keys]
     wg watch IF... [--interval SECS] [--count ROUNDS]
@@ -471,6 +473,18 @@ fn commands(obj: &str) -> &'static [(&'static str, &'static str)] {
             ("flush", "flush"),
             ("help", "help"),
         ],
+        "nexthop" => &[
+            ("add", "add"),
+            ("replace", "replace"),
+            ("delete", "delete"),
+            ("list", "show"),
+            ("show", "show"),
+            ("lst", "show"),
+            ("get", "get"),
+            ("flush", "flush"),
+            ("bucket", "bucket"),
+            ("help", "help"),
+        ],
         _ => &[],
     }
 }
@@ -529,6 +543,12 @@ fn dispatch(
         ("neigh", "show") => neigh::show(conn, o, tail, out),
         ("neigh", "flush") => neigh::flush(conn, o, tail, out),
         ("neigh", "get") => neigh::get(conn, o, tail, out),
+        ("nexthop", "show") => nexthop::show(conn, o, tail, out),
+        ("nexthop", "get") => nexthop::get(conn, o, tail, out),
+        ("nexthop", "flush") => nexthop::flush(conn, o, tail, out),
+        ("nexthop", "bucket") => Err(fail255(
+            "Command \"nexthop bucket\" is not supported by nlw (yet); ip has it.",
+        )),
         ("rule", "show") => rule::show(conn, o, tail, out),
         ("rule", "flush") => rule::flush(conn, o, tail),
         ("route", "flush") => route::flush(conn, o, tail, out),
@@ -538,7 +558,8 @@ fn dispatch(
             let r: Route = conn.get(l)?;
             let links = all_links(conn)?;
             let names = name_map(&links);
-            route::print_get(out, o, &r, &names)?;
+            let nexthops = nexthop::for_details(conn, o);
+            route::print_get(out, o, &r, &names, &nexthops)?;
             Ok(())
         }
         (obj, cmd) => {

@@ -28,6 +28,7 @@ struct Ask {
     route: bool,
     neigh: bool,
     rule: bool,
+    nexthop: bool,
     /// `label`, or `all`: each event headed `[LINK]`, `[ADDR]`, ….
     label: bool,
     /// `dev DEV`: its index.
@@ -79,7 +80,7 @@ fn parse(args: &[String], conn: &mut Connection) -> Result<Ask, Fail> {
         } else if m("nsid") {
             return unsupported("nsid");
         } else if m("nexthop") {
-            return unsupported("nexthop");
+            (a.nexthop, any) = (true, true);
         } else if arg == "stats" {
             return unsupported("stats");
         } else if arg == "all" {
@@ -120,6 +121,7 @@ fn parse(args: &[String], conn: &mut Connection) -> Result<Ask, Fail> {
     }
     if !any {
         (a.link, a.address, a.route, a.neigh, a.rule) = (true, true, true, true, true);
+        a.nexthop = true;
     }
     Ok(a)
 }
@@ -142,6 +144,8 @@ fn groups(a: &Ask, family: Option<u8>) -> Groups {
     add(a.neigh, Group::Neighbour);
     add(a.rule && v4, Group::Ipv4Rule);
     add(a.rule && v6, Group::Ipv6Rule);
+    // Whatever the family (ip joins it so).
+    add(a.nexthop, Group::Nexthop);
     g
 }
 
@@ -202,6 +206,11 @@ impl Names {
                 }
             }
             Event::Neighbour(_, n) => self.learn(conn, n.index),
+            Event::Nexthop(_, n) => {
+                if let Some(i) = n.oif {
+                    self.learn(conn, i);
+                }
+            }
             Event::Link(_, l) => {
                 for i in l.link.into_iter().chain(l.master) {
                     self.learn(conn, i);
@@ -324,6 +333,7 @@ pub fn run(
                     &route_filter,
                     o.details > 0,
                     *c == Change::Del,
+                    &Default::default(),
                 )?;
             }
             Event::Neighbour(c, n) => {
@@ -333,6 +343,10 @@ pub fn run(
             Event::Rule(c, r) => {
                 label(&mut p, &ask, "[RULE]")?;
                 crate::rule::print_rule(&mut p, r, *c == Change::Del)?;
+            }
+            Event::Nexthop(c, n) => {
+                label(&mut p, &ask, "[NEXTHOP]")?;
+                crate::nexthop::print_nexthop(&mut p, n, &view, *c == Change::Del)?;
             }
             _ => continue,
         }
@@ -358,6 +372,8 @@ fn shown(ask: &Ask, o: &Opts, ev: &Event) -> bool {
         }
         Event::Neighbour(_, n) => ask.neigh && dev_ok(n.index) && fam_ok(n.family),
         Event::Rule(_, _) => ask.rule,
+        // Neither `dev` nor the family filters nexthops in ip.
+        Event::Nexthop(_, _) => ask.nexthop,
         _ => false,
     }
 }

@@ -421,6 +421,7 @@ pub fn show(
     let (filter, dump_family) = parse_filter(args, conn, o.family)?;
     let links = all_links(conn)?;
     let names = name_map(&links);
+    let nexthops = crate::nexthop::for_details(conn, o);
     let mut p = Printer::for_opts(&mut *out, o)?;
     for r in crate::as_ip(conn.dump(dump_request(&filter, dump_family))) {
         let r = match r {
@@ -432,7 +433,7 @@ pub fn show(
             }
         };
         if filter.keeps(&r, dump_family) {
-            print_route(&mut p, &r, &names, &filter, o.details > 0, false)?;
+            print_route(&mut p, &r, &names, &filter, o.details > 0, false, &nexthops)?;
         }
     }
     p.finish()?;
@@ -488,10 +489,11 @@ pub fn print_get(
     o: &Opts,
     r: &Route,
     names: &HashMap<u32, &str>,
+    nexthops: &HashMap<u32, nlwire::route::Nexthop>,
 ) -> io::Result<()> {
     let mut p = Printer::for_opts(&mut *out, o)?;
     let f = RouteFilter::default();
-    print_route(&mut p, r, names, &f, o.details > 0, false)?;
+    print_route(&mut p, r, names, &f, o.details > 0, false, nexthops)?;
     p.finish()?;
     Ok(())
 }
@@ -571,6 +573,7 @@ pub fn print_route<W: Write>(
     f: &RouteFilter,
     details: bool,
     deleted: bool,
+    nexthops: &HashMap<u32, nlwire::route::Nexthop>,
 ) -> io::Result<()> {
     let host = host_len(r.family);
     let cloned = r.flags & RTM_F_CLONED != 0;
@@ -676,6 +679,12 @@ pub fn print_route<W: Write>(
             n => p.num("pref", "{}", n)?,
         }
     }
+    // With `-d`, the nexthop object the route uses (ip reads it by id;
+    // nothing when it is gone).
+    if details && let Some(n) = u32_attr(r, RTA_NH_ID).and_then(|id| nexthops.get(&id)) {
+        p.text("\n\tnh_info ")?;
+        crate::nexthop::print_entry(p, Some("nh_info"), n, names, false)?;
+    }
     if !r.next_hops.is_empty() {
         p.open_array("nexthops")?;
         for h in &r.next_hops {
@@ -697,7 +706,7 @@ pub fn print_route<W: Write>(
 }
 
 /// `print_rta_ifidx`.
-fn ifidx<W: Write>(
+pub(crate) fn ifidx<W: Write>(
     p: &mut Printer<W>,
     names: &HashMap<u32, &str>,
     i: u32,
@@ -711,7 +720,7 @@ fn ifidx<W: Write>(
 
 /// `"gateway": ADDR`/`via ADDR`, or for a gateway of the other family
 /// (`RTA_VIA`) `"via": {"family", "host"}`/`via FAMILY ADDR`.
-fn gateway<W: Write>(p: &mut Printer<W>, family: u8, g: IpAddr) -> io::Result<()> {
+pub(crate) fn gateway<W: Write>(p: &mut Printer<W>, family: u8, g: IpAddr) -> io::Result<()> {
     let fam = if g.is_ipv4() { "inet" } else { "inet6" };
     let color = Color::of_family(family_of(&g));
     if family_of(&g) == family {
@@ -729,7 +738,7 @@ fn gateway<W: Write>(p: &mut Printer<W>, family: u8, g: IpAddr) -> io::Result<()
 }
 
 /// `print_rt_flags`.
-fn rt_flags<W: Write>(p: &mut Printer<W>, flags: u32) -> io::Result<()> {
+pub(crate) fn rt_flags<W: Write>(p: &mut Printer<W>, flags: u32) -> io::Result<()> {
     p.open_array("flags")?;
     for (bit, name) in [
         (1u32, "dead"),

@@ -59,6 +59,11 @@ const SCRIPT: &[&str] = &[
     "rule add pref 100 from 192.0.2.0/24 table 100",
     "-6 rule add pref 200 to 2001:db8::/32 table 100",
     "rule add pref 300 fwmark 0x10/0xff goto 400",
+    "nexthop add id 7 via 192.0.2.7 dev v0",
+    "nexthop add id 8 group 7,3",
+    "nexthop replace id 7 via 192.0.2.8 dev v0",
+    "route add 198.51.100.128/25 nhid 8",
+    "nexthop del id 8",
     "link set v0 alias hello mtu 1400",
     "link set v1 down",
     "rule del pref 100",
@@ -171,8 +176,8 @@ fn monitor_prints_what_ip_monitor_prints() {
         return;
     }
     // nlw's default objects are those of this list (ip's default adds the
-    // ones nlw does not print: netconf, nsid, nexthop, …).
-    let objects = ["link", "address", "route", "neigh", "rule"];
+    // ones nlw does not print: netconf, nsid, …).
+    let objects = ["link", "address", "route", "neigh", "rule", "nexthop"];
     let (ip, nl) = watch_both(&[&["monitor"][..], &objects].concat(), &["monitor"]);
     // The comparison means something only if the changes were printed.
     for want in [
@@ -182,6 +187,9 @@ fn monitor_prints_what_ip_monitor_prints() {
         "    inet 192.0.2.1/24 scope global v0",
         "Deleted 192.0.2.9 dev v0",
         "v9@",
+        "id 8 group 7,3",
+        "Deleted id 8 group 7,3",
+        "198.51.100.128/25 nhid 8 via 192.0.2.8 dev v0",
     ] {
         assert!(ip.contains(want), "ip printed no {want:?}:\n{ip}");
     }
@@ -195,11 +203,11 @@ fn monitor_labels_families_and_devices_as_ip() {
     }
     let (ip, nl) = watch_both(
         &[
-            "monitor", "label", "link", "address", "route", "neigh", "rule",
+            "monitor", "label", "link", "address", "route", "neigh", "rule", "nexthop",
         ],
         &["monitor", "label"],
     );
-    assert!(ip.contains("[LINK]") && ip.contains("[RULE]"));
+    assert!(ip.contains("[LINK]") && ip.contains("[RULE]") && ip.contains("[NEXTHOP]"));
     same("monitor label", &ip, &nl);
     let (ip, nl) = watch_both(
         &["-6", "monitor", "route", "address"],
@@ -229,7 +237,13 @@ fn monitor_labels_families_and_devices_as_ip() {
             .collect();
     }
     assert!(ip.contains("1: lo    inet6 2001:db8:ffff:"), "{ip}");
-    assert!(!ip.contains("v0"), "{ip}");
+    // Nexthops are not filtered by device (ip's filter has no device for
+    // them): they are the only lines naming v0.
+    let others = ip
+        .lines()
+        .filter(|l| !l.starts_with("id ") && !l.starts_with("Deleted id "));
+    assert!(!others.into_iter().any(|l| l.contains("v0")), "{ip}");
+    assert!(ip.contains("id 7 via 192.0.2.8 dev v0"), "{ip}");
     same("monitor dev lo", &ip, &nl);
 }
 

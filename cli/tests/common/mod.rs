@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use nlwire_tests::TestNs;
+
 /// Runs `nlw args…`; returns (exit code, stdout, stderr). `NLW_BIN` names
 /// another binary to run instead (an older build, to show that a test
 /// catches what it was written for).
@@ -388,4 +390,82 @@ pub fn mask_timers(s: &str) -> String {
         }
     }
     out
+}
+
+/// `ip -n NS args…`: (exit code, stdout, stderr).
+#[allow(dead_code)]
+pub fn ip(ns: &TestNs, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new("ip")
+        .args(["-n", ns.name()])
+        .args(args)
+        .output()
+        .expect("run ip");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Requires nlw's output (text or JSON) and exit code to be ip's. The
+/// kernel changes some state on its own for a while (carrier, IPv6
+/// autoconfiguration); a reading is compared when ip read the same before
+/// and after nlw.
+#[allow(dead_code)]
+pub fn same_as_ip(ns: &TestNs, args: &[&str]) {
+    same_as_ip_with(ns, args, |s| s.to_string())
+}
+
+/// As [`same_as_ip`], with both outputs passed through `mask` first (for
+/// values that move on their own, such as a bridge's timers).
+#[allow(dead_code)]
+pub fn same_as_ip_with(ns: &TestNs, args: &[&str], mask: fn(&str) -> String) {
+    let mut all = vec!["-n", ns.name()];
+    all.extend_from_slice(args);
+    let ip = |ns: &TestNs, args: &[&str]| {
+        let (c, o, e) = ip(ns, args);
+        (c, mask(&o), e)
+    };
+    for _ in 0..20 {
+        let before = ip(ns, args);
+        let (code, out, err) = nlw(&all);
+        let out = mask(&out);
+        if ip(ns, args) != before {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            continue;
+        }
+        let ours = if args.contains(&"-j") && code == 0 {
+            if out.trim().is_empty() {
+                out
+            } else {
+                let mut v: serde_json::Value = serde_json::from_str(&out)
+                    .unwrap_or_else(|e| panic!("nlw {args:?} printed bad JSON ({e}): {out}"));
+                as_this_ip_prints_json(&mut v);
+                serde_json::to_string(&v).unwrap()
+            }
+        } else {
+            as_this_ip_prints_text(&out)
+        };
+        let theirs = if args.contains(&"-j") && before.0 == 0 && !before.1.trim().is_empty() {
+            let v: serde_json::Value = serde_json::from_str(&before.1).unwrap();
+            serde_json::to_string(&v).unwrap()
+        } else {
+            before.1.clone()
+        };
+        // The first line that differs, to read the failure by.
+        let first = ours
+            .lines()
+            .zip(theirs.lines())
+            .find(|(a, b)| a != b)
+            .map(|(a, b)| format!("\nfirst difference:\n  nlw: {a}\n  ip:  {b}"))
+            .unwrap_or_default();
+        assert_eq!(
+            (code, ours.as_str()),
+            (before.0, theirs.as_str()),
+            "nlw {args:?} (left) differs from ip (right); nlw said {err}, ip said {}{first}",
+            before.2
+        );
+        return;
+    }
+    panic!("{args:?}: the kernel's state never stood still");
 }

@@ -10,7 +10,7 @@
 //! [`GetNexthops`] (a dump with the kernel's filters) and [`GetNexthop`]
 //! (one by id).
 //!
-//! A group member's weight is 1 to 256, and travels as weight − 1 in
+//! A group member's weight is 1 to 65535, and travels as weight − 1 in
 //! `struct nexthop_grp` (the kernel adds one back, and `ip` prints it
 //! so): [`GroupMember::weight`] is the weight itself.
 
@@ -57,6 +57,12 @@ pub const NHA_MASTER: u16 = 10;
 pub const NHA_FDB: u16 = 11;
 /// `NHA_RES_GROUP`: nested, a resilient group's settings.
 pub const NHA_RES_GROUP: u16 = 12;
+/// `NHA_OP_FLAGS`: u32; in a group's reply, bit 31
+/// ([`NHA_OP_FLAG_RESP_GRP_RESVD_0`]) says its members' reserved bytes
+/// are zeroed, so that a weight's high byte can be read.
+pub const NHA_OP_FLAGS: u16 = 14;
+/// See [`NHA_OP_FLAGS`].
+pub const NHA_OP_FLAG_RESP_GRP_RESVD_0: u32 = 1 << 31;
 
 /// `NHA_RES_GROUP_BUCKETS`: u16.
 pub const NHA_RES_GROUP_BUCKETS: u16 = 1;
@@ -122,13 +128,15 @@ impl NhMsg {
     }
 }
 
-/// One member of a group: a nexthop id and its weight (1 to 256).
+/// One member of a group: a nexthop id and its weight (1 to 65535;
+/// kernels before 6.12 or so take 1 to 256, and refuse more with
+/// "Reserved fields in nexthop_grp must be 0").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GroupMember {
     /// The member nexthop's id.
     pub id: u32,
-    /// Its weight, 1 to 256 (sent as weight − 1).
+    /// Its weight, 1 to 65535 (sent as weight − 1).
     pub weight: u16,
 }
 
@@ -138,13 +146,13 @@ impl GroupMember {
         GroupMember { id, weight: 1 }
     }
 
-    /// Member `id` of weight `weight`, which must be 1 to 256.
+    /// Member `id` of weight `weight`, which must not be 0.
     pub fn weighted(id: u32, weight: u16) -> Result<GroupMember, InvalidInput> {
-        if !(1..=256).contains(&weight) {
+        if weight == 0 {
             return Err(InvalidInput::OutOfRange {
                 what: "nexthop weight",
-                value: u64::from(weight),
-                range: "1 to 256",
+                value: 0,
+                range: "1 to 65535",
             });
         }
         Ok(GroupMember { id, weight })
@@ -153,33 +161,39 @@ impl GroupMember {
 
 /// The members of a group, read in place from `NHA_GROUP`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Members<'a>(&'a [u8]);
+pub struct Members<'a> {
+    data: &'a [u8],
+    /// Whether the kernel zeroed the reserved bytes (see
+    /// [`NHA_OP_FLAGS`]): only then is `weight_high` a weight's.
+    high: bool,
+}
 
 impl<'a> Members<'a> {
     /// How many members.
     pub fn len(&self) -> usize {
-        self.0.len() / 8
+        self.data.len() / 8
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.len() < 8
+        self.data.len() < 8
     }
 }
 
 impl Iterator for Members<'_> {
     type Item = GroupMember;
     fn next(&mut self) -> Option<GroupMember> {
-        if self.0.len() < 8 {
+        if self.data.len() < 8 {
             return None;
         }
-        let (e, rest) = self.0.split_at(8);
-        self.0 = rest;
+        let (e, rest) = self.data.split_at(8);
+        self.data = rest;
+        // `weight` (u8) then `weight_high` (u8): weight − 1 in 16 bits.
+        // Kernels before `weight_high` leave its byte unset.
+        let high = if self.high { e[5] } else { 0 };
         Some(GroupMember {
             id: u32::from_ne_bytes([e[0], e[1], e[2], e[3]]),
-            // `weight` (u8) then `weight_high` (u8, newer kernels; 0
-            // before): weight − 1 in 16 bits.
-            weight: u16::from_le_bytes([e[4], e[5]]).saturating_add(1),
+            weight: u16::from_le_bytes([e[4], high]).saturating_add(1),
         })
     }
 }
@@ -260,6 +274,7 @@ impl<'a> NexthopMessage<'a> {
             res_group: None,
             attrs,
         };
+        let mut op_flags = 0;
         for a in Attrs::new(attrs) {
             let a = a?;
             match a.kind() {
@@ -274,7 +289,10 @@ impl<'a> NexthopMessage<'a> {
                             expected: p.len() / 8 * 8 + 8,
                         });
                     }
-                    m.group = Some(Members(p));
+                    m.group = Some(Members {
+                        data: p,
+                        high: false,
+                    });
                 }
                 NHA_GROUP_TYPE => m.group_type = Some(a.u16()?),
                 NHA_BLACKHOLE => m.blackhole = true,
@@ -283,8 +301,12 @@ impl<'a> NexthopMessage<'a> {
                 NHA_ENCAP_TYPE => m.encap_type = Some(a.u16()?),
                 NHA_FDB => m.fdb = true,
                 NHA_RES_GROUP => m.res_group = Some(ResGroup::parse(&a)?),
+                NHA_OP_FLAGS => op_flags = a.u32()?,
                 _ => {}
             }
+        }
+        if let Some(g) = &mut m.group {
+            g.high = op_flags & NHA_OP_FLAG_RESP_GRP_RESVD_0 != 0;
         }
         Ok(m)
     }
@@ -454,18 +476,11 @@ enum NhOp {
     Delete,
 }
 
-/// What a nexthop is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape<'a> {
-    /// A gateway and/or a device.
-    Hop,
-    /// `blackhole`.
-    Blackhole,
-    /// A group, of `NEXTHOP_GRP_TYPE_*`, with its resilient settings.
-    Group(&'a [GroupMember], u16, ResGroup),
-}
-
 /// Add, replace or delete a nexthop object.
+///
+/// What is set is sent, and the kernel judges the combination (a
+/// blackhole with a device, a group with a gateway: it refuses them with
+/// its own message), as `ip nexthop add` sends what it is given.
 ///
 /// ```
 /// use nlwire::route::nh::{GroupMember, NexthopRequest};
@@ -484,7 +499,10 @@ pub struct NexthopRequest<'a> {
     op: NhOp,
     id: u32,
     family: Option<u8>,
-    shape: Shape<'a>,
+    blackhole: bool,
+    group: Option<&'a [GroupMember]>,
+    /// `NEXTHOP_GRP_TYPE_RES` with its settings.
+    resilient: Option<ResGroup>,
     gateway: Option<IpAddr>,
     oif: Option<u32>,
     flags: u32,
@@ -498,7 +516,9 @@ impl<'a> NexthopRequest<'a> {
             op,
             id,
             family: None,
-            shape: Shape::Hop,
+            blackhole: false,
+            group: None,
+            resilient: None,
             gateway: None,
             oif: None,
             flags: 0,
@@ -521,7 +541,9 @@ impl<'a> NexthopRequest<'a> {
         Ok(Self::new(NhOp::Replace, id))
     }
 
-    /// Deletes nexthop `id`.
+    /// Deletes nexthop `id` (the kernel reads the id alone: anything else
+    /// set is sent, as `ip nexthop del` sends what it is given, and
+    /// refused).
     pub fn delete(id: u32) -> Result<Self, InvalidInput> {
         if id == 0 {
             return Err(zero_id());
@@ -550,7 +572,7 @@ impl<'a> NexthopRequest<'a> {
 
     /// Drops what it is given.
     pub fn blackhole(mut self) -> Self {
-        self.shape = Shape::Blackhole;
+        self.blackhole = true;
         self
     }
 
@@ -561,8 +583,10 @@ impl<'a> NexthopRequest<'a> {
         self
     }
 
-    /// The family of a nexthop without a gateway (`AF_INET`, the
-    /// default, or `AF_INET6`): what `ip -6 nexthop add … dev D` sets.
+    /// The `nhmsg` family, `AF_INET` or `AF_INET6`, instead of the one
+    /// inferred (the gateway's; else `AF_INET` for a device or a
+    /// blackhole, as `ip` sends; else none, as for a group): what
+    /// `ip -6 nexthop add … blackhole` sets.
     pub fn family(mut self, family: u8) -> Result<Self, InvalidInput> {
         if family != AF_INET && family != AF_INET6 {
             return Err(InvalidInput::OutOfRange {
@@ -580,23 +604,30 @@ impl<'a> NexthopRequest<'a> {
         if members.is_empty() {
             return Err(InvalidInput::NoNextHops);
         }
-        self.shape = Shape::Group(members, NEXTHOP_GRP_TYPE_MPATH, ResGroup::default());
+        self.group = Some(members);
         Ok(self)
     }
 
-    /// A resilient group of `members` with `settings` (buckets, idle and
-    /// unbalanced timers in `USER_HZ` ticks; unset: the kernel's
-    /// defaults, 128 buckets and 120 s idle).
+    /// Makes the group resilient (`NEXTHOP_GRP_TYPE_RES`) with `settings`
+    /// (buckets, which the kernel needs when it creates the group, idle
+    /// and unbalanced timers in `USER_HZ` ticks; an unset timer is the
+    /// kernel's default, 120 s idle, or is kept on replace).
+    pub fn resilient(mut self, settings: ResGroup) -> Self {
+        self.resilient = Some(settings);
+        self
+    }
+
+    /// A resilient group of `members` with `settings`: [`group`] then
+    /// [`resilient`].
+    ///
+    /// [`group`]: NexthopRequest::group
+    /// [`resilient`]: NexthopRequest::resilient
     pub fn resilient_group(
-        mut self,
+        self,
         members: &'a [GroupMember],
         settings: ResGroup,
     ) -> Result<Self, InvalidInput> {
-        if members.is_empty() {
-            return Err(InvalidInput::NoNextHops);
-        }
-        self.shape = Shape::Group(members, NEXTHOP_GRP_TYPE_RES, settings);
-        Ok(self)
+        Ok(self.group(members)?.resilient(settings))
     }
 
     /// Who installs it (`RTPROT_*`; `ip` sends `boot` by default).
@@ -605,19 +636,16 @@ impl<'a> NexthopRequest<'a> {
         self
     }
 
-    /// The `nhmsg` family: the gateway's, none for a group, else the one
-    /// set (`AF_INET` by default, as `ip` sends for `blackhole` and a
-    /// device alone).
+    /// The `nhmsg` family: the one set, else the gateway's, else
+    /// `AF_INET` for a device or a blackhole (as `ip` sends), else none.
     fn nh_family(&self) -> u8 {
         if let Some(f) = self.family {
             return f;
         }
-        match (&self.shape, self.gateway) {
-            (Shape::Group(..), _) => AF_UNSPEC,
-            (_, Some(g)) => family_of(&g),
-            _ if self.op == NhOp::Delete => AF_UNSPEC,
-            _ if self.fdb => AF_UNSPEC,
-            _ => AF_INET,
+        match self.gateway {
+            Some(g) => family_of(&g),
+            None if self.blackhole || self.oif.is_some() => AF_INET,
+            None => AF_UNSPEC,
         }
     }
 }
@@ -637,55 +665,46 @@ impl Request for NexthopRequest<'_> {
         }
     }
     fn emit_payload(&self, w: &mut Writer<'_>) {
-        let delete = self.op == NhOp::Delete;
         NhMsg {
             family: self.nh_family(),
             scope: 0,
-            protocol: if delete {
-                0
-            } else {
-                self.protocol.unwrap_or(0)
-            },
-            flags: if delete { 0 } else { self.flags },
+            protocol: self.protocol.unwrap_or(0),
+            flags: self.flags,
         }
         .emit(w);
         if self.id != 0 {
             w.attr_u32(NHA_ID, self.id);
         }
-        if delete {
-            return;
+        if self.blackhole {
+            w.attr_flag(NHA_BLACKHOLE);
         }
-        match self.shape {
-            Shape::Hop => {}
-            Shape::Blackhole => w.attr_flag(NHA_BLACKHOLE),
-            Shape::Group(members, kind, res) => {
-                let mut buf = [0u8; 8];
-                // A plain attribute (no NLA_F_NESTED) whose array is
-                // written in place.
-                let start = w.begin_nested_raw(NHA_GROUP);
-                for m in members {
-                    let wt = (m.weight.clamp(1, 256) - 1).to_le_bytes();
-                    buf[..4].copy_from_slice(&m.id.to_ne_bytes());
-                    buf[4] = wt[0];
-                    buf[5] = wt[1];
-                    w.put(&buf);
-                }
-                w.end_nested(start);
-                if kind != NEXTHOP_GRP_TYPE_MPATH {
-                    w.attr_u16(NHA_GROUP_TYPE, kind);
-                    let n = w.begin_nested(NHA_RES_GROUP);
-                    if let Some(b) = res.buckets {
-                        w.attr_u16(NHA_RES_GROUP_BUCKETS, b);
-                    }
-                    if let Some(t) = res.idle_timer {
-                        w.attr_u32(NHA_RES_GROUP_IDLE_TIMER, t);
-                    }
-                    if let Some(t) = res.unbalanced_timer {
-                        w.attr_u32(NHA_RES_GROUP_UNBALANCED_TIMER, t);
-                    }
-                    w.end_nested(n);
-                }
+        if let Some(members) = self.group {
+            let mut buf = [0u8; 8];
+            // A plain attribute (no NLA_F_NESTED) whose array is written
+            // in place.
+            let start = w.begin_nested_raw(NHA_GROUP);
+            for m in members {
+                let wt = (m.weight.max(1) - 1).to_le_bytes();
+                buf[..4].copy_from_slice(&m.id.to_ne_bytes());
+                buf[4] = wt[0];
+                buf[5] = wt[1];
+                w.put(&buf);
             }
+            w.end_nested(start);
+        }
+        if let Some(res) = self.resilient {
+            w.attr_u16(NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_RES);
+            let n = w.begin_nested(NHA_RES_GROUP);
+            if let Some(b) = res.buckets {
+                w.attr_u16(NHA_RES_GROUP_BUCKETS, b);
+            }
+            if let Some(t) = res.idle_timer {
+                w.attr_u32(NHA_RES_GROUP_IDLE_TIMER, t);
+            }
+            if let Some(t) = res.unbalanced_timer {
+                w.attr_u32(NHA_RES_GROUP_UNBALANCED_TIMER, t);
+            }
+            w.end_nested(n);
         }
         if let Some(i) = self.oif {
             w.attr_u32(NHA_OIF, i);
@@ -841,7 +860,26 @@ mod tests {
         assert_eq!(v.group.unwrap().collect::<alloc::vec::Vec<_>>(), m);
         assert!(v.group_type.is_none(), "mpath is the default: not sent");
         assert!(GroupMember::weighted(1, 0).is_err());
-        assert!(GroupMember::weighted(1, 257).is_err());
+        // Above 256 the high byte goes in `weight_high`; read back only
+        // when the kernel says it zeroes the reserved bytes.
+        let big = [GroupMember::weighted(4, 300).unwrap()];
+        let b = emit(&NexthopRequest::add(11).unwrap().group(&big).unwrap());
+        let v = view(&b);
+        let raw = v.raw_attrs().find(NHA_GROUP).unwrap().unwrap();
+        assert_eq!(&raw.payload()[4..6], &[43, 1]);
+        assert_eq!(
+            v.group.unwrap().next().unwrap().weight,
+            44,
+            "no op flags: low byte"
+        );
+        let mut buf = [0u8; 64];
+        let mut w = Writer::new(&mut buf);
+        NhMsg::default().emit(&mut w);
+        w.attr(NHA_GROUP, raw.payload());
+        w.attr_u32(NHA_OP_FLAGS, NHA_OP_FLAG_RESP_GRP_RESVD_0);
+        let n = w.finish().unwrap();
+        let v = NexthopMessage::parse(&buf[..n]).unwrap();
+        assert_eq!(v.group.unwrap().next().unwrap(), big[0]);
         assert!(NexthopRequest::add(1).unwrap().group(&[]).is_err());
     }
 
@@ -872,17 +910,27 @@ mod tests {
         assert!(v.blackhole);
         assert_eq!(v.header.family, AF_INET);
         assert_eq!(v.id, None, "id 0: the kernel picks one");
-        let d = NexthopRequest::delete(4)
-            .unwrap()
-            .gateway("192.0.2.1".parse().unwrap());
-        assert_eq!(d.message_type(), RTM_DELNEXTHOP);
+        let d = NexthopRequest::delete(4).unwrap();
+        assert_eq!((d.message_type(), d.flags()), (RTM_DELNEXTHOP, 0));
         let b = emit(&d);
         let v = view(&b);
-        assert_eq!(
-            (v.id, v.gateway),
-            (Some(4), None),
-            "a delete sends the id only"
+        assert_eq!(v.header, NhMsg::default());
+        assert_eq!((v.id, v.raw_attrs().count()), (Some(4), 1), "the id only");
+        // What is set is sent, for the kernel to judge (ip does so).
+        let b = emit(&NexthopRequest::add(6).unwrap().blackhole().device(3));
+        let v = view(&b);
+        assert!(v.blackhole && v.oif == Some(3));
+        let m = [GroupMember::new(1)];
+        let b = emit(
+            &NexthopRequest::add(7)
+                .unwrap()
+                .group(&m)
+                .unwrap()
+                .blackhole(),
         );
+        let v = view(&b);
+        assert!(v.blackhole && v.group.is_some());
+        assert_eq!(v.header.family, AF_INET, "blackhole: AF_INET, as ip sends");
         assert!(NexthopRequest::delete(0).is_err());
         assert!(GetNexthop::new(0).is_err());
         let b = emit(&GetNexthop::new(9).unwrap());
