@@ -1379,6 +1379,12 @@ impl Mirror {
             if self.next_live_note(mux) {
                 return None;
             }
+            // Every notification queued so far is applied (the relisting
+            // keeps the tables it does not list).
+            if self.flushed {
+                self.start_relist();
+                return None;
+            }
             return Some(Action::Receive(RequestId::SUBSCRIPTION));
         };
         // A link read again: notifications queued before its reply are
@@ -1456,16 +1462,6 @@ impl Task for Mirror {
                         NextNote::Recv => Some(Action::Receive(RequestId::SUBSCRIPTION)),
                         NextNote::Note(_) => None,
                     }
-                }
-                // After the notifications queued so far are applied (the
-                // relisting keeps the tables it does not list).
-                Phase::Live
-                    if self.flushed
-                        && self.getting.is_none()
-                        && mux.next_note_serial().is_none() =>
-                {
-                    self.start_relist();
-                    None
                 }
                 Phase::Live if self.resync_asked && self.getting.is_none() => {
                     self.resync_asked = false;
@@ -1639,6 +1635,90 @@ mod tests {
         d.extend(done(seq, 0));
         feed(mux, &d);
         assert_eq!(event(mux, m), MirrorEvent::Synced);
+    }
+
+    /// A link message with interface flags.
+    fn link_flags(kind: u16, seq: u32, flags: u16, index: u32, iff: u32) -> Vec<u8> {
+        let mut buf = [0u8; 256];
+        let mut w = Writer::new(&mut buf);
+        let m = w.begin_message(kind, flags, seq, 0);
+        IfInfoMsg {
+            index,
+            flags: iff,
+            ..Default::default()
+        }
+        .emit(&mut w);
+        w.attr_str(IFLA_IFNAME, &alloc::format!("l{index}"));
+        w.end_message(m);
+        let n = w.finish().unwrap();
+        buf[..n].to_vec()
+    }
+
+    /// A nexthop (id, device) as the kernel lists it.
+    fn nexthop(seq: u32, id: u32, oif: u32) -> Vec<u8> {
+        use crate::route::nh::{NHA_ID, NHA_OIF, NhMsg, RTM_NEWNEXTHOP};
+        let mut buf = [0u8; 128];
+        let mut w = Writer::new(&mut buf);
+        let m = w.begin_message(RTM_NEWNEXTHOP, NLM_F_MULTI, seq, 0);
+        NhMsg {
+            family: AF_INET,
+            ..Default::default()
+        }
+        .emit(&mut w);
+        w.attr_u32(NHA_ID, id);
+        w.attr_u32(NHA_OIF, oif);
+        w.end_message(m);
+        let n = w.finish().unwrap();
+        buf[..n].to_vec()
+    }
+
+    /// A link that goes down takes its nexthops without a notification:
+    /// the mirror lists its nexthops again (and only them) and reports
+    /// what went; a link that stays up, or a new link, lists nothing.
+    #[test]
+    fn a_link_going_down_relists_the_nexthops() {
+        const UP: u32 = 0x1 | 0x1_0000;
+        let mut mux = Mux::default();
+        mux.subscribe();
+        let mut m = Mirror::new(Group::Nexthop.into(), Duration::from_secs(5));
+        assert!(m.groups().contains(Group::Link), "it watches the links");
+        let seq = sends(&mut mux, &mut m);
+        let mut d = link_flags(16, seq, NLM_F_MULTI, 1, UP);
+        d.extend(done(seq, 0));
+        feed(&mut mux, &d);
+        let seq = sends(&mut mux, &mut m);
+        let mut d = nexthop(seq, 5, 1);
+        d.extend(done(seq, 0));
+        feed(&mut mux, &d);
+        assert_eq!(event(&mut mux, &mut m), MirrorEvent::Synced);
+        assert!(m.nexthop(5).is_some());
+        // A new link, and a change that keeps link 1 up: no listing.
+        receives(&mut mux, &mut m);
+        notify(&mut mux, &link_flags(16, 0, 0, 2, 0));
+        assert!(matches!(event(&mut mux, &mut m), MirrorEvent::Added(_)));
+        receives(&mut mux, &mut m);
+        // Link 1 goes down.
+        notify(&mut mux, &link_flags(16, 0, 0, 1, 0));
+        let e = event(&mut mux, &mut m);
+        assert!(matches!(e, MirrorEvent::Changed { .. }), "{e:?}");
+        assert_eq!(
+            event(&mut mux, &mut m),
+            MirrorEvent::Resyncing(Resync::Flushed)
+        );
+        let seq = sends(&mut mux, &mut m);
+        assert_eq!(
+            crate::wire::Header::parse(mux.outgoing()).unwrap().kind,
+            crate::route::nh::RTM_GETNEXTHOP,
+            "the nexthops only"
+        );
+        feed(&mut mux, &done(seq, 0));
+        assert!(
+            matches!(event(&mut mux, &mut m), MirrorEvent::Removed(Object::Nexthop(n)) if n.id == 5)
+        );
+        assert_eq!(event(&mut mux, &mut m), MirrorEvent::Synced);
+        // The links were kept as they were.
+        assert_eq!(indexes(&m), [1, 2]);
+        assert!(m.nexthop(5).is_none());
     }
 
     #[test]
