@@ -164,9 +164,17 @@ impl Notes {
     }
 
     /// The serial of the next record, if any (an overrun's or a
-    /// datagram's).
+    /// datagram's). A datagram whose last message was handed out is no
+    /// longer next, though it is dropped only at the next [`Notes::pop`].
     pub fn next_serial(&self) -> Option<u64> {
-        (self.head < self.buf.len()).then(|| read_header(&self.buf[self.head..]).0)
+        let mut at = self.head;
+        if at < self.buf.len() {
+            let (_, len) = read_header(&self.buf[at..]);
+            if len != OVERRUN && self.cursor >= len as usize {
+                at += HEADER + round8(len as usize);
+            }
+        }
+        (at < self.buf.len()).then(|| read_header(&self.buf[at..]).0)
     }
 }
 
@@ -174,6 +182,24 @@ impl Notes {
 mod tests {
     use super::*;
     use crate::wire::Writer;
+
+    /// Once a datagram's last message is handed out, the next serial is
+    /// the following datagram's (what the mirror's "older than this
+    /// reply" test reads), not the one just read.
+    #[test]
+    fn the_next_serial_moves_past_a_datagram_read_whole() {
+        let mut n = Notes::new(1 << 16);
+        assert!(n.push(3, &datagram(&[16, 17])));
+        assert!(n.push(5, &datagram(&[16])));
+        assert_eq!(n.next_serial(), Some(3));
+        assert!(matches!(n.pop(), Some(Note::Message(_, 3))));
+        assert_eq!(n.next_serial(), Some(3), "one message of it left");
+        assert!(matches!(n.pop(), Some(Note::Message(_, 3))));
+        assert_eq!(n.next_serial(), Some(5));
+        assert!(matches!(n.pop(), Some(Note::Message(_, 5))));
+        assert_eq!(n.next_serial(), None);
+        assert!(n.pop().is_none());
+    }
 
     fn datagram(kinds: &[u16]) -> std::vec::Vec<u8> {
         let mut b = [0u8; 256];
