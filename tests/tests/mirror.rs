@@ -61,6 +61,25 @@ fn drain(m: &mut dyn MirrorClient, quiet: Duration) -> Vec<MirrorEvent> {
     v
 }
 
+/// Reads the mirror's events until it has been quiet for half a second
+/// with no resync under way (a resync's listing reports nothing until it
+/// ends, which takes seconds in a VM); returns them.
+fn settle(m: &mut dyn MirrorClient) -> Vec<MirrorEvent> {
+    let mut v = Vec::new();
+    let start = std::time::Instant::now();
+    loop {
+        v.extend(drain(m, Duration::from_millis(500)));
+        let open = v
+            .iter()
+            .rev()
+            .find(|e| matches!(e, MirrorEvent::Resyncing(_) | MirrorEvent::Synced))
+            .is_some_and(|e| matches!(e, MirrorEvent::Resyncing(_)));
+        if !open || start.elapsed() > Duration::from_secs(120) {
+            return v;
+        }
+    }
+}
+
 /// The mirror equals a fresh listing (the kernel may still be settling:
 /// a few tries, each after the mirror was quiet).
 /// `NUD_NOARP`.
@@ -69,7 +88,7 @@ const NUD_NOARP: u16 = 0x40;
 fn assert_equals_kernel(m: &mut dyn MirrorClient, ns: &TestNs) {
     let mut last = String::new();
     for _ in 0..5 {
-        drain(m, Duration::from_millis(300));
+        settle(m);
         let k = kernel(ns);
         let mine: BTreeMap<Key, Object> = m
             .state()
@@ -166,7 +185,7 @@ fn mirror_follows_every_kind_of_change(rt: Runtime, ns: &TestNs) {
          rule del pref 100\n\
          link add w0 type veth peer name w1\n",
     );
-    let events = drain(&mut *m, Duration::from_millis(500));
+    let events = settle(&mut *m);
     let has = |f: &dyn Fn(&MirrorEvent) -> bool| events.iter().any(f);
     assert!(has(
         &|e| matches!(e, MirrorEvent::Changed { new: Object::Link(l), .. } if l.name == "v0" && l.mtu == Some(1400))
@@ -219,7 +238,7 @@ fn the_kernels_silent_flushes_are_followed(rt: Runtime, ns: &TestNs) {
 
     // A link down: IPv4 routes and nexthops go unnotified.
     ns.ip(&["link", "set", "v0", "down"]);
-    let events = drain(&mut *m, Duration::from_millis(500));
+    let events = settle(&mut *m);
     let has = |f: &dyn Fn(&MirrorEvent) -> bool| events.iter().any(f);
     assert!(
         has(&|e| matches!(e, MirrorEvent::Resyncing(Resync::Flushed))),
@@ -248,7 +267,7 @@ fn the_kernels_silent_flushes_are_followed(rt: Runtime, ns: &TestNs) {
     drain(&mut *m, Duration::from_millis(300));
     assert_equals_kernel(&mut *m, ns);
     ns.ip(&["addr", "del", "192.0.2.7/32", "dev", "v0"]);
-    let events = drain(&mut *m, Duration::from_millis(500));
+    let events = settle(&mut *m);
     assert!(
         events.iter().any(|e| route(e, "198.51.100.128")),
         "{events:#?}"
@@ -283,7 +302,7 @@ fn the_kernels_silent_flushes_are_followed(rt: Runtime, ns: &TestNs) {
     drain(&mut *m, Duration::from_millis(300));
     assert_equals_kernel(&mut *m, ns);
     ns.ip(&["nexthop", "del", "id", "4"]);
-    let events = drain(&mut *m, Duration::from_millis(500));
+    let events = settle(&mut *m);
     assert!(
         events.iter().any(|e| route(e, "198.51.100.64")),
         "{events:#?}"
@@ -315,7 +334,7 @@ fn the_kernels_silent_flushes_are_followed(rt: Runtime, ns: &TestNs) {
     drain(&mut *m, Duration::from_millis(300));
     assert_equals_kernel(&mut *m, ns);
     far.ip(&["link", "set", "c1", "down"]);
-    let events = drain(&mut *m, Duration::from_millis(500));
+    let events = settle(&mut *m);
     assert!(
         events
             .iter()
@@ -381,7 +400,7 @@ fn a_forced_overrun_heals_to_the_kernels_state(rt: Runtime, ns: &TestNs) {
     // Follow the stream: every route added or removed in table 100.
     let mut seen = before;
     let mut overrun = false;
-    for e in drain(&mut *m, Duration::from_millis(500)) {
+    for e in settle(&mut *m) {
         match e {
             MirrorEvent::Resyncing(Resync::Overrun) => overrun = true,
             MirrorEvent::Added(o @ Object::Route(_)) => {
