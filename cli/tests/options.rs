@@ -4,21 +4,8 @@
 use std::process::{Command, Stdio};
 
 mod common;
+use common::ip;
 use nlwire_tests::{TestNs, privileged_or_skip};
-
-/// `ip -n NS args…`: (exit code, stdout, stderr).
-fn ip(ns: &TestNs, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new("ip")
-        .args(["-n", ns.name()])
-        .args(args)
-        .output()
-        .expect("run ip");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn nlw(ns: &TestNs, args: &[&str]) -> (i32, String, String) {
     let mut all = vec!["-n", ns.name()];

@@ -460,46 +460,25 @@ fn neighbour_key(n: &Neighbour) -> NeighbourKey {
     (n.family, n.index, n.dst, n.is_proxy())
 }
 
-impl Row for Link {
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.index
-    }
+/// Each kind's table row, keyed by what the kernel knows it by.
+macro_rules! rows {
+    ($($t:ty => $k:ty: $key:expr;)+) => {$(
+        impl Row for $t {
+            type Key = $k;
+            fn key(&self) -> $k {
+                $key(self)
+            }
+        }
+    )+};
 }
 
-impl Row for Address {
-    type Key = AddressKey;
-    fn key(&self) -> AddressKey {
-        address_key(self)
-    }
-}
-
-impl Row for Route {
-    type Key = RouteKey;
-    fn key(&self) -> RouteKey {
-        RouteKey::of(self)
-    }
-}
-
-impl Row for Neighbour {
-    type Key = NeighbourKey;
-    fn key(&self) -> NeighbourKey {
-        neighbour_key(self)
-    }
-}
-
-impl Row for Rule {
-    type Key = RuleKey;
-    fn key(&self) -> RuleKey {
-        RuleKey::of(self)
-    }
-}
-
-impl Row for Nexthop {
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.id
-    }
+rows! {
+    Link => u32: |l: &Link| l.index;
+    Address => AddressKey: address_key;
+    Route => RouteKey: RouteKey::of;
+    Neighbour => NeighbourKey: neighbour_key;
+    Rule => RuleKey: RuleKey::of;
+    Nexthop => u32: |n: &Nexthop| n.id;
 }
 
 /// The mirrored tables, one per kind.
