@@ -492,6 +492,14 @@ impl Mux {
         Next::Recv
     }
 
+    /// Whether replies for `id` wait in its inbox (queued by another task
+    /// from datagrams it received): [`Mux::drain`] hands those out first.
+    pub fn has_queued(&self, id: RequestId) -> bool {
+        self.inboxes
+            .get(&id.seq())
+            .is_some_and(|i| !i.queue.is_empty())
+    }
+
     /// Runs `f` on every reply for `id` that is available without receiving
     /// — what repeated [`Mux::next`] calls would return until
     /// [`Next::Recv`] — and stops early when `more` says no of what `f`

@@ -775,6 +775,17 @@ struct Load {
     /// Per table: the serial of its listing's first datagram. Notifications
     /// of a table are applied only when newer than that.
     since: [Option<u64>; 6],
+    /// The listing's last reply, taken by the fast path (see
+    /// `poll_load`), to be handled as the next one.
+    stashed: Option<Stashed>,
+}
+
+/// A listing's reply that ends the fast path.
+#[derive(Debug)]
+enum Stashed {
+    Decode(crate::wire::DecodeError),
+    End(bool),
+    Failed(Error),
 }
 
 #[derive(Debug)]
@@ -976,6 +987,7 @@ impl Mirror {
             todo: self.listings.clone(),
             current: None,
             since: [None; 6],
+            stashed: None,
         });
     }
 
@@ -1119,6 +1131,7 @@ impl Mirror {
             todo,
             current: None,
             since,
+            stashed: None,
         });
     }
 
@@ -1190,25 +1203,30 @@ impl Mirror {
             End(bool),
             Failed(Error),
         }
-        let got = match mux.next(id) {
-            Next::Recv => {
-                // Everything queued now came before the next datagram.
-                if let Err(why) = self.apply_queued(mux, u64::MAX) {
-                    self.retry(
-                        mux,
-                        why,
-                        Error::Overrun {
-                            op: String::from("mirror"),
-                        },
-                    );
-                    return None;
+        let got = match l.stashed.take() {
+            Some(Stashed::Decode(e)) => Got::Item(Err(e)),
+            Some(Stashed::End(interrupted)) => Got::End(interrupted),
+            Some(Stashed::Failed(e)) => Got::Failed(e),
+            None => match mux.next(id) {
+                Next::Recv => {
+                    // Everything queued now came before the next datagram.
+                    if let Err(why) = self.apply_queued(mux, u64::MAX) {
+                        self.retry(
+                            mux,
+                            why,
+                            Error::Overrun {
+                                op: String::from("mirror"),
+                            },
+                        );
+                        return None;
+                    }
+                    return Some(Action::Receive(id));
                 }
-                return Some(Action::Receive(id));
-            }
-            Next::Reply(Reply::Item(m)) => Got::Item(listing.decode(&m)),
-            Next::Reply(Reply::Done { interrupted }) => Got::End(interrupted),
-            Next::Reply(Reply::Ack) => Got::End(false),
-            Next::Reply(Reply::Failed(e)) => Got::Failed(e),
+                Next::Reply(Reply::Item(m)) => Got::Item(listing.decode(&m)),
+                Next::Reply(Reply::Done { interrupted }) => Got::End(interrupted),
+                Next::Reply(Reply::Ack) => Got::End(false),
+                Next::Reply(Reply::Failed(e)) => Got::Failed(e),
+            },
         };
         self.idle.progressed();
         let serial = mux.reply_serial();
@@ -1229,10 +1247,37 @@ impl Mirror {
             return None;
         };
         match got {
-            Got::Item(Ok(Some(o))) => {
-                l.fresh.push(o);
+            Got::Item(Ok(item)) => {
+                if let Some(o) = item {
+                    l.fresh.push(o);
+                }
+                // The fast path: the rest of this datagram's objects in
+                // one pass. They share its serial, so no notification
+                // can fall between them (those older than the datagram
+                // were applied above). Replies another task queued for
+                // the listing come from other datagrams: not taken here.
+                if !mux.has_queued(id) {
+                    let fresh = &mut l.fresh;
+                    let end = mux.drain(
+                        id,
+                        &mut |reply| match reply {
+                            Reply::Item(m) => match listing.decode(&m) {
+                                Ok(Some(o)) => {
+                                    fresh.push(o);
+                                    None
+                                }
+                                Ok(None) => None,
+                                Err(e) => Some(Stashed::Decode(e)),
+                            },
+                            Reply::Done { interrupted } => Some(Stashed::End(interrupted)),
+                            Reply::Ack => Some(Stashed::End(false)),
+                            Reply::Failed(e) => Some(Stashed::Failed(e)),
+                        },
+                        Option::is_none,
+                    );
+                    l.stashed = end.flatten();
+                }
             }
-            Got::Item(Ok(None)) => {}
             Got::Item(Err(source)) => {
                 self.phase = Phase::Dead;
                 mux.finish(id);
