@@ -347,7 +347,10 @@ fn delete(conn: &mut Connection, id: u32) -> Result<(), Fail> {
 
 /// `add_nh_group_attr`: `ID[,WEIGHT]/…`.
 fn parse_group(s: &str) -> Result<Vec<GroupMember>, Fail> {
-    let bad = || invarg("\"group\" value is invalid\n", s);
+    // ip cuts its argument in place as it reads (at the first entry's `/`
+    // and `,`), so its message shows what comes before those.
+    let shown = &s[..s.find(['/', ',']).unwrap_or(s.len())];
+    let bad = || invarg("\"group\" value is invalid\n", shown);
     if s.is_empty() {
         return Err(bad());
     }
@@ -461,9 +464,10 @@ pub fn modify(
             "group" => s.group = Some(parse_group(a.need()?)?),
             "type" => {
                 let v = a.need()?;
-                if matches(v, "mpath") {
+                // `read_nh_group_type`: the whole word.
+                if v == "mpath" {
                     // The kernel's default: nothing to send.
-                } else if matches(v, "resilient") {
+                } else if v == "resilient" {
                     let mut r = ResGroup::default();
                     loop {
                         match a.peek() {
