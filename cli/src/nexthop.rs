@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use nlwire::route::nh::{NEXTHOP_GRP_TYPE_MPATH, NEXTHOP_GRP_TYPE_RES};
 use nlwire::route::{
-    AF_INET, AF_INET6, GetNexthop, GetNexthops, GroupMember, Nexthop, NexthopRequest, ResGroup,
-    family_of,
+    AF_INET, AF_INET6, GetNexthop, GetNexthops, GroupMember, Link, Nexthop, NexthopRequest,
+    ResGroup, family_of,
 };
 use nlwire_mio::Connection;
 
@@ -195,10 +195,9 @@ enum Selection {
 }
 
 /// `ipnh_list_flush`'s selectors.
-fn selectors(conn: &mut Connection, args: &[String]) -> Result<Selection, Fail> {
+fn selectors(links: &[Link], args: &[String]) -> Result<Selection, Fail> {
     let mut f = Filter::default();
     let all = args.is_empty();
-    let links = all_links(conn)?;
     let index_of = |n: &str| links.iter().find(|l| l.name == n);
     let mut a = Argv::new(args);
     while let Some(t) = a.next() {
@@ -241,10 +240,10 @@ pub fn show(
     args: &[String],
     out: &mut impl Write,
 ) -> Result<(), Fail> {
-    match selectors(conn, args)? {
-        Selection::Id(id) => print_one(conn, o, id, out),
+    let links = all_links(conn)?;
+    match selectors(&links, args)? {
+        Selection::Id(id) => print_one(conn, o, id, &links, out),
         Selection::Filter(f, _) => {
-            let links = all_links(conn)?;
             let names = name_map(&links);
             let mut p = Printer::for_opts(&mut *out, o)?;
             for n in crate::as_ip(conn.dump(f.request(o.family))) {
@@ -278,17 +277,24 @@ pub fn get(
     if id == 0 {
         return Err(crate::usage_err(""));
     }
-    print_one(conn, o, id, out)
+    let links = all_links(conn)?;
+    print_one(conn, o, id, &links, out)
 }
 
-fn print_one(conn: &mut Connection, o: &Opts, id: u32, out: &mut impl Write) -> Result<(), Fail> {
+/// Nexthop `id`, read by id and printed (`links` name its device).
+fn print_one(
+    conn: &mut Connection,
+    o: &Opts,
+    id: u32,
+    links: &[Link],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
     let n: Nexthop = match GetNexthop::new(id) {
         Ok(req) => conn.get(req)?,
         // What the kernel answers for id 0.
         Err(_) => return Err(Fail("Error: Invalid nexthop id.".into(), 2)),
     };
-    let links = all_links(conn)?;
-    let names = name_map(&links);
+    let names = name_map(links);
     let mut p = Printer::for_opts(&mut *out, o)?;
     print_nexthop(&mut p, &n, &names, false)?;
     p.finish()?;
@@ -303,7 +309,7 @@ pub fn flush(
     args: &[String],
     out: &mut impl Write,
 ) -> Result<(), Fail> {
-    let (mut f, all) = match selectors(conn, args)? {
+    let (mut f, all) = match selectors(&all_links(conn)?, args)? {
         Selection::Id(id) => {
             // A single delete; its failure is ip's `return -1`.
             return match delete(conn, id) {

@@ -377,7 +377,8 @@ impl GetNexthops {
 
     /// Only nexthops for the bridge forwarding database (`NHA_FDB`; the
     /// kernel reads the attribute but, up to 6.18 at least, does not
-    /// filter on it: [`GetNexthops::matches`] does, as `ip` does).
+    /// filter on it, and `ip` does not either: [`GetNexthops::matches`]
+    /// does).
     pub fn fdb(mut self) -> Self {
         self.fdb = true;
         self

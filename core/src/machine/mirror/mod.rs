@@ -288,20 +288,7 @@ fn attrs_eq_but(a: &crate::route::RawAttrs, b: &crate::route::RawAttrs, skip: &[
 impl Object {
     /// The object's identity.
     pub fn key(&self) -> Key {
-        match self {
-            Object::Link(l) => Key::Link(l.index),
-            Object::Address(a) => {
-                let (f, i, p, a, pe) = address_key(a);
-                Key::Address(f, i, p, a, pe)
-            }
-            Object::Route(r) => Key::Route(RouteKey::of(r)),
-            Object::Neighbour(n) => {
-                let (f, i, d, p) = neighbour_key(n);
-                Key::Neighbour(f, i, d, p)
-            }
-            Object::Rule(r) => Key::Rule(alloc::boxed::Box::new(RuleKey::of(r))),
-            Object::Nexthop(n) => Key::Nexthop(n.id),
-        }
+        self.as_ref().key()
     }
 
     /// A view of it.
