@@ -385,8 +385,17 @@ pub fn mask_timers(s: &str) -> String {
             let len = rest[k..]
                 .find(|c: char| !(c.is_ascii_digit() || c == '.'))
                 .unwrap_or(rest.len() - k);
-            out.replace_range(start + k..start + k + len, "0");
-            from = start + k + 1;
+            // ip pads the seconds (`%4i.%.2i`): a timer that crosses 100 or
+            // 10 between two readings changes the width, so the padding
+            // goes with the value.
+            let lead: String = rest[..k].chars().filter(|&c| c != ' ').collect();
+            let masked = if rest[..k].contains(' ') {
+                format!(" {lead}0")
+            } else {
+                format!("{lead}0")
+            };
+            out.replace_range(start..start + k + len, &masked);
+            from = start + masked.len();
         }
     }
     out
