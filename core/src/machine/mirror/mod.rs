@@ -361,8 +361,17 @@ impl Object {
 
     /// The object a notification carries, if the mirror keeps such objects
     /// (not cloned routes: they are not in the route table).
+    ///
+    /// `PF_BRIDGE` messages are not the mirror's: the link group carries
+    /// a bridge port's VLAN and port state as `RTM_NEWLINK` of family
+    /// `AF_BRIDGE`, and its leaving the bridge as an `RTM_DELLINK` of that
+    /// family while the link lives on; the neighbour group carries the
+    /// bridge forwarding database as `AF_BRIDGE` neighbours, which the
+    /// neighbour listing does not hold.
     fn of_event(e: Event) -> Option<(Change, Object)> {
         Some(match e {
+            Event::Link(_, l) if l.family == crate::route::AF_BRIDGE => return None,
+            Event::Neighbour(_, n) if n.family == crate::route::AF_BRIDGE => return None,
             Event::Link(c, l) => (c, Object::Link(l)),
             Event::Address(c, a) => (c, Object::Address(a)),
             Event::Route(_, r) if r.flags & crate::route::route_req::RTM_F_CLONED != 0 => {
@@ -1730,6 +1739,78 @@ mod tests {
         // The links were kept as they were.
         assert_eq!(indexes(&m), [1, 2]);
         assert!(m.nexthop(5).is_none());
+    }
+
+    /// A bridge port's `PF_BRIDGE` messages (its VLANs changed; it left
+    /// its bridge, an `RTM_DELLINK` while the link lives on) and bridge
+    /// forwarding entries (`AF_BRIDGE` neighbours) change nothing in the
+    /// mirror; the link's own messages still do.
+    #[test]
+    fn bridge_family_messages_are_not_the_mirrors() {
+        let mut mux = Mux::default();
+        mux.subscribe();
+        let mut m = Mirror::new(
+            Groups::links().with(Group::Neighbour),
+            Duration::from_secs(5),
+        );
+        let seq = sends(&mut mux, &mut m);
+        let mut d = link(16, seq, NLM_F_MULTI, 1, 1500, 0);
+        d.extend(link(16, seq, NLM_F_MULTI, 2, 1500, 0));
+        d.extend(done(seq, 0));
+        feed(&mut mux, &d);
+        let seq = sends(&mut mux, &mut m);
+        feed(&mut mux, &done(seq, 0));
+        assert_eq!(event(&mut mux, &mut m), MirrorEvent::Synced);
+        let bridge_link = |kind: u16| {
+            let mut buf = [0u8; 128];
+            let mut w = Writer::new(&mut buf);
+            let h = w.begin_message(kind, 0, 0, 0);
+            IfInfoMsg {
+                family: crate::route::AF_BRIDGE,
+                index: 1,
+                ..Default::default()
+            }
+            .emit(&mut w);
+            w.attr_str(IFLA_IFNAME, "l1");
+            w.end_message(h);
+            let n = w.finish().unwrap();
+            buf[..n].to_vec()
+        };
+        let fdb = {
+            let mut buf = [0u8; 128];
+            let mut w = Writer::new(&mut buf);
+            let h = w.begin_message(crate::route::RTM_NEWNEIGH, 0, 0, 0);
+            crate::route::NdMsg {
+                family: crate::route::AF_BRIDGE,
+                index: 2,
+                state: 0x80,
+                ..Default::default()
+            }
+            .emit(&mut w);
+            w.attr(2, &[2, 0, 0, 0, 0, 1]);
+            w.end_message(h);
+            let n = w.finish().unwrap();
+            buf[..n].to_vec()
+        };
+        for d in [bridge_link(17), bridge_link(16), fdb] {
+            receives(&mut mux, &mut m);
+            notify(&mut mux, &d);
+        }
+        // Then link 2's own change: the first event the mirror reports.
+        receives(&mut mux, &mut m);
+        notify(&mut mux, &link(16, 0, 0, 2, 9000, 0));
+        let e = event(&mut mux, &mut m);
+        assert!(
+            matches!(&e, MirrorEvent::Changed { new: Object::Link(l), .. } if l.index == 2),
+            "{e:?}"
+        );
+        assert_eq!(indexes(&m), [1, 2], "link 1 is still there");
+        assert_eq!(
+            m.objects()
+                .filter(|o| matches!(o, ObjectRef::Neighbour(_)))
+                .count(),
+            0
+        );
     }
 
     #[test]
