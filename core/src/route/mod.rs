@@ -16,10 +16,12 @@ pub use crate::input::{
 use crate::wire::{Attr, DecodeError};
 
 pub mod addr;
+pub mod brvlan;
 pub mod describe;
 #[cfg(feature = "alloc")]
 mod display;
 pub mod events;
+pub mod fdb;
 pub mod link;
 pub mod link_req;
 pub mod linkinfo;
@@ -27,6 +29,7 @@ pub mod names;
 pub mod neigh;
 pub mod nexthop;
 pub mod nh;
+pub mod nh_bucket;
 pub mod nsid;
 #[cfg(feature = "alloc")]
 pub mod ops;
@@ -39,7 +42,9 @@ mod serde_impls;
 pub mod stats;
 
 pub use addr::{AddressMessage, AddressRequest, GetAddresses, IfAddrMsg};
+pub use brvlan::{BridgeVlanMessage, BridgeVlanRequest, GetBridgeVlans, VlanInfo};
 pub use describe::describe_request;
+pub use fdb::{FdbFlush, FdbMessage, FdbRequest, FdbState, GetFdbEntries, GetFdbEntry};
 pub use link::{GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState};
 pub use link_req::{
     BondMode, IpvlanMode, LinkKind, LinkRequest, LinkSettings, MacvlanMode, NetnsRef, Vxlan,
@@ -49,6 +54,7 @@ pub use neigh::{GetNeighbour, GetNeighbours, NdMsg, NeighbourMessage, NeighbourR
 pub use nh::{
     GetNexthop, GetNexthops, GroupMember, NexthopMessage, NexthopRequest, NhMsg, ResGroup,
 };
+pub use nh_bucket::{GetNexthopBucket, GetNexthopBuckets, NexthopBucketMessage};
 pub use nsid::{GetNsId, NsIdMessage, SetNsId};
 pub use route::{GetRoutes, RouteAttr, RouteMessage, RtMsg};
 pub use route_req::{NextHop, RouteLookup, RouteRequest};
@@ -58,9 +64,15 @@ pub use stats::LinkStats;
 #[cfg(feature = "alloc")]
 pub use addr::Address;
 #[cfg(feature = "alloc")]
+pub use brvlan::BridgeVlans;
+#[cfg(feature = "alloc")]
+pub use fdb::FdbEntry;
+#[cfg(feature = "alloc")]
 pub use neigh::Neighbour;
 #[cfg(feature = "alloc")]
 pub use nh::Nexthop;
+#[cfg(feature = "alloc")]
+pub use nh_bucket::NexthopBucket;
 #[cfg(feature = "alloc")]
 pub use nsid::NsId;
 #[cfg(feature = "alloc")]

@@ -136,7 +136,7 @@ pub struct NeighCacheInfo {
 }
 
 impl NeighCacheInfo {
-    fn parse(a: &crate::wire::Attr<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn parse(a: &crate::wire::Attr<'_>) -> Result<Self, DecodeError> {
         let b = a.payload();
         if b.len() < 16 {
             return Err(DecodeError::AttrSize {

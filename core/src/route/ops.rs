@@ -6,9 +6,12 @@
 //! [`set_link_down`], [`set_mtu`], [`set_master`], [`set_nomaster`],
 //! [`delete_link_if_exists`], [`move_link_to_netns`], [`list_links`]),
 //! addresses ([`add_address`], [`delete_address`], [`flush_addresses`])
-//! and routes ([`add_route_via`], [`replace_route_via`], [`add_route_dev`],
+//! routes ([`add_route_via`], [`replace_route_via`], [`add_route_dev`],
 //! [`replace_route_dev`], [`add_default_route_via`], [`add_default_route`],
-//! [`delete_route`], [`flush_routes`]).
+//! [`delete_route`], [`flush_routes`]) and the bridge forwarding database
+//! ([`append_fdb_flood`], [`replace_fdb_remote`], [`replace_fdb_static`],
+//! [`delete_fdb_entry`]) and bridge VLANs ([`add_bridge_vlan`],
+//! [`set_bridge_access_vlan`], [`delete_bridge_vlan`]).
 //!
 //! Bad input is refused before anything is sent. An error names what was
 //! asked the way the caller asked it: `add address 192.0.2.1/24 to
@@ -21,8 +24,9 @@ use core::net::IpAddr;
 
 use super::route::{RT_SCOPE_LINK, RT_TABLE_MAIN, RouteMessage};
 use super::{
-    AF_INET, AF_INET6, AddressMessage, AddressRequest, GetAddresses, GetLink, GetLinks, GetRoutes,
-    LinkKind, LinkMessage, LinkRequest, NetnsRef, RouteRequest, validate_ifname,
+    AF_INET, AF_INET6, AddressMessage, AddressRequest, BridgeVlanRequest, FdbRequest, FdbState,
+    GetAddresses, GetLink, GetLinks, GetRoutes, LinkKind, LinkMessage, LinkRequest, NetnsRef,
+    RouteRequest, validate_ifname,
 };
 use crate::errno::Errno;
 use crate::error::Error;
@@ -557,6 +561,128 @@ pub fn move_link_to_netns<'a>(
             Some(n) => s.rename(n),
             None => Ok(s),
         }
+    })
+}
+
+/// `aa:bb:cc:dd:ee:ff`, for the ops' descriptions.
+fn mac_text(mac: &[u8; 6]) -> String {
+    let mut s = String::with_capacity(17);
+    for (i, b) in mac.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Adds the remote VXLAN endpoint `remote` to the flood list of VXLAN
+/// device `dev` (`bridge fdb append 00:00:00:00:00:00 dev DEV dst REMOTE`):
+/// broadcast, multicast and unknown unicast frames go to every remote
+/// appended. Appending a remote already there fails with `EEXIST`.
+pub fn append_fdb_flood<'n>(
+    dev: impl Into<LinkRef<'n>>,
+    remote: IpAddr,
+) -> Result<impl Op<Output = ()> + 'n, Error> {
+    let dev = dev.into();
+    let what = format!("append flood remote {remote} to {}", dev.name_or_index());
+    with_link(dev, what, move |index| {
+        Ok(FdbRequest::append(index, [0; 6]).dst(remote))
+    })
+}
+
+/// Points `mac` at the remote VXLAN endpoint `remote` in VXLAN device
+/// `dev`'s table (`bridge fdb replace MAC dev DEV dst REMOTE`; a replace,
+/// so running it again moves the MAC).
+pub fn replace_fdb_remote<'n>(
+    dev: impl Into<LinkRef<'n>>,
+    mac: [u8; 6],
+    remote: IpAddr,
+) -> Result<impl Op<Output = ()> + 'n, Error> {
+    let dev = dev.into();
+    let what = format!(
+        "point {} at {remote} on {}",
+        mac_text(&mac),
+        dev.name_or_index()
+    );
+    with_link(dev, what, move |index| {
+        Ok(FdbRequest::replace(index, mac).dst(remote))
+    })
+}
+
+/// Pins `mac` to bridge port `port` in its bridge's table, static
+/// (`bridge fdb replace MAC dev PORT master static`).
+pub fn replace_fdb_static<'n>(
+    port: impl Into<LinkRef<'n>>,
+    mac: [u8; 6],
+) -> Result<impl Op<Output = ()> + 'n, Error> {
+    let port = port.into();
+    let what = format!("pin {} to {}", mac_text(&mac), port.name_or_index());
+    with_link(port, what, move |index| {
+        Ok(FdbRequest::replace(index, mac)
+            .on_master()
+            .state(FdbState::Static))
+    })
+}
+
+/// Deletes the entry for `mac` from `dev`'s table: its own
+/// (`bridge fdb del MAC dev DEV`), or with `master` its bridge's
+/// (`… master`). On a VXLAN device this deletes every remote of `mac`.
+pub fn delete_fdb_entry<'n>(
+    dev: impl Into<LinkRef<'n>>,
+    mac: [u8; 6],
+    master: bool,
+) -> Result<impl Op<Output = ()> + 'n, Error> {
+    let dev = dev.into();
+    let what = format!(
+        "delete fdb entry {} of {}",
+        mac_text(&mac),
+        dev.name_or_index()
+    );
+    with_link(dev, what, move |index| {
+        let r = FdbRequest::delete(index, mac);
+        Ok(if master { r.on_master() } else { r })
+    })
+}
+
+/// Lets VLAN `vid` through bridge port `port` tagged (`bridge vlan add
+/// dev PORT vid VID`).
+pub fn add_bridge_vlan<'n>(
+    port: impl Into<LinkRef<'n>>,
+    vid: u16,
+) -> Result<impl Op<Output = ()> + 'n, Error> {
+    let port = port.into();
+    let what = format!("add vlan {vid} to {}", port.name_or_index());
+    BridgeVlanRequest::add(1, vid).map_err(|e| invalid(&what, e))?;
+    with_link(port, what, move |index| BridgeVlanRequest::add(index, vid))
+}
+
+/// Makes bridge port `port` an access port of VLAN `vid`: untagged frames
+/// that come in join it, and its frames leave untagged (`bridge vlan add
+/// dev PORT vid VID pvid untagged`).
+pub fn set_bridge_access_vlan<'n>(
+    port: impl Into<LinkRef<'n>>,
+    vid: u16,
+) -> Result<impl Op<Output = ()> + 'n, Error> {
+    let port = port.into();
+    let what = format!("make {} an access port of vlan {vid}", port.name_or_index());
+    BridgeVlanRequest::add(1, vid).map_err(|e| invalid(&what, e))?;
+    with_link(port, what, move |index| {
+        Ok(BridgeVlanRequest::add(index, vid)?.pvid().untagged())
+    })
+}
+
+/// Removes VLAN `vid` from bridge port `port` (`bridge vlan del dev PORT
+/// vid VID`).
+pub fn delete_bridge_vlan<'n>(
+    port: impl Into<LinkRef<'n>>,
+    vid: u16,
+) -> Result<impl Op<Output = ()> + 'n, Error> {
+    let port = port.into();
+    let what = format!("delete vlan {vid} from {}", port.name_or_index());
+    BridgeVlanRequest::delete(1, vid).map_err(|e| invalid(&what, e))?;
+    with_link(port, what, move |index| {
+        BridgeVlanRequest::delete(index, vid)
     })
 }
 
