@@ -6,6 +6,7 @@
 //! nlw [-n NETNS] [-j] [-4|-6] route show|get|add|replace|append|del …
 //! nlw [-n NETNS] [-force] -batch FILE
 //! nlw [-n NETNS] [-j] wg show [IF] [dump] [--show-keys]
+//! nlw [-n NETNS] bridge [-j] [-s] [-d] fdb show|get|add|append|replace|del|flush …
 //! nlw [-n NETNS] wg watch IF… [--interval SECS]
 //! ```
 //!
@@ -15,6 +16,7 @@
 
 mod address;
 mod args;
+mod bridge;
 mod edit;
 mod flush;
 mod link;
@@ -40,7 +42,7 @@ const USAGE: &str = "\
 Usage: nlw [ OPTIONS ] OBJECT { COMMAND | help }
        nlw [ -force ] -batch filename
 where  OBJECT := { address | link | neighbor | neighbour | netns | route |
-                   rule | wg | help }
+                   rule | nexthop | monitor | wg | bridge | help }
        OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -j[son] |
                     -p[retty] | -f[amily] { inet | inet6 | link } |
                     -4 | -6 | -0 | -l[oops] { maximum-addr-flush-attempts } |
@@ -58,6 +60,8 @@ Commands and their arguments are ip's (see ip(8)):
     netns { list | add | set | delete | identify | pids | exec | monitor }
     wg show [IF|all|interfaces] [dump] [--show-keys]
     wg watch IF... [--interval SECS] [--count ROUNDS]
+    bridge [ BRIDGE-OPTIONS ] fdb { add | append | replace | delete | show |
+            get | flush } … (bridge(8)'s syntax and output)
 ";
 
 /// The global options (ip's `-…` before the object).
@@ -135,6 +139,24 @@ fn main() -> ExitCode {
             }
             ExitCode::from(code)
         }
+    }
+}
+
+/// A dump the kernel ended with an error, as ip's `rtnl_dump_done` and
+/// callers report it: the extended ack's message if there is one, nothing
+/// for a bare `ENOENT` or `EOPNOTSUPP`, else `RTNETLINK answers: …`; then
+/// `Dump terminated`, exit 2.
+pub(crate) fn dump_failed(e: nlwire::Error) -> Fail {
+    let silent = e.ext_ack_message().is_none_or(str::is_empty)
+        && matches!(
+            e.errno(),
+            Some(nlwire::Errno::ENOENT | nlwire::Errno::EOPNOTSUPP)
+        );
+    let Fail(msg, _) = Fail::from(e);
+    if silent {
+        Fail("Dump terminated".into(), 2)
+    } else {
+        Fail(format!("{msg}\nDump terminated"), 2)
     }
 }
 
@@ -268,6 +290,7 @@ fn run(args: &[String]) -> Result<(), Fail> {
         return Err(usage_err(""));
     }
     let obj = match rest.first() {
+        Some(w) if w == "bridge" => Some("bridge"),
         Some(w) => Some(
             object_name(w)
                 .ok_or_else(|| Fail(format!("Object \"{w}\" is unknown, try \"nlw help\"."), 1))?,
@@ -285,6 +308,14 @@ fn run(args: &[String]) -> Result<(), Fail> {
         out.flush()?;
         return Ok(());
     }
+    if rest.first().map(String::as_str) == Some("bridge") {
+        // iproute2's `bridge` program: its own options and objects.
+        let stdout = io::stdout();
+        let mut out = BufWriter::new(stdout.lock());
+        let r = bridge::run(&o, &rest[1..], &mut out);
+        out.flush()?;
+        return r;
+    }
     if obj == Some("wg") {
         // Generic netlink: the command opens its own connections.
         let stdout = io::stdout();
@@ -293,11 +324,7 @@ fn run(args: &[String]) -> Result<(), Fail> {
         out.flush()?;
         return Ok(());
     }
-    let mut conn = match &o.netns {
-        None => Connection::new()?,
-        Some(ns) => Connection::new_in_netns(netns_path(ns))
-            .map_err(|e| Fail(format!("Cannot open network namespace \"{ns}\": {e}"), 255))?,
-    };
+    let mut conn = open(&o)?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut ctx = edit::Ctx::new();
@@ -309,6 +336,16 @@ fn run(args: &[String]) -> Result<(), Fail> {
     dispatch(&mut conn, &o, rest, &mut ctx, &mut out)?;
     out.flush()?;
     Ok(())
+}
+
+/// The connection the options ask for: in the namespace of `-n`, else
+/// in nlw's own.
+fn open(o: &Opts) -> Result<Connection, Fail> {
+    Ok(match &o.netns {
+        None => Connection::new()?,
+        Some(ns) => Connection::new_in_netns(netns_path(ns))
+            .map_err(|e| Fail(format!("Cannot open network namespace \"{ns}\": {e}"), 255))?,
+    })
 }
 
 /// `-c[olor][=always|auto|never]`: `Some` when `opt` is the colour option
@@ -546,9 +583,7 @@ fn dispatch(
         ("nexthop", "show") => nexthop::show(conn, o, tail, out),
         ("nexthop", "get") => nexthop::get(conn, o, tail, out),
         ("nexthop", "flush") => nexthop::flush(conn, o, tail, out),
-        ("nexthop", "bucket") => Err(fail255(
-            "Command \"nexthop bucket\" is not supported by nlw (yet); ip has it.",
-        )),
+        ("nexthop", "bucket") => nexthop::bucket(conn, o, tail, out),
         ("rule", "show") => rule::show(conn, o, tail, out),
         ("rule", "flush") => rule::flush(conn, o, tail),
         ("route", "flush") => route::flush(conn, o, tail, out),

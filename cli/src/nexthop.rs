@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use nlwire::route::nh::{NEXTHOP_GRP_TYPE_MPATH, NEXTHOP_GRP_TYPE_RES};
 use nlwire::route::{
-    AF_INET, AF_INET6, GetNexthop, GetNexthops, GroupMember, Link, Nexthop, NexthopRequest,
-    ResGroup, family_of,
+    AF_INET, AF_INET6, GetNexthop, GetNexthopBucket, GetNexthopBuckets, GetNexthops, GroupMember,
+    Link, Nexthop, NexthopBucket, NexthopRequest, ResGroup, family_of,
 };
 use nlwire_mio::Connection;
 
@@ -566,6 +566,129 @@ pub fn modify(
         None => crate::edit::Encoded::of(&r)?,
     };
     Ok(Box::new(encoded))
+}
+
+/// `nexthop bucket …` (`do_ipnh_bucket`): `show|list [SELECTORS]` and
+/// `get id ID index INDEX`.
+pub fn bucket(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    let Some(cmd) = args.first().map(String::as_str) else {
+        return bucket_list(conn, o, &[], out);
+    };
+    let tail = &args[1..];
+    if matches(cmd, "list") || matches(cmd, "show") || matches(cmd, "lst") {
+        bucket_list(conn, o, tail, out)
+    } else if matches(cmd, "get") {
+        bucket_get(conn, o, tail, out)
+    } else if matches(cmd, "help") {
+        Err(crate::usage_err(""))
+    } else {
+        Err(crate::fail255(format!(
+            "Command \"{cmd}\" is unknown, try \"nlw nexthop help\"."
+        )))
+    }
+}
+
+/// `ipnh_bucket_list`.
+fn bucket_list(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    let links = all_links(conn)?;
+    let index_of = |n: &str| links.iter().find(|l| l.name == n);
+    let mut req = GetNexthopBuckets::new();
+    if let Some(f) = o.family.filter(|&f| f == AF_INET || f == AF_INET6) {
+        req = req.family(f);
+    }
+    let mut a = Argv::new(args);
+    while let Some(t) = a.next() {
+        if matches(t, "dev") {
+            let d = a.need()?;
+            let l = index_of(d).ok_or_else(|| invarg("Device does not exist\n", d))?;
+            req = req.device(l.index);
+        } else if matches(t, "master") {
+            let d = a.need()?;
+            let l = index_of(d).ok_or_else(|| invarg("Device does not exist\n", d))?;
+            req = req.master(l.index);
+        } else if matches(t, "vrf") {
+            let d = a.need()?;
+            let l = index_of(d).filter(|l| l.kind.as_deref() == Some("vrf"));
+            req = req.master(l.ok_or_else(|| invarg("Invalid VRF\n", d))?.index);
+        } else if t == "id" {
+            req = req.group(parse_id(a.need()?)?);
+        } else if t == "nhid" {
+            req = req.member(parse_id(a.need()?)?);
+        } else if matches(t, "help") {
+            return Err(crate::usage_err(""));
+        } else {
+            return Err(invarg("", t));
+        }
+    }
+    let mut p = Printer::for_opts(&mut *out, o)?;
+    for b in crate::as_ip(conn.dump(req)) {
+        print_bucket(&mut p, &b.map_err(crate::dump_failed)?)?;
+    }
+    p.finish()?;
+    Ok(())
+}
+
+/// `ipnh_bucket_get`.
+fn bucket_get(
+    conn: &mut Connection,
+    o: &Opts,
+    args: &[String],
+    out: &mut impl Write,
+) -> Result<(), Fail> {
+    let (mut id, mut index) = (0, None);
+    let mut a = Argv::new(args);
+    while let Some(t) = a.next() {
+        if t == "id" {
+            id = parse_id(a.need()?)?;
+        } else if t == "index" {
+            let v = a.need()?;
+            index = Some(
+                get_u32(v)
+                    .and_then(|i| u16::try_from(i).ok())
+                    .ok_or_else(|| invarg("invalid bucket index value", v))?,
+            );
+        } else {
+            return Err(crate::usage_err(""));
+        }
+    }
+    // ip's `!id || !bucket_valid`: usage.
+    let Some(mut req) = index.and_then(|i| GetNexthopBucket::new(id, i).ok()) else {
+        return Err(crate::usage_err(""));
+    };
+    if let Some(f) = o.family.filter(|&f| f == AF_INET || f == AF_INET6) {
+        req = req.family(f);
+    }
+    let b: NexthopBucket = conn.get(req)?;
+    let mut p = Printer::for_opts(&mut *out, o)?;
+    print_bucket(&mut p, &b)?;
+    p.finish()?;
+    Ok(())
+}
+
+/// `print_nexthop_bucket`: one bucket, a line of its own.
+pub fn print_bucket<W: Write>(p: &mut Printer<W>, b: &NexthopBucket) -> io::Result<()> {
+    p.open_object(None)?;
+    p.num("id", "id {} ", b.id)?;
+    p.open_object(Some("bucket"))?;
+    p.num("index", "index {} ", b.index)?;
+    if let Some(t) = b.idle_time {
+        p.num("idle_time", "idle_time {} ", seconds(t))?;
+    }
+    p.num("nhid", "nhid {} ", b.nhid)?;
+    p.close_object()?;
+    crate::route::rt_flags(p, b.flags)?;
+    p.text("\n")?;
+    p.close_object()
 }
 
 #[cfg(test)]

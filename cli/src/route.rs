@@ -427,10 +427,7 @@ pub fn show(
         let r = match r {
             Ok(r) => r,
             // ip stops, leaving its output as it is, and says so.
-            Err(e) => {
-                let Fail(msg, _) = Fail::from(e);
-                return Err(Fail(format!("{msg}\nDump terminated"), 2));
-            }
+            Err(e) => return Err(crate::dump_failed(e)),
         };
         if filter.keeps(&r, dump_family) {
             print_route(&mut p, &r, &names, &filter, o.details > 0, false, &nexthops)?;
