@@ -31,6 +31,10 @@ fn replay_fuzz_corpus() {
         ("mirror", nlwire::fuzzing::mirror),
         ("nexthop", nlwire::fuzzing::nexthop),
         ("nexthop_request", nlwire::fuzzing::nexthop_request),
+        ("fdb", nlwire::fuzzing::fdb),
+        ("fdb_request", nlwire::fuzzing::fdb_request),
+        ("bridge_vlan", nlwire::fuzzing::bridge_vlan),
+        ("bridge_vlan_request", nlwire::fuzzing::bridge_vlan_request),
     ] {
         let dir = root.join(target);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {

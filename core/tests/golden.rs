@@ -18,8 +18,12 @@ fn frames(prefix: &str) -> Vec<Vec<u8>> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
+            // PREFIX-N.bin, N a number ("fdb" is not "fdb-get-0.bin").
             let n = p.file_name().unwrap().to_str().unwrap();
-            n.starts_with(prefix) && n[prefix.len()..].starts_with('-')
+            n.strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix('-'))
+                .and_then(|r| r.strip_suffix(".bin"))
+                .is_some_and(|d| d.parse::<u32>().is_ok())
         })
         .collect();
     files.sort_by_key(|p| {
@@ -166,4 +170,223 @@ fn nexthop_dump() {
     let d = frames("nexthop-get");
     let m = Messages::new(&d[0]).next().unwrap().unwrap();
     assert_eq!(Nexthop::from_message(&m).unwrap(), *by_id[&11]);
+}
+
+/// The bridge forwarding database: `bridge fdb add` of a static, a
+/// dynamic, a sticky and an externally learned entry of veth1 in br0's
+/// table, a permanent entry of veth0's own address list and a local
+/// entry of br0, beside the kernel's own entries (see `capture_frames`).
+#[test]
+fn fdb_dump() {
+    use nlwire::route::fdb::{NTF_EXT_LEARNED, NTF_SELF, NTF_STICKY};
+    use nlwire::route::neigh::{NUD_NOARP, NUD_PERMANENT, NUD_REACHABLE};
+    use nlwire::route::{AF_BRIDGE, FdbEntry, FdbMessage, FdbState, GetFdbEntries};
+    let all: Vec<FdbEntry> = objects("fdb");
+    let mac = |last: u8| {
+        let v: Vec<&FdbEntry> = all
+            .iter()
+            .filter(|e| {
+                e.lladdr
+                    .is_some_and(|l| l.as_bytes() == [2, 0, 0, 0, 0, last])
+            })
+            .collect();
+        assert_eq!(v.len(), 1, "02:00:00:00:00:{last:02x}: {all:#?}");
+        v[0]
+    };
+    // br0's own entry names br0 as its device and its master.
+    let local = mac(5);
+    let br0 = local.index;
+    assert_eq!(local.master, Some(br0));
+    assert_eq!(
+        (local.fdb_state(), local.state, local.flags),
+        (Some(FdbState::Permanent), NUD_PERMANENT, 0)
+    );
+    let veth1 = mac(1).index;
+    assert_ne!(veth1, br0);
+    for (last, state) in [
+        (1, Some(FdbState::Static)),
+        (2, Some(FdbState::Dynamic)),
+        (3, Some(FdbState::Static)),
+    ] {
+        let e = mac(last);
+        assert_eq!(
+            (e.index, e.master, e.vlan),
+            (veth1, Some(br0), None),
+            "{e:?}"
+        );
+        assert_eq!(e.fdb_state(), state, "{e:?}");
+        assert!(e.cacheinfo.is_some(), "the bridge reports ages");
+    }
+    assert_eq!(mac(1).state, NUD_NOARP);
+    assert_eq!(mac(2).state, NUD_REACHABLE);
+    assert_eq!(mac(1).flags & NTF_STICKY, 0);
+    assert_eq!(mac(3).flags & NTF_STICKY, NTF_STICKY);
+    let learned = mac(6);
+    assert_eq!((learned.index, learned.master), (veth1, Some(br0)));
+    assert_eq!(learned.flags & NTF_EXT_LEARNED, NTF_EXT_LEARNED);
+    // veth0's own list: self, permanent, no master.
+    let own = mac(4);
+    assert!(own.index != veth1 && own.index != br0);
+    assert_eq!(
+        (own.flags, own.state, own.master),
+        (NTF_SELF, NUD_PERMANENT, None)
+    );
+    // The kernel's own: the links' multicast addresses in their lists.
+    assert!(all.iter().any(|e| {
+        e.index == br0
+            && e.flags == NTF_SELF
+            && e.lladdr
+                .is_some_and(|l| l.as_bytes() == [0x33, 0x33, 0, 0, 0, 1])
+    }));
+
+    // Every message is a bridge entry, and `bridge`'s filters pick what
+    // they should.
+    let d = frames("fdb");
+    let views: Vec<FdbMessage<'_>> = d
+        .iter()
+        .flat_map(|d| Messages::new(d))
+        .map(|m| m.unwrap())
+        .filter(|m| m.kind() != NLMSG_DONE)
+        .map(|m| FdbMessage::from_message(&m).unwrap())
+        .collect();
+    assert_eq!(views.len(), all.len());
+    assert!(views.iter().all(|v| v.header.family == AF_BRIDGE));
+    let count = |g: GetFdbEntries| views.iter().filter(|v| g.matches(v)).count();
+    assert_eq!(count(GetFdbEntries::new()), all.len());
+    assert_eq!(
+        count(GetFdbEntries::new().port(veth1)),
+        all.iter().filter(|e| e.index == veth1).count()
+    );
+    let dynamic = count(GetFdbEntries::new().dynamic());
+    assert_eq!(
+        dynamic,
+        all.iter().filter(|e| e.state & NUD_PERMANENT == 0).count()
+    );
+    assert!(dynamic >= 4, "01, 02, 03 and 06 at least");
+    assert_eq!(count(GetFdbEntries::new().vlan(7)), 0);
+
+    // `bridge fdb get 02:00:00:00:00:01 br br0`: the entry (its ages a
+    // moment later), then the acknowledgement.
+    let d = frames("fdb-get");
+    let m = Messages::new(&d[0]).next().unwrap().unwrap();
+    let mut got = FdbEntry::from_message(&m).unwrap();
+    let mut want = mac(1).clone();
+    got.cacheinfo = None;
+    want.cacheinfo = None;
+    assert_eq!(got, want);
+    let m = Messages::new(&d[1]).next().unwrap().unwrap();
+    assert!(ErrorMessage::parse(&m).unwrap().is_ack());
+
+    // A missing entry: ENOENT, with the kernel's reason.
+    let d = &frames("fdb-get-enoent")[0];
+    let m = Messages::new(d).next().unwrap().unwrap();
+    let e = ErrorMessage::parse(&m).unwrap();
+    assert_eq!(e.errno, 2, "ENOENT");
+    assert_eq!(e.request.seq, 15);
+    assert!(
+        e.ext_ack.message.is_some_and(|m| m.contains("not found")),
+        "{:?}",
+        e.ext_ack
+    );
+}
+
+/// Bridge VLANs, recorded on the Debian 6.12 VM kernel (the host may
+/// have no VLAN filtering): br1 filters VLANs; `bridge vlan add` of
+/// VLAN 10, VLAN 20 `pvid untagged` and 100-104 `untagged` on veth2, 100-102
+/// on veth3, 30 `self` on br1; br0 (no filtering) and its port veth1 keep
+/// the default VLAN 1. The same table dumped plain and compressed, and a
+/// refused VLAN 0 (see `capture_frames`).
+#[test]
+fn bridge_vlan_dump() {
+    use nlwire::route::brvlan::{
+        BRIDGE_VLAN_INFO_PVID as P, BRIDGE_VLAN_INFO_RANGE_BEGIN as B,
+        BRIDGE_VLAN_INFO_RANGE_END as E, BRIDGE_VLAN_INFO_UNTAGGED as U,
+    };
+    use nlwire::route::{AF_BRIDGE, BridgeVlanMessage, BridgeVlans, GetBridgeVlans, VlanInfo};
+    // (name, master's name, [(flags, vid)]).
+    type Port = (String, String, Vec<(u16, u16)>);
+    let ports = |prefix: &str| -> Vec<Port> {
+        let all: Vec<BridgeVlans> = objects(prefix);
+        let name = |i: u32| all.iter().find(|p| p.index == i).unwrap().name.clone();
+        all.iter()
+            .map(|p| {
+                (
+                    name(p.index).unwrap(),
+                    name(p.master.unwrap()).unwrap(),
+                    p.vlans.iter().map(|v| (v.flags, v.vid)).collect(),
+                )
+            })
+            .collect()
+    };
+    // Every bridge and bridge port, in index order; a bridge names itself
+    // as its master; one PVID a port, VLAN 1 by default.
+    let base = |veth3: Vec<(u16, u16)>, veth2: Vec<(u16, u16)>| -> Vec<Port> {
+        [
+            ("veth1", "br0", vec![(P | U, 1)]),
+            ("br0", "br0", vec![(P | U, 1)]),
+            ("br1", "br1", vec![(P | U, 1), (0, 30)]),
+            ("veth3", "br1", veth3),
+            ("veth2", "br1", veth2),
+        ]
+        .into_iter()
+        .map(|(n, m, v)| (n.to_string(), m.to_string(), v))
+        .collect()
+    };
+    let plain = base(
+        vec![(P | U, 1), (0, 100), (0, 101), (0, 102)],
+        vec![
+            (U, 1),
+            (0, 10),
+            (P | U, 20),
+            (U, 100),
+            (U, 101),
+            (U, 102),
+            (U, 103),
+            (U, 104),
+        ],
+    );
+    assert_eq!(ports("brvlan"), plain);
+    // Compressed: a run of VLANs of the same flags is a begin and an end.
+    let compressed = base(
+        vec![(P | U, 1), (B, 100), (E, 102)],
+        vec![(U, 1), (0, 10), (P | U, 20), (B | U, 100), (E | U, 104)],
+    );
+    assert_eq!(ports("brvlan-compressed"), compressed);
+
+    // The views: every message of the family, the filters pick one link.
+    let d = frames("brvlan");
+    let views: Vec<BridgeVlanMessage<'_>> = d
+        .iter()
+        .flat_map(|d| Messages::new(d))
+        .map(|m| m.unwrap())
+        .filter(|m| m.kind() != NLMSG_DONE)
+        .map(|m| BridgeVlanMessage::from_message(&m).unwrap())
+        .collect();
+    assert_eq!(views.len(), 5);
+    assert!(views.iter().all(|v| v.header.family == AF_BRIDGE));
+    let veth2 = views.iter().find(|v| v.name == Some("veth2")).unwrap();
+    let g = GetBridgeVlans::new().link(veth2.header.index);
+    assert_eq!(views.iter().filter(|v| g.matches(v)).count(), 1);
+    assert!(g.matches(veth2));
+    let pvid: Vec<VlanInfo> = veth2
+        .vlans()
+        .map(Result::unwrap)
+        .filter(|v| v.is_pvid())
+        .collect();
+    assert_eq!(
+        pvid,
+        [VlanInfo {
+            flags: P | U,
+            vid: 20
+        }]
+    );
+    assert!(pvid[0].is_untagged());
+
+    // VLAN 0 refused: EINVAL, with the bridge's reason.
+    let d = &frames("brvlan-einval")[0];
+    let m = Messages::new(d).next().unwrap().unwrap();
+    let e = ErrorMessage::parse(&m).unwrap();
+    assert_eq!((e.errno, e.request.seq), (22, 18), "EINVAL");
+    assert_eq!(e.request.kind, nlwire::route::RTM_SETLINK);
+    assert_eq!(e.ext_ack.message, Some("bridge: Vlan id is invalid"));
 }

@@ -1,6 +1,21 @@
 //! Records real kernel replies as golden frames for core's tests and seeds
 //! for the fuzz corpus. Run as root:
-//! `cargo run -p nlwire-tests --example capture_frames`
+//! `cargo run -p nlwire-tests --example capture_frames [NAME…]`
+//! (with names, only the captures whose name starts with one of them are
+//! written, e.g. `fdb`: the other frames stay as committed).
+//!
+//! Bridge VLANs (`brvlan`) need a kernel with bridge VLAN filtering; where
+//! the host has none, capture them in the VM harness, whose files are
+//! lost at power-off: there each frame is printed as a line
+//! `capture-frame PATH HEX`, which this turns into the files:
+//!
+//! ```text
+//! NLWIRE_VM_KERNEL=6.12 CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER=$PWD/tests/vm/nlwire-vm \
+//!     cargo run -p nlwire-tests --example capture_frames -- brvlan |
+//!     while read -r tag path hex; do
+//!         [ "$tag" = capture-frame ] && mkdir -p "${path%/*}" && echo "$hex" | xxd -r -p > "$path"
+//!     done
+//! ```
 //!
 //! It populates a private namespace with `ip`, sends requests on a raw
 //! socket and writes every received datagram to
@@ -12,20 +27,24 @@ use std::time::{Duration, Instant};
 
 use nlwire::request::{RawRequest, Request};
 use nlwire::route::{
-    GetAddresses, GetLinks, GetNeighbours, GetNexthop, GetNexthops, GetRoutes, GetRules, IfInfoMsg,
-    LinkRequest,
+    BridgeVlanRequest, GetAddresses, GetBridgeVlans, GetFdbEntries, GetFdbEntry, GetLinks,
+    GetNeighbours, GetNexthop, GetNexthops, GetRoutes, GetRules, IfInfoMsg, LinkRequest,
 };
 use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
 use nlwire_sys::{NetlinkSocket, SocketOptions};
-use nlwire_tests::TestNs;
+use nlwire_tests::{TestNs, vm_kernel};
 
 fn capture(sock: &NetlinkSocket, name: &str, req: &dyn Request, seq: u32, targets: &[&str]) {
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    if !only.is_empty() && !only.iter().any(|o| name.starts_with(o.as_str())) {
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut dirs = vec![root.join("core/tests/frames")];
     for t in targets.iter().chain(&["messages", "attrs", "exchange"]) {
         dirs.push(root.join("fuzz/corpus").join(t));
     }
-    for d in &dirs {
+    for d in dirs.iter().filter(|_| vm_kernel().is_none()) {
         std::fs::create_dir_all(d).unwrap();
     }
     let mut buf = vec![0u8; 4096];
@@ -48,7 +67,14 @@ fn capture(sock: &NetlinkSocket, name: &str, req: &dyn Request, seq: u32, target
         };
         let d = &rx[..len];
         for dir in &dirs {
-            std::fs::write(dir.join(format!("{name}-{part}.bin")), d).expect("write frame");
+            let file = dir.join(format!("{name}-{part}.bin"));
+            if vm_kernel().is_some() {
+                let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+                let path = file.strip_prefix(&root).unwrap_or(&file);
+                println!("capture-frame {} {hex}", path.display());
+            } else {
+                std::fs::write(file, d).expect("write frame");
+            }
         }
         part += 1;
         let end = Messages::new(d)
@@ -227,4 +253,122 @@ fn main() {
         payload: &p[..n],
     };
     capture(&sock, "newlink-extack", &bad, 5, &["error", "link"]);
+
+    // The bridge forwarding database (added last: the captures above are
+    // as they were without it): entries of veth1 in br0's table (static,
+    // dynamic, sticky, externally learned), veth0's own table, br0's own
+    // (a local entry), beside the kernel's. A dynamic entry needs a port
+    // that learns or forwards: br0 up.
+    ns.ip(&["link", "set", "br0", "up"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ns.bridge_json(&["link", "show", "dev", "veth1"])[0]["state"] != "forwarding" {
+        assert!(Instant::now() < deadline, "veth1 never forwards");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let bridge = |args: &[&str]| {
+        let mut a = vec!["fdb", "add"];
+        a.extend_from_slice(args);
+        ns.bridge(&a);
+    };
+    bridge(&["02:00:00:00:00:01", "dev", "veth1", "master", "static"]);
+    bridge(&["02:00:00:00:00:02", "dev", "veth1", "master", "dynamic"]);
+    bridge(&[
+        "02:00:00:00:00:03",
+        "dev",
+        "veth1",
+        "master",
+        "static",
+        "sticky",
+    ]);
+    bridge(&["02:00:00:00:00:04", "dev", "veth0", "self"]);
+    bridge(&["02:00:00:00:00:05", "dev", "br0", "self"]);
+    bridge(&[
+        "02:00:00:00:00:06",
+        "dev",
+        "veth1",
+        "master",
+        "extern_learn",
+    ]);
+    let br0 = ns.ip_json(&["link", "show", "br0"])[0]["ifindex"]
+        .as_u64()
+        .unwrap() as u32;
+    capture(
+        &sock,
+        "fdb",
+        &GetFdbEntries::new(),
+        13,
+        &["fdb", "neigh", "events"],
+    );
+    capture(
+        &sock,
+        "fdb-get",
+        &GetFdbEntry::new(0, [2, 0, 0, 0, 0, 1]).bridge(br0),
+        14,
+        &["fdb"],
+    );
+    capture(
+        &sock,
+        "fdb-get-enoent",
+        &GetFdbEntry::new(0, [2, 0, 0, 0, 0, 0xee]).bridge(br0),
+        15,
+        &["fdb", "error"],
+    );
+
+    // Bridge VLANs (added last, as the FDB's): br1 filters VLANs; its
+    // ports veth2 and veth3 (one veth pair) hold single VLANs, a PVID, an
+    // untagged range, and br1 a VLAN of its own; br0 and veth1 are there
+    // too. Where the kernel has no VLAN filtering, nothing is captured.
+    let filtering = std::process::Command::new("ip")
+        .args(["-n", ns.name(), "link", "add", "br1", "type", "bridge"])
+        .args(["vlan_filtering", "1"])
+        .output()
+        .expect("ip")
+        .status
+        .success();
+    if !filtering {
+        println!(
+            "brvlan: this kernel has no bridge VLAN filtering; capture under tests/vm/nlwire-vm"
+        );
+        return;
+    }
+    ns.ip(&[
+        "link", "add", "veth2", "type", "veth", "peer", "name", "veth3",
+    ]);
+    ns.ip(&["link", "set", "veth2", "master", "br1"]);
+    ns.ip(&["link", "set", "veth3", "master", "br1"]);
+    for args in [
+        &["vid", "10", "dev", "veth2"][..],
+        &["vid", "20", "dev", "veth2", "pvid", "untagged"],
+        &["vid", "100-104", "dev", "veth2", "untagged"],
+        &["vid", "30", "dev", "br1", "self"],
+        &["vid", "100-102", "dev", "veth3"],
+    ] {
+        let mut a = vec!["vlan", "add"];
+        a.extend_from_slice(args);
+        ns.bridge(&a);
+    }
+    let veth2 = ns.ip_json(&["link", "show", "veth2"])[0]["ifindex"]
+        .as_u64()
+        .unwrap() as u32;
+    capture(
+        &sock,
+        "brvlan",
+        &GetBridgeVlans::new(),
+        16,
+        &["bridge_vlan", "link", "events"],
+    );
+    capture(
+        &sock,
+        "brvlan-compressed",
+        &GetBridgeVlans::new().compressed(),
+        17,
+        &["bridge_vlan", "link", "events"],
+    );
+    capture(
+        &sock,
+        "brvlan-einval",
+        &BridgeVlanRequest::add(veth2, 0).unwrap(),
+        18,
+        &["bridge_vlan", "error"],
+    );
 }

@@ -33,7 +33,8 @@ use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
 use nlwire::request::Request;
 use nlwire::route::events::{Groups, Notice};
 use nlwire::route::{
-    Address, GetNeighbours, GetNexthops, GetRoutes, GetRules, Link, Neighbour, Nexthop, Route, Rule,
+    Address, BridgeVlans, FdbEntry, GetBridgeVlans, GetFdbEntries, GetNeighbours, GetNexthops,
+    GetRoutes, GetRules, Link, Neighbour, Nexthop, Route, Rule,
 };
 use nlwire::{Batch, BatchOutcome, Error, LinkRef, Op};
 use nlwire_conn::{Connect, ConnectionOptions};
@@ -148,6 +149,24 @@ impl TestNs {
             return serde_json::Value::Array(vec![]);
         }
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("ip -j {args:?}: {e}: {out}"))
+    }
+
+    /// Runs iproute2's `bridge -n NAME args…` and panics on failure.
+    pub fn bridge(&self, args: &[&str]) -> String {
+        let mut a = vec!["-n", &self.name];
+        a.extend_from_slice(args);
+        run("bridge", &a)
+    }
+
+    /// Runs `bridge -n NAME -j args…` and parses the JSON.
+    pub fn bridge_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = vec!["-j"];
+        a.extend_from_slice(args);
+        let out = self.bridge(&a);
+        if out.trim().is_empty() {
+            return serde_json::Value::Array(vec![]);
+        }
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("bridge -j {args:?}: {e}: {out}"))
     }
 
     /// Waits (up to 10 s) until `ip link show dev DEV` contains `state`,
@@ -382,6 +401,12 @@ pub trait Client {
     fn nexthops(&mut self, req: GetNexthops) -> Result<Vec<Nexthop>, Error>;
     /// A request answered by one nexthop object.
     fn get_nexthop(&mut self, req: &dyn Request) -> Result<Nexthop, Error>;
+    /// A typed dump of forwarding-database entries.
+    fn fdb_entries(&mut self, req: GetFdbEntries) -> Result<Vec<FdbEntry>, Error>;
+    /// A request answered by one forwarding-database entry.
+    fn get_fdb_entry(&mut self, req: &dyn Request) -> Result<FdbEntry, Error>;
+    /// A typed dump of bridges and bridge ports with their VLANs.
+    fn bridge_vlans(&mut self, req: GetBridgeVlans) -> Result<Vec<BridgeVlans>, Error>;
 }
 
 /// Implements the operation methods of [`Client`] given an expression
@@ -532,6 +557,15 @@ impl<W: BlockingRuntime> Client for BlockingClient<W> {
     }
     fn get_nexthop(&mut self, req: &dyn Request) -> Result<Nexthop, Error> {
         self.0.get_as(req)
+    }
+    fn fdb_entries(&mut self, req: GetFdbEntries) -> Result<Vec<FdbEntry>, Error> {
+        self.0.dump(req).collect()
+    }
+    fn get_fdb_entry(&mut self, req: &dyn Request) -> Result<FdbEntry, Error> {
+        self.0.get_as(req)
+    }
+    fn bridge_vlans(&mut self, req: GetBridgeVlans) -> Result<Vec<BridgeVlans>, Error> {
+        self.0.dump(req).collect()
     }
 }
 
@@ -697,6 +731,15 @@ impl Client for TokioClient {
     fn get_nexthop(&mut self, req: &dyn Request) -> Result<Nexthop, Error> {
         self.rt.block_on(self.conn.get_as(req))
     }
+    fn fdb_entries(&mut self, req: GetFdbEntries) -> Result<Vec<FdbEntry>, Error> {
+        collect_ok(self.rt.block_on(collect(self.conn.dump(req), usize::MAX)))
+    }
+    fn get_fdb_entry(&mut self, req: &dyn Request) -> Result<FdbEntry, Error> {
+        self.rt.block_on(self.conn.get_as(req))
+    }
+    fn bridge_vlans(&mut self, req: GetBridgeVlans) -> Result<Vec<BridgeVlans>, Error> {
+        collect_ok(self.rt.block_on(collect(self.conn.dump(req), usize::MAX)))
+    }
 }
 
 /// The async-io runtime, driven by `futures_lite::future::block_on`.
@@ -788,6 +831,21 @@ impl Client for AsyncIoClient {
     }
     fn get_nexthop(&mut self, req: &dyn Request) -> Result<Nexthop, Error> {
         futures_lite::future::block_on(self.0.get_as(req))
+    }
+    fn fdb_entries(&mut self, req: GetFdbEntries) -> Result<Vec<FdbEntry>, Error> {
+        collect_ok(futures_lite::future::block_on(collect(
+            self.0.dump(req),
+            usize::MAX,
+        )))
+    }
+    fn get_fdb_entry(&mut self, req: &dyn Request) -> Result<FdbEntry, Error> {
+        futures_lite::future::block_on(self.0.get_as(req))
+    }
+    fn bridge_vlans(&mut self, req: GetBridgeVlans) -> Result<Vec<BridgeVlans>, Error> {
+        collect_ok(futures_lite::future::block_on(collect(
+            self.0.dump(req),
+            usize::MAX,
+        )))
     }
     fn concurrent_dumps(&mut self, n: usize) -> Option<Vec<Result<usize, Error>>> {
         let conn = &self.0;

@@ -11,7 +11,8 @@ mod input;
 mod roundtrip;
 
 pub use roundtrip::{
-    address_request, link_request, neighbour_request, nexthop_request, route_request, rule_request,
+    address_request, bridge_vlan_request, fdb_request, link_request, neighbour_request,
+    nexthop_request, route_request, rule_request,
 };
 
 use crate::machine::{EventKind, Exchange};
@@ -243,6 +244,147 @@ pub fn nexthop(data: &[u8]) {
                     .iter()
                     .all(|g| (1..=256).contains(&g.weight) || g.weight > 256)
             );
+        }
+    }
+}
+
+/// Forwarding-database messages (`AF_BRIDGE` neighbours): the view, the
+/// filters `bridge fdb show` applies (each against its definition), the
+/// dump's `accepts` (which must agree with them), and the owned model
+/// (which must agree with the view).
+pub fn fdb(data: &[u8]) {
+    use crate::request::Request;
+    use crate::route::neigh::{NUD_NOARP, NUD_PERMANENT, NUD_REACHABLE};
+    use crate::route::{AF_BRIDGE, FdbMessage, FdbState, GetFdbEntries};
+    for m in messages(data) {
+        let Ok(v) = FdbMessage::from_message(&m) else {
+            let _ = FdbMessage::parse(m.payload());
+            continue;
+        };
+        let _ = v.raw_attrs().count();
+        if let Some(s) = v.state() {
+            // A named state reads back as itself from what it sends.
+            assert_eq!(FdbState::from_nud(s.nud()), Some(s));
+        }
+        let bridge = v.header.family == AF_BRIDGE;
+        let (index, state, vid) = (v.header.index, v.header.state, v.vlan.unwrap_or(0));
+        let all = GetFdbEntries::new();
+        for (g, want) in [
+            (all, bridge),
+            (all.port(index), bridge),
+            (all.port(index ^ 1), bridge && index ^ 1 == 0),
+            (all.vlan(vid), bridge),
+            (all.vlan(vid ^ 1), bridge && vid ^ 1 == 0),
+            (all.dynamic(), bridge && state & NUD_PERMANENT == 0),
+            (all.states(NUD_NOARP), bridge && state & NUD_NOARP != 0),
+            (
+                all.states(NUD_NOARP).states(NUD_REACHABLE),
+                bridge && state & (NUD_NOARP | NUD_REACHABLE) != 0,
+            ),
+            // The bridge is the kernel's filter: not checked here.
+            (all.bridge(index.wrapping_add(1)), bridge),
+        ] {
+            assert_eq!(g.matches(&v), want, "{g:?}");
+            assert_eq!(g.accepts(&m), want, "{g:?} accepts");
+        }
+        #[cfg(feature = "alloc")]
+        if let Ok(e) = <crate::route::FdbEntry as crate::request::FromMessage>::from_message(&m) {
+            assert_eq!((e.index, e.state, e.flags), (index, state, v.header.flags));
+            assert_eq!(
+                (e.dst, e.vlan, e.port, e.vni, e.src_vni, e.via, e.nhid),
+                (v.dst, v.vlan, v.port, v.vni, v.src_vni, v.via, v.nhid)
+            );
+            assert_eq!(
+                (e.link_netnsid, e.master, e.cacheinfo, e.flags_ext, e.notify),
+                (v.link_netnsid, v.master, v.cacheinfo, v.flags_ext, v.notify)
+            );
+            assert_eq!(
+                e.lladdr.as_ref().map(|l| l.as_bytes()),
+                v.lladdr.filter(|l| l.len() <= 32)
+            );
+            assert_eq!(e.fdb_state(), v.state());
+        }
+    }
+}
+
+/// Bridge VLAN messages (`PF_BRIDGE` links): the view, its VLAN entries
+/// (each read against the bytes of its attribute, independently), the
+/// dump's filter and `accepts` (which must agree with it), and the owned
+/// model (which must agree with the view).
+pub fn bridge_vlan(data: &[u8]) {
+    use crate::request::Request;
+    use crate::route::brvlan::{
+        BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, IFLA_AF_SPEC, IFLA_BRIDGE_VLAN_INFO,
+    };
+    use crate::route::{AF_BRIDGE, BridgeVlanMessage, GetBridgeVlans, IfInfoMsg};
+    for m in messages(data) {
+        let all = GetBridgeVlans::new();
+        let Ok(v) = BridgeVlanMessage::from_message(&m) else {
+            // Not a link message, or a malformed one: left to the caller.
+            let _ = BridgeVlanMessage::parse(m.payload());
+            assert!(all.accepts(&m) && all.compressed().link(1).accepts(&m));
+            continue;
+        };
+        // The last IFLA_AF_SPEC is the one read.
+        let spec = Attrs::new(&m.payload()[IfInfoMsg::LEN..])
+            .map_while(Result::ok)
+            .filter(|a| a.kind() == IFLA_AF_SPEC)
+            .last()
+            .map_or(&[][..], |a| a.payload());
+        let mut raw = Attrs::new(spec);
+        let mut n = 0usize;
+        for e in v.vlans() {
+            n += 1;
+            assert!(n <= spec.len() / 4 + 1, "the VLAN iterator does not end");
+            // The next VLAN entry (or the malformed attribute) of the nest.
+            let a = loop {
+                match raw.next() {
+                    Some(Ok(a)) if a.kind() != IFLA_BRIDGE_VLAN_INFO => continue,
+                    other => break other,
+                }
+            };
+            match (e, a) {
+                (Ok(e), Some(Ok(a))) => {
+                    let p = a.payload();
+                    assert!(p.len() >= 4);
+                    assert_eq!(e.flags.to_ne_bytes(), [p[0], p[1]]);
+                    assert_eq!(e.vid.to_ne_bytes(), [p[2], p[3]]);
+                    assert_eq!(e.is_pvid(), e.flags & BRIDGE_VLAN_INFO_PVID != 0);
+                    assert_eq!(e.is_untagged(), e.flags & BRIDGE_VLAN_INFO_UNTAGGED != 0);
+                }
+                (Err(_), Some(Ok(a))) => assert!(a.payload().len() < 4, "entry refused"),
+                (Err(_), Some(Err(_))) => {}
+                (e, a) => panic!("entry {e:?} for attribute {a:?}"),
+            }
+        }
+        assert!(
+            raw.all(|a| a.is_ok_and(|a| a.kind() != IFLA_BRIDGE_VLAN_INFO)),
+            "an entry left out"
+        );
+        let bridge = v.header.family == AF_BRIDGE;
+        let index = v.header.index;
+        for g in [all, all.compressed()] {
+            for (g, want) in [
+                (g, bridge),
+                (g.link(index), bridge),
+                (g.link(index ^ 1), bridge && index ^ 1 == 0),
+            ] {
+                assert_eq!(g.matches(&v), want, "{g:?}");
+                assert_eq!(g.accepts(&m), want, "{g:?} accepts");
+            }
+        }
+        #[cfg(feature = "alloc")]
+        {
+            use crate::request::FromMessage;
+            let owned = crate::route::BridgeVlans::from_message(&m);
+            assert_eq!(owned.is_ok(), v.vlans().all(|e| e.is_ok()));
+            if let Ok(o) = owned {
+                assert_eq!(
+                    (o.index, o.name.as_deref(), o.master),
+                    (index, v.name, v.master)
+                );
+                assert!(o.vlans.iter().copied().eq(v.vlans().map(Result::unwrap)));
+            }
         }
     }
 }

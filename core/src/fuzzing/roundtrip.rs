@@ -677,3 +677,621 @@ pub fn nexthop_request(data: &[u8]) {
         }
     }
 }
+
+/// Six bytes of input (zeros past its end).
+fn mac(i: &mut Input<'_>) -> [u8; 6] {
+    let mut m = [0u8; 6];
+    let b = i.bytes(6);
+    m[..b.len()].copy_from_slice(b);
+    m
+}
+
+/// An address of either family, half of the time.
+fn opt_ip(i: &mut Input<'_>) -> Option<IpAddr> {
+    if i.bool() {
+        let v6 = i.bool();
+        Some(i.ip(v6))
+    } else {
+        None
+    }
+}
+
+/// The attribute kinds of a message view, in order.
+fn kinds(a: crate::wire::Attrs<'_>) -> ([u16; 16], usize) {
+    let mut out = [0u16; 16];
+    let mut n = 0;
+    for x in a {
+        let x = x.expect("our attributes parse");
+        out[n] = x.kind();
+        n += 1;
+    }
+    (out, n)
+}
+
+/// The forwarding database's requests — an `FdbRequest` (add, append,
+/// replace, delete; either table, a named or raw state, extra `NTF_*`
+/// flags, VLAN, VXLAN remote, via, nexthop, activity notification), an
+/// `FdbFlush` (flags, state and masks by repeated calls), a
+/// `GetFdbEntries` dump (and its filters on an entry) and a `GetFdbEntry` —
+/// built from arbitrary values, read back through `FdbMessage`: every
+/// field as given, nothing else sent, a VNI past 24 bits refused,
+/// `NTF_SELF` when no table is named.
+pub fn fdb_request(data: &[u8]) {
+    let mut i = Input(data);
+    match i.u8() % 4 {
+        0 => fdb_modify(&mut i),
+        1 => fdb_flush(&mut i),
+        2 => fdb_dump(&mut i),
+        _ => fdb_get(&mut i),
+    }
+}
+
+/// A VNI from the input: `Some` half of the time, any 32-bit value.
+fn opt_vni(i: &mut Input<'_>) -> Option<u32> {
+    i.opt_u32()
+        .map(|v| if i.bool() { v & 0xff_ffff } else { v })
+}
+
+/// `table`'s bits 0 and 1: the master's table, the device's own.
+fn table_ntf(table: u8) -> u8 {
+    use crate::route::fdb::{NTF_MASTER, NTF_SELF};
+    (if table & 1 != 0 { NTF_MASTER } else { 0 }) | (if table & 2 != 0 { NTF_SELF } else { 0 })
+}
+
+fn fdb_modify(i: &mut Input<'_>) {
+    use crate::route::fdb::*;
+    use crate::route::neigh::{NDA_LLADDR, NUD_NOARP, NUD_PERMANENT, NUD_REACHABLE};
+    use crate::route::{AF_BRIDGE, FdbMessage, FdbRequest, FdbState, RTM_DELNEIGH, RTM_NEWNEIGH};
+    use crate::wire::{
+        NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST,
+    };
+    let port = i.u32();
+    let m = mac(i);
+    let op = i.u8() % 4;
+    let mut r = match op {
+        0 => FdbRequest::add(port, m),
+        1 => FdbRequest::append(port, m),
+        2 => FdbRequest::replace(port, m),
+        _ => FdbRequest::delete(port, m),
+    };
+    let table = i.u8();
+    let extra = i.u8() & (NTF_USE | NTF_EXT_LEARNED | NTF_STICKY | NTF_ROUTER);
+    if table & 1 != 0 {
+        r = r.on_master();
+    }
+    if table & 2 != 0 {
+        r = r.on_self();
+    }
+    r = r.flags(extra);
+    let nud = match i.u8() % 5 {
+        0 => NUD_NOARP | NUD_PERMANENT,
+        1 => {
+            r = r.state(FdbState::Permanent);
+            NUD_NOARP | NUD_PERMANENT
+        }
+        2 => {
+            r = r.state(FdbState::Static);
+            NUD_NOARP | NUD_REACHABLE
+        }
+        3 => {
+            r = r.state(FdbState::Dynamic);
+            NUD_REACHABLE
+        }
+        _ => {
+            let n = i.u16();
+            r = r.nud_state(n);
+            n
+        }
+    };
+    let vlan = i.bool().then(|| i.u16());
+    if let Some(v) = vlan {
+        r = r.vlan(v);
+    }
+    let dst = opt_ip(i);
+    if let Some(d) = dst {
+        r = r.dst(d);
+    }
+    let udp = i.bool().then(|| i.u16());
+    if let Some(p) = udp {
+        r = r.udp_port(p);
+    }
+    let mut vnis = [None, None];
+    for (k, slot) in vnis.iter_mut().enumerate() {
+        let Some(v) = opt_vni(i) else { continue };
+        let x = if k == 0 { r.vni(v) } else { r.src_vni(v) };
+        match x {
+            Ok(x) => {
+                assert!(v >> 24 == 0, "VNI {v} accepted");
+                r = x;
+                *slot = Some(v);
+            }
+            Err(_) => assert!(v >> 24 != 0, "VNI {v} refused"),
+        }
+    }
+    let via = i.opt_u32();
+    if let Some(v) = via {
+        r = r.via(v);
+    }
+    let nhid = i.opt_u32();
+    if let Some(n) = nhid {
+        r = r.nhid(n);
+    }
+    let ext = i.u8();
+    if ext & 1 != 0 {
+        r = r.activity_notify(ext & 2 != 0, ext & 4 != 0);
+    }
+    if ext & 8 != 0 {
+        r = r.norefresh();
+    }
+    let mut buf = [0u8; 256];
+    let msg = emit(&r, &mut buf);
+    let (kind, flags) = match op {
+        0 => (RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL),
+        1 => (RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_APPEND),
+        2 => (RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE),
+        _ => (RTM_DELNEIGH, 0),
+    };
+    assert_eq!(msg.kind(), kind);
+    assert_eq!(msg.flags(), NLM_F_REQUEST | NLM_F_ACK | flags);
+    let v = FdbMessage::from_message(&msg).expect("our fdb request parses");
+    assert_eq!((v.header.family, v.header.index), (AF_BRIDGE, port));
+    let tables = match table_ntf(table) {
+        0 => NTF_SELF,
+        t => t,
+    };
+    assert_eq!(v.header.flags, tables | extra, "NTF_* flags");
+    assert_eq!((v.header.state, v.header.kind), (nud, 0));
+    assert_eq!(v.lladdr, Some(&m[..]));
+    assert_eq!((v.vlan, v.dst, v.via), (vlan, dst, via));
+    // A port or nexthop of 0 is not sent, as `bridge` does not send it.
+    assert_eq!(v.port, udp.filter(|p| *p != 0));
+    assert_eq!(v.nhid, nhid.filter(|n| *n != 0));
+    assert_eq!((v.vni, v.src_vni), (vnis[0], vnis[1]));
+    let notify = if ext & 1 != 0 {
+        (if ext & 2 != 0 { FDB_NOTIFY_BIT } else { 0 })
+            | (if ext & 4 != 0 {
+                FDB_NOTIFY_INACTIVE_BIT
+            } else {
+                0
+            })
+    } else {
+        0
+    };
+    assert_eq!(v.notify, (notify != 0).then_some(notify));
+    let ext_attrs = v.raw_attrs().find(NDA_FDB_EXT_ATTRS).expect("parses");
+    assert_eq!(ext_attrs.is_some(), notify != 0 || ext & 8 != 0);
+    if let Some(a) = ext_attrs {
+        assert!(a.is_nested(), "NLA_F_NESTED, which the kernel requires");
+        assert_eq!(
+            a.nested()
+                .find(NFEA_DONT_REFRESH)
+                .expect("parses")
+                .is_some(),
+            ext & 8 != 0
+        );
+    }
+    // Nothing else is sent.
+    let (k, n) = kinds(v.raw_attrs());
+    let expected = 1
+        + usize::from(vlan.is_some())
+        + usize::from(dst.is_some())
+        + usize::from(v.port.is_some())
+        + usize::from(vnis[0].is_some())
+        + usize::from(vnis[1].is_some())
+        + usize::from(via.is_some())
+        + usize::from(v.nhid.is_some())
+        + usize::from(ext_attrs.is_some());
+    assert_eq!(n, expected, "attributes {:?}", &k[..n]);
+    assert_eq!(k[0], NDA_LLADDR);
+}
+
+fn fdb_flush(i: &mut Input<'_>) {
+    use crate::route::fdb::*;
+    use crate::route::{AF_BRIDGE, FdbFlush, FdbMessage, RTM_DELNEIGH};
+    use crate::wire::{NLM_F_ACK, NLM_F_REQUEST};
+    let dev = i.u32();
+    let mut f = FdbFlush::new(dev);
+    // Flags and state with their masks, sent as given: a later call
+    // replaces an earlier one, but for the table bits (`NTF_SELF`,
+    // `NTF_MASTER`), which add up.
+    let (mut flags, mut flags_mask, mut state, mut state_mask) = (0u8, 0u8, 0u16, 0u16);
+    for _ in 0..usize::from(i.u8() % 4) {
+        if i.bool() {
+            let (v, m) = (i.u8(), i.u8());
+            f = f.flags(v, m);
+            flags = (flags & (NTF_SELF | NTF_MASTER)) | v;
+            flags_mask = m;
+        } else {
+            let (v, m) = (i.u16(), i.u16());
+            f = f.state(v, m);
+            (state, state_mask) = (v, m);
+        }
+    }
+    let table = i.u8();
+    if table & 1 != 0 {
+        f = f.on_master();
+    }
+    if table & 2 != 0 {
+        f = f.on_self();
+    }
+    let ntf = flags | table_ntf(table);
+    let ntf = if ntf & (NTF_SELF | NTF_MASTER) == 0 {
+        ntf | NTF_SELF
+    } else {
+        ntf
+    };
+    let brport = i.opt_u32();
+    if let Some(p) = brport {
+        f = f.brport(p);
+    }
+    let vlan = i.bool().then(|| i.u16());
+    if let Some(v) = vlan {
+        f = f.vlan(v);
+    }
+    let mut vnis = [None, None];
+    for (k, slot) in vnis.iter_mut().enumerate() {
+        let Some(v) = opt_vni(i) else { continue };
+        let x = if k == 0 { f.vni(v) } else { f.src_vni(v) };
+        match x {
+            Ok(x) => {
+                assert!(v >> 24 == 0, "VNI {v} accepted");
+                f = x;
+                *slot = Some(v);
+            }
+            Err(_) => assert!(v >> 24 != 0, "VNI {v} refused"),
+        }
+    }
+    let nhid = i.opt_u32();
+    if let Some(n) = nhid {
+        f = f.nhid(n);
+    }
+    let udp = i.bool().then(|| i.u16());
+    if let Some(p) = udp {
+        f = f.udp_port(p);
+    }
+    let dst = opt_ip(i);
+    if let Some(d) = dst {
+        f = f.dst(d);
+    }
+    let mut buf = [0u8; 256];
+    let msg = emit(&f, &mut buf);
+    assert_eq!(msg.kind(), RTM_DELNEIGH);
+    assert_eq!(msg.flags(), NLM_F_REQUEST | NLM_F_ACK | NLM_F_BULK);
+    let v = FdbMessage::from_message(&msg).expect("our flush parses");
+    assert_eq!((v.header.family, v.header.index), (AF_BRIDGE, dev));
+    assert_eq!((v.header.flags, v.header.state), (ntf, state));
+    assert_eq!(v.lladdr, None, "a flush names no MAC");
+    assert_eq!((v.via, v.vlan, v.dst), (brport, vlan, dst));
+    assert_eq!((v.vni, v.src_vni), (vnis[0], vnis[1]));
+    assert_eq!(v.nhid, nhid.filter(|n| *n != 0));
+    assert_eq!(v.port, udp.filter(|p| *p != 0));
+    let fm = v
+        .raw_attrs()
+        .find(NDA_NDM_FLAGS_MASK)
+        .expect("parses")
+        .map(|a| a.u8());
+    assert_eq!(fm, (flags_mask != 0).then_some(Ok(flags_mask)));
+    let sm = v
+        .raw_attrs()
+        .find(NDA_NDM_STATE_MASK)
+        .expect("parses")
+        .map(|a| a.u16());
+    assert_eq!(sm, (state_mask != 0).then_some(Ok(state_mask)));
+    let (k, n) = kinds(v.raw_attrs());
+    let expected = usize::from(brport.is_some())
+        + usize::from(vlan.is_some())
+        + usize::from(vnis[0].is_some())
+        + usize::from(vnis[1].is_some())
+        + usize::from(v.nhid.is_some())
+        + usize::from(v.port.is_some())
+        + usize::from(dst.is_some())
+        + usize::from(fm.is_some())
+        + usize::from(sm.is_some());
+    assert_eq!(n, expected, "attributes {:?}", &k[..n]);
+}
+
+fn fdb_dump(i: &mut Input<'_>) {
+    use crate::route::neigh::{NDA_MASTER, NUD_PERMANENT};
+    use crate::route::{AF_BRIDGE, FdbMessage, FdbRequest, GetFdbEntries, RTM_GETNEIGH};
+    use crate::wire::{NLM_F_DUMP, NLM_F_REQUEST};
+    let port = i.u32() % 4;
+    let bridge = i.opt_u32();
+    let vlan = i.bool().then(|| i.u16() % 4);
+    let states = i.u16();
+    let dynamic = i.bool();
+    let mut g = GetFdbEntries::new().port(port);
+    if let Some(b) = bridge {
+        g = g.bridge(b);
+    }
+    if let Some(v) = vlan {
+        g = g.vlan(v);
+    }
+    g = g.states(states);
+    if dynamic {
+        g = g.dynamic();
+    }
+    let mut buf = [0u8; 64];
+    let msg = emit(&g, &mut buf);
+    assert_eq!(msg.kind(), RTM_GETNEIGH);
+    assert_eq!(msg.flags(), NLM_F_REQUEST | NLM_F_DUMP);
+    let v = FdbMessage::parse(msg.payload()).expect("our dump request parses");
+    // What the strict kernel takes: ndm_ifindex and NDA_MASTER, nothing
+    // else (the other filters are applied to what comes back).
+    assert_eq!((v.header.family, v.header.index), (AF_BRIDGE, port));
+    assert_eq!((v.header.state, v.header.flags, v.header.kind), (0, 0, 0));
+    assert_eq!(v.master, bridge);
+    let (k, n) = kinds(v.raw_attrs());
+    assert!(k[..n].iter().all(|k| *k == NDA_MASTER) && n == usize::from(bridge.is_some()));
+
+    // An entry as the kernel would send it: the filters as `bridge`
+    // applies them.
+    let (index, nud) = (i.u32() % 4, i.u16());
+    let evlan = i.bool().then(|| i.u16() % 4);
+    let mut e = FdbRequest::add(index, [2, 0, 0, 0, 0, 1]).nud_state(nud);
+    if let Some(v) = evlan {
+        e = e.vlan(v);
+    }
+    let mut buf = [0u8; 64];
+    let msg = emit(&e, &mut buf);
+    let m = FdbMessage::from_message(&msg).unwrap();
+    let want = (port == 0 || index == port)
+        && vlan.is_none_or(|v| v == 0 || evlan.unwrap_or(0) == v)
+        && (states == 0 || nud & states != 0)
+        && (!dynamic || nud & NUD_PERMANENT == 0);
+    assert_eq!(g.matches(&m), want);
+    assert_eq!(crate::request::Request::accepts(&g, &msg), want);
+}
+
+fn fdb_get(i: &mut Input<'_>) {
+    use crate::route::neigh::{NDA_LLADDR, NDA_MASTER};
+    use crate::route::{AF_BRIDGE, FdbMessage, GetFdbEntry, RTM_GETNEIGH};
+    use crate::wire::{NLM_F_ACK, NLM_F_REQUEST};
+    let port = i.u32();
+    let m = mac(i);
+    let mut g = GetFdbEntry::new(port, m);
+    let bridge = i.opt_u32();
+    if let Some(b) = bridge {
+        g = g.bridge(b);
+    }
+    let vlan = i.bool().then(|| i.u16());
+    if let Some(v) = vlan {
+        g = g.vlan(v);
+    }
+    let mut vni = None;
+    if let Some(v) = opt_vni(i) {
+        match g.vni(v) {
+            Ok(x) => {
+                assert!(v >> 24 == 0, "VNI {v} accepted");
+                g = x;
+                vni = Some(v);
+            }
+            Err(_) => assert!(v >> 24 != 0, "VNI {v} refused"),
+        }
+    }
+    let table = i.u8();
+    if table & 1 != 0 {
+        g = g.on_master();
+    }
+    if table & 2 != 0 {
+        g = g.on_self();
+    }
+    let mut buf = [0u8; 128];
+    let msg = emit(&g, &mut buf);
+    assert_eq!(msg.kind(), RTM_GETNEIGH);
+    assert_eq!(
+        msg.flags(),
+        NLM_F_REQUEST | NLM_F_ACK,
+        "one entry, not a dump"
+    );
+    let v = FdbMessage::parse(msg.payload()).expect("our get request parses");
+    assert_eq!((v.header.family, v.header.index), (AF_BRIDGE, port));
+    // The kernel refuses a state, and flags but NTF_SELF and NTF_MASTER.
+    assert_eq!((v.header.state, v.header.flags), (0, table_ntf(table)));
+    assert_eq!(v.lladdr, Some(&m[..]));
+    assert_eq!((v.master, v.vlan, v.vni), (bridge, vlan, vni));
+    let (k, n) = kinds(v.raw_attrs());
+    assert_eq!(k[0], NDA_LLADDR);
+    assert_eq!(
+        n,
+        1 + usize::from(bridge.is_some())
+            + usize::from(vlan.is_some())
+            + usize::from(vni.is_some())
+    );
+    assert!(k[..n].iter().filter(|k| **k == NDA_MASTER).count() <= 1);
+}
+
+/// Bridge VLAN requests — a `BridgeVlanRequest` (add or delete, one VLAN
+/// or a range, `pvid`, `untagged`, `self`, `master`) from any 16-bit
+/// values, read back through `BridgeVlanMessage`: every field as given,
+/// nothing else sent, a VLAN past 4095 and a range end not above its
+/// start refused (and only those) — and a `GetBridgeVlans` dump, with its
+/// filter on a link message of any family and index.
+pub fn bridge_vlan_request(data: &[u8]) {
+    let mut i = Input(data);
+    if i.u8() % 3 == 0 {
+        bridge_vlan_dump(&mut i)
+    } else {
+        bridge_vlan_modify(&mut i)
+    }
+}
+
+fn bridge_vlan_modify(i: &mut Input<'_>) {
+    use crate::InvalidInput;
+    use crate::route::brvlan::*;
+    use crate::route::{AF_BRIDGE, BridgeVlanMessage, BridgeVlanRequest, RTM_DELLINK, RTM_SETLINK};
+    use crate::wire::{Attrs, NLM_F_ACK, NLM_F_REQUEST};
+    let index = i.u32();
+    let delete = i.bool();
+    // Mostly VLANs that fit, sometimes any 16-bit value.
+    let wide = i.u8();
+    let fit = |v: u16| if wide & 1 == 0 { v % 4096 } else { v };
+    let vid = fit(i.u16());
+    let r = if delete {
+        BridgeVlanRequest::delete(index, vid)
+    } else {
+        BridgeVlanRequest::add(index, vid)
+    };
+    match r {
+        Err(e) => {
+            assert!(vid >= 4096, "VLAN {vid} refused");
+            assert!(matches!(e, InvalidInput::OutOfRange { .. }), "{e:?}");
+            return;
+        }
+        Ok(_) => assert!(vid < 4096, "VLAN {vid} accepted"),
+    }
+    let mut r = r.unwrap();
+    let mut end = None;
+    if i.bool() {
+        let e = if wide & 2 == 0 {
+            vid.saturating_add(i.u16() % 8).min(4100)
+        } else {
+            fit(i.u16())
+        };
+        match r.range_to(e) {
+            Ok(x) => {
+                assert!(e > vid && e < 4096, "range {vid}-{e} accepted");
+                r = x;
+                end = Some(e);
+            }
+            Err(err) => {
+                assert!(e <= vid || e >= 4096, "range {vid}-{e} refused");
+                assert!(matches!(err, InvalidInput::OutOfRange { .. }), "{err:?}");
+            }
+        }
+    }
+    let opts = i.u8();
+    let mut flags = 0u16;
+    if opts & 1 != 0 {
+        r = r.pvid();
+        flags |= BRIDGE_VLAN_INFO_PVID;
+    }
+    if opts & 2 != 0 {
+        r = r.untagged();
+        flags |= BRIDGE_VLAN_INFO_UNTAGGED;
+    }
+    let mut bridge_flags = 0u16;
+    if opts & 4 != 0 {
+        r = r.on_self();
+        bridge_flags |= BRIDGE_FLAGS_SELF;
+    }
+    if opts & 8 != 0 {
+        r = r.on_master();
+        bridge_flags |= BRIDGE_FLAGS_MASTER;
+    }
+    let mut buf = [0u8; 96];
+    let msg = emit(&r, &mut buf);
+    assert_eq!(msg.kind(), if delete { RTM_DELLINK } else { RTM_SETLINK });
+    assert_eq!(msg.flags(), NLM_F_REQUEST | NLM_F_ACK);
+    let v = BridgeVlanMessage::parse(msg.payload()).expect("our vlan request parses");
+    assert_eq!((v.header.family, v.header.index), (AF_BRIDGE, index));
+    assert_eq!(
+        (v.header.link_type, v.header.flags, v.header.change),
+        (0, 0, 0)
+    );
+    assert_eq!((v.name, v.master), (None, None));
+    let want = |f: u16, vid: u16| VlanInfo { flags: f, vid };
+    let mut got = v.vlans();
+    match end {
+        Some(e) => {
+            assert_eq!(
+                got.next(),
+                Some(Ok(want(flags | BRIDGE_VLAN_INFO_RANGE_BEGIN, vid)))
+            );
+            assert_eq!(
+                got.next(),
+                Some(Ok(want(flags | BRIDGE_VLAN_INFO_RANGE_END, e)))
+            );
+        }
+        None => assert_eq!(got.next(), Some(Ok(want(flags, vid)))),
+    }
+    assert_eq!(got.next(), None);
+    // One IFLA_AF_SPEC; in it the bridge flags (when any were asked for)
+    // first, then the entries.
+    let (k, n) = kinds(Attrs::new(&msg.payload()[16..]));
+    assert_eq!(&k[..n], [IFLA_AF_SPEC]);
+    let spec = Attrs::new(&msg.payload()[16..]).next().unwrap().unwrap();
+    let (k, n) = kinds(spec.nested());
+    let entries = if end.is_some() { 2 } else { 1 };
+    let info = [IFLA_BRIDGE_VLAN_INFO; 2];
+    if bridge_flags != 0 {
+        assert_eq!(k[0], IFLA_BRIDGE_FLAGS);
+        assert_eq!(&k[1..n], &info[..entries]);
+        let f = spec.nested().next().unwrap().unwrap();
+        assert_eq!(f.u16(), Ok(bridge_flags));
+    } else {
+        assert_eq!(&k[..n], &info[..entries]);
+    }
+}
+
+fn bridge_vlan_dump(i: &mut Input<'_>) {
+    use crate::request::RawRequest;
+    use crate::route::brvlan::*;
+    use crate::route::link::IFLA_EXT_MASK;
+    use crate::route::{
+        AF_BRIDGE, BridgeVlanMessage, GetBridgeVlans, IfInfoMsg, RTM_DELLINK, RTM_GETLINK,
+        RTM_NEWADDR, RTM_NEWLINK,
+    };
+    use crate::wire::{Attrs, NLM_F_DUMP, NLM_F_REQUEST};
+    let compressed = i.bool();
+    let link = i.u32() % 4;
+    let mut g = GetBridgeVlans::new();
+    if compressed {
+        g = g.compressed();
+    }
+    g = g.link(link);
+    let mut buf = [0u8; 64];
+    let msg = emit(&g, &mut buf);
+    assert_eq!(msg.kind(), RTM_GETLINK);
+    assert_eq!(msg.flags(), NLM_F_REQUEST | NLM_F_DUMP);
+    // What the strict kernel takes: a bare ifinfomsg of PF_BRIDGE (no
+    // index: the link is picked from what comes back) and the mask.
+    let h = IfInfoMsg::parse(msg.payload()).expect("our dump request parses");
+    assert_eq!(
+        h,
+        IfInfoMsg {
+            family: AF_BRIDGE,
+            ..Default::default()
+        }
+    );
+    let (k, n) = kinds(Attrs::new(&msg.payload()[16..]));
+    assert_eq!(&k[..n], [IFLA_EXT_MASK]);
+    let mask = Attrs::new(&msg.payload()[16..]).next().unwrap().unwrap();
+    let want = if compressed {
+        RTEXT_FILTER_BRVLAN_COMPRESSED
+    } else {
+        RTEXT_FILTER_BRVLAN
+    };
+    assert_eq!(mask.u32(), Ok(want));
+
+    // A link message of any family and index, as the kernel would send it.
+    let (family, index) = (i.u8() % 8, i.u32() % 4);
+    let mut p = [0u8; 32];
+    let mut w = Writer::new(&mut p);
+    IfInfoMsg {
+        family,
+        index,
+        ..Default::default()
+    }
+    .emit(&mut w);
+    w.attr_u32(crate::route::link::IFLA_MASTER, index);
+    let len = w.finish().unwrap();
+    let v = BridgeVlanMessage::parse(&p[..len]).unwrap();
+    let want = family == AF_BRIDGE && (link == 0 || index == link);
+    assert_eq!(g.matches(&v), want);
+    for (kind, accepted) in [
+        (RTM_NEWLINK, want),
+        (RTM_DELLINK, want),
+        // Not a link message: left to the exchange.
+        (RTM_NEWADDR, true),
+    ] {
+        let raw = RawRequest {
+            message_type: kind,
+            flags: 0,
+            dump: false,
+            payload: &p[..len],
+        };
+        let mut buf = [0u8; 64];
+        let m = emit(&raw, &mut buf);
+        assert_eq!(g.accepts(&m), accepted, "kind {kind}");
+    }
+}
