@@ -39,20 +39,39 @@ fn nlw_bridge(ns: &TestNs, args: &[&str]) -> (i32, String, String) {
 }
 
 /// A bridge with two veth ports, fixed MAC addresses (so that two
-/// namespaces prepared alike hold the same entries) and learning off on
-/// the ports (so that no entry comes and goes with traffic).
+/// namespaces prepared alike hold the same entries), learning off on the
+/// ports (so that no entry comes and goes with traffic) and no IPv6
+/// link-local addresses (whose multicast entries would come some time
+/// after the carrier); returns once both ports forward (before that the
+/// bridge refuses a dynamic entry with EPERM).
 fn base(ns: &TestNs) {
     ns.ip_batch(
         "link set lo up\n\
          link add br0 address 02:00:00:00:0b:00 type bridge\n\
          link add v0 address 02:00:00:00:0a:00 type veth peer name p0 address 02:00:00:00:0a:01\n\
          link add v1 address 02:00:00:00:0a:10 type veth peer name p1 address 02:00:00:00:0a:11\n\
+         link set br0 addrgenmode none\nlink set v0 addrgenmode none\n\
+         link set v1 addrgenmode none\nlink set p0 addrgenmode none\n\
+         link set p1 addrgenmode none\n\
          link set v0 master br0\n\
          link set v1 master br0\n\
          link set v0 type bridge_slave learning off\n\
          link set v1 type bridge_slave learning off\n\
          link set br0 up\nlink set v0 up\nlink set v1 up\nlink set p0 up\nlink set p1 up\n",
     );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    for port in ["v0", "v1"] {
+        while !bridge(ns, &["link", "show", "dev", port])
+            .1
+            .contains("state forwarding")
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{port} never forwards"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 /// Requires nlw's output and exit code to be bridge's; a reading is

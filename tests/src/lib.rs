@@ -33,8 +33,9 @@ use nlwire::machine::wg_watch::{WgEvent, WgWatchOptions};
 use nlwire::request::Request;
 use nlwire::route::events::{Groups, Notice};
 use nlwire::route::{
-    Address, BridgeVlans, FdbEntry, GetBridgeVlans, GetFdbEntries, GetNeighbours, GetNexthops,
-    GetRoutes, GetRules, Link, Neighbour, Nexthop, Route, Rule,
+    Address, BridgeVlans, FdbEntry, GetBridgeVlans, GetFdbEntries, GetNeighbours,
+    GetNexthopBuckets, GetNexthops, GetRoutes, GetRules, Link, Neighbour, Nexthop, NexthopBucket,
+    Route, Rule,
 };
 use nlwire::{Batch, BatchOutcome, Error, LinkRef, Op};
 use nlwire_conn::{Connect, ConnectionOptions};
@@ -407,6 +408,10 @@ pub trait Client {
     fn get_fdb_entry(&mut self, req: &dyn Request) -> Result<FdbEntry, Error>;
     /// A typed dump of bridges and bridge ports with their VLANs.
     fn bridge_vlans(&mut self, req: GetBridgeVlans) -> Result<Vec<BridgeVlans>, Error>;
+    /// A typed dump of the buckets of resilient nexthop groups.
+    fn nexthop_buckets(&mut self, req: GetNexthopBuckets) -> Result<Vec<NexthopBucket>, Error>;
+    /// A request answered by one bucket of a resilient group.
+    fn get_nexthop_bucket(&mut self, req: &dyn Request) -> Result<NexthopBucket, Error>;
 }
 
 /// Implements the operation methods of [`Client`] given an expression
@@ -566,6 +571,12 @@ impl<W: BlockingRuntime> Client for BlockingClient<W> {
     }
     fn bridge_vlans(&mut self, req: GetBridgeVlans) -> Result<Vec<BridgeVlans>, Error> {
         self.0.dump(req).collect()
+    }
+    fn nexthop_buckets(&mut self, req: GetNexthopBuckets) -> Result<Vec<NexthopBucket>, Error> {
+        self.0.dump(req).collect()
+    }
+    fn get_nexthop_bucket(&mut self, req: &dyn Request) -> Result<NexthopBucket, Error> {
+        self.0.get_as(req)
     }
 }
 
@@ -740,6 +751,12 @@ impl Client for TokioClient {
     fn bridge_vlans(&mut self, req: GetBridgeVlans) -> Result<Vec<BridgeVlans>, Error> {
         collect_ok(self.rt.block_on(collect(self.conn.dump(req), usize::MAX)))
     }
+    fn nexthop_buckets(&mut self, req: GetNexthopBuckets) -> Result<Vec<NexthopBucket>, Error> {
+        collect_ok(self.rt.block_on(collect(self.conn.dump(req), usize::MAX)))
+    }
+    fn get_nexthop_bucket(&mut self, req: &dyn Request) -> Result<NexthopBucket, Error> {
+        self.rt.block_on(self.conn.get_as(req))
+    }
 }
 
 /// The async-io runtime, driven by `futures_lite::future::block_on`.
@@ -846,6 +863,15 @@ impl Client for AsyncIoClient {
             self.0.dump(req),
             usize::MAX,
         )))
+    }
+    fn nexthop_buckets(&mut self, req: GetNexthopBuckets) -> Result<Vec<NexthopBucket>, Error> {
+        collect_ok(futures_lite::future::block_on(collect(
+            self.0.dump(req),
+            usize::MAX,
+        )))
+    }
+    fn get_nexthop_bucket(&mut self, req: &dyn Request) -> Result<NexthopBucket, Error> {
+        futures_lite::future::block_on(self.0.get_as(req))
     }
     fn concurrent_dumps(&mut self, n: usize) -> Option<Vec<Result<usize, Error>>> {
         let conn = &self.0;
