@@ -360,14 +360,7 @@ fn modify(conn: &mut Connection, op: Op, args: &[String], o: &Opts) -> Result<Fd
         } else if w == "norefresh" {
             norefresh = true;
         } else {
-            let w = if w == "to" { need(&mut a)? } else { w };
-            if matches(w, "help") {
-                return Err(fdb_usage());
-            }
-            if addr.is_some() {
-                return Err(crate::args::duparg2("to", w));
-            }
-            addr = Some(w);
+            lladdr_word(w, &mut a, &mut addr)?;
         }
     }
     let (Some(dev), Some(addr)) = (dev, addr) else {
@@ -671,6 +664,20 @@ fn print_vlan_info<W: Write>(
     Ok(())
 }
 
+/// The words `fdb_modify` and `fdb_get` end on: `[to] LLADDR`, or
+/// `help`; a second address is `duparg2("to", …)`.
+fn lladdr_word<'a>(w: &'a str, a: &mut Argv<'a>, addr: &mut Option<&'a str>) -> Result<(), Fail> {
+    let w = if w == "to" { need(a)? } else { w };
+    if matches(w, "help") {
+        return Err(fdb_usage());
+    }
+    if addr.is_some() {
+        return Err(crate::args::duparg2("to", w));
+    }
+    *addr = Some(w);
+    Ok(())
+}
+
 /// `state_a2n`.
 fn state_a2n(s: &str) -> Option<u16> {
     Some(if matches(s, "permanent") {
@@ -772,14 +779,7 @@ fn get(conn: &mut Connection, o: &Opts, args: &[String], out: &mut impl Write) -
         } else if matches(w, "dynamic") {
             dynamic = true;
         } else {
-            let w = if w == "to" { need(&mut a)? } else { w };
-            if matches(w, "help") {
-                return Err(fdb_usage());
-            }
-            if addr.is_some() {
-                return Err(crate::args::duparg2("to", w));
-            }
-            addr = Some(w);
+            lladdr_word(w, &mut a, &mut addr)?;
         }
     }
     let Some(addr) = addr.filter(|_| dev.is_some() || br.is_some()) else {

@@ -12,7 +12,7 @@ mod roundtrip;
 
 pub use roundtrip::{
     address_request, bridge_vlan_request, fdb_request, link_request, neighbour_request,
-    nexthop_request, route_request, rule_request,
+    nexthop_bucket_request, nexthop_request, route_request, rule_request,
 };
 
 use crate::machine::{EventKind, Exchange};
@@ -385,6 +385,115 @@ pub fn bridge_vlan(data: &[u8]) {
                 );
                 assert!(o.vlans.iter().copied().eq(v.vlans().map(Result::unwrap)));
             }
+        }
+    }
+}
+
+/// The fields of a bucket message read independently of the view: the
+/// header, and the last `NHA_ID` and the last of each bucket attribute
+/// (of any `NHA_RES_BUCKET`); `None` when the view must refuse it (a
+/// short header, a malformed attribute, a known one of the wrong size).
+type BucketFields = (
+    crate::route::NhMsg,
+    Option<u32>,
+    Option<u16>,
+    Option<u64>,
+    Option<u32>,
+);
+
+fn bucket_fields(p: &[u8]) -> Option<BucketFields> {
+    use crate::route::nh::NHA_ID;
+    use crate::route::nh_bucket::{
+        NHA_RES_BUCKET, NHA_RES_BUCKET_IDLE_TIME, NHA_RES_BUCKET_INDEX, NHA_RES_BUCKET_NH_ID,
+    };
+    let h = p.get(..8)?;
+    let header = crate::route::NhMsg {
+        family: h[0],
+        scope: h[1],
+        protocol: h[2],
+        flags: u32::from_ne_bytes([h[4], h[5], h[6], h[7]]),
+    };
+    let (mut id, mut index, mut idle, mut nhid) = (None, None, None, None);
+    for a in Attrs::new(&p[8..]) {
+        let a = a.ok()?;
+        match a.kind() {
+            NHA_ID => id = Some(u32::from_ne_bytes(a.payload().try_into().ok()?)),
+            NHA_RES_BUCKET => {
+                for b in a.nested() {
+                    let b = b.ok()?;
+                    let q = b.payload();
+                    match b.kind() {
+                        NHA_RES_BUCKET_INDEX => {
+                            index = Some(u16::from_ne_bytes(q.try_into().ok()?))
+                        }
+                        NHA_RES_BUCKET_IDLE_TIME => {
+                            idle = Some(u64::from_ne_bytes(q.try_into().ok()?))
+                        }
+                        NHA_RES_BUCKET_NH_ID => nhid = Some(u32::from_ne_bytes(q.try_into().ok()?)),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some((header, id, index, idle, nhid))
+}
+
+/// Buckets of resilient nexthop groups: the view (its fields read against
+/// the bytes of their attributes, independently; `from_message` is
+/// `parse` for a bucket message and refuses any other), the dumps'
+/// `accepts` (the kernel applies every filter itself, so every bucket
+/// passes, whatever the filters) and the owned model (which must agree
+/// with the view).
+pub fn nexthop_bucket(data: &[u8]) {
+    use crate::request::Request;
+    use crate::route::nh_bucket::{RTM_DELNEXTHOPBUCKET, RTM_NEWNEXTHOPBUCKET};
+    use crate::route::{GetNexthopBuckets, NexthopBucketMessage};
+    for m in messages(data) {
+        let parsed = NexthopBucketMessage::parse(m.payload());
+        let fields = parsed.map(|v| (v.header, v.id, v.index, v.idle_time, v.nhid));
+        assert_eq!(fields.ok(), bucket_fields(m.payload()));
+        let bucket = matches!(m.kind(), RTM_NEWNEXTHOPBUCKET | RTM_DELNEXTHOPBUCKET);
+        let v = match NexthopBucketMessage::from_message(&m) {
+            Ok(v) => {
+                assert!(bucket, "kind {} read as a bucket", m.kind());
+                assert_eq!(Ok(v), parsed);
+                v
+            }
+            Err(e) => {
+                assert!(!bucket || parsed == Err(e), "{e:?} against {parsed:?}");
+                #[cfg(feature = "alloc")]
+                assert!(
+                    <crate::route::NexthopBucket as crate::request::FromMessage>::from_message(&m)
+                        .is_err()
+                );
+                continue;
+            }
+        };
+        let _ = v.raw_attrs().count();
+        let (id, nhid) = (v.id.unwrap_or(0), v.nhid.unwrap_or(0));
+        let all = GetNexthopBuckets::new();
+        for g in [
+            all,
+            all.group(id),
+            all.group(id ^ 1),
+            all.member(nhid),
+            all.member(nhid ^ 1),
+            all.device(v.header.flags)
+                .master(id)
+                .family(v.header.family),
+        ] {
+            assert!(g.accepts(&m), "{g:?}");
+        }
+        #[cfg(feature = "alloc")]
+        {
+            use crate::request::FromMessage;
+            let o = crate::route::NexthopBucket::from_message(&m).expect("the view decodes");
+            assert_eq!(
+                (o.id, o.index, o.idle_time, o.nhid, o.flags),
+                (id, v.index.unwrap_or(0), v.idle_time, nhid, v.header.flags)
+            );
         }
     }
 }

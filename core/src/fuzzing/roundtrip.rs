@@ -1295,3 +1295,177 @@ fn bridge_vlan_dump(i: &mut Input<'_>) {
         assert_eq!(g.accepts(&m), accepted, "kind {kind}");
     }
 }
+
+/// The buckets' requests — a `GetNexthopBuckets` dump with its filters
+/// (family, device, master, group, member: each set any number of times,
+/// the last one sent) and a `GetNexthopBucket` (any group and index, a
+/// family) — built from arbitrary values, read back through
+/// `NexthopBucketMessage` and the raw attributes: what the kernel checks
+/// in the header left zero but the family, every filter as given in
+/// iproute2's order, the bucket nest `NLA_F_NESTED`, nothing else sent,
+/// and group 0 refused (only it).
+pub fn nexthop_bucket_request(data: &[u8]) {
+    let mut i = Input(data);
+    if i.bool() {
+        nexthop_bucket_dump(&mut i)
+    } else {
+        nexthop_bucket_get(&mut i)
+    }
+}
+
+/// The attributes of a bucket request after its header, and of its
+/// bucket nest (which must be `NLA_F_NESTED`): kinds and `u32`/`u16`
+/// values, in order.
+type Sent = ([(u16, u32); 8], usize, [(u16, u32); 4], usize);
+
+fn bucket_request_attrs(m: &Message<'_>) -> Sent {
+    use crate::route::nh_bucket::{NHA_RES_BUCKET, NHA_RES_BUCKET_INDEX};
+    let u32_of = |a: &crate::wire::Attr<'_>| a.u32().expect("a u32 attribute");
+    let (mut top, mut n, mut nest, mut k) = ([(0, 0); 8], 0, [(0, 0); 4], 0);
+    for a in crate::wire::Attrs::new(&m.payload()[crate::route::NhMsg::LEN..]) {
+        let a = a.expect("our attributes parse");
+        if a.kind() == NHA_RES_BUCKET {
+            assert!(a.is_nested(), "NLA_F_NESTED, as ip sets it");
+            top[n] = (a.kind(), 0);
+            for b in a.nested() {
+                let b = b.expect("our nested attributes parse");
+                let x = if b.kind() == NHA_RES_BUCKET_INDEX {
+                    u32::from(b.u16().expect("a u16 index"))
+                } else {
+                    u32_of(&b)
+                };
+                nest[k] = (b.kind(), x);
+                k += 1;
+            }
+        } else {
+            top[n] = (a.kind(), u32_of(&a));
+        }
+        n += 1;
+    }
+    (top, n, nest, k)
+}
+
+fn nexthop_bucket_dump(i: &mut Input<'_>) {
+    use crate::route::nh::{NHA_ID, NHA_MASTER, NHA_OIF};
+    use crate::route::nh_bucket::*;
+    use crate::route::{GetNexthopBuckets, NexthopBucketMessage, NhMsg};
+    use crate::wire::{NLM_F_DUMP, NLM_F_REQUEST};
+    let mut g = GetNexthopBuckets::new();
+    let (mut family, mut oif, mut master, mut id, mut nhid) = (0, None, None, None, None);
+    for _ in 0..i.u8() % 8 {
+        match i.u8() % 5 {
+            0 => {
+                family = i.u8();
+                g = g.family(family);
+            }
+            1 => {
+                let v = i.u32();
+                oif = Some(v);
+                g = g.device(v);
+            }
+            2 => {
+                let v = i.u32();
+                master = Some(v);
+                g = g.master(v);
+            }
+            3 => {
+                let v = i.u32();
+                id = Some(v);
+                g = g.group(v);
+            }
+            _ => {
+                let v = i.u32();
+                nhid = Some(v);
+                g = g.member(v);
+            }
+        }
+    }
+    let mut buf = [0u8; 96];
+    let m = emit(&g, &mut buf);
+    assert_eq!(m.kind(), RTM_GETNEXTHOPBUCKET);
+    assert_eq!(m.flags(), NLM_F_REQUEST | NLM_F_DUMP);
+    // The kernel refuses a dump whose header has a protocol, scope,
+    // flags or reserved byte.
+    assert_eq!(
+        NhMsg::parse(m.payload()),
+        Ok(NhMsg {
+            family,
+            ..Default::default()
+        })
+    );
+    assert_eq!(m.payload()[3], 0);
+    let v = NexthopBucketMessage::parse(m.payload()).expect("our dump request parses");
+    assert_eq!((v.id, v.nhid, v.index, v.idle_time), (id, nhid, None, None));
+    let (top, n, nest, k) = bucket_request_attrs(&m);
+    let mut want = [(0u16, 0u32); 4];
+    let mut w = 0;
+    for (kind, value) in [(NHA_OIF, oif), (NHA_MASTER, master), (NHA_ID, id)] {
+        if let Some(x) = value {
+            want[w] = (kind, x);
+            w += 1;
+        }
+    }
+    if nhid.is_some() {
+        want[w] = (NHA_RES_BUCKET, 0);
+        w += 1;
+    }
+    assert_eq!(&top[..n], &want[..w], "attributes");
+    match nhid {
+        Some(x) => assert_eq!(&nest[..k], [(NHA_RES_BUCKET_NH_ID, x)]),
+        None => assert_eq!(k, 0),
+    }
+}
+
+fn nexthop_bucket_get(i: &mut Input<'_>) {
+    use crate::InvalidInput;
+    use crate::route::nh::NHA_ID;
+    use crate::route::nh_bucket::*;
+    use crate::route::{GetNexthopBucket, NexthopBucketMessage, NhMsg};
+    use crate::wire::{NLM_F_ACK, NLM_F_REQUEST};
+    // Group 0 now and then.
+    let id = if i.u8() % 8 == 0 { 0 } else { i.u32() };
+    let index = i.u16();
+    let g = match GetNexthopBucket::new(id, index) {
+        Ok(g) => {
+            assert_ne!(id, 0, "group 0 accepted");
+            g
+        }
+        Err(e) => {
+            assert_eq!(id, 0, "group {id} refused");
+            assert!(
+                matches!(e, InvalidInput::OutOfRange { value: 0, .. }),
+                "{e:?}"
+            );
+            return;
+        }
+    };
+    let family = i.bool().then(|| i.u8());
+    let g = match family {
+        Some(f) => g.family(f),
+        None => g,
+    };
+    let mut buf = [0u8; 64];
+    let m = emit(&g, &mut buf);
+    assert_eq!(m.kind(), RTM_GETNEXTHOPBUCKET);
+    assert_eq!(
+        m.flags(),
+        NLM_F_REQUEST | NLM_F_ACK,
+        "one bucket, not a dump"
+    );
+    assert_eq!(
+        NhMsg::parse(m.payload()),
+        Ok(NhMsg {
+            family: family.unwrap_or(0),
+            ..Default::default()
+        })
+    );
+    assert_eq!(m.payload()[3], 0);
+    let v = NexthopBucketMessage::parse(m.payload()).expect("our get request parses");
+    assert_eq!(
+        (v.id, v.index, v.nhid, v.idle_time),
+        (Some(id), Some(index), None, None)
+    );
+    let (top, n, nest, k) = bucket_request_attrs(&m);
+    assert_eq!(&top[..n], [(NHA_ID, id), (NHA_RES_BUCKET, 0)]);
+    assert_eq!(&nest[..k], [(NHA_RES_BUCKET_INDEX, u32::from(index))]);
+}
