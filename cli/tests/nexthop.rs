@@ -94,6 +94,8 @@ fn nexthops_and_their_routes_print_as_ip_prints_them() {
         &["nexthop", "bucket", "show"],
         &["-j", "nexthop", "bucket", "list"],
         &["nexthop", "bucket", "show", "id", "13"],
+        // 0 is no filter (the kernel refuses an id of 0).
+        &["nexthop", "bucket", "show", "id", "0", "nhid", "0"],
         &["-j", "nexthop", "bucket", "show", "nhid", "8"],
         &["nexthop", "bucket", "show", "dev", "v0"],
         &["nexthop", "bucket", "show", "master", "v0"],

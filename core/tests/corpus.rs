@@ -36,7 +36,10 @@ fn replay_fuzz_corpus() {
         ("bridge_vlan", nlwire::fuzzing::bridge_vlan),
         ("bridge_vlan_request", nlwire::fuzzing::bridge_vlan_request),
         ("nexthop_bucket", nlwire::fuzzing::nexthop_bucket),
-        ("nexthop_bucket_request", nlwire::fuzzing::nexthop_bucket_request),
+        (
+            "nexthop_bucket_request",
+            nlwire::fuzzing::nexthop_bucket_request,
+        ),
     ] {
         let dir = root.join(target);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {

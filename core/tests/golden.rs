@@ -390,3 +390,93 @@ fn bridge_vlan_dump() {
     assert_eq!(e.request.kind, nlwire::route::RTM_SETLINK);
     assert_eq!(e.ext_ack.message, Some("bridge: Vlan id is invalid"));
 }
+
+/// The buckets of resilient nexthop groups: group 11 of `nexthop_dump`
+/// (1 and 2, 8 buckets) and group 13 of 2 and 6 (weight 3; 6 on veth1,
+/// br0's port), 4 buckets; those of 6 alone (`master br0`), bucket 2 of
+/// group 13 read alone, bucket 4 of it (past the last), and the buckets
+/// of the plain group 10 (see `capture_frames`).
+#[test]
+fn nexthop_bucket_dump() {
+    use nlwire::route::nh_bucket::RTM_GETNEXTHOPBUCKET;
+    use nlwire::route::{AF_UNSPEC, NexthopBucket, NexthopBucketMessage};
+    let all: Vec<NexthopBucket> = objects("nhbuckets");
+    // (group, index, member), in the kernel's order: by group, by index.
+    let held: Vec<(u32, u16, u32)> = all.iter().map(|b| (b.id, b.index, b.nhid)).collect();
+    let mut want: Vec<(u32, u16, u32)> =
+        (0..8).map(|i| (11, i, if i < 4 { 2 } else { 1 })).collect();
+    want.extend((0..4).map(|i| (13, i, if i < 3 { 6 } else { 2 })));
+    assert_eq!(held, want, "members share the buckets by weight");
+    // Idle since they were filled, a tick or so: none was used.
+    assert!(
+        all.iter()
+            .all(|b| b.idle_time.is_some_and(|t| t < 100) && b.flags == 0),
+        "{all:#?}"
+    );
+    // The views: an nhmsg with nothing but the group's protocol (none,
+    // from ip) and the flags, the group's id, one nest.
+    let d = frames("nhbuckets");
+    let views: Vec<NexthopBucketMessage<'_>> = d
+        .iter()
+        .flat_map(|d| Messages::new(d))
+        .map(|m| m.unwrap())
+        .filter(|m| m.kind() != NLMSG_DONE)
+        .map(|m| NexthopBucketMessage::from_message(&m).unwrap())
+        .collect();
+    assert_eq!(views.len(), 12);
+    for (v, b) in views.iter().zip(&all) {
+        assert_eq!(
+            (v.header.family, v.header.scope, v.header.protocol),
+            (AF_UNSPEC, 0, 0)
+        );
+        assert_eq!(
+            (v.id, v.index, v.nhid),
+            (Some(b.id), Some(b.index), Some(b.nhid))
+        );
+        assert_eq!(v.idle_time, b.idle_time);
+        let kinds: Vec<u16> = v.raw_attrs().map(|a| a.unwrap().kind()).collect();
+        assert_eq!(kinds, [1, 13], "NHA_ID, NHA_RES_BUCKET");
+    }
+    let timeless = |b: &NexthopBucket| (b.id, b.index, b.nhid, b.flags);
+
+    // `ip nexthop bucket show master br0`: the kernel's filter keeps the
+    // buckets of 6 only.
+    let master: Vec<NexthopBucket> = objects("nhbuckets-master");
+    let of_6: Vec<_> = all.iter().filter(|b| b.nhid == 6).map(timeless).collect();
+    assert_eq!(master.iter().map(timeless).collect::<Vec<_>>(), of_6);
+    assert_eq!(of_6.len(), 3);
+
+    // `ip nexthop bucket get id 13 index 2`: the bucket (a moment
+    // later), then the acknowledgement.
+    let d = frames("nhbucket-get");
+    let m = Messages::new(&d[0]).next().unwrap().unwrap();
+    assert_eq!(m.flags(), 0, "one bucket, no NLM_F_MULTI");
+    let got = NexthopBucket::from_message(&m).unwrap();
+    let dumped = all.iter().find(|b| (b.id, b.index) == (13, 2)).unwrap();
+    assert_eq!(timeless(&got), timeless(dumped));
+    assert!(got.idle_time >= dumped.idle_time);
+    let m = Messages::new(&d[1]).next().unwrap().unwrap();
+    assert!(ErrorMessage::parse(&m).unwrap().is_ack());
+
+    // Past the last bucket: ENOENT, with the kernel's reason.
+    let d = &frames("nhbucket-get-enoent")[0];
+    let m = Messages::new(d).next().unwrap().unwrap();
+    let e = ErrorMessage::parse(&m).unwrap();
+    assert_eq!((e.errno, e.request.seq), (2, 22), "ENOENT");
+    assert_eq!(e.request.kind, RTM_GETNEXTHOPBUCKET);
+    assert_eq!(e.ext_ack.message, Some("Bucket index out of bounds"));
+
+    // The buckets of a plain group: the dump ends at once, with EINVAL
+    // and the reason in its NLMSG_DONE.
+    let d = &frames("nhbuckets-einval")[0];
+    let mut it = Messages::new(d);
+    let m = it.next().unwrap().unwrap();
+    assert!(it.next().is_none());
+    assert_eq!((m.kind(), m.seq()), (NLMSG_DONE, 23));
+    let done = DoneMessage::parse(&m).unwrap();
+    assert_eq!(done.errno, 22, "EINVAL");
+    assert_eq!(
+        done.ext_ack.message,
+        Some("Nexthop group not of type resilient")
+    );
+}

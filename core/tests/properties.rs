@@ -222,6 +222,8 @@ proptest! {
 
         // ip nexthop bucket show [dev D] [master M] [id ID] [nhid N]
         let (dev, master, group, member) = filters;
+        // (id 0 and nhid 0 are no filters)
+        let (sent_group, sent_member) = (group.filter(|&g| g != 0), member.filter(|&n| n != 0));
         let mut g = GetNexthopBuckets::new().family(family);
         if let Some(d) = dev { g = g.device(d); }
         if let Some(x) = master { g = g.master(x); }
@@ -235,9 +237,9 @@ proptest! {
         let m = nlwire::wire::Message::parse(&buf[..n]).unwrap();
         prop_assert_eq!(m.kind(), RTM_GETNEXTHOPBUCKET);
         let v = NexthopBucketMessage::parse(m.payload()).unwrap();
-        prop_assert_eq!((v.header.family, v.id, v.nhid, v.index), (family, group, member, None));
-        // 20 bytes of headers, 8 for each u32 filter, 12 for the nest.
-        let filters_len = 8 * [dev, master, group].iter().flatten().count() + 12 * usize::from(member.is_some());
+        prop_assert_eq!((v.header.family, v.id, v.nhid, v.index), (family, sent_group, sent_member, None));
+        // 24 bytes of headers, 8 for each u32 filter, 12 for the nest.
+        let filters_len = 8 * [dev, master, sent_group].iter().flatten().count() + 12 * usize::from(sent_member.is_some());
         prop_assert_eq!(n, 24 + filters_len);
 
         // ip nexthop bucket get id ID index INDEX

@@ -28,7 +28,8 @@ use std::time::{Duration, Instant};
 use nlwire::request::{RawRequest, Request};
 use nlwire::route::{
     BridgeVlanRequest, GetAddresses, GetBridgeVlans, GetFdbEntries, GetFdbEntry, GetLinks,
-    GetNeighbours, GetNexthop, GetNexthops, GetRoutes, GetRules, IfInfoMsg, LinkRequest,
+    GetNeighbours, GetNexthop, GetNexthopBucket, GetNexthopBuckets, GetNexthops, GetRoutes,
+    GetRules, IfInfoMsg, LinkRequest,
 };
 use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
 use nlwire_sys::{NetlinkSocket, SocketOptions};
@@ -312,6 +313,53 @@ fn main() {
         &GetFdbEntry::new(0, [2, 0, 0, 0, 0, 0xee]).bridge(br0),
         15,
         &["fdb", "error"],
+    );
+
+    // The buckets of resilient nexthop groups (added after the FDB's, and
+    // only nexthop objects, which no other capture reads; before the
+    // VLANs', which end the run where the kernel has no VLAN filtering):
+    // group 11 above (1 and 2 on veth0, 8 buckets), and group 13 of 2 and
+    // 6 (on veth1, br0's port; weight 3), 4 buckets. Then the buckets of
+    // 6 alone (`master br0`), one bucket, one past the last (ENOENT) and
+    // the buckets of the plain group 10 (a dump refused: EINVAL).
+    ns.ip_batch(
+        "nexthop add id 6 dev veth1\n\
+         nexthop add id 13 group 2/6,3 type resilient buckets 4 idle_timer 60\n",
+    );
+    capture(
+        &sock,
+        "nhbuckets",
+        &GetNexthopBuckets::new(),
+        19,
+        &["nexthop_bucket", "nexthop", "events"],
+    );
+    capture(
+        &sock,
+        "nhbuckets-master",
+        &GetNexthopBuckets::new().master(br0),
+        20,
+        &["nexthop_bucket"],
+    );
+    capture(
+        &sock,
+        "nhbucket-get",
+        &GetNexthopBucket::new(13, 2).unwrap(),
+        21,
+        &["nexthop_bucket"],
+    );
+    capture(
+        &sock,
+        "nhbucket-get-enoent",
+        &GetNexthopBucket::new(13, 4).unwrap(),
+        22,
+        &["nexthop_bucket", "error"],
+    );
+    capture(
+        &sock,
+        "nhbuckets-einval",
+        &GetNexthopBuckets::new().group(10),
+        23,
+        &["nexthop_bucket", "error"],
     );
 
     // Bridge VLANs (added last, as the FDB's): br1 filters VLANs; its

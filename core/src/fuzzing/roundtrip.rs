@@ -1380,6 +1380,9 @@ fn nexthop_bucket_dump(i: &mut Input<'_>) {
             }
         }
     }
+    // Group 0 and member 0 are no filters, as ip's (the kernel refuses
+    // them).
+    let (id, nhid) = (id.filter(|&x| x != 0), nhid.filter(|&x| x != 0));
     let mut buf = [0u8; 96];
     let m = emit(&g, &mut buf);
     assert_eq!(m.kind(), RTM_GETNEXTHOPBUCKET);

@@ -131,13 +131,13 @@ impl GetNexthopBuckets {
         self
     }
 
-    /// Only the buckets of group `id`.
+    /// Only the buckets of group `id` (0: of every group, as `ip`).
     pub fn group(mut self, id: u32) -> Self {
         self.id = Some(id);
         self
     }
 
-    /// Only buckets holding member `nhid`.
+    /// Only buckets holding member `nhid` (0: any member, as `ip`).
     pub fn member(mut self, nhid: u32) -> Self {
         self.nhid = Some(nhid);
         self
@@ -165,10 +165,12 @@ impl Request for GetNexthopBuckets {
         if let Some(m) = self.master {
             w.attr_u32(NHA_MASTER, m);
         }
-        if let Some(id) = self.id {
+        // 0 is no filter, as `ip nexthop bucket show id 0 nhid 0` (the
+        // kernel refuses an NHA_ID or NHA_RES_BUCKET_NH_ID of 0).
+        if let Some(id) = self.id.filter(|&id| id != 0) {
             w.attr_u32(NHA_ID, id);
         }
-        if let Some(n) = self.nhid {
+        if let Some(n) = self.nhid.filter(|&n| n != 0) {
             let nest = w.begin_nested(NHA_RES_BUCKET);
             w.attr_u32(NHA_RES_BUCKET_NH_ID, n);
             w.end_nested(nest);
