@@ -21,7 +21,9 @@ use nlwire::route::neigh::{NUD_NOARP, NUD_PERMANENT, NUD_REACHABLE, NUD_STALE};
 use nlwire::route::{AF_INET, AF_INET6, BridgeVlanRequest, FdbEntry, GetBridgeVlans, Link};
 use nlwire_mio::Connection;
 
-use crate::args::{Argv, get_addr, get_u32};
+use crate::args::{Argv, get_addr, get_u32, invarg};
+// bridge's `exit(-1)` / `return -1` from `main`: exit 255, as ip's usage errors.
+use crate::fail255 as fail;
 use crate::print::{Color, Printer};
 use crate::{Fail, Opts, all_links, if_name, matches, name_map};
 
@@ -50,27 +52,12 @@ Usage: bridge fdb { add | append | del | replace } ADDR dev DEV
               [ [no]added_by_user ] [ [no]extern_learn ] [ [no]sticky ]
               [ [no]offloaded ] [ [no]router ]";
 
-/// bridge's `exit(-1)` / `return -1` from `main`.
-fn fail(msg: impl Into<String>) -> Fail {
-    Fail(msg.into(), 255)
-}
-
 fn usage() -> Fail {
     fail(USAGE)
 }
 
 fn fdb_usage() -> Fail {
     fail(FDB_USAGE)
-}
-
-/// The next word, or bridge's "Command line is not complete" (exit 255).
-fn need<'a>(a: &mut Argv<'a>) -> Result<&'a str, Fail> {
-    a.need().map_err(|Fail(m, _)| fail(m))
-}
-
-/// `invarg` as bridge's library prints it.
-fn invarg(msg: &str, arg: &str) -> Fail {
-    crate::args::invarg(msg, arg)
 }
 
 /// `nlw bridge ARGS…`: bridge's options, then the object.
@@ -118,7 +105,7 @@ pub fn run(o: &Opts, args: &[String], out: &mut impl Write) -> Result<(), Fail> 
         } else if m("-netns") {
             i += 1;
             let Some(ns) = args.get(i) else {
-                return Err(fail("Command line is not complete. Try option \"help\""));
+                return Err(crate::args::incomplete());
             };
             o.netns = Some(ns.clone());
         } else if let Some(c) = crate::color_option(opt) {
@@ -306,24 +293,24 @@ fn modify(conn: &mut Connection, op: Op, args: &[String], o: &Opts) -> Result<Fd
     let (mut notify, mut inactive, mut norefresh) = (false, false, false);
     while let Some(w) = a.next() {
         if w == "dev" {
-            dev = Some(need(&mut a)?);
+            dev = Some(a.need()?);
         } else if w == "dst" {
-            let v = need(&mut a)?;
+            let v = a.need()?;
             if dst.is_some() {
                 return Err(crate::args::duparg2("dst", v));
             }
             dst = Some(get_addr(v, o.family)?);
         } else if w == "nhid" {
-            let v = need(&mut a)?;
+            let v = a.need()?;
             nhid = get_u32(v).ok_or_else(|| invarg("\"id\" value is invalid\n", v))?;
         } else if w == "port" {
-            port = udp_port(need(&mut a)?)?;
+            port = udp_port(a.need()?)?;
         } else if w == "vni" {
-            vni_ = Some(vni(need(&mut a)?, "invalid VNI\n")?);
+            vni_ = Some(vni(a.need()?, "invalid VNI\n")?);
         } else if w == "src_vni" {
-            src_vni = Some(vni(need(&mut a)?, "invalid src VNI\n")?);
+            src_vni = Some(vni(a.need()?, "invalid src VNI\n")?);
         } else if w == "via" {
-            let v = need(&mut a)?;
+            let v = a.need()?;
             via = Some(
                 links
                     .index(v)
@@ -346,7 +333,7 @@ fn modify(conn: &mut Connection, op: Op, args: &[String], o: &Opts) -> Result<Fd
             if vlan.is_some() {
                 return Err(crate::args::duparg2("vlan", w));
             }
-            vlan = Some(vlan_id(need(&mut a)?)?);
+            vlan = Some(vlan_id(a.need()?)?);
         } else if matches(w, "use") {
             flags |= NTF_USE;
         } else if matches(w, "extern_learn") {
@@ -482,9 +469,9 @@ fn vlan_modify(conn: &mut Connection, delete: bool, args: &[String]) -> Result<(
     let (mut pvid, mut untagged, mut flags) = (false, false, 0u8);
     while let Some(w) = a.next() {
         match w {
-            "dev" => dev = Some(need(&mut a)?),
+            "dev" => dev = Some(a.need()?),
             "vid" => {
-                let v = need(&mut a)?;
+                let v = a.need()?;
                 match v.split_once('-') {
                     Some((s, e)) => {
                         vid = Some(vid_arg(s)?);
@@ -507,7 +494,7 @@ fn vlan_modify(conn: &mut Connection, delete: bool, args: &[String]) -> Result<(
             }
             w => {
                 if matches(w, "help") {
-                    need(&mut a)?;
+                    a.need()?;
                 }
             }
         }
@@ -565,13 +552,13 @@ fn vlan_show(
     let (mut dev, mut filter_vlan) = (None::<&str>, 0u16);
     while let Some(w) = a.next() {
         if w == "dev" {
-            let v = need(&mut a)?;
+            let v = a.need()?;
             if dev.is_some() {
                 return Err(crate::args::duparg("dev", v));
             }
             dev = Some(v);
         } else if w == "vid" {
-            let v = need(&mut a)?;
+            let v = a.need()?;
             if filter_vlan != 0 {
                 return Err(crate::args::duparg("vid", v));
             }
@@ -667,7 +654,7 @@ fn print_vlan_info<W: Write>(
 /// The words `fdb_modify` and `fdb_get` end on: `[to] LLADDR`, or
 /// `help`; a second address is `duparg2("to", …)`.
 fn lladdr_word<'a>(w: &'a str, a: &mut Argv<'a>, addr: &mut Option<&'a str>) -> Result<(), Fail> {
-    let w = if w == "to" { need(a)? } else { w };
+    let w = if w == "to" { a.need()? } else { w };
     if matches(w, "help") {
         return Err(fdb_usage());
     }
@@ -709,11 +696,11 @@ fn show(
     let mut vlan = 0u16;
     while let Some(w) = a.next() {
         if w == "brport" || w == "dev" {
-            dev = Some(need(&mut a)?);
+            dev = Some(a.need()?);
         } else if w == "br" {
-            br = Some(need(&mut a)?);
+            br = Some(a.need()?);
         } else if w == "vlan" {
-            let v = need(&mut a)?;
+            let v = a.need()?;
             if vlan != 0 {
                 return Err(fail(format!(
                     "Error: duplicate \"vlan\": \"{v}\" is the second value."
@@ -722,7 +709,7 @@ fn show(
             vlan = vlan_id(v)?;
             req = req.vlan(vlan);
         } else if w == "state" {
-            let v = need(&mut a)?;
+            let v = a.need()?;
             req = req.states(state_a2n(v).ok_or_else(|| invarg("invalid state", v))?);
         } else if w == "dynamic" {
             req = req.dynamic();
@@ -762,11 +749,11 @@ fn get(conn: &mut Connection, o: &Opts, args: &[String], out: &mut impl Write) -
     let (mut vlan, mut vni_, mut flags, mut dynamic) = (None, None, 0u8, false);
     while let Some(w) = a.next() {
         if w == "brport" || w == "dev" {
-            dev = Some(need(&mut a)?);
+            dev = Some(a.need()?);
         } else if w == "br" {
-            br = Some(need(&mut a)?);
+            br = Some(a.need()?);
         } else if w == "vni" {
-            vni_ = Some(vni(need(&mut a)?, "invalid VNI\n")?);
+            vni_ = Some(vni(a.need()?, "invalid VNI\n")?);
         } else if w == "self" {
             flags |= NTF_SELF;
         } else if matches(w, "master") {
@@ -775,7 +762,7 @@ fn get(conn: &mut Connection, o: &Opts, args: &[String], out: &mut impl Write) -
             if vlan.is_some() {
                 return Err(crate::args::duparg2("vlan", w));
             }
-            vlan = Some(vlan_id(need(&mut a)?)?);
+            vlan = Some(vlan_id(a.need()?)?);
         } else if matches(w, "dynamic") {
             dynamic = true;
         } else {
@@ -842,7 +829,7 @@ fn flush(conn: &mut Connection, o: &Opts, args: &[String]) -> Result<(), Fail> {
     };
     while let Some(w) = a.next() {
         match w {
-            "dev" => dev = Some(need(&mut a)?),
+            "dev" => dev = Some(a.need()?),
             "master" => flags |= NTF_MASTER,
             "self" => flags |= NTF_SELF,
             "permanent" => {
@@ -884,30 +871,30 @@ fn flush(conn: &mut Connection, o: &Opts, args: &[String]) -> Result<(), Fail> {
                 if brport.is_some() {
                     return Err(crate::args::duparg2("brport", w));
                 }
-                brport = Some(need(&mut a)?);
+                brport = Some(a.need()?);
             }
             "vlan" => {
                 if vlan.is_some() {
                     return Err(crate::args::duparg2("vlan", w));
                 }
-                vlan = Some(vlan_id(need(&mut a)?)?);
+                vlan = Some(vlan_id(a.need()?)?);
             }
-            "src_vni" => src_vni = Some(vni(need(&mut a)?, "invalid src VNI\n")?),
+            "src_vni" => src_vni = Some(vni(a.need()?, "invalid src VNI\n")?),
             "nhid" => {
-                let v = need(&mut a)?;
+                let v = a.need()?;
                 nhid = get_u32(v).ok_or_else(|| invarg("\"nid\" value is invalid\n", v))?;
             }
-            "vni" => vni_ = Some(vni(need(&mut a)?, "invalid VNI\n")?),
-            "port" => port = udp_port(need(&mut a)?)?,
+            "vni" => vni_ = Some(vni(a.need()?, "invalid VNI\n")?),
+            "port" => port = udp_port(a.need()?)?,
             "dst" => {
-                let v = need(&mut a)?;
+                let v = a.need()?;
                 if dst.is_some() {
                     return Err(crate::args::duparg2("dst", v));
                 }
                 dst = Some(get_addr(v, o.family)?);
             }
             "help" => {
-                need(&mut a)?;
+                a.need()?;
             }
             w => {
                 return Err(fail(format!(

@@ -158,7 +158,7 @@ impl Filter {
     /// The dump request; `fdb` is not sent (see [`Filter::keeps`]).
     fn request(&self, family: Option<u8>) -> GetNexthops {
         let mut r = GetNexthops::new();
-        if let Some(f) = family.filter(|&f| f == AF_INET || f == AF_INET6) {
+        if let Some(f) = ip_family(family) {
             r = r.family(f);
         }
         if self.index != 0 {
@@ -194,29 +194,55 @@ enum Selection {
     Id(u32),
 }
 
+/// The `nhmsg` family `-4`/`-6` ask for (none for `-0` and the others).
+fn ip_family(family: Option<u8>) -> Option<u8> {
+    family.filter(|&f| f == AF_INET || f == AF_INET6)
+}
+
+/// A link selector of `nexthop show` and `nexthop bucket show`.
+enum LinkSel {
+    /// `dev DEV`.
+    Dev(u32),
+    /// `master DEV` or `vrf NAME`.
+    Master(u32),
+}
+
+/// The link selectors ip's nexthop lists share (`dev`, `master`, `vrf`,
+/// each a prefix): `None` when `t` is none of them.
+fn link_selector(t: &str, a: &mut Argv, links: &[Link]) -> Result<Option<LinkSel>, Fail> {
+    let index_of = |n: &str| links.iter().find(|l| l.name == n);
+    Ok(Some(if matches(t, "dev") || matches(t, "master") {
+        let d = a.need()?;
+        let i = index_of(d)
+            .ok_or_else(|| invarg("Device does not exist\n", d))?
+            .index;
+        if matches(t, "dev") {
+            LinkSel::Dev(i)
+        } else {
+            LinkSel::Master(i)
+        }
+    } else if matches(t, "vrf") {
+        let d = a.need()?;
+        let l = index_of(d).filter(|l| l.kind.as_deref() == Some("vrf"));
+        LinkSel::Master(l.ok_or_else(|| invarg("Invalid VRF\n", d))?.index)
+    } else {
+        return Ok(None);
+    }))
+}
+
 /// `ipnh_list_flush`'s selectors.
 fn selectors(links: &[Link], args: &[String]) -> Result<Selection, Fail> {
     let mut f = Filter::default();
     let all = args.is_empty();
-    let index_of = |n: &str| links.iter().find(|l| l.name == n);
     let mut a = Argv::new(args);
     while let Some(t) = a.next() {
-        if matches(t, "dev") {
-            let d = a.need()?;
-            f.index = index_of(d)
-                .ok_or_else(|| invarg("Device does not exist\n", d))?
-                .index;
+        if let Some(sel) = link_selector(t, &mut a, links)? {
+            match sel {
+                LinkSel::Dev(i) => f.index = i,
+                LinkSel::Master(i) => f.master = i,
+            }
         } else if matches(t, "groups") {
             f.groups = true;
-        } else if matches(t, "master") {
-            let d = a.need()?;
-            f.master = index_of(d)
-                .ok_or_else(|| invarg("Device does not exist\n", d))?
-                .index;
-        } else if matches(t, "vrf") {
-            let d = a.need()?;
-            let l = index_of(d).filter(|l| l.kind.as_deref() == Some("vrf"));
-            f.master = l.ok_or_else(|| invarg("Invalid VRF\n", d))?.index;
         } else if t == "id" {
             return Ok(Selection::Id(parse_id(a.need()?)?));
         } else if matches(t, "protocol") {
@@ -412,7 +438,7 @@ pub fn modify(
     family: Option<u8>,
 ) -> Result<Box<dyn nlwire::request::Request>, Fail> {
     let mut s = Spec {
-        family: family.filter(|&f| f == AF_INET || f == AF_INET6),
+        family: ip_family(family),
         ..Default::default()
     };
     let mut a = Argv::new(args);
@@ -601,25 +627,17 @@ fn bucket_list(
     out: &mut impl Write,
 ) -> Result<(), Fail> {
     let links = all_links(conn)?;
-    let index_of = |n: &str| links.iter().find(|l| l.name == n);
     let mut req = GetNexthopBuckets::new();
-    if let Some(f) = o.family.filter(|&f| f == AF_INET || f == AF_INET6) {
+    if let Some(f) = ip_family(o.family) {
         req = req.family(f);
     }
     let mut a = Argv::new(args);
     while let Some(t) = a.next() {
-        if matches(t, "dev") {
-            let d = a.need()?;
-            let l = index_of(d).ok_or_else(|| invarg("Device does not exist\n", d))?;
-            req = req.device(l.index);
-        } else if matches(t, "master") {
-            let d = a.need()?;
-            let l = index_of(d).ok_or_else(|| invarg("Device does not exist\n", d))?;
-            req = req.master(l.index);
-        } else if matches(t, "vrf") {
-            let d = a.need()?;
-            let l = index_of(d).filter(|l| l.kind.as_deref() == Some("vrf"));
-            req = req.master(l.ok_or_else(|| invarg("Invalid VRF\n", d))?.index);
+        if let Some(sel) = link_selector(t, &mut a, &links)? {
+            req = match sel {
+                LinkSel::Dev(i) => req.device(i),
+                LinkSel::Master(i) => req.master(i),
+            };
         } else if t == "id" {
             req = req.group(parse_id(a.need()?)?);
         } else if t == "nhid" {
@@ -665,7 +683,7 @@ fn bucket_get(
     let Some(mut req) = index.and_then(|i| GetNexthopBucket::new(id, i).ok()) else {
         return Err(crate::usage_err(""));
     };
-    if let Some(f) = o.family.filter(|&f| f == AF_INET || f == AF_INET6) {
+    if let Some(f) = ip_family(o.family) {
         req = req.family(f);
     }
     let b: NexthopBucket = conn.get(req)?;

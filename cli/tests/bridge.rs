@@ -242,9 +242,10 @@ const WRITES: &[&str] = &[
 ];
 
 /// Runs each line with bridge in `a` and with nlw in `b`: the same
-/// answer, and the same entries after each.
-fn same_writes(a: &TestNs, b: &TestNs, writes: &[&str]) {
-    let state = |ns: &TestNs| bridge(ns, &["-j", "fdb", "show"]).1;
+/// answer, and the same state after each.
+/// The state is what `bridge -j OBJECT show` prints (`fdb` or `vlan`).
+fn same_writes(a: &TestNs, b: &TestNs, object: &str, writes: &[&str]) {
+    let state = |ns: &TestNs| bridge(ns, &["-j", object, "show"]).1;
     for line in writes {
         let args: Vec<&str> = line.split(' ').collect();
         let theirs = bridge(a, &args);
@@ -256,7 +257,7 @@ fn same_writes(a: &TestNs, b: &TestNs, writes: &[&str]) {
         assert_eq!(
             state(b),
             state(a),
-            "after {line}: nlw's (left) and bridge's (right) entries"
+            "after {line}: nlw's (left) and bridge's (right) {object} state"
         );
     }
 }
@@ -311,6 +312,7 @@ fn vxlan_fdb_is_bridges() {
     same_writes(
         &a,
         &b,
+        "fdb",
         &[
             "fdb append 00:00:00:00:00:00 dev vx0 dst 198.51.100.2",
             "fdb append 00:00:00:00:00:00 dev vx0 dst 198.51.100.3 port 4790 vni 43",
@@ -383,9 +385,9 @@ fn fdb_writes_are_bridges() {
         .iter()
         .position(|l| l.starts_with("fdb add 02:00:00:00:00:01 dev v1"))
         .expect("the refusals");
-    same_writes(&a, &b, &WRITES[..split]);
+    same_writes(&a, &b, "fdb", &WRITES[..split]);
     let added = state(&a);
-    same_writes(&a, &b, &WRITES[split..]);
+    same_writes(&a, &b, "fdb", &WRITES[split..]);
     // What was compared did something: the adds added, the flushes took
     // the bridge's table back to the entries of its links' own addresses.
     assert_ne!(added, before, "the adds changed nothing");
@@ -456,40 +458,32 @@ fn vlans_are_bridges() {
     vlan_base(&b, test).unwrap();
     let state = |ns: &TestNs| bridge(ns, &["-j", "vlan", "show"]).1;
     let before = state(&a);
-    for line in [
-        "vlan add dev v0 vid 10",
-        "vlan add dev v0 vid 20 pvid untagged",
-        "vlan add dev v1 vid 100-110",
-        "vlan add dev v1 vid 200-205 untagged master",
-        "vlan add dev br0 vid 10 self",
-        "vlan add dev v1 vid 5 pvid",
-        "vlan del dev v0 vid 1",
-        "vlan delete dev v1 vid 103",
-        "vlan del dev v1 vid 201-202",
-        // Refused, changing nothing.
-        "vlan add dev v0 vid 4096",
-        "vlan add dev v0 vid 10-5",
-        "vlan add dev v0 vid 10-4096",
-        "vlan add dev v0 vid 30-40 pvid",
-        "vlan add dev nosuch vid 10",
-        "vlan add dev v0",
-        "vlan add vid 10",
-        "vlan add dev v0 vid 0",
-        "vlan bogus",
-    ] {
-        let args: Vec<&str> = line.split(' ').collect();
-        let theirs = bridge(&a, &args);
-        let ours = nlw_bridge(&b, &args);
-        assert_eq!(
-            ours, theirs,
-            "{line}: nlw (left) and bridge (right) answered differently"
-        );
-        assert_eq!(
-            state(&b),
-            state(&a),
-            "after {line}: nlw's (left) and bridge's (right) VLANs"
-        );
-    }
+    same_writes(
+        &a,
+        &b,
+        "vlan",
+        &[
+            "vlan add dev v0 vid 10",
+            "vlan add dev v0 vid 20 pvid untagged",
+            "vlan add dev v1 vid 100-110",
+            "vlan add dev v1 vid 200-205 untagged master",
+            "vlan add dev br0 vid 10 self",
+            "vlan add dev v1 vid 5 pvid",
+            "vlan del dev v0 vid 1",
+            "vlan delete dev v1 vid 103",
+            "vlan del dev v1 vid 201-202",
+            // Refused, changing nothing.
+            "vlan add dev v0 vid 4096",
+            "vlan add dev v0 vid 10-5",
+            "vlan add dev v0 vid 10-4096",
+            "vlan add dev v0 vid 30-40 pvid",
+            "vlan add dev nosuch vid 10",
+            "vlan add dev v0",
+            "vlan add vid 10",
+            "vlan add dev v0 vid 0",
+            "vlan bogus",
+        ],
+    );
     assert_ne!(state(&a), before, "the writes changed nothing");
     for args in [
         &["vlan"][..],

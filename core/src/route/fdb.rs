@@ -451,17 +451,22 @@ fn check_vni(vni: u32) -> Result<u32, InvalidInput> {
     Ok(vni)
 }
 
-struct Mac<'a>(&'a [u8]);
+/// A MAC address as `aa:bb:cc:dd:ee:ff`, for descriptions (the ops' too).
+pub(crate) struct Mac<'a>(pub(crate) &'a [u8]);
 
 impl fmt::Display for Mac<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, b) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(":")?;
-            }
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        super::fmt_hex_colon(self.0, f)
+    }
+}
+
+/// The `NTF_*` flags to send: `NTF_SELF` added when neither table is
+/// named, as `bridge` assumes `self`.
+fn with_default_table(flags: u8) -> u8 {
+    if flags & (NTF_SELF | NTF_MASTER) == 0 {
+        flags | NTF_SELF
+    } else {
+        flags
     }
 }
 
@@ -645,11 +650,7 @@ impl FdbRequest {
 
     /// The `NTF_*` flags sent: `NTF_SELF` when neither table was named.
     fn ntf(&self) -> u8 {
-        if self.flags & (NTF_SELF | NTF_MASTER) == 0 {
-            self.flags | NTF_SELF
-        } else {
-            self.flags
-        }
+        with_default_table(self.flags)
     }
 }
 
@@ -851,16 +852,11 @@ impl Request for FdbFlush {
         NLM_F_BULK
     }
     fn emit_payload(&self, w: &mut Writer<'_>) {
-        let flags = if self.flags & (NTF_SELF | NTF_MASTER) == 0 {
-            self.flags | NTF_SELF
-        } else {
-            self.flags
-        };
         NdMsg {
             family: AF_BRIDGE,
             index: self.dev,
             state: self.state,
-            flags,
+            flags: with_default_table(self.flags),
             kind: 0,
         }
         .emit(w);

@@ -462,7 +462,8 @@ impl Request for GetNexthop {
     }
 }
 
-fn zero_id() -> InvalidInput {
+/// A nexthop id of 0, which names no nexthop (the buckets' requests too).
+pub(crate) fn zero_id() -> InvalidInput {
     InvalidInput::OutOfRange {
         what: "nexthop id",
         value: 0,

@@ -193,11 +193,7 @@ impl GetNexthopBucket {
     /// Bucket `index` of resilient group `id` (not 0).
     pub fn new(id: u32, index: u16) -> Result<Self, InvalidInput> {
         if id == 0 {
-            return Err(InvalidInput::OutOfRange {
-                what: "nexthop id",
-                value: 0,
-                range: "1 to 4294967295",
-            });
+            return Err(super::nh::zero_id());
         }
         Ok(GetNexthopBucket {
             family: 0,

@@ -22,6 +22,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::IpAddr;
 
+use super::fdb::Mac;
 use super::route::{RT_SCOPE_LINK, RT_TABLE_MAIN, RouteMessage};
 use super::{
     AF_INET, AF_INET6, AddressMessage, AddressRequest, BridgeVlanRequest, FdbRequest, FdbState,
@@ -564,18 +565,6 @@ pub fn move_link_to_netns<'a>(
     })
 }
 
-/// `aa:bb:cc:dd:ee:ff`, for the ops' descriptions.
-fn mac_text(mac: &[u8; 6]) -> String {
-    let mut s = String::with_capacity(17);
-    for (i, b) in mac.iter().enumerate() {
-        if i > 0 {
-            s.push(':');
-        }
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
-
 /// Adds the remote VXLAN endpoint `remote` to the flood list of VXLAN
 /// device `dev` (`bridge fdb append 00:00:00:00:00:00 dev DEV dst REMOTE`):
 /// broadcast, multicast and unknown unicast frames go to every remote
@@ -600,11 +589,7 @@ pub fn replace_fdb_remote<'n>(
     remote: IpAddr,
 ) -> Result<impl Op<Output = ()> + 'n, Error> {
     let dev = dev.into();
-    let what = format!(
-        "point {} at {remote} on {}",
-        mac_text(&mac),
-        dev.name_or_index()
-    );
+    let what = format!("point {} at {remote} on {}", Mac(&mac), dev.name_or_index());
     with_link(dev, what, move |index| {
         Ok(FdbRequest::replace(index, mac).dst(remote))
     })
@@ -617,7 +602,7 @@ pub fn replace_fdb_static<'n>(
     mac: [u8; 6],
 ) -> Result<impl Op<Output = ()> + 'n, Error> {
     let port = port.into();
-    let what = format!("pin {} to {}", mac_text(&mac), port.name_or_index());
+    let what = format!("pin {} to {}", Mac(&mac), port.name_or_index());
     with_link(port, what, move |index| {
         Ok(FdbRequest::replace(index, mac)
             .on_master()
@@ -634,11 +619,7 @@ pub fn delete_fdb_entry<'n>(
     master: bool,
 ) -> Result<impl Op<Output = ()> + 'n, Error> {
     let dev = dev.into();
-    let what = format!(
-        "delete fdb entry {} of {}",
-        mac_text(&mac),
-        dev.name_or_index()
-    );
+    let what = format!("delete fdb entry {} of {}", Mac(&mac), dev.name_or_index());
     with_link(dev, what, move |index| {
         let r = FdbRequest::delete(index, mac);
         Ok(if master { r.on_master() } else { r })
