@@ -315,7 +315,12 @@ pub fn print_link<W: Write>(
         }
         if do_link {
             if let Some(a) = &l.address {
-                p.str_c(Some(Color::Mac), "address", "{} ", a)?;
+                p.str_c(
+                    Some(Color::Mac),
+                    "address",
+                    "{} ",
+                    ll_addr(a.as_bytes(), l.link_type),
+                )?;
             }
             print_flags(p, l, m_down)?;
             p.end_record()?;
@@ -358,7 +363,12 @@ pub fn print_link<W: Write>(
         p.nl()?;
         p.str("link_type", "    link/{} ", names::link_type(l.link_type))?;
         if let Some(a) = &l.address {
-            p.str_c(Some(Color::Mac), "address", "{}", a)?;
+            p.str_c(
+                Some(Color::Mac),
+                "address",
+                "{}",
+                ll_addr(a.as_bytes(), l.link_type),
+            )?;
         }
         if let Some(b) = &l.broadcast {
             if l.flags & 0x10 != 0 {
@@ -368,14 +378,24 @@ pub fn print_link<W: Write>(
             } else {
                 p.text(" brd ")?;
             }
-            p.str_c(Some(Color::Mac), "broadcast", "{}", b)?;
+            p.str_c(
+                Some(Color::Mac),
+                "broadcast",
+                "{}",
+                ll_addr(b.as_bytes(), l.link_type),
+            )?;
         }
         if let Some(perm) = l.other.get(IFLA_PERM_ADDRESS)
             && l.address.as_ref().is_none_or(|a| a.as_bytes() != perm)
         {
             if let Some(perm) = nlwire::route::HwAddr::new(perm) {
                 p.text(" permaddr ")?;
-                p.str_c(Some(Color::Mac), "permaddr", "{}", perm)?;
+                p.str_c(
+                    Some(Color::Mac),
+                    "permaddr",
+                    "{}",
+                    ll_addr(perm.as_bytes(), l.link_type),
+                )?;
             }
         }
     }
@@ -799,49 +819,6 @@ const IP_PARSES_KIND: &[&str] = &[
     "xfrm",
 ];
 
-/// The options of ip's bridge parser (`ip/iplink_bridge.c`).
-const BRIDGE_OPTIONS: &[&str] = &[
-    "forward_delay",
-    "hello_time",
-    "max_age",
-    "ageing_time",
-    "stp_state",
-    "mst_enabled",
-    "priority",
-    "vlan_filtering",
-    "vlan_protocol",
-    "group_fwd_mask",
-    "group_address",
-    "fdb_flush",
-    "vlan_default_pvid",
-    "vlan_stats_enabled",
-    "vlan_stats_per_port",
-    "mcast_router",
-    "mcast_snooping",
-    "mcast_vlan_snooping",
-    "mcast_query_use_ifaddr",
-    "mcast_querier",
-    "mcast_hash_elasticity",
-    "mcast_hash_max",
-    "mcast_last_member_count",
-    "mcast_startup_query_count",
-    "mcast_last_member_interval",
-    "mcast_membership_interval",
-    "mcast_querier_interval",
-    "mcast_query_interval",
-    "mcast_query_response_interval",
-    "mcast_startup_query_interval",
-    "mcast_stats_enabled",
-    "mcast_igmp_version",
-    "mcast_mld_version",
-    "nf_call_iptables",
-    "nf_call_ip6tables",
-    "nf_call_arptables",
-    "no_linklocal_learn",
-    "fdb_max_learned",
-    "help",
-];
-
 /// What `iplink_parse` read: the settings, and the words it left for the
 /// kind (after `type KIND`).
 struct Parsed<'a> {
@@ -877,7 +854,7 @@ enum Setting<'a> {
 }
 
 /// `parse_on_off`: `on`/`off`, else ip's message and exit code 22.
-fn on_off_strict(what: &str, v: &str) -> Result<bool, Fail> {
+pub(crate) fn on_off_strict(what: &str, v: &str) -> Result<bool, Fail> {
     match v {
         "on" => Ok(true),
         "off" => Ok(false),
@@ -1176,9 +1153,7 @@ pub fn modify<'a>(
     ctx: &mut crate::edit::Ctx,
 ) -> Result<Box<dyn nlwire::request::Request + 'a>, Fail> {
     use crate::args::{fail1, nodev};
-    use nlwire::route::{
-        BondMode, IpvlanMode, LinkKind, LinkRequest, LinkSettings, MacvlanMode, Vxlan,
-    };
+    use nlwire::route::{IpvlanMode, LinkKind, LinkRequest, LinkSettings, MacvlanMode};
     if cmd == "replace" {
         return Err(Fail(
             "Error: \"link replace\" is not supported by nlw.".into(),
@@ -1213,13 +1188,48 @@ pub fn modify<'a>(
         if cmd == "delete" {
             return Ok(Box::new(LinkRequest::delete(index)?));
         }
-        if p.kind.is_some() {
-            return Err(Fail(
-                "Error: changing a link's kind settings is not supported by nlw.".into(),
-                255,
-            ));
+        // `type bond …` changes the bond's settings (a bond keeps what is
+        // not given); other kinds' changes are not written by nlw.
+        // `type bond|bridge …` changes the master's settings, `type
+        // bridge_slave|bond_slave …` the port's (these keep what is not
+        // given); other kinds' changes are not written by nlw.
+        let mut bond_args = None;
+        let mut bridge = None;
+        let mut port = None;
+        {
+            let mut dev = |d: &str| ctx.index(conn, d).map_err(|_| nodev(d));
+            match p.kind {
+                None => {}
+                Some("bond") => bond_args = Some(crate::kind_opts::bond(p.rest, &mut dev)?),
+                Some("bridge") => bridge = Some(crate::kind_opts::bridge(p.rest)?),
+                Some("bridge_slave") => {
+                    port = Some(nlwire::route::PortSettings::Bridge(
+                        crate::kind_opts::bridge_port(p.rest, &mut dev)?,
+                    ))
+                }
+                Some("bond_slave") => {
+                    port = Some(nlwire::route::PortSettings::Bond(
+                        crate::kind_opts::bond_port(p.rest)?,
+                    ))
+                }
+                Some(_) => {
+                    return Err(Fail(
+                        "Error: changing a link's kind settings is not supported by nlw.".into(),
+                        255,
+                    ));
+                }
+            }
         }
         let mut r = LinkRequest::set(index)?;
+        if let Some(b) = &bond_args {
+            r = r.kind_settings(LinkKind::Bond(b.settings()))?;
+        }
+        if let Some(b) = bridge {
+            r = r.kind_settings(LinkKind::Bridge(b))?;
+        }
+        if let Some(pt) = port {
+            r = r.port_settings(pt)?;
+        }
         if let Some(n) = name.filter(|n| Some(*n) != Some(dev)) {
             r = r.rename(n)?;
         }
@@ -1270,6 +1280,7 @@ pub fn modify<'a>(
     };
     let mut rest = p.rest.iter().map(String::as_str);
     let mut peer = None;
+    let bond_args;
     let k = match kind {
         // link_veth.c: nothing, or `peer` and the peer's own options (its
         // name too may be left to the kernel).
@@ -1311,20 +1322,7 @@ pub fn modify<'a>(
                 return Err(Fail(String::new(), 1));
             }
         },
-        "bridge" => {
-            if let Some(w) = rest.next() {
-                // ip's bridge parser: its own options, else this.
-                return Err(if BRIDGE_OPTIONS.contains(&w) {
-                    Fail(
-                        format!("Error: the bridge option \"{w}\" is not supported by nlw."),
-                        255,
-                    )
-                } else {
-                    fail1(format!("bridge: unknown command \"{w}\"?"))
-                });
-            }
-            LinkKind::Bridge
-        }
+        "bridge" => LinkKind::Bridge(crate::kind_opts::bridge(p.rest)?),
         "dummy" | "wireguard" => {
             if let Some(w) = rest.next() {
                 return Err(garbage(w));
@@ -1389,51 +1387,41 @@ pub fn modify<'a>(
             }
         }
         "vxlan" => {
-            let mut v = Vxlan {
-                id: u32::MAX,
-                remote: None,
-                local: None,
-                link: None,
-                port: None,
-            };
-            while let Some(t) = rest.next() {
-                let x = rest.next().ok_or_else(crate::args::incomplete)?;
-                match t {
-                    "id" | "vni" => {
-                        v.id = crate::args::get_u32(x)
-                            .ok_or_else(|| crate::args::invarg("invalid id", x))?
-                    }
-                    "remote" | "group" => v.remote = Some(crate::args::get_addr(x, None)?),
-                    "local" => v.local = Some(crate::args::get_addr(x, None)?),
-                    "dev" => v.link = Some(ctx.index(conn, x).map_err(|_| nodev(x))?),
-                    "dstport" => {
-                        v.port = Some(
-                            crate::args::get_u32(x)
-                                .and_then(|n| u16::try_from(n).ok())
-                                .ok_or_else(|| crate::args::invarg("dstport", x))?,
-                        )
-                    }
-                    _ => return Err(garbage(t)),
-                }
-            }
-            if v.id == u32::MAX {
-                return Err(fail1("vxlan: missing virtual network identifier"));
-            }
-            LinkKind::Vxlan(v)
+            let mut dev = |d: &str| ctx.index(conn, d).map_err(|_| nodev(d));
+            LinkKind::Vxlan(crate::kind_opts::vxlan(p.rest, &mut dev, None)?)
         }
+        "geneve" => LinkKind::Geneve(crate::kind_opts::geneve(p.rest)?),
         "bond" => {
-            let mut mode = None;
+            let mut dev = |d: &str| ctx.index(conn, d).map_err(|_| nodev(d));
+            bond_args = crate::kind_opts::bond(p.rest, &mut dev)?;
+            LinkKind::Bond(bond_args.settings())
+        }
+        "vrf" => match crate::kind_opts::vrf(p.rest)? {
+            Some(table) => LinkKind::Vrf { table },
+            // The kernel answers for a VRF without a table, as it does
+            // to ip.
+            None => LinkKind::Named("vrf"),
+        },
+        "macvtap" => {
+            let mut mode = MacvlanMode::Vepa;
             while let Some(t) = rest.next() {
-                let v = rest.next().ok_or_else(crate::args::incomplete)?;
                 if t != "mode" {
                     return Err(garbage(t));
                 }
-                mode = Some(
-                    v.parse::<BondMode>()
-                        .map_err(|_| crate::args::invarg("invalid mode", v))?,
-                );
+                let v = rest.next().ok_or_else(crate::args::incomplete)?;
+                mode = v
+                    .parse::<MacvlanMode>()
+                    .map_err(|_| crate::args::invarg("Unknown macvlan mode", v))?;
             }
-            LinkKind::Bond { mode }
+            LinkKind::Macvtap {
+                link: need_lower()?,
+                mode,
+            }
+        }
+        k if crate::kind_opts::tunnel_kind(k).is_some() => {
+            let tk = crate::kind_opts::tunnel_kind(k).unwrap_or(nlwire::route::TunnelKind::Gre);
+            let mut dev = |d: &str| ctx.index(conn, d).map_err(|_| nodev(d));
+            LinkKind::Tunnel(crate::kind_opts::tunnel(tk, p.rest, &mut dev)?)
         }
         k => {
             // Any other kind without settings: the kernel says whether it
@@ -1570,6 +1558,37 @@ fn print_details<W: Write>(
         p.str("parentdev", "parentdev {} ", n)?;
     }
     Ok(())
+}
+
+/// `ll_addr_n2a`: a link-layer address as ip writes it; the IPv4 and
+/// IPv6 tunnels' (ipip, sit, gre; ip6tnl, ip6gre) as IP addresses.
+fn ll_addr(b: &[u8], link_type: u16) -> LlAddr<'_> {
+    LlAddr(b, link_type)
+}
+
+/// A link-layer address and its link's type (`ARPHRD_*`), shown as
+/// [`ll_addr`] says.
+struct LlAddr<'a>(&'a [u8], u16);
+
+impl std::fmt::Display for LlAddr<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const ARPHRD_TUNNEL: u16 = 768;
+        const ARPHRD_TUNNEL6: u16 = 769;
+        const ARPHRD_SIT: u16 = 776;
+        const ARPHRD_IPGRE: u16 = 778;
+        const ARPHRD_IP6GRE: u16 = 823;
+        let LlAddr(b, t) = *self;
+        if let (Ok(a), ARPHRD_TUNNEL | ARPHRD_SIT | ARPHRD_IPGRE) = (<[u8; 4]>::try_from(b), t) {
+            return std::fmt::Display::fmt(&std::net::Ipv4Addr::from(a), f);
+        }
+        if let (Ok(a), ARPHRD_TUNNEL6 | ARPHRD_IP6GRE) = (<[u8; 16]>::try_from(b), t) {
+            return std::fmt::Display::fmt(&std::net::Ipv6Addr::from(a), f);
+        }
+        match nlwire::route::HwAddr::new(b) {
+            Some(h) => std::fmt::Display::fmt(&h, f),
+            None => Ok(()),
+        }
+    }
 }
 
 /// `print_linktype`: the kind and the port side, each with its settings

@@ -1,8 +1,11 @@
 //! Each link kind's settings under `-d`, as iproute2's `iplink_*.c`
 //! `print_opt` functions write them (`ip/iplink_bridge.c`,
 //! `iplink_bridge_slave.c`, `iptuntap.c`, `iplink_vlan.c`,
-//! `iplink_macvlan.c`, `iplink_ipvlan.c`; current iproute2). The values are
-//! read through core's [`KindData`] view.
+//! `iplink_macvlan.c`, `iplink_ipvlan.c`; current iproute2), and the IP
+//! tunnels' and geneve's in [`tunnels`]. The values are read through core's
+//! [`KindData`] view.
+
+mod tunnels;
 
 use std::io::{self, Write};
 
@@ -28,7 +31,7 @@ pub fn has_printer(kind: &str) -> bool {
             | "ipvtap"
             | "bond"
             | "vrf"
-    )
+    ) || tunnels::has_printer(kind)
 }
 
 /// Whether ip has a `print_opt` for the port side of `master_kind`.
@@ -82,6 +85,11 @@ pub fn print_data<W: Write>(
         "ipvlan" | "ipvtap" => {
             if let Ok(m) = IpvlanInfo::parse(data) {
                 print_ipvlan(p, &m)?;
+            }
+        }
+        k if tunnels::has_printer(k) => {
+            if let Ok(d) = KindData::new(data) {
+                tunnels::print_data(p, k, &d, name_of)?;
             }
         }
         _ => {}

@@ -8,6 +8,7 @@
 //! nlw [-n NETNS] [-j] wg show [IF] [dump] [--show-keys]
 //! nlw [-n NETNS] bridge [-j] [-s] [-d] fdb show|get|add|append|replace|del|flush …
 //! nlw [-n NETNS] wg watch IF… [--interval SECS]
+//! nlw [-n NETNS] [-j] [-d] tuntap add|del|show …
 //! ```
 //!
 //! Arguments follow `ip`'s syntax; text output follows `ip`; `-j` prints
@@ -19,6 +20,7 @@ mod args;
 mod bridge;
 mod edit;
 mod flush;
+mod kind_opts;
 mod link;
 mod link_kinds;
 mod monitor;
@@ -29,6 +31,7 @@ mod nexthop;
 mod print;
 mod route;
 mod rule;
+mod tuntap;
 mod wg_cmd;
 
 use std::collections::HashMap;
@@ -42,7 +45,7 @@ const USAGE: &str = "\
 Usage: nlw [ OPTIONS ] OBJECT { COMMAND | help }
        nlw [ -force ] -batch filename
 where  OBJECT := { address | link | neighbor | neighbour | netns | route |
-                   rule | nexthop | monitor | wg | bridge | help }
+                   rule | nexthop | monitor | tuntap | wg | bridge | help }
        OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -j[son] |
                     -p[retty] | -f[amily] { inet | inet6 | link } |
                     -4 | -6 | -0 | -l[oops] { maximum-addr-flush-attempts } |
@@ -58,6 +61,7 @@ Commands and their arguments are ip's (see ip(8)):
     rule { add | delete | show | flush } …
     nexthop { add | replace | delete | show | get | flush } …
     netns { list | add | set | delete | identify | pids | exec | monitor }
+    tuntap { add | del | show | list | lst | help } …
     wg show [IF|all|interfaces] [dump] [--show-keys]
     wg watch IF... [--interval SECS] [--count ROUNDS]
     bridge [ BRIDGE-OPTIONS ] fdb { add | append | replace | delete | show |
@@ -564,6 +568,9 @@ fn dispatch(
     }
     if obj == "monitor" {
         return monitor::run(conn, o, rest.get(1..).unwrap_or(&[]), out);
+    }
+    if obj == "tuntap" || obj == "tap" {
+        return tuntap::run(conn, o, rest.get(1..).unwrap_or(&[]), out);
     }
     if commands(obj).is_empty() {
         return Err(fail255(format!(

@@ -568,3 +568,162 @@ fn vm_kind_details_are_ips() {
         );
     }
 }
+
+/// `-d` for the IP tunnels and geneve, which this host's kernel lacks:
+/// gre, gretap, erspan, ip6gre, ip6gretap, ip6erspan, ipip, sit (isatap,
+/// 6rd), ip6tnl and geneve, made by ip with most of their settings (and
+/// FOU/GUE encapsulation when the kernel has the fou modules), read by ip
+/// and nlw, text and JSON. On the VM kernels a missing module is a
+/// failure; elsewhere the test is skipped without them.
+#[test]
+fn vm_tunnel_details_are_ips() {
+    let test = "nlw reads::vm_tunnel_details_are_ips";
+    if !privileged_or_skip(test) {
+        return;
+    }
+    let vm = nlwire_tests::vm_kernel();
+    let ns = TestNs::create();
+    // `ip -n NS cmd`: its error output, or None when it worked.
+    let add = |cmd: &str| {
+        let out = Command::new("ip")
+            .args(["-n", ns.name()])
+            .args(cmd.split(' '))
+            .output()
+            .expect("run ip");
+        (!out.status.success()).then(|| String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    ns.ip(&["link", "add", "d0", "type", "veth", "peer", "name", "d1"]);
+    ns.ip(&["link", "set", "d0", "up"]);
+    // One link of each kind first: the kernel has the kinds' modules.
+    let mut missing = Vec::new();
+    for (kind, cmd) in [
+        (
+            "gre",
+            "link add g0 type gre remote 192.0.2.2 local 192.0.2.1 ttl 64 tos 0x10 key 42 seq csum nopmtudisc ignore-df fwmark 7 dev d0",
+        ),
+        (
+            "ip6gre",
+            "link add g6 type ip6gre remote 2001:db8::2 local 2001:db8::1 hoplimit 32 encaplimit 3 tclass 0x20 flowlabel 0x12345 key 9 allow-localremote fwmark 3",
+        ),
+        (
+            "ipip",
+            "link add ii0 type ipip remote 192.0.2.8 local 192.0.2.1 ttl 10 tos 0x4 pmtudisc dev d0 fwmark 9",
+        ),
+        (
+            "sit",
+            "link add s0 type sit remote 192.0.2.10 local 192.0.2.1 ttl 20 mode ip6ip",
+        ),
+        (
+            "ip6tnl",
+            "link add t6 type ip6tnl remote 2001:db8::6 local 2001:db8::1 mode ip6ip6 encaplimit none flowlabel inherit hoplimit 33 tclass 0x10",
+        ),
+        (
+            "geneve",
+            "link add gn0 type geneve id 10 remote 192.0.2.12 ttl 64 tos 0x10 dstport 6082 df set noudpcsum",
+        ),
+    ] {
+        if let Some(err) = add(cmd) {
+            missing.push(format!("{kind} ({})", err.trim()));
+        }
+    }
+    if !missing.is_empty() {
+        if let Some(vm) = vm {
+            panic!("{test}: the VM kernel {vm} cannot make {missing:?}");
+        }
+        nlwire_tests::say_skipped(
+            test,
+            &format!(
+                "this kernel cannot make {}; it runs in the VM harness \
+                 (tests/vm/nlwire-vm, run by .ci/run)",
+                missing.join(", ")
+            ),
+        );
+        return;
+    }
+    for cmd in [
+        "link add g2 type gre external",
+        "link add gt0 type gretap remote 192.0.2.5 local 192.0.2.1 key 5",
+        "link add er0 type erspan remote 192.0.2.6 local 192.0.2.1 seq key 10 erspan_ver 1 erspan 123",
+        "link add er1 type erspan remote 192.0.2.7 local 192.0.2.1 seq key 11 erspan_ver 2 erspan_dir egress erspan_hwid 7",
+        "link add g6b type ip6gre remote 2001:db8::3 encaplimit none tclass inherit flowlabel inherit dscp inherit fwmark inherit",
+        "link add g6t type ip6gretap remote 2001:db8::4 local 2001:db8::1 hoplimit 0 ikey 3 oseq",
+        "link add e6 type ip6erspan remote 2001:db8::5 local 2001:db8::1 seq key 12 erspan_ver 1 erspan 5",
+        "link add ii1 type ipip external",
+        "link add s1 type sit mode any isatap local 192.0.2.1",
+        "link add s2 type sit local 192.0.2.20 6rd-prefix 2001:db8::/32 6rd-relay_prefix 10.0.0.0/8 nopmtudisc ttl 0",
+        "link add s3 type sit remote 192.0.2.11 mode ipip",
+        "link add t6b type ip6tnl remote 2001:db8::7 mode ipip6 encaplimit 2 flowlabel 0xabc tclass inherit dscp inherit allow-localremote fwmark 4",
+        "link add t6c type ip6tnl mode any remote 2001:db8::8 fwmark inherit",
+        "link add t6d type ip6tnl external",
+        "link add gn1 type geneve id 11 remote 2001:db8::9 ttl auto tos inherit df inherit udp6zerocsumtx udp6zerocsumrx flowlabel 0x456",
+        "link add gn2 type geneve external dstport 6090",
+        "link add gn3 type geneve id 12 remote 192.0.2.13 ttl inherit df unset innerprotoinherit",
+        "link add gn4 type geneve id 13 remote 2001:db8::12 ttl 5 udpcsum",
+    ] {
+        ns.ip(&cmd.split(' ').collect::<Vec<_>>());
+    }
+    // FOU and GUE need the fou and fou6 modules (the VMs load them). ip
+    // 6.1 takes `encap-udp6-csum` where it prints `encap-csum6`.
+    let mut encap = true;
+    for cmd in [
+        "link add g1 type gre remote 192.0.2.3 ikey 1 okey 2 iseq ocsum tos inherit encap fou encap-sport 5555 encap-dport 6666 encap-csum",
+        "link add g3 type gre remote 192.0.2.4 encap gue encap-sport auto encap-dport 7777 encap-remcsum encap-udp6-csum",
+        "link add ii2 type ipip remote 192.0.2.9 encap fou encap-dport 5555 noencap-csum",
+        "link add g6e type ip6gre remote 2001:db8::10 local 2001:db8::1 encap gue encap-dport 5557 encap-udp6-csum",
+        "link add t6e type ip6tnl remote 2001:db8::11 encap fou encap-sport 1234 encap-dport 5558",
+    ] {
+        if let Some(err) = add(cmd) {
+            assert!(vm.is_none(), "{test}: ip {cmd}: {err}");
+            encap = false;
+        }
+    }
+    for args in [
+        "-d link show",
+        "-d -j link show",
+        "-d -o link show",
+        "-d -j -p link show g1",
+        "-d link show type gre",
+        "-d -j link show type erspan",
+        "-d -j link show type ip6gre",
+        "-d link show type ip6gretap",
+        "-d -j link show type sit",
+        "-d link show type ip6tnl",
+        "-d link show type geneve",
+        "-d -j link show type geneve",
+    ] {
+        same_as_ip_with(
+            &ns,
+            &args.split(' ').collect::<Vec<_>>(),
+            common::mask_timers,
+        );
+    }
+    // The comparisons above saw the kinds' settings, not empty lines.
+    let text = ns.ip(&["-d", "link", "show"]);
+    let mut wants = vec![
+        "gre remote 192.0.2.2 local 192.0.2.1 dev d0 ttl 64 tos 0x10 nopmtudisc ignore-df ikey 0.0.0.42 okey 0.0.0.42 iseq oseq icsum ocsum fwmark 0x7 ",
+        "gre external remote any local any ttl inherit ",
+        "erspan_ver 2 erspan_dir egress erspan_hwid 0x7 ",
+        "ip6gre remote 2001:db8::2 local 2001:db8::1 hoplimit 32 encaplimit 3 tclass 0x20 flowlabel 0x12345 ikey 0.0.0.9 okey 0.0.0.9 allow-localremote fwmark 0x3 ",
+        "encaplimit none tclass inherit flowlabel inherit dscp inherit fwmark inherit ",
+        "ip6gretap remote 2001:db8::4 local 2001:db8::1 hoplimit inherit ",
+        "ipip any remote 192.0.2.8 local 192.0.2.1 dev d0 ttl 10 tos 0x4 pmtudisc fwmark 0x9 ",
+        "sit any remote any local 192.0.2.1 ttl inherit pmtudisc isatap ",
+        "nopmtudisc 6rd-prefix 2001:db8::/32 6rd-relay_prefix 10.0.0.0/8 ",
+        "ip6tnl ipip6 remote 2001:db8::7 local any hoplimit 64 encaplimit 2 tclass inherit flowlabel 0x00abc dscp inherit allow-localremote fwmark 0x4 ",
+        "geneve id 11 remote 2001:db8::9 ttl auto tos inherit df inherit flowlabel 0x456 dstport 6081 udp6zerocsumtx udp6zerocsumrx ",
+        "geneve external id 0 ",
+        "innerprotoinherit ",
+    ];
+    if encap {
+        wants.extend([
+            "encap fou encap-sport 5555 encap-dport 6666 encap-csum noencap-csum6 noencap-remcsum ",
+            "encap gue encap-sport auto encap-dport 7777 noencap-csum encap-csum6 encap-remcsum ",
+        ]);
+    }
+    for want in wants {
+        assert!(
+            text.contains(want),
+            "ip -d link show has no {want:?}:\n{text}"
+        );
+    }
+}

@@ -96,6 +96,19 @@ pub enum InvalidInput {
         /// What is accepted.
         range: &'static str,
     },
+    /// A setting given to a link kind that has no such setting.
+    #[error("{option} does not apply to a {kind} link")]
+    NotForKind {
+        /// The setting.
+        option: &'static str,
+        /// The link kind.
+        kind: &'static str,
+    },
+    /// Kind settings given to a request that cannot carry them.
+    #[error(
+        "kind settings apply only to a link being changed; a new link takes them with its kind"
+    )]
+    KindSettingsNotHere,
     /// Renaming needs the link by index (the name field is the new name).
     #[error("renaming a link needs it by index; look its index up first")]
     RenameNeedsIndex,

@@ -40,6 +40,8 @@ fn replay_fuzz_corpus() {
             "nexthop_bucket_request",
             nlwire::fuzzing::nexthop_bucket_request,
         ),
+        ("link_kind_settings", nlwire::fuzzing::link_kind_settings),
+        ("link_kind_request", nlwire::fuzzing::link_kind_request),
     ] {
         let dir = root.join(target);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {

@@ -2,7 +2,8 @@
 //! `cargo run -p nlwire-tests --example capture_frames`: a namespace with
 //! veth0/veth1, br0 (veth1 enslaved), 192.0.2.2/24 on veth0, a default route
 //! via 192.0.2.1, 198.51.100.0/24 in table 1000 with metric 5, and 1500
-//! IPv6 /48 routes; and nexthop objects (see `nexthop_dump`).
+//! IPv6 /48 routes; nexthop objects (see `nexthop_dump`); and links of
+//! the kinds with settings of their own (see `link_kind_settings_dump`).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -479,4 +480,385 @@ fn nexthop_bucket_dump() {
         done.ext_ack.message,
         Some("Nexthop group not of type resilient")
     );
+}
+
+/// Links of the kinds with settings of their own, as the 6.12 kernel
+/// dumps them (the `kinds` capture of `capture_frames`, in the VM: see
+/// there for the `ip link add` of each), decoded by `kind_settings()` to
+/// what they were created with and the kernel's defaults for the rest.
+#[test]
+fn link_kind_settings_dump() {
+    use nlwire::route::kinds::{GRE_CSUM, GRE_SEQ, SIT_ISATAP};
+    use nlwire::route::linkinfo::LinkInfo;
+    use nlwire::route::{
+        Bond, BondMode, Geneve, KindSettings, LinkMessage, Tunnel, TunnelEncap, TunnelKind, Vxlan,
+    };
+    let links: Vec<Link> = objects("kinds");
+    let by_name: BTreeMap<&str, &Link> = links.iter().map(|l| (l.name.as_str(), l)).collect();
+    let settings = |name: &str| match by_name[name].kind_settings() {
+        Some(Ok(s)) => s,
+        other => panic!("{name}: {other:?}"),
+    };
+    let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+    let veth0 = by_name["veth0"].index;
+    // What the kernel reports of every tunnel beside the settings given.
+    let tunnel = |kind| Tunnel {
+        link: Some(0),
+        fwmark: Some(0),
+        encap: Some(TunnelEncap::default()),
+        ..Tunnel::new(kind)
+    };
+    let v4 = |kind| Tunnel {
+        tos: Some(0),
+        pmtudisc: Some(true),
+        ..tunnel(kind)
+    };
+    // ip6gre and ip6tnl report the kernel's own IP6_TNL_F_CAP_XMIT and
+    // IP6_TNL_F_CAP_RCV beside the flags given.
+    const CAPS: u32 = 0x30000;
+    let v6 = |kind| Tunnel {
+        flowinfo: Some(0),
+        flags: Some(CAPS),
+        encap: Some(TunnelEncap {
+            flags: 2, // TUNNEL_ENCAP_FLAG_CSUM6
+            ..TunnelEncap::default()
+        }),
+        ..tunnel(kind)
+    };
+
+    // gre1: local 192.0.2.1 remote 198.51.100.2 ttl 64 key 7
+    assert_eq!(
+        settings("gre1"),
+        KindSettings::Tunnel(Tunnel {
+            local: ip("192.0.2.1"),
+            remote: ip("198.51.100.2"),
+            ttl: Some(64),
+            ignore_df: Some(false),
+            ikey: Some(7),
+            okey: Some(7),
+            ..v4(TunnelKind::Gre)
+        })
+    );
+    // gt1 (gretap): icsum ocsum nopmtudisc ignore-df tos 0x10, ttl inherit
+    assert_eq!(
+        settings("gt1"),
+        KindSettings::Tunnel(Tunnel {
+            local: ip("192.0.2.1"),
+            remote: ip("198.51.100.3"),
+            ttl: Some(0),
+            tos: Some(0x10),
+            pmtudisc: Some(false),
+            ignore_df: Some(true),
+            iflags: GRE_CSUM,
+            oflags: GRE_CSUM,
+            ..v4(TunnelKind::Gretap)
+        })
+    );
+    // g6 (ip6gre): encaplimit 5 hoplimit 32 flowlabel 0x12345 ikey 3 iseq
+    assert_eq!(
+        settings("g6"),
+        KindSettings::Tunnel(Tunnel {
+            local: ip("2001:db8::1"),
+            remote: ip("2001:db8::2"),
+            ttl: Some(32),
+            encap_limit: Some(5),
+            flowinfo: Some(0x12345),
+            ikey: Some(3),
+            iflags: GRE_SEQ,
+            ..v6(TunnelKind::Ip6gre)
+        })
+    );
+    // g6t (ip6gretap): okey 9 oseq, foo-over-UDP 5555 → 7777
+    assert_eq!(
+        settings("g6t"),
+        KindSettings::Tunnel(Tunnel {
+            local: ip("2001:db8::1"),
+            remote: ip("2001:db8::3"),
+            ttl: Some(64),
+            encap_limit: Some(4),
+            okey: Some(9),
+            oflags: GRE_SEQ,
+            encap: Some(TunnelEncap {
+                kind: 1, // TUNNEL_ENCAP_FOU
+                flags: 2,
+                sport: 5555,
+                dport: 7777,
+            }),
+            ..v6(TunnelKind::Ip6gretap)
+        })
+    );
+    // ipip1: ttl 10 tos 0x10 dev veth0 (any inner protocol)
+    assert_eq!(
+        settings("ipip1"),
+        KindSettings::Tunnel(Tunnel {
+            local: ip("192.0.2.1"),
+            remote: ip("198.51.100.4"),
+            link: Some(veth0),
+            ttl: Some(10),
+            tos: Some(0x10),
+            proto: Some(0),
+            ..v4(TunnelKind::Ipip)
+        })
+    );
+    // sit1, and isatap1 (no remote: the kernel reports 0.0.0.0)
+    let sit = Tunnel {
+        local: ip("192.0.2.1"),
+        ttl: Some(0),
+        proto: Some(0),
+        ..v4(TunnelKind::Sit)
+    };
+    assert_eq!(
+        settings("sit1"),
+        KindSettings::Tunnel(Tunnel {
+            remote: ip("198.51.100.5"),
+            flags: Some(0),
+            ..sit
+        })
+    );
+    assert_eq!(
+        settings("isatap1"),
+        KindSettings::Tunnel(Tunnel {
+            remote: ip("0.0.0.0"),
+            flags: Some(SIT_ISATAP),
+            ..sit
+        })
+    );
+    // t6 (ip6tnl, ip4ip6): encaplimit none tclass inherit
+    assert_eq!(
+        settings("t6"),
+        KindSettings::Tunnel(Tunnel {
+            local: ip("2001:db8::1"),
+            remote: ip("2001:db8::4"),
+            ttl: Some(64),
+            encap_limit: Some(4),
+            // IP6_TNL_F_IGN_ENCAP_LIMIT | IP6_TNL_F_USE_ORIG_TCLASS
+            flags: Some(CAPS | 0x1 | 0x2),
+            proto: Some(4), // IPPROTO_IPIP
+            ..v6(TunnelKind::Ip6tnl)
+        })
+    );
+
+    let geneve = |id| Geneve {
+        ttl: Some(0),
+        tos: Some(0),
+        df: Some(0),
+        label: Some(0),
+        port: Some(6081),
+        udp6_zero_csum_rx: Some(true),
+        ..Geneve::new(id)
+    };
+    // gnv0: id 10 remote 198.51.100.6 ttl 64 (no UDP checksums over IPv4)
+    assert_eq!(
+        settings("gnv0"),
+        KindSettings::Geneve(Geneve {
+            remote: ip("198.51.100.6"),
+            ttl: Some(64),
+            udp_csum: Some(false),
+            ..geneve(10)
+        })
+    );
+    // gnv6: id 11 remote 2001:db8::6 label 0x12345 df set udp6zerocsumtx
+    assert_eq!(
+        settings("gnv6"),
+        KindSettings::Geneve(Geneve {
+            remote: ip("2001:db8::6"),
+            df: Some(1),
+            label: Some(0x12345),
+            udp6_zero_csum_tx: Some(true),
+            udp6_zero_csum_rx: Some(false),
+            ..geneve(11)
+        })
+    );
+    // gnvx: external dstport 6082
+    assert_eq!(
+        settings("gnvx"),
+        KindSettings::Geneve(Geneve {
+            external: true,
+            port: Some(6082),
+            ..geneve(0)
+        })
+    );
+
+    let vxlan = |id| Vxlan {
+        port_range: Some((0, 0)),
+        ttl: Some(0),
+        tos: Some(0),
+        df: Some(0),
+        label: Some(0),
+        learning: Some(true),
+        proxy: Some(false),
+        rsc: Some(false),
+        l2miss: Some(false),
+        l3miss: Some(false),
+        ageing: Some(300),
+        limit: Some(0),
+        udp_csum: Some(true),
+        udp6_zero_csum_tx: Some(false),
+        udp6_zero_csum_rx: Some(false),
+        remcsum_tx: Some(false),
+        remcsum_rx: Some(false),
+        external: Some(false),
+        ..Vxlan::new(id)
+    };
+    // The kernel sends IFLA_VXLAN_TTL_INHERIT in every dump, as a u8 (0 in
+    // all three here; `ip -d link` says "ttl auto"/"ttl 5"): `Vxlan::parse`
+    // reads its value (it once took the attribute's presence for `true`).
+    let vx = |name: &str| {
+        let KindSettings::Vxlan(v) = settings(name) else {
+            panic!("{name}")
+        };
+        let li = LinkInfo::parse(by_name[name].other.get(18).unwrap()).unwrap();
+        let ttl_inherit = nlwire::wire::Attrs::new(li.data.unwrap()).find(28).unwrap();
+        assert_eq!(ttl_inherit.map(|a| a.u8()), Some(Ok(0)), "{name}");
+        v
+    };
+    // vx0: id 42 remote 198.51.100.7 local 192.0.2.1 dstport 4789
+    // srcport 1000 2000 nolearning ageing 100
+    assert_eq!(
+        vx("vx0"),
+        Vxlan {
+            remote: ip("198.51.100.7"),
+            local: ip("192.0.2.1"),
+            port: Some(4789),
+            port_range: Some((1000, 2000)),
+            learning: Some(false),
+            ageing: Some(100),
+            ..vxlan(42)
+        }
+    );
+    // vx6: id 43 group ff05::100 dev veth0 dstport 4789 ttl 5
+    assert_eq!(
+        vx("vx6"),
+        Vxlan {
+            remote: ip("ff05::100"),
+            link: Some(veth0),
+            port: Some(4789),
+            ttl: Some(5),
+            ..vxlan(43)
+        }
+    );
+    // vxx: external vnifilter dstport 4790 (learning off with external)
+    assert_eq!(
+        vx("vxx"),
+        Vxlan {
+            port: Some(4790),
+            learning: Some(false),
+            external: Some(true),
+            vnifilter: Some(true),
+            ..vxlan(0)
+        }
+    );
+
+    // The kernel's defaults of a bond, as it reports them.
+    let bond = Bond {
+        miimon: Some(0),
+        updelay: Some(0),
+        downdelay: Some(0),
+        peer_notif_delay: Some(0),
+        use_carrier: Some(1),
+        arp_interval: Some(0),
+        arp_validate: Some(0),
+        arp_all_targets: Some(0),
+        missed_max: Some(2),
+        primary_reselect: Some(0),
+        fail_over_mac: Some(0),
+        xmit_hash_policy: Some(0),
+        resend_igmp: Some(1),
+        num_peer_notif: Some(1),
+        all_slaves_active: Some(0),
+        min_links: Some(0),
+        lp_interval: Some(1),
+        packets_per_slave: Some(1),
+        ad_lacp_rate: Some(0),
+        ad_lacp_active: Some(1),
+        ad_select: Some(0),
+        tlb_dynamic_lb: Some(1),
+        ..Bond::default()
+    };
+    // bond0: mode active-backup miimon 100 updelay 200 downdelay 200
+    assert_eq!(
+        settings("bond0"),
+        KindSettings::Bond(Bond {
+            mode: Some(BondMode::ActiveBackup),
+            miimon: Some(100),
+            updelay: Some(200),
+            downdelay: Some(200),
+            ..bond
+        })
+    );
+    // bond1: mode balance-xor arp_interval 100 arp_ip_target
+    // 192.0.2.9,192.0.2.10 ns_ip6_target 2001:db8::9 xmit_hash_policy
+    // layer3+4: the targets in their own lists
+    assert_eq!(
+        settings("bond1"),
+        KindSettings::Bond(Bond {
+            mode: Some(BondMode::BalanceXor),
+            arp_interval: Some(100),
+            xmit_hash_policy: Some(1),
+            ..bond
+        })
+    );
+    let data = |name: &str| {
+        LinkInfo::parse(by_name[name].other.get(18).unwrap())
+            .unwrap()
+            .data
+            .unwrap()
+            .to_vec()
+    };
+    let d = data("bond1");
+    let arp: Vec<_> = Bond::arp_targets(&d).map(Result::unwrap).collect();
+    assert_eq!(
+        arp,
+        [
+            "192.0.2.9".parse::<std::net::Ipv4Addr>().unwrap(),
+            "192.0.2.10".parse().unwrap()
+        ]
+    );
+    let ns: Vec<_> = Bond::ns_targets(&d).map(Result::unwrap).collect();
+    assert_eq!(ns, ["2001:db8::9".parse::<std::net::Ipv6Addr>().unwrap()]);
+    let d = data("bond0");
+    assert_eq!(
+        (Bond::arp_targets(&d).count(), Bond::ns_targets(&d).count()),
+        (0, 0)
+    );
+    // bond2: mode 802.3ad lacp_rate fast ad_select bandwidth
+    // ad_actor_system 02:00:00:00:00:11 (and miimon 100, the kernel's
+    // default for 802.3ad)
+    assert_eq!(
+        settings("bond2"),
+        KindSettings::Bond(Bond {
+            mode: Some(BondMode::Lacp),
+            miimon: Some(100),
+            ad_lacp_rate: Some(1),
+            ad_select: Some(1),
+            ad_actor_sys_prio: Some(65535),
+            ad_user_port_key: Some(0),
+            ad_actor_system: Some([2, 0, 0, 0, 0, 0x11]),
+            ..bond
+        })
+    );
+
+    assert_eq!(settings("vrf0"), KindSettings::Vrf { table: 100 });
+    // mvt0: a kind nlwire does not decode: its attributes, the first
+    // IFLA_MACVLAN_MODE (bridge: 4).
+    let KindSettings::Other(d) = settings("mvt0") else {
+        panic!("mvt0")
+    };
+    let mode = nlwire::wire::Attrs::new(d).next().unwrap().unwrap();
+    assert_eq!((mode.kind(), mode.u32()), (1, Ok(4)));
+    assert_eq!(by_name["mvt0"].link, Some(veth0));
+    // Links without IFLA_INFO_DATA have no settings.
+    assert_eq!(by_name["veth0"].kind_settings(), None);
+    assert_eq!(by_name["lo"].kind_settings(), None);
+
+    // The views read the same.
+    for d in frames("kinds") {
+        for m in Messages::new(&d).map(Result::unwrap) {
+            let Ok(v) = LinkMessage::from_message(&m) else {
+                continue;
+            };
+            let owned = Link::try_from(&v).unwrap();
+            assert_eq!(v.kind_settings(), owned.kind_settings(), "{:?}", v.name);
+        }
+    }
 }

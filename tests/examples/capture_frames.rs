@@ -4,10 +4,11 @@
 //! (with names, only the captures whose name starts with one of them are
 //! written, e.g. `fdb`: the other frames stay as committed).
 //!
-//! Bridge VLANs (`brvlan`) need a kernel with bridge VLAN filtering; where
-//! the host has none, capture them in the VM harness, whose files are
-//! lost at power-off: there each frame is printed as a line
-//! `capture-frame PATH HEX`, which this turns into the files:
+//! Bridge VLANs (`brvlan`) need a kernel with bridge VLAN filtering, and
+//! the links of many kinds (`kinds`) the tunnel, GENEVE, bonding and VRF
+//! modules; where the host has none, capture them in the VM harness,
+//! whose files are lost at power-off: there each frame is printed as a
+//! line `capture-frame PATH HEX`, which this turns into the files:
 //!
 //! ```text
 //! NLWIRE_VM_KERNEL=6.12 CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER=$PWD/tests/vm/nlwire-vm \
@@ -35,10 +36,18 @@ use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
 use nlwire_sys::{NetlinkSocket, SocketOptions};
 use nlwire_tests::{TestNs, vm_kernel};
 
-fn capture(sock: &NetlinkSocket, name: &str, req: &dyn Request, seq: u32, targets: &[&str]) {
+/// Sends `req` and records its reply as `NAME-N.bin`; returns the
+/// datagrams (none when `name` is not among those asked for).
+fn capture(
+    sock: &NetlinkSocket,
+    name: &str,
+    req: &dyn Request,
+    seq: u32,
+    targets: &[&str],
+) -> Vec<Vec<u8>> {
     let only: Vec<String> = std::env::args().skip(1).collect();
     if !only.is_empty() && !only.iter().any(|o| name.starts_with(o.as_str())) {
-        return;
+        return Vec::new();
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut dirs = vec![root.join("core/tests/frames")];
@@ -56,6 +65,7 @@ fn capture(sock: &NetlinkSocket, name: &str, req: &dyn Request, seq: u32, target
     let mut rx = vec![0u8; 64 * 1024];
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut part = 0;
+    let mut got = Vec::new();
     loop {
         let len = match sock.recv(&mut rx) {
             Ok(len) => len,
@@ -68,21 +78,58 @@ fn capture(sock: &NetlinkSocket, name: &str, req: &dyn Request, seq: u32, target
         };
         let d = &rx[..len];
         for dir in &dirs {
-            let file = dir.join(format!("{name}-{part}.bin"));
-            if vm_kernel().is_some() {
-                let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
-                let path = file.strip_prefix(&root).unwrap_or(&file);
-                println!("capture-frame {} {hex}", path.display());
-            } else {
-                std::fs::write(file, d).expect("write frame");
-            }
+            save(&dir.join(format!("{name}-{part}.bin")), d);
         }
         part += 1;
+        got.push(d.to_vec());
         let end = Messages::new(d)
             .any(|m| m.is_ok_and(|m| m.kind() == NLMSG_DONE || m.kind() == NLMSG_ERROR));
         if end {
             println!("{name}: {part} datagram(s)");
-            return;
+            return got;
+        }
+    }
+}
+
+/// Writes `d` to `file` (under the repository), or in the VM prints it as
+/// a `capture-frame` line.
+fn save(file: &Path, d: &[u8]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if vm_kernel().is_some() {
+        let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+        let path = file.strip_prefix(&root).unwrap_or(file);
+        println!("capture-frame {} {hex}", path.display());
+    } else {
+        std::fs::write(file, d).expect("write frame");
+    }
+}
+
+/// Seeds for `link_kind_settings` from the link dump `name` (its
+/// datagrams `dump`): each link's `IFLA_INFO_DATA` payload alone, as
+/// `fuzz/corpus/link_kind_settings/NAME-data-LINK.bin`.
+fn save_kind_data(name: &str, dump: &[Vec<u8>]) {
+    use nlwire::route::LinkMessage;
+    use nlwire::route::linkinfo::LinkInfo;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/link_kind_settings");
+    for m in dump
+        .iter()
+        .flat_map(|d| Messages::new(d).map_while(Result::ok))
+    {
+        let Ok(v) = LinkMessage::from_message(&m) else {
+            continue;
+        };
+        let info = v.raw_attrs().find(nlwire::route::link::IFLA_LINKINFO);
+        let Some(li) = info.ok().flatten() else {
+            continue;
+        };
+        if let (
+            Some(n),
+            Ok(LinkInfo {
+                data: Some(data), ..
+            }),
+        ) = (v.name, LinkInfo::parse(li.payload()))
+        {
+            save(&dir.join(format!("{name}-data-{n}.bin")), data);
         }
     }
 }
@@ -361,6 +408,62 @@ fn main() {
         23,
         &["nexthop_bucket", "error"],
     );
+
+    // Links of the kinds with settings of their own (added after the
+    // buckets', and only links, which the captures after these do not
+    // read; the `links` dump above is from before them): IP tunnels of
+    // every kind, GENEVE, VXLAN, bonds (one with ARP and NS targets), a VRF
+    // and a macvtap on veth0, in one dump; and each one's IFLA_INFO_DATA
+    // alone. The host has no gre, geneve, bonding or vrf modules: capture
+    // under tests/vm/nlwire-vm, whose kernels have them all.
+    let tunnels = std::process::Command::new("ip")
+        .args(["-n", ns.name(), "link", "add", "gre1", "type", "gre"])
+        .args([
+            "local",
+            "192.0.2.1",
+            "remote",
+            "198.51.100.2",
+            "ttl",
+            "64",
+            "key",
+            "7",
+        ])
+        .output()
+        .expect("ip")
+        .status
+        .success();
+    if tunnels {
+        ns.ip_batch(
+            "link add gt1 type gretap local 192.0.2.1 remote 198.51.100.3 icsum ocsum nopmtudisc ignore-df tos 0x10\n\
+             link add g6 type ip6gre local 2001:db8::1 remote 2001:db8::2 encaplimit 5 hoplimit 32 flowlabel 0x12345 ikey 3 iseq\n\
+             link add g6t type ip6gretap local 2001:db8::1 remote 2001:db8::3 okey 9 oseq encap fou encap-sport 5555 encap-dport 7777\n\
+             link add ipip1 type ipip local 192.0.2.1 remote 198.51.100.4 ttl 10 tos 0x10 dev veth0\n\
+             link add sit1 type sit local 192.0.2.1 remote 198.51.100.5 mode any\n\
+             link add isatap1 type sit local 192.0.2.1 isatap\n\
+             link add t6 type ip6tnl mode ip4ip6 local 2001:db8::1 remote 2001:db8::4 encaplimit none tclass inherit\n\
+             link add gnv0 type geneve id 10 remote 198.51.100.6 ttl 64 dstport 6081\n\
+             link add gnv6 type geneve id 11 remote 2001:db8::6 label 0x12345 df set udp6zerocsumtx\n\
+             link add gnvx type geneve external dstport 6082\n\
+             link add vx0 type vxlan id 42 remote 198.51.100.7 local 192.0.2.1 dstport 4789 srcport 1000 2000 nolearning ageing 100\n\
+             link add vx6 type vxlan id 43 group ff05::100 dev veth0 dstport 4789 ttl 5\n\
+             link add vxx type vxlan external vnifilter dstport 4790\n\
+             link add bond0 type bond mode active-backup miimon 100 updelay 200 downdelay 200\n\
+             link add bond1 type bond mode balance-xor arp_interval 100 arp_ip_target 192.0.2.9,192.0.2.10 ns_ip6_target 2001:db8::9 xmit_hash_policy layer3+4\n\
+             link add bond2 type bond mode 802.3ad lacp_rate fast ad_select bandwidth ad_actor_system 02:00:00:00:00:11\n\
+             link add vrf0 type vrf table 100\n\
+             link add mvt0 link veth0 type macvtap mode bridge\n",
+        );
+        let dump = capture(
+            &sock,
+            "kinds",
+            &GetLinks::new(),
+            24,
+            &["link_kind_settings", "link_kind_request", "link"],
+        );
+        save_kind_data("kinds", &dump);
+    } else {
+        println!("kinds: this kernel has no gre module; capture under tests/vm/nlwire-vm");
+    }
 
     // Bridge VLANs (added last, as the FDB's): br1 filters VLANs; its
     // ports veth2 and veth3 (one veth pair) hold single VLANs, a PVID, an

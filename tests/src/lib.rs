@@ -105,6 +105,28 @@ pub fn wireguard_or_skip(test: &str) -> bool {
     false
 }
 
+/// Whether a tun/tap test can run: privileged (see
+/// [`privileged_or_skip`]) and on a kernel with tun (`/dev/net/tun`).
+/// Without it the test skips, printing why, except inside the VM harness,
+/// whose kernels must have it (a panic there).
+pub fn tun_or_skip(test: &str) -> bool {
+    if !privileged_or_skip(test) {
+        return false;
+    }
+    if Path::new(nlwire_sys::tun::TUN_DEVICE).exists() {
+        return true;
+    }
+    if let Some(vm) = vm_kernel() {
+        panic!("{test}: the VM kernel {vm} has no /dev/net/tun");
+    }
+    say_skipped(
+        test,
+        "this kernel has no tun module (/dev/net/tun); it runs in the VM harness \
+         (tests/vm/nlwire-vm, run by .ci/run)",
+    );
+    false
+}
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A named network namespace private to one test.

@@ -8,9 +8,15 @@
 use std::collections::BTreeMap;
 
 use nlwire::Errno;
-use nlwire::route::{BondMode, GetLinks, LinkKind, LinkRequest, Vxlan};
+use nlwire::route::kinds::{
+    GRE_CSUM, GRE_SEQ, IP6_TNL_F_ALLOW_LOCAL_REMOTE, IP6_TNL_F_IGN_ENCAP_LIMIT, SIT_ISATAP,
+};
+use nlwire::route::{
+    Bond, BondMode, Geneve, GetLink, GetLinks, KindSettings, Link, LinkKind, LinkRequest,
+    MacvlanMode, Tunnel, TunnelKind, Vxlan,
+};
 use nlwire::wire::Attrs;
-use nlwire_tests::{TestNs, privileged_or_skip};
+use nlwire_tests::{Client, TestNs, per_runtime, privileged_or_skip, say_skipped};
 
 const IFLA_LINKINFO: u16 = 18;
 const IFLA_INFO_KIND: u16 = 1;
@@ -105,11 +111,10 @@ fn dummy_vlan_vxlan_bond_match_ip() {
         LinkRequest::add(
             "vx42",
             LinkKind::Vxlan(Vxlan {
-                id: 42,
-                remote: None,
                 local: Some("192.0.2.1".parse().unwrap()),
                 link: Some(d0),
                 port: Some(4789),
+                ..Vxlan::new(42)
             }),
         )
         .unwrap(),
@@ -118,9 +123,10 @@ fn dummy_vlan_vxlan_bond_match_ip() {
     c.request(
         LinkRequest::add(
             "bond0",
-            LinkKind::Bond {
+            LinkKind::Bond(Bond {
                 mode: Some(BondMode::ActiveBackup),
-            },
+                ..Bond::default()
+            }),
         )
         .unwrap(),
     )
@@ -166,4 +172,329 @@ fn dummy_vlan_vxlan_bond_match_ip() {
             _ => {}
         }
     }
+}
+
+/// Whether this kernel makes links of `kind` (probed with ip in a
+/// namespace of its own); inside the VM harness a missing kind fails.
+fn kernel_has(test: &str, kind: &str, args: &[&str]) -> bool {
+    let probe = TestNs::create();
+    probe.ip(&["link", "add", "u0", "type", "veth", "peer", "name", "u1"]);
+    let mut a = vec!["-n", probe.name(), "link", "add"];
+    if kind == "macvtap" {
+        a.extend(["link", "u0"]);
+    }
+    a.extend(["p0", "type", kind]);
+    a.extend_from_slice(args);
+    let ok = std::process::Command::new("ip")
+        .args(&a)
+        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        if let Some(vm) = nlwire_tests::vm_kernel() {
+            panic!("{test}: the VM kernel {vm} cannot create a {kind} link");
+        }
+    }
+    ok
+}
+
+/// `read`, with every setting `given` names put over it: what the kernel
+/// must report for a link created with `given` (the kernel reports every
+/// setting; those not given keep its defaults).
+macro_rules! over {
+    ($read:expr, $given:expr; opt: $($o:ident),*; flag: $($f:ident),*) => {{
+        let mut e = $read;
+        $(if $given.$o.is_some() { e.$o = $given.$o; })*
+        $(if $given.$f { e.$f = true; })*
+        e
+    }};
+}
+
+/// Tunnels, GENEVE, VXLAN, VRF, macvtap and bonds created with their
+/// settings through the connection, read back through it
+/// (`Link::kind_settings`) with every given setting as given, and seen by
+/// `ip -d -j link show`; a bond changed with `kind_settings`; a tunnel
+/// change refused before anything is sent. Kinds this kernel lacks are
+/// skipped on the host (named) and fail in the VM.
+fn kinds_with_settings_round_trip(c: &mut dyn Client, ns: &TestNs) {
+    let test = "link_kinds::kinds_with_settings_round_trip";
+    ns.ip_batch(
+        "link add u0 type veth peer name u1\n\
+         addr add 192.0.2.1/24 dev u0\n\
+         link set u0 up\nlink set u1 up\n",
+    );
+    let u0 = c.get_link(&GetLink::by_name("u0").unwrap()).unwrap().index;
+    let mut skipped = Vec::new();
+    let read = |c: &mut dyn Client, name: &str| -> (Link, KindSettings<'static>) {
+        let l = c.get_link(&GetLink::by_name(name).unwrap()).unwrap();
+        let s = match l.kind_settings() {
+            Some(Ok(KindSettings::Tunnel(t))) => KindSettings::Tunnel(t),
+            Some(Ok(KindSettings::Geneve(g))) => KindSettings::Geneve(g),
+            Some(Ok(KindSettings::Vxlan(v))) => KindSettings::Vxlan(v),
+            Some(Ok(KindSettings::Bond(b))) => KindSettings::Bond(b),
+            Some(Ok(KindSettings::Vrf { table })) => KindSettings::Vrf { table },
+            other => panic!("{name}: kind settings {other:?}"),
+        };
+        (l, s)
+    };
+
+    let tunnels = [
+        Tunnel {
+            local: Some("192.0.2.1".parse().unwrap()),
+            remote: Some("198.51.100.2".parse().unwrap()),
+            ttl: Some(64),
+            tos: Some(0x10),
+            ikey: Some(7),
+            okey: Some(0x0102_0304),
+            iflags: GRE_SEQ,
+            oflags: GRE_CSUM,
+            link: Some(u0),
+            fwmark: Some(3),
+            ..Tunnel::new(TunnelKind::Gre)
+        },
+        Tunnel {
+            remote: Some("198.51.100.3".parse().unwrap()),
+            pmtudisc: Some(false),
+            ignore_df: Some(true),
+            ..Tunnel::new(TunnelKind::Gretap)
+        },
+        Tunnel {
+            local: Some("2001:db8::1".parse().unwrap()),
+            remote: Some("2001:db8::2".parse().unwrap()),
+            ttl: Some(10),
+            encap_limit: Some(2),
+            flowinfo: Some(0x0200_1234),
+            flags: Some(IP6_TNL_F_ALLOW_LOCAL_REMOTE),
+            ikey: Some(9),
+            ..Tunnel::new(TunnelKind::Ip6gre)
+        },
+        Tunnel {
+            remote: Some("2001:db8::3".parse().unwrap()),
+            ..Tunnel::new(TunnelKind::Ip6gretap)
+        },
+        Tunnel {
+            remote: Some("198.51.100.5".parse().unwrap()),
+            ttl: Some(32),
+            proto: Some(4),
+            ..Tunnel::new(TunnelKind::Ipip)
+        },
+        Tunnel {
+            local: Some("192.0.2.1".parse().unwrap()),
+            flags: Some(SIT_ISATAP),
+            proto: Some(41),
+            ..Tunnel::new(TunnelKind::Sit)
+        },
+        Tunnel {
+            remote: Some("2001:db8::4".parse().unwrap()),
+            proto: Some(0),
+            flags: Some(IP6_TNL_F_IGN_ENCAP_LIMIT),
+            ..Tunnel::new(TunnelKind::Ip6tnl)
+        },
+        Tunnel {
+            external: true,
+            ..Tunnel::new(TunnelKind::Gre)
+        },
+    ];
+    for (i, t) in tunnels.iter().enumerate() {
+        let kind = t.kind.name();
+        if !kernel_has(test, kind, &[]) {
+            if !skipped.contains(&kind) {
+                skipped.push(kind);
+            }
+            continue;
+        }
+        let name = format!("t{i}");
+        c.request(&LinkRequest::add(&name, LinkKind::Tunnel(*t)).unwrap())
+            .unwrap();
+        let (l, s) = read(c, &name);
+        assert_eq!(l.kind.as_deref(), Some(kind));
+        let KindSettings::Tunnel(mut r) = s else {
+            panic!("{name}: {s:?}")
+        };
+        // The kernel adds its capability bits (IP6_TNL_F_CAP_*, from
+        // 0x10000) to the IPv6 kinds' flags.
+        if t.kind.is_ipv6() {
+            r.flags = r.flags.map(|f| f & 0xffff);
+        }
+        let want = over!(r, t; opt: local, remote, link, ttl, tos, pmtudisc, ignore_df, ikey,
+            okey, encap_limit, flowinfo, flags, proto, encap, fwmark; flag: external);
+        assert_eq!(r, want, "{name}: read back (left), given over it (right)");
+        assert_eq!(r.iflags, t.iflags, "{name}");
+        assert_eq!(r.oflags, t.oflags, "{name}");
+        let j = ns.ip_json(&["-d", "link", "show", "dev", &name]);
+        assert_eq!(j[0]["linkinfo"]["info_kind"], kind);
+        if let Some(rm) = t.remote {
+            assert_eq!(j[0]["linkinfo"]["info_data"]["remote"], rm.to_string());
+        }
+    }
+    // A tunnel's change would reset what it does not name: refused here.
+    assert!(
+        LinkRequest::set(u0)
+            .unwrap()
+            .kind_settings(LinkKind::Tunnel(Tunnel::new(TunnelKind::Gre)))
+            .is_err()
+    );
+
+    if kernel_has(test, "geneve", &["id", "1", "remote", "192.0.2.9"]) {
+        let g = Geneve {
+            remote: Some("2001:db8::7".parse().unwrap()),
+            ttl_inherit: true,
+            label: Some(0x123),
+            df: Some(1),
+            port: Some(6082),
+            udp6_zero_csum_tx: Some(true),
+            ..Geneve::new(10)
+        };
+        c.request(&LinkRequest::add("gn0", LinkKind::Geneve(g)).unwrap())
+            .unwrap();
+        let KindSettings::Geneve(r) = read(c, "gn0").1 else {
+            panic!("gn0")
+        };
+        let want = over!(r, g; opt: id, remote, ttl, tos, df, label, port, udp_csum,
+            udp6_zero_csum_tx, udp6_zero_csum_rx; flag: ttl_inherit, external, inner_proto_inherit);
+        assert_eq!(r, want);
+        let j = ns.ip_json(&["-d", "link", "show", "dev", "gn0"]);
+        assert_eq!(j[0]["linkinfo"]["info_data"]["id"], 10);
+        assert_eq!(j[0]["linkinfo"]["info_data"]["port"], 6082);
+    } else {
+        skipped.push("geneve");
+    }
+
+    if kernel_has(test, "vxlan", &["id", "1", "dstport", "0"]) {
+        let v = Vxlan {
+            local: Some("192.0.2.1".parse().unwrap()),
+            link: Some(u0),
+            port: Some(4789),
+            port_range: Some((1000, 2000)),
+            ttl: Some(9),
+            tos: Some(1),
+            df: Some(2),
+            learning: Some(false),
+            proxy: Some(true),
+            l2miss: Some(true),
+            ageing: Some(100),
+            limit: Some(10),
+            udp_csum: Some(false),
+            gbp: true,
+            ..Vxlan::new(42)
+        };
+        c.request(&LinkRequest::add("vx0", LinkKind::Vxlan(v)).unwrap())
+            .unwrap();
+        let KindSettings::Vxlan(r) = read(c, "vx0").1 else {
+            panic!("vx0")
+        };
+        let want = over!(r, v; opt: id, remote, local, link, port, port_range, ttl, tos, df,
+            label, learning, proxy, rsc, l2miss, l3miss, ageing, limit, udp_csum,
+            udp6_zero_csum_tx, udp6_zero_csum_rx, remcsum_tx, remcsum_rx, external, vnifilter;
+            flag: ttl_inherit, gbp, gpe);
+        assert_eq!(r, want);
+        let j = ns.ip_json(&["-d", "link", "show", "dev", "vx0"]);
+        assert_eq!(j[0]["linkinfo"]["info_data"]["ageing"], 100);
+        assert_eq!(j[0]["linkinfo"]["info_data"]["learning"], false);
+    } else {
+        skipped.push("vxlan");
+    }
+
+    if kernel_has(test, "vrf", &["table", "10"]) {
+        c.request(&LinkRequest::add("vr0", LinkKind::Vrf { table: 100 }).unwrap())
+            .unwrap();
+        assert_eq!(read(c, "vr0").1, KindSettings::Vrf { table: 100 });
+        let e = c
+            .request(&LinkRequest::add("vr1", LinkKind::Named("vrf")).unwrap())
+            .unwrap_err();
+        assert_eq!(e.errno(), Some(Errno::EINVAL), "a VRF without a table: {e}");
+    } else {
+        skipped.push("vrf");
+    }
+
+    if kernel_has(test, "macvtap", &[]) {
+        let k = LinkKind::Macvtap {
+            link: u0,
+            mode: MacvlanMode::Bridge,
+        };
+        c.request(&LinkRequest::add("mt0", k).unwrap()).unwrap();
+        let l = c.get_link(&GetLink::by_name("mt0").unwrap()).unwrap();
+        assert_eq!((l.kind.as_deref(), l.link), (Some("macvtap"), Some(u0)));
+        let j = ns.ip_json(&["-d", "link", "show", "dev", "mt0"]);
+        assert_eq!(j[0]["linkinfo"]["info_data"]["mode"], "bridge");
+    } else {
+        skipped.push("macvtap");
+    }
+
+    if kernel_has(test, "bond", &[]) {
+        let targets = ["192.0.2.7".parse().unwrap(), "192.0.2.8".parse().unwrap()];
+        let b = Bond {
+            mode: Some(BondMode::BalanceXor),
+            arp_interval: Some(1000),
+            arp_ip_target: Some(&targets),
+            arp_validate: Some(3),
+            xmit_hash_policy: Some(1),
+            min_links: Some(1),
+            ..Bond::default()
+        };
+        c.request(&LinkRequest::add("bd0", LinkKind::Bond(b)).unwrap())
+            .unwrap();
+        let KindSettings::Bond(r) = read(c, "bd0").1 else {
+            panic!("bd0")
+        };
+        assert_eq!(r.mode, Some(BondMode::BalanceXor));
+        assert_eq!(
+            (
+                r.arp_interval,
+                r.arp_validate,
+                r.xmit_hash_policy,
+                r.min_links
+            ),
+            (Some(1000), Some(3), Some(1), Some(1))
+        );
+        let j = ns.ip_json(&["-d", "link", "show", "dev", "bd0"]);
+        assert_eq!(
+            j[0]["linkinfo"]["info_data"]["arp_ip_target"],
+            serde_json::json!(["192.0.2.7", "192.0.2.8"])
+        );
+        // A change keeps what it does not name.
+        let more = Bond {
+            arp_interval: Some(2000),
+            ..Bond::default()
+        };
+        let idx = c.get_link(&GetLink::by_name("bd0").unwrap()).unwrap().index;
+        c.request(
+            &LinkRequest::set(idx)
+                .unwrap()
+                .kind_settings(LinkKind::Bond(more))
+                .unwrap(),
+        )
+        .unwrap();
+        let KindSettings::Bond(r2) = read(c, "bd0").1 else {
+            panic!("bd0")
+        };
+        assert_eq!(r2.arp_interval, Some(2000));
+        assert_eq!(
+            Bond {
+                arp_interval: r.arp_interval,
+                ..r2
+            },
+            r
+        );
+    } else {
+        skipped.push("bond");
+    }
+    if !skipped.is_empty() {
+        say_skipped(
+            test,
+            &format!(
+                "this kernel cannot create {} links; they run in the VM harness \
+                 (tests/vm/nlwire-vm, run by .ci/run)",
+                skipped.join(", ")
+            ),
+        );
+    }
+}
+
+per_runtime! {
+    gate: privileged_or_skip,
+    client: [
+        kinds_with_settings_round_trip,
+    ],
 }

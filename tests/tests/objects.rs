@@ -172,8 +172,12 @@ fn move_and_rename_atomically(c: &mut dyn Client, ns: &TestNs) {
 /// Links of every kind the host kernel has, created by nlwire and read by
 /// `ip -d`, then changed with `LinkRequest`.
 fn link_kinds_and_changes(c: &mut dyn Client, ns: &TestNs) {
-    c.request(&LinkRequest::add("br0", LinkKind::Bridge).unwrap().up(true))
-        .unwrap();
+    c.request(
+        &LinkRequest::add("br0", LinkKind::Bridge(Default::default()))
+            .unwrap()
+            .up(true),
+    )
+    .unwrap();
     let br = index_of(c, "br0");
     c.request(
         &LinkRequest::add(

@@ -16,7 +16,7 @@ use std::os::fd::AsRawFd;
 use std::process::Command;
 
 use nlwire::ops;
-use nlwire::route::link_req::Vxlan;
+use nlwire::route::Vxlan;
 use nlwire::route::{
     FdbEntry, FdbState, GetFdbEntries, GetLink, Link, LinkKind, LinkRequest, NetnsRef,
 };
@@ -46,14 +46,13 @@ fn host(h: &mut Connection, under: &str, local: &str, cns: &TestNs, caddr: &str)
         .unwrap();
     h.execute(ops::set_link_up(under).unwrap()).unwrap();
     let lower = link(h, under).index;
-    h.request(LinkRequest::add("br0", LinkKind::Bridge).unwrap())
+    h.request(LinkRequest::add("br0", LinkKind::Bridge(Default::default())).unwrap())
         .unwrap();
     let vx = Vxlan {
-        id: 42,
-        remote: None,
         local: Some(ip(local)),
         link: Some(lower),
         port: Some(4789),
+        ..Vxlan::new(42)
     };
     h.request(LinkRequest::add("vx0", LinkKind::Vxlan(vx)).unwrap())
         .unwrap();

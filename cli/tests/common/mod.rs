@@ -68,6 +68,13 @@ pub fn as_this_ip_prints_text(s: &str) -> String {
         drop_words(&s, &newer)
     };
     let s = vxlan_as_this_ip(&s, v);
+    // iproute2 after 7.1 prints a geneve's `local` (kernels that have
+    // IFLA_GENEVE_LOCAL).
+    let s = if v < (7, 2) {
+        drop_kind_words(&s, "geneve", &["local"])
+    } else {
+        s
+    };
     if v >= (6, 4) {
         return s;
     }
@@ -289,6 +296,28 @@ fn vxlan_json_as_this_ip(d: &mut serde_json::Map<String, serde_json::Value>, ver
     }
 }
 
+/// Removes `WORD VALUE ` pairs from the `-d` settings of links of `kind`
+/// (from `    KIND ` to the end of that line's settings).
+fn drop_kind_words(s: &str, kind: &str, words: &[&str]) -> String {
+    let head = format!("    {kind} ");
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(&head) {
+        let start = i + head.len();
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = ["addrgenmode ", "numtxqueues ", "\n", "\\"]
+            .iter()
+            .filter_map(|m| tail.find(m))
+            .min()
+            .unwrap_or(tail.len());
+        out.push_str(&drop_words(&tail[..end], words));
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Removes `WORD VALUE ` pairs from text.
 fn drop_words(s: &str, words: &[&str]) -> String {
     let mut out = String::with_capacity(s.len());
@@ -321,6 +350,14 @@ pub fn as_this_ip_prints_json(v: &mut serde_json::Value) {
                 o.remove("gro_ipv4_max_size");
             }
             if let Some(li) = o.get_mut("linkinfo").and_then(|l| l.as_object_mut()) {
+                let geneve = li.get("info_kind").and_then(|k| k.as_str()) == Some("geneve");
+                if geneve
+                    && ver < (7, 2)
+                    && let Some(d) = li.get_mut("info_data").and_then(|d| d.as_object_mut())
+                {
+                    d.remove("local");
+                    d.remove("local6");
+                }
                 let vxlan = li.get("info_kind").and_then(|k| k.as_str()) == Some("vxlan");
                 if vxlan && let Some(d) = li.get_mut("info_data").and_then(|d| d.as_object_mut()) {
                     vxlan_json_as_this_ip(d, ver);

@@ -11,8 +11,8 @@ mod input;
 mod roundtrip;
 
 pub use roundtrip::{
-    address_request, bridge_vlan_request, fdb_request, link_request, neighbour_request,
-    nexthop_bucket_request, nexthop_request, route_request, rule_request,
+    address_request, bridge_vlan_request, fdb_request, link_kind_request, link_request,
+    neighbour_request, nexthop_bucket_request, nexthop_request, route_request, rule_request,
 };
 
 use crate::machine::{EventKind, Exchange};
@@ -157,6 +157,100 @@ pub fn link(data: &[u8]) {
                 (l.index, l.mtu, l.master, l.link),
                 (v.header.index, v.mtu, v.master, v.link)
             );
+        }
+    }
+}
+
+/// The settings of link kinds (`IFLA_INFO_DATA`). The bytes as each
+/// kind's data: `KindSettings::parse` agrees with the kind's own decoder
+/// (a VRF's table is its attribute 1; what is no kind stays undecoded), a
+/// bond's target lists end, and settings the builder takes encode back to
+/// themselves (`roundtrip::decoded_round_trip`). The bytes as link
+/// messages: `kind_settings()` is `KindSettings::parse` of the
+/// `IFLA_LINKINFO` kind and data, and the owned `Link` gives the same.
+pub fn link_kind_settings(data: &[u8]) {
+    use crate::route::linkinfo::LinkInfo;
+    use crate::route::{Bond, Geneve, KindSettings, Tunnel, TunnelKind, Vxlan};
+    use roundtrip::decoded_round_trip;
+    for (name, k) in [
+        ("gre", TunnelKind::Gre),
+        ("gretap", TunnelKind::Gretap),
+        ("ip6gre", TunnelKind::Ip6gre),
+        ("ip6gretap", TunnelKind::Ip6gretap),
+        ("ipip", TunnelKind::Ipip),
+        ("sit", TunnelKind::Sit),
+        ("ip6tnl", TunnelKind::Ip6tnl),
+    ] {
+        assert_eq!(k.name(), name);
+        let s = KindSettings::parse(name, data);
+        assert_eq!(
+            s,
+            Tunnel::parse(k, data).map(KindSettings::Tunnel),
+            "{name}"
+        );
+        if let Ok(s) = s {
+            decoded_round_trip(name, &s, data, Some(1), 1);
+        }
+    }
+    for (name, own) in [
+        ("geneve", Geneve::parse(data).map(KindSettings::Geneve)),
+        ("vxlan", Vxlan::parse(data).map(KindSettings::Vxlan)),
+        ("bond", Bond::parse(data).map(KindSettings::Bond)),
+    ] {
+        let s = KindSettings::parse(name, data);
+        assert_eq!(s, own, "{name}");
+        if let Ok(s) = s {
+            decoded_round_trip(name, &s, data, Some(1), 1);
+        }
+    }
+    let vrf = KindSettings::parse("vrf", data);
+    match Attrs::new(data).find(1) {
+        Err(e) => assert_eq!(vrf, Err(e)),
+        Ok(None) => assert_eq!(vrf, Ok(KindSettings::Other(data))),
+        Ok(Some(a)) => assert_eq!(vrf, a.u32().map(|table| KindSettings::Vrf { table })),
+    }
+    if let Ok(s) = vrf {
+        decoded_round_trip("vrf", &s, data, Some(1), 1);
+    }
+    // Not kinds (the kernel's names are lowercase, whole).
+    for name in ["", "GRE", "gre0", "vxlan ", "nosuch"] {
+        assert_eq!(
+            KindSettings::parse(name, data),
+            Ok(KindSettings::Other(data))
+        );
+    }
+    decoded_round_trip("macvtap", &KindSettings::Other(data), data, Some(1), 1);
+    // The target lists end (at most one item per attribute header).
+    assert!(Bond::arp_targets(data).count() <= data.len() / 4 + 1);
+    assert!(Bond::ns_targets(data).count() <= data.len() / 4 + 1);
+
+    for m in messages(data) {
+        let Ok(v) = LinkMessage::parse(m.payload()) else {
+            continue;
+        };
+        let got = v.kind_settings();
+        let info = v
+            .raw_attrs()
+            .find(crate::route::link::IFLA_LINKINFO)
+            .map(|a| a.map(|a| LinkInfo::parse(a.payload())));
+        match info {
+            Err(e) => assert_eq!(got, Some(Err(e))),
+            Ok(None) => assert_eq!(got, None),
+            Ok(Some(Err(e))) => assert_eq!(got, Some(Err(e))),
+            Ok(Some(Ok(li))) => match (li.kind, li.data) {
+                (Some(k), Some(d)) => {
+                    assert_eq!(got, Some(KindSettings::parse(k, d)));
+                    if k == "bond" {
+                        assert!(Bond::arp_targets(d).count() <= d.len() / 4 + 1);
+                        assert!(Bond::ns_targets(d).count() <= d.len() / 4 + 1);
+                    }
+                }
+                _ => assert_eq!(got, None),
+            },
+        }
+        #[cfg(feature = "alloc")]
+        if let Ok(l) = crate::route::Link::try_from(&v) {
+            assert_eq!(l.kind_settings(), got, "the owned link");
         }
     }
 }

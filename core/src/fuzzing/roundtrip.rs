@@ -2,7 +2,7 @@
 //! must parse back (through the same views that read the kernel's replies)
 //! to exactly those values; and a builder refuses exactly what it should.
 
-use core::net::IpAddr;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::input::{Input, kernel_accepts_ifname};
 use crate::request::Request;
@@ -10,6 +10,9 @@ use crate::route::{
     AddressMessage, AddressRequest, GroupMember, LinkKind, LinkMessage, NeighbourMessage,
     NeighbourRequest, NextHop, NexthopMessage, NexthopRequest, ResGroup, RouteMessage,
     RouteRequest, RuleMessage, RuleRequest,
+};
+use crate::route::{
+    Bond, BondMode, Geneve, KindSettings, LinkRequest, MacvlanMode, Tunnel, TunnelKind, Vxlan,
 };
 use crate::wire::{Message, Messages, Writer};
 
@@ -421,7 +424,7 @@ pub fn rule_request(data: &[u8]) {
 /// `LinkRequest` of every kind, and `LinkRequest` by index or name with rename,
 /// alias and the common settings, read back through `LinkMessage`.
 pub fn link_request(data: &[u8]) {
-    use crate::route::{BondMode, IpvlanMode, LinkRequest, MacvlanMode, NetnsRef, Vxlan};
+    use crate::route::{Bond, BondMode, IpvlanMode, LinkRequest, MacvlanMode, NetnsRef, Vxlan};
     let mut i = Input(data);
     let name = i.str(20);
     let peer = i.str(20);
@@ -431,7 +434,7 @@ pub fn link_request(data: &[u8]) {
             peer,
             peer_netns: i.bool().then_some(NetnsRef::Pid(lower)),
         },
-        1 => LinkKind::Bridge,
+        1 => LinkKind::Bridge(Default::default()),
         2 => LinkKind::Dummy,
         3 => LinkKind::Wireguard,
         4 => LinkKind::Macvlan {
@@ -453,15 +456,15 @@ pub fn link_request(data: &[u8]) {
             id: i.u16(),
         },
         7 => LinkKind::Vxlan(Vxlan {
-            id: i.u32(),
             remote: i.bool().then_some(IpAddr::from([198, 51, 100, 1])),
-            local: None,
             link: i.bool().then_some(lower),
             port: i.bool().then_some(4789),
+            ..Vxlan::new(i.u32())
         }),
-        _ => LinkKind::Bond {
+        _ => LinkKind::Bond(Bond {
             mode: i.bool().then_some(BondMode::ActiveBackup),
-        },
+            ..Bond::default()
+        }),
     };
     let mtu = i.opt_u32();
     let txqlen = i.opt_u32();
@@ -479,7 +482,7 @@ pub fn link_request(data: &[u8]) {
         LinkKind::Macvlan { .. } | LinkKind::Ipvlan { .. } | LinkKind::Vlan { .. }
     ) || lower != 0;
     let vlan_ok = !matches!(kind, LinkKind::Vlan { id, .. } if id > 4094);
-    let vni_ok = !matches!(kind, LinkKind::Vxlan(v) if v.id >= 1 << 24);
+    let vni_ok = !matches!(kind, LinkKind::Vxlan(v) if v.id.is_some_and(|id| id >= 1 << 24));
     let valid = name_ok && peer_ok && lower_ok && vlan_ok && vni_ok;
     assert_eq!(r.is_ok(), valid, "LinkRequest {name:?} {kind:?}");
     if let Ok(mut r) = r {
@@ -1471,4 +1474,542 @@ fn nexthop_bucket_get(i: &mut Input<'_>) {
     let (top, n, nest, k) = bucket_request_attrs(&m);
     assert_eq!(&top[..n], [(NHA_ID, id), (NHA_RES_BUCKET, 0)]);
     assert_eq!(&nest[..k], [(NHA_RES_BUCKET_INDEX, u32::from(index))]);
+}
+
+// ---- the settings of link kinds -----------------------------------------
+
+const TUNNEL_KINDS: [TunnelKind; 7] = [
+    TunnelKind::Gre,
+    TunnelKind::Gretap,
+    TunnelKind::Ip6gre,
+    TunnelKind::Ip6gretap,
+    TunnelKind::Ipip,
+    TunnelKind::Sit,
+    TunnelKind::Ip6tnl,
+];
+
+const BOND_MODES: [BondMode; 7] = [
+    BondMode::BalanceRr,
+    BondMode::ActiveBackup,
+    BondMode::BalanceXor,
+    BondMode::Broadcast,
+    BondMode::Lacp,
+    BondMode::BalanceTlb,
+    BondMode::BalanceAlb,
+];
+
+/// The macvlan modes and their `MACVLAN_MODE_*` numbers (`if_link.h`).
+const MACVLAN_MODES: [(MacvlanMode, u32); 5] = [
+    (MacvlanMode::Private, 1),
+    (MacvlanMode::Vepa, 2),
+    (MacvlanMode::Bridge, 4),
+    (MacvlanMode::Passthru, 8),
+    (MacvlanMode::Source, 16),
+];
+
+/// The most targets a bond's request is built with (16 are allowed).
+const MAX_TARGETS: usize = 20;
+
+/// `Some(f(i))` half of the time.
+fn opt<'a, T>(i: &mut Input<'a>, f: impl FnOnce(&mut Input<'a>) -> T) -> Option<T> {
+    if i.bool() { Some(f(i)) } else { None }
+}
+
+/// A value of `bits` bits three times in four, else any `u32` (to try
+/// both sides of a range).
+fn near(i: &mut Input<'_>, bits: u32) -> u32 {
+    let v = i.u32();
+    if i.u8() % 4 == 0 {
+        v
+    } else {
+        v & ((1 << bits) - 1)
+    }
+}
+
+/// Which of [`Tunnel`]'s settings a tunnel kind takes, written from
+/// `if_tunnel.h` and the kernel's drivers (`ip_gre.c`, `ip6_gre.c`,
+/// `ipip.c`, `sit.c`, `ip6_tunnel.c`) as `Tunnel`'s field documentation
+/// states it, independently of the library's `check`.
+#[derive(Clone, Copy)]
+struct TunnelRule {
+    /// The outer header (so `local`/`remote`) is IPv6.
+    v6: bool,
+    /// `tos`, `pmtudisc` (IPv4 outer headers).
+    tos_pmtudisc: bool,
+    /// `ignore_df` (`IFLA_GRE_IGNORE_DF`: `gre`, `gretap`).
+    ignore_df: bool,
+    /// `ikey`, `okey`, `iflags`, `oflags` (the GRE kinds; `GRE_KEY` is
+    /// not a flag to give: a key sets it, and the kernel's reply reads
+    /// back as a key).
+    keys: bool,
+    /// `encap_limit`, `flowinfo` (IPv6 outer headers).
+    v6_opts: bool,
+    /// `flags`, and its largest value: `IP6_TNL_F_*` (`u32`) for the IPv6
+    /// kinds, `SIT_ISATAP` in sit's `__be16`-sized `IFLA_IPTUN_FLAGS`.
+    flags: Option<u32>,
+    /// `proto` (`IFLA_IPTUN_PROTO`: ipip, sit, ip6tnl).
+    proto: bool,
+}
+
+fn tunnel_rule(k: TunnelKind) -> TunnelRule {
+    use TunnelKind::*;
+    // (v6, ignore_df, keys, flags, proto)
+    let (v6, ignore_df, keys, flags, proto) = match k {
+        Gre | Gretap => (false, true, true, None, false),
+        Ip6gre | Ip6gretap => (true, false, true, Some(u32::MAX), false),
+        Ipip => (false, false, false, None, true),
+        Sit => (false, false, false, Some(0xffff), true),
+        Ip6tnl => (true, false, false, Some(u32::MAX), true),
+    };
+    TunnelRule {
+        v6,
+        tos_pmtudisc: !v6,
+        ignore_df,
+        keys,
+        v6_opts: v6,
+        flags,
+        proto,
+    }
+}
+
+/// `GRE_KEY` (`if_tunnel.h`).
+const GRE_KEY: u16 = 0x2000;
+
+fn tunnel_valid(t: &Tunnel) -> bool {
+    let r = tunnel_rule(t.kind);
+    let family = |a: Option<IpAddr>| a.is_none_or(|a| a.is_ipv6() == r.v6);
+    family(t.local)
+        && family(t.remote)
+        && (r.tos_pmtudisc || (t.tos.is_none() && t.pmtudisc.is_none()))
+        && (r.ignore_df || t.ignore_df.is_none())
+        && (r.keys || (t.ikey.is_none() && t.okey.is_none() && t.iflags == 0 && t.oflags == 0))
+        && (t.iflags | t.oflags) & GRE_KEY == 0
+        && (r.v6_opts || (t.encap_limit.is_none() && t.flowinfo.is_none()))
+        && t.flags.is_none_or(|f| r.flags.is_some_and(|max| f <= max))
+        && (r.proto || t.proto.is_none())
+}
+
+/// Whether `LinkRequest::add` must take `kind` (one of the kinds with
+/// settings of their own): the tunnel rule above; a VNI of 24 bits, a flow
+/// label of 20, DF 0–2 (unset, set, inherit); a VXLAN's local and remote
+/// of one family; at most 16 targets of each family for a bond
+/// (`BOND_MAX_ARP_TARGETS`, `BOND_MAX_NS_TARGETS`); a VRF's table not 0;
+/// a macvtap's lower link not 0.
+fn kind_valid(kind: &LinkKind<'_>) -> bool {
+    let vni = |id: Option<u32>| id.is_none_or(|id| id < 1 << 24);
+    let label = |l: Option<u32>| l.is_none_or(|l| l < 1 << 20);
+    let df = |d: Option<u8>| d.is_none_or(|d| d <= 2);
+    match *kind {
+        LinkKind::Tunnel(t) => tunnel_valid(&t),
+        LinkKind::Geneve(g) => vni(g.id) && label(g.label) && df(g.df),
+        LinkKind::Vxlan(v) => {
+            let same = match (v.remote, v.local) {
+                (Some(r), Some(l)) => r.is_ipv4() == l.is_ipv4(),
+                _ => true,
+            };
+            let range = v.port_range.is_none_or(|(lo, hi)| hi >= lo);
+            vni(v.id) && label(v.label) && df(v.df) && same && range
+        }
+        LinkKind::Bond(b) => {
+            b.arp_ip_target.is_none_or(|t| t.len() <= 16)
+                && b.ns_ip6_target.is_none_or(|t| t.len() <= 16)
+        }
+        LinkKind::Vrf { table } => table != 0,
+        LinkKind::Macvtap { link, .. } => link != 0,
+        _ => unreachable!("not a kind with settings: {kind:?}"),
+    }
+}
+
+/// The `IFLA_INFO_DATA` payload of a link message, if any.
+fn info_data<'a>(v: &LinkMessage<'a>) -> Option<&'a [u8]> {
+    let li = v
+        .raw_attrs()
+        .find(crate::route::link::IFLA_LINKINFO)
+        .ok()??;
+    crate::route::linkinfo::LinkInfo::parse(li.payload())
+        .ok()?
+        .data
+}
+
+/// Reads the link message `m`, emitted for `kind`, back: its kind's name
+/// and `kind_settings()` give back exactly the settings of `kind` (a
+/// bond's targets through `Bond::arp_targets`/`ns_targets`, in order; a
+/// bond with nothing set sends no `IFLA_INFO_DATA`; a macvtap's mode, a
+/// kind nlwire does not decode, as its raw `IFLA_MACVLAN_MODE`), and the
+/// owned `Link` agrees with the view. A new macvtap names its lower link
+/// (`IFLA_LINK`); a change does not (the kernel cannot move a link).
+fn kind_read_back(m: &Message<'_>, kind: &LinkKind<'_>, new: bool) {
+    let v = LinkMessage::from_message(m).expect("our link request parses");
+    assert_eq!(v.kind, Some(kind.name()));
+    let got = v.kind_settings();
+    let data = info_data(&v);
+    match *kind {
+        LinkKind::Tunnel(t) => assert_eq!(got, Some(Ok(KindSettings::Tunnel(t)))),
+        LinkKind::Geneve(g) => assert_eq!(got, Some(Ok(KindSettings::Geneve(g)))),
+        LinkKind::Vxlan(x) => assert_eq!(got, Some(Ok(KindSettings::Vxlan(x)))),
+        LinkKind::Vrf { table } => assert_eq!(got, Some(Ok(KindSettings::Vrf { table }))),
+        LinkKind::Bond(b) => {
+            let bare = Bond {
+                arp_ip_target: None,
+                ns_ip6_target: None,
+                ..b
+            };
+            let nothing =
+                bare == Bond::default() && b.arp_ip_target.is_none() && b.ns_ip6_target.is_none();
+            if nothing {
+                assert_eq!((got, data), (None, None), "a bond with nothing set");
+            } else {
+                assert_eq!(got, Some(Ok(KindSettings::Bond(bare))));
+                let d = data.expect("the bond's settings");
+                assert!(
+                    Bond::arp_targets(d).eq(b.arp_ip_target.unwrap_or(&[]).iter().map(|&a| Ok(a))),
+                    "ARP targets {:?}",
+                    b.arp_ip_target
+                );
+                assert!(
+                    Bond::ns_targets(d).eq(b.ns_ip6_target.unwrap_or(&[]).iter().map(|&a| Ok(a))),
+                    "NS targets {:?}",
+                    b.ns_ip6_target
+                );
+            }
+        }
+        LinkKind::Macvtap { link, mode } => {
+            assert_eq!(v.link, new.then_some(link), "the lower link");
+            let number = MACVLAN_MODES.iter().find(|x| x.0 == mode).map(|x| x.1);
+            let Some(Ok(KindSettings::Other(d))) = got else {
+                panic!("macvtap settings {got:?}")
+            };
+            let mut a = crate::wire::Attrs::new(d);
+            let mode_attr = a.next().and_then(Result::ok).filter(|a| a.kind() == 1);
+            assert_eq!(mode_attr.map(|a| a.u32()), Some(Ok(number.unwrap_or(0))));
+            assert!(a.next().is_none(), "only IFLA_MACVLAN_MODE");
+        }
+        _ => unreachable!(),
+    }
+    #[cfg(feature = "alloc")]
+    {
+        let l = crate::route::Link::try_from(&v).expect("the view decodes");
+        assert_eq!(l.kind_settings(), got, "the owned link");
+    }
+}
+
+/// `LinkRequest::add` of `kind`, and `LinkRequest::set(index)` with it as
+/// `kind_settings`: each accepted exactly when [`kind_valid`] says (a
+/// tunnel never on a change: its change resets what is not given), and
+/// each accepted request reads back as [`kind_read_back`] says.
+fn kind_round_trip(kind: LinkKind<'_>, index: u32) {
+    use crate::route::RTM_NEWLINK;
+    use crate::wire::{NLM_F_CREATE, NLM_F_EXCL};
+    let valid = kind_valid(&kind);
+    let r = LinkRequest::add("k0", kind);
+    assert_eq!(r.is_ok(), valid, "add {kind:?}: {:?}", r.err());
+    if let Ok(r) = &r {
+        let mut buf = [0u8; 2048];
+        let m = emit(r, &mut buf);
+        assert_eq!(m.kind(), RTM_NEWLINK);
+        let excl = NLM_F_CREATE | NLM_F_EXCL;
+        assert_eq!(m.flags() & excl, excl, "a new link");
+        kind_read_back(&m, &kind, true);
+    }
+    let r = LinkRequest::set(index).and_then(|r| r.kind_settings(kind));
+    let ok = index != 0 && valid && !matches!(kind, LinkKind::Tunnel(_));
+    assert_eq!(r.is_ok(), ok, "set {index} {kind:?}: {:?}", r.err());
+    if let Ok(r) = r {
+        let mut buf = [0u8; 2048];
+        let m = emit(&r, &mut buf);
+        assert_eq!(m.kind(), RTM_NEWLINK);
+        assert_eq!(m.flags() & (NLM_F_CREATE | NLM_F_EXCL), 0, "a change");
+        let v = LinkMessage::from_message(&m).expect("our link change parses");
+        assert_eq!((v.header.index, v.name), (index, None));
+        kind_read_back(&m, &kind, false);
+    }
+}
+
+/// Settings as the kernel reported them (`kind`, its decoded `s` and raw
+/// `data`, the lower link `link`) sent back in a request: through
+/// [`kind_round_trip`], with a bond's targets and a macvtap's mode read
+/// from `data`. Settings of other kinds are left alone.
+pub(super) fn decoded_round_trip(
+    kind: &str,
+    s: &KindSettings<'_>,
+    data: &[u8],
+    link: Option<u32>,
+    index: u32,
+) {
+    let mut a4 = [Ipv4Addr::UNSPECIFIED; MAX_TARGETS];
+    let mut a6 = [Ipv6Addr::UNSPECIFIED; MAX_TARGETS];
+    let k = match *s {
+        KindSettings::Tunnel(t) => LinkKind::Tunnel(t),
+        KindSettings::Geneve(g) => LinkKind::Geneve(g),
+        KindSettings::Vxlan(v) => LinkKind::Vxlan(v),
+        KindSettings::Vrf { table } => LinkKind::Vrf { table },
+        KindSettings::Bond(b) => {
+            // The targets, when they are well formed and few enough to hold.
+            fn fill<T: Copy, E>(
+                out: &mut [T],
+                it: impl Iterator<Item = Result<T, E>>,
+            ) -> Option<usize> {
+                let mut n = 0;
+                for x in it {
+                    *out.get_mut(n)? = x.ok()?;
+                    n += 1;
+                }
+                Some(n)
+            }
+            let has = |nest| {
+                crate::wire::Attrs::new(data)
+                    .find(nest)
+                    .ok()
+                    .flatten()
+                    .is_some()
+            };
+            let n4 = fill(&mut a4, Bond::arp_targets(data)).filter(|_| has(8));
+            let n6 = fill(&mut a6, Bond::ns_targets(data)).filter(|_| has(31));
+            LinkKind::Bond(Bond {
+                arp_ip_target: n4.map(|n| &a4[..n]),
+                ns_ip6_target: n6.map(|n| &a6[..n]),
+                ..b
+            })
+        }
+        KindSettings::Other(d) if kind == "macvtap" => {
+            let mode = crate::wire::Attrs::new(d).find(1).ok().flatten();
+            let mode = mode.and_then(|a| a.u32().ok());
+            let Some(&(mode, _)) = MACVLAN_MODES.iter().find(|x| Some(x.1) == mode) else {
+                return;
+            };
+            LinkKind::Macvtap {
+                link: link.unwrap_or(0),
+                mode,
+            }
+        }
+        _ => return,
+    };
+    kind_round_trip(k, index);
+}
+
+fn tunnel_from(i: &mut Input<'_>) -> Tunnel {
+    let kind = TUNNEL_KINDS[usize::from(i.u8() % 7)];
+    let r = tunnel_rule(kind);
+    // Mostly an address of the kind's family, now and then of the other.
+    let addr = |i: &mut Input<'_>| {
+        let other = i.u8() % 8 == 0;
+        i.ip(r.v6 != other)
+    };
+    let mut t = Tunnel {
+        local: opt(i, addr),
+        remote: opt(i, addr),
+        link: i.opt_u32(),
+        ttl: opt(i, Input::u8),
+        tos: opt(i, Input::u8),
+        pmtudisc: opt(i, Input::bool),
+        ignore_df: opt(i, Input::bool),
+        ikey: i.opt_u32(),
+        okey: i.opt_u32(),
+        iflags: opt(i, Input::u16).unwrap_or(0),
+        oflags: opt(i, Input::u16).unwrap_or(0),
+        encap_limit: opt(i, Input::u8),
+        flowinfo: i.opt_u32(),
+        flags: opt(i, |i| near(i, 16)),
+        proto: opt(i, Input::u8),
+        encap: opt(i, |i| crate::route::TunnelEncap {
+            kind: i.u16(),
+            flags: i.u16(),
+            sport: i.u16(),
+            dport: i.u16(),
+        }),
+        external: i.bool(),
+        fwmark: i.opt_u32(),
+        ..Tunnel::new(kind)
+    };
+    // Half the time only what the kind takes (with every setting drawn,
+    // nearly every tunnel would be refused).
+    if i.bool() {
+        if !r.tos_pmtudisc {
+            (t.tos, t.pmtudisc) = (None, None);
+        }
+        if !r.ignore_df {
+            t.ignore_df = None;
+        }
+        if !r.keys {
+            (t.ikey, t.okey, t.iflags, t.oflags) = (None, None, 0, 0);
+        }
+        (t.iflags, t.oflags) = (t.iflags & !GRE_KEY, t.oflags & !GRE_KEY);
+        if !r.v6_opts {
+            (t.encap_limit, t.flowinfo) = (None, None);
+        }
+        if r.flags.is_none() {
+            t.flags = None;
+        }
+        if !r.proto {
+            t.proto = None;
+        }
+    }
+    t
+}
+
+// Every setting is drawn; `..` keeps this building while kinds.rs grows
+// settings (draw them here too).
+#[allow(clippy::needless_update)]
+fn geneve_from(i: &mut Input<'_>) -> Geneve {
+    Geneve {
+        id: opt(i, |i| near(i, 24)),
+        remote: opt(i, |i| {
+            let v6 = i.bool();
+            i.ip(v6)
+        }),
+        ttl: opt(i, Input::u8),
+        ttl_inherit: i.bool(),
+        tos: opt(i, Input::u8),
+        df: opt(i, |i| i.u8() % 4),
+        label: opt(i, |i| near(i, 20)),
+        port: opt(i, Input::u16),
+        external: i.bool(),
+        inner_proto_inherit: i.bool(),
+        udp_csum: opt(i, Input::bool),
+        udp6_zero_csum_tx: opt(i, Input::bool),
+        udp6_zero_csum_rx: opt(i, Input::bool),
+        ..Geneve::default()
+    }
+}
+
+#[allow(clippy::needless_update)]
+fn vxlan_from(i: &mut Input<'_>) -> Vxlan {
+    let v6 = i.bool();
+    // Local and remote mostly of one family.
+    let addr = |i: &mut Input<'_>| {
+        let other = i.u8() % 8 == 0;
+        i.ip(v6 != other)
+    };
+    Vxlan {
+        id: opt(i, |i| near(i, 24)),
+        remote: opt(i, addr),
+        local: opt(i, addr),
+        link: i.opt_u32(),
+        port: opt(i, Input::u16),
+        port_range: opt(i, |i| (i.u16(), i.u16())),
+        ttl: opt(i, Input::u8),
+        ttl_inherit: i.bool(),
+        tos: opt(i, Input::u8),
+        df: opt(i, |i| i.u8() % 4),
+        label: opt(i, |i| near(i, 20)),
+        learning: opt(i, Input::bool),
+        proxy: opt(i, Input::bool),
+        rsc: opt(i, Input::bool),
+        l2miss: opt(i, Input::bool),
+        l3miss: opt(i, Input::bool),
+        ageing: i.opt_u32(),
+        limit: i.opt_u32(),
+        udp_csum: opt(i, Input::bool),
+        udp6_zero_csum_tx: opt(i, Input::bool),
+        udp6_zero_csum_rx: opt(i, Input::bool),
+        remcsum_tx: opt(i, Input::bool),
+        remcsum_rx: opt(i, Input::bool),
+        external: opt(i, Input::bool),
+        gbp: i.bool(),
+        gpe: i.bool(),
+        vnifilter: opt(i, Input::bool),
+        ..Vxlan::default()
+    }
+}
+
+#[allow(clippy::needless_update)]
+fn bond_from<'t>(
+    i: &mut Input<'_>,
+    a4: &'t mut [Ipv4Addr; MAX_TARGETS],
+    a6: &'t mut [Ipv6Addr; MAX_TARGETS],
+) -> Bond<'t> {
+    let arp = opt(i, |i| {
+        let n = usize::from(i.u8()) % (MAX_TARGETS + 1);
+        for a in &mut a4[..n] {
+            *a = Ipv4Addr::from(i.u32().to_be_bytes());
+        }
+        n
+    });
+    let ns = opt(i, |i| {
+        let n = usize::from(i.u8()) % (MAX_TARGETS + 1);
+        for a in &mut a6[..n] {
+            *a = match i.ip(true) {
+                IpAddr::V6(a) => a,
+                IpAddr::V4(a) => a.to_ipv6_mapped(),
+            };
+        }
+        n
+    });
+    Bond {
+        mode: opt(i, |i| BOND_MODES[usize::from(i.u8() % 7)]),
+        active_slave: i.opt_u32(),
+        miimon: i.opt_u32(),
+        updelay: i.opt_u32(),
+        downdelay: i.opt_u32(),
+        peer_notif_delay: i.opt_u32(),
+        use_carrier: opt(i, Input::u8),
+        arp_interval: i.opt_u32(),
+        arp_ip_target: arp.map(|n| &a4[..n]),
+        ns_ip6_target: ns.map(|n| &a6[..n]),
+        arp_validate: i.opt_u32(),
+        arp_all_targets: i.opt_u32(),
+        missed_max: opt(i, Input::u8),
+        primary: i.opt_u32(),
+        primary_reselect: opt(i, Input::u8),
+        fail_over_mac: opt(i, Input::u8),
+        xmit_hash_policy: opt(i, Input::u8),
+        resend_igmp: i.opt_u32(),
+        num_peer_notif: opt(i, Input::u8),
+        all_slaves_active: opt(i, Input::u8),
+        min_links: i.opt_u32(),
+        lp_interval: i.opt_u32(),
+        packets_per_slave: i.opt_u32(),
+        ad_lacp_rate: opt(i, Input::u8),
+        ad_lacp_active: opt(i, Input::u8),
+        ad_select: opt(i, Input::u8),
+        ad_actor_sys_prio: opt(i, Input::u16),
+        ad_user_port_key: opt(i, Input::u16),
+        ad_actor_system: opt(i, |i| {
+            let mut m = [0u8; 6];
+            for b in &mut m {
+                *b = i.u8();
+            }
+            m
+        }),
+        tlb_dynamic_lb: opt(i, Input::u8),
+        ..Bond::default()
+    }
+}
+
+/// The settings of link kinds, both ways: every `RTM_NEWLINK` among the
+/// bytes (the seeds are kernel dumps) sent back with the settings the
+/// kernel reported; then a `Tunnel` (every kind), `Geneve`, `Vxlan`, `Bond`
+/// (with up to 20 targets of each family), VRF or macvtap built from the
+/// bytes, added and set as `kind_settings` on a change: accepted exactly
+/// when valid (a rule written from the uapi, see `kind_valid`), and read
+/// back through `LinkMessage::kind_settings`, the bond's target lists and
+/// the owned `Link` as exactly what was given.
+pub fn link_kind_request(data: &[u8]) {
+    for m in super::messages(data) {
+        let Ok(v) = LinkMessage::from_message(&m) else {
+            continue;
+        };
+        let (Some(kind), Some(d), Some(Ok(s))) = (v.kind, info_data(&v), v.kind_settings()) else {
+            continue;
+        };
+        decoded_round_trip(kind, &s, d, v.link, v.header.index);
+    }
+    let mut i = Input(data);
+    let index = if i.u8() % 8 == 0 { 0 } else { i.u32() };
+    let mut a4 = [Ipv4Addr::UNSPECIFIED; MAX_TARGETS];
+    let mut a6 = [Ipv6Addr::UNSPECIFIED; MAX_TARGETS];
+    let kind = match i.u8() % 6 {
+        0 => LinkKind::Tunnel(tunnel_from(&mut i)),
+        1 => LinkKind::Geneve(geneve_from(&mut i)),
+        2 => LinkKind::Vxlan(vxlan_from(&mut i)),
+        3 => LinkKind::Bond(bond_from(&mut i, &mut a4, &mut a6)),
+        4 => LinkKind::Vrf {
+            table: if i.bool() { 0 } else { i.u32() },
+        },
+        _ => LinkKind::Macvtap {
+            link: if i.bool() { 0 } else { i.u32() },
+            mode: MACVLAN_MODES[usize::from(i.u8() % 5)].0,
+        },
+    };
+    kind_round_trip(kind, index);
 }

@@ -381,6 +381,52 @@ impl<'a> LinkMessage<'a> {
     pub fn raw_attrs(&self) -> Attrs<'a> {
         Attrs::new(self.attrs)
     }
+
+    /// The settings of the link's kind (`IFLA_LINKINFO`'s
+    /// `IFLA_INFO_DATA`), decoded; `None` when the kernel sent none.
+    pub fn kind_settings(&self) -> Option<Result<crate::route::KindSettings<'a>, DecodeError>> {
+        kind_settings_in(
+            self.raw_attrs()
+                .find(IFLA_LINKINFO)
+                .transpose()?
+                .map(|a| a.payload()),
+        )
+    }
+
+    /// The link's settings as a port of its master (`IFLA_LINKINFO`'s
+    /// `IFLA_INFO_SLAVE_DATA`), decoded for bridge and bond ports; `None`
+    /// when the kernel sent none or the master is of another kind.
+    pub fn port_settings(&self) -> Option<Result<crate::route::PortSettings, DecodeError>> {
+        port_settings_in(
+            self.raw_attrs()
+                .find(IFLA_LINKINFO)
+                .transpose()?
+                .map(|a| a.payload()),
+        )
+    }
+}
+
+/// The decoded `IFLA_INFO_SLAVE_DATA` of an `IFLA_LINKINFO` payload.
+fn port_settings_in(
+    info: Result<&[u8], DecodeError>,
+) -> Option<Result<crate::route::PortSettings, DecodeError>> {
+    let li = match info.and_then(crate::route::linkinfo::LinkInfo::parse) {
+        Ok(li) => li,
+        Err(e) => return Some(Err(e)),
+    };
+    crate::route::PortSettings::parse(li.slave_kind?, li.slave_data?)
+}
+
+/// The decoded `IFLA_INFO_DATA` of an `IFLA_LINKINFO` payload.
+fn kind_settings_in(
+    info: Result<&[u8], DecodeError>,
+) -> Option<Result<crate::route::KindSettings<'_>, DecodeError>> {
+    let li = match info.and_then(crate::route::linkinfo::LinkInfo::parse) {
+        Ok(li) => li,
+        Err(e) => return Some(Err(e)),
+    };
+    let (kind, data) = (li.kind?, li.data?);
+    Some(crate::route::KindSettings::parse(kind, data))
 }
 
 /// Dump all links (`RTM_GETLINK` with `NLM_F_DUMP`).
@@ -527,6 +573,18 @@ mod owned {
         /// Whether `IFF_UP` is set.
         pub fn is_up(&self) -> bool {
             self.flags & IFF_UP != 0
+        }
+
+        /// The settings of the link's kind (`IFLA_INFO_DATA`), decoded;
+        /// `None` when the kernel sent none.
+        pub fn kind_settings(&self) -> Option<Result<crate::route::KindSettings<'_>, DecodeError>> {
+            super::kind_settings_in(Ok(self.other.get(IFLA_LINKINFO)?))
+        }
+
+        /// The link's settings as a port of its master
+        /// (`IFLA_INFO_SLAVE_DATA`), decoded for bridge and bond ports.
+        pub fn port_settings(&self) -> Option<Result<crate::route::PortSettings, DecodeError>> {
+            super::port_settings_in(Ok(self.other.get(IFLA_LINKINFO)?))
         }
 
         /// The link's counters (`IFLA_STATS64`, else `IFLA_STATS`), and

@@ -2,14 +2,15 @@
 //! and change one (`RTM_NEWLINK` without it, as `ip link set` does).
 
 use core::fmt;
-use core::net::IpAddr;
 
+use super::bridge_opts::{Bridge, PortSettings};
+use super::kinds::{Bond, Geneve, Tunnel, Vxlan};
 use super::link::emit_link_ref;
 use super::link::{
     IFF_UP, IFLA_ADDRESS, IFLA_BROADCAST, IFLA_IFALIAS, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINK,
     IFLA_LINKINFO, IFLA_MASTER, IFLA_MTU, IFLA_TXQLEN, IfInfoMsg,
 };
-use super::{RTM_DELLINK, RTM_NEWLINK, attr_ip, validate_ifname};
+use super::{RTM_DELLINK, RTM_NEWLINK, validate_ifname};
 use crate::request::Request;
 use crate::wire::{NLM_F_CREATE, NLM_F_EXCL, Writer};
 use crate::{InvalidInput, LinkRef};
@@ -46,6 +47,10 @@ pub const IFLA_VXLAN_GROUP6: u16 = 16;
 pub const IFLA_VXLAN_LOCAL6: u16 = 17;
 /// `IFLA_BOND_MODE`.
 pub const IFLA_BOND_MODE: u16 = 1;
+/// `IFLA_INFO_SLAVE_KIND`: the kind of the link's master.
+pub const IFLA_INFO_SLAVE_KIND: u16 = 4;
+/// `IFLA_VRF_TABLE`.
+pub const IFLA_VRF_TABLE: u16 = 1;
 
 /// A network namespace given to the kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +119,22 @@ pub enum BondMode {
     BalanceAlb = 6,
 }
 
+impl BondMode {
+    /// The mode of number `n` (`BOND_MODE_*`), if there is one.
+    pub const fn from_number(n: u8) -> Option<BondMode> {
+        Some(match n {
+            0 => BondMode::BalanceRr,
+            1 => BondMode::ActiveBackup,
+            2 => BondMode::BalanceXor,
+            3 => BondMode::Broadcast,
+            4 => BondMode::Lacp,
+            5 => BondMode::BalanceTlb,
+            6 => BondMode::BalanceAlb,
+            _ => return None,
+        })
+    }
+}
+
 macro_rules! mode_names {
     ($ty:ident { $($variant:ident = $name:literal $(| $alias:literal)*),+ $(,)? }) => {
         impl $ty {
@@ -166,21 +187,6 @@ mode_names!(BondMode {
     BalanceAlb = "balance-alb" | "6",
 });
 
-/// VXLAN settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Vxlan {
-    /// VNI (24 bits).
-    pub id: u32,
-    /// Multicast group or unicast remote.
-    pub remote: Option<IpAddr>,
-    /// Local address.
-    pub local: Option<IpAddr>,
-    /// Lower link index.
-    pub link: Option<u32>,
-    /// Destination UDP port (the kernel's default is 8472; `ip` asks for 4789).
-    pub port: Option<u16>,
-}
-
 /// The kind of a link to create, with its settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -202,8 +208,9 @@ pub enum LinkKind<'a> {
         /// Where the peer goes (default: the same namespace).
         peer_netns: Option<NetnsRef>,
     },
-    /// A bridge.
-    Bridge,
+    /// A bridge, with its settings (all may be left out:
+    /// `Bridge::default()`).
+    Bridge(Bridge),
     /// A dummy link.
     Dummy,
     /// A WireGuard interface (configure it with
@@ -232,11 +239,26 @@ pub enum LinkKind<'a> {
     },
     /// A VXLAN.
     Vxlan(Vxlan),
-    /// A bond.
-    Bond {
-        /// Mode (`None`: the kernel's default, balance-rr).
-        mode: Option<BondMode>,
+    /// A bond (its settings may all be left out).
+    Bond(Bond<'a>),
+    /// A VRF: an L3 master device bound to a routing table.
+    Vrf {
+        /// The routing table (not 0; 255 `local` and 254 `main` are the
+        /// kernel's own, and it refuses them).
+        table: u32,
     },
+    /// A macvtap on top of link `link`: a macvlan with a character device.
+    Macvtap {
+        /// Lower link index.
+        link: u32,
+        /// Mode.
+        mode: MacvlanMode,
+    },
+    /// An IP tunnel (`gre`, `gretap`, `ip6gre`, `ip6gretap`, `ipip`, `sit`,
+    /// `ip6tnl`).
+    Tunnel(Tunnel),
+    /// A GENEVE tunnel.
+    Geneve(Geneve),
     /// Any other kind, by name (`IFLA_INFO_KIND`: `ifb`, `nlmon`, …),
     /// with no kind-specific settings; the kernel says whether it has it.
     Named(&'a str),
@@ -247,14 +269,18 @@ impl<'a> LinkKind<'a> {
     pub fn name(&self) -> &'a str {
         match *self {
             LinkKind::Veth { .. } | LinkKind::VethUnnamedPeer { .. } => "veth",
-            LinkKind::Bridge => "bridge",
+            LinkKind::Bridge(_) => "bridge",
             LinkKind::Dummy => "dummy",
             LinkKind::Wireguard => "wireguard",
             LinkKind::Macvlan { .. } => "macvlan",
             LinkKind::Ipvlan { .. } => "ipvlan",
             LinkKind::Vlan { .. } => "vlan",
             LinkKind::Vxlan(_) => "vxlan",
-            LinkKind::Bond { .. } => "bond",
+            LinkKind::Bond(_) => "bond",
+            LinkKind::Vrf { .. } => "vrf",
+            LinkKind::Macvtap { .. } => "macvtap",
+            LinkKind::Tunnel(t) => t.kind.name(),
+            LinkKind::Geneve(_) => "geneve",
             LinkKind::Named(n) => n,
         }
     }
@@ -265,7 +291,11 @@ impl<'a> LinkKind<'a> {
             LinkKind::Named(n) if n.is_empty() || n.len() > 63 || n.contains('\0') => {
                 Err(InvalidInput::BadKind)
             }
-            LinkKind::Macvlan { link, .. } | LinkKind::Ipvlan { link, .. } if link == 0 => {
+            LinkKind::Macvlan { link, .. }
+            | LinkKind::Ipvlan { link, .. }
+            | LinkKind::Macvtap { link, .. }
+                if link == 0 =>
+            {
                 Err(InvalidInput::ZeroIndex)
             }
             LinkKind::Vlan { link, id } => {
@@ -281,19 +311,15 @@ impl<'a> LinkKind<'a> {
                 }
                 Ok(())
             }
-            LinkKind::Vxlan(v) => {
-                if v.id >= 1 << 24 {
-                    return Err(InvalidInput::OutOfRange {
-                        what: "VXLAN id",
-                        value: v.id as u64,
-                        range: "0 to 16777215",
-                    });
-                }
-                if let (Some(r), Some(l)) = (&v.remote, &v.local) {
-                    super::check_family(r, "local address", l)?;
-                }
-                Ok(())
-            }
+            LinkKind::Vrf { table: 0 } => Err(InvalidInput::OutOfRange {
+                what: "VRF table",
+                value: 0,
+                range: "1 to 4294967295",
+            }),
+            LinkKind::Vxlan(v) => v.check(),
+            LinkKind::Geneve(g) => g.check(),
+            LinkKind::Tunnel(t) => t.check(),
+            LinkKind::Bond(b) => b.check(),
             _ => Ok(()),
         }
     }
@@ -302,6 +328,7 @@ impl<'a> LinkKind<'a> {
     fn lower(&self) -> Option<u32> {
         match *self {
             LinkKind::Macvlan { link, .. }
+            | LinkKind::Macvtap { link, .. }
             | LinkKind::Ipvlan { link, .. }
             | LinkKind::Vlan { link, .. } => Some(link),
             _ => None,
@@ -339,7 +366,7 @@ impl<'a> LinkKind<'a> {
                 w.end_nested(p);
                 w.end_nested(d);
             }
-            LinkKind::Macvlan { mode, .. } => {
+            LinkKind::Macvlan { mode, .. } | LinkKind::Macvtap { mode, .. } => {
                 let d = w.begin_nested(IFLA_INFO_DATA);
                 w.attr_u32(IFLA_MACVLAN_MODE, mode as u32);
                 w.end_nested(d);
@@ -354,37 +381,23 @@ impl<'a> LinkKind<'a> {
                 w.attr_u16(IFLA_VLAN_ID, id);
                 w.end_nested(d);
             }
-            LinkKind::Vxlan(v) => {
+            LinkKind::Vrf { table } => {
                 let d = w.begin_nested(IFLA_INFO_DATA);
-                w.attr_u32(IFLA_VXLAN_ID, v.id);
-                match v.remote {
-                    Some(a @ IpAddr::V4(_)) => attr_ip(w, IFLA_VXLAN_GROUP, &a),
-                    Some(a @ IpAddr::V6(_)) => attr_ip(w, IFLA_VXLAN_GROUP6, &a),
-                    None => {}
-                }
-                match v.local {
-                    Some(a @ IpAddr::V4(_)) => attr_ip(w, IFLA_VXLAN_LOCAL, &a),
-                    Some(a @ IpAddr::V6(_)) => attr_ip(w, IFLA_VXLAN_LOCAL6, &a),
-                    None => {}
-                }
-                if let Some(l) = v.link {
-                    w.attr_u32(IFLA_VXLAN_LINK, l);
-                }
-                if let Some(p) = v.port {
-                    w.attr(IFLA_VXLAN_PORT, &p.to_be_bytes());
-                }
+                w.attr_u32(IFLA_VRF_TABLE, table);
                 w.end_nested(d);
             }
-            LinkKind::Bond { mode: Some(m) } => {
-                let d = w.begin_nested(IFLA_INFO_DATA);
-                w.attr_u8(IFLA_BOND_MODE, m as u8);
-                w.end_nested(d);
+            LinkKind::Vxlan(v) => v.emit(w),
+            LinkKind::Bond(b) => b.emit(w),
+            LinkKind::Tunnel(t) => t.emit(w),
+            LinkKind::Geneve(g) => g.emit(w),
+            LinkKind::Bridge(b) => {
+                if !b.is_empty() {
+                    let d = w.begin_nested(IFLA_INFO_DATA);
+                    b.emit_attrs(w);
+                    w.end_nested(d);
+                }
             }
-            LinkKind::Bridge
-            | LinkKind::Dummy
-            | LinkKind::Wireguard
-            | LinkKind::Named(_)
-            | LinkKind::Bond { mode: None } => {}
+            LinkKind::Dummy | LinkKind::Wireguard | LinkKind::Named(_) => {}
         }
     }
 }
@@ -628,6 +641,11 @@ enum Edit<'a> {
     Set {
         link: LinkRef<'a>,
         rename: Option<&'a str>,
+        /// New settings of the link's kind (`ip link set DEV type KIND …`).
+        kind: Option<LinkKind<'a>>,
+        /// New settings of the link as a port of its master (`ip link set
+        /// DEV type bridge_slave …`).
+        port: Option<PortSettings>,
     },
     /// `ip link del DEV`.
     Delete { link: LinkRef<'a> },
@@ -700,6 +718,8 @@ impl<'a> LinkRequest<'a> {
             edit: Edit::Set {
                 link: link.into().check()?,
                 rename: None,
+                kind: None,
+                port: None,
             },
             common: Common::default(),
             peer: None,
@@ -749,6 +769,52 @@ impl<'a> LinkRequest<'a> {
         Ok(self)
     }
 
+    /// Changes settings of the link's kind, as `ip link set DEV type KIND
+    /// …` does: `IFLA_LINKINFO` with the kind and the settings given. Only
+    /// for a change ([`LinkRequest::set`]).
+    ///
+    /// Bonds, VXLAN and GENEVE devices, macvlans and VLANs keep what is
+    /// not given. A tunnel's change in the kernel resets every setting not
+    /// given, so [`LinkKind::Tunnel`] is refused here
+    /// ([`InvalidInput::NotForKind`]): delete and create it again, or send
+    /// all of its settings through the kind's own request. A veth peer
+    /// cannot be changed this way either.
+    pub fn kind_settings(mut self, new: LinkKind<'a>) -> Result<Self, InvalidInput> {
+        new.check()?;
+        match new {
+            LinkKind::Tunnel(t) => {
+                return Err(InvalidInput::NotForKind {
+                    option: "a change of settings",
+                    kind: t.kind.name(),
+                });
+            }
+            LinkKind::Veth { .. } | LinkKind::VethUnnamedPeer { .. } => {
+                return Err(InvalidInput::NotForKind {
+                    option: "a change of settings",
+                    kind: "veth",
+                });
+            }
+            _ => {}
+        }
+        match &mut self.edit {
+            Edit::Set { kind, .. } => *kind = Some(new),
+            _ => return Err(InvalidInput::KindSettingsNotHere),
+        }
+        Ok(self)
+    }
+
+    /// Changes the link's settings as a port of its master, as `ip link
+    /// set DEV type bridge_slave|bond_slave …` does (`IFLA_INFO_SLAVE_KIND`
+    /// and `IFLA_INFO_SLAVE_DATA`); what is not given is kept. Only for a
+    /// change ([`LinkRequest::set`]).
+    pub fn port_settings(mut self, new: PortSettings) -> Result<Self, InvalidInput> {
+        match &mut self.edit {
+            Edit::Set { port, .. } => *port = Some(new),
+            _ => return Err(InvalidInput::KindSettingsNotHere),
+        }
+        Ok(self)
+    }
+
     /// Remove the link from its master (`nomaster`).
     pub fn nomaster(mut self) -> Self {
         self.common.master = Some(0);
@@ -762,6 +828,7 @@ impl<'a> LinkRequest<'a> {
             Edit::Set {
                 link: LinkRef::Index(_),
                 rename,
+                ..
             } => *rename = Some(new_name),
             _ => return Err(InvalidInput::RenameNeedsIndex),
         }
@@ -818,7 +885,12 @@ impl Request for LinkRequest<'_> {
                 kind.emit_data(w, self.peer.as_ref());
                 w.end_nested(li);
             }
-            Edit::Set { link, rename } => {
+            Edit::Set {
+                link,
+                rename,
+                kind,
+                port,
+            } => {
                 let index = match link {
                     LinkRef::Index(i) => i,
                     LinkRef::Name(_) => 0,
@@ -836,6 +908,18 @@ impl Request for LinkRequest<'_> {
                     _ => {}
                 }
                 self.common.emit(w);
+                if kind.is_some() || port.is_some() {
+                    let li = w.begin_nested(IFLA_LINKINFO);
+                    if let Some(kind) = kind {
+                        w.attr_str(IFLA_INFO_KIND, kind.name());
+                        kind.emit_data(w, None);
+                    }
+                    if let Some(p) = port {
+                        w.attr_str(IFLA_INFO_SLAVE_KIND, p.master_kind());
+                        p.emit(w);
+                    }
+                    w.end_nested(li);
+                }
             }
             Edit::Delete { link } => emit_link_ref(&link, w),
         }
@@ -843,8 +927,19 @@ impl Request for LinkRequest<'_> {
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.edit {
             Edit::Add { name, kind } => write!(f, "create {} link {name:?}", kind.name()),
-            Edit::Set { link, rename } => {
+            Edit::Set {
+                link,
+                rename,
+                kind,
+                port,
+            } => {
                 write!(f, "change {link}")?;
+                if let Some(k) = kind {
+                    write!(f, " ({} settings)", k.name())?;
+                }
+                if let Some(p) = port {
+                    write!(f, " ({} port settings)", p.master_kind())?;
+                }
                 if let Some(n) = rename {
                     write!(f, " (rename to {n:?})")?;
                 }
@@ -991,11 +1086,11 @@ mod tests {
             &LinkRequest::add(
                 "vx0",
                 LinkKind::Vxlan(Vxlan {
-                    id: 42,
                     remote: Some("198.51.100.7".parse().unwrap()),
                     local: Some("192.0.2.1".parse().unwrap()),
                     link: Some(3),
                     port: Some(4789),
+                    ..Vxlan::new(42)
                 }),
             )
             .unwrap(),
@@ -1016,9 +1111,10 @@ mod tests {
         let bond = encode(
             &LinkRequest::add(
                 "bond7",
-                LinkKind::Bond {
+                LinkKind::Bond(Bond {
                     mode: Some(BondMode::ActiveBackup),
-                },
+                    ..Bond::default()
+                }),
             )
             .unwrap(),
         );
@@ -1046,19 +1142,7 @@ mod tests {
     fn bad_kinds_and_names_are_rejected() {
         assert!(LinkRequest::add("x", LinkKind::Vlan { link: 1, id: 4095 }).is_err());
         assert!(LinkRequest::add("x", LinkKind::Vlan { link: 0, id: 1 }).is_err());
-        assert!(
-            LinkRequest::add(
-                "x",
-                LinkKind::Vxlan(Vxlan {
-                    id: 1 << 24,
-                    remote: None,
-                    local: None,
-                    link: None,
-                    port: None
-                })
-            )
-            .is_err()
-        );
+        assert!(LinkRequest::add("x", LinkKind::Vxlan(Vxlan::new(1 << 24))).is_err());
         assert!(
             LinkRequest::add(
                 "x",
@@ -1099,5 +1183,296 @@ mod tests {
         let l = LinkMessage::parse(m.payload()).unwrap();
         assert_eq!((l.header.flags, l.header.change), (0, IFF_UP));
         assert_eq!(l.master, Some(0));
+    }
+
+    /// Attributes of an `IFLA_INFO_DATA` payload: (type, payload).
+    fn data_attrs(d: &[u8]) -> std::vec::Vec<(u16, std::vec::Vec<u8>)> {
+        Attrs::new(d)
+            .map(|a| {
+                let a = a.unwrap();
+                (a.kind(), a.payload().to_vec())
+            })
+            .collect()
+    }
+
+    /// GRE and IP tunnels per `if_tunnel.h`: numbers, sizes, byte order;
+    /// the key flag follows the keys; an IPv6 kind takes IPv6 addresses.
+    #[test]
+    fn tunnels_encode_per_uapi() {
+        use crate::route::kinds::{GRE_CSUM, GRE_KEY, SIT_ISATAP, Tunnel, TunnelEncap, TunnelKind};
+        let gre = Tunnel {
+            local: Some("192.0.2.1".parse().unwrap()),
+            remote: Some("198.51.100.2".parse().unwrap()),
+            ttl: Some(64),
+            tos: Some(1),
+            pmtudisc: Some(false),
+            ikey: Some(0x0102_0304),
+            oflags: GRE_CSUM,
+            link: Some(5),
+            fwmark: Some(9),
+            encap: Some(TunnelEncap {
+                kind: 1,
+                flags: 1,
+                sport: 0,
+                dport: 5555,
+            }),
+            ..Tunnel::new(TunnelKind::Gretap)
+        };
+        let b = encode(&LinkRequest::add("g0", LinkKind::Tunnel(gre)).unwrap());
+        let (k, d) = info_data(&b);
+        assert_eq!(k, "gretap");
+        assert_eq!(
+            data_attrs(&d),
+            [
+                (1, std::vec![5, 0, 0, 0]),
+                (2, GRE_KEY.to_be_bytes().to_vec()),
+                (3, GRE_CSUM.to_be_bytes().to_vec()),
+                (4, std::vec![1, 2, 3, 4]),
+                (6, std::vec![192, 0, 2, 1]),
+                (7, std::vec![198, 51, 100, 2]),
+                (8, std::vec![64]),
+                (9, std::vec![1]),
+                (10, std::vec![0]),
+                (14, std::vec![1, 0]),
+                (15, std::vec![1, 0]),
+                (16, std::vec![0, 0]),
+                (17, 5555u16.to_be_bytes().to_vec()),
+                (20, std::vec![9, 0, 0, 0]),
+            ]
+        );
+        let sit = Tunnel {
+            flags: Some(SIT_ISATAP),
+            proto: Some(41),
+            external: false,
+            ..Tunnel::new(TunnelKind::Sit)
+        };
+        let (k, d) = info_data(&encode(
+            &LinkRequest::add("s0", LinkKind::Tunnel(sit)).unwrap(),
+        ));
+        assert_eq!(k, "sit");
+        assert_eq!(data_attrs(&d), [(8, std::vec![1, 0]), (9, std::vec![41])]);
+        let ip6 = Tunnel {
+            remote: Some("2001:db8::2".parse().unwrap()),
+            flowinfo: Some(0x0012_3456),
+            flags: Some(1),
+            encap_limit: Some(3),
+            external: true,
+            ..Tunnel::new(TunnelKind::Ip6tnl)
+        };
+        let (k, d) = info_data(&encode(
+            &LinkRequest::add("t0", LinkKind::Tunnel(ip6)).unwrap(),
+        ));
+        assert_eq!(k, "ip6tnl");
+        let a = data_attrs(&d);
+        assert_eq!(a[0].0, 3);
+        assert_eq!(a[0].1.len(), 16);
+        assert_eq!(
+            &a[1..],
+            [
+                (6, std::vec![3]),
+                (7, std::vec![0, 0x12, 0x34, 0x56]),
+                (8, std::vec![1, 0, 0, 0]),
+                (19, std::vec![]),
+            ]
+        );
+        // Settings of another kind, or of the wrong family, are refused.
+        for bad in [
+            Tunnel {
+                ikey: Some(1),
+                ..Tunnel::new(TunnelKind::Ipip)
+            },
+            Tunnel {
+                iflags: GRE_KEY,
+                ..Tunnel::new(TunnelKind::Gre)
+            },
+            Tunnel {
+                oflags: GRE_KEY | GRE_CSUM,
+                ..Tunnel::new(TunnelKind::Gretap)
+            },
+            Tunnel {
+                tos: Some(1),
+                ..Tunnel::new(TunnelKind::Ip6gre)
+            },
+            Tunnel {
+                encap_limit: Some(1),
+                ..Tunnel::new(TunnelKind::Gre)
+            },
+            Tunnel {
+                proto: Some(4),
+                ..Tunnel::new(TunnelKind::Gre)
+            },
+            Tunnel {
+                ignore_df: Some(true),
+                ..Tunnel::new(TunnelKind::Ip6gretap)
+            },
+            Tunnel {
+                flags: Some(1),
+                ..Tunnel::new(TunnelKind::Ipip)
+            },
+            Tunnel {
+                flags: Some(0x1_0000),
+                ..Tunnel::new(TunnelKind::Sit)
+            },
+            Tunnel {
+                local: Some("2001:db8::1".parse().unwrap()),
+                ..Tunnel::new(TunnelKind::Gre)
+            },
+            Tunnel {
+                remote: Some("192.0.2.1".parse().unwrap()),
+                ..Tunnel::new(TunnelKind::Ip6tnl)
+            },
+        ] {
+            assert!(
+                LinkRequest::add("t0", LinkKind::Tunnel(bad)).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    /// GENEVE, the new VXLAN settings, VRF, macvtap and bond options per
+    /// `if_link.h`.
+    #[test]
+    fn geneve_vxlan_vrf_bond_encode_per_uapi() {
+        use crate::route::kinds::{Bond, Geneve};
+        let g = Geneve {
+            remote: Some("2001:db8::9".parse().unwrap()),
+            ttl_inherit: true,
+            df: Some(2),
+            label: Some(0x12345),
+            port: Some(6081),
+            udp_csum: Some(true),
+            ..Geneve::new(7)
+        };
+        let (k, d) = info_data(&encode(
+            &LinkRequest::add("gn0", LinkKind::Geneve(g)).unwrap(),
+        ));
+        assert_eq!(k, "geneve");
+        let a = data_attrs(&d);
+        let kinds: std::vec::Vec<u16> = a.iter().map(|x| x.0).collect();
+        assert_eq!(kinds, [1, 7, 11, 12, 13, 5, 8]);
+        assert_eq!(a[2].1, [0, 1, 0x23, 0x45]);
+        assert_eq!(a[5].1, 6081u16.to_be_bytes());
+        assert!(LinkRequest::add("gn0", LinkKind::Geneve(Geneve::new(1 << 24))).is_err());
+        let backwards = Vxlan {
+            port_range: Some((2000, 1000)),
+            ..Vxlan::new(1)
+        };
+        assert!(LinkRequest::add("vx0", LinkKind::Vxlan(backwards)).is_err());
+        let lbl = Geneve {
+            label: Some(1 << 20),
+            ..Geneve::new(1)
+        };
+        assert!(LinkRequest::add("gn0", LinkKind::Geneve(lbl)).is_err());
+
+        let v = Vxlan {
+            id: None,
+            external: Some(true),
+            learning: Some(false),
+            port_range: Some((1000, 2000)),
+            ttl_inherit: true,
+            label: Some(5),
+            gbp: true,
+            vnifilter: Some(true),
+            ..Vxlan::default()
+        };
+        let (_, d) = info_data(&encode(
+            &LinkRequest::add("vx0", LinkKind::Vxlan(v)).unwrap(),
+        ));
+        let a = data_attrs(&d);
+        let kinds: std::vec::Vec<u16> = a.iter().map(|x| x.0).collect();
+        assert_eq!(kinds, [28, 26, 7, 10, 23, 25, 30]);
+        assert_eq!(a[3].1, [0x03, 0xe8, 0x07, 0xd0]);
+
+        let (k, d) = info_data(&encode(
+            &LinkRequest::add("vr0", LinkKind::Vrf { table: 100 }).unwrap(),
+        ));
+        assert_eq!(
+            (k.as_str(), d),
+            ("vrf", std::vec![8, 0, 1, 0, 100, 0, 0, 0])
+        );
+        assert!(LinkRequest::add("vr0", LinkKind::Vrf { table: 0 }).is_err());
+        let mvt = LinkKind::Macvtap {
+            link: 2,
+            mode: MacvlanMode::Passthru,
+        };
+        let (k, d) = info_data(&encode(&LinkRequest::add("mt0", mvt).unwrap()));
+        assert_eq!(
+            (k.as_str(), d),
+            ("macvtap", std::vec![8, 0, 1, 0, 8, 0, 0, 0])
+        );
+        assert!(
+            LinkRequest::add(
+                "mt0",
+                LinkKind::Macvtap {
+                    link: 0,
+                    mode: MacvlanMode::Vepa
+                }
+            )
+            .is_err()
+        );
+
+        let targets = ["192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap()];
+        let b = Bond {
+            miimon: Some(100),
+            arp_ip_target: Some(&targets),
+            ad_actor_system: Some([2, 0, 0, 0, 0, 0x11]),
+            xmit_hash_policy: Some(1),
+            ..Bond::default()
+        };
+        let (_, d) = info_data(&encode(
+            &LinkRequest::add("bd0", LinkKind::Bond(b)).unwrap(),
+        ));
+        let a = data_attrs(&d);
+        assert_eq!(a[0], (3, std::vec![100, 0, 0, 0]));
+        assert_eq!(a[1].0, 8);
+        assert_eq!(
+            data_attrs(&a[1].1),
+            [(0, std::vec![192, 0, 2, 1]), (1, std::vec![192, 0, 2, 2])]
+        );
+        assert_eq!(a[2], (14, std::vec![1]));
+        assert_eq!(a[3], (26, std::vec![2, 0, 0, 0, 0, 0x11]));
+        let many = [core::net::Ipv4Addr::LOCALHOST; 17];
+        let b = Bond {
+            arp_ip_target: Some(&many),
+            ..Bond::default()
+        };
+        assert!(LinkRequest::add("bd0", LinkKind::Bond(b)).is_err());
+    }
+
+    /// `ip link set DEV type KIND …`: the kind and its data ride on a
+    /// change; a tunnel (whose change resets what is not given) and a new
+    /// link are refused.
+    #[test]
+    fn kind_settings_on_a_change() {
+        use crate::route::kinds::{Bond, Tunnel, TunnelKind};
+        let b = Bond {
+            miimon: Some(200),
+            ..Bond::default()
+        };
+        let r = LinkRequest::set(4)
+            .unwrap()
+            .kind_settings(LinkKind::Bond(b))
+            .unwrap();
+        let bytes = encode(&r);
+        let m = Messages::new(&bytes).next().unwrap().unwrap();
+        assert_eq!(m.header().kind, RTM_NEWLINK);
+        assert_eq!(m.header().flags & (NLM_F_CREATE | NLM_F_EXCL), 0);
+        let (k, d) = info_data(&bytes);
+        assert_eq!(
+            (k.as_str(), data_attrs(&d)),
+            ("bond", std::vec![(3, std::vec![200, 0, 0, 0])])
+        );
+        assert!(
+            LinkRequest::set(4)
+                .unwrap()
+                .kind_settings(LinkKind::Tunnel(Tunnel::new(TunnelKind::Gre)))
+                .is_err()
+        );
+        assert!(
+            LinkRequest::add("d0", LinkKind::Dummy)
+                .unwrap()
+                .kind_settings(LinkKind::Dummy)
+                .is_err()
+        );
     }
 }

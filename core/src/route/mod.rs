@@ -16,12 +16,14 @@ pub use crate::input::{
 use crate::wire::{Attr, DecodeError};
 
 pub mod addr;
+pub mod bridge_opts;
 pub mod brvlan;
 pub mod describe;
 #[cfg(feature = "alloc")]
 mod display;
 pub mod events;
 pub mod fdb;
+pub mod kinds;
 pub mod link;
 pub mod link_req;
 pub mod linkinfo;
@@ -42,12 +44,14 @@ mod serde_impls;
 pub mod stats;
 
 pub use addr::{AddressMessage, AddressRequest, GetAddresses, IfAddrMsg};
+pub use bridge_opts::{BondPort, BoolOpts, Bridge, BridgePort, EtherType, PortSettings};
 pub use brvlan::{BridgeVlanMessage, BridgeVlanRequest, GetBridgeVlans, VlanInfo};
 pub use describe::describe_request;
 pub use fdb::{FdbFlush, FdbMessage, FdbRequest, FdbState, GetFdbEntries, GetFdbEntry};
+pub use kinds::{Bond, Geneve, KindSettings, Tunnel, TunnelEncap, TunnelKind, Vxlan};
 pub use link::{GetLink, GetLinks, HwAddr, IfInfoMsg, LinkAttr, LinkMessage, OperState};
 pub use link_req::{
-    BondMode, IpvlanMode, LinkKind, LinkRequest, LinkSettings, MacvlanMode, NetnsRef, Vxlan,
+    BondMode, IpvlanMode, LinkKind, LinkRequest, LinkSettings, MacvlanMode, NetnsRef,
 };
 pub use names::{Protocol, RouteType, Scope, Table};
 pub use neigh::{GetNeighbour, GetNeighbours, NdMsg, NeighbourMessage, NeighbourRequest};

@@ -34,6 +34,7 @@ pub use nlwire;
 pub use nlwire_conn::{ConnectionOptions, DEFAULT_TIMEOUT, Transport};
 pub use nlwire_sys::sysctl;
 pub use nlwire_sys::time;
+pub use nlwire_sys::tun;
 
 /// The async-io runtime binding.
 #[derive(Debug, Clone, Copy)]

@@ -34,6 +34,7 @@ pub use nlwire_conn::{ConnectionOptions, DEFAULT_TIMEOUT, Transport};
 pub use nlwire_sys::netns::{self, DEFAULT_NETNS_DIR, Netns, NetnsDir, NetnsId};
 pub use nlwire_sys::sysctl;
 pub use nlwire_sys::time;
+pub use nlwire_sys::tun;
 
 /// The mio binding: a `mio::Poll` per waiting descriptor.
 #[derive(Debug, Clone, Copy)]

@@ -16,6 +16,9 @@
 //! * [`poll`]: `poll(2)` for one descriptor, for a blocking runtime without
 //!   a reactor.
 //! * [`sysctl`]: kernel parameters, in this or another network namespace.
+//! * [`tun`]: persistent tun/tap devices (`/dev/net/tun` and its ioctls),
+//!   made and removed as `ip tuntap add|del` does, in this or another
+//!   network namespace.
 //! * `alloc_count` (feature `alloc-count`): a counting global allocator
 //!   for benchmarks that prove a path allocates nothing.
 //!
@@ -31,6 +34,7 @@ pub mod rusage;
 mod socket;
 pub mod sysctl;
 pub mod time;
+pub mod tun;
 
 pub use socket::{NETLINK_GENERIC, NETLINK_ROUTE, NetlinkSocket, SocketOptions};
 

@@ -59,6 +59,48 @@ pub fn run_in_netns<T: Send + 'static>(
     run_in_netns_fd(file.as_fd(), f)
 }
 
+/// Runs `f` on a new thread that joined the namespace `ns` and has a mount
+/// namespace of its own, in which `/sys` is a sysfs of `ns`: what
+/// `/sys/class/net` lists there are `ns`'s devices, as `ip -n NS` sees
+/// them (sysfs shows the devices of the namespace it was mounted in, not
+/// of the thread reading it). The thread's mounts are made private
+/// first, so nothing propagates back; they vanish with the thread, which
+/// ends afterwards. Needs `CAP_SYS_ADMIN`.
+pub fn run_in_netns_with_sysfs<T: Send + 'static>(
+    ns: BorrowedFd<'_>,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> io::Result<T> {
+    let ns = ns.try_clone_to_owned()?;
+    std::thread::Builder::new()
+        .name("nlwire-netns-sysfs".into())
+        .spawn(move || -> io::Result<T> {
+            enter_netns_fd(ns.as_fd())?;
+            // SAFETY: unshare affects only the calling thread: CLONE_NEWNS
+            // implies CLONE_FS, which gives this thread its own root,
+            // working directory and mount namespace, leaving the other
+            // threads' as they are.
+            if unsafe { libc::unshare(libc::CLONE_NEWNS) } < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            mount(None, Path::new("/"), None, libc::MS_SLAVE | libc::MS_REC)?;
+            let sys = Path::new("/sys");
+            // As `ip -n` (`netns_switch`): detach the old instance, then
+            // mount one of this namespace (read-only where a read-write
+            // one is refused).
+            let _ = umount_detach(sys);
+            let sysfs = Some(Path::new("sysfs"));
+            match mount(sysfs, sys, Some("sysfs"), 0) {
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES)) => {
+                    mount(sysfs, sys, Some("sysfs"), libc::MS_RDONLY)?
+                }
+                r => r?,
+            }
+            Ok(f())
+        })?
+        .join()
+        .map_err(|_| io::Error::other("thread running in the namespace panicked"))?
+}
+
 /// Runs `f` on a new thread inside a brand-new, anonymous network
 /// namespace (`unshare(CLONE_NEWNET)`), which the kernel removes once
 /// nothing uses it any more. Returns `f`'s result. Needs `CAP_SYS_ADMIN`.
