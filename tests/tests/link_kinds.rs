@@ -492,9 +492,49 @@ fn kinds_with_settings_round_trip(c: &mut dyn Client, ns: &TestNs) {
     }
 }
 
+/// The everyday ops for these kinds: a bridge, a port's settings, a VRF
+/// (where the kernel has it); a bad setting is an error that names the
+/// link and sends nothing.
+fn ops_for_bridges_and_vrfs(c: &mut dyn Client, ns: &TestNs) {
+    use nlwire::ops;
+    use nlwire::route::BridgePort;
+    c.exec(&mut ops::create_bridge("br0").unwrap()).unwrap();
+    c.exec(&mut ops::create_veth("v0", "v1").unwrap()).unwrap();
+    c.exec(&mut ops::set_master("v0", "br0").unwrap()).unwrap();
+    let port = BridgePort {
+        cost: Some(7),
+        learning: Some(false),
+        hairpin: Some(true),
+        ..BridgePort::default()
+    };
+    c.exec(&mut ops::set_bridge_port("v0", port).unwrap())
+        .unwrap();
+    let j = ns.ip_json(&["-d", "link", "show", "dev", "v0"]);
+    let data = &j[0]["linkinfo"]["info_slave_data"];
+    assert_eq!(
+        (&data["cost"], &data["learning"], &data["hairpin"]),
+        (&serde_json::json!(7), &serde_json::json!(false), &serde_json::json!(true))
+    );
+    // The same through the connection's own reading.
+    let l = c.get_link(&GetLink::by_name("v0").unwrap()).unwrap();
+    let Some(Ok(nlwire::route::PortSettings::Bridge(p))) = l.port_settings() else {
+        panic!("v0's port settings: {:?}", l.port_settings())
+    };
+    assert_eq!((p.cost, p.learning, p.hairpin), (Some(7), Some(false), Some(true)));
+    let e = ops::create_link("vx0", LinkKind::Vxlan(Vxlan::new(1 << 24))).unwrap_err();
+    assert!(e.to_string().contains("create vxlan link \"vx0\""), "{e}");
+    if kernel_has("link_kinds::ops_for_bridges_and_vrfs", "vrf", &["table", "10"]) {
+        c.exec(&mut ops::create_vrf("vr0", 100).unwrap()).unwrap();
+        c.exec(&mut ops::set_master("v1", "vr0").unwrap()).unwrap();
+        let j = ns.ip_json(&["-d", "link", "show", "dev", "v1"]);
+        assert_eq!(j[0]["linkinfo"]["info_slave_data"]["table"], 100);
+    }
+}
+
 per_runtime! {
     gate: privileged_or_skip,
     client: [
         kinds_with_settings_round_trip,
+        ops_for_bridges_and_vrfs,
     ],
 }

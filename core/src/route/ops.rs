@@ -85,6 +85,41 @@ pub fn create_veth<'a>(name: &'a str, peer: &'a str) -> Result<Ack<LinkRequest<'
         .map_err(|e| invalid(format!("create veth link {name:?}"), e))
 }
 
+/// Creates a link `name` of `kind` with its settings (a bridge, a VRF, a
+/// tunnel, a VXLAN, …); a setting that does not apply to the kind is an
+/// error naming the link, before anything is sent.
+pub fn create_link<'a>(name: &'a str, kind: LinkKind<'a>) -> Result<Ack<LinkRequest<'a>>, Error> {
+    let what = format!("create {} link {name:?}", kind.name());
+    LinkRequest::add(name, kind)
+        .map(|r| named(r, what.clone()))
+        .map_err(|e| invalid(what, e))
+}
+
+/// Creates a VRF `name` bound to routing table `table` (enslave links to
+/// it with [`set_master`]).
+pub fn create_vrf(name: &str, table: u32) -> Result<Ack<LinkRequest<'_>>, Error> {
+    create_link(name, LinkKind::Vrf { table })
+}
+
+/// Creates a bridge `name` with the kernel's default settings.
+pub fn create_bridge(name: &str) -> Result<Ack<LinkRequest<'_>>, Error> {
+    create_link(name, LinkKind::Bridge(Default::default()))
+}
+
+/// Changes the settings of bridge port `port` (cost, priority, learning,
+/// flooding, …); what is not given is kept.
+pub fn set_bridge_port<'a>(
+    port: impl Into<LinkRef<'a>>,
+    settings: crate::route::BridgePort,
+) -> Result<Ack<LinkRequest<'a>>, Error> {
+    let port = port.into();
+    let what = format!("set {port} bridge port settings");
+    LinkRequest::set(port)
+        .and_then(|r| r.port_settings(crate::route::PortSettings::Bridge(settings)))
+        .map(|r| named(r, what.clone()))
+        .map_err(|e| invalid(what, e))
+}
+
 fn set_link<'a>(
     link: impl Into<LinkRef<'a>>,
     what: &str,
