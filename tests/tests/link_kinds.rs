@@ -513,17 +513,28 @@ fn ops_for_bridges_and_vrfs(c: &mut dyn Client, ns: &TestNs) {
     let data = &j[0]["linkinfo"]["info_slave_data"];
     assert_eq!(
         (&data["cost"], &data["learning"], &data["hairpin"]),
-        (&serde_json::json!(7), &serde_json::json!(false), &serde_json::json!(true))
+        (
+            &serde_json::json!(7),
+            &serde_json::json!(false),
+            &serde_json::json!(true)
+        )
     );
     // The same through the connection's own reading.
     let l = c.get_link(&GetLink::by_name("v0").unwrap()).unwrap();
     let Some(Ok(nlwire::route::PortSettings::Bridge(p))) = l.port_settings() else {
         panic!("v0's port settings: {:?}", l.port_settings())
     };
-    assert_eq!((p.cost, p.learning, p.hairpin), (Some(7), Some(false), Some(true)));
+    assert_eq!(
+        (p.cost, p.learning, p.hairpin),
+        (Some(7), Some(false), Some(true))
+    );
     let e = ops::create_link("vx0", LinkKind::Vxlan(Vxlan::new(1 << 24))).unwrap_err();
     assert!(e.to_string().contains("create vxlan link \"vx0\""), "{e}");
-    if kernel_has("link_kinds::ops_for_bridges_and_vrfs", "vrf", &["table", "10"]) {
+    if kernel_has(
+        "link_kinds::ops_for_bridges_and_vrfs",
+        "vrf",
+        &["table", "10"],
+    ) {
         c.exec(&mut ops::create_vrf("vr0", 100).unwrap()).unwrap();
         c.exec(&mut ops::set_master("v1", "vr0").unwrap()).unwrap();
         let j = ns.ip_json(&["-d", "link", "show", "dev", "v1"]);
