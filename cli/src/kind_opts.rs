@@ -44,19 +44,20 @@ fn dsfield(s: &str) -> Option<u8> {
         .and_then(|n| u8::try_from(n).ok())
 }
 
-/// `tnl_parse_key`: a dotted quad or a number.
+/// `tnl_parse_key`: a dotted quad (`get_addr32`, which takes ip's short
+/// forms such as `1.2.3`) or a number.
 fn tnl_key(what: &str, s: &str) -> Result<u32, Fail> {
     if s.contains('.') {
-        return s.parse::<Ipv4Addr>().map(u32::from).map_err(|_| {
-            Fail(
-                format!("Invalid value for \"{what}\": \"{s}\"; it should be an unsigned integer"),
-                255,
-            )
-        });
+        return match get_addr(s, Some(AF_INET)) {
+            Ok(IpAddr::V4(a)) => Ok(u32::from(a)),
+            _ => Err(fail1(format!(
+                "Error: an IP address is expected rather than \"{s}\""
+            ))),
+        };
     }
     get_u32(s).ok_or_else(|| {
         Fail(
-            format!("Invalid value for \"{what}\": \"{s}\"; it should be an unsigned integer"),
+            format!("invalid value for \"{what}\": \"{s}\"; it should be an unsigned integer"),
             255,
         )
     })
@@ -682,9 +683,10 @@ fn index_in(tbl: &[&str], s: &str) -> Option<usize> {
         .or_else(|| get_u32(s).map(|n| n as usize).filter(|&n| n < tbl.len()))
 }
 
-/// `ip link add NAME type bond OPTIONS` (also `ip link set DEV type bond`).
-pub fn bond(rest: &[String], dev: Dev<'_>) -> Result<BondArgs, Fail> {
-    const ARP_VALIDATE: &[&str] = &[
+/// The names of the bond's enumerated settings, by number
+/// (`iplink_bond.c`'s tables): read by [`bond`] and printed by `-d`.
+pub mod bond_names {
+    pub const ARP_VALIDATE: &[&str] = &[
         "none",
         "active",
         "backup",
@@ -693,10 +695,10 @@ pub fn bond(rest: &[String], dev: Dev<'_>) -> Result<BondArgs, Fail> {
         "filter_active",
         "filter_backup",
     ];
-    const ARP_ALL_TARGETS: &[&str] = &["any", "all"];
-    const PRIMARY_RESELECT: &[&str] = &["always", "better", "failure"];
-    const FAIL_OVER_MAC: &[&str] = &["none", "active", "follow"];
-    const XMIT_HASH: &[&str] = &[
+    pub const ARP_ALL_TARGETS: &[&str] = &["any", "all"];
+    pub const PRIMARY_RESELECT: &[&str] = &["always", "better", "failure"];
+    pub const FAIL_OVER_MAC: &[&str] = &["none", "active", "follow"];
+    pub const XMIT_HASH: &[&str] = &[
         "layer2",
         "layer3+4",
         "layer2+3",
@@ -704,9 +706,14 @@ pub fn bond(rest: &[String], dev: Dev<'_>) -> Result<BondArgs, Fail> {
         "encap3+4",
         "vlan+srcmac",
     ];
-    const LACP_RATE: &[&str] = &["slow", "fast"];
-    const LACP_ACTIVE: &[&str] = &["off", "on"];
-    const AD_SELECT: &[&str] = &["stable", "bandwidth", "count"];
+    pub const LACP_RATE: &[&str] = &["slow", "fast"];
+    pub const LACP_ACTIVE: &[&str] = &["off", "on"];
+    pub const AD_SELECT: &[&str] = &["stable", "bandwidth", "count", "actor_port_prio"];
+}
+
+/// `ip link add NAME type bond OPTIONS` (also `ip link set DEV type bond`).
+pub fn bond(rest: &[String], dev: Dev<'_>) -> Result<BondArgs, Fail> {
+    use bond_names::*;
     let mut out = BondArgs::default();
     let b = &mut out.bond;
     let mut a = Argv::new(rest);

@@ -713,6 +713,7 @@ fn print_bond<W: Write>(
     d: &KindData<'_>,
     name_of: &mut dyn FnMut(u32) -> String,
 ) -> io::Result<()> {
+    use crate::kind_opts::bond_names as names;
     use bond::*;
     const MODES: &[&str] = &[
         "balance-rr",
@@ -784,26 +785,21 @@ fn print_bond<W: Write>(
         }
     }
     if let Some(v) = d.u32(ARP_VALIDATE) {
-        const VALIDATE: &[&str] = &[
-            "none",
-            "active",
-            "backup",
-            "all",
-            "filter",
-            "filter_active",
-            "filter_backup",
-        ];
         if v == 0 && p.is_json() {
             p.null("arp_validate", "")?;
         } else {
-            p.str("arp_validate", "arp_validate {} ", name_in(VALIDATE, v))?;
+            p.str(
+                "arp_validate",
+                "arp_validate {} ",
+                name_in(names::ARP_VALIDATE, v),
+            )?;
         }
     }
     if let Some(v) = d.u32(ARP_ALL_TARGETS) {
         p.str(
             "arp_all_targets",
             "arp_all_targets {} ",
-            name_in(&["any", "all"], v),
+            name_in(names::ARP_ALL_TARGETS, v),
         )?;
     }
     if let Some(i) = d.u32(PRIMARY).filter(|&i| i != 0) {
@@ -813,25 +809,10 @@ fn print_bond<W: Write>(
         (
             PRIMARY_RESELECT,
             "primary_reselect",
-            &["always", "better", "failure"][..],
+            names::PRIMARY_RESELECT,
         ),
-        (
-            FAIL_OVER_MAC,
-            "fail_over_mac",
-            &["none", "active", "follow"][..],
-        ),
-        (
-            XMIT_HASH_POLICY,
-            "xmit_hash_policy",
-            &[
-                "layer2",
-                "layer3+4",
-                "layer2+3",
-                "encap2+3",
-                "encap3+4",
-                "vlan+srcmac",
-            ][..],
-        ),
+        (FAIL_OVER_MAC, "fail_over_mac", names::FAIL_OVER_MAC),
+        (XMIT_HASH_POLICY, "xmit_hash_policy", names::XMIT_HASH),
     ] {
         if let Some(v) = d.u8(a) {
             p.str(key, &format!("{key} {{}} "), name_in(tbl, v))?;
@@ -859,14 +840,14 @@ fn print_bond<W: Write>(
         p.str(
             "ad_lacp_active",
             "lacp_active {} ",
-            name_in(&["off", "on"], v),
+            name_in(names::LACP_ACTIVE, v),
         )?;
     }
     if let Some(v) = d.u8(AD_LACP_RATE) {
         p.str(
             "ad_lacp_rate",
             "lacp_rate {} ",
-            name_in(&["slow", "fast"], v),
+            name_in(names::LACP_RATE, v),
         )?;
     }
     if let Some(v) = d.u8(COUPLED_CONTROL) {
@@ -876,11 +857,7 @@ fn print_bond<W: Write>(
         on_off(p, "broadcast_neighbor", "broadcast_neighbor {} ", v)?;
     }
     if let Some(v) = d.u8(AD_SELECT) {
-        p.str(
-            "ad_select",
-            "ad_select {} ",
-            name_in(&["stable", "bandwidth", "count", "actor_port_prio"], v),
-        )?;
+        p.str("ad_select", "ad_select {} ", name_in(names::AD_SELECT, v))?;
     }
     if let Some(ad) = d.nested(AD_INFO) {
         p.open_object(Some("ad_info"))?;

@@ -205,6 +205,11 @@ fn tunnels_are_written_as_ip_writes_them() {
             "link add t6 type ip6tnl remote 2001:db8::4 local 2001:db8::1 mode ip6ip6 encaplimit 1 hoplimit 20 dscp inherit",
             "link add t7 type ip6tnl remote 2001:db8::5 mode any flowlabel inherit tclass 0x10",
             "link add t8 type ip6tnl external",
+            "link add g5 type gre remote 198.51.100.10 local 192.0.2.1 encap fou encap-sport auto encap-dport 5555 encap-csum",
+            "link add ip3 type ipip remote 198.51.100.11 local 192.0.2.1 encap gue encap-sport 1000 encap-dport 6666 noencap-csum",
+            "link add t5 type ip6tnl remote 2001:db8::6 local 2001:db8::1 encap fou encap-dport 7777 noencap-udp6-csum encap-remcsum",
+            "link add g7 type gre remote 198.51.100.12 key 1.2.3",
+            "link add g10 type gre remote 198.51.100.13 key 1.2.x",
             // Refused alike: an existing name, an address of the other
             // family, ttl with nopmtudisc on ipip, ignore-df with pmtudisc.
             "link add g0 type gre remote 198.51.100.9",

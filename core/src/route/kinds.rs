@@ -384,6 +384,28 @@ impl Tunnel {
     }
 }
 
+/// The ranges GENEVE and VXLAN share: a 24-bit VNI, a 20-bit flow label,
+/// DF 0 (unset), 1 (set) or 2 (inherit).
+fn check_udp_tunnel(
+    id_what: &'static str,
+    id: Option<u32>,
+    label: Option<u32>,
+    df_what: &'static str,
+    df: Option<u8>,
+) -> Result<(), InvalidInput> {
+    let out = |what, value: u64, range| Err(InvalidInput::OutOfRange { what, value, range });
+    if let Some(id) = id.filter(|&i| i >= 1 << 24) {
+        return out(id_what, id.into(), "0 to 16777215");
+    }
+    if let Some(l) = label.filter(|&l| l >= 1 << 20) {
+        return out("flow label", l.into(), "0 to 1048575");
+    }
+    if let Some(d) = df.filter(|&d| d > 2) {
+        return out(df_what, d.into(), "0 to 2");
+    }
+    Ok(())
+}
+
 // ---- GENEVE -------------------------------------------------------------
 
 /// A GENEVE tunnel's settings (`IFLA_GENEVE_*`).
@@ -438,28 +460,7 @@ impl Geneve {
     }
 
     pub(crate) fn check(&self) -> Result<(), InvalidInput> {
-        if let Some(id) = self.id.filter(|&i| i >= 1 << 24) {
-            return Err(InvalidInput::OutOfRange {
-                what: "GENEVE id",
-                value: id.into(),
-                range: "0 to 16777215",
-            });
-        }
-        if let Some(l) = self.label.filter(|&l| l >= 1 << 20) {
-            return Err(InvalidInput::OutOfRange {
-                what: "flow label",
-                value: l.into(),
-                range: "0 to 1048575",
-            });
-        }
-        if let Some(df) = self.df.filter(|&d| d > 2) {
-            return Err(InvalidInput::OutOfRange {
-                what: "GENEVE df",
-                value: df.into(),
-                range: "0 to 2",
-            });
-        }
-        Ok(())
+        check_udp_tunnel("GENEVE id", self.id, self.label, "GENEVE df", self.df)
     }
 
     pub(crate) fn emit(&self, w: &mut Writer<'_>) {
@@ -589,39 +590,15 @@ impl Vxlan {
     }
 
     pub(crate) fn check(&self) -> Result<(), InvalidInput> {
-        if let Some(id) = self.id.filter(|&i| i >= 1 << 24) {
-            return Err(InvalidInput::OutOfRange {
-                what: "VXLAN id",
-                value: id.into(),
-                range: "0 to 16777215",
-            });
-        }
+        check_udp_tunnel("VXLAN id", self.id, self.label, "VXLAN df", self.df)?;
         if let (Some(r), Some(l)) = (&self.remote, &self.local) {
             super::check_family(r, "local address", l)?;
         }
-        if let Some(l) = self.label.filter(|&l| l >= 1 << 20) {
-            return Err(InvalidInput::OutOfRange {
-                what: "flow label",
-                value: l.into(),
-                range: "0 to 1048575",
-            });
-        }
-        if let Some((lo, hi)) = self.port_range.filter(|(lo, hi)| hi < lo) {
+        if let Some((_, hi)) = self.port_range.filter(|(lo, hi)| hi < lo) {
             return Err(InvalidInput::OutOfRange {
                 what: "VXLAN source port range's high end",
                 value: hi.into(),
-                range: if lo > 0 {
-                    "at least its low end"
-                } else {
-                    "any"
-                },
-            });
-        }
-        if let Some(df) = self.df.filter(|&d| d > 2) {
-            return Err(InvalidInput::OutOfRange {
-                what: "VXLAN df",
-                value: df.into(),
-                range: "0 to 2",
+                range: "at least its low end",
             });
         }
         Ok(())
