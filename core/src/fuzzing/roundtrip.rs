@@ -12,7 +12,8 @@ use crate::route::{
     RouteRequest, RuleMessage, RuleRequest,
 };
 use crate::route::{
-    Bond, BondMode, Geneve, KindSettings, LinkRequest, MacvlanMode, Tunnel, TunnelKind, Vxlan,
+    Bond, BondMode, BondPort, BoolOpts, Bridge, BridgePort, EtherType, Geneve, KindSettings,
+    LinkRequest, MacvlanMode, PortSettings, Tunnel, TunnelKind, Vxlan,
 };
 use crate::wire::{Message, Messages, Writer};
 
@@ -1616,6 +1617,7 @@ fn kind_valid(kind: &LinkKind<'_>) -> bool {
         }
         LinkKind::Vrf { table } => table != 0,
         LinkKind::Macvtap { link, .. } => link != 0,
+        LinkKind::Bridge(_) => true,
         _ => unreachable!("not a kind with settings: {kind:?}"),
     }
 }
@@ -1648,6 +1650,10 @@ fn kind_read_back(m: &Message<'_>, kind: &LinkKind<'_>, new: bool) {
         LinkKind::Geneve(g) => assert_eq!(got, Some(Ok(KindSettings::Geneve(g)))),
         LinkKind::Vxlan(x) => assert_eq!(got, Some(Ok(KindSettings::Vxlan(x)))),
         LinkKind::Vrf { table } => assert_eq!(got, Some(Ok(KindSettings::Vrf { table }))),
+        LinkKind::Bridge(b) if b.is_empty() => {
+            assert_eq!((got, data), (None, None), "a bridge with nothing set")
+        }
+        LinkKind::Bridge(b) => assert_eq!(got, Some(Ok(KindSettings::Bridge(b)))),
         LinkKind::Bond(b) => {
             let bare = Bond {
                 arp_ip_target: None,
@@ -1743,6 +1749,7 @@ pub(super) fn decoded_round_trip(
         KindSettings::Geneve(g) => LinkKind::Geneve(g),
         KindSettings::Vxlan(v) => LinkKind::Vxlan(v),
         KindSettings::Vrf { table } => LinkKind::Vrf { table },
+        KindSettings::Bridge(b) => LinkKind::Bridge(b),
         KindSettings::Bond(b) => {
             // The targets, when they are well formed and few enough to hold.
             fn fill<T: Copy, E>(
@@ -1998,7 +2005,8 @@ pub fn link_kind_request(data: &[u8]) {
     let index = if i.u8() % 8 == 0 { 0 } else { i.u32() };
     let mut a4 = [Ipv4Addr::UNSPECIFIED; MAX_TARGETS];
     let mut a6 = [Ipv6Addr::UNSPECIFIED; MAX_TARGETS];
-    let kind = match i.u8() % 6 {
+    let kind = match i.u8() % 7 {
+        6 => LinkKind::Bridge(bridge_from(&mut i)),
         0 => LinkKind::Tunnel(tunnel_from(&mut i)),
         1 => LinkKind::Geneve(geneve_from(&mut i)),
         2 => LinkKind::Vxlan(vxlan_from(&mut i)),
@@ -2012,4 +2020,103 @@ pub fn link_kind_request(data: &[u8]) {
         },
     };
     kind_round_trip(kind, index);
+    let port = if i.bool() {
+        PortSettings::Bridge(bridge_port_from(&mut i))
+    } else {
+        PortSettings::Bond(BondPort {
+            queue_id: opt(&mut i, Input::u16),
+            prio: opt(&mut i, |i| i.u32() as i32),
+        })
+    };
+    port_round_trip(port, index);
+}
+
+/// `LinkRequest::set(index).port_settings(port)`: refused only for index
+/// 0 (and on a new link); read back, `port_settings()` gives `port` (or
+/// nothing when no setting is given: no `IFLA_INFO_SLAVE_DATA` then), and
+/// the owned `Link` agrees.
+fn port_round_trip(port: PortSettings, index: u32) {
+    assert!(
+        LinkRequest::add("p0", LinkKind::Dummy)
+            .expect("a dummy")
+            .port_settings(port)
+            .is_err(),
+        "port settings on a new link"
+    );
+    let r = LinkRequest::set(index).and_then(|r| r.port_settings(port));
+    assert_eq!(r.is_ok(), index != 0, "{port:?} on {index}");
+    let Ok(r) = r else { return };
+    let mut buf = [0u8; 2048];
+    let m = emit(&r, &mut buf);
+    let v = LinkMessage::from_message(&m).expect("our port change parses");
+    let empty = match port {
+        PortSettings::Bridge(p) => p.is_empty(),
+        PortSettings::Bond(p) => p.is_empty(),
+    };
+    let got = v.port_settings();
+    if empty {
+        assert_eq!(got, None, "no settings, no IFLA_INFO_SLAVE_DATA");
+    } else {
+        assert_eq!(got, Some(Ok(port)));
+    }
+    #[cfg(feature = "alloc")]
+    {
+        let l = crate::route::Link::try_from(&v).expect("the view decodes");
+        assert_eq!(l.port_settings(), got, "the owned link");
+    }
+}
+
+fn bridge_from(i: &mut Input<'_>) -> Bridge {
+    let u64_of = |i: &mut Input<'_>| u64::from(i.u32()) << 8 | u64::from(i.u8());
+    Bridge {
+        forward_delay: opt(i, Input::u32),
+        hello_time: opt(i, Input::u32),
+        max_age: opt(i, Input::u32),
+        ageing_time: opt(i, Input::u32),
+        stp_state: opt(i, Input::u32),
+        priority: opt(i, Input::u16),
+        vlan_filtering: opt(i, Input::u8),
+        vlan_protocol: opt(i, |i| EtherType(i.u16())),
+        group_fwd_mask: opt(i, Input::u16),
+        group_addr: opt(i, |i| [i.u8(), 0x80, 0xc2, 0, 0, i.u8()]),
+        mcast_router: opt(i, Input::u8),
+        mcast_snooping: opt(i, Input::u8),
+        mcast_query_use_ifaddr: opt(i, Input::u8),
+        mcast_querier: opt(i, Input::u8),
+        mcast_hash_max: opt(i, Input::u32),
+        mcast_last_member_intvl: opt(i, u64_of),
+        mcast_query_intvl: opt(i, u64_of),
+        nf_call_iptables: opt(i, Input::u8),
+        vlan_default_pvid: opt(i, Input::u16),
+        mcast_igmp_version: opt(i, Input::u8),
+        multi_boolopt: opt(i, |i| BoolOpts {
+            values: i.u32(),
+            mask: i.u32(),
+        }),
+        fdb_max_learned: opt(i, Input::u32),
+        fdb_flush: i.bool(),
+        ..Bridge::default()
+    }
+}
+
+fn bridge_port_from(i: &mut Input<'_>) -> BridgePort {
+    BridgePort {
+        state: opt(i, Input::u8),
+        priority: opt(i, Input::u16),
+        cost: opt(i, Input::u32),
+        hairpin: opt(i, Input::bool),
+        guard: opt(i, Input::bool),
+        root_block: opt(i, Input::bool),
+        learning: opt(i, Input::bool),
+        unicast_flood: opt(i, Input::bool),
+        multicast_router: opt(i, Input::u8),
+        group_fwd_mask: opt(i, Input::u16),
+        isolated: opt(i, Input::bool),
+        backup_port: opt(i, Input::u32),
+        locked: opt(i, Input::bool),
+        mcast_max_groups: opt(i, Input::u32),
+        backup_nhid: opt(i, Input::u32),
+        flush: i.bool(),
+        ..BridgePort::default()
+    }
 }
