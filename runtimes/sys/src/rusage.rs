@@ -6,10 +6,21 @@ use std::time::Duration;
 
 /// User and system CPU time of the calling process so far.
 pub fn process_cpu() -> std::io::Result<(Duration, Duration)> {
+    usage(libc::RUSAGE_SELF)
+}
+
+/// User and system CPU time of the calling process's children that have
+/// ended and been waited for (`RUSAGE_CHILDREN`): what the commands a
+/// benchmark ran cost.
+pub fn children_cpu() -> std::io::Result<(Duration, Duration)> {
+    usage(libc::RUSAGE_CHILDREN)
+}
+
+fn usage(who: libc::c_int) -> std::io::Result<(Duration, Duration)> {
     // SAFETY: `rusage` is plain data; all-zero is a valid value.
     let mut r: libc::rusage = unsafe { mem::zeroed() };
     // SAFETY: `r` is valid for writes of a `rusage`; the call writes only it.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut r) } != 0 {
+    if unsafe { libc::getrusage(who, &mut r) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
     let d = |t: libc::timeval| {
