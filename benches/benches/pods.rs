@@ -12,9 +12,14 @@
 //!   `ip -n POD …`, `nsenter --net=… sysctl -w`, `ip netns del`);
 //! * the `rtnetlink` crate (its `NetworkNamespace::add`/`del`, a connection
 //!   per pod opened on a thread inside the pod's namespace);
+//! * nlink 0.33 (its namespace functions, a connection per pod; a move and
+//!   a rename are two requests there);
 //! * nlwire, one request at a time (mio);
 //! * nlwire with many pods in flight on one host connection (tokio, 64
-//!   pods at once; each pod's own steps pipelined on its connection).
+//!   pods at once; each pod's own steps pipelined on its connection);
+//! * the same, with the veth's peer created in the pod as `eth0` (one
+//!   request instead of a create and a move: the shape nlwire recommends,
+//!   since moving a link between namespaces costs the kernel ~20 ms).
 //!
 //! `cargo bench -p nlwire-benches --bench pods` (root). N is
 //! `NLWIRE_BENCH_ROUTES` (default 500), runs `NLWIRE_BENCH_RUNS` (default
@@ -564,6 +569,59 @@ fn rtnetlink_pods(run: &Run, all: bool) -> Cost {
     cost
 }
 
+/// nlink 0.33: its namespace functions, one connection in the host and
+/// one per pod (`Connection::new_in`); it moves a link and renames it in
+/// two requests (the rename from inside the pod), and its own
+/// `set_sysctl`.
+fn nlink_pods(run: &Run, all: bool) -> Cost {
+    use nlink::netlink::link::VethLink;
+    use nlink::netlink::namespace;
+    use nlink::{Connection, Ipv4Address, Ipv4Route, Route};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let host = rt
+        .block_on(async { Connection::<Route>::new_in(run.host.path()) })
+        .expect("host connection");
+    measure(
+        run,
+        all,
+        || {
+            rt.block_on(async {
+                for (i, pod) in run.pods.iter().enumerate() {
+                    let (h, p) = (format!("h{i}"), format!("p{i}"));
+                    namespace::create(pod).expect("create the pod's namespace");
+                    host.add_link(VethLink::new(&h, &p)).await.expect("veth");
+                    host.set_link_netns(p.as_str(), pod).await.expect("move");
+                    host.set_link_up(h.as_str()).await.expect("host up");
+                    let c = Connection::<Route>::new_in(pod.as_str()).expect("pod connection");
+                    c.set_link_name(p.as_str(), "eth0").await.expect("rename");
+                    c.set_link_up("lo").await.expect("lo up");
+                    c.set_link_up("eth0").await.expect("eth0 up");
+                    c.add_address(Ipv4Address::new("eth0", pod_addr(i), 32))
+                        .await
+                        .expect("address");
+                    let r = Ipv4Route::default_route()
+                        .gateway(GATEWAY)
+                        .dev("eth0")
+                        .onlink();
+                    c.add_route(r).await.expect("default route");
+                    host.add_route(Ipv4Route::new(pod_addr(i), 32).dev(h.as_str()))
+                        .await
+                        .expect("host route");
+                    namespace::set_sysctl(pod, SYSCTL, SYSCTL_VALUE).expect("sysctl");
+                }
+            })
+        },
+        || {
+            for pod in &run.pods {
+                namespace::delete(pod).expect("delete the pod's namespace");
+            }
+        },
+    )
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -579,11 +637,12 @@ fn main() {
          address, default route, host route, one sysctl), median of {runs} run(s)"
     );
     type Method = (&'static str, fn(&Run, bool) -> Cost);
-    let methods: [Method; 5] = [
+    let methods: [Method; 6] = [
         ("nlwire sequential", nlwire_sequential),
         ("nlwire pipelined (64 pods)", nlwire_pipelined),
         ("… peer made in the pod", nlwire_pipelined_inside),
         ("rtnetlink", rtnetlink_pods),
+        ("nlink", nlink_pods),
         ("ip + nsenter shell-outs", shell),
     ];
     // Rounds run every method once, so a slow moment of the shared machine
