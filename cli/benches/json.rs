@@ -1,22 +1,31 @@
-//! `nlw [-j] route show table all` against `ip [-j] route show table all`
-//! on a big table, both writing to a file, in the same run: wall and CPU
-//! time (user + system). The text outputs must be equal byte for byte.
+//! `nlw [-j] … show` against `ip [-j] … show` on big tables, both writing
+//! to a file, in the same run: wall and CPU time (user + system). Four
+//! shapes:
+//! * `routes`: `route show table all` of `NLWIRE_BENCH_ROUTES` routes
+//!   (default 200,000; IPv4 /32s in the documentation ranges, 768 per
+//!   table, every fourth via a gateway with a metric);
+//! * `blackhole`: `route show table all` of 1,000,000 blackhole /32s;
+//! * `links`: `link show` of 10,000 links (5,000 veth pairs);
+//! * `addrs`: `addr show` of 50,000 IPv6 addresses on one link.
 //!
-//! `cargo bench -p nlw --bench json` (root). `NLWIRE_BENCH_ROUTES` routes
-//! (default 200,000; IPv4 /32s in the documentation ranges, 768 per table,
-//! every fourth via a gateway with a metric), `NLWIRE_BENCH_RUNS` runs
-//! (default 5, interleaved, median). `-- --test` runs 10,000 routes once
-//! (CI). Both outputs must hold the same routes.
+//! `cargo bench -p nlw --bench json` (root). `NLWIRE_BENCH_RUNS` runs
+//! (default 5, interleaved, median); `NLWIRE_BENCH_ONLY=links,addrs` runs
+//! only the shapes named. `-- --test` runs every shape small, once (CI).
+//! Both JSON outputs must hold the same objects, and the text outputs must
+//! be equal byte for byte.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use nlwire::route::{GetLink, RouteRequest};
+use nlwire::route::{AddressRequest, GetLink, LinkKind, LinkRequest, RouteRequest};
 use nlwire::{Batch, BatchOptions};
 use nlwire_tests::TestNs;
 
-fn populate(n: u32) -> TestNs {
+/// `n` routes: IPv4 /32s in the documentation ranges, 768 per table,
+/// every fourth via a gateway with a metric (`blackhole`: every one a
+/// blackhole route, without a device).
+fn populate_routes(n: u32, blackhole: bool) -> TestNs {
     let ns = TestNs::create();
     ns.ip(&["link", "add", "d0", "type", "veth", "peer", "name", "d1"]);
     ns.ip(&["link", "set", "d0", "up"]);
@@ -32,14 +41,17 @@ fn populate(n: u32) -> TestNs {
         let (dst, table) = nlwire_tests::doc_route_v4(i);
         let mut req = RouteRequest::add(IpAddr::V4(dst), 32)
             .expect("prefix")
-            .oif(oif)
-            .expect("index")
             .table(table);
-        if i % 4 == 0 {
-            req = req
-                .gateway(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)))
-                .expect("gateway")
-                .metric(i % 1000);
+        if blackhole {
+            req = req.kind(nlwire::route::route_req::RTN_BLACKHOLE);
+        } else {
+            req = req.oif(oif).expect("index");
+            if i % 4 == 0 {
+                req = req
+                    .gateway(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)))
+                    .expect("gateway")
+                    .metric(i % 1000);
+            }
         }
         b.push(&req).expect("encode");
     }
@@ -48,10 +60,58 @@ fn populate(n: u32) -> TestNs {
     ns
 }
 
-/// Runs `prog -n NS [-j] route show table all > file` under
-/// `/usr/bin/time`: its wall time, CPU time (user + system, from
-/// `getrusage`) and output.
-fn run(prog: &str, ns: &TestNs, json: bool) -> (Duration, f64, String) {
+/// `n` links: `n / 2` veth pairs, down (no IPv6 addresses come and go).
+fn populate_links(n: u32) -> TestNs {
+    let ns = TestNs::create();
+    let mut conn = nlwire_mio::Connection::new_in_netns(ns.path()).expect("connection");
+    let names: Vec<(String, String)> = (0..n / 2)
+        .map(|i| (format!("va{i}"), format!("vb{i}")))
+        .collect();
+    let mut b =
+        Batch::with_capacity(names.len(), 128).options(BatchOptions::default().stop_on_error(true));
+    for (a, p) in &names {
+        let kind = LinkKind::Veth {
+            peer: p,
+            peer_netns: None,
+        };
+        b.push(&LinkRequest::add(a, kind).expect("veth"))
+            .expect("encode");
+    }
+    let out = conn.batch(&b).expect("batch");
+    assert!(out.is_ok(), "{:?}", out.failures().first());
+    ns
+}
+
+/// `n` IPv6 addresses (2001:db8::/32, no duplicate detection) on one
+/// link that stays down.
+fn populate_addrs(n: u32) -> TestNs {
+    let ns = TestNs::create();
+    ns.ip(&["link", "add", "d0", "type", "veth", "peer", "name", "d1"]);
+    let mut conn = nlwire_mio::Connection::new_in_netns(ns.path()).expect("connection");
+    let idx = conn
+        .get(GetLink::by_name("d0").expect("name"))
+        .expect("d0")
+        .index;
+    let mut b =
+        Batch::with_capacity(n as usize, 64).options(BatchOptions::default().stop_on_error(true));
+    for i in 0..n {
+        let a = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, (i >> 16) as u16, i as u16);
+        let req = AddressRequest::add(idx, IpAddr::V6(a), 64)
+            .expect("address")
+            .flags(IFA_F_NODAD);
+        b.push(&req).expect("encode");
+    }
+    let out = conn.batch(&b).expect("batch");
+    assert!(out.is_ok(), "{:?}", out.failures().first());
+    ns
+}
+
+/// `IFA_F_NODAD`.
+const IFA_F_NODAD: u32 = 0x02;
+
+/// Runs `prog -n NS [-j] SHOW… > file` under `/usr/bin/time`: its wall
+/// time, CPU time (user + system, from `getrusage`) and output.
+fn run(prog: &str, ns: &TestNs, json: bool, show: &[&str]) -> (Duration, f64, String) {
     let tag = format!("{}-{}-{}", std::process::id(), prog.len(), json);
     let path = std::env::temp_dir().join(format!("nlw-bench-{tag}"));
     let cpu_file = std::env::temp_dir().join(format!("nlw-bench-cpu-{tag}"));
@@ -60,7 +120,7 @@ fn run(prog: &str, ns: &TestNs, json: bool) -> (Duration, f64, String) {
     if json {
         args.push("-j");
     }
-    args.extend(["route", "show", "table", "all"]);
+    args.extend(show);
     let t = Instant::now();
     let status = Command::new("/usr/bin/time")
         .arg("-f")
@@ -93,64 +153,134 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// One shape: its name, its show command, its size (and the smoke size).
+struct Shape {
+    name: &'static str,
+    show: &'static [&'static str],
+    size: u32,
+    smoke: u32,
+    populate: fn(u32) -> TestNs,
+}
+
 fn main() {
-    let Some((n, runs)) = nlwire_tests::bench_size("bench nlw json", 200_000, 5, 10_000) else {
+    let Some((routes, runs)) = nlwire_tests::bench_size("bench nlw json", 200_000, 5, 10_000)
+    else {
         return;
     };
-    let ns = populate(n);
+    let smoke = std::env::args().any(|a| a == "--test");
+    let shapes = [
+        Shape {
+            name: "routes",
+            show: &["route", "show", "table", "all"],
+            size: routes,
+            smoke: routes,
+            populate: |n| populate_routes(n, false),
+        },
+        Shape {
+            name: "blackhole",
+            show: &["route", "show", "table", "all"],
+            size: 1_000_000,
+            smoke: 5_000,
+            populate: |n| populate_routes(n, true),
+        },
+        Shape {
+            name: "links",
+            show: &["link", "show"],
+            size: 10_000,
+            smoke: 200,
+            populate: populate_links,
+        },
+        Shape {
+            name: "addrs",
+            show: &["addr", "show"],
+            size: 50_000,
+            smoke: 1_000,
+            populate: populate_addrs,
+        },
+    ];
+    let only = std::env::var("NLWIRE_BENCH_ONLY").unwrap_or_default();
     let nlw = env!("CARGO_BIN_EXE_nlw");
-    // Same routes in both outputs.
-    let (_, _, a) = run(nlw, &ns, true);
-    let (_, _, b) = run("ip", &ns, true);
-    let count = |s: &str| {
-        serde_json::from_str::<serde_json::Value>(s)
-            .expect("JSON")
-            .as_array()
-            .expect("array")
-            .len()
-    };
-    assert_eq!(count(&a), count(&b), "nlw and ip list different routes");
-    assert!(count(&a) >= n as usize);
-    let (_, _, ta) = run(nlw, &ns, false);
-    let (_, _, tb) = run("ip", &ns, false);
-    assert_eq!(ta, tb, "nlw and ip print different text");
-    println!(
-        "route show table all, {} routes ({} KiB of JSON, {} KiB of text), median of {runs} run(s), interleaved",
-        count(&a),
-        a.len() / 1024,
-        ta.len() / 1024
-    );
-    println!(
-        "{:<10} {:>9} {:>8} {:>9} {:>8}",
-        "tool", "wall", "× ip", "CPU", "× ip"
-    );
-    for json in [true, false] {
-        let (mut ow, mut oc, mut tw, mut tc) = (vec![], vec![], vec![], vec![]);
-        for _ in 0..runs {
-            let (w, c, _) = run(nlw, &ns, json);
-            ow.push(w.as_secs_f64());
-            oc.push(c);
-            let (w, c, _) = run("ip", &ns, json);
-            tw.push(w.as_secs_f64());
-            tc.push(c);
+    for shape in shapes {
+        if !only.is_empty() && !only.split(',').any(|o| shape.name.contains(o)) {
+            continue;
         }
-        let (ow, oc, tw, tc) = (median(ow), median(oc), median(tw), median(tc));
-        let form = if json { "-j" } else { "text" };
-        println!(
-            "{:<10} {:>8.3}s {:>7.2}× {:>8.2}s {:>7.2}×",
-            format!("ip {form}"),
-            tw,
-            1.0,
-            tc,
-            1.0
+        let n = if smoke { shape.smoke } else { shape.size };
+        let ns = (shape.populate)(n);
+        let show = shape.show;
+        // Same objects in both outputs.
+        let (_, _, a) = run(nlw, &ns, true, show);
+        let (_, _, b) = run("ip", &ns, true, show);
+        let count = |s: &str| {
+            serde_json::from_str::<serde_json::Value>(s)
+                .expect("JSON")
+                .as_array()
+                .expect("array")
+                .len()
+        };
+        assert_eq!(
+            count(&a),
+            count(&b),
+            "{}: nlw and ip list different objects",
+            shape.name
+        );
+        let (_, _, ta) = run(nlw, &ns, false, show);
+        let (_, _, tb) = run("ip", &ns, false, show);
+        // The one text difference these shapes meet between current
+        // iproute2 (nlw) and the ip 6.1 installed here
+        // (cli/IP_DIFFERENCES.md): `proto kernel_lo` on lo's ::1.
+        let older_ip = |s: &str| s.replace(" proto kernel_lo ", " ");
+        if let Some((x, y)) = older_ip(&ta).lines().zip(tb.lines()).find(|(x, y)| x != y) {
+            panic!(
+                "{}: nlw and ip print different text:\n  nlw: {x}\n  ip:  {y}",
+                shape.name
+            );
+        }
+        assert_eq!(
+            ta.lines().count(),
+            tb.lines().count(),
+            "{}: text lines",
+            shape.name
         );
         println!(
-            "{:<10} {:>8.3}s {:>7.2}× {:>8.2}s {:>7.2}×",
-            format!("nlw {form}"),
-            ow,
-            ow / tw,
-            oc,
-            if tc > 0.0 { oc / tc } else { f64::NAN }
+            "{}: {} ({} objects, {} KiB of JSON, {} KiB of text), median of {runs} run(s), interleaved",
+            shape.name,
+            show.join(" "),
+            count(&a),
+            a.len() / 1024,
+            ta.len() / 1024
         );
+        println!(
+            "{:<10} {:>9} {:>8} {:>9} {:>8}",
+            "tool", "wall", "× ip", "CPU", "× ip"
+        );
+        for json in [true, false] {
+            let (mut ow, mut oc, mut tw, mut tc) = (vec![], vec![], vec![], vec![]);
+            for _ in 0..runs {
+                let (w, c, _) = run(nlw, &ns, json, show);
+                ow.push(w.as_secs_f64());
+                oc.push(c);
+                let (w, c, _) = run("ip", &ns, json, show);
+                tw.push(w.as_secs_f64());
+                tc.push(c);
+            }
+            let (ow, oc, tw, tc) = (median(ow), median(oc), median(tw), median(tc));
+            let form = if json { "-j" } else { "text" };
+            println!(
+                "{:<10} {:>8.3}s {:>7.2}× {:>8.2}s {:>7.2}×",
+                format!("ip {form}"),
+                tw,
+                1.0,
+                tc,
+                1.0
+            );
+            println!(
+                "{:<10} {:>8.3}s {:>7.2}× {:>8.2}s {:>7.2}×",
+                format!("nlw {form}"),
+                ow,
+                ow / tw,
+                oc,
+                if tc > 0.0 { oc / tc } else { f64::NAN }
+            );
+        }
     }
 }
