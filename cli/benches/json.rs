@@ -195,6 +195,26 @@ fn same_outputs(nlw: &str, ns: &TestNs, show: &[&str]) -> Option<(String, String
     Some((a.2, ta.2))
 }
 
+/// Waits (up to a minute) until two dumps in a row are not marked
+/// interrupted: right after tens of thousands of IPv6 addresses were
+/// added, the kernel goes on marking their dumps interrupted for a while,
+/// with nothing to show for it on `ip monitor`.
+fn settle(ns: &TestNs, show: &[&str]) {
+    let mut clean = 0;
+    for _ in 0..120 {
+        let (_, _, _, err) = run("ip", ns, true, show);
+        clean = if err.contains("interrupted") {
+            0
+        } else {
+            clean + 1
+        };
+        if clean == 2 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 /// One shape: its name, its show command, its size (and the smoke size).
 struct Shape {
     name: &'static str,
@@ -253,6 +273,7 @@ fn main() {
         // address dump is now and then marked interrupted by the kernel
         // (both tools then say "Dump was interrupted"): such a pair of
         // readings is taken again.
+        settle(&ns, show);
         let (a, ta) = (0..5)
             .find_map(|_| same_outputs(nlw, &ns, show))
             .unwrap_or_else(|| panic!("{}: no uninterrupted pair of readings", shape.name));
