@@ -191,6 +191,22 @@ fn measure(run: &Run, all: bool, setup: impl FnOnce(), teardown: impl FnOnce()) 
     cost
 }
 
+/// A single-threaded tokio runtime (the async methods' and `rtnetlink`'s).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Removes the pods' named namespaces (the nlwire methods' teardown).
+fn remove_pods(run: &Run) {
+    let dir = NetnsDir::default();
+    for pod in &run.pods {
+        dir.remove(pod).expect("remove the pod's namespace");
+    }
+}
+
 /// The shell-outs: one command per step.
 fn shell(run: &Run, all: bool) -> Cost {
     let host = run.host.name().to_string();
@@ -315,9 +331,7 @@ fn nlwire_sequential(run: &Run, all: bool) -> Cost {
             }
         },
         || {
-            for pod in &run.pods {
-                dir.remove(pod).expect("remove the pod's namespace");
-            }
+            remove_pods(run);
         },
     )
 }
@@ -335,10 +349,7 @@ fn nlwire_pipelined_inside(run: &Run, all: bool) -> Cost {
 }
 
 fn pipelined(run: &Run, all: bool, born_inside: bool) -> Cost {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let host = Arc::new(
         rt.block_on(async { nlwire_tokio::Connection::new_in_netns(run.host.path()) })
             .expect("host connection"),
@@ -363,10 +374,7 @@ fn pipelined(run: &Run, all: bool, born_inside: bool) -> Cost {
             })
         },
         || {
-            let dir = NetnsDir::default();
-            for pod in &run.pods {
-                dir.remove(pod).expect("remove the pod's namespace");
-            }
+            remove_pods(run);
         },
     )
 }
@@ -454,10 +462,7 @@ fn rtnetlink_pods(run: &Run, all: bool) -> Cost {
     let (tx, rx) = std::sync::mpsc::channel::<(bool, std::sync::mpsc::Sender<()>)>();
     let worker = std::thread::spawn(move || {
         nlwire_sys::netns::run_in_netns(&path, move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
+            let rt = runtime();
             rt.block_on(async move {
                 let (conn, handle, _) = rtnetlink::new_connection().expect("rtnetlink");
                 tokio::spawn(conn);
@@ -513,10 +518,7 @@ fn rtnetlink_pods(run: &Run, all: bool) -> Cost {
                             .expect("host up");
                         let pod_path = format!("/run/netns/{pod}");
                         nlwire_sys::netns::run_in_netns(&pod_path, move || {
-                            let rt = tokio::runtime::Builder::new_current_thread()
-                                .enable_all()
-                                .build()
-                                .expect("runtime");
+                            let rt = runtime();
                             rt.block_on(async move {
                                 let (conn, ph, _) = rtnetlink::new_connection().expect("rtnetlink");
                                 tokio::spawn(conn);
@@ -577,10 +579,7 @@ fn nlink_pods(run: &Run, all: bool) -> Cost {
     use nlink::netlink::link::VethLink;
     use nlink::netlink::namespace;
     use nlink::{Connection, Ipv4Address, Ipv4Route, Route};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let host = rt
         .block_on(async { Connection::<Route>::new_in(run.host.path()) })
         .expect("host connection");

@@ -156,6 +156,15 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// How many objects a JSON array of `-j` output holds.
+fn count(json: &str) -> usize {
+    serde_json::from_str::<serde_json::Value>(json)
+        .expect("JSON")
+        .as_array()
+        .expect("array")
+        .len()
+}
+
 /// nlw's and ip's JSON and text of `show` in `ns`, checked to hold the
 /// same objects and (but for the documented difference) the same text;
 /// `None` when a dump was interrupted.
@@ -168,13 +177,6 @@ fn same_outputs(nlw: &str, ns: &TestNs, show: &[&str]) -> Option<(String, String
     {
         return None;
     }
-    let count = |s: &str| {
-        serde_json::from_str::<serde_json::Value>(s)
-            .expect("JSON")
-            .as_array()
-            .expect("array")
-            .len()
-    };
     assert_eq!(
         count(&a.2),
         count(&b.2),
@@ -277,13 +279,6 @@ fn main() {
         let (a, ta) = (0..5)
             .find_map(|_| same_outputs(nlw, &ns, show))
             .unwrap_or_else(|| panic!("{}: no uninterrupted pair of readings", shape.name));
-        let count = |s: &str| {
-            serde_json::from_str::<serde_json::Value>(s)
-                .expect("JSON")
-                .as_array()
-                .expect("array")
-                .len()
-        };
         println!(
             "{}: {} ({} objects, {} KiB of JSON, {} KiB of text), median of {runs} run(s), interleaved",
             shape.name,

@@ -995,6 +995,52 @@ fn addr_of(b: &[u8]) -> Option<std::net::IpAddr> {
     }
 }
 
+/// A VXLAN's or GENEVE's TTL as ip prints it: `inherit`, `auto` (0, text
+/// only) or the number.
+fn udp_tunnel_ttl<W: Write>(p: &mut Printer<W>, inherit: bool, ttl: Option<u8>) -> io::Result<()> {
+    if inherit {
+        p.text("ttl inherit ")
+    } else if let Some(ttl) = ttl {
+        if p.is_json() || ttl != 0 {
+            p.num("ttl", "ttl {} ", ttl)
+        } else {
+            p.text("ttl auto ")
+        }
+    } else {
+        Ok(())
+    }
+}
+
+/// A VXLAN's or GENEVE's TOS: nothing for 0, `inherit` for 1 (text only),
+/// else hex.
+fn udp_tunnel_tos<W: Write>(p: &mut Printer<W>, tos: u8) -> io::Result<()> {
+    if tos == 0 {
+        Ok(())
+    } else if p.is_json() || tos != 1 {
+        p.str("tos", "tos {} ", hex0x(tos.into()))
+    } else {
+        p.text("tos inherit ")
+    }
+}
+
+/// A VXLAN's or GENEVE's DF setting (0 unset, 1 set, 2 inherit).
+fn udp_tunnel_df<W: Write>(p: &mut Printer<W>, df: Option<u8>) -> io::Result<()> {
+    match df {
+        Some(0) => p.json(Json::Str, Some("df"), "unset"),
+        Some(1) => p.str("df", "df {} ", "set"),
+        Some(2) => p.str("df", "df {} ", "inherit"),
+        _ => Ok(()),
+    }
+}
+
+/// A VXLAN's or GENEVE's flow label, when not 0.
+fn udp_tunnel_label<W: Write>(p: &mut Printer<W>, label: Option<u32>) -> io::Result<()> {
+    match label.filter(|&l| l != 0) {
+        Some(l) => p.str("label", "flowlabel {} ", hex0x(l.into())),
+        None => Ok(()),
+    }
+}
+
 /// `vxlan_print_opt`.
 fn print_vxlan<W: Write>(
     p: &mut Printer<W>,
@@ -1052,34 +1098,11 @@ fn print_vxlan<W: Write>(
         p.num("port", "dstport {} ", port)?;
     }
     let tos = d.u8(TOS).unwrap_or(0);
-    if tos != 0 {
-        if p.is_json() || tos != 1 {
-            p.str("tos", "tos {} ", hex0x(tos.into()))?;
-        } else {
-            p.text("tos inherit ")?;
-        }
-    }
-    if d.u8(TTL_INHERIT).is_some_and(|v| v != 0) {
-        p.text("ttl inherit ")?;
-    } else if let Some(ttl) = d.u8(TTL) {
-        if p.is_json() || ttl != 0 {
-            p.num("ttl", "ttl {} ", ttl)?;
-        } else {
-            p.text("ttl auto ")?;
-        }
-    }
-    match d.u8(DF) {
-        Some(0) => p.json(Json::Str, Some("df"), "unset")?,
-        Some(1) => p.str("df", "df {} ", "set")?,
-        Some(2) => p.str("df", "df {} ", "inherit")?,
-        _ => {}
-    }
-    if let Some(label) = d.get(LABEL).and_then(|b| <[u8; 4]>::try_from(b).ok()) {
-        let label = u32::from_be_bytes(label);
-        if label != 0 {
-            p.str("label", "flowlabel {} ", hex0x(label.into()))?;
-        }
-    }
+    udp_tunnel_tos(p, tos)?;
+    udp_tunnel_ttl(p, d.u8(TTL_INHERIT).is_some_and(|v| v != 0), d.u8(TTL))?;
+    udp_tunnel_df(p, d.u8(DF))?;
+    let label = d.get(LABEL).and_then(|b| <[u8; 4]>::try_from(b).ok());
+    udp_tunnel_label(p, label.map(u32::from_be_bytes))?;
     if let Some(age) = d.u32(AGEING) {
         if age == 0 {
             p.num("ageing", "ageing none ", 0)?;

@@ -48,6 +48,8 @@ mod gre {
     pub const F_CSUM: u16 = 0x8000;
     pub const F_KEY: u16 = 0x2000;
     pub const F_SEQ: u16 = 0x1000;
+    /// The four encapsulation attributes, for `encap`.
+    pub const ENCAP: super::EncapAttrs = (ENCAP_TYPE, ENCAP_FLAGS, ENCAP_SPORT, ENCAP_DPORT);
 }
 
 /// `IFLA_IPTUN_*` (`linux/if_tunnel.h`).
@@ -389,16 +391,7 @@ fn print_gre<W: Write>(
     gre_keys(p, d)?;
     fwmark(p, u32_at(d, gre::FWMARK))?;
     erspan(p, d)?;
-    encap(
-        p,
-        d,
-        (
-            gre::ENCAP_TYPE,
-            gre::ENCAP_FLAGS,
-            gre::ENCAP_SPORT,
-            gre::ENCAP_DPORT,
-        ),
-    )
+    encap(p, d, gre::ENCAP)
 }
 
 /// `gre_print_opt` of `ip/link_gre6.c`: ip6gre, ip6gretap and ip6erspan.
@@ -425,16 +418,7 @@ fn print_gre6<W: Write>(
     gre_keys(p, d)?;
     ip6_fwmark(p, flags, u32_at(d, gre::FWMARK))?;
     erspan(p, d)?;
-    encap(
-        p,
-        d,
-        (
-            gre::ENCAP_TYPE,
-            gre::ENCAP_FLAGS,
-            gre::ENCAP_SPORT,
-            gre::ENCAP_DPORT,
-        ),
-    )
+    encap(p, d, gre::ENCAP)
 }
 
 /// `iptunnel_print_opt` of `ip/link_iptnl.c`: ipip and sit.
@@ -561,32 +545,10 @@ fn print_geneve<W: Write>(p: &mut Printer<W>, d: &KindData<'_>) -> io::Result<()
             p.str_c(Some(Color::Inet6), "local6", "local {} ", a)?;
         }
     }
-    if d.u8(TTL_INHERIT).is_some_and(|v| v != 0) {
-        p.text("ttl inherit ")?;
-    } else if let Some(ttl) = d.u8(TTL) {
-        if p.is_json() || ttl != 0 {
-            p.num("ttl", "ttl {} ", ttl)?;
-        } else {
-            p.text("ttl auto ")?;
-        }
-    }
-    let tos = d.u8(TOS).unwrap_or(0);
-    if tos != 0 {
-        if p.is_json() || tos != 1 {
-            p.str("tos", "tos {} ", hex0x(tos.into()))?;
-        } else {
-            p.text("tos inherit ")?;
-        }
-    }
-    match d.u8(DF) {
-        Some(0) => p.json(Json::Str, Some("df"), "unset")?,
-        Some(1) => p.str("df", "df {} ", "set")?,
-        Some(2) => p.str("df", "df {} ", "inherit")?,
-        _ => {}
-    }
-    if let Some(label) = be32_at(d, LABEL).filter(|&l| l != 0) {
-        p.str("label", "flowlabel {} ", hex0x(label.into()))?;
-    }
+    super::udp_tunnel_ttl(p, d.u8(TTL_INHERIT).is_some_and(|v| v != 0), d.u8(TTL))?;
+    super::udp_tunnel_tos(p, d.u8(TOS).unwrap_or(0))?;
+    super::udp_tunnel_df(p, d.u8(DF))?;
+    super::udp_tunnel_label(p, be32_at(d, LABEL))?;
     if let Some(port) = d.be16(PORT) {
         p.num("port", "dstport {} ", port)?;
     }
