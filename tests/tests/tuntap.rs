@@ -106,6 +106,24 @@ fn create_in(rt: Runtime, t: &TunTap, ns: &Netns) -> io::Result<String> {
     }
 }
 
+/// Attaches to a single-queue device that this process just made. The
+/// descriptor `create_in` used is closed by then, but a child that another
+/// test's thread forked meanwhile (to run `ip`) holds a copy until it
+/// execs, and the kernel refuses a second attach with `EBUSY` until then.
+fn attach_when_free(t: &TunTap, ns: &Netns) -> std::fs::File {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match t.attach_in(ns) {
+            Ok(fd) => return fd,
+            Err(e) => {
+                assert_eq!(step_errno(&e), (Step::SetIff, Some(EBUSY)), "{e}");
+                assert!(std::time::Instant::now() < deadline, "{e}");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    }
+}
+
 /// The test namespace, opened.
 fn netns(ns: &TestNs) -> Netns {
     Netns::from_path(ns.path()).expect("open the test namespace")
@@ -351,9 +369,7 @@ fn attached_devices(c: &mut dyn Client, ns: &TestNs) {
     );
 
     let name = create_in(rt, &TunTap::new("tt-busy", Mode::Tap), &target).unwrap();
-    let fd = TunTap::new(name.as_str(), Mode::Tap)
-        .attach_in(&target)
-        .unwrap();
+    let fd = attach_when_free(&TunTap::new(name.as_str(), Mode::Tap), &target);
     let e = nlwire_sys::tun::delete_in(&target, &name, Mode::Tap).unwrap_err();
     assert_eq!(step_errno(&e), (Step::SetIff, Some(EBUSY)), "{e}");
     drop(fd);

@@ -553,6 +553,13 @@ impl TunTap {
     /// A device that does not exist is made, and lives as long as the
     /// descriptor unless made persistent; the persistence of an existing
     /// one is left as it is. `owner` and `group` are not applied.
+    ///
+    /// A single-queue device takes one descriptor at a time (`EBUSY` at
+    /// [`Step::SetIff`] otherwise). Mind that a child forked while some
+    /// descriptor of the device was open holds a copy until it execs: in a
+    /// program whose other threads spawn processes, an attach right after
+    /// [`create`](Self::create) or after dropping another descriptor can
+    /// briefly find the device busy.
     pub fn attach(&self) -> io::Result<File> {
         let cx = Ctx {
             op: "attach to",
