@@ -1,16 +1,18 @@
 //! Core benchmarks, no kernel: parse a recorded-shape 100,000-route dump as
 //! views and as owned routes, encode requests, and run a 100,000-route
 //! batch through the multiplexer. Also prints the heap
-//! allocations per message on the view path (it must be zero).
+//! allocations per message on the view path and on the owned path (both
+//! must be zero: the owned dump task's queue allocates only while it grows
+//! to a datagram's worth of routes).
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use nlwire::machine::task::{Action, BatchTask, Task};
+use nlwire::machine::task::{Action, BatchTask, Dump, Task};
 use nlwire::machine::{EventKind, Exchange, Mux, MuxOptions};
 use nlwire::route::{GetRoutes, Route, RouteMessage, RouteRequest};
 use nlwire::wire::{Messages, NLM_F_CAPPED, NLMSG_ERROR, Writer};
 use nlwire::{Batch, Fold, FromMessage, fold};
-use nlwire_benches::{CountingAlloc, allocations, route_dump};
+use nlwire_benches::{CountingAlloc, allocations, route_dump, route6_message};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -27,6 +29,34 @@ fn tally(r: &RouteMessage<'_>) -> u64 {
     u64::from(r.table) + u64::from(r.oif.unwrap_or(0)) + dst
 }
 
+/// The whole owned path of a runtime's dump, without a kernel: the dump
+/// task every runtime drives, over the multiplexer, each datagram copied
+/// into its receive buffer as `recv` would; every route decoded into an
+/// owned [`Route`].
+fn owned_dump(dump: &[Vec<u8>]) -> u64 {
+    let mut mux = Mux::new(MuxOptions::default());
+    mux.set_port(4242);
+    let mut task: Dump<GetRoutes, Route> =
+        Dump::new(GetRoutes::ipv4(), std::time::Duration::from_secs(10));
+    let mut datagrams = dump.iter();
+    let mut s = 0u64;
+    loop {
+        match task.poll(&mut mux) {
+            Action::Send => task.sent(&mut mux, Ok(())),
+            Action::Receive(_) => {
+                let Some(d) = datagrams.next() else { break s };
+                mux.recv_buffer()[..d.len()].copy_from_slice(d);
+                mux.received(d.len());
+            }
+            Action::Done(Some(r)) => {
+                let r = r.unwrap();
+                s += u64::from(r.table) + u64::from(r.oif.unwrap_or(0));
+            }
+            Action::Done(None) => break s,
+        }
+    }
+}
+
 fn parse(c: &mut Criterion) {
     let dump = route_dump(N);
     // Allocation check: the view path over the whole dump.
@@ -41,6 +71,40 @@ fn parse(c: &mut Criterion) {
     let per_msg = (allocations() - before) as f64 / f64::from(N);
     println!("view parse: {per_msg} heap allocations per message (checksum {sum})");
     assert_eq!(allocations() - before, 0, "the view parse path allocated");
+
+    // The owned path: a route without multipath is built without a heap
+    // allocation, and the dump task hands it out through a queue that
+    // allocates only while it grows (a few times per dump, not per route).
+    let before = allocations();
+    let mut sum = 0usize;
+    for d in &dump {
+        for m in Messages::new(d) {
+            sum += usize::from(Route::from_message(&m.unwrap()).unwrap().dst_len);
+        }
+    }
+    let owned = allocations() - before;
+    println!(
+        "owned parse: {} heap allocations per message (checksum {sum})",
+        owned as f64 / f64::from(N)
+    );
+    assert_eq!(owned, 0, "an owned Route allocated");
+    // An IPv6 route keeps its RTA_CACHEINFO undecoded, inline.
+    let v6 = route6_message();
+    let m = Messages::new(&v6).next().unwrap().unwrap();
+    let before = allocations();
+    let r = Route::from_message(&m).unwrap();
+    assert_eq!(allocations() - before, 0, "an owned IPv6 Route allocated");
+    assert_eq!(r.other.len(), 1, "RTA_CACHEINFO kept: {:?}", r.other);
+    println!("owned IPv6 route (RTA_CACHEINFO kept): 0 heap allocations");
+    let before = allocations();
+    let sum = owned_dump(&dump);
+    let task = allocations() - before;
+    println!("owned dump task: {task} heap allocations for {N} routes (checksum {sum})");
+    assert_eq!(sum, u64::from(N) * (254 + 2), "every route came through");
+    assert!(
+        task <= 32,
+        "the owned dump task allocated {task} times for {N} routes"
+    );
 
     let mut g = c.benchmark_group("route_dump_100k");
     g.throughput(Throughput::Elements(u64::from(N)));
@@ -105,6 +169,7 @@ fn parse(c: &mut Criterion) {
             s
         })
     });
+    g.bench_function("owned_dump_task", |b| b.iter(|| owned_dump(&dump)));
     g.bench_function("owned_routes", |b| {
         b.iter(|| {
             let mut s = 0usize;

@@ -1,7 +1,7 @@
 //! Dumping a big IPv4 routing table from a private namespace, each reader
 //! in its own process: nlwire on every runtime against a raw `recv` loop
 //! that only walks message headers (the floor), `ip -j route show table
-//! all`, and the `rtnetlink` crate. Reports the median wall time of each
+//! all`, and the `rtnetlink` and `nlink` crates. Reports the median wall time of each
 //! (and its ratio to the floor) and its peak RSS (`/usr/bin/time -f %M`).
 //!
 //! `cargo bench -p nlwire-benches --bench dump` (root). The number of
@@ -155,6 +155,28 @@ fn child(variant: &str, ns_path: &str) -> String {
                 t.add(r.table, r.oif, v4(r.dst));
             }
         }),
+        "nlink" => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                use nlink::netlink::message::NlMsgType;
+                use nlink::netlink::messages::RouteMessage;
+                let c = nlink::Connection::<nlink::Route>::new_in(std::path::Path::new(ns_path))
+                    .expect("connection");
+                // Its route dump asks for every family; the IPv6 routes
+                // (the veth's link-local ones) are skipped here.
+                let mut s = c
+                    .dump_stream::<RouteMessage>(NlMsgType::RTM_GETROUTE)
+                    .await
+                    .expect("dump");
+                while let Some(r) = futures_lite::StreamExt::next(&mut s).await {
+                    let r = r.expect("route");
+                    if r.family() == nlwire::route::AF_INET {
+                        t.add(r.table_id(), r.oif(), v4(r.destination().copied()));
+                    }
+                }
+            }),
         "rtnetlink" => {
             // The whole process joins the namespace first: rtnetlink opens
             // its socket on the calling thread.
@@ -339,6 +361,7 @@ fn main() {
         "nlwire-async-io",
         "ip -4 -j",
         "rtnetlink",
+        "nlink",
     ];
     // One unmeasured round warms the page cache (binaries, libraries).
     // Then runs interleave the readers, so a slow moment of the machine is

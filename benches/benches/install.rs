@@ -1,6 +1,9 @@
 //! Installing many routes in a private namespace: nlwire's batch API
 //! against sequential nlwire requests, `ip -batch` and the `rtnetlink`
-//! crate (one request at a time, and 64 in flight), in the same run.
+//! crate (one request at a time, and 64 in flight), in the same run; on
+//! two CPUs, `batch_parallel` over two connections against `ip -batch` in
+//! two processes. Each method's wall time and CPU time (user + sys, its
+//! threads' and children's) are reported.
 //!
 //! `cargo bench -p nlwire-benches --bench install` (root). The number of
 //! routes is `NLWIRE_BENCH_ROUTES` (default 100,000); each method runs
@@ -50,65 +53,86 @@ fn teardown(ns: TestNs) {
 
 /// Ends a method that took `d`: checks that all `n` routes are in the
 /// table, tears the namespace down, and returns `d`.
-fn finish(ns: TestNs, d: Duration, n: u32) -> Duration {
+fn finish(ns: TestNs, d: Cost, n: u32) -> Cost {
     assert_eq!(installed(&ns), n as usize);
     teardown(ns);
     d
 }
 
 fn route(i: u32, oif: u32) -> RouteRequest<'static> {
+    route_in(i, oif, TABLE)
+}
+
+fn route_in(i: u32, oif: u32, table: u32) -> RouteRequest<'static> {
     RouteRequest::add(IpAddr::V6(prefix(i)), 64)
         .expect("valid prefix")
         .oif(oif)
         .expect("index")
-        .table(TABLE)
+        .table(table)
 }
 
+/// The routes in `TABLE` and the next table (where the two-table methods
+/// put their second half).
 fn installed(ns: &TestNs) -> usize {
     let mut conn = nlwire_mio::Connection::new_in_netns(ns.path()).expect("connection");
     let mut n = 0;
-    conn.dump_with(nlwire::route::GetRoutes::ipv6().table(TABLE), |_| n += 1)
-        .expect("dump");
+    conn.dump_with(nlwire::route::GetRoutes::ipv6(), |r| {
+        n += usize::from(r.table == TABLE || r.table == TABLE + 1)
+    })
+    .expect("dump");
     n
 }
 
-/// Route indices `0..n` split into `lanes` contiguous ranges.
+/// Route indices `0..n` split into `lanes` contiguous ranges (for `ip`
+/// processes).
 fn lanes(n: u32, lanes: u32) -> impl Iterator<Item = std::ops::Range<u32>> {
     let per = n.div_ceil(lanes);
     (0..lanes).map(move |k| (k * per).min(n)..((k + 1) * per).min(n))
 }
 
-/// nlwire's batch API: the requests are encoded into one [`Batch`] and
-/// sent on one connection (in parallel on `lanes` connections, each with
-/// its share, when `lanes > 1`). Encoding is timed.
-fn nlwire_batch_lanes(n: u32, lanes_: u32) -> Duration {
-    let (ns, conn, oif) = setup();
-    let mut conns = vec![conn];
-    for _ in 1..lanes_ {
-        conns.push(nlwire_mio::Connection::new_in_netns(ns.path()).expect("connection"));
-    }
-    let t = Instant::now();
-    std::thread::scope(|s| {
-        for (mut conn, range) in conns.into_iter().zip(lanes(n, lanes_)) {
-            s.spawn(move || {
-                let mut b = Batch::with_capacity(range.len(), 64);
-                for i in range {
-                    b.push(&route(i, oif)).expect("encode");
-                }
-                let out = conn.batch(&b).expect("batch");
-                assert!(out.is_ok(), "{:?}", out.failures().first());
-            });
-        }
-    });
-    finish(ns, t.elapsed(), n)
+/// nlwire's batch API: the requests are encoded into one [`Batch`]
+/// (timed) and sent on one connection, or, when `lanes > 1`, spread over
+/// `lanes` connections of the namespace on as many threads with
+/// `Connection::batch_parallel` (the connections are opened before the
+/// clock starts, as a long-lived program keeps them).
+fn nlwire_batch_lanes(n: u32, lanes: usize) -> Cost {
+    nlwire_batch_tables(n, lanes, 1)
 }
 
-fn nlwire_batch(n: u32) -> Duration {
+/// Like [`nlwire_batch_lanes`], the routes split over `tables` tables in
+/// contiguous halves (so each lane of a two-lane run writes its own
+/// table): how far the kernel scales when the lanes do not share a table's
+/// lock.
+fn nlwire_batch_tables(n: u32, lanes: usize, tables: u32) -> Cost {
+    let (ns, mut conn, oif) = setup();
+    let mut others: Vec<_> = (1..lanes)
+        .map(|_| nlwire_mio::Connection::new_in_netns(ns.path()).expect("connection"))
+        .collect();
+    let t = Clock::start();
+    let mut b = Batch::with_capacity(n as usize, 64);
+    for i in 0..n {
+        let table = TABLE + (u64::from(i) * u64::from(tables) / u64::from(n)) as u32;
+        b.push(&route_in(i, oif, table)).expect("encode");
+    }
+    let out = conn.batch_parallel(&mut others, &b).expect("batch");
+    assert!(out.is_ok(), "{:?}", out.failures().first());
+    finish(ns, t.stop(), n)
+}
+
+fn nlwire_batch(n: u32) -> Cost {
     nlwire_batch_lanes(n, 1)
 }
 
-fn nlwire_batch_2(n: u32) -> Duration {
+fn nlwire_batch_2(n: u32) -> Cost {
     nlwire_batch_lanes(n, 2)
+}
+
+fn nlwire_batch_two_tables(n: u32) -> Cost {
+    nlwire_batch_tables(n, 1, 2)
+}
+
+fn nlwire_batch_2_two_tables(n: u32) -> Cost {
+    nlwire_batch_tables(n, 2, 2)
 }
 
 /// The kernel's floor: the same requests, encoded before the clock starts
@@ -116,7 +140,7 @@ fn nlwire_batch_2(n: u32) -> Duration {
 /// an acknowledgement, sent on a bare socket; each datagram's ack is
 /// awaited before the next is sent. What remains is the kernel's work and
 /// the system calls — no client can go below it.
-fn raw_floor(n: u32) -> Duration {
+fn raw_floor(n: u32) -> Cost {
     const PER: usize = 256;
     let (ns, _conn, oif) = setup();
     let sock =
@@ -140,7 +164,7 @@ fn raw_floor(n: u32) -> Duration {
         datagrams.push((d, (k * PER + chunk.len()) as u32));
     }
     let mut buf = vec![0u8; 64 * 1024];
-    let t = Instant::now();
+    let t = Clock::start();
     for (d, last) in &datagrams {
         sock.send(d).expect("send");
         'ack: loop {
@@ -160,21 +184,21 @@ fn raw_floor(n: u32) -> Duration {
             }
         }
     }
-    finish(ns, t.elapsed(), n)
+    finish(ns, t.stop(), n)
 }
 
-fn nlwire_sequential(n: u32) -> Duration {
+fn nlwire_sequential(n: u32) -> Cost {
     let (ns, mut conn, oif) = setup();
-    let t = Instant::now();
+    let t = Clock::start();
     for i in 0..n {
         conn.request(route(i, oif)).expect("add route");
     }
-    finish(ns, t.elapsed(), n)
+    finish(ns, t.stop(), n)
 }
 
 /// `ip -batch FILE` (in parallel as `procs` processes, each with its
 /// share, when `procs > 1`). Writing the files is not timed.
-fn ip_batch_procs(n: u32, procs: u32) -> Duration {
+fn ip_batch_procs(n: u32, procs: u32) -> Cost {
     let (ns, _conn, _) = setup();
     let files: Vec<std::path::PathBuf> = lanes(n, procs)
         .enumerate()
@@ -188,7 +212,7 @@ fn ip_batch_procs(n: u32, procs: u32) -> Duration {
             path
         })
         .collect();
-    let t = Instant::now();
+    let t = Clock::start();
     let children: Vec<std::process::Child> = files
         .iter()
         .map(|f| {
@@ -202,25 +226,25 @@ fn ip_batch_procs(n: u32, procs: u32) -> Duration {
     for mut c in children {
         assert!(c.wait().expect("wait for ip").success(), "ip -batch failed");
     }
-    let d = finish(ns, t.elapsed(), n);
+    let d = finish(ns, t.stop(), n);
     for f in files {
         let _ = std::fs::remove_file(f);
     }
     d
 }
 
-fn ip_batch(n: u32) -> Duration {
+fn ip_batch(n: u32) -> Cost {
     ip_batch_procs(n, 1)
 }
 
-fn ip_batch_2(n: u32) -> Duration {
+fn ip_batch_2(n: u32) -> Cost {
     ip_batch_procs(n, 2)
 }
 
 /// The `rtnetlink` crate on a current-thread tokio runtime, in the
 /// namespace (its socket is opened on a thread that joined it), with at
 /// most `in_flight` requests outstanding.
-fn rtnetlink_add(n: u32, in_flight: usize) -> Duration {
+fn rtnetlink_add(n: u32, in_flight: usize) -> Cost {
     let (ns, _conn, oif) = setup();
     let path = ns.path();
     let d = nlwire_sys::netns::run_in_netns(&path, move || {
@@ -239,7 +263,7 @@ fn rtnetlink_add(n: u32, in_flight: usize) -> Duration {
                     .build();
                 handle.route().add(msg).execute()
             };
-            let t = Instant::now();
+            let t = Clock::start();
             let mut set: tokio::task::JoinSet<Result<(), rtnetlink::Error>> =
                 tokio::task::JoinSet::new();
             for i in 0..n {
@@ -255,18 +279,18 @@ fn rtnetlink_add(n: u32, in_flight: usize) -> Duration {
             while let Some(r) = set.join_next().await {
                 r.expect("join").expect("add");
             }
-            t.elapsed()
+            t.stop()
         })
     })
     .expect("run in namespace");
     finish(ns, d, n)
 }
 
-fn rtnetlink_sequential(n: u32) -> Duration {
+fn rtnetlink_sequential(n: u32) -> Cost {
     rtnetlink_add(n, 1)
 }
 
-fn rtnetlink_64(n: u32) -> Duration {
+fn rtnetlink_64(n: u32) -> Cost {
     rtnetlink_add(n, 64)
 }
 
@@ -275,23 +299,68 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// What a method's timed part cost: wall time, and the CPU time (user +
+/// sys) of this process's threads and of the children it waited for in
+/// that span — the kernel's work on a request counts in the sender's sys
+/// time, so a parallel method's CPU is its threads' sum.
+#[derive(Debug, Clone, Copy)]
+struct Cost {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// Starts timing a method's timed part.
+struct Clock {
+    t: Instant,
+    cpu: Duration,
+}
+
+fn cpu_now() -> Duration {
+    let (u, s) = nlwire_sys::rusage::process_cpu().expect("getrusage");
+    let (cu, cs) = nlwire_sys::rusage::children_cpu().expect("getrusage");
+    u + s + cu + cs
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            cpu: cpu_now(),
+            t: Instant::now(),
+        }
+    }
+
+    fn stop(&self) -> Cost {
+        let wall = self.t.elapsed();
+        Cost {
+            wall,
+            cpu: cpu_now() - self.cpu,
+        }
+    }
+}
+
 fn main() {
     let Some((n, runs)) = nlwire_tests::bench_size("bench install", 100_000, 5, 5_000) else {
         return;
     };
     println!("install {n} IPv6 routes in a private namespace, median of {runs} run(s)");
-    type Method = (&'static str, fn(u32) -> Duration);
-    let all: [Method; 8] = [
+    type Method = (&'static str, fn(u32) -> Cost);
+    let all: [Method; 10] = [
         ("nlwire batch", nlwire_batch),
         ("raw floor (kernel only)", raw_floor),
         ("nlwire sequential requests", nlwire_sequential),
         ("ip -batch", ip_batch),
         ("rtnetlink sequential", rtnetlink_sequential),
         ("rtnetlink, 64 in flight", rtnetlink_64),
-        // Two CPUs: the batch split over two connections on two threads,
+        // Two CPUs: `batch_parallel` over two connections (two threads),
         // against `ip -batch` split over two processes.
-        ("2× nlwire batch, parallel", nlwire_batch_2),
+        ("nlwire batch_parallel, 2 lanes", nlwire_batch_2),
         ("2× ip -batch, parallel", ip_batch_2),
+        // The same two, each half of the routes in its own table.
+        ("nlwire batch, 2 tables", nlwire_batch_two_tables),
+        (
+            "batch_parallel, 2 lanes, 2 tables",
+            nlwire_batch_2_two_tables,
+        ),
     ];
     // `NLWIRE_BENCH_ONLY=a,b` keeps the batch (the ratios' base) and the
     // methods whose name contains `a` or `b`, e.g. for profiling one.
@@ -305,36 +374,42 @@ fn main() {
     // Runs interleave the methods (each round runs every method once), so
     // a slow moment of the shared machine is spread over all of them
     // rather than landing on one.
-    let mut times: Vec<Vec<Duration>> = methods.iter().map(|_| Vec::new()).collect();
+    let mut times: Vec<Vec<Cost>> = methods.iter().map(|_| Vec::new()).collect();
     for _ in 0..runs {
         for (k, (_, f)) in methods.iter().enumerate() {
             times[k].push(f(n));
         }
     }
-    let results: Vec<(&str, Duration)> = methods
+    // Medians of wall and of CPU time, each on its own.
+    let results: Vec<(&str, Duration, Duration)> = methods
         .iter()
         .zip(times)
-        .map(|((name, _), t)| (*name, median(t)))
+        .map(|((name, _), t)| {
+            let wall = median(t.iter().map(|c| c.wall).collect());
+            let cpu = median(t.iter().map(|c| c.cpu).collect());
+            (*name, wall, cpu)
+        })
         .collect();
-    let base = results[0].1.as_secs_f64();
+    let (base, base_cpu) = (results[0].1.as_secs_f64(), results[0].2.as_secs_f64());
     // The floor's column says how far each method is above what the
     // kernel itself takes (when the floor ran).
     let floor = results
         .iter()
-        .find(|(name, _)| name.starts_with("raw floor"))
-        .map(|(_, d)| d.as_secs_f64());
+        .find(|(name, ..)| name.starts_with("raw floor"))
+        .map(|(_, d, _)| d.as_secs_f64());
     println!(
-        "{:<28} {:>10} {:>12} {:>14} {:>9}",
-        "method", "time", "routes/s", "× batch time", "× floor"
+        "{:<34} {:>9} {:>10} {:>13} {:>9} {:>9} {:>11}",
+        "method", "time", "routes/s", "× batch time", "× floor", "CPU", "× batch CPU"
     );
-    for (name, d) in &results {
+    for (name, d, cpu) in &results {
         let s = d.as_secs_f64();
+        let c = cpu.as_secs_f64();
         let over_floor = floor.map_or_else(|| "-".to_string(), |f| format!("{:.2}×", s / f));
         println!(
-            "{name:<28} {:>9.3}s {:>12.0} {:>13.2}× {over_floor:>9}",
-            s,
+            "{name:<34} {s:>8.3}s {:>10.0} {:>12.2}× {over_floor:>9} {c:>8.3}s {:>10.2}×",
             n as f64 / s,
-            s / base
+            s / base,
+            c / base_cpu
         );
     }
 }

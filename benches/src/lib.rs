@@ -1,11 +1,47 @@
 //! Shared helpers of nlwire's benchmarks: synthetic kernel frames and a
 //! counting allocator, and the raw floors' spinning receive.
 
-use nlwire::route::route::{RTA_DST, RTA_OIF, RTA_PRIORITY, RTA_TABLE, RTN_UNICAST};
-use nlwire::route::{AF_INET, RTM_NEWROUTE, RtMsg};
+use nlwire::route::route::{
+    RTA_CACHEINFO, RTA_DST, RTA_OIF, RTA_PREF, RTA_PRIORITY, RTA_TABLE, RTN_UNICAST,
+};
+use nlwire::route::{AF_INET, AF_INET6, RTM_NEWROUTE, RtMsg};
 use nlwire::wire::{NLM_F_MULTI, Writer};
 
 pub use nlwire_sys::alloc_count::{CountingAlloc, allocations};
+
+/// One IPv6 route as the kernel dumps it: table, dst, priority, oif, the
+/// router preference, and `RTA_CACHEINFO` (which every IPv6 route carries
+/// and the owned `Route` keeps undecoded).
+pub fn route6_message() -> Vec<u8> {
+    let mut buf = vec![0u8; 512];
+    let mut w = Writer::new(&mut buf);
+    let m = w.begin_message(RTM_NEWROUTE, NLM_F_MULTI, 1, 4242);
+    RtMsg {
+        family: AF_INET6,
+        dst_len: 64,
+        table: 254,
+        protocol: 3,
+        kind: RTN_UNICAST,
+        ..Default::default()
+    }
+    .emit(&mut w);
+    w.attr_u32(RTA_TABLE, 254);
+    w.attr(
+        RTA_DST,
+        &"2001:db8:1::"
+            .parse::<std::net::Ipv6Addr>()
+            .expect("address")
+            .octets(),
+    );
+    w.attr_u32(RTA_PRIORITY, 1024);
+    w.attr_u32(RTA_OIF, 2);
+    w.attr(RTA_CACHEINFO, &[0u8; 32]);
+    w.attr(RTA_PREF, &[0u8]);
+    w.end_message(m);
+    let len = w.finish().expect("fits");
+    buf.truncate(len);
+    buf
+}
 
 /// Datagrams of a dump of `n` IPv4 routes as the kernel packs them (at most
 /// 32 KiB each): `RTM_NEWROUTE` with table, dst, priority and oif.

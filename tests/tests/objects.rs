@@ -592,8 +592,123 @@ fn batch_reports_each_request(c: &mut dyn Client, ns: &TestNs) {
     // 2955..2999 exist; 3000.. are new. The first datagram (10 requests)
     // all fail, and the run stops there.
     assert_eq!(out.failures().len(), 10, "{:?}", out.failures());
-    assert_eq!(out.not_sent(), 10..50);
+    assert_eq!(out.not_sent(), std::slice::from_ref(&(10..50)));
     assert!(matches!(out.result(10), BatchResult::NotSent));
+    assert_eq!(c.stats().unmatched, 0, "{:?}", c.stats());
+}
+
+/// A parallel batch (blocking runtimes: `batch_parallel` over three
+/// connections of one namespace) reports what one connection would: the
+/// duplicates fail under their index in the whole batch, everything else
+/// is installed once. With stop-on-error, what each request's result says
+/// is what the kernel holds.
+#[test]
+fn parallel_batch_reports_each_request() {
+    if !nlwire_tests::privileged_or_skip("parallel_batch_reports_each_request") {
+        return;
+    }
+    let ns = TestNs::create();
+    ns.ip(&["link", "add", "p0", "type", "veth", "peer", "name", "p1"]);
+    ns.ip(&["link", "set", "p0", "up"]);
+    let open = || nlwire_mio::Connection::new_in_netns(ns.path()).expect("connection");
+    let (mut c, mut others) = (open(), [open(), open()]);
+    let p0 = c
+        .get(nlwire::route::GetLink::by_name("p0").unwrap())
+        .unwrap()
+        .index;
+    let prefix = |i: u32| std::net::Ipv6Addr::new(0x2001, 0xdb8, 0xc, i as u16, 0, 0, 0, 0);
+    let route = |i: u32| {
+        RouteRequest::add(IpAddr::V6(prefix(i)), 64)
+            .unwrap()
+            .oif(p0)
+            .unwrap()
+            .table(201)
+    };
+    let mut b = Batch::new();
+    for i in 0..3000 {
+        b.push(&route(i)).unwrap();
+        if i == 100 || i == 2900 {
+            b.push(&route(i)).unwrap(); // duplicate: EEXIST
+        }
+    }
+    assert_eq!(b.lanes(3).count(), 3, "3,002 requests are 12 datagrams");
+    let out = c.batch_parallel(&mut others, &b).unwrap();
+    let failed: Vec<usize> = out.failures().iter().map(|(i, _)| *i).collect();
+    // The duplicate is the one that comes second in its lane (each pair
+    // is in one lane), so the indices are those of one connection's run.
+    assert_eq!(failed, [101, 2902], "{:?}", out.failures());
+    for (i, e) in out.failures() {
+        assert_eq!(e.errno(), Some(Errno::EEXIST), "{e}");
+        let dup = if *i == 101 { 100 } else { 2900 };
+        let want = format!(
+            "batch request {i} (add route {}/64 table 201): EEXIST",
+            prefix(dup)
+        );
+        assert!(e.to_string().starts_with(&want), "{e}");
+    }
+    assert_eq!(out.succeeded(), 3000);
+    assert!(out.not_sent().is_empty());
+    let count = |c: &mut nlwire_mio::Connection| {
+        let mut n = 0;
+        c.dump_with(nlwire::route::GetRoutes::ipv6().table(201), |_| n += 1)
+            .unwrap();
+        n
+    };
+    assert_eq!(count(&mut c), 3000);
+    assert_eq!(
+        ns.ip(&["-6", "route", "show", "table", "201"])
+            .lines()
+            .count(),
+        3000
+    );
+
+    // Stop on error: 2,000 more, one per datagram over three lanes, the
+    // first of which fails at once (it exists). Whatever each lane managed
+    // before it saw the flag, every result must match the kernel.
+    let mut b = Batch::new().options(
+        BatchOptions::default()
+            .stop_on_error(true)
+            .max_per_datagram(1),
+    );
+    for i in 0..2000 {
+        b.push(&route(if i == 0 { 5 } else { 3000 + i })).unwrap();
+    }
+    let out = c.batch_parallel(&mut others, &b).unwrap();
+    assert!(matches!(out.result(0), BatchResult::Failed(e) if e.errno() == Some(Errno::EEXIST)));
+    assert!(
+        !out.not_sent().is_empty(),
+        "the first lane stops after its failure"
+    );
+    let held: std::collections::BTreeSet<std::net::Ipv6Addr> = {
+        let mut held = std::collections::BTreeSet::new();
+        c.dump_with(nlwire::route::GetRoutes::ipv6().table(201), |r| {
+            if let Some(IpAddr::V6(a)) = r.dst {
+                held.insert(a);
+            }
+        })
+        .unwrap();
+        held
+    };
+    let mut ok = 0;
+    for i in 1..2000 {
+        let there = held.contains(&prefix(3000 + i as u32));
+        match out.result(i) {
+            BatchResult::Ok => {
+                ok += 1;
+                assert!(there, "request {i} reported done, not in the kernel");
+            }
+            BatchResult::NotSent => assert!(!there, "request {i} reported not sent, in the kernel"),
+            BatchResult::Failed(e) => panic!("request {i}: {e}"),
+        }
+    }
+    assert_eq!(held.len(), 3000 + ok);
+    for r in out.not_sent() {
+        let lane = b.lanes(3).find(|l| l.contains(&r.start)).unwrap();
+        assert_eq!(
+            r.end, lane.end,
+            "not sent is the rest of a lane: {r:?} in {lane:?}"
+        );
+    }
     assert_eq!(c.stats().unmatched, 0, "{:?}", c.stats());
 }
 

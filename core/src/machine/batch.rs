@@ -14,6 +14,28 @@
 //! [`Mux`] as *silent* requests ([`Mux::start_silent`]) and collects their
 //! failures ([`Mux::settle_silent`]). The runtimes drive it through the
 //! [`BatchTask`](super::task::BatchTask).
+//!
+//! # Parallel batches
+//!
+//! A batch whose requests do not depend on each other (a route sync, a
+//! BGP table) can be spread over several connections, each driven by its
+//! own thread, so that the kernel works on several CPUs at once
+//! (`Connection::batch_parallel` in `nlwire-mio`). [`Batch::lanes`] splits
+//! the batch into contiguous ranges of whole datagrams, one per
+//! connection; each runs as a [`BatchRun::lane`], and
+//! [`BatchOutcome::merge`] joins their outcomes. The semantics:
+//! - **No ordering between members.** Requests of different lanes reach
+//!   the kernel in any order, so a batch whose requests depend on each
+//!   other (a route through a link the batch adds, a replace after an add)
+//!   must not run in parallel.
+//! - **The same per-member results** as one connection would report for
+//!   an order-independent set: each request has its result under its
+//!   index in the whole batch.
+//! - **`stop_on_error`** stops every lane before its next datagram once
+//!   any lane has seen a failure (a shared flag, see
+//!   [`BatchTask::lane`](super::task::BatchTask::lane)); what was in
+//!   flight is carried out, and the rest of each lane is reported as not
+//!   sent, so [`BatchOutcome::not_sent`] may list one range per lane.
 
 use alloc::format;
 use alloc::vec::Vec;
@@ -161,13 +183,39 @@ impl Batch {
         self.buf.clear();
         self.ends.clear();
     }
+
+    /// Splits the batch into at most `n` contiguous, non-empty ranges of
+    /// about the same size, each a whole number of full datagrams
+    /// ([`BatchOptions::max_per_datagram`]) except the last: one per
+    /// connection of a parallel batch (see the [module
+    /// documentation](self#parallel-batches)). Fewer ranges than `n` when
+    /// the batch has fewer datagrams; none when it is empty.
+    pub fn lanes(&self, n: usize) -> impl Iterator<Item = Range<usize>> + use<> {
+        let per = self.options.max_per_datagram.max(1);
+        let len = self.len();
+        let datagrams = len.div_ceil(per);
+        let lanes = n.clamp(1, datagrams.max(1));
+        // Datagrams per lane: the first `datagrams % lanes` lanes get one
+        // more.
+        let (each, extra) = (datagrams / lanes, datagrams % lanes);
+        let mut start = 0;
+        (0..lanes).filter_map(move |k| {
+            let count = each + usize::from(k < extra);
+            let end = (start + count * per).min(len);
+            let r = start..end;
+            start = end;
+            (!r.is_empty()).then_some(r)
+        })
+    }
 }
 
 /// The result of a batch: which requests failed and why.
 #[derive(Debug, Default)]
 pub struct BatchOutcome {
     len: usize,
-    sent: usize,
+    /// The requests not sent: sorted, disjoint ranges (one at the end for
+    /// a batch on one connection; one per lane at most for a parallel one).
+    unsent: Vec<Range<usize>>,
     failures: Vec<(usize, Error)>,
 }
 
@@ -185,7 +233,7 @@ pub enum BatchResult<'a> {
 impl BatchOutcome {
     /// Whether every request was sent and succeeded.
     pub fn is_ok(&self) -> bool {
-        self.failures.is_empty() && self.sent == self.len
+        self.failures.is_empty() && self.unsent.is_empty()
     }
 
     /// Number of requests in the batch.
@@ -200,7 +248,8 @@ impl BatchOutcome {
 
     /// Number of requests that succeeded.
     pub fn succeeded(&self) -> usize {
-        self.sent - self.failures.len()
+        let unsent: usize = self.unsent.iter().map(|r| r.len()).sum();
+        self.len - unsent - self.failures.len()
     }
 
     /// The failed requests, by index, in order.
@@ -208,14 +257,17 @@ impl BatchOutcome {
         &self.failures
     }
 
-    /// Indexes of the requests not sent (after a stop on error).
-    pub fn not_sent(&self) -> Range<usize> {
-        self.sent..self.len
+    /// Indexes of the requests not sent (after a stop on error, or a send
+    /// that failed), as sorted, disjoint ranges: at most one, at the end,
+    /// for a batch run on one connection; at most one per lane for a
+    /// parallel batch. Empty when every request was sent.
+    pub fn not_sent(&self) -> &[Range<usize>] {
+        &self.unsent
     }
 
     /// The result of request `i`.
     pub fn result(&self, i: usize) -> BatchResult<'_> {
-        if i >= self.sent {
+        if i >= self.len || self.unsent.iter().any(|r| r.contains(&i)) {
             return BatchResult::NotSent;
         }
         match self.failures.binary_search_by_key(&i, |(j, _)| *j) {
@@ -227,14 +279,29 @@ impl BatchOutcome {
     /// `Ok` if everything succeeded, else the first failure.
     pub fn into_result(mut self) -> Result<(), Error> {
         if self.failures.is_empty() {
-            if self.sent < self.len {
+            if let Some(r) = self.unsent.first() {
                 return Err(Error::NoReply {
-                    op: format!("batch request {}", self.sent),
+                    op: format!("batch request {}", r.start),
                 });
             }
             return Ok(());
         }
         Err(self.failures.swap_remove(0).1)
+    }
+
+    /// Joins the outcomes of the lanes of one batch (each from a
+    /// [`BatchRun::lane`] over a disjoint range of it) into the outcome
+    /// of the whole batch.
+    pub fn merge(parts: impl IntoIterator<Item = BatchOutcome>) -> BatchOutcome {
+        let mut all = BatchOutcome::default();
+        for p in parts {
+            all.len = all.len.max(p.len);
+            all.unsent.extend(p.unsent);
+            all.failures.extend(p.failures);
+        }
+        all.unsent.sort_by_key(|r| r.start);
+        all.failures.sort_by_key(|(i, _)| *i);
+        all
     }
 }
 
@@ -242,6 +309,8 @@ impl BatchOutcome {
 #[derive(Debug)]
 pub struct BatchRun {
     next: usize,
+    /// One past the last request of this run's range.
+    end: usize,
     chunk: Option<Chunk>,
     members: Vec<u32>,
     sorted: Vec<u32>,
@@ -256,20 +325,42 @@ struct Chunk {
 }
 
 impl BatchRun {
-    /// A run of `batch` from its first request.
+    /// A run of the whole of `batch`.
     pub fn new(batch: &Batch) -> BatchRun {
+        BatchRun::lane(batch, 0..batch.len())
+    }
+
+    /// A run of the requests `range` of `batch` only: one lane of a
+    /// parallel batch (see [`Batch::lanes`]). Its outcome names requests
+    /// by their index in the whole batch and says nothing of those outside
+    /// `range` until [merged](BatchOutcome::merge) with the other lanes'.
+    pub fn lane(batch: &Batch, range: Range<usize>) -> BatchRun {
+        let end = range.end.min(batch.len());
         BatchRun {
-            next: 0,
+            next: range.start.min(end),
+            end,
             chunk: None,
             members: Vec::new(),
             sorted: Vec::new(),
             outcome: BatchOutcome {
                 len: batch.len(),
-                sent: 0,
+                unsent: Vec::new(),
                 failures: Vec::new(),
             },
             stopped: false,
         }
+    }
+
+    /// Sends nothing more: the requests not yet started are reported as
+    /// not sent (a chunk in flight is still settled).
+    pub fn stop(&mut self) {
+        self.stopped = true;
+    }
+
+    /// Whether this run saw a failure while stopping on errors: the signal
+    /// for the other lanes of a parallel batch to stop too.
+    pub fn stopped_on_error(&self, options: &BatchOptions) -> bool {
+        options.stop_on_error && !self.outcome.failures.is_empty()
     }
 
     /// The request whose acknowledgement ends the current chunk.
@@ -279,7 +370,7 @@ impl BatchRun {
 
     /// Whether every chunk has been sent and settled (or the run stopped).
     pub fn is_finished(&self) -> bool {
-        self.chunk.is_none() && (self.stopped || self.next >= self.outcome.len)
+        self.chunk.is_none() && (self.stopped || self.next >= self.end)
     }
 
     /// The index of the next request to send.
@@ -297,7 +388,7 @@ impl BatchRun {
         let from = self.next;
         let mut len = 0;
         let mut to = from;
-        while to < batch.len() && to - from < opts.max_per_datagram {
+        while to < self.end && to - from < opts.max_per_datagram {
             let m = batch.message(to).len();
             if to > from && len + m > opts.max_datagram {
                 break;
@@ -359,13 +450,12 @@ impl BatchRun {
     pub fn send_failed(&mut self, e: Error) {
         let (from, n) = match self.chunk.take() {
             Some(c) => (c.from, self.members.len()),
-            None => (self.next, usize::from(self.next < self.outcome.len)),
+            None => (self.next, usize::from(self.next < self.end)),
         };
         for i in from..from + n {
             self.outcome.failures.push((i, e.clone_shallow(i)));
         }
         self.next = from + n;
-        self.outcome.sent = self.next;
         self.stopped = true;
     }
 
@@ -402,7 +492,6 @@ impl BatchRun {
     /// Ends the current chunk (after settling).
     fn end_chunk(&mut self, options: &BatchOptions) {
         if self.chunk.take().is_some() {
-            self.outcome.sent = self.next;
             self.outcome.failures.sort_by_key(|(i, _)| *i);
             self.outcome.failures.dedup_by_key(|(i, _)| *i);
             if options.stop_on_error && !self.outcome.failures.is_empty() {
@@ -417,6 +506,9 @@ impl BatchRun {
     /// 2001:db8::/64 table 300): EEXIST (File exists)`.
     pub fn take_outcome(&mut self, batch: &Batch) -> BatchOutcome {
         let mut o = core::mem::take(&mut self.outcome);
+        if self.next < self.end {
+            o.unsent.push(self.next..self.end);
+        }
         for (i, e) in &mut o.failures {
             let what = match batch
                 .get(*i)
@@ -481,7 +573,7 @@ mod tests {
     fn outcome_reports_per_request() {
         let o = BatchOutcome {
             len: 5,
-            sent: 4,
+            unsent: alloc::vec![4..5],
             failures: alloc::vec![(1, Error::NoReply { op: op_name(1) })],
         };
         assert!(!o.is_ok());
@@ -489,7 +581,7 @@ mod tests {
         assert!(matches!(o.result(0), BatchResult::Ok));
         assert!(matches!(o.result(1), BatchResult::Failed(_)));
         assert!(matches!(o.result(4), BatchResult::NotSent));
-        assert_eq!(o.not_sent(), 4..5);
+        assert_eq!(o.not_sent(), core::slice::from_ref(&(4..5)));
         assert!(
             o.into_result()
                 .unwrap_err()

@@ -35,7 +35,8 @@
 //! monotonic clock); a task reads it only when it must wait.
 
 use alloc::string::String;
-use core::marker::PhantomData;
+use core::ops::Range;
+use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
 
 use super::batch::{Batch, BatchOutcome, BatchRun};
@@ -262,6 +263,9 @@ enum DumpState {
     Start,
     Running(RequestId),
     Failed(Error),
+    /// The dump ended (`Some`: with this error, already named) while
+    /// decoded items still waited in `ready`: said after them.
+    Finished(Option<Error>),
     Ended,
 }
 
@@ -269,13 +273,22 @@ enum DumpState {
 /// their datagrams arrive: [`Action::Done`]`(Some(item))` for each, then
 /// `Done(None)` (after an error item, if the dump failed). Memory stays
 /// flat however large the table.
+///
+/// Each datagram is decoded in one pass into a queue that the following
+/// polls hand out without going back to the multiplexer, so an item costs
+/// its decoding and little else; the queue holds at most one datagram's
+/// items, and keeps its memory from one datagram to the next.
 #[derive(Debug)]
 pub struct Dump<R, T> {
     req: R,
     state: DumpState,
     idle: Idle,
-    _t: PhantomData<fn() -> T>,
+    ready: alloc::collections::VecDeque<Result<T, Error>>,
 }
+
+// The queued items are never pinned: the task moves freely whatever `T`
+// is (as it did before it queued them).
+impl<R: Unpin, T> Unpin for Dump<R, T> {}
 
 impl<R: Request, T: FromMessage> Dump<R, T> {
     /// Dumps `req`, waiting at most `timeout` between two replies.
@@ -284,13 +297,22 @@ impl<R: Request, T: FromMessage> Dump<R, T> {
             req,
             state: DumpState::Start,
             idle: Idle::new(timeout),
-            _t: PhantomData,
+            ready: alloc::collections::VecDeque::new(),
         }
     }
 
     /// The request.
     pub fn request(&self) -> &R {
         &self.req
+    }
+
+    /// The next item already decoded from the current datagram, if any:
+    /// what the next [`poll`](Task::poll) would return, taken without the
+    /// multiplexer. A runtime calls this first, and polls (with its lock
+    /// and its wake-ups) only when it says `None`.
+    #[inline]
+    pub fn next_ready(&mut self) -> Option<Result<T, Error>> {
+        self.ready.pop_front()
     }
 }
 
@@ -299,6 +321,9 @@ impl<R: Request, T: FromMessage> Task for Dump<R, T> {
 
     #[inline]
     fn poll(&mut self, mux: &mut Mux) -> Action<Self::Output> {
+        if let Some(item) = self.ready.pop_front() {
+            return Action::Done(Some(item));
+        }
         let id = match core::mem::replace(&mut self.state, DumpState::Ended) {
             DumpState::Start => match mux.begin(&self.req) {
                 Ok((id, send)) => {
@@ -312,31 +337,49 @@ impl<R: Request, T: FromMessage> Task for Dump<R, T> {
             },
             DumpState::Running(id) => id,
             DumpState::Failed(e) => return Action::Done(Some(Err(e.with_op(Describe(&self.req))))),
+            DumpState::Finished(e) => return Action::Done(e.map(Err)),
             DumpState::Ended => return Action::Done(None),
         };
-        let (req, idle) = (&self.req, &mut self.idle);
-        let step = mux.drain(id, &mut |r| fold::items::<T, _>(req, r), |f| {
-            matches!(f, Fold::Continue)
-        });
+        // The rest of the datagram in one pass: every item into `ready`.
+        let (req, ready) = (&self.req, &mut self.ready);
+        let step = mux.drain(
+            id,
+            &mut |r| match fold::items::<T, _>(req, r) {
+                Fold::Yield(item) => {
+                    ready.push_back(item);
+                    Fold::Continue
+                }
+                f => f,
+            },
+            |f| matches!(f, Fold::Continue),
+        );
+        if !self.ready.is_empty() {
+            self.idle.progressed();
+        }
         match step {
+            Some(Fold::Finish(r)) => {
+                mux.finish(id);
+                match self.ready.pop_front() {
+                    Some(item) => {
+                        self.state = DumpState::Finished(r.err());
+                        Action::Done(Some(item))
+                    }
+                    None => Action::Done(r.err().map(Err)),
+                }
+            }
+            // `items` yields nothing through `drain` (the closure queues
+            // it).
             Some(Fold::Yield(item)) => {
-                idle.progressed();
                 self.state = DumpState::Running(id);
                 Action::Done(Some(item))
             }
-            Some(Fold::Finish(r)) => {
-                mux.finish(id);
-                Action::Done(r.err().map(Err))
-            }
             // Never returned by `drain` (it goes on past those).
-            Some(Fold::Continue) => {
-                idle.progressed();
+            Some(Fold::Continue) | None => {
                 self.state = DumpState::Running(id);
-                Action::Receive(id)
-            }
-            None => {
-                self.state = DumpState::Running(id);
-                Action::Receive(id)
+                match self.ready.pop_front() {
+                    Some(item) => Action::Done(Some(item)),
+                    None => Action::Receive(id),
+                }
             }
         }
     }
@@ -385,6 +428,7 @@ pub struct BatchTask<'b> {
     run: BatchRun,
     idle: Idle,
     failed: Option<Error>,
+    stop: Option<&'b AtomicBool>,
 }
 
 impl<'b> BatchTask<'b> {
@@ -395,6 +439,28 @@ impl<'b> BatchTask<'b> {
             run: BatchRun::new(batch),
             idle: Idle::new(timeout),
             failed: None,
+            stop: None,
+        }
+    }
+
+    /// Runs the requests `range` of `batch`: one lane of a parallel batch
+    /// (see [`Batch::lanes`] and the [batch module](super::batch#parallel-batches)).
+    /// `stop` is shared by the lanes: with
+    /// [`stop_on_error`](super::batch::BatchOptions::stop_on_error), a lane
+    /// that sees a failure sets it, and every lane checks it before each
+    /// datagram.
+    pub fn lane(
+        batch: &'b Batch,
+        range: Range<usize>,
+        stop: &'b AtomicBool,
+        timeout: Duration,
+    ) -> BatchTask<'b> {
+        BatchTask {
+            batch,
+            run: BatchRun::lane(batch, range),
+            idle: Idle::new(timeout),
+            failed: None,
+            stop: Some(stop),
         }
     }
 }
@@ -408,6 +474,9 @@ impl Task for BatchTask<'_> {
         }
         loop {
             let Some(barrier) = self.run.barrier() else {
+                if self.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+                    self.run.stop();
+                }
                 if self.run.is_finished() {
                     return Action::Done(Ok(self.run.take_outcome(self.batch)));
                 }
@@ -426,7 +495,14 @@ impl Task for BatchTask<'_> {
                 |ended: &bool| !*ended,
             );
             match ended {
-                Some(true) => self.run.settle(self.batch, mux),
+                Some(true) => {
+                    self.run.settle(self.batch, mux);
+                    if let Some(stop) = self.stop
+                        && self.run.stopped_on_error(&self.batch.get_options())
+                    {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
                 Some(false) => {}
                 None => return Action::Receive(barrier),
             }
@@ -440,6 +516,11 @@ impl Task for BatchTask<'_> {
                 op: String::from("send batch"),
                 errno,
             });
+            if let Some(stop) = self.stop
+                && self.run.stopped_on_error(&self.batch.get_options())
+            {
+                stop.store(true, Ordering::Relaxed);
+            }
         }
     }
 
@@ -845,6 +926,7 @@ impl<K: Task> Task for Within<'_, K> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::batch::BatchResult;
     use super::super::exchange::test_frames::*;
     use super::*;
     use crate::errno::Errno;
@@ -965,6 +1047,41 @@ mod tests {
     }
 
     #[test]
+    fn dump_decodes_a_datagram_at_once_and_ends_after_its_items() {
+        let mut m = Mux::default();
+        let mut t = Dump::<_, Item>::new(req(true), T);
+        assert!(matches!(t.poll(&mut m), Action::Send));
+        let seq = out_seq(&m);
+        assert!(matches!(t.poll(&mut m), Action::Receive(_)));
+        assert!(t.next_ready().is_none());
+        let first = [1u8, 2, 3].map(|b| item(seq, 16, NLM_F_MULTI, &[b; 16]));
+        feed(&mut m, &first.concat());
+        // The first poll decodes the whole datagram; the rest waits, ready.
+        assert!(matches!(t.poll(&mut m), Action::Done(Some(Ok(Item(1))))));
+        assert!(matches!(t.next_ready(), Some(Ok(Item(2)))));
+        assert!(matches!(t.poll(&mut m), Action::Done(Some(Ok(Item(3))))));
+        assert!(t.next_ready().is_none());
+        assert!(matches!(t.poll(&mut m), Action::Receive(_)));
+        // The last datagram: an item, then the end of an interrupted dump,
+        // said after the item.
+        let mut end = done(seq, 0);
+        end[6..8].copy_from_slice(&(NLM_F_MULTI | crate::wire::NLM_F_DUMP_INTR).to_ne_bytes());
+        feed(
+            &mut m,
+            &[item(seq, 16, NLM_F_MULTI, &[4; 16]), end].concat(),
+        );
+        assert!(matches!(t.poll(&mut m), Action::Done(Some(Ok(Item(4))))));
+        match t.poll(&mut m) {
+            Action::Done(Some(Err(e))) => {
+                assert!(matches!(e, Error::DumpInterrupted { .. }), "{e}")
+            }
+            a => panic!("{a:?}"),
+        }
+        assert!(matches!(t.poll(&mut m), Action::Done(None)));
+        assert_eq!(m.pending(), 0);
+    }
+
+    #[test]
     fn abandoned_dump_discards_its_tail() {
         let mut m = Mux::default();
         let mut t = Dump::<_, Item>::new(req(true), T);
@@ -986,6 +1103,155 @@ mod tests {
         );
         assert!(matches!(a.poll(&mut m), Action::Done(Ok(()))));
         assert_eq!(m.stats().discarded, 2);
+    }
+
+    /// Runs one lane to its end on its own mux: `fail` names the batch
+    /// indices the kernel refuses (EEXIST); everything else is acked.
+    fn run_lane(
+        t: &mut BatchTask<'_>,
+        fail: &[usize],
+        sent: &mut alloc::vec::Vec<usize>,
+    ) -> BatchOutcome {
+        let mut m = Mux::default();
+        loop {
+            match t.poll(&mut m) {
+                Action::Send => {
+                    let seqs: alloc::vec::Vec<u32> = crate::wire::Messages::new(m.outgoing())
+                        .map(|x| x.unwrap().seq())
+                        .collect();
+                    let from = t.run.next_index() - seqs.len();
+                    t.sent(&mut m, Ok(()));
+                    let mut replies = alloc::vec::Vec::new();
+                    for (k, seq) in seqs.iter().enumerate() {
+                        sent.push(from + k);
+                        if fail.contains(&(from + k)) {
+                            replies.extend(error(*seq, 17, None));
+                        }
+                    }
+                    let last = *seqs.last().unwrap();
+                    if !fail.contains(&(from + seqs.len() - 1)) {
+                        replies.extend(error(last, 0, None));
+                    }
+                    feed(&mut m, &replies);
+                }
+                Action::Done(o) => return o.unwrap(),
+                a => panic!("{a:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn lanes_are_whole_datagrams_and_cover_the_batch() {
+        let opts = super::super::batch::BatchOptions::default().max_per_datagram(4);
+        let mut b = Batch::new().options(opts);
+        assert_eq!(b.lanes(3).count(), 0, "an empty batch has no lanes");
+        for _ in 0..18 {
+            b.push(&req(false)).unwrap();
+        }
+        // 5 datagrams (4+4+4+4+2) over 2 lanes: 3 and 2.
+        assert_eq!(b.lanes(2).collect::<alloc::vec::Vec<_>>(), [0..12, 12..18]);
+        assert!(b.lanes(1).eq(core::iter::once(0..18)));
+        assert!(b.lanes(0).eq(core::iter::once(0..18)));
+        // More lanes than datagrams: one datagram each.
+        assert_eq!(
+            b.lanes(9).collect::<alloc::vec::Vec<_>>(),
+            [0..4, 4..8, 8..12, 12..16, 16..18]
+        );
+    }
+
+    #[test]
+    fn lanes_merge_into_the_outcome_of_one_run() {
+        let opts = super::super::batch::BatchOptions::default().max_per_datagram(3);
+        let mut b = Batch::new().options(opts);
+        for _ in 0..10 {
+            b.push(&req(false)).unwrap();
+        }
+        let fail = [1, 5, 9];
+        let whole = run_lane(
+            &mut BatchTask::new(&b, T),
+            &fail,
+            &mut alloc::vec::Vec::new(),
+        );
+        let stop = AtomicBool::new(false);
+        let mut sent = alloc::vec::Vec::new();
+        let parts: alloc::vec::Vec<_> = b
+            .lanes(2)
+            .map(|r| run_lane(&mut BatchTask::lane(&b, r, &stop, T), &fail, &mut sent))
+            .collect();
+        sent.sort_unstable();
+        assert_eq!(
+            sent,
+            (0..10).collect::<alloc::vec::Vec<_>>(),
+            "each request sent once"
+        );
+        let merged = BatchOutcome::merge(parts);
+        assert_eq!(
+            (merged.len(), merged.succeeded()),
+            (whole.len(), whole.succeeded())
+        );
+        assert_eq!((merged.len(), merged.succeeded()), (10, 7));
+        let idx = |o: &BatchOutcome| {
+            o.failures()
+                .iter()
+                .map(|(i, _)| *i)
+                .collect::<alloc::vec::Vec<_>>()
+        };
+        assert_eq!(idx(&merged), idx(&whole));
+        assert_eq!(idx(&merged), fail);
+        assert!(merged.not_sent().is_empty());
+        assert!(
+            !stop.load(Ordering::Relaxed),
+            "no stop without stop_on_error"
+        );
+        for i in 0..10 {
+            assert_eq!(
+                matches!(merged.result(i), BatchResult::Failed(_)),
+                fail.contains(&i),
+                "{i}"
+            );
+        }
+        assert!(matches!(merged.result(10), BatchResult::NotSent));
+    }
+
+    #[test]
+    fn a_lane_that_fails_stops_the_others_when_stopping_on_errors() {
+        let opts = super::super::batch::BatchOptions::default()
+            .max_per_datagram(2)
+            .stop_on_error(true);
+        let mut b = Batch::new().options(opts);
+        for _ in 0..12 {
+            b.push(&req(false)).unwrap();
+        }
+        let lanes: alloc::vec::Vec<_> = b.lanes(2).collect();
+        assert_eq!(lanes, [0..6, 6..12]);
+        let stop = AtomicBool::new(false);
+        let mut sent = alloc::vec::Vec::new();
+        // The first lane's first datagram holds a failure: it stops, and
+        // so does the second lane, before sending anything.
+        let first = run_lane(
+            &mut BatchTask::lane(&b, lanes[0].clone(), &stop, T),
+            &[1],
+            &mut sent,
+        );
+        assert!(stop.load(Ordering::Relaxed));
+        let second = run_lane(
+            &mut BatchTask::lane(&b, lanes[1].clone(), &stop, T),
+            &[],
+            &mut sent,
+        );
+        assert_eq!(sent, [0, 1]);
+        let merged = BatchOutcome::merge([second, first]);
+        assert_eq!(merged.not_sent(), [2..6, 6..12]);
+        assert_eq!(merged.succeeded(), 1);
+        assert!(matches!(merged.result(1), BatchResult::Failed(_)));
+        assert!(matches!(merged.result(7), BatchResult::NotSent));
+        assert!(
+            merged
+                .into_result()
+                .unwrap_err()
+                .to_string()
+                .contains("batch request 1")
+        );
     }
 
     #[test]

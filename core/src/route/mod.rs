@@ -170,14 +170,20 @@ pub(crate) fn ip_addr(family: u8, a: &Attr<'_>) -> Result<Option<IpAddr>, Decode
 }
 
 /// The raw bytes of the attributes an owned model does not decode, kept so a
-/// newer kernel's additions never vanish. One allocation per object holds
-/// them all; [`RawAttrs::iter`] yields them as `(type, payload)`.
+/// newer kernel's additions never vanish; [`RawAttrs::iter`] yields them as
+/// `(type, payload)`. Up to [`RawAttrs::INLINE`] bytes live inside the
+/// value itself (an IPv6 route's `RTA_CACHEINFO` does), so a common object
+/// is built without a heap allocation; more take one allocation in all.
 #[cfg(feature = "alloc")]
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct RawAttrs(alloc::vec::Vec<u8>);
+pub struct RawAttrs(smallvec::SmallVec<[u8; RawAttrs::INLINE]>);
 
 #[cfg(feature = "alloc")]
 impl RawAttrs {
+    /// How many bytes of kept attributes fit without a heap allocation:
+    /// one 36-byte attribute (`RTA_CACHEINFO`), or a few small ones.
+    pub const INLINE: usize = 40;
+
     pub(crate) fn push(&mut self, a: &Attr<'_>) {
         let len = 4 + a.payload().len();
         self.0.extend_from_slice(&(len as u16).to_ne_bytes());
@@ -191,7 +197,7 @@ impl RawAttrs {
     /// Iterates the kept attributes as views (`kind()` strips the flags).
     pub fn iter(&self) -> impl Iterator<Item = Attr<'_>> {
         // The bytes were written by `push` from valid attributes.
-        crate::wire::Attrs::new(&self.0).filter_map(Result::ok)
+        crate::wire::Attrs::new(&self.0[..]).filter_map(Result::ok)
     }
 
     /// Finds the payload of the first kept attribute of type `kind`.

@@ -496,6 +496,11 @@ impl<Rt: Runtime, R: Request + Unpin, T: FromMessage> Stream for DumpStream<Rt, 
     type Item = Result<T, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().running.poll(cx)
+        let running = &mut self.get_mut().running;
+        // The rest of the current datagram is decoded already.
+        if let Some(item) = running.task.next_ready() {
+            return Poll::Ready(Some(item));
+        }
+        running.poll(cx)
     }
 }

@@ -5,8 +5,10 @@
 //! [`Error::Timeout`] when no reply arrives in time (for dumps, between two
 //! replies).
 
+use std::ops::Range;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use nlwire::genl::FamilyOp;
@@ -116,6 +118,67 @@ impl<W: Wait> Connection<W> {
     /// refused are failures inside the outcome.
     pub fn batch(&mut self, batch: &Batch) -> Result<BatchOutcome, Error> {
         let mut t = BatchTask::new(batch, self.engine.timeout());
+        self.block(&mut t)
+    }
+
+    /// Runs a batch spread over this connection and `others`, one thread
+    /// per connection, so that the kernel carries it out on several CPUs
+    /// at once: for a large, **order-independent** set of requests (a
+    /// route sync, a BGP table). [`Batch::lanes`] splits it into one
+    /// contiguous range of whole datagrams per connection; the calling
+    /// thread runs the first, scoped threads the others.
+    ///
+    /// - `others` must reach the same kernel namespace as this connection
+    ///   (open them with the same constructor, once, and reuse them).
+    /// - No ordering between the lanes: requests that depend on each
+    ///   other (a route through a link the batch adds) belong in
+    ///   [`batch`](Self::batch).
+    /// - Each request's result is in the [`BatchOutcome`] under its index
+    ///   in `batch`, as [`batch`](Self::batch) would report it.
+    /// - With [`stop_on_error`](nlwire::BatchOptions::stop_on_error), every
+    ///   lane stops before its next datagram once any lane has seen a
+    ///   failure; [`BatchOutcome::not_sent`] lists what each lane left.
+    /// - `Err` when a lane could not run to its end (timeout, socket
+    ///   error): the first such error. The other lanes ran to their end.
+    ///
+    /// With no `others`, or a batch of one datagram, this is
+    /// [`batch`](Self::batch).
+    pub fn batch_parallel<'c>(
+        &mut self,
+        others: impl IntoIterator<Item = &'c mut Connection<W>>,
+        batch: &Batch,
+    ) -> Result<BatchOutcome, Error> {
+        let others: Vec<&mut Connection<W>> = others.into_iter().collect();
+        let lanes: Vec<Range<usize>> = batch.lanes(1 + others.len()).collect();
+        if lanes.len() <= 1 {
+            return self.batch(batch);
+        }
+        let stop = AtomicBool::new(false);
+        let stop = &stop;
+        let results = std::thread::scope(|s| {
+            let mut handles = Vec::with_capacity(lanes.len() - 1);
+            for (range, conn) in lanes[1..].iter().zip(others) {
+                let range = range.clone();
+                handles.push(s.spawn(move || conn.lane(batch, range, stop)));
+            }
+            let mut results = vec![self.lane(batch, lanes[0].clone(), stop)];
+            for h in handles {
+                results.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            }
+            results
+        });
+        Ok(BatchOutcome::merge(
+            results.into_iter().collect::<Result<Vec<_>, _>>()?,
+        ))
+    }
+
+    fn lane(
+        &mut self,
+        batch: &Batch,
+        range: Range<usize>,
+        stop: &AtomicBool,
+    ) -> Result<BatchOutcome, Error> {
+        let mut t = BatchTask::lane(batch, range, stop, self.engine.timeout());
         self.block(&mut t)
     }
 
@@ -380,6 +443,10 @@ impl<W: Wait, R: Request, T: FromMessage> Iterator for Dump<'_, W, R, T> {
     type Item = Result<T, Error>;
 
     fn next(&mut self) -> Option<Result<T, Error>> {
+        // The rest of the current datagram is decoded already.
+        if let Some(item) = self.task.next_ready() {
+            return Some(item);
+        }
         self.conn.block(&mut self.task)
     }
 }

@@ -469,6 +469,20 @@ macro_rules! blocking_runtime {
                 self.0.batch(batch)
             }
 
+            /// Runs an order-independent batch spread over this connection
+            /// and `others` (to the same namespace), one thread each, so
+            /// that the kernel works on several CPUs: see
+            /// [`batch_parallel`](nlwire_conn::blocking::Connection::batch_parallel)
+            /// for the semantics (no ordering between lanes, the same
+            /// per-request results).
+            pub fn batch_parallel<'c>(
+                &mut self,
+                others: impl IntoIterator<Item = &'c mut Connection>,
+                batch: &$crate::nlwire::Batch,
+            ) -> Result<$crate::nlwire::BatchOutcome, $crate::nlwire::Error> {
+                self.0.batch_parallel(others.into_iter().map(|c| &mut c.0), batch)
+            }
+
             /// Sends a request and waits for its acknowledgement.
             pub fn request<R: $crate::nlwire::Request>(&mut self, req: R) -> Result<(), $crate::nlwire::Error> {
                 self.0.request(req)

@@ -1194,6 +1194,9 @@ impl Mirror {
                 }
             };
         };
+        // One value per message, on the stack: boxing the large variant
+        // would allocate per object.
+        #[allow(clippy::large_enum_variant)]
         enum Got {
             Item(Result<Option<Object>, crate::wire::DecodeError>),
             End(bool),
