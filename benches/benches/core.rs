@@ -12,7 +12,7 @@ use nlwire::machine::{EventKind, Exchange, Mux, MuxOptions};
 use nlwire::route::{GetRoutes, Route, RouteMessage, RouteRequest};
 use nlwire::wire::{Messages, NLM_F_CAPPED, NLMSG_ERROR, Writer};
 use nlwire::{Batch, Fold, FromMessage, fold};
-use nlwire_benches::{CountingAlloc, allocations, route_dump, route6_message};
+use nlwire_benches::{CountingAlloc, addr4_message, allocations, route_dump, route6_message};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -96,6 +96,14 @@ fn parse(c: &mut Criterion) {
     assert_eq!(allocations() - before, 0, "an owned IPv6 Route allocated");
     assert_eq!(r.other.len(), 1, "RTA_CACHEINFO kept: {:?}", r.other);
     println!("owned IPv6 route (RTA_CACHEINFO kept): 0 heap allocations");
+    // An IPv4 address carries its label, held inline.
+    let a4 = addr4_message();
+    let m = Messages::new(&a4).next().unwrap().unwrap();
+    let before = allocations();
+    let a = nlwire::route::Address::from_message(&m).unwrap();
+    assert_eq!(allocations() - before, 0, "an owned IPv4 Address allocated");
+    assert_eq!(a.label.as_deref(), Some("eth0:web"));
+    println!("owned IPv4 address (with its label): 0 heap allocations");
     let before = allocations();
     let sum = owned_dump(&dump);
     let task = allocations() - before;

@@ -9,6 +9,32 @@ use nlwire::wire::{NLM_F_MULTI, Writer};
 
 pub use nlwire_sys::alloc_count::{CountingAlloc, allocations};
 
+/// One IPv4 address as the kernel dumps it: `ifaddrmsg`, then
+/// `IFA_ADDRESS`, `IFA_LOCAL`, `IFA_BROADCAST`, `IFA_LABEL`, `IFA_FLAGS`
+/// and `IFA_CACHEINFO`.
+pub fn addr4_message() -> Vec<u8> {
+    use nlwire::route::RTM_NEWADDR;
+    use nlwire::route::addr::{
+        IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_LABEL, IFA_LOCAL,
+    };
+    let mut buf = vec![0u8; 512];
+    let mut w = Writer::new(&mut buf);
+    let m = w.begin_message(RTM_NEWADDR, NLM_F_MULTI, 1, 4242);
+    // struct ifaddrmsg: family, prefix length, flags, scope, index.
+    w.put(&[AF_INET, 24, 0x80, 0]);
+    w.put(&2u32.to_ne_bytes());
+    w.attr(IFA_ADDRESS, &[192, 0, 2, 1]);
+    w.attr(IFA_LOCAL, &[192, 0, 2, 1]);
+    w.attr(IFA_BROADCAST, &[192, 0, 2, 255]);
+    w.attr(IFA_LABEL, b"eth0:web\0");
+    w.attr_u32(IFA_FLAGS, 0x80);
+    w.attr(IFA_CACHEINFO, &[0xffu8; 16]);
+    w.end_message(m);
+    let len = w.finish().expect("fits");
+    buf.truncate(len);
+    buf
+}
+
 /// One IPv6 route as the kernel dumps it: table, dst, priority, oif, the
 /// router preference, and `RTA_CACHEINFO` (which every IPv6 route carries
 /// and the owned `Route` keeps undecoded).

@@ -549,7 +549,7 @@ pub use owned::Address;
 
 #[cfg(feature = "alloc")]
 mod owned {
-    use alloc::string::String;
+    use crate::route::IfName;
 
     use super::*;
     use crate::request::FromMessage;
@@ -575,8 +575,8 @@ mod owned {
         pub peer: Option<IpAddr>,
         /// IPv4 broadcast address.
         pub broadcast: Option<IpAddr>,
-        /// IPv4 label.
-        pub label: Option<String>,
+        /// IPv4 label (inline: no heap allocation).
+        pub label: Option<IfName>,
         /// Lifetimes and timestamps.
         pub cacheinfo: Option<AddrCacheInfo>,
         /// Metric of the prefix route.
@@ -596,7 +596,7 @@ mod owned {
                 addr: v.addr(),
                 peer: v.peer(),
                 broadcast: v.broadcast,
-                label: v.label.map(String::from),
+                label: v.label.map(IfName::from),
                 cacheinfo: v.cacheinfo,
                 priority: v.priority,
                 proto: v.proto,

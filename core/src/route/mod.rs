@@ -169,6 +169,74 @@ pub(crate) fn ip_addr(family: u8, a: &Attr<'_>) -> Result<Option<IpAddr>, Decode
     }))
 }
 
+/// A short string held inline: an interface name or an address label
+/// (`IFNAMSIZ`, at most 15 bytes), so an owned object that carries one
+/// needs no heap allocation for it. A longer string (which the kernel
+/// does not send for these) is kept whole, on the heap. Reads as a `str`
+/// (`Deref`, `Display`, `as_str`) and compares with one.
+#[cfg(feature = "alloc")]
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IfName(smallvec::SmallVec<[u8; 16]>);
+
+#[cfg(feature = "alloc")]
+impl IfName {
+    /// The string.
+    pub fn as_str(&self) -> &str {
+        // Only ever filled from a `&str`.
+        core::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl From<&str> for IfName {
+    fn from(s: &str) -> IfName {
+        IfName(smallvec::SmallVec::from_slice(s.as_bytes()))
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl core::ops::Deref for IfName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl AsRef<str> for IfName {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for IfName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Debug for IfName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl PartialEq<str> for IfName {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl PartialEq<&str> for IfName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// The raw bytes of the attributes an owned model does not decode, kept so a
 /// newer kernel's additions never vanish; [`RawAttrs::iter`] yields them as
 /// `(type, payload)`. Up to [`RawAttrs::INLINE`] bytes live inside the

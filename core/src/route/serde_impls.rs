@@ -4,7 +4,7 @@
 
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
-use super::{HwAddr, OperState, RawAttrs};
+use super::{HwAddr, IfName, OperState, RawAttrs};
 
 impl Serialize for HwAddr {
     /// `"aa:bb:cc:dd:ee:ff"`.
@@ -15,6 +15,13 @@ impl Serialize for HwAddr {
 
 impl Serialize for OperState {
     /// `"UP"`, `"DOWN"`, … as `ip` prints it.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for IfName {
+    /// As a string.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
