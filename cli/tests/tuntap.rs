@@ -245,6 +245,14 @@ fn show_is_ips() {
         return;
     }
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // `ip tuntap show` (and nlw, as it) finds the processes attached to a
+    // device by its name in every process's fdinfo, whatever namespace the
+    // device is in: this test run twice at once (two checkouts, or a
+    // developer beside CI) would see the other's `sh-*` holders come and
+    // go. One run at a time on the machine.
+    let lock = std::fs::File::create(std::env::temp_dir().join("nlwire-tuntap-show.lock"))
+        .expect("lock file");
+    lock.lock().expect("lock");
     let ns = TestNs::create();
     // Nothing yet: no line, and `[]`.
     for args in [
