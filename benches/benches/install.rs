@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use nlwire::Batch;
 use nlwire::route::{GetLink, Link, RouteRequest};
 use nlwire::wire::{Messages, NLM_F_ACK, NLMSG_ERROR};
+use nlwire_benches::cpu_now;
 use nlwire_tests::TestNs;
 
 const TABLE: u32 = 300;
@@ -313,12 +314,6 @@ struct Cost {
 struct Clock {
     t: Instant,
     cpu: Duration,
-}
-
-fn cpu_now() -> Duration {
-    let (u, s) = nlwire_sys::rusage::process_cpu().expect("getrusage");
-    let (cu, cs) = nlwire_sys::rusage::children_cpu().expect("getrusage");
-    u + s + cu + cs
 }
 
 impl Clock {

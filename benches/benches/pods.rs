@@ -40,6 +40,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nlwire::route::{AddressRequest, GetLink, Link, LinkKind, LinkRequest, RouteRequest};
+use nlwire_benches::cpu_now;
 use nlwire_sys::netns::{Netns, NetnsDir};
 use nlwire_tests::TestNs;
 
@@ -155,13 +156,6 @@ impl Drop for Run {
             let _ = dir.remove(p);
         }
     }
-}
-
-/// CPU time so far: this process's and its waited-for children's.
-fn cpu_now() -> Duration {
-    let (u, s) = nlwire_sys::rusage::process_cpu().expect("getrusage");
-    let (cu, cs) = nlwire_sys::rusage::children_cpu().expect("getrusage");
-    u + s + cu + cs
 }
 
 /// What a method reports: wall and CPU time of the setup and teardown of

@@ -17,56 +17,62 @@ pub fn addr4_message() -> Vec<u8> {
     use nlwire::route::addr::{
         IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_LABEL, IFA_LOCAL,
     };
+    one_message(RTM_NEWADDR, |w| {
+        // struct ifaddrmsg: family, prefix length, flags, scope, index.
+        w.put(&[AF_INET, 24, 0x80, 0]);
+        w.put(&2u32.to_ne_bytes());
+        w.attr(IFA_ADDRESS, &[192, 0, 2, 1]);
+        w.attr(IFA_LOCAL, &[192, 0, 2, 1]);
+        w.attr(IFA_BROADCAST, &[192, 0, 2, 255]);
+        w.attr(IFA_LABEL, b"eth0:web\0");
+        w.attr_u32(IFA_FLAGS, 0x80);
+        w.attr(IFA_CACHEINFO, &[0xffu8; 16]);
+    })
+}
+
+/// One dump message of type `kind` (seq 1, port 4242), its body written
+/// by `body`.
+fn one_message(kind: u16, body: impl FnOnce(&mut Writer<'_>)) -> Vec<u8> {
     let mut buf = vec![0u8; 512];
     let mut w = Writer::new(&mut buf);
-    let m = w.begin_message(RTM_NEWADDR, NLM_F_MULTI, 1, 4242);
-    // struct ifaddrmsg: family, prefix length, flags, scope, index.
-    w.put(&[AF_INET, 24, 0x80, 0]);
-    w.put(&2u32.to_ne_bytes());
-    w.attr(IFA_ADDRESS, &[192, 0, 2, 1]);
-    w.attr(IFA_LOCAL, &[192, 0, 2, 1]);
-    w.attr(IFA_BROADCAST, &[192, 0, 2, 255]);
-    w.attr(IFA_LABEL, b"eth0:web\0");
-    w.attr_u32(IFA_FLAGS, 0x80);
-    w.attr(IFA_CACHEINFO, &[0xffu8; 16]);
+    let m = w.begin_message(kind, NLM_F_MULTI, 1, 4242);
+    body(&mut w);
     w.end_message(m);
     let len = w.finish().expect("fits");
     buf.truncate(len);
     buf
 }
 
+/// CPU time so far (user + sys): this process's threads' and its
+/// waited-for children's.
+pub fn cpu_now() -> std::time::Duration {
+    let (u, s) = nlwire_sys::rusage::process_cpu().expect("getrusage");
+    let (cu, cs) = nlwire_sys::rusage::children_cpu().expect("getrusage");
+    u + s + cu + cs
+}
+
 /// One IPv6 route as the kernel dumps it: table, dst, priority, oif, the
 /// router preference, and `RTA_CACHEINFO` (which every IPv6 route carries
 /// and the owned `Route` keeps undecoded).
 pub fn route6_message() -> Vec<u8> {
-    let mut buf = vec![0u8; 512];
-    let mut w = Writer::new(&mut buf);
-    let m = w.begin_message(RTM_NEWROUTE, NLM_F_MULTI, 1, 4242);
-    RtMsg {
-        family: AF_INET6,
-        dst_len: 64,
-        table: 254,
-        protocol: 3,
-        kind: RTN_UNICAST,
-        ..Default::default()
-    }
-    .emit(&mut w);
-    w.attr_u32(RTA_TABLE, 254);
-    w.attr(
-        RTA_DST,
-        &"2001:db8:1::"
-            .parse::<std::net::Ipv6Addr>()
-            .expect("address")
-            .octets(),
-    );
-    w.attr_u32(RTA_PRIORITY, 1024);
-    w.attr_u32(RTA_OIF, 2);
-    w.attr(RTA_CACHEINFO, &[0u8; 32]);
-    w.attr(RTA_PREF, &[0u8]);
-    w.end_message(m);
-    let len = w.finish().expect("fits");
-    buf.truncate(len);
-    buf
+    one_message(RTM_NEWROUTE, |w| {
+        RtMsg {
+            family: AF_INET6,
+            dst_len: 64,
+            table: 254,
+            protocol: 3,
+            kind: RTN_UNICAST,
+            ..Default::default()
+        }
+        .emit(w);
+        w.attr_u32(RTA_TABLE, 254);
+        let dst: std::net::Ipv6Addr = "2001:db8:1::".parse().expect("address");
+        w.attr(RTA_DST, &dst.octets());
+        w.attr_u32(RTA_PRIORITY, 1024);
+        w.attr_u32(RTA_OIF, 2);
+        w.attr(RTA_CACHEINFO, &[0u8; 32]);
+        w.attr(RTA_PREF, &[0u8]);
+    })
 }
 
 /// Datagrams of a dump of `n` IPv4 routes as the kernel packs them (at most

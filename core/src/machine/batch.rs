@@ -494,7 +494,7 @@ impl BatchRun {
         if self.chunk.take().is_some() {
             self.outcome.failures.sort_by_key(|(i, _)| *i);
             self.outcome.failures.dedup_by_key(|(i, _)| *i);
-            if options.stop_on_error && !self.outcome.failures.is_empty() {
+            if self.stopped_on_error(options) {
                 self.stopped = true;
             }
         }

@@ -463,6 +463,16 @@ impl<'b> BatchTask<'b> {
             stop: Some(stop),
         }
     }
+
+    /// A lane that stopped on its own failure tells the other lanes to
+    /// stop too (with `stop_on_error`).
+    fn signal_stop(&self) {
+        if let Some(stop) = self.stop
+            && self.run.stopped_on_error(&self.batch.get_options())
+        {
+            stop.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Task for BatchTask<'_> {
@@ -497,11 +507,7 @@ impl Task for BatchTask<'_> {
             match ended {
                 Some(true) => {
                     self.run.settle(self.batch, mux);
-                    if let Some(stop) = self.stop
-                        && self.run.stopped_on_error(&self.batch.get_options())
-                    {
-                        stop.store(true, Ordering::Relaxed);
-                    }
+                    self.signal_stop();
                 }
                 Some(false) => {}
                 None => return Action::Receive(barrier),
@@ -516,11 +522,7 @@ impl Task for BatchTask<'_> {
                 op: String::from("send batch"),
                 errno,
             });
-            if let Some(stop) = self.stop
-                && self.run.stopped_on_error(&self.batch.get_options())
-            {
-                stop.store(true, Ordering::Relaxed);
-            }
+            self.signal_stop();
         }
     }
 
