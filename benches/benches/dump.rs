@@ -20,9 +20,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nlwire::request::Request;
-use nlwire::route::{GetLink, GetRoutes, RouteRequest};
+use nlwire::route::{GetLink, GetRoutes};
 use nlwire::wire::{Messages, NLMSG_DONE, NLMSG_ERROR, Writer};
-use nlwire::{Batch, BatchOptions};
 use nlwire_tests::TestNs;
 
 /// A namespace with `n` routes (plus the kernel's own).
@@ -36,24 +35,7 @@ fn populate(n: u32) -> TestNs {
         .expect("d0")
         .index;
     let t = Instant::now();
-    let mut done = 0;
-    while done < n {
-        let chunk = (n - done).min(100_000);
-        let mut b = Batch::with_capacity(chunk as usize, 64)
-            .options(BatchOptions::default().stop_on_error(true));
-        for i in done..done + chunk {
-            let (dst, table) = nlwire_tests::doc_route_v4(i);
-            let r = RouteRequest::add(IpAddr::V4(dst), 32)
-                .expect("prefix")
-                .oif(oif)
-                .expect("index")
-                .table(table);
-            b.push(&r).expect("encode");
-        }
-        let out = conn.batch(&b).expect("batch");
-        assert!(out.is_ok(), "{:?}", out.failures().first());
-        done += chunk;
-    }
+    nlwire_tests::install_doc_routes(&mut conn, oif, n);
     println!(
         "installed {n} routes in {} tables in {:.1} s",
         n.div_ceil(768),

@@ -363,6 +363,30 @@ pub fn doc_route_v4(i: u32) -> (std::net::Ipv4Addr, u32) {
     )
 }
 
+/// Installs the first `n` routes of [`doc_route_v4`] (/32s out of link
+/// `oif`) through `conn`, in batches of 100,000 that stop at the first
+/// failure, and panics on one: for the benchmarks that need a big table.
+pub fn install_doc_routes(conn: &mut nlwire_mio::Connection, oif: u32, n: u32) {
+    let mut done = 0;
+    while done < n {
+        let chunk = (n - done).min(100_000);
+        let mut b = Batch::with_capacity(chunk as usize, 64)
+            .options(nlwire::BatchOptions::default().stop_on_error(true));
+        for i in done..done + chunk {
+            let (dst, table) = doc_route_v4(i);
+            let r = nlwire::route::RouteRequest::add(std::net::IpAddr::V4(dst), 32)
+                .expect("prefix")
+                .oif(oif)
+                .expect("index")
+                .table(table);
+            b.push(&r).expect("encode");
+        }
+        let out = conn.batch(&b).expect("batch");
+        assert!(out.is_ok(), "{:?}", out.failures().first());
+        done += chunk;
+    }
+}
+
 /// What a scenario can ask of a connection, on any runtime.
 pub trait Client {
     /// The runtime.

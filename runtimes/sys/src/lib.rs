@@ -13,6 +13,8 @@
 //!   namespace — how a socket is opened inside a namespace without ever
 //!   calling `setns` on a caller's or executor's thread.
 //! * [`inotify`]: the descriptor of the named-namespace watcher.
+//! * [`event`]: an `eventfd` bell, the readiness descriptor of a
+//!   transport that is not a socket (the simulated kernel).
 //! * [`poll`]: `poll(2)` for one descriptor, for a blocking runtime without
 //!   a reactor.
 //! * [`sysctl`]: kernel parameters, in this or another network namespace.
@@ -27,6 +29,7 @@
 
 #[cfg(feature = "alloc-count")]
 pub mod alloc_count;
+pub mod event;
 pub mod inotify;
 pub mod netns;
 pub mod poll;

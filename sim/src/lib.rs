@@ -1,0 +1,328 @@
+//! # nlwire-sim — a Linux kernel in the test process
+//!
+//! A simulated kernel that keeps network state in memory and speaks the
+//! kernel's rtnetlink bytes. It plugs in under the same `Connection` as the
+//! real kernel, on every runtime, through the connection's transport seam
+//! ([`nlwire_conn::Transport`]): no root, no namespaces, no network system
+//! calls — a plain unprivileged `cargo test`.
+//!
+//! ```
+//! use nlwire::ops;
+//! use nlwire_sim::Kernel;
+//!
+//! let kernel = Kernel::new();
+//! let mut conn = nlwire_mio::Connection::from_transport(
+//!     kernel.socket(kernel.init_ns())?,
+//!     nlwire_conn::ConnectionOptions::default(),
+//! )?;
+//! conn.execute(ops::create_veth("veth0", "veth1")?)?;
+//! conn.execute(ops::set_link_up("veth0")?)?;
+//! let names: Vec<String> = conn.links().map(|l| l.map(|l| l.name)).collect::<Result<_, _>>()?;
+//! assert_eq!(names, ["lo", "veth1", "veth0"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## What it simulates
+//!
+//! Measured against the real kernel by the differential test
+//! (`tests/tests/sim_differential.rs`); the differences that remain are
+//! listed in `sim/DIFFERENCES.md`.
+//!
+//! * **Namespaces**, each with its `lo`; a socket is opened in one.
+//! * **Links**: `lo`, veth pairs, bridges and their ports. Interface
+//!   indexes are allocated as the kernel allocates them (a veth's peer
+//!   first), names as the kernel names them (`veth0`, `bridge0` when none
+//!   is given). Renames (refused while up), MTU within the kind's limits,
+//!   a bridge's MTU following its ports until set, up/down, carrier and
+//!   operstate following a veth's peer and a bridge's ports, masters.
+//! * **IPv4 addresses** with the kernel's automatic routes: the local
+//!   route, the prefix route and the subnet broadcast route while the
+//!   link is up, primaries and secondaries.
+//! * **IPv4 routes** in any table: unicast through a device or a
+//!   gateway (checked as the kernel checks it), blackhole, unreachable,
+//!   prohibit; `NLM_F_CREATE`/`EXCL`/`REPLACE`/`APPEND` as the kernel's
+//!   FIB applies them; routes removed with their link or address.
+//! * **Replies as the kernel sends them**: a datagram per reply, dumps
+//!   chunked into datagrams, acknowledgements with the request's header
+//!   (`NETLINK_CAP_ACK`) and the kernel's extended-ack texts for the
+//!   common failures.
+//! * **Multicast notifications** to every socket of the namespace that
+//!   joined the group (links, IPv4 addresses, IPv4 routes).
+//!
+//! A request the simulator does not model (another family, IPv6 routes,
+//! another link kind) is refused with `EOPNOTSUPP` and an extended-ack
+//! text that starts with `nlwire-sim:` — never answered wrongly.
+//!
+//! Where kernel releases differ in what it models, [`Kernel::with_release`]
+//! picks the behaviour (the default is the newest).
+//!
+//! ## Faults
+//!
+//! [`Socket::faults`] hands out a [`Faults`] handle that injects, on that
+//! socket and at a chosen point, what the real kernel does only by
+//! chance ([`Fault`]): a multicast overrun (lost notifications, then
+//! `ENOBUFS`), `NLM_F_DUMP_INTR` on a dump, an errno on the Nth request, a
+//! datagram larger than the receive buffer, replies held back behind the
+//! next request's. `sim/tests/faults.rs` shows the library's answer to
+//! each.
+//!
+//! ## An example
+//!
+//! `sim/examples/agent.rs` is a small agent (veth pairs for pods, rebuilt
+//! when deleted, a failed setup undone) whose unit tests run on the
+//! simulator in a plain `cargo test`.
+
+#![forbid(unsafe_code)]
+
+mod addr;
+mod fault;
+mod link;
+mod msg;
+mod route;
+mod world;
+
+use std::collections::VecDeque;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use nlwire_sys::event::Bell;
+
+use world::World;
+
+pub use fault::{Fault, Faults};
+
+/// A network namespace of a simulated [`Kernel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NsId(u32);
+
+/// A simulated kernel: its namespaces and their network state. Cloning
+/// gives another handle to the same kernel.
+#[derive(Debug, Clone)]
+pub struct Kernel {
+    world: Arc<Mutex<World>>,
+}
+
+impl Default for Kernel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Kernel {
+    /// A kernel with its initial namespace (holding `lo`, down), behaving
+    /// as the newest kernel the simulator knows ([`Kernel::LATEST`]).
+    pub fn new() -> Kernel {
+        Kernel::with_release(Kernel::LATEST.0, Kernel::LATEST.1)
+    }
+
+    /// The newest kernel release whose behaviour is simulated.
+    pub const LATEST: (u32, u32) = (6, 18);
+
+    /// A kernel that behaves as Linux `major.minor` where releases differ
+    /// in what the simulator models (before 6.2, renaming an up link is
+    /// `EBUSY`). The differential test builds its simulator with the
+    /// release of the kernel it compares against.
+    pub fn with_release(major: u32, minor: u32) -> Kernel {
+        Kernel {
+            world: Arc::new(Mutex::new(World::new((major, minor)))),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, World> {
+        // Every change to the world finishes before anything can panic
+        // with the lock held, so a poisoned lock holds a consistent world.
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The initial namespace.
+    pub fn init_ns(&self) -> NsId {
+        NsId(0)
+    }
+
+    /// Creates a named namespace (as `ip netns add NAME`), with its `lo`.
+    /// `AlreadyExists` if the name is taken.
+    pub fn add_netns(&self, name: &str) -> io::Result<NsId> {
+        self.lock().add_netns(name).map(NsId)
+    }
+
+    /// The namespace called `name`.
+    pub fn netns(&self, name: &str) -> Option<NsId> {
+        self.lock().netns_by_name(name).map(NsId)
+    }
+
+    /// Removes a namespace with everything in it: its links (a veth's
+    /// peer elsewhere goes with it) and its sockets, which from then on
+    /// fail with `ENOENT`. The initial namespace cannot be removed
+    /// (`PermissionDenied`).
+    pub fn delete_netns(&self, ns: NsId) -> io::Result<()> {
+        self.lock().delete_netns(ns.0)
+    }
+
+    /// A `NETLINK_ROUTE` socket in namespace `ns`: the transport of a
+    /// connection (`Connection::from_transport`).
+    pub fn socket(&self, ns: NsId) -> io::Result<Socket> {
+        let bell = Bell::new()?;
+        let shared = self.lock().add_socket(ns.0, bell)?;
+        Ok(Socket {
+            kernel: self.clone(),
+            shared,
+        })
+    }
+}
+
+/// One datagram waiting on a socket, with the group it was sent to.
+type Datagram = (Vec<u8>, u32);
+
+/// What the kernel side and the socket side share.
+#[derive(Debug)]
+pub(crate) struct SocketShared {
+    pub(crate) port: u32,
+    pub(crate) ns: u32,
+    /// Joined groups: bit `g - 1` for group `g`.
+    pub(crate) groups: AtomicU64,
+    inbox: Mutex<Inbox>,
+    /// Readable exactly while the inbox has something to receive (both
+    /// change under the inbox's lock).
+    bell: Bell,
+}
+
+/// What waits on a socket: datagrams, and its planned faults.
+#[derive(Debug, Default)]
+pub(crate) struct Inbox {
+    pub(crate) queue: VecDeque<Datagram>,
+    pub(crate) faults: fault::FaultState,
+}
+
+impl Inbox {
+    fn readable(&self) -> bool {
+        !self.queue.is_empty() || self.faults.overrun
+    }
+}
+
+impl SocketShared {
+    pub(crate) fn new(port: u32, ns: u32, bell: Bell) -> SocketShared {
+        SocketShared {
+            port,
+            ns,
+            groups: AtomicU64::new(0),
+            inbox: Mutex::new(Inbox::default()),
+            bell,
+        }
+    }
+
+    pub(crate) fn inbox(&self) -> MutexGuard<'_, Inbox> {
+        self.inbox.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues datagrams for the socket's owner.
+    pub(crate) fn deliver_all(&self, inbox: &mut Inbox, datagrams: Vec<Datagram>) {
+        if !inbox.readable() && !datagrams.is_empty() {
+            self.bell.ring();
+        }
+        inbox.queue.extend(datagrams);
+    }
+
+    /// Queues a notification, unless an injected overrun drops it.
+    pub(crate) fn deliver_note(&self, datagram: Vec<u8>, group: u32) {
+        let mut ib = self.inbox();
+        if ib.faults.drop_notes > 0 {
+            ib.faults.drop_notes -= 1;
+            if !ib.readable() {
+                self.bell.ring();
+            }
+            ib.faults.overrun = true;
+            return;
+        }
+        self.deliver_all(&mut ib, vec![(datagram, group)]);
+    }
+
+    pub(crate) fn joined(&self, group: u32) -> bool {
+        (1..=64).contains(&group) && self.groups.load(Ordering::Relaxed) & (1 << (group - 1)) != 0
+    }
+}
+
+/// A socket of a simulated [`Kernel`], opened in one of its namespaces:
+/// a [`Transport`](nlwire_conn::Transport) for any runtime's connection.
+#[derive(Debug)]
+pub struct Socket {
+    kernel: Kernel,
+    shared: Arc<SocketShared>,
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.kernel.lock().remove_socket(self.shared.port);
+    }
+}
+
+impl Socket {
+    /// The handle that injects faults into this socket (keep it before
+    /// the socket goes into a connection).
+    pub fn faults(&self) -> Faults {
+        Faults {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl AsFd for Socket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.shared.bell.as_fd()
+    }
+}
+
+impl nlwire_conn::Transport for Socket {
+    fn send(&self, datagram: &[u8]) -> io::Result<()> {
+        self.kernel.lock().receive(&self.shared, datagram)
+    }
+
+    fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv_from(buf).map(|(n, _)| n)
+    }
+
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, u32)> {
+        let mut ib = self.shared.inbox();
+        // A pending error comes before the queue, as `sk_err` does.
+        if ib.faults.overrun {
+            ib.faults.overrun = false;
+            if !ib.readable() {
+                self.shared.bell.clear();
+            }
+            return Err(io::Error::from_raw_os_error(nlwire::Errno::ENOBUFS.0));
+        }
+        let Some((d, group)) = ib.queue.pop_front() else {
+            return Err(io::ErrorKind::WouldBlock.into());
+        };
+        if !ib.readable() {
+            self.shared.bell.clear();
+        }
+        // An injected truncation: the datagram is larger than the buffer.
+        let size = if std::mem::take(&mut ib.faults.truncate) {
+            d.len().max(buf.len() + 1)
+        } else {
+            d.len()
+        };
+        drop(ib);
+        // As a datagram socket does: what fits is copied, the real size is
+        // reported (`MSG_TRUNC`), the rest is lost.
+        let n = d.len().min(buf.len());
+        buf[..n].copy_from_slice(&d[..n]);
+        Ok((size, group))
+    }
+
+    fn join(&self, group: u32) -> io::Result<()> {
+        if !(1..=64).contains(&group) {
+            return Err(io::Error::from_raw_os_error(nlwire::Errno::EINVAL.0));
+        }
+        self.shared
+            .groups
+            .fetch_or(1 << (group - 1), Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn port(&self) -> u32 {
+        self.shared.port
+    }
+}

@@ -1,0 +1,349 @@
+//! The simulator under the library's connections, on every runtime, as an
+//! unprivileged user: no root, no namespace, no network system call.
+//! (`.ci/run` runs this binary under an unprivileged uid.)
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use nlwire::Error;
+use nlwire::machine::mirror::MirrorEvent;
+use nlwire::ops;
+use nlwire::route::events::{Change, Event, Groups, Notice};
+use nlwire::route::{AddressRequest, LinkRequest, Route, RouteRequest};
+use nlwire::wire::{Messages, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, Writer};
+use nlwire_conn::{ConnectionOptions, Transport};
+use nlwire_sim::{Kernel, NsId};
+
+const RTN_LOCAL: u8 = 2;
+const RTN_BROADCAST: u8 = 3;
+
+fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(a, b, c, d))
+}
+
+fn mio(kernel: &Kernel, ns: NsId) -> nlwire_mio::Connection {
+    nlwire_mio::Connection::from_transport(
+        kernel.socket(ns).expect("socket"),
+        ConnectionOptions::default(),
+    )
+    .expect("connection")
+}
+
+fn kernel_errno(r: Result<(), Error>) -> (i32, Option<String>) {
+    match r {
+        Err(Error::Kernel(k)) => (k.errno.0, k.message),
+        other => panic!("expected a kernel error, got {other:?}"),
+    }
+}
+
+/// A container's network, as an agent sets it up: a veth pair, an
+/// address, a default route through a gateway — and the routes the kernel
+/// adds by itself.
+#[test]
+fn a_container_network_on_mio() {
+    let kernel = Kernel::new();
+    let mut c = mio(&kernel, kernel.init_ns());
+    c.execute(ops::create_veth("host0", "eth0").unwrap())
+        .unwrap();
+    for l in ["host0", "eth0", "lo"] {
+        c.execute(ops::set_link_up(l).unwrap()).unwrap();
+    }
+    let links: Vec<_> = c.links().collect::<Result<_, _>>().unwrap();
+    let names: Vec<(u32, &str)> = links.iter().map(|l| (l.index, l.name.as_str())).collect();
+    // The peer is registered first, as the kernel does.
+    assert_eq!(names, [(1, "lo"), (2, "eth0"), (3, "host0")]);
+    assert!(links.iter().all(|l| l.is_up()));
+    assert_eq!(links[1].link, Some(3));
+    assert_eq!(links[1].kind.as_deref(), Some("veth"));
+    let eth0 = 2;
+    c.request(AddressRequest::add(eth0, v4(192, 0, 2, 10), 24).unwrap())
+        .unwrap();
+    c.request(
+        RouteRequest::default_v4()
+            .gateway(v4(192, 0, 2, 1))
+            .unwrap(),
+    )
+    .unwrap();
+    let routes: Vec<Route> = c.routes().collect::<Result<_, _>>().unwrap();
+    let show = |r: &Route| (r.table, r.kind, r.dst, r.dst_len, r.gateway, r.oif);
+    let got: Vec<_> = routes.iter().map(show).collect();
+    assert_eq!(
+        got,
+        [
+            (254, 1, None, 0, Some(v4(192, 0, 2, 1)), Some(eth0)),
+            (254, 1, Some(v4(192, 0, 2, 0)), 24, None, Some(eth0)),
+            (255, RTN_LOCAL, Some(v4(127, 0, 0, 0)), 8, None, Some(1)),
+            (255, RTN_LOCAL, Some(v4(127, 0, 0, 1)), 32, None, Some(1)),
+            (
+                255,
+                RTN_BROADCAST,
+                Some(v4(127, 255, 255, 255)),
+                32,
+                None,
+                Some(1)
+            ),
+            (
+                255,
+                RTN_LOCAL,
+                Some(v4(192, 0, 2, 10)),
+                32,
+                None,
+                Some(eth0)
+            ),
+            (
+                255,
+                RTN_BROADCAST,
+                Some(v4(192, 0, 2, 255)),
+                32,
+                None,
+                Some(eth0)
+            ),
+        ]
+    );
+    // Removing the pair takes its address and every route through it.
+    c.request(LinkRequest::delete("host0").unwrap()).unwrap();
+    let names: Vec<String> = c.links().map(|l| l.unwrap().name).collect();
+    assert_eq!(names, ["lo"]);
+    assert!(c.routes().map(|r| r.unwrap()).all(|r| r.oif == Some(1)));
+    assert_eq!(c.addresses().count(), 1, "only lo's 127.0.0.1 is left");
+}
+
+/// The refusals carry the kernel's errno and extended-ack text, and
+/// change nothing.
+#[test]
+fn refusals_are_the_kernels() {
+    let kernel = Kernel::new();
+    let mut c = mio(&kernel, kernel.init_ns());
+    c.execute(ops::create_veth("a0", "b0").unwrap()).unwrap();
+    let dup = c.execute(ops::create_veth("a0", "b1").unwrap());
+    assert_eq!(kernel_errno(dup), (17, None));
+    // The failed pair left no half behind.
+    assert_eq!(c.links().count(), 3);
+    let mtu = c.request(LinkRequest::set("a0").unwrap().mtu(60));
+    assert_eq!(
+        kernel_errno(mtu),
+        (22, Some("mtu less than device minimum".into()))
+    );
+    let down = c.request(
+        RouteRequest::add(v4(203, 0, 113, 0), 24)
+            .unwrap()
+            .oif(2)
+            .unwrap(),
+    );
+    assert_eq!(
+        kernel_errno(down),
+        (100, Some("Device for nexthop is not up".into()))
+    );
+    let prefix = c.request(RouteRequest::add(v4(203, 0, 113, 1), 24).unwrap().kind(6));
+    assert_eq!(
+        kernel_errno(prefix),
+        (22, Some("Invalid prefix for given prefix length".into()))
+    );
+    let gone = c.request(
+        RouteRequest::delete(v4(203, 0, 113, 0), 24)
+            .unwrap()
+            .table(7),
+    );
+    assert_eq!(
+        kernel_errno(gone),
+        (3, Some("FIB table does not exist".into()))
+    );
+    // What the simulator does not model is refused, never answered wrongly.
+    let v6 = c.request(
+        RouteRequest::add("2001:db8::".parse().unwrap(), 32)
+            .unwrap()
+            .kind(6),
+    );
+    let (errno, text) = kernel_errno(v6);
+    assert_eq!(errno, 95);
+    assert!(text.unwrap().starts_with("nlwire-sim:"));
+    assert_eq!(c.routes().count(), 0, "lo is down: no route at all");
+}
+
+/// Notifications reach the sockets of the namespace that joined the
+/// group, and only those.
+#[test]
+fn notifications_reach_subscribers_of_the_namespace() {
+    let kernel = Kernel::new();
+    let other = kernel.add_netns("other").unwrap();
+    let mut writer = mio(&kernel, kernel.init_ns());
+    let mut watcher = mio(&kernel, kernel.init_ns());
+    let mut elsewhere = mio(&kernel, other);
+    watcher.subscribe(Groups::links()).unwrap();
+    elsewhere.subscribe(Groups::links()).unwrap();
+    writer.execute(ops::create_bridge("br0").unwrap()).unwrap();
+    let n = watcher
+        .next_event_within(Duration::from_secs(1))
+        .unwrap()
+        .expect("a notification");
+    match n {
+        Notice::Event(Event::Link(Change::New, l)) => assert_eq!(l.name, "br0"),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(
+        elsewhere
+            .next_event_within(Duration::from_millis(50))
+            .unwrap()
+            .is_none(),
+        "another namespace hears nothing"
+    );
+    assert_eq!(elsewhere.links().count(), 1, "only its own lo");
+    writer.request(LinkRequest::delete("br0").unwrap()).unwrap();
+    let del = std::iter::from_fn(|| watcher.next_event_within(Duration::from_secs(1)).unwrap())
+        .find(|n| matches!(n, Notice::Event(Event::Link(Change::Del, _))));
+    assert!(del.is_some(), "the removal is announced");
+}
+
+/// The self-healing mirror follows the simulator as it follows the
+/// kernel: a listing, then notifications.
+#[test]
+fn the_mirror_follows_the_simulator() {
+    let kernel = Kernel::new();
+    let mut c = mio(&kernel, kernel.init_ns());
+    let mut m = nlwire_mio::Mirror::new(mio(&kernel, kernel.init_ns()), Groups::links()).unwrap();
+    loop {
+        match m.next_event_within(Duration::from_secs(1)).unwrap() {
+            Some(MirrorEvent::Synced) => break,
+            Some(_) => {}
+            None => panic!("no listing"),
+        }
+    }
+    c.execute(ops::create_veth("m0", "m1").unwrap()).unwrap();
+    let mut seen = 0;
+    while seen < 2 {
+        match m.next_event_within(Duration::from_secs(1)).unwrap() {
+            Some(MirrorEvent::Added(_)) => seen += 1,
+            Some(_) => {}
+            None => panic!("only {seen} of the pair arrived"),
+        }
+    }
+    let mut names: Vec<&str> = m.state().links().map(|l| l.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["lo", "m0", "m1"]);
+}
+
+/// A dump larger than one datagram comes in several, `NLMSG_DONE` last,
+/// and the library reads it whole.
+#[test]
+fn dumps_come_in_chunks() {
+    let kernel = Kernel::new();
+    let mut c = mio(&kernel, kernel.init_ns());
+    let mut batch = nlwire::Batch::new();
+    for i in 0..2000u32 {
+        let dst = IpAddr::V4(Ipv4Addr::from(
+            0xcb00_7100u32 + (i << 8) % 0x10000 + (i >> 8),
+        ));
+        batch
+            .push(
+                &RouteRequest::add(dst, 32)
+                    .unwrap()
+                    .kind(6)
+                    .table(100 + i % 3),
+            )
+            .unwrap();
+    }
+    let out = c.batch(&batch).unwrap();
+    assert!(out.is_ok(), "{out:?}");
+    assert_eq!(c.routes().count(), 2000);
+
+    // The same dump, read datagram by datagram from the socket.
+    let sock = kernel.socket(kernel.init_ns()).unwrap();
+    let mut req = [0u8; 64];
+    let mut w = Writer::new(&mut req);
+    let m = w.begin_message(26, NLM_F_REQUEST | NLM_F_DUMP, 1, sock.port());
+    w.put(&[2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    w.end_message(m);
+    let n = w.finish().unwrap();
+    sock.send(&req[..n]).unwrap();
+    let mut buf = vec![0u8; 65536];
+    let (mut datagrams, mut items, mut done) = (0, 0, false);
+    while let Ok(len) = sock.recv(&mut buf) {
+        datagrams += 1;
+        assert!(
+            len <= 32768,
+            "a {len}-byte datagram: the kernel's are at most 32 KiB"
+        );
+        for msg in Messages::new(&buf[..len]) {
+            let msg = msg.unwrap();
+            assert!(!done, "nothing after NLMSG_DONE");
+            if msg.kind() == NLMSG_DONE {
+                done = true;
+            } else {
+                items += 1;
+            }
+        }
+    }
+    assert!(done);
+    assert_eq!(items, 2000);
+    assert!(datagrams >= 3, "{datagrams} datagram(s) for 2000 routes");
+}
+
+/// The same work on the async runtimes: one connection type, any
+/// transport.
+#[test]
+fn tokio_and_async_io_drive_it_too() {
+    let kernel = Kernel::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = nlwire_tokio::Connection::from_transport(
+            kernel.socket(kernel.init_ns()).unwrap(),
+            ConnectionOptions::default(),
+        )
+        .unwrap();
+        c.execute(ops::create_veth("t0", "t1").unwrap())
+            .await
+            .unwrap();
+        let links = c.collect(nlwire::route::GetLinks::new()).await.unwrap();
+        assert_eq!(links.len(), 3);
+    });
+    futures_lite::future::block_on(async {
+        let c = nlwire_async_io::Connection::from_transport(
+            kernel.socket(kernel.init_ns()).unwrap(),
+            ConnectionOptions::default(),
+        )
+        .unwrap();
+        c.execute(ops::create_bridge("a0").unwrap()).await.unwrap();
+        let links = c.collect(nlwire::route::GetLinks::new()).await.unwrap();
+        let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["lo", "t1", "t0", "a0"]);
+    });
+}
+
+/// Namespaces are separate kernels' worth of state; a removed one's
+/// sockets fail.
+#[test]
+fn namespaces_are_separate() {
+    let kernel = Kernel::new();
+    let a = kernel.add_netns("a").unwrap();
+    assert!(kernel.add_netns("a").is_err());
+    assert_eq!(kernel.netns("a"), Some(a));
+    let mut ca = mio(&kernel, a);
+    let mut c0 = mio(&kernel, kernel.init_ns());
+    ca.execute(ops::create_bridge("br0").unwrap()).unwrap();
+    c0.execute(ops::create_bridge("br0").unwrap()).unwrap();
+    assert_eq!(ca.links().count(), 2);
+    assert_eq!(c0.links().count(), 2);
+    kernel.delete_netns(a).unwrap();
+    assert!(ca.links().next().unwrap().is_err());
+    assert!(kernel.delete_netns(kernel.init_ns()).is_err());
+}
+
+/// Under `.ci/run` this binary runs as an unprivileged user: it proves
+/// there that it has no privilege to lean on (it cannot create a network
+/// namespace), so every test above ran without root.
+#[test]
+fn runs_unprivileged_when_asked() {
+    if std::env::var("NLWIRE_SIM_EXPECT_UNPRIVILEGED").is_ok_and(|v| v == "1") {
+        assert!(
+            nlwire_sys::netns::run_in_new_netns(|| ()).is_err(),
+            "expected to run without the privilege to create a namespace"
+        );
+        let k = Kernel::new();
+        let mut c = mio(&k, k.init_ns());
+        c.execute(ops::create_veth("u0", "u1").unwrap()).unwrap();
+        assert_eq!(c.links().count(), 3);
+    }
+}
