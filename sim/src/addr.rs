@@ -482,7 +482,7 @@ impl Ns {
         }
     }
 
-    pub(crate) fn get_addr(&mut self, req: &Req<'_>) -> Res<Vec<Vec<u8>>> {
+    pub(crate) fn get_addr(&mut self, req: &Req<'_>) -> Res<msg::Reply> {
         if !is_dump(req) {
             return Err(Fail::new(Errno(95)));
         }

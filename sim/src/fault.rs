@@ -42,6 +42,56 @@ pub enum Fault {
     Delay,
 }
 
+/// Faults drawn at random, from a seed: the same seed gives the same
+/// faults at the same points of the same exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chaos {
+    /// Seeds the draws.
+    pub seed: u64,
+    /// Per thousand notifications, how many are lost to an overrun (each
+    /// reported by `ENOBUFS`).
+    pub overrun_per_mille: u32,
+    /// Per thousand dumps, how many are interrupted (`NLM_F_DUMP_INTR`
+    /// from a random datagram on).
+    pub dump_intr_per_mille: u32,
+}
+
+impl Chaos {
+    fn draw(state: &mut u64) -> u64 {
+        // xorshift64*
+        *state ^= *state >> 12;
+        *state ^= *state << 25;
+        *state ^= *state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// The random state of a socket's [`Chaos`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChaosState {
+    chaos: Chaos,
+    rng: u64,
+}
+
+impl ChaosState {
+    fn hit(&mut self, per_mille: u32) -> bool {
+        per_mille > 0 && Chaos::draw(&mut self.rng) % 1000 < u64::from(per_mille)
+    }
+
+    /// Whether the next notification is lost.
+    pub(crate) fn overrun(&mut self) -> bool {
+        let p = self.chaos.overrun_per_mille;
+        self.hit(p)
+    }
+
+    /// The datagram of a dump of `chunks` from which it is interrupted.
+    pub(crate) fn dump_intr(&mut self, chunks: usize) -> Option<usize> {
+        let p = self.chaos.dump_intr_per_mille;
+        self.hit(p)
+            .then(|| (Chaos::draw(&mut self.rng) % chunks.max(1) as u64) as usize)
+    }
+}
+
 /// A socket's pending faults (in its inbox, under the inbox's lock).
 #[derive(Debug, Default)]
 pub(crate) struct FaultState {
@@ -58,6 +108,7 @@ pub(crate) struct FaultState {
     pub(crate) delay: bool,
     /// Replies held back by [`Fault::Delay`] (`Some` while holding).
     pub(crate) held: Option<Vec<Datagram>>,
+    pub(crate) chaos: Option<ChaosState>,
 }
 
 /// Injects faults into one socket of the simulated kernel; get it with
@@ -85,5 +136,14 @@ impl Faults {
             Fault::Truncate => st.truncate = true,
             Fault::Delay => st.delay = true,
         }
+    }
+
+    /// From now on, draws overruns and interrupted dumps at random, from
+    /// `chaos.seed` (replacing an earlier chaos).
+    pub fn chaos(&self, chaos: Chaos) {
+        self.shared.inbox().faults.chaos = Some(ChaosState {
+            chaos,
+            rng: chaos.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+        });
     }
 }

@@ -28,7 +28,14 @@
 //! (`tests/tests/sim_differential.rs`); the differences that remain are
 //! listed in `sim/DIFFERENCES.md`.
 //!
-//! * **Namespaces**, each with its `lo`; a socket is opened in one.
+//! * **Namespaces**, each with its `lo`; a socket is opened in one, and
+//!   [`Kernel::netns_fd`] gives the descriptor that names one in requests
+//!   (`NetnsRef::Fd`), as an open `/var/run/netns/NAME` does.
+//! * **Links across namespaces**: a veth made with its peer in another
+//!   namespace, a link moved into another (renamed in the same request:
+//!   under its old name first when that is free there, as the kernel
+//!   does), carrier following the peer across, the pair removed together
+//!   (also with a namespace).
 //! * **Links**: `lo`, veth pairs, bridges and their ports. Interface
 //!   indexes are allocated as the kernel allocates them (a veth's peer
 //!   first), names as the kernel names them (`veth0`, `bridge0` when none
@@ -42,12 +49,21 @@
 //!   gateway (checked as the kernel checks it), blackhole, unreachable,
 //!   prohibit; `NLM_F_CREATE`/`EXCL`/`REPLACE`/`APPEND` as the kernel's
 //!   FIB applies them; routes removed with their link or address.
-//! * **Replies as the kernel sends them**: a datagram per reply, dumps
-//!   chunked into datagrams, acknowledgements with the request's header
-//!   (`NETLINK_CAP_ACK`) and the kernel's extended-ack texts for the
-//!   common failures.
+//! * **Replies as the kernel sends them**: a datagram per reply;
+//!   acknowledgements with the request's header (`NETLINK_CAP_ACK`) and
+//!   the kernel's extended-ack texts for the common failures; dumps in the
+//!   kernel's datagrams — one pass when the dump starts and one after each
+//!   receive, the first of a socket's first dump `NLMSG_GOODSIZE`, the
+//!   next as large as the reader's largest buffer (at most 32 KiB less the
+//!   skb overhead), `NLMSG_DONE` in a pass of its own (with the last rule
+//!   for rules), one dump at a time per socket (`EBUSY`). A route's dump
+//!   datagrams are the kernel's byte for byte (checked by the
+//!   differential test).
 //! * **Multicast notifications** to every socket of the namespace that
 //!   joined the group (links, IPv4 addresses, IPv4 routes).
+//! * **Rules**: a namespace's default rules (IPv4 and IPv6) in dumps;
+//!   dumps of neighbour entries and nexthop objects are empty, as in a
+//!   namespace where no traffic flowed and no nexthop was made.
 //!
 //! A request the simulator does not model (another family, IPv6 routes,
 //! another link kind) is refused with `EOPNOTSUPP` and an extended-ack
@@ -63,8 +79,9 @@
 //! chance ([`Fault`]): a multicast overrun (lost notifications, then
 //! `ENOBUFS`), `NLM_F_DUMP_INTR` on a dump, an errno on the Nth request, a
 //! datagram larger than the receive buffer, replies held back behind the
-//! next request's. `sim/tests/faults.rs` shows the library's answer to
-//! each.
+//! next request's. [`Faults::chaos`] draws overruns and interrupted
+//! dumps at random from a seed instead. `sim/tests/faults.rs` shows the
+//! library's answer to each.
 //!
 //! ## An example
 //!
@@ -79,11 +96,12 @@ mod fault;
 mod link;
 mod msg;
 mod route;
+mod rule;
 mod world;
 
 use std::collections::VecDeque;
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -91,7 +109,7 @@ use nlwire_sys::event::Bell;
 
 use world::World;
 
-pub use fault::{Fault, Faults};
+pub use fault::{Chaos, Fault, Faults};
 
 /// A network namespace of a simulated [`Kernel`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -160,6 +178,22 @@ impl Kernel {
         self.lock().delete_netns(ns.0)
     }
 
+    /// A descriptor that names namespace `ns` in requests, as an open
+    /// `/var/run/netns/NAME` does for the kernel: pass
+    /// `NetnsRef::Fd(fd.raw())` to move a link there or make a veth's
+    /// peer there. It names the namespace while it is open.
+    pub fn netns_fd(&self, ns: NsId) -> io::Result<NetnsFd> {
+        let fd = Bell::new()?;
+        let raw = fd.as_fd().as_raw_fd();
+        self.lock().add_fd(raw, ns.0)?;
+        Ok(NetnsFd {
+            kernel: self.clone(),
+            _fd: fd,
+            raw,
+            ns,
+        })
+    }
+
     /// A `NETLINK_ROUTE` socket in namespace `ns`: the transport of a
     /// connection (`Connection::from_transport`).
     pub fn socket(&self, ns: NsId) -> io::Result<Socket> {
@@ -175,6 +209,35 @@ impl Kernel {
 /// One datagram waiting on a socket, with the group it was sent to.
 type Datagram = (Vec<u8>, u32);
 
+/// A descriptor naming a namespace of a simulated [`Kernel`] in requests
+/// (see [`Kernel::netns_fd`]).
+#[derive(Debug)]
+pub struct NetnsFd {
+    kernel: Kernel,
+    /// Holds the descriptor number while the handle lives.
+    _fd: Bell,
+    raw: i32,
+    ns: NsId,
+}
+
+impl NetnsFd {
+    /// The descriptor's number, for `NetnsRef::Fd`.
+    pub fn raw(&self) -> i32 {
+        self.raw
+    }
+
+    /// The namespace it names.
+    pub fn ns(&self) -> NsId {
+        self.ns
+    }
+}
+
+impl Drop for NetnsFd {
+    fn drop(&mut self) {
+        self.kernel.lock().remove_fd(self.raw);
+    }
+}
+
 /// What the kernel side and the socket side share.
 #[derive(Debug)]
 pub(crate) struct SocketShared {
@@ -188,16 +251,28 @@ pub(crate) struct SocketShared {
     bell: Bell,
 }
 
-/// What waits on a socket: datagrams, and its planned faults.
+/// What waits on a socket: datagrams, the dump in progress, and its
+/// planned faults.
 #[derive(Debug, Default)]
 pub(crate) struct Inbox {
     pub(crate) queue: VecDeque<Datagram>,
+    /// The dump whose next datagram the next receive makes.
+    pub(crate) dump: Option<msg::PendingDump>,
+    /// The largest receive buffer seen (`max_recvmsg_len`), capped.
+    max_recv: usize,
     pub(crate) faults: fault::FaultState,
 }
 
 impl Inbox {
     fn readable(&self) -> bool {
         !self.queue.is_empty() || self.faults.overrun
+    }
+
+    /// The room of the next dump datagram: `NLMSG_GOODSIZE`, or the
+    /// reader's buffer once a receive showed it (at most
+    /// `SKB_WITH_OVERHEAD(32768)`).
+    pub(crate) fn dump_room(&self) -> usize {
+        self.max_recv.max(msg::NLMSG_GOODSIZE)
     }
 }
 
@@ -227,8 +302,9 @@ impl SocketShared {
     /// Queues a notification, unless an injected overrun drops it.
     pub(crate) fn deliver_note(&self, datagram: Vec<u8>, group: u32) {
         let mut ib = self.inbox();
-        if ib.faults.drop_notes > 0 {
-            ib.faults.drop_notes -= 1;
+        let chaos = ib.faults.chaos.as_mut().is_some_and(|c| c.overrun());
+        if ib.faults.drop_notes > 0 || chaos {
+            ib.faults.drop_notes = ib.faults.drop_notes.saturating_sub(1);
             if !ib.readable() {
                 self.bell.ring();
             }
@@ -284,6 +360,7 @@ impl nlwire_conn::Transport for Socket {
 
     fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, u32)> {
         let mut ib = self.shared.inbox();
+        ib.max_recv = ib.max_recv.max(buf.len()).min(msg::DUMP_MAX);
         // A pending error comes before the queue, as `sk_err` does.
         if ib.faults.overrun {
             ib.faults.overrun = false;
@@ -295,6 +372,18 @@ impl nlwire_conn::Transport for Socket {
         let Some((d, group)) = ib.queue.pop_front() else {
             return Err(io::ErrorKind::WouldBlock.into());
         };
+        // A receive runs the dump's next pass (`netlink_recvmsg` calls
+        // `netlink_dump`), unless an injected delay holds the replies.
+        if ib.faults.held.is_none()
+            && let Some(mut dump) = ib.dump.take()
+        {
+            let room = ib.dump_room();
+            let (chunk, finished) = dump.next_chunk(room);
+            ib.queue.push_back((chunk, 0));
+            if !finished {
+                ib.dump = Some(dump);
+            }
+        }
         if !ib.readable() {
             self.shared.bell.clear();
         }

@@ -24,6 +24,7 @@ const IFLA_CARRIER_CHANGES: u16 = 35;
 const IFLA_NET_NS_PID: u16 = 19;
 const IFLA_TARGET_NETNSID: u16 = 46;
 const IFLA_ALT_IFNAME: u16 = 53;
+const IFLA_LINK_NETNSID: u16 = 37;
 const IF_OPER_UNKNOWN: u8 = 0;
 const IF_OPER_DOWN: u8 = 2;
 const IF_OPER_LOWERLAYERDOWN: u8 = 3;
@@ -37,15 +38,28 @@ pub(crate) const GROUP_LINK: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Kind {
     Loopback,
-    /// A veth and the index of its peer.
+    /// A veth and the index of its peer, in this namespace or (`remote`)
+    /// in another.
     Veth {
         peer: u32,
+        remote: Option<Remote>,
     },
     /// A bridge; `mtu_set` once the user set its MTU (it then stops
     /// following its ports').
     Bridge {
         mtu_set: bool,
     },
+}
+
+/// Where a veth's peer lives when it is in another namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Remote {
+    /// The peer's namespace.
+    pub(crate) ns: u32,
+    /// That namespace's id as seen from this one (`IFLA_LINK_NETNSID`).
+    pub(crate) nsid: i32,
+    /// The peer is up (kept in step by the kernel after each request).
+    pub(crate) up: bool,
 }
 
 /// One link.
@@ -140,7 +154,7 @@ impl Link {
 }
 
 /// `dev_valid_name`.
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() < 16
         && name != "."
@@ -164,26 +178,29 @@ fn check_mtu(link: &Link, mtu: u32) -> Res {
 
 /// The attributes of a link request this simulator reads.
 #[derive(Debug, Default)]
-struct LinkAttrs<'a> {
-    name: Option<&'a str>,
-    alt_name: Option<&'a str>,
-    mtu: Option<u32>,
-    address: Option<&'a [u8]>,
-    master: Option<u32>,
-    txqlen: Option<u32>,
-    alias: Option<&'a str>,
-    group: Option<u32>,
-    kind: Option<&'a str>,
+pub(crate) struct LinkAttrs<'a> {
+    pub(crate) name: Option<&'a str>,
+    pub(crate) alt_name: Option<&'a str>,
+    pub(crate) mtu: Option<u32>,
+    pub(crate) address: Option<&'a [u8]>,
+    pub(crate) master: Option<u32>,
+    pub(crate) txqlen: Option<u32>,
+    pub(crate) alias: Option<&'a str>,
+    pub(crate) group: Option<u32>,
+    pub(crate) kind: Option<&'a str>,
     /// `IFLA_INFO_DATA`.
-    data: Option<&'a [u8]>,
-    other_ns: bool,
+    pub(crate) data: Option<&'a [u8]>,
+    /// `IFLA_NET_NS_FD`.
+    pub(crate) netns_fd: Option<u32>,
+    /// `IFLA_NET_NS_PID`, `IFLA_TARGET_NETNSID`: not simulated.
+    pub(crate) other_ns: bool,
 }
 
 fn bad_attr() -> Fail {
     Fail::new(Errno::EINVAL)
 }
 
-fn parse_attrs(b: &[u8]) -> Res<LinkAttrs<'_>> {
+pub(crate) fn parse_attrs(b: &[u8]) -> Res<LinkAttrs<'_>> {
     let mut a = LinkAttrs::default();
     for attr in Attrs::new(b) {
         let attr = attr.map_err(|_| bad_attr())?;
@@ -196,7 +213,8 @@ fn parse_attrs(b: &[u8]) -> Res<LinkAttrs<'_>> {
             IFLA_TXQLEN => a.txqlen = Some(attr.u32().map_err(|_| bad_attr())?),
             IFLA_IFALIAS => a.alias = Some(attr.str().map_err(|_| bad_attr())?),
             IFLA_GROUP => a.group = Some(attr.u32().map_err(|_| bad_attr())?),
-            IFLA_NET_NS_FD | IFLA_NET_NS_PID | IFLA_TARGET_NETNSID => a.other_ns = true,
+            IFLA_NET_NS_FD => a.netns_fd = Some(attr.u32().map_err(|_| bad_attr())?),
+            IFLA_NET_NS_PID | IFLA_TARGET_NETNSID => a.other_ns = true,
             IFLA_LINKINFO => {
                 for i in attr.nested() {
                     let i = i.map_err(|_| bad_attr())?;
@@ -222,7 +240,7 @@ impl Ns {
     }
 
     /// The link `ifi_index` names, else the one `IFLA_IFNAME` names.
-    fn find_link(&self, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> (bool, Option<u32>) {
+    pub(crate) fn find_link(&self, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> (bool, Option<u32>) {
         if ifm.index > 0 {
             (
                 true,
@@ -244,7 +262,10 @@ impl Ns {
         }
         match l.kind {
             Kind::Loopback => true,
-            Kind::Veth { peer } => self.links.get(&peer).is_some_and(|p| p.up),
+            Kind::Veth { peer, remote } => match remote {
+                Some(r) => r.up,
+                None => self.links.get(&peer).is_some_and(|p| p.up),
+            },
             Kind::Bridge { .. } => l.carrier_on,
         }
     }
@@ -274,8 +295,16 @@ impl Ns {
         if self.carrier(l.index) {
             return IF_OPER_UP;
         }
+        // `default_operstate`: the link named by its `iflink` (a veth's
+        // peer index) is looked up in this namespace — for a peer in
+        // another one, whatever link has that index here.
+        // For a peer in another namespace the kernel's answer depends on
+        // which link had that index here at its last carrier event: the
+        // simulator says DOWN (see DIFFERENCES.md).
         match l.kind {
-            Kind::Veth { peer } if self.links.get(&peer).is_some_and(|p| !p.up) => {
+            Kind::Veth { peer, remote: None }
+                if self.links.contains_key(&peer) && !self.carrier(peer) =>
+            {
                 IF_OPER_LOWERLAYERDOWN
             }
             _ => IF_OPER_DOWN,
@@ -315,7 +344,7 @@ impl Ns {
         w.attr_u32(IFLA_NUM_RX_QUEUES, 1);
         w.attr_u8(IFLA_CARRIER, self.carrier(l.index) as u8);
         w.attr_u32(IFLA_CARRIER_CHANGES, l.carrier_changes);
-        if let Kind::Veth { peer } = l.kind {
+        if let Kind::Veth { peer, .. } = l.kind {
             w.attr_u32(IFLA_LINK, peer);
         }
         if let Some(m) = l.master {
@@ -339,6 +368,12 @@ impl Ns {
                 w.attr_str(IFLA_INFO_SLAVE_KIND, "bridge");
             }
             w.end_nested(n);
+        }
+        if let Kind::Veth {
+            remote: Some(r), ..
+        } = l.kind
+        {
+            w.attr_i32(IFLA_LINK_NETNSID, r.nsid);
         }
     }
 
@@ -421,7 +456,7 @@ impl Ns {
     fn register(&mut self, mut l: Link, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res<u32> {
         if a.other_ns {
             return Err(Fail::unsupported(
-                "nlwire-sim: links in other namespaces by descriptor are not simulated",
+                "nlwire-sim: namespaces by pid or id are not simulated: use a NetnsFd",
             ));
         }
         if let Some(mtu) = a.mtu {
@@ -455,7 +490,7 @@ impl Ns {
 
     /// `rtnl_configure_link` and the master of a new link; a failure
     /// unregisters it (with its peer).
-    fn configure_new(&mut self, index: u32, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res {
+    pub(crate) fn configure_new(&mut self, index: u32, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res {
         let rest = (|| {
             if ifm.change & IFF_UP != 0 {
                 self.set_up(index, ifm.flags & IFF_UP != 0)?;
@@ -474,20 +509,17 @@ impl Ns {
     fn create_veth(&mut self, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res {
         // The peer: its own ifinfomsg and attributes inside
         // VETH_INFO_PEER.
-        let mut peer_ifm = IfInfoMsg::default();
-        let mut peer_attrs = LinkAttrs::default();
-        if let Some(data) = a.data {
-            for attr in Attrs::new(data) {
-                let attr = attr.map_err(|_| bad_attr())?;
-                if attr.kind() == VETH_INFO_PEER {
-                    let p = attr.payload();
-                    peer_ifm = IfInfoMsg::parse(p).map_err(|_| bad_attr())?;
-                    peer_attrs = parse_attrs(&p[IfInfoMsg::LEN..])?;
-                }
-            }
-        }
+        let (peer_ifm, peer_attrs) = Self::veth_peer(a)?;
         let peer_name = self.pick_name(peer_attrs.name, "veth")?;
-        let mut peer = Link::ether(0, peer_name, Kind::Veth { peer: 0 }, [0; 6]);
+        let mut peer = Link::ether(
+            0,
+            peer_name,
+            Kind::Veth {
+                peer: 0,
+                remote: None,
+            },
+            [0; 6],
+        );
         peer.mac = self.new_mac();
         // The kernel registers the peer first: it gets the lower index.
         let saved_last = self.last_ifindex;
@@ -500,7 +532,15 @@ impl Ns {
                 return Err(e);
             }
         };
-        let mut dev = Link::ether(0, name, Kind::Veth { peer: peer_index }, [0; 6]);
+        let mut dev = Link::ether(
+            0,
+            name,
+            Kind::Veth {
+                peer: peer_index,
+                remote: None,
+            },
+            [0; 6],
+        );
         dev.mac = self.new_mac();
         // The pair is linked before the device's flags and master apply.
         let dev_ifm = IfInfoMsg { change: 0, ..*ifm };
@@ -518,7 +558,10 @@ impl Ns {
             }
         };
         if let Some(p) = self.links.get_mut(&peer_index) {
-            p.kind = Kind::Veth { peer: index };
+            p.kind = Kind::Veth {
+                peer: index,
+                remote: None,
+            };
         }
         self.configure_new(index, ifm, a)?;
         Ok(())
@@ -526,10 +569,10 @@ impl Ns {
 
     /// `do_setlink`, in the kernel's order; a failure leaves the changes
     /// made before it, as the kernel does.
-    fn set_link(&mut self, index: u32, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res {
+    pub(crate) fn set_link(&mut self, index: u32, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res {
         if a.other_ns {
             return Err(Fail::unsupported(
-                "nlwire-sim: moving links between namespaces is not simulated yet",
+                "nlwire-sim: namespaces by pid or id are not simulated: use a NetnsFd",
             ));
         }
         if let Some(addr) = a.address {
@@ -593,29 +636,29 @@ impl Ns {
         let Some(Kind::Bridge { mtu_set: false }) = self.links.get(&bridge).map(|b| &b.kind) else {
             return;
         };
-        // Without ports: ETH_DATA_LEN (older kernels keep the MTU).
+        // Without ports: ETH_DATA_LEN.
         let min = self
             .links
             .values()
             .filter(|p| p.master == Some(bridge))
             .map(|p| p.mtu)
             .min()
-            .or(self.rel.bridge_mtu_resets.then_some(1500));
-        let Some(min) = min else { return };
+            .unwrap_or(1500);
         if self.links[&bridge].mtu != min {
             self.links.get_mut(&bridge).expect("bridge").mtu = min;
             self.note_link(bridge);
         }
     }
 
-    fn rename(&mut self, index: u32, name: &str) -> Res {
+    pub(crate) fn rename(&mut self, index: u32, name: &str) -> Res {
         let l = &self.links[&index];
-        if l.name == name {
-            return Ok(());
-        }
-        // Linux 6.2 lets an up link be renamed; before, EBUSY.
+        // Linux 6.2 lets an up link be renamed; before, EBUSY — even to
+        // the name it has.
         if l.up && !self.rel.live_rename {
             return Err(Fail::new(Errno(16)));
+        }
+        if l.name == name {
+            return Ok(());
         }
         if !valid_name(name) {
             return Err(Fail::new(Errno::EINVAL));
@@ -792,12 +835,155 @@ impl Ns {
         let m = self.link_message(RTM_DELLINK, index, 0, 0);
         self.links.remove(&index);
         self.notify(GROUP_LINK, m);
-        if let Kind::Veth { peer } = kind
+        // A peer here goes with it; one in another namespace goes when
+        // the kernel next brings the namespaces in step.
+        if let Kind::Veth { peer, remote: None } = kind
             && peer != 0
             && self.links.contains_key(&peer)
         {
             self.remove_link(peer);
         }
+    }
+
+    /// The attributes of a veth request's peer (`VETH_INFO_PEER`).
+    pub(crate) fn veth_peer<'a>(a: &LinkAttrs<'a>) -> Res<(IfInfoMsg, LinkAttrs<'a>)> {
+        let mut peer = (IfInfoMsg::default(), LinkAttrs::default());
+        if let Some(data) = a.data {
+            for attr in Attrs::new(data) {
+                let attr = attr.map_err(|_| bad_attr())?;
+                if attr.kind() == VETH_INFO_PEER {
+                    let p = attr.payload();
+                    peer.0 = IfInfoMsg::parse(p).map_err(|_| bad_attr())?;
+                    peer.1 = parse_attrs(&p[IfInfoMsg::LEN..])?;
+                }
+            }
+        }
+        Ok(peer)
+    }
+
+    /// Registers one end of a veth pair whose other end is elsewhere (its
+    /// flags and master are applied once the pair is linked).
+    pub(crate) fn new_veth_end(&mut self, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res<u32> {
+        let name = self.pick_name(a.name, "veth")?;
+        let mut l = Link::ether(
+            0,
+            name,
+            Kind::Veth {
+                peer: 0,
+                remote: None,
+            },
+            [0; 6],
+        );
+        l.mac = self.new_mac();
+        let ifm = IfInfoMsg { change: 0, ..*ifm };
+        let a = LinkAttrs {
+            master: None,
+            kind: None,
+            data: None,
+            netns_fd: None,
+            ..*a
+        };
+        self.register(l, &ifm, &a)
+    }
+
+    /// The id of namespace `other` as seen from this one, allocated on
+    /// first use (`peernet2id_alloc`).
+    pub(crate) fn nsid_for(&mut self, other: u32) -> i32 {
+        let next = self.nsids.len() as i32;
+        *self.nsids.entry(other).or_insert(next)
+    }
+
+    /// Takes a link out of this namespace to move it to another, as
+    /// `dev_change_net_namespace` unwinds it: down, out of its bridge
+    /// (a bridge's ports leave it), addresses and routes gone, removed
+    /// with a notification. Its veth peer stays.
+    pub(crate) fn detach_link(&mut self, index: u32) -> Link {
+        if let Some(m) = self.links[&index].master {
+            self.release_port(index, m);
+        }
+        if self.links[&index].up {
+            let _ = self.set_up(index, false);
+        }
+        self.addrs_link_gone(index);
+        self.routes_link_gone(index);
+        let m = self.link_message(RTM_DELLINK, index, 0, 0);
+        let l = self.links.remove(&index).expect("the link");
+        self.notify(GROUP_LINK, m);
+        l
+    }
+
+    /// Takes in a link moved from another namespace: its index if free
+    /// here, else a new one; announced.
+    pub(crate) fn attach_link(&mut self, mut l: Link) -> u32 {
+        let index = if self.links.contains_key(&l.index) {
+            self.new_ifindex(0).expect("a free index")
+        } else {
+            l.index
+        };
+        l.index = index;
+        l.carrier_changes = 0;
+        // Its queueing disciplines were torn down with it.
+        l.was_up = false;
+        self.links.insert(index, l);
+        self.note_link(index);
+        index
+    }
+
+    /// The veth at `index` learns where its peer is now.
+    pub(crate) fn set_veth_peer(&mut self, index: u32, peer: u32, remote: Option<Remote>) {
+        if let Some(l) = self.links.get_mut(&index) {
+            l.kind = Kind::Veth { peer, remote };
+            self.note_link(index);
+        }
+    }
+
+    /// The veths whose peer is in another namespace: (index, peer, its
+    /// namespace).
+    pub(crate) fn remote_veths(&self) -> Vec<(u32, u32, u32)> {
+        self.links
+            .values()
+            .filter_map(|l| match l.kind {
+                Kind::Veth {
+                    peer,
+                    remote: Some(r),
+                } => Some((l.index, peer, r.ns)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The veth at `index` is the peer of `of` (in another namespace).
+    pub(crate) fn is_veth_peer_of(&self, index: u32, of: u32) -> Option<bool> {
+        match self.links.get(&index)?.kind {
+            Kind::Veth { peer, .. } if peer == of => Some(self.links[&index].up),
+            _ => None,
+        }
+    }
+
+    /// A remote peer came up or went down: this end's carrier follows.
+    pub(crate) fn set_remote_up(&mut self, index: u32, up: bool) {
+        let carriers: Vec<(u32, bool)> = self.links.keys().map(|&i| (i, self.carrier(i))).collect();
+        let Some(Link {
+            kind: Kind::Veth {
+                remote: Some(r), ..
+            },
+            ..
+        }) = self.links.get_mut(&index)
+        else {
+            return;
+        };
+        if r.up == up {
+            return;
+        }
+        r.up = up;
+        for (i, before) in carriers {
+            if self.carrier(i) != before {
+                self.links.get_mut(&i).expect("link").carrier_changes += 1;
+                self.note_link(i);
+            }
+        }
+        self.note_link(index);
+        self.sync_bridges(None);
     }
 
     pub(crate) fn del_link(&mut self, req: &Req<'_>) -> Res {
@@ -818,7 +1004,7 @@ impl Ns {
         Ok(())
     }
 
-    pub(crate) fn get_link(&mut self, req: &Req<'_>) -> Res<Vec<Vec<u8>>> {
+    pub(crate) fn get_link(&mut self, req: &Req<'_>) -> Res<msg::Reply> {
         if is_dump(req) {
             let mut out = msg::DumpOut::new(req);
             for l in self.links.values() {
@@ -829,7 +1015,12 @@ impl Ns {
         let ifm = IfInfoMsg::parse(req.payload).map_err(|_| bad_attr())?;
         let a = parse_attrs(&req.payload[IfInfoMsg::LEN..])?;
         match self.find_link(&ifm, &a) {
-            (_, Some(i)) => Ok(vec![self.link_message(RTM_NEWLINK, i, req.seq, req.port)]),
+            (_, Some(i)) => Ok(msg::Reply::Now(vec![self.link_message(
+                RTM_NEWLINK,
+                i,
+                req.seq,
+                req.port,
+            )])),
             (true, None) => Err(Fail::new(Errno::ENODEV)),
             (false, None) => Err(Fail::msg(
                 Errno::EINVAL,

@@ -1,5 +1,7 @@
 //! Building the kernel's messages: replies, acknowledgements, dump chunks.
 
+use std::borrow::Cow;
+
 use nlwire::Errno;
 use nlwire::wire::{HEADER_LEN, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR, Writer};
 
@@ -10,26 +12,21 @@ const NLM_F_ACK_TLVS: u16 = 0x200;
 /// `NLMSGERR_ATTR_MSG`.
 const NLMSGERR_ATTR_MSG: u16 = 1;
 
-/// How much of a dump the kernel puts in one datagram: its dump buffer
-/// grows to 32 KiB for a reader with a large receive buffer (the
-/// library's default), less one page's skb overhead.
-pub(crate) const DUMP_CHUNK: usize = 32768 - 320;
-
 /// A refusal: the errno and the kernel's extended-ack text, if it sets one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Fail {
     pub(crate) errno: Errno,
-    pub(crate) msg: Option<&'static str>,
+    pub(crate) msg: Option<Cow<'static, str>>,
 }
 
 impl Fail {
     pub(crate) fn new(errno: Errno) -> Fail {
         Fail { errno, msg: None }
     }
-    pub(crate) fn msg(errno: Errno, msg: &'static str) -> Fail {
+    pub(crate) fn msg(errno: Errno, msg: impl Into<Cow<'static, str>>) -> Fail {
         Fail {
             errno,
-            msg: Some(msg),
+            msg: Some(msg.into()),
         }
     }
     /// A request the simulator does not model.
@@ -85,14 +82,46 @@ pub(crate) fn message(
     scratch[..n].to_vec()
 }
 
-/// A dump reply being written: items go straight into datagrams of at
-/// most [`DUMP_CHUNK`] bytes, as the kernel fills its dump buffers.
+/// The acknowledgement (errno 0) or error for `req`, as a socket with
+/// `NETLINK_CAP_ACK` and `NETLINK_EXT_ACK` receives it.
+pub(crate) fn ack(req: &Req<'_>, fail: Option<Fail>) -> Vec<u8> {
+    let errno = fail.as_ref().map_or(0, |f| -f.errno.0);
+    let text = fail.and_then(|f| f.msg);
+    let flags = NLM_F_CAPPED | if text.is_some() { NLM_F_ACK_TLVS } else { 0 };
+    message(NLMSG_ERROR, flags, req.seq, req.port, |w| {
+        w.put(&errno.to_ne_bytes());
+        w.put(&req.header[..HEADER_LEN]);
+        if let Some(t) = &text {
+            let mut s = Vec::with_capacity(t.len() + 1);
+            s.extend_from_slice(t.as_bytes());
+            s.push(0);
+            w.attr(NLMSGERR_ATTR_MSG, &s);
+        }
+    })
+}
+
+/// What a handler answers: datagrams to send now, or a dump, whose
+/// datagrams go out as the reader drains them.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    Now(Vec<Vec<u8>>),
+    Dump(PendingDump),
+}
+
+/// `NLMSG_GOODSIZE`: the first datagram of a socket's first dump, before
+/// any receive told the kernel how large the reader's buffer is.
+pub(crate) const NLMSG_GOODSIZE: usize = 4096 - 320;
+/// `SKB_WITH_OVERHEAD(32768)`: the largest dump datagram.
+pub(crate) const DUMP_MAX: usize = 32768 - 320;
+
+/// A dump reply being written: its items, one after the other.
 pub(crate) struct DumpOut {
     seq: u32,
     port: u32,
-    chunks: Vec<Vec<u8>>,
-    cur: Vec<u8>,
+    bytes: Vec<u8>,
     scratch: Box<[u8; MESSAGE_MAX]>,
+    coalesce_done: bool,
+    item_flags: u16,
 }
 
 impl DumpOut {
@@ -100,10 +129,26 @@ impl DumpOut {
         DumpOut {
             seq: req.seq,
             port: req.port,
-            chunks: Vec::new(),
-            cur: Vec::with_capacity(DUMP_CHUNK),
+            bytes: Vec::new(),
             scratch: Box::new([0; MESSAGE_MAX]),
+            coalesce_done: false,
+            item_flags: NLM_F_MULTI,
         }
+    }
+
+    /// The items carry `NLM_F_DUMP_FILTERED` too (as IPv4 route dumps'
+    /// do).
+    pub(crate) fn filtered(mut self) -> DumpOut {
+        self.item_flags |= nlwire::wire::NLM_F_DUMP_FILTERED;
+        self
+    }
+
+    /// `NLMSG_DONE` goes in the datagram of the last items when it fits
+    /// (the family's dump ends in the same pass); by default it comes
+    /// alone, in the next pass, as for links, addresses and routes.
+    pub(crate) fn coalesce_done(mut self) -> DumpOut {
+        self.coalesce_done = true;
+        self
     }
 
     /// Appends one item (`NLM_F_MULTI`).
@@ -111,22 +156,15 @@ impl DumpOut {
         let n = write_message(
             &mut self.scratch[..],
             kind,
-            NLM_F_MULTI,
+            self.item_flags,
             self.seq,
             self.port,
             body,
         );
-        if !self.cur.is_empty() && self.cur.len() + n > DUMP_CHUNK {
-            self.chunks.push(std::mem::replace(
-                &mut self.cur,
-                Vec::with_capacity(DUMP_CHUNK),
-            ));
-        }
-        self.cur.extend_from_slice(&self.scratch[..n]);
+        self.bytes.extend_from_slice(&self.scratch[..n]);
     }
 
-    /// The datagrams, `NLMSG_DONE` in the last when it fits.
-    pub(crate) fn finish(mut self) -> Vec<Vec<u8>> {
+    pub(crate) fn finish(mut self) -> Reply {
         let n = write_message(
             &mut self.scratch[..],
             NLMSG_DONE,
@@ -135,31 +173,68 @@ impl DumpOut {
             self.port,
             |w| w.put(&0i32.to_ne_bytes()),
         );
-        if !self.cur.is_empty() && self.cur.len() + n > DUMP_CHUNK {
-            self.chunks.push(std::mem::take(&mut self.cur));
-        }
-        self.cur.extend_from_slice(&self.scratch[..n]);
-        self.chunks.push(self.cur);
-        self.chunks
+        Reply::Dump(PendingDump {
+            bytes: self.bytes,
+            pos: 0,
+            done: self.scratch[..n].to_vec(),
+            coalesce_done: self.coalesce_done,
+            chunks: 0,
+            intr_from: None,
+        })
     }
 }
 
-/// The acknowledgement (errno 0) or error for `req`, as a socket with
-/// `NETLINK_CAP_ACK` and `NETLINK_EXT_ACK` receives it.
-pub(crate) fn ack(req: &Req<'_>, fail: Option<Fail>) -> Vec<u8> {
-    let errno = fail.map_or(0, |f| -f.errno.0);
-    let text = fail.and_then(|f| f.msg);
-    let flags = NLM_F_CAPPED | if text.is_some() { NLM_F_ACK_TLVS } else { 0 };
-    message(NLMSG_ERROR, flags, req.seq, req.port, |w| {
-        w.put(&errno.to_ne_bytes());
-        w.put(&req.header[..HEADER_LEN]);
-        if let Some(t) = text {
-            let mut s = Vec::with_capacity(t.len() + 1);
-            s.extend_from_slice(t.as_bytes());
-            s.push(0);
-            w.attr(NLMSGERR_ATTR_MSG, &s);
+/// A dump on its way to the reader: the kernel fills one datagram per
+/// pass, a pass when the dump starts and one after each receive.
+#[derive(Debug)]
+pub(crate) struct PendingDump {
+    bytes: Vec<u8>,
+    pos: usize,
+    done: Vec<u8>,
+    coalesce_done: bool,
+    chunks: usize,
+    /// `NLM_F_DUMP_INTR` from this datagram on.
+    pub(crate) intr_from: Option<usize>,
+}
+
+impl PendingDump {
+    /// How many datagrams the dump would take at the largest size.
+    pub(crate) fn estimate_chunks(&self) -> usize {
+        self.bytes.len() / DUMP_MAX + 1
+    }
+
+    /// The next pass: a datagram of at most `room` bytes, and whether the
+    /// dump is over with it.
+    pub(crate) fn next_chunk(&mut self, room: usize) -> (Vec<u8>, bool) {
+        let start = self.pos;
+        while self.pos + HEADER_LEN <= self.bytes.len() {
+            let len = u32::from_ne_bytes(
+                self.bytes[self.pos..self.pos + 4]
+                    .try_into()
+                    .expect("4 bytes"),
+            ) as usize;
+            let len = (len + 3) & !3;
+            if self.pos > start && self.pos - start + len > room {
+                break;
+            }
+            self.pos += len;
         }
-    })
+        let mut chunk = self.bytes[start..self.pos].to_vec();
+        let finished = if self.pos < self.bytes.len() {
+            false
+        } else if chunk.is_empty() || (self.coalesce_done && chunk.len() + self.done.len() <= room)
+        {
+            chunk.extend_from_slice(&self.done);
+            true
+        } else {
+            false
+        };
+        if self.intr_from.is_some_and(|k| self.chunks >= k) {
+            set_flags(&mut chunk, nlwire::wire::NLM_F_DUMP_INTR);
+        }
+        self.chunks += 1;
+        (chunk, finished)
+    }
 }
 
 /// Sets `flags` on every message of a datagram.

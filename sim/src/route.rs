@@ -518,14 +518,14 @@ impl Ns {
         Ok(())
     }
 
-    pub(crate) fn get_route(&mut self, req: &Req<'_>) -> Res<Vec<Vec<u8>>> {
+    pub(crate) fn get_route(&mut self, req: &Req<'_>) -> Res<msg::Reply> {
         if !is_dump(req) {
             return Err(Fail::unsupported(
                 "nlwire-sim: route lookups (RTM_GETROUTE without NLM_F_DUMP) are not simulated yet",
             ));
         }
         let family = RtMsg::parse(req.payload).map_or(AF_UNSPEC, |m| m.family);
-        let mut out = msg::DumpOut::new(req);
+        let mut out = msg::DumpOut::new(req).filtered();
         if family == AF_UNSPEC || family == AF_INET {
             for r in self.routes.values() {
                 out.item(RTM_NEWROUTE, |w| self.emit_route(w, r));

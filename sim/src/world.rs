@@ -8,18 +8,20 @@ use std::sync::{Arc, Weak};
 
 use nlwire::Errno;
 use nlwire::route::{
-    RTM_DELADDR, RTM_DELLINK, RTM_DELROUTE, RTM_GETADDR, RTM_GETLINK, RTM_GETROUTE, RTM_NEWADDR,
-    RTM_NEWLINK, RTM_NEWROUTE, RTM_SETLINK,
+    IfInfoMsg, RTM_DELADDR, RTM_DELLINK, RTM_DELROUTE, RTM_GETADDR, RTM_GETLINK, RTM_GETROUTE,
+    RTM_GETRULE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, RTM_SETLINK,
 };
 use nlwire::wire::{
-    Messages, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_MIN_TYPE,
+    Messages, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST,
+    NLMSG_MIN_TYPE,
 };
 use nlwire_sys::event::Bell;
 
 use crate::SocketShared;
 use crate::addr::Addr;
+use crate::link;
 use crate::link::Link;
-use crate::msg::{self, Fail, Req, Res};
+use crate::msg::{self, Fail, Reply, Req, Res};
 use crate::route::Fib;
 
 /// One network namespace.
@@ -46,27 +48,32 @@ pub(crate) struct Ns {
     pub(crate) tables: BTreeSet<u32>,
     /// Where kernel releases differ in what is simulated.
     pub(crate) rel: Release,
+    /// Ids of other namespaces, as seen from this one.
+    pub(crate) nsids: BTreeMap<u32, i32>,
     /// The groups some socket of the namespace joined (bit `g - 1`):
     /// notifications nobody hears are not built.
     pub(crate) listening: u64,
 }
 
 /// Behaviour that changed between the kernel releases the differential
-/// test measures (6.1, 6.12, the host's). A change known to have come in
-/// a release is keyed on it; one seen only between 6.1 and 6.12 is keyed
-/// on 6.12.
+/// test measures (6.1, 6.12, the host's 6.18). A change known to have
+/// come in a release is keyed on it; one seen between 6.1 and 6.12 is
+/// keyed on 6.12, one seen between 6.12 and 6.18 on 6.13.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Release {
     /// An up link may be renamed (6.2).
     pub(crate) live_rename: bool,
     /// IPv4 address requests carry extended-ack texts ("ipv4: …").
     pub(crate) ipv4_addr_texts: bool,
-    /// A bridge left without ports goes back to MTU 1500 (before: keeps
-    /// its MTU).
-    pub(crate) bridge_mtu_resets: bool,
+    /// The rules' dump ends in the pass of the last rule (before: in a
+    /// pass of its own).
+    pub(crate) rules_done_coalesced: bool,
     /// Deleting a link's last IPv4 address flushes every IPv4 route
     /// through the link (`fib_disable_ip`), as 6.1 does.
     pub(crate) flush_on_last_addr: bool,
+    /// A move whose name is taken in the target says so (not in 6.12; in
+    /// 6.18).
+    pub(crate) netns_move_texts: bool,
     /// Setting a bridge's MTU to the value it has still counts as the
     /// user's setting (6.1: only a change does).
     pub(crate) equal_mtu_is_set: bool,
@@ -77,9 +84,10 @@ impl Release {
         Release {
             live_rename: r >= (6, 2),
             ipv4_addr_texts: r >= (6, 12),
-            bridge_mtu_resets: r >= (6, 12),
+            rules_done_coalesced: r >= (6, 12),
             flush_on_last_addr: r < (6, 12),
             equal_mtu_is_set: r >= (6, 12),
+            netns_move_texts: r >= (6, 13),
         }
     }
 }
@@ -97,6 +105,7 @@ impl Ns {
             ticks: 0,
             tables: [254, 255].into_iter().collect(),
             rel: Release::new(release),
+            nsids: BTreeMap::new(),
             listening: 0,
         };
         let index = ns.new_ifindex(0).expect("the first index is free");
@@ -133,18 +142,22 @@ impl Ns {
         self.notes.push((group, message));
     }
 
-    fn handle(&mut self, req: &Req<'_>) -> Res<Vec<Vec<u8>>> {
+    fn handle(&mut self, req: &Req<'_>) -> Res<Reply> {
         self.ticks = self.ticks.wrapping_add(1);
+        let none = |()| Reply::Now(Vec::new());
         match req.kind {
-            RTM_NEWLINK | RTM_SETLINK => self.new_link(req).map(|()| Vec::new()),
-            RTM_DELLINK => self.del_link(req).map(|()| Vec::new()),
+            RTM_NEWLINK | RTM_SETLINK => self.new_link(req).map(none),
+            RTM_DELLINK => self.del_link(req).map(none),
             RTM_GETLINK => self.get_link(req),
-            RTM_NEWADDR => self.new_addr(req).map(|()| Vec::new()),
-            RTM_DELADDR => self.del_addr(req).map(|()| Vec::new()),
+            RTM_NEWADDR => self.new_addr(req).map(none),
+            RTM_DELADDR => self.del_addr(req).map(none),
             RTM_GETADDR => self.get_addr(req),
-            RTM_NEWROUTE => self.new_route(req).map(|()| Vec::new()),
-            RTM_DELROUTE => self.del_route(req).map(|()| Vec::new()),
+            RTM_NEWROUTE => self.new_route(req).map(none),
+            RTM_DELROUTE => self.del_route(req).map(none),
             RTM_GETROUTE => self.get_route(req),
+            RTM_GETRULE => self.get_rule(req),
+            // RTM_GETNEIGH, RTM_GETNEXTHOP.
+            30 | 106 => self.empty_dump(req),
             _ => Err(Fail::unsupported(
                 "nlwire-sim: this message type is not simulated",
             )),
@@ -166,6 +179,8 @@ pub(crate) struct World {
     next_port: u32,
     /// The kernel release whose behaviour is simulated.
     release: (u32, u32),
+    /// Descriptors handed out by `Kernel::netns_fd`, and their namespaces.
+    fds: BTreeMap<i32, u32>,
 }
 
 impl World {
@@ -178,6 +193,7 @@ impl World {
             sockets: BTreeMap::new(),
             next_port: 0x5100_0000,
             release,
+            fds: BTreeMap::new(),
         }
     }
 
@@ -211,8 +227,244 @@ impl World {
         }
         self.namespaces
             .remove(&id)
-            .map(drop)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such namespace"))
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such namespace"))?;
+        // Veths whose peer was in it go too.
+        self.listen();
+        self.sync_remotes();
+        self.flush_notes();
+        Ok(())
+    }
+
+    /// Registers a descriptor that names namespace `ns` in requests.
+    pub(crate) fn add_fd(&mut self, fd: i32, ns: u32) -> io::Result<()> {
+        if !self.namespaces.contains_key(&ns) {
+            return Err(io::Error::from_raw_os_error(Errno::ENOENT.0));
+        }
+        self.fds.insert(fd, ns);
+        Ok(())
+    }
+
+    pub(crate) fn remove_fd(&mut self, fd: i32) {
+        self.fds.remove(&fd);
+    }
+
+    /// The namespace a request's `IFLA_NET_NS_FD` names (`EBADF` for a
+    /// descriptor the simulator did not hand out).
+    fn resolve_fd(&self, fd: u32) -> Res<u32> {
+        self.fds
+            .get(&(fd as i32))
+            .copied()
+            .filter(|ns| self.namespaces.contains_key(ns))
+            .ok_or(Fail::new(Errno(9)))
+    }
+
+    fn ns(&mut self, id: u32) -> &mut Ns {
+        self.namespaces.get_mut(&id).expect("a namespace")
+    }
+
+    /// Each namespace learns which groups its sockets joined.
+    fn listen(&mut self) {
+        let socks: Vec<Arc<SocketShared>> =
+            self.sockets.values().filter_map(Weak::upgrade).collect();
+        for (id, ns) in &mut self.namespaces {
+            ns.listening = socks
+                .iter()
+                .filter(|s| s.ns == *id)
+                .fold(0, |acc, s| acc | s.groups.load(Ordering::Relaxed));
+        }
+    }
+
+    /// Delivers every namespace's notifications to its subscribers.
+    fn flush_notes(&mut self) {
+        let socks: Vec<Arc<SocketShared>> =
+            self.sockets.values().filter_map(Weak::upgrade).collect();
+        for (id, ns) in &mut self.namespaces {
+            for (group, note) in ns.notes.drain(..) {
+                for s in socks.iter().filter(|s| s.ns == *id && s.joined(group)) {
+                    s.deliver_note(note.clone(), group);
+                }
+            }
+        }
+    }
+
+    /// Brings veth pairs across namespaces in step: an end whose peer is
+    /// gone goes too; an end whose peer came up or went down follows its
+    /// carrier.
+    fn sync_remotes(&mut self) {
+        let mut todo = Vec::new();
+        for (&id, ns) in &self.namespaces {
+            for (index, peer, peer_ns) in ns.remote_veths() {
+                let state = self
+                    .namespaces
+                    .get(&peer_ns)
+                    .and_then(|p| p.is_veth_peer_of(peer, index));
+                todo.push((id, index, state));
+            }
+        }
+        for (id, index, state) in todo {
+            match state {
+                None => self.ns(id).remove_link(index),
+                Some(up) => self.ns(id).set_remote_up(index, up),
+            }
+        }
+    }
+
+    /// Whether a link request names a namespace by descriptor (at its top
+    /// level, or for a veth's peer): the kernel then works on two.
+    fn names_netns(req: &Req<'_>) -> bool {
+        let Ok(ifm) = IfInfoMsg::parse(req.payload) else {
+            return false;
+        };
+        let _ = ifm;
+        let Ok(a) = link::parse_attrs(&req.payload[IfInfoMsg::LEN..]) else {
+            return false;
+        };
+        a.netns_fd.is_some()
+            || (a.kind == Some("veth")
+                && Ns::veth_peer(&a).is_ok_and(|(_, p)| p.netns_fd.is_some()))
+    }
+
+    /// A link request across namespaces: moving a link (and renaming it
+    /// in the same request), or making a veth pair with an end elsewhere.
+    fn cross_link(&mut self, x: u32, req: &Req<'_>) -> Res<Reply> {
+        let ifm = IfInfoMsg::parse(req.payload).map_err(|_| Fail::new(Errno::EINVAL))?;
+        let a = link::parse_attrs(&req.payload[IfInfoMsg::LEN..])?;
+        let (_, found) = self.ns(x).find_link(&ifm, &a);
+        if let Some(index) = found {
+            if req.flags & NLM_F_EXCL != 0 {
+                return Err(Fail::new(Errno::EEXIST));
+            }
+            if req.flags & NLM_F_REPLACE != 0 {
+                return Err(Fail::new(Errno(95)));
+            }
+            let Some(fd) = a.netns_fd else {
+                return Err(Fail::unsupported(
+                    "nlwire-sim: a veth peer's namespace is set when the pair is made",
+                ));
+            };
+            let y = self.resolve_fd(fd)?;
+            let (y, index) = self.move_link(x, index, y, a.name)?;
+            // The rest of the request applies where the link is now — a
+            // rename too, after the move (`do_setlink`'s order).
+            let ifm = IfInfoMsg {
+                index: if ifm.index > 0 { index } else { 0 },
+                ..ifm
+            };
+            let rest = link::LinkAttrs {
+                netns_fd: None,
+                ..a
+            };
+            self.ns(y).set_link(index, &ifm, &rest)?;
+            return Ok(Reply::Now(Vec::new()));
+        }
+        if req.flags & NLM_F_CREATE == 0 {
+            return Err(Fail::new(Errno::ENODEV));
+        }
+        if a.kind != Some("veth") {
+            return Err(Fail::unsupported(
+                "nlwire-sim: only veth pairs are made across namespaces",
+            ));
+        }
+        let dest = a
+            .netns_fd
+            .map(|fd| self.resolve_fd(fd))
+            .transpose()?
+            .unwrap_or(x);
+        let (peer_ifm, peer_attrs) = Ns::veth_peer(&a)?;
+        let peer_dest = peer_attrs
+            .netns_fd
+            .map(|fd| self.resolve_fd(fd))
+            .transpose()?
+            .unwrap_or(x);
+        // The kernel registers the peer first.
+        let peer = self.ns(peer_dest).new_veth_end(&peer_ifm, &peer_attrs)?;
+        let dev = match self.ns(dest).new_veth_end(&ifm, &a) {
+            Ok(i) => i,
+            Err(e) => {
+                self.ns(peer_dest).remove_link(peer);
+                return Err(e);
+            }
+        };
+        self.link_pair(dest, dev, peer_dest, peer);
+        let r = self
+            .ns(peer_dest)
+            .configure_new(peer, &peer_ifm, &peer_attrs)
+            .and_then(|()| self.ns(dest).configure_new(dev, &ifm, &a));
+        if r.is_err() {
+            // Unregistering one end takes the other.
+            if self.namespaces[&dest].links.contains_key(&dev) {
+                self.ns(dest).remove_link(dev);
+            }
+            self.sync_remotes();
+        }
+        r.map(|()| Reply::Now(Vec::new()))
+    }
+
+    /// Tells the two ends of a veth pair where the other is.
+    fn link_pair(&mut self, a_ns: u32, a: u32, b_ns: u32, b: u32) {
+        let remote_of = |w: &mut World, from: u32, to: u32, up: bool| {
+            (from != to).then(|| link::Remote {
+                ns: to,
+                nsid: w.ns(from).nsid_for(to),
+                up,
+            })
+        };
+        let b_up = self.namespaces[&b_ns].links.get(&b).is_some_and(|l| l.up);
+        let a_up = self.namespaces[&a_ns].links.get(&a).is_some_and(|l| l.up);
+        let ra = remote_of(self, a_ns, b_ns, b_up);
+        self.ns(a_ns).set_veth_peer(a, b, ra);
+        let rb = remote_of(self, b_ns, a_ns, a_up);
+        self.ns(b_ns).set_veth_peer(b, a, rb);
+    }
+
+    /// `dev_change_net_namespace`: moves link `index` of namespace `x` to
+    /// `y` under its name, or under `pat` (the request's name) when its
+    /// name is taken there; where it is now.
+    fn move_link(&mut self, x: u32, index: u32, y: u32, pat: Option<&str>) -> Res<(u32, u32)> {
+        if x == y {
+            return Ok((x, index));
+        }
+        let l = &self.namespaces[&x].links[&index];
+        if matches!(l.kind, link::Kind::Loopback | link::Kind::Bridge { .. }) {
+            // NETIF_F_NETNS_LOCAL.
+            return Err(Fail::new(Errno::EINVAL));
+        }
+        let texts = self.namespaces[&x].rel.netns_move_texts;
+        let fail = |msg: String| {
+            if texts {
+                Fail::msg(Errno::EEXIST, msg)
+            } else {
+                Fail::new(Errno::EEXIST)
+            }
+        };
+        let mut name = l.name.clone();
+        if self.namespaces[&y].link_by_name(&name).is_some() {
+            let Some(pat) = pat else {
+                return Err(fail(
+                    "An interface with the same name exists in the target netns".into(),
+                ));
+            };
+            if !link::valid_name(pat) || self.namespaces[&y].link_by_name(pat).is_some() {
+                return Err(fail(format!(
+                    "Unable to use '{pat}' for the new interface name in the target netns"
+                )));
+            }
+            name = pat.to_owned();
+        }
+        let mut moved = self.ns(x).detach_link(index);
+        moved.name = name;
+        let new_index = self.ns(y).attach_link(moved);
+        if let link::Kind::Veth { peer, remote } = self.namespaces[&y].links[&new_index].kind {
+            let peer_ns = remote.map_or(x, |r| r.ns);
+            if self
+                .namespaces
+                .get(&peer_ns)
+                .is_some_and(|n| n.links.contains_key(&peer))
+            {
+                self.link_pair(y, new_index, peer_ns, peer);
+            }
+        }
+        Ok((y, new_index))
     }
 
     pub(crate) fn add_socket(&mut self, ns: u32, bell: Bell) -> io::Result<Arc<SocketShared>> {
@@ -233,16 +485,10 @@ impl World {
     /// Handles every request of a datagram, in order, as the kernel's
     /// `netlink_rcv_skb` does.
     pub(crate) fn receive(&mut self, sock: &SocketShared, datagram: &[u8]) -> io::Result<()> {
-        let listening = self
-            .sockets
-            .values()
-            .filter_map(Weak::upgrade)
-            .filter(|s| s.ns == sock.ns)
-            .fold(0, |acc, s| acc | s.groups.load(Ordering::Relaxed));
-        let Some(ns) = self.namespaces.get_mut(&sock.ns) else {
+        if !self.namespaces.contains_key(&sock.ns) {
             return Err(io::Error::from_raw_os_error(Errno::ENOENT.0));
-        };
-        ns.listening = listening;
+        }
+        self.listen();
         for m in Messages::new(datagram) {
             // A malformed header ends the datagram, silently (the kernel
             // stops there too).
@@ -267,40 +513,49 @@ impl World {
                 let at = ib.faults.errnos.iter().position(|&(a, _)| a == n);
                 at.map(|i| ib.faults.errnos.remove(i).1)
             };
+            // A socket runs one dump at a time (`netlink_dump_start`).
+            let busy = is_dump(&req) && req.kind & 3 == 2 && sock.inbox().dump.is_some();
             let result = if let Some(errno) = planned {
                 Err(Fail::new(Errno(errno)))
+            } else if busy {
+                Err(Fail::new(Errno(16)))
             } else if req.kind < NLMSG_MIN_TYPE {
-                Ok(Vec::new())
+                Ok(Reply::Now(Vec::new()))
+            } else if (req.kind == RTM_NEWLINK || req.kind == RTM_SETLINK)
+                && Self::names_netns(&req)
+            {
+                self.cross_link(sock.ns, &req)
             } else {
-                ns.handle(&req)
+                self.ns(sock.ns).handle(&req)
             };
-            // Notifications go out as the kernel raises them: before the
+            // Veth pairs across namespaces follow each other; then the
+            // notifications go out as the kernel raises them: before the
             // reply and the acknowledgement.
-            for (group, note) in ns.notes.drain(..) {
-                for s in self.sockets.values().filter_map(Weak::upgrade) {
-                    if s.ns == sock.ns && s.joined(group) {
-                        s.deliver_note(note.clone(), group);
-                    }
-                }
-            }
-            let dump = is_dump(&req) && req.kind & 3 == 2;
+            self.sync_remotes();
+            self.flush_notes();
+            let mut ib = sock.inbox();
             let mut out: Vec<(Vec<u8>, u32)> = Vec::new();
             match result {
-                Ok(mut replies) => {
-                    if dump && let Some(k) = sock.inbox().faults.dump_intr.take() {
-                        let from = k.min(replies.len().saturating_sub(1));
-                        for d in &mut replies[from..] {
-                            msg::set_flags(d, NLM_F_DUMP_INTR);
-                        }
-                    }
+                Ok(Reply::Now(replies)) => {
                     out.extend(replies.into_iter().map(|r| (r, 0)));
-                    if req.flags & NLM_F_ACK != 0 && !dump {
+                    if req.flags & NLM_F_ACK != 0 {
                         out.push((msg::ack(&req, None), 0));
+                    }
+                }
+                Ok(Reply::Dump(mut dump)) => {
+                    let n = dump.estimate_chunks();
+                    let chaos = ib.faults.chaos.as_mut().and_then(|c| c.dump_intr(n));
+                    dump.intr_from = ib.faults.dump_intr.take().or(chaos);
+                    // The first pass runs as the request arrives.
+                    let room = ib.dump_room();
+                    let (first, finished) = dump.next_chunk(room);
+                    out.push((first, 0));
+                    if !finished {
+                        ib.dump = Some(dump);
                     }
                 }
                 Err(fail) => out.push((msg::ack(&req, Some(fail)), 0)),
             }
-            let mut ib = sock.inbox();
             if ib.faults.delay && ib.faults.held.is_none() {
                 ib.faults.delay = false;
                 ib.faults.held = Some(out);

@@ -9,7 +9,7 @@ use nlwire::Error;
 use nlwire::machine::mirror::MirrorEvent;
 use nlwire::ops;
 use nlwire::route::events::{Change, Event, Groups, Notice};
-use nlwire::route::{AddressRequest, LinkRequest, Route, RouteRequest};
+use nlwire::route::{AddressRequest, GetLink, LinkRequest, Route, RouteRequest};
 use nlwire::wire::{Messages, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, Writer};
 use nlwire_conn::{ConnectionOptions, Transport};
 use nlwire_sim::{Kernel, NsId};
@@ -346,4 +346,151 @@ fn runs_unprivileged_when_asked() {
         c.execute(ops::create_veth("u0", "u1").unwrap()).unwrap();
         assert_eq!(c.links().count(), 3);
     }
+}
+
+/// A container runtime's move: the pod's end of a veth goes into the
+/// pod's namespace and is renamed `eth0` in the same request; the pair
+/// still works across the two.
+#[test]
+fn a_veth_end_moves_into_a_pod_renamed() {
+    use nlwire::route::NetnsRef;
+    let kernel = Kernel::new();
+    let pod = kernel.add_netns("pod1").unwrap();
+    let fd = kernel.netns_fd(pod).unwrap();
+    let mut host = mio(&kernel, kernel.init_ns());
+    let mut inside = mio(&kernel, pod);
+    inside.subscribe(Groups::links()).unwrap();
+    host.execute(ops::create_veth("vh1", "vp1").unwrap())
+        .unwrap();
+    host.execute(ops::move_link_to_netns("vp1", NetnsRef::Fd(fd.raw()), Some("eth0")).unwrap())
+        .unwrap();
+    // As in the kernel, it arrives under its old name (free here), then
+    // is renamed: two notifications.
+    let mut names = Vec::new();
+    while let Some(n) = inside.next_event_within(Duration::from_millis(50)).unwrap() {
+        if let Notice::Event(Event::Link(Change::New, l)) = n {
+            names.push(l.name);
+        }
+    }
+    names.dedup();
+    assert_eq!(names, ["vp1", "eth0"]);
+    let host_links: Vec<_> = host.links().map(|l| l.unwrap()).collect();
+    let names: Vec<&str> = host_links.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["lo", "vh1"]);
+    let pod_links: Vec<_> = inside.links().map(|l| l.unwrap()).collect();
+    let names: Vec<&str> = pod_links.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["lo", "eth0"]);
+    // Its index was free in the pod, so it kept it; each end names the
+    // other's index.
+    assert_eq!(pod_links[1].index, 2);
+    assert_eq!(host_links[1].link, Some(2));
+    assert_eq!(pod_links[1].link, Some(host_links[1].index));
+    // Carrier follows the peer across the namespaces.
+    host.execute(ops::set_link_up("vh1").unwrap()).unwrap();
+    let vh1 = host.get(GetLink::by_name("vh1").unwrap()).unwrap();
+    assert_eq!(vh1.flags & 0x10000, 0, "no carrier while eth0 is down");
+    inside.execute(ops::set_link_up("eth0").unwrap()).unwrap();
+    let vh1 = host.get(GetLink::by_name("vh1").unwrap()).unwrap();
+    assert_ne!(vh1.flags & 0x10000, 0, "carrier once eth0 is up");
+    inside
+        .request(AddressRequest::add(2, v4(192, 0, 2, 2), 24).unwrap())
+        .unwrap();
+    inside
+        .request(
+            RouteRequest::default_v4()
+                .gateway(v4(192, 0, 2, 1))
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(
+        inside
+            .routes()
+            .filter(|r| r.as_ref().unwrap().table == 254)
+            .count(),
+        2
+    );
+    // Deleting the host end takes the pod's.
+    host.request(LinkRequest::delete("vh1").unwrap()).unwrap();
+    let names: Vec<String> = inside.links().map(|l| l.unwrap().name).collect();
+    assert_eq!(names, ["lo"]);
+    assert_eq!(
+        inside
+            .routes()
+            .filter(|r| r.as_ref().unwrap().table == 254)
+            .count(),
+        0
+    );
+}
+
+/// A veth made with its peer straight in another namespace; removing
+/// that namespace removes the end left behind.
+#[test]
+fn a_veth_made_across_namespaces_goes_with_its_namespace() {
+    use nlwire::route::LinkKind;
+    use nlwire::route::NetnsRef;
+    let kernel = Kernel::new();
+    let pod = kernel.add_netns("pod2").unwrap();
+    let fd = kernel.netns_fd(pod).unwrap();
+    let mut host = mio(&kernel, kernel.init_ns());
+    let mut inside = mio(&kernel, pod);
+    let kind = LinkKind::Veth {
+        peer: "eth0",
+        peer_netns: Some(NetnsRef::Fd(fd.raw())),
+    };
+    host.execute(ops::create_link("vh2", kind).unwrap())
+        .unwrap();
+    let names: Vec<String> = inside.links().map(|l| l.unwrap().name).collect();
+    assert_eq!(names, ["lo", "eth0"]);
+    assert_eq!(host.links().count(), 2);
+    drop(fd);
+    kernel.delete_netns(pod).unwrap();
+    let names: Vec<String> = host.links().map(|l| l.unwrap().name).collect();
+    assert_eq!(names, ["lo"], "the host end went with the pod");
+}
+
+/// What the kernel refuses to move is refused, and nothing moves.
+#[test]
+fn moves_the_kernel_refuses() {
+    use nlwire::route::NetnsRef;
+    let kernel = Kernel::new();
+    let pod = kernel.add_netns("pod3").unwrap();
+    let fd = kernel.netns_fd(pod).unwrap();
+    let mut host = mio(&kernel, kernel.init_ns());
+    let mut inside = mio(&kernel, pod);
+    host.execute(ops::create_bridge("br0").unwrap()).unwrap();
+    host.execute(ops::create_veth("vh3", "vp3").unwrap())
+        .unwrap();
+    inside.execute(ops::create_bridge("eth0").unwrap()).unwrap();
+    let to = |n| ops::move_link_to_netns(n, NetnsRef::Fd(fd.raw()), None).unwrap();
+    let errno = |r: Result<(), Error>| kernel_errno(r).0;
+    assert_eq!(errno(host.execute(to("lo"))), 22, "lo stays");
+    assert_eq!(errno(host.execute(to("br0"))), 22, "bridges stay");
+    let bad = ops::move_link_to_netns("vp3", NetnsRef::Fd(9999), None).unwrap();
+    assert_eq!(
+        errno(host.execute(bad)),
+        9,
+        "not a namespace the kernel knows"
+    );
+    assert_eq!(host.links().count(), 4, "nothing moved");
+    assert_eq!(inside.links().count(), 2);
+    // The new name is taken there but the old one is free: as the kernel
+    // does, the link moves under its old name, then the rename fails.
+    let taken = ops::move_link_to_netns("vp3", NetnsRef::Fd(fd.raw()), Some("eth0")).unwrap();
+    assert_eq!(errno(host.execute(taken)), 17);
+    assert_eq!(host.links().count(), 3);
+    let names: Vec<String> = inside.links().map(|l| l.unwrap().name).collect();
+    assert_eq!(names, ["lo", "eth0", "vp3"]);
+    // Its old name taken there too: refused, with the kernel's text.
+    inside.request(LinkRequest::delete("vp3").unwrap()).unwrap();
+    host.execute(ops::create_veth("vh3", "eth0").unwrap())
+        .unwrap();
+    let clash = ops::move_link_to_netns("eth0", NetnsRef::Fd(fd.raw()), None).unwrap();
+    let (e, text) = kernel_errno(host.execute(clash));
+    assert_eq!(e, 17);
+    assert_eq!(
+        text.as_deref(),
+        Some("An interface with the same name exists in the target netns")
+    );
+    assert_eq!(inside.links().count(), 2);
+    assert_eq!(host.links().count(), 4);
 }

@@ -578,8 +578,15 @@ pub fn delete_route(dst: IpAddr, dst_len: u8) -> Result<Ack<RouteRequest<'static
 }
 
 /// Moves the link `dev` into namespace `ns`, renaming it to `new_name` in
-/// the same request (atomically: it never appears there under its old
-/// name).
+/// the same request: it either moves and takes the name, or (the name
+/// being taken there, say) fails.
+///
+/// It is one request, not one event: when `dev`'s own name is free in
+/// `ns`, the kernel moves it under that name and then renames it, so a
+/// watcher of `ns` sees the old name first (two `RTM_NEWLINK`s); only when
+/// the old name is taken there does it arrive under `new_name` directly.
+/// If the new name is taken there while the old one is free, the link has
+/// moved by the time the rename fails (`EEXIST`).
 pub fn move_link_to_netns<'a>(
     dev: impl Into<LinkRef<'a>>,
     ns: NetnsRef,
