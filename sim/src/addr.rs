@@ -307,7 +307,13 @@ impl Ns {
                 IFA_LOCAL => local = Some(ipv4(attr.payload())?),
                 IFA_ADDRESS => address = Some(ipv4(attr.payload())?),
                 IFA_BROADCAST => broadcast = ipv4(attr.payload())?,
-                IFA_LABEL => label = Some(attr.str().map_err(|_| bad())?.to_owned()),
+                IFA_LABEL => {
+                    let l = attr.str().map_err(|_| bad())?;
+                    if l.len() > 15 {
+                        return Err(Fail::msg(Errno(34), "Attribute failed policy validation"));
+                    }
+                    label = Some(l.to_owned());
+                }
                 IFA_FLAGS => flags = attr.u32().map_err(|_| bad())?,
                 IFA_RT_PRIORITY => rt_priority = attr.u32().map_err(|_| bad())?,
                 IFA_PROTO => proto = attr.u8().map_err(|_| bad())?,
@@ -325,15 +331,16 @@ impl Ns {
                 _ => {}
             }
         }
+        // `rtm_to_ifa`'s order: prefix, IFA_LOCAL (required), device.
         if ifm.prefix_len > 32 {
             return Err(self.ipv4_fail(Errno::EINVAL, "ipv4: Invalid prefix length"));
         }
+        let Some(local) = local else {
+            return Err(self.ipv4_fail(Errno::EINVAL, "ipv4: Local address is not supplied"));
+        };
         if !self.links.contains_key(&ifm.index) {
             return Err(self.ipv4_fail(Errno::ENODEV, "ipv4: Device not found"));
         }
-        let Some(local) = local.or(address) else {
-            return Err(self.ipv4_fail(Errno::EINVAL, "ipv4: Local address is not supplied"));
-        };
         if valid != INFINITY_LIFE_TIME || preferred != INFINITY_LIFE_TIME {
             return Err(Fail::unsupported(
                 "nlwire-sim: address lifetimes are not simulated yet",
@@ -468,11 +475,16 @@ impl Ns {
                     Some(i) => old[i..].to_owned(),
                     None => format!(":{}", n + 1),
                 };
-                if suffix.len() + new.len() < 16 {
-                    a.label.push_str(&suffix);
-                } else {
-                    a.label.truncate(15 - suffix.len());
-                    a.label.push_str(&suffix);
+                // At most IFNAMSIZ - 1 bytes: the name is cut to make room
+                // for the suffix (on a character boundary here).
+                let mut keep = new.len().min(15usize.saturating_sub(suffix.len()));
+                while !new.is_char_boundary(keep) {
+                    keep -= 1;
+                }
+                a.label.truncate(keep);
+                a.label.push_str(&suffix);
+                while a.label.len() > 15 {
+                    a.label.pop();
                 }
             }
             changed.push(a.clone());
@@ -486,9 +498,14 @@ impl Ns {
         if !is_dump(req) {
             return Err(Fail::new(Errno(95)));
         }
+        // Strict checking (the library's sockets): the header's link index
+        // filters the dump, and must name a link.
         let ifm = IfAddrMsg::parse(req.payload).ok();
         let family = ifm.map_or(AF_UNSPEC, |m| m.family);
         let index = ifm.map_or(0, |m| m.index);
+        if index != 0 && !self.links.contains_key(&index) {
+            return Err(Fail::new(Errno::ENODEV));
+        }
         let mut out = msg::DumpOut::new(req);
         if family == AF_UNSPEC || family == AF_INET {
             for a in self.addrs.values().flatten() {

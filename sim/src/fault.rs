@@ -11,8 +11,9 @@ use crate::{Datagram, SocketShared};
 #[non_exhaustive]
 pub enum Fault {
     /// The socket's receive buffer overruns: the next `dropped`
-    /// notifications for it are lost (at least one), and its next receive
-    /// fails with `ENOBUFS` — as the kernel reports a multicast overrun.
+    /// notifications for it (at least one) are lost as they come, and the
+    /// receive after a loss fails with `ENOBUFS` — as the kernel reports a
+    /// multicast overrun.
     Overrun {
         /// How many notifications are lost.
         dropped: usize,
@@ -25,7 +26,8 @@ pub enum Fault {
         chunk: usize,
     },
     /// Request number `nth` from now (0: the next one; each message of a
-    /// batch counts) fails with `errno`, changing nothing.
+    /// batch counts) fails with `errno`, changing nothing. An `errno` that
+    /// is not positive is taken as `EINVAL`.
     Errno {
         /// Which request.
         nth: u64,
@@ -131,7 +133,7 @@ impl Faults {
             Fault::DumpInterrupted { chunk } => st.dump_intr = Some(chunk),
             Fault::Errno { nth, errno } => {
                 let at = st.requests + nth;
-                st.errnos.push((at, errno));
+                st.errnos.push((at, if errno > 0 { errno } else { 22 }));
             }
             Fault::Truncate => st.truncate = true,
             Fault::Delay => st.delay = true,

@@ -102,7 +102,7 @@ mod world;
 use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use nlwire_sys::event::Bell;
@@ -149,8 +149,9 @@ impl Kernel {
     }
 
     fn lock(&self) -> MutexGuard<'_, World> {
-        // Every change to the world finishes before anything can panic
-        // with the lock held, so a poisoned lock holds a consistent world.
+        // Requests cannot make the simulator panic (malformed ones get
+        // error replies); a panic here is a bug in it, and the world it
+        // leaves is used as it is.
         self.world.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -171,8 +172,9 @@ impl Kernel {
     }
 
     /// Removes a namespace with everything in it: its links (a veth's
-    /// peer elsewhere goes with it) and its sockets, which from then on
-    /// fail with `ENOENT`. The initial namespace cannot be removed
+    /// peer elsewhere goes with it) and its sockets, whose sends fail with
+    /// `ENOENT` from then on, and whose receives too once what was queued
+    /// is read. The initial namespace cannot be removed
     /// (`PermissionDenied`).
     pub fn delete_netns(&self, ns: NsId) -> io::Result<()> {
         self.lock().delete_netns(ns.0)
@@ -245,6 +247,9 @@ pub(crate) struct SocketShared {
     pub(crate) ns: u32,
     /// Joined groups: bit `g - 1` for group `g`.
     pub(crate) groups: AtomicU64,
+    /// Its namespace was removed: receives fail (`ENOENT`) once the queue
+    /// is empty, and the bell stays rung so that a waiter finds out.
+    pub(crate) dead: AtomicBool,
     inbox: Mutex<Inbox>,
     /// Readable exactly while the inbox has something to receive (both
     /// change under the inbox's lock).
@@ -277,11 +282,18 @@ impl Inbox {
 }
 
 impl SocketShared {
+    /// Its namespace is gone.
+    pub(crate) fn kill(&self) {
+        self.dead.store(true, Ordering::Relaxed);
+        self.bell.ring();
+    }
+
     pub(crate) fn new(port: u32, ns: u32, bell: Bell) -> SocketShared {
         SocketShared {
             port,
             ns,
             groups: AtomicU64::new(0),
+            dead: AtomicBool::new(false),
             inbox: Mutex::new(Inbox::default()),
             bell,
         }
@@ -360,7 +372,6 @@ impl nlwire_conn::Transport for Socket {
 
     fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, u32)> {
         let mut ib = self.shared.inbox();
-        ib.max_recv = ib.max_recv.max(buf.len()).min(msg::DUMP_MAX);
         // A pending error comes before the queue, as `sk_err` does.
         if ib.faults.overrun {
             ib.faults.overrun = false;
@@ -370,13 +381,17 @@ impl nlwire_conn::Transport for Socket {
             return Err(io::Error::from_raw_os_error(nlwire::Errno::ENOBUFS.0));
         }
         let Some((d, group)) = ib.queue.pop_front() else {
+            if self.shared.dead.load(Ordering::Relaxed) {
+                return Err(io::Error::from_raw_os_error(nlwire::Errno::ENOENT.0));
+            }
             return Err(io::ErrorKind::WouldBlock.into());
         };
+        // The kernel learns the reader's buffer size from a receive that
+        // took a datagram (`max_recvmsg_len`).
+        ib.max_recv = ib.max_recv.max(buf.len()).min(msg::DUMP_MAX);
         // A receive runs the dump's next pass (`netlink_recvmsg` calls
-        // `netlink_dump`), unless an injected delay holds the replies.
-        if ib.faults.held.is_none()
-            && let Some(mut dump) = ib.dump.take()
-        {
+        // `netlink_dump`).
+        if let Some(mut dump) = ib.dump.take() {
             let room = ib.dump_room();
             let (chunk, finished) = dump.next_chunk(room);
             ib.queue.push_back((chunk, 0));
@@ -384,7 +399,7 @@ impl nlwire_conn::Transport for Socket {
                 ib.dump = Some(dump);
             }
         }
-        if !ib.readable() {
+        if !ib.readable() && !self.shared.dead.load(Ordering::Relaxed) {
             self.shared.bell.clear();
         }
         // An injected truncation: the datagram is larger than the buffer.

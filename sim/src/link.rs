@@ -177,7 +177,7 @@ fn check_mtu(link: &Link, mtu: u32) -> Res {
 }
 
 /// The attributes of a link request this simulator reads.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct LinkAttrs<'a> {
     pub(crate) name: Option<&'a str>,
     pub(crate) alt_name: Option<&'a str>,
@@ -194,10 +194,26 @@ pub(crate) struct LinkAttrs<'a> {
     pub(crate) netns_fd: Option<u32>,
     /// `IFLA_NET_NS_PID`, `IFLA_TARGET_NETNSID`: not simulated.
     pub(crate) other_ns: bool,
+    /// An attribute the simulator does not apply (refused, never ignored).
+    pub(crate) unsupported: bool,
 }
 
 fn bad_attr() -> Fail {
     Fail::new(Errno::EINVAL)
+}
+
+/// An attribute longer than its policy allows (`nla_validate`).
+fn policy() -> Fail {
+    Fail::msg(Errno(34), "Attribute failed policy validation")
+}
+
+/// A string attribute of at most `max` bytes (its NUL aside).
+fn bounded<'a>(attr: &nlwire::wire::Attr<'a>, max: usize) -> Res<&'a str> {
+    let s = attr.str().map_err(|_| bad_attr())?;
+    if s.len() > max {
+        return Err(policy());
+    }
+    Ok(s)
 }
 
 pub(crate) fn parse_attrs(b: &[u8]) -> Res<LinkAttrs<'_>> {
@@ -205,13 +221,13 @@ pub(crate) fn parse_attrs(b: &[u8]) -> Res<LinkAttrs<'_>> {
     for attr in Attrs::new(b) {
         let attr = attr.map_err(|_| bad_attr())?;
         match attr.kind() {
-            IFLA_IFNAME => a.name = Some(attr.str().map_err(|_| bad_attr())?),
-            IFLA_ALT_IFNAME => a.alt_name = Some(attr.str().map_err(|_| bad_attr())?),
+            IFLA_IFNAME => a.name = Some(bounded(&attr, 15)?),
+            IFLA_ALT_IFNAME => a.alt_name = Some(bounded(&attr, 127)?),
             IFLA_MTU => a.mtu = Some(attr.u32().map_err(|_| bad_attr())?),
             IFLA_ADDRESS => a.address = Some(attr.payload()),
             IFLA_MASTER => a.master = Some(attr.u32().map_err(|_| bad_attr())?),
             IFLA_TXQLEN => a.txqlen = Some(attr.u32().map_err(|_| bad_attr())?),
-            IFLA_IFALIAS => a.alias = Some(attr.str().map_err(|_| bad_attr())?),
+            IFLA_IFALIAS => a.alias = Some(bounded(&attr, 255)?),
             IFLA_GROUP => a.group = Some(attr.u32().map_err(|_| bad_attr())?),
             IFLA_NET_NS_FD => a.netns_fd = Some(attr.u32().map_err(|_| bad_attr())?),
             IFLA_NET_NS_PID | IFLA_TARGET_NETNSID => a.other_ns = true,
@@ -221,9 +237,17 @@ pub(crate) fn parse_attrs(b: &[u8]) -> Res<LinkAttrs<'_>> {
                     match i.kind() {
                         IFLA_INFO_KIND => a.kind = Some(i.str().map_err(|_| bad_attr())?),
                         IFLA_INFO_DATA => a.data = Some(i.payload()),
-                        _ => {}
+                        // IFLA_INFO_SLAVE_KIND is read-only; port settings
+                        // (IFLA_INFO_SLAVE_DATA) are not simulated.
+                        _ => a.unsupported = true,
                     }
                 }
+            }
+            // What the simulator keeps no state for: IFLA_BROADCAST,
+            // IFLA_OPERSTATE, IFLA_LINKMODE, IFLA_AF_SPEC, queues, IFLA_XDP,
+            // IFLA_CARRIER, IFLA_PROTO_DOWN, GSO/GRO sizes, …
+            2 | 16 | 17 | 26 | 31 | 32 | 33 | 39 | 40 | 41 | 43 | 58 | 59..=64 => {
+                a.unsupported = true
             }
             _ => {}
         }
@@ -241,7 +265,9 @@ impl Ns {
 
     /// The link `ifi_index` names, else the one `IFLA_IFNAME` names.
     pub(crate) fn find_link(&self, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> (bool, Option<u32>) {
-        if ifm.index > 0 {
+        // `ifi_index` is signed in the kernel: only a positive one names a
+        // link.
+        if (ifm.index as i32) > 0 {
             (
                 true,
                 self.links.contains_key(&ifm.index).then_some(ifm.index),
@@ -395,15 +421,58 @@ impl Ns {
     /// A name for a new link: `name`, or the kind's pattern with the
     /// first free number.
     fn pick_name(&self, name: Option<&str>, kind: &str) -> Res<String> {
-        match name {
-            Some(n) if !valid_name(n) => Err(Fail::new(Errno::EINVAL)),
-            Some(n) if self.link_by_name(n).is_some() => Err(Fail::new(Errno::EEXIST)),
-            Some(n) => Ok(n.to_owned()),
-            None => Ok((0..)
-                .map(|i| format!("{kind}{i}"))
-                .find(|n| self.link_by_name(n).is_none())
-                .expect("a free name")),
+        let pattern = match name {
+            // A name with `%d` is a pattern (`dev_alloc_name`); any other
+            // `%` is refused.
+            Some(n) if n.matches("%d").count() == 1 && n.matches('%').count() == 1 => n.to_owned(),
+            Some(n) if !valid_name(n) || n.contains('%') => return Err(Fail::new(Errno::EINVAL)),
+            Some(n) if self.link_by_name(n).is_some() => return Err(Fail::new(Errno::EEXIST)),
+            Some(n) => return Ok(n.to_owned()),
+            None => format!("{kind}%d"),
+        };
+        (0..32768)
+            .map(|i| pattern.replacen("%d", &i.to_string(), 1))
+            .find(|n| self.link_by_name(n).is_none())
+            .filter(|n| valid_name(n))
+            .ok_or(Fail::new(Errno(23)))
+    }
+
+    /// `RTM_SETLINK` (`rtnl_setlink`): changes a link, never makes one.
+    pub(crate) fn set_link_req(&mut self, req: &Req<'_>) -> Res {
+        let ifm = IfInfoMsg::parse(req.payload).map_err(|_| bad_attr())?;
+        let a = parse_attrs(&req.payload[IfInfoMsg::LEN..])?;
+        if a.kind.is_some() || a.data.is_some() {
+            return Err(Fail::unsupported(
+                "nlwire-sim: IFLA_LINKINFO in RTM_SETLINK is not simulated",
+            ));
         }
+        match self.find_link(&ifm, &a) {
+            (false, _) => Err(bad_attr()),
+            (true, None) => Err(Fail::new(Errno::ENODEV)),
+            (true, Some(index)) => self.set_link(index, &ifm, &a),
+        }
+    }
+
+    /// What the simulator refuses rather than ignore: attributes it keeps
+    /// no state for, link flags other than `IFF_UP`, and `ifi_change` 0
+    /// with flags (the kernel then replaces every flag).
+    fn check_supported(ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res {
+        if a.unsupported {
+            return Err(Fail::unsupported(
+                "nlwire-sim: a link attribute in this request is not simulated",
+            ));
+        }
+        if ifm.change & !IFF_UP != 0 {
+            return Err(Fail::unsupported(
+                "nlwire-sim: link flags other than IFF_UP are not simulated",
+            ));
+        }
+        if ifm.change == 0 && ifm.flags != 0 {
+            return Err(Fail::unsupported(
+                "nlwire-sim: flags with ifi_change 0 (every flag replaced) are not simulated",
+            ));
+        }
+        Ok(())
     }
 
     pub(crate) fn new_link(&mut self, req: &Req<'_>) -> Res {
@@ -421,6 +490,11 @@ impl Ns {
                 && Some(k) != self.links[&index].kind_name()
             {
                 return Err(Fail::new(Errno(95)));
+            }
+            if a.data.is_some_and(|d| !d.is_empty()) {
+                return Err(Fail::unsupported(
+                    "nlwire-sim: changing a link's kind settings is not simulated",
+                ));
             }
             return self.set_link(index, &ifm, &a);
         }
@@ -454,6 +528,7 @@ impl Ns {
     /// Checks and inserts a new link (not its peer), then applies the
     /// request's flags and master; undone if those fail. Returns its index.
     fn register(&mut self, mut l: Link, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res<u32> {
+        Self::check_supported(ifm, a)?;
         if a.other_ns {
             return Err(Fail::unsupported(
                 "nlwire-sim: namespaces by pid or id are not simulated: use a NetnsFd",
@@ -477,10 +552,9 @@ impl Ns {
         if let Some(g) = a.group {
             l.group = g;
         }
-        if let Some(al) = a.alias {
-            l.alias = (!al.is_empty()).then(|| al.to_owned());
-        }
-        l.index = self.new_ifindex(ifm.index)?;
+        // `rtnl_create_link` leaves IFLA_IFALIAS alone.
+        let wanted = if (ifm.index as i32) > 0 { ifm.index } else { 0 };
+        l.index = self.new_ifindex(wanted)?;
         let index = l.index;
         self.links.insert(index, l);
         self.note_link(index);
@@ -508,8 +582,10 @@ impl Ns {
 
     fn create_veth(&mut self, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res {
         // The peer: its own ifinfomsg and attributes inside
-        // VETH_INFO_PEER.
-        let (peer_ifm, peer_attrs) = Self::veth_peer(a)?;
+        // VETH_INFO_PEER; its master, if any, is ignored (as the kernel
+        // does).
+        let (peer_ifm, mut peer_attrs) = Self::veth_peer(a)?;
+        peer_attrs.master = None;
         let peer_name = self.pick_name(peer_attrs.name, "veth")?;
         let mut peer = Link::ether(
             0,
@@ -570,6 +646,7 @@ impl Ns {
     /// `do_setlink`, in the kernel's order; a failure leaves the changes
     /// made before it, as the kernel does.
     pub(crate) fn set_link(&mut self, index: u32, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res {
+        Self::check_supported(ifm, a)?;
         if a.other_ns {
             return Err(Fail::unsupported(
                 "nlwire-sim: namespaces by pid or id are not simulated: use a NetnsFd",
@@ -595,7 +672,7 @@ impl Ns {
             self.links.get_mut(&index).expect("link").alias =
                 (!al.is_empty()).then(|| al.to_owned());
         }
-        if ifm.change & IFF_UP != 0 || (ifm.change == 0 && ifm.flags & IFF_UP != 0) {
+        if ifm.change & IFF_UP != 0 {
             self.set_up(index, ifm.flags & IFF_UP != 0)?;
         }
         if let Some(m) = a.master {
@@ -847,7 +924,18 @@ impl Ns {
 
     /// The attributes of a veth request's peer (`VETH_INFO_PEER`).
     pub(crate) fn veth_peer<'a>(a: &LinkAttrs<'a>) -> Res<(IfInfoMsg, LinkAttrs<'a>)> {
-        let mut peer = (IfInfoMsg::default(), LinkAttrs::default());
+        // Without VETH_INFO_PEER the kernel makes the peer from the
+        // device's own attributes, under a `veth%d` name, flags unchanged.
+        let mut peer = (
+            IfInfoMsg::default(),
+            LinkAttrs {
+                name: None,
+                alt_name: None,
+                kind: None,
+                data: None,
+                ..*a
+            },
+        );
         if let Some(data) = a.data {
             for attr in Attrs::new(data) {
                 let attr = attr.map_err(|_| bad_attr())?;
@@ -1006,8 +1094,16 @@ impl Ns {
 
     pub(crate) fn get_link(&mut self, req: &Req<'_>) -> Res<msg::Reply> {
         if is_dump(req) {
+            // Strict checking (the library's sockets): a master and a
+            // kind filter the dump (`rtnl_valid_dump_ifinfo_req`).
+            let a = parse_attrs(req.payload.get(IfInfoMsg::LEN..).unwrap_or(&[]))?;
             let mut out = msg::DumpOut::new(req);
             for l in self.links.values() {
+                if a.master.is_some_and(|m| l.master != Some(m))
+                    || a.kind.is_some_and(|k| l.kind_name() != Some(k))
+                {
+                    continue;
+                }
                 out.item(RTM_NEWLINK, |w| self.emit_link(w, l));
             }
             return Ok(out.finish());

@@ -60,13 +60,38 @@ fn write_message(
     flags: u16,
     seq: u32,
     port: u32,
-    body: impl FnOnce(&mut Writer<'_>),
-) -> usize {
+    body: &impl Fn(&mut Writer<'_>),
+) -> Option<usize> {
     let mut w = Writer::new(scratch);
     let m = w.begin_message(kind, flags, seq, port);
     body(&mut w);
     w.end_message(m);
-    w.finish().expect("simulated message fits its buffer")
+    w.finish().ok()
+}
+
+/// [`write_message`] into `scratch`, or into a larger buffer (returned)
+/// for a message that does not fit (the attribute limits keep messages
+/// far below `scratch`; this only keeps a miss from panicking).
+fn write_big(
+    scratch: &mut [u8],
+    kind: u16,
+    flags: u16,
+    seq: u32,
+    port: u32,
+    body: impl Fn(&mut Writer<'_>),
+) -> Result<usize, Vec<u8>> {
+    if let Some(n) = write_message(scratch, kind, flags, seq, port, &body) {
+        return Ok(n);
+    }
+    let mut size = scratch.len() * 8;
+    loop {
+        let mut big = vec![0u8; size];
+        if let Some(n) = write_message(&mut big, kind, flags, seq, port, &body) {
+            big.truncate(n);
+            return Err(big);
+        }
+        size *= 8;
+    }
 }
 
 /// One message of `kind`, its body written by `body` after the header.
@@ -75,17 +100,19 @@ pub(crate) fn message(
     flags: u16,
     seq: u32,
     port: u32,
-    body: impl FnOnce(&mut Writer<'_>),
+    body: impl Fn(&mut Writer<'_>),
 ) -> Vec<u8> {
     let mut scratch = [0u8; MESSAGE_MAX];
-    let n = write_message(&mut scratch, kind, flags, seq, port, body);
-    scratch[..n].to_vec()
+    match write_big(&mut scratch, kind, flags, seq, port, body) {
+        Ok(n) => scratch[..n].to_vec(),
+        Err(big) => big,
+    }
 }
 
 /// The acknowledgement (errno 0) or error for `req`, as a socket with
 /// `NETLINK_CAP_ACK` and `NETLINK_EXT_ACK` receives it.
 pub(crate) fn ack(req: &Req<'_>, fail: Option<Fail>) -> Vec<u8> {
-    let errno = fail.as_ref().map_or(0, |f| -f.errno.0);
+    let errno = fail.as_ref().map_or(0, |f| f.errno.0.saturating_neg());
     let text = fail.and_then(|f| f.msg);
     let flags = NLM_F_CAPPED | if text.is_some() { NLM_F_ACK_TLVS } else { 0 };
     message(NLMSG_ERROR, flags, req.seq, req.port, |w| {
@@ -152,16 +179,12 @@ impl DumpOut {
     }
 
     /// Appends one item (`NLM_F_MULTI`).
-    pub(crate) fn item(&mut self, kind: u16, body: impl FnOnce(&mut Writer<'_>)) {
-        let n = write_message(
-            &mut self.scratch[..],
-            kind,
-            self.item_flags,
-            self.seq,
-            self.port,
-            body,
-        );
-        self.bytes.extend_from_slice(&self.scratch[..n]);
+    pub(crate) fn item(&mut self, kind: u16, body: impl Fn(&mut Writer<'_>)) {
+        let (seq, port, flags) = (self.seq, self.port, self.item_flags);
+        match write_big(&mut self.scratch[..], kind, flags, seq, port, body) {
+            Ok(n) => self.bytes.extend_from_slice(&self.scratch[..n]),
+            Err(big) => self.bytes.extend_from_slice(&big),
+        }
     }
 
     pub(crate) fn finish(mut self) -> Reply {
@@ -171,8 +194,9 @@ impl DumpOut {
             NLM_F_MULTI,
             self.seq,
             self.port,
-            |w| w.put(&0i32.to_ne_bytes()),
-        );
+            &|w: &mut Writer<'_>| w.put(&0i32.to_ne_bytes()),
+        )
+        .expect("NLMSG_DONE fits");
         Reply::Dump(PendingDump {
             bytes: self.bytes,
             pos: 0,
@@ -229,7 +253,8 @@ impl PendingDump {
         } else {
             false
         };
-        if self.intr_from.is_some_and(|k| self.chunks >= k) {
+        // Flagged from datagram `k` on, or the last if the dump has fewer.
+        if self.intr_from.is_some_and(|k| self.chunks >= k || finished) {
             set_flags(&mut chunk, nlwire::wire::NLM_F_DUMP_INTR);
         }
         self.chunks += 1;

@@ -524,11 +524,49 @@ impl Ns {
                 "nlwire-sim: route lookups (RTM_GETROUTE without NLM_F_DUMP) are not simulated yet",
             ));
         }
-        let family = RtMsg::parse(req.payload).map_or(AF_UNSPEC, |m| m.family);
+        // The library's sockets set NETLINK_GET_STRICT_CHK: the kernel
+        // applies the header's and the attributes' filters
+        // (`ip_valid_fib_dump_req`).
+        let rtm = RtMsg::parse(req.payload).ok();
+        let family = rtm.map_or(AF_UNSPEC, |m| m.family);
+        let mut table = rtm.map_or(0, |m| u32::from(m.table));
+        let mut oif = None;
+        for attr in Attrs::new(req.payload.get(RtMsg::LEN..).unwrap_or(&[])) {
+            let attr = attr.map_err(|_| bad())?;
+            match attr.kind() {
+                RTA_TABLE => table = attr.u32().map_err(|_| bad())?,
+                RTA_OIF => {
+                    let o = attr.u32().map_err(|_| bad())?;
+                    if !self.links.contains_key(&o) {
+                        return Err(Fail::new(Errno::ENODEV));
+                    }
+                    oif = Some(o);
+                }
+                _ => {
+                    return Err(Fail::msg(
+                        Errno::EINVAL,
+                        "Unsupported attribute in dump request",
+                    ));
+                }
+            }
+        }
+        if table != 0 && !self.tables.contains(&table) && family == AF_INET {
+            return Err(Fail::msg(Errno::ENOENT, "ipv4: FIB table does not exist"));
+        }
+        let protocol = rtm.map_or(0, |m| m.protocol);
+        let kind = rtm.map_or(0, |m| m.kind);
+        // RTM_F_CLONED asks for route exceptions: the simulator has none.
+        let cloned = rtm.is_some_and(|m| m.flags & 0x200 != 0);
         let mut out = msg::DumpOut::new(req).filtered();
-        if family == AF_UNSPEC || family == AF_INET {
+        if (family == AF_UNSPEC || family == AF_INET) && !cloned {
             for r in self.routes.values() {
-                out.item(RTM_NEWROUTE, |w| self.emit_route(w, r));
+                if (table == 0 || r.table == table)
+                    && (protocol == 0 || r.protocol == protocol)
+                    && (kind == 0 || r.kind == kind)
+                    && oif.is_none_or(|o| r.oif == Some(o))
+                {
+                    out.item(RTM_NEWROUTE, |w| self.emit_route(w, r));
+                }
             }
         }
         Ok(out.finish())

@@ -144,9 +144,21 @@ impl Ns {
 
     fn handle(&mut self, req: &Req<'_>) -> Res<Reply> {
         self.ticks = self.ticks.wrapping_add(1);
+        // Bridge VLANs, the FDB and bridge port settings travel as link and
+        // neighbour messages of family AF_BRIDGE: not simulated, refused
+        // rather than taken for another request.
+        let family = req.payload.first().copied().unwrap_or(0);
+        if family == nlwire::route::AF_BRIDGE
+            && ((16..=19).contains(&req.kind) || (28..=30).contains(&req.kind))
+        {
+            return Err(Fail::unsupported(
+                "nlwire-sim: AF_BRIDGE messages (bridge VLANs, FDB, port settings) are not simulated yet",
+            ));
+        }
         let none = |()| Reply::Now(Vec::new());
         match req.kind {
-            RTM_NEWLINK | RTM_SETLINK => self.new_link(req).map(none),
+            RTM_NEWLINK => self.new_link(req).map(none),
+            RTM_SETLINK => self.set_link_req(req).map(none),
             RTM_DELLINK => self.del_link(req).map(none),
             RTM_GETLINK => self.get_link(req),
             RTM_NEWADDR => self.new_addr(req).map(none),
@@ -228,6 +240,11 @@ impl World {
         self.namespaces
             .remove(&id)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such namespace"))?;
+        for s in self.sockets.values().filter_map(Weak::upgrade) {
+            if s.ns == id {
+                s.kill();
+            }
+        }
         // Veths whose peer was in it go too.
         self.listen();
         self.sync_remotes();
@@ -357,7 +374,7 @@ impl World {
             self.ns(y).set_link(index, &ifm, &rest)?;
             return Ok(Reply::Now(Vec::new()));
         }
-        if req.flags & NLM_F_CREATE == 0 {
+        if req.flags & NLM_F_CREATE == 0 || req.kind == RTM_SETLINK {
             return Err(Fail::new(Errno::ENODEV));
         }
         if a.kind != Some("veth") {

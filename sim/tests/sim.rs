@@ -494,3 +494,99 @@ fn moves_the_kernel_refuses() {
     assert_eq!(inside.links().count(), 2);
     assert_eq!(host.links().count(), 4);
 }
+
+/// Sends one raw request on a fresh socket and returns the errno of its
+/// acknowledgement (0 for success).
+fn raw_errno(kernel: &Kernel, kind: u16, flags: u16, body: &[u8]) -> i32 {
+    use nlwire::wire::{NLM_F_ACK, NLMSG_ERROR};
+    let sock = kernel.socket(kernel.init_ns()).unwrap();
+    let mut req = vec![0u8; body.len() + 64];
+    let mut w = Writer::new(&mut req);
+    let m = w.begin_message(kind, NLM_F_REQUEST | NLM_F_ACK | flags, 9, sock.port());
+    w.put(body);
+    w.end_message(m);
+    let n = w.finish().unwrap();
+    sock.send(&req[..n]).unwrap();
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let len = sock.recv(&mut buf).expect("a reply");
+        for msg in Messages::new(&buf[..len]) {
+            let msg = msg.unwrap();
+            if msg.kind() == NLMSG_ERROR {
+                return -i32::from_ne_bytes(msg.payload()[..4].try_into().unwrap());
+            }
+        }
+    }
+}
+
+/// An attribute: header and payload, padded.
+fn nla(kind: u16, payload: &[u8]) -> Vec<u8> {
+    let len = 4 + payload.len();
+    let mut v = Vec::with_capacity(len + 3);
+    v.extend_from_slice(&(len as u16).to_ne_bytes());
+    v.extend_from_slice(&kind.to_ne_bytes());
+    v.extend_from_slice(payload);
+    while v.len() % 4 != 0 {
+        v.push(0);
+    }
+    v
+}
+
+/// Requests the simulator cannot model, or that break the kernel's
+/// limits, get error replies and change nothing — never a panic, never a
+/// request taken for another.
+#[test]
+fn odd_requests_get_errors_and_change_nothing() {
+    let kernel = Kernel::new();
+    let mut c = mio(&kernel, kernel.init_ns());
+    c.execute(ops::create_veth("a0", "b0").unwrap()).unwrap();
+    let a0 = c.get(GetLink::by_name("a0").unwrap()).unwrap().index;
+    let ifinfo = |family: u8, index: u32, flags: u32, change: u32| {
+        let mut h = vec![family, 0, 0, 0];
+        h.extend_from_slice(&index.to_ne_bytes());
+        h.extend_from_slice(&flags.to_ne_bytes());
+        h.extend_from_slice(&change.to_ne_bytes());
+        h
+    };
+    // An alias beyond IFALIASZ - 1: the attribute's policy refuses it.
+    let mut body = ifinfo(0, a0, 0, 0);
+    body.extend(nla(20, &vec![b'x'; 9000]));
+    assert_eq!(raw_errno(&kernel, 16, 0, &body), 34);
+    // An AF_BRIDGE delete (a bridge VLAN request) is not a link delete.
+    assert_eq!(raw_errno(&kernel, 17, 0, &ifinfo(7, a0, 0, 0)), 95);
+    // RTM_SETLINK never makes a link, and needs an index or a name.
+    let mut body = ifinfo(0, 0, 0, 0);
+    body.extend(nla(3, b"new0\0"));
+    assert_eq!(raw_errno(&kernel, 19, 0x400, &body), 19);
+    assert_eq!(raw_errno(&kernel, 19, 0, &ifinfo(0, 0, 0, 0)), 22);
+    // Flags the simulator does not model are refused, not ignored.
+    assert_eq!(raw_errno(&kernel, 16, 0, &ifinfo(0, a0, 0x100, 0x100)), 95);
+    assert_eq!(raw_errno(&kernel, 16, 0, &ifinfo(0, a0, 1, 0)), 95);
+    // An attribute it keeps no state for (IFLA_CARRIER).
+    let mut body = ifinfo(0, a0, 0, 0);
+    body.extend(nla(33, &[0]));
+    assert_eq!(raw_errno(&kernel, 16, 0, &body), 95);
+    let names: Vec<String> = c.links().map(|l| l.unwrap().name).collect();
+    assert_eq!(names, ["lo", "b0", "a0"], "nothing changed");
+    // A rename whose labels would overrun IFNAMSIZ mid-character.
+    for (i, a) in [1u8, 2].iter().enumerate() {
+        c.request(AddressRequest::add(a0, v4(192, 0, 2, *a), 24).unwrap())
+            .unwrap();
+        let _ = i;
+    }
+    c.request(LinkRequest::set(a0).unwrap().rename("ñññññññ").unwrap())
+        .unwrap();
+    for a in c.addresses().map(|a| a.unwrap()) {
+        let label = a.label.as_deref().unwrap_or_default().to_owned();
+        assert!(label.len() <= 15, "{label:?}");
+        assert!(label.starts_with('ñ'), "{label:?}");
+    }
+    // An injected errno that is not positive is an EINVAL.
+    let sock = kernel.socket(kernel.init_ns()).unwrap();
+    sock.faults()
+        .inject(nlwire_sim::Fault::Errno { nth: 0, errno: 0 });
+    let mut c2 =
+        nlwire_mio::Connection::from_transport(sock, ConnectionOptions::default()).unwrap();
+    let e = c2.request(LinkRequest::set("b0").unwrap().up(true));
+    assert_eq!(kernel_errno(e).0, 22);
+}
