@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use nlwire::Batch;
 use nlwire::route::{GetLink, Link, RouteRequest};
 use nlwire::wire::{Messages, NLM_F_ACK, NLMSG_ERROR};
-use nlwire_benches::cpu_now;
+use nlwire_benches::{cpu_now, median};
 use nlwire_tests::TestNs;
 
 const TABLE: u32 = 300;
@@ -293,11 +293,6 @@ fn rtnetlink_sequential(n: u32) -> Cost {
 
 fn rtnetlink_64(n: u32) -> Cost {
     rtnetlink_add(n, 64)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 /// What a method's timed part cost: wall time, and the CPU time (user +

@@ -40,7 +40,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nlwire::route::{AddressRequest, GetLink, Link, LinkKind, LinkRequest, RouteRequest};
-use nlwire_benches::cpu_now;
+use nlwire_benches::{cpu_now, median};
 use nlwire_sys::netns::{Netns, NetnsDir};
 use nlwire_tests::TestNs;
 
@@ -613,11 +613,6 @@ fn nlink_pods(run: &Run, all: bool) -> Cost {
             }
         },
     )
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn main() {

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use nlwire::route::GetLink;
 use nlwire::route::GetRoutes;
-use nlwire_benches::cpu_now;
+use nlwire_benches::{cpu_now, median};
 use nlwire_conn::ConnectionOptions;
 use nlwire_mio::Connection;
 use nlwire_sim::Kernel;
@@ -58,11 +58,6 @@ fn owned(conn: &mut Connection) -> u64 {
         .map(|r| r.expect("route"))
         .filter(|r| r.table != 255)
         .count() as u64
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn main() {

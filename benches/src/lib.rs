@@ -120,6 +120,12 @@ pub fn spin_recv(sock: &nlwire_sys::NetlinkSocket, buf: &mut [u8]) -> usize {
     }
 }
 
+/// The median of some timings (the upper one of an even count).
+pub fn median(mut v: Vec<std::time::Duration>) -> std::time::Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
 /// The README's examples, compiled (not run) with the workspace's tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

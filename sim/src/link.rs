@@ -478,7 +478,7 @@ impl Ns {
     pub(crate) fn new_link(&mut self, req: &Req<'_>) -> Res {
         let ifm = IfInfoMsg::parse(req.payload).map_err(|_| bad_attr())?;
         let a = parse_attrs(&req.payload[IfInfoMsg::LEN..])?;
-        let (specified, found) = self.find_link(&ifm, &a);
+        let (_, found) = self.find_link(&ifm, &a);
         if let Some(index) = found {
             if req.flags & NLM_F_EXCL != 0 {
                 return Err(Fail::new(Errno::EEXIST));
@@ -499,7 +499,6 @@ impl Ns {
             return self.set_link(index, &ifm, &a);
         }
         if req.flags & NLM_F_CREATE == 0 {
-            let _ = specified;
             return Err(Fail::new(Errno::ENODEV));
         }
         match a.kind {
@@ -583,64 +582,29 @@ impl Ns {
     fn create_veth(&mut self, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res {
         // The peer: its own ifinfomsg and attributes inside
         // VETH_INFO_PEER; its master, if any, is ignored (as the kernel
-        // does).
+        // does). The kernel registers it first (it gets the lower index)
+        // and applies its flags before the device exists.
         let (peer_ifm, mut peer_attrs) = Self::veth_peer(a)?;
         peer_attrs.master = None;
-        let peer_name = self.pick_name(peer_attrs.name, "veth")?;
-        let mut peer = Link::ether(
-            0,
-            peer_name,
-            Kind::Veth {
-                peer: 0,
-                remote: None,
-            },
-            [0; 6],
-        );
-        peer.mac = self.new_mac();
-        // The kernel registers the peer first: it gets the lower index.
-        let saved_last = self.last_ifindex;
-        let peer_index = self.register(peer, &peer_ifm, &peer_attrs)?;
-        let name = match self.pick_name(a.name, "veth") {
-            Ok(n) => n,
-            Err(e) => {
-                self.remove_link(peer_index);
-                self.last_ifindex = self.last_ifindex.max(saved_last);
-                return Err(e);
-            }
-        };
-        let mut dev = Link::ether(
-            0,
-            name,
-            Kind::Veth {
-                peer: peer_index,
-                remote: None,
-            },
-            [0; 6],
-        );
-        dev.mac = self.new_mac();
-        // The pair is linked before the device's flags and master apply.
-        let dev_ifm = IfInfoMsg { change: 0, ..*ifm };
-        let dev_attrs = LinkAttrs {
-            master: None,
-            kind: None,
-            data: None,
-            ..*a
-        };
-        let index = match self.register(dev, &dev_ifm, &dev_attrs) {
+        let peer = self.new_veth_end(&peer_ifm, &peer_attrs)?;
+        self.configure_new(peer, &peer_ifm, &peer_attrs)?;
+        let index = match self.new_veth_end(ifm, a) {
             Ok(i) => i,
             Err(e) => {
-                self.remove_link(peer_index);
+                self.remove_link(peer);
                 return Err(e);
             }
         };
-        if let Some(p) = self.links.get_mut(&peer_index) {
-            p.kind = Kind::Veth {
-                peer: index,
-                remote: None,
-            };
+        // The pair is linked before the device's flags and master apply.
+        for (end, other) in [(peer, index), (index, peer)] {
+            if let Some(l) = self.links.get_mut(&end) {
+                l.kind = Kind::Veth {
+                    peer: other,
+                    remote: None,
+                };
+            }
         }
-        self.configure_new(index, ifm, a)?;
-        Ok(())
+        self.configure_new(index, ifm, a)
     }
 
     /// `do_setlink`, in the kernel's order; a failure leaves the changes

@@ -4,7 +4,7 @@
 
 use nlwire::Errno;
 use nlwire::route::rule::{FRA_PRIORITY, FRA_PROTOCOL, FRA_SUPPRESS_PREFIXLEN, FRA_TABLE};
-use nlwire::route::{AF_INET, AF_INET6, AF_UNSPEC};
+use nlwire::route::{AF_INET, AF_INET6, AF_UNSPEC, RtMsg};
 use nlwire::wire::Writer;
 
 use crate::msg::{self, Fail, Req, Res};
@@ -24,9 +24,15 @@ const DEFAULT_RULES: &[(u8, u32, u32)] = &[
 ];
 
 fn emit_rule(w: &mut Writer<'_>, family: u8, priority: u32, table: u32) {
-    // `struct fib_rule_hdr`.
-    w.put(&[family, 0, 0, 0, table as u8, 0, 0, FR_ACT_TO_TBL]);
-    w.put(&0u32.to_ne_bytes());
+    // `struct fib_rule_hdr` has `struct rtmsg`'s layout (the core reads
+    // and writes it so too); its action sits where a route's type does.
+    RtMsg {
+        family,
+        table: table as u8,
+        kind: FR_ACT_TO_TBL,
+        ..Default::default()
+    }
+    .emit(w);
     w.attr_u32(FRA_TABLE, table);
     w.attr_i32(FRA_SUPPRESS_PREFIXLEN, -1);
     w.attr_u8(FRA_PROTOCOL, RTPROT_KERNEL);

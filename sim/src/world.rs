@@ -329,11 +329,10 @@ impl World {
     /// Whether a link request names a namespace by descriptor (at its top
     /// level, or for a veth's peer): the kernel then works on two.
     fn names_netns(req: &Req<'_>) -> bool {
-        let Ok(ifm) = IfInfoMsg::parse(req.payload) else {
+        let Some(attrs) = req.payload.get(IfInfoMsg::LEN..) else {
             return false;
         };
-        let _ = ifm;
-        let Ok(a) = link::parse_attrs(&req.payload[IfInfoMsg::LEN..]) else {
+        let Ok(a) = link::parse_attrs(attrs) else {
             return false;
         };
         a.netns_fd.is_some()

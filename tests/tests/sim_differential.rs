@@ -271,79 +271,83 @@ impl Side {
         }
     }
 
-    /// Links, IPv4 addresses, IPv4 routes and IPv4 rules, normalised (see
-    /// `sim/DIFFERENCES.md` for what is left out).
     fn state(&mut self) -> Result<Vec<String>, Error> {
-        let mut out = Vec::new();
-        for l in self.conn.links() {
-            let l = l?;
-            out.push(format!(
-                "link {} {} flags={:#x} mtu={:?} oper={:?} master={:?} link={:?} kind={:?} slave={:?} txq={:?} group={:?} alias={:?} qdisc={:?}",
-                l.index,
-                l.name,
-                l.flags,
-                l.mtu,
-                l.operstate,
-                l.master,
-                l.link,
-                l.kind,
-                l.slave_kind,
-                l.txqlen,
-                l.group,
-                l.alias,
-                l.qdisc,
-            ));
-        }
-        for a in self.conn.addresses() {
-            let a = a?;
-            if a.family != nlwire::route::AF_INET {
-                continue;
-            }
-            out.push(format!(
-                "addr {} {:?}/{} peer={:?} brd={:?} scope={} flags={:#x} label={:?} metric={:?} proto={:?}",
-                a.index,
-                a.addr,
-                a.prefix_len,
-                a.peer,
-                a.broadcast,
-                a.scope,
-                a.flags,
-                a.label.as_deref(),
-                a.priority,
-                a.proto,
-            ));
-        }
-        for r in self.conn.routes() {
-            let r = r?;
-            if r.family != nlwire::route::AF_INET {
-                continue;
-            }
-            out.push(format!(
-                "route t={} {:?}/{} tos={} proto={} scope={} type={} flags={:#x} gw={:?} src={:?} oif={:?} metric={:?} hops={:?} metrics={:?}",
-                r.table,
-                r.dst,
-                r.dst_len,
-                r.tos,
-                r.protocol,
-                r.scope,
-                r.kind,
-                r.flags,
-                r.gateway,
-                r.prefsrc,
-                r.oif,
-                r.priority,
-                r.next_hops,
-                r.metrics,
-            ));
-        }
-        for r in self.conn.rules() {
-            let r = r?;
-            if r.family == nlwire::route::AF_INET {
-                out.push(format!("rule {r:?}"));
-            }
-        }
-        Ok(out)
+        state(&mut self.conn)
     }
+}
+
+/// Links, IPv4 addresses, IPv4 routes and IPv4 rules, normalised (see
+/// `sim/DIFFERENCES.md` for what is left out).
+fn state(conn: &mut Connection) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for l in conn.links() {
+        let l = l?;
+        out.push(format!(
+            "link {} {} flags={:#x} mtu={:?} oper={:?} master={:?} link={:?} kind={:?} slave={:?} txq={:?} group={:?} alias={:?} qdisc={:?}",
+            l.index,
+            l.name,
+            l.flags,
+            l.mtu,
+            l.operstate,
+            l.master,
+            l.link,
+            l.kind,
+            l.slave_kind,
+            l.txqlen,
+            l.group,
+            l.alias,
+            l.qdisc,
+        ));
+    }
+    for a in conn.addresses() {
+        let a = a?;
+        if a.family != nlwire::route::AF_INET {
+            continue;
+        }
+        out.push(format!(
+            "addr {} {:?}/{} peer={:?} brd={:?} scope={} flags={:#x} label={:?} metric={:?} proto={:?}",
+            a.index,
+            a.addr,
+            a.prefix_len,
+            a.peer,
+            a.broadcast,
+            a.scope,
+            a.flags,
+            a.label.as_deref(),
+            a.priority,
+            a.proto,
+        ));
+    }
+    for r in conn.routes() {
+        let r = r?;
+        if r.family != nlwire::route::AF_INET {
+            continue;
+        }
+        out.push(format!(
+            "route t={} {:?}/{} tos={} proto={} scope={} type={} flags={:#x} gw={:?} src={:?} oif={:?} metric={:?} hops={:?} metrics={:?}",
+            r.table,
+            r.dst,
+            r.dst_len,
+            r.tos,
+            r.protocol,
+            r.scope,
+            r.kind,
+            r.flags,
+            r.gateway,
+            r.prefsrc,
+            r.oif,
+            r.priority,
+            r.next_hops,
+            r.metrics,
+        ));
+    }
+    for r in conn.rules() {
+        let r = r?;
+        if r.family == nlwire::route::AF_INET {
+            out.push(format!("rule {r:?}"));
+        }
+    }
+    Ok(out)
 }
 
 /// The kernel's state once it matches `want`, or after 1.5 s: the kernel
@@ -658,11 +662,7 @@ impl Pair {
     fn state(&mut self) -> Result<Vec<String>, Error> {
         let mut out = Vec::new();
         for (i, c) in self.conns.iter_mut().enumerate() {
-            let mut side = Side {
-                conn: std::mem::replace(c, placeholder()),
-            };
-            let st = side.state();
-            *c = side.conn;
+            let st = state(c);
             // The operational state of a veth whose peer is in the other
             // namespace is left out: see sim/DIFFERENCES.md.
             out.extend(st?.into_iter().map(|l| {
@@ -677,16 +677,6 @@ impl Pair {
         }
         Ok(out)
     }
-}
-
-/// A connection to stand in while `Side::state` borrows the real one.
-fn placeholder() -> Connection {
-    let k = Kernel::new();
-    Connection::from_transport(
-        k.socket(k.init_ns()).expect("socket"),
-        ConnectionOptions::default(),
-    )
-    .expect("connection")
 }
 
 /// The simulator against the kernel for writes across two namespaces:
