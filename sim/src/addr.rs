@@ -13,7 +13,7 @@ use nlwire::route::route::{RT_SCOPE_HOST, RT_SCOPE_LINK, RT_TABLE_LOCAL, RT_TABL
 use nlwire::route::{AF_INET, AF_INET6, AF_UNSPEC, IfAddrMsg, RTM_DELADDR, RTM_NEWADDR};
 use nlwire::wire::{Attrs, NLM_F_EXCL, NLM_F_REPLACE, Writer};
 
-use crate::msg::{self, Fail, Req, Res};
+use crate::msg::{self, Fail, Req, Res, fixed, in_addr, u32_attr};
 use crate::route::{RTN_BROADCAST, RTN_LOCAL, RTN_UNICAST, RTPROT_KERNEL, Route};
 use crate::world::{Ns, is_dump};
 
@@ -63,11 +63,6 @@ impl Addr {
 
 fn bad() -> Fail {
     Fail::new(Errno::EINVAL)
-}
-
-fn ipv4(payload: &[u8]) -> Res<u32> {
-    let b: [u8; 4] = payload.try_into().map_err(|_| bad())?;
-    Ok(u32::from_be_bytes(b))
 }
 
 impl Ns {
@@ -304,19 +299,19 @@ impl Ns {
         for attr in Attrs::new(&req.payload[IfAddrMsg::LEN..]) {
             let attr = attr.map_err(|_| bad())?;
             match attr.kind() {
-                IFA_LOCAL => local = Some(ipv4(attr.payload())?),
-                IFA_ADDRESS => address = Some(ipv4(attr.payload())?),
-                IFA_BROADCAST => broadcast = ipv4(attr.payload())?,
+                IFA_LOCAL => local = Some(in_addr(&attr)?),
+                IFA_ADDRESS => address = Some(in_addr(&attr)?),
+                IFA_BROADCAST => broadcast = in_addr(&attr)?,
                 IFA_LABEL => {
                     let l = attr.str().map_err(|_| bad())?;
                     if l.len() > 15 {
-                        return Err(Fail::msg(Errno(34), "Attribute failed policy validation"));
+                        return Err(Fail::policy(&attr));
                     }
                     label = Some(l.to_owned());
                 }
-                IFA_FLAGS => flags = attr.u32().map_err(|_| bad())?,
-                IFA_RT_PRIORITY => rt_priority = attr.u32().map_err(|_| bad())?,
-                IFA_PROTO => proto = attr.u8().map_err(|_| bad())?,
+                IFA_FLAGS => flags = u32_attr(&attr)?,
+                IFA_RT_PRIORITY => rt_priority = u32_attr(&attr)?,
+                IFA_PROTO => proto = fixed::<1>(&attr)?[0],
                 IFA_CACHEINFO => {
                     let p = attr.payload();
                     if p.len() < 16 {
@@ -430,8 +425,8 @@ impl Ns {
         for attr in Attrs::new(&req.payload[IfAddrMsg::LEN..]) {
             let attr = attr.map_err(|_| bad())?;
             match attr.kind() {
-                IFA_LOCAL => local = Some(ipv4(attr.payload())?),
-                IFA_ADDRESS => address = Some(ipv4(attr.payload())?),
+                IFA_LOCAL => local = Some(in_addr(&attr)?),
+                IFA_ADDRESS => address = Some(in_addr(&attr)?),
                 IFA_LABEL => label = Some(attr.str().map_err(|_| bad())?),
                 _ => {}
             }

@@ -39,9 +39,10 @@
 //! * **Links**: `lo`, veth pairs, bridges and their ports. Interface
 //!   indexes are allocated as the kernel allocates them (a veth's peer
 //!   first), names as the kernel names them (`veth0`, `bridge0` when none
-//!   is given). Renames (refused while up), MTU within the kind's limits,
-//!   a bridge's MTU following its ports until set, up/down, carrier and
-//!   operstate following a veth's peer and a bridge's ports, masters.
+//!   is given). Renames (refused while up before 6.2), MTU within the
+//!   kind's limits, a bridge's MTU and link-layer address following its
+//!   ports until set, up/down, carrier and operstate following a veth's
+//!   peer and a bridge's ports, masters.
 //! * **IPv4 addresses** with the kernel's automatic routes: the local
 //!   route, the prefix route and the subnet broadcast route while the
 //!   link is up, primaries and secondaries.
@@ -49,6 +50,20 @@
 //!   gateway (checked as the kernel checks it), blackhole, unreachable,
 //!   prohibit; `NLM_F_CREATE`/`EXCL`/`REPLACE`/`APPEND` as the kernel's
 //!   FIB applies them; routes removed with their link or address.
+//! * **IPv6 routes** in any table: through a device or a gateway
+//!   (`ip6_route_add`'s checks, through the rules), blackhole,
+//!   unreachable, prohibit, throw and local; the insert rules of
+//!   `fib6_add_rt2node`, the tree walk's dump order, and the routes
+//!   addrconf makes (`local ::1` when `lo` comes up, `ff00::/8` when a
+//!   link is ready); a link's IPv6 routes go when it goes down or below
+//!   the IPv6 MTU.
+//! * **Neighbour entries** as an administrator writes them (permanent,
+//!   noarp, stale; IPv4 and IPv6), with the kernel's flushes on down,
+//!   carrier loss, a new link-layer address and a link losing IPv4 or
+//!   IPv6.
+//! * **Rules**: the default rules of every family, and IPv4 and IPv6
+//!   rules written (priority, from, to, TOS, table, the reject actions);
+//!   they steer the gateway checks of route writes as in the kernel.
 //! * **Replies as the kernel sends them**: a datagram per reply;
 //!   acknowledgements with the request's header (`NETLINK_CAP_ACK`) and
 //!   the kernel's extended-ack texts for the common failures; dumps in the
@@ -60,14 +75,15 @@
 //!   datagrams are the kernel's byte for byte (checked by the
 //!   differential test).
 //! * **Multicast notifications** to every socket of the namespace that
-//!   joined the group (links, IPv4 addresses, IPv4 routes).
-//! * **Rules**: a namespace's default rules (IPv4 and IPv6) in dumps;
-//!   dumps of neighbour entries and nexthop objects are empty, as in a
-//!   namespace where no traffic flowed and no nexthop was made.
+//!   joined the group (links, IPv4 addresses, IPv4 and IPv6 routes,
+//!   neighbours, rules), dropped with `ENOBUFS` when the socket's receive
+//!   buffer is full ([`Socket::set_recv_buffer`]), as the kernel drops
+//!   them.
 //!
-//! A request the simulator does not model (another family, IPv6 routes,
-//! another link kind) is refused with `EOPNOTSUPP` and an extended-ack
-//! text that starts with `nlwire-sim:` — never answered wrongly.
+//! A request the simulator does not model (IPv6 addresses, nexthop
+//! objects, another link kind, generic netlink) is refused with
+//! `EOPNOTSUPP` and an extended-ack text that starts with `nlwire-sim:` —
+//! never answered wrongly.
 //!
 //! Where kernel releases differ in what it models, [`Kernel::with_release`]
 //! picks the behaviour (the default is the newest).
@@ -95,7 +111,9 @@ mod addr;
 mod fault;
 mod link;
 mod msg;
+mod neigh;
 mod route;
+mod route6;
 mod rule;
 mod world;
 
@@ -266,6 +284,25 @@ pub(crate) struct Inbox {
     /// The largest receive buffer seen (`max_recvmsg_len`), capped.
     max_recv: usize,
     pub(crate) faults: fault::FaultState,
+    /// The memory the queued datagrams take (`sk_rmem_alloc`, counted in
+    /// [`truesize`]).
+    rmem: usize,
+    /// The receive buffer (`sk_rcvbuf`); `None` for the default.
+    rcvbuf: Option<usize>,
+    /// `NETLINK_S_CONGESTED`: a notification was dropped for want of
+    /// room; none is queued until the queue has been emptied.
+    congested: bool,
+}
+
+/// The receive buffer of a socket nobody sized: what nlwire's default
+/// options give a privileged socket (`SO_RCVBUFFORCE` of 4 MiB, doubled).
+const DEFAULT_RCVBUF: usize = 8 << 20;
+
+/// What a queued datagram of `len` bytes costs the receive buffer: its
+/// buffer (a power of two, with the shared info) and the `sk_buff`
+/// (`SKB_TRUESIZE`).
+fn truesize(len: usize) -> usize {
+    (len + 320).next_power_of_two() + 256
 }
 
 impl Inbox {
@@ -308,6 +345,10 @@ impl SocketShared {
         if !inbox.readable() && !datagrams.is_empty() {
             self.bell.ring();
         }
+        inbox.rmem += datagrams
+            .iter()
+            .map(|(d, _)| truesize(d.len()))
+            .sum::<usize>();
         inbox.queue.extend(datagrams);
     }
 
@@ -321,6 +362,18 @@ impl SocketShared {
                 self.bell.ring();
             }
             ib.faults.overrun = true;
+            return;
+        }
+        // `netlink_broadcast_deliver`: no room (or still congested) drops
+        // it; the first drop raises `ENOBUFS` (`netlink_overrun`).
+        if ib.congested || ib.rmem > ib.rcvbuf.unwrap_or(DEFAULT_RCVBUF) {
+            if !ib.congested {
+                ib.congested = true;
+                if !ib.readable() {
+                    self.bell.ring();
+                }
+                ib.faults.overrun = true;
+            }
             return;
         }
         self.deliver_all(&mut ib, vec![(datagram, group)]);
@@ -346,6 +399,17 @@ impl Drop for Socket {
 }
 
 impl Socket {
+    /// Sizes the receive buffer as `SO_RCVBUFFORCE` does: `bytes`,
+    /// doubled (the kernel's bookkeeping share). Notifications that find
+    /// it full are dropped and the reader gets `ENOBUFS`, as from the
+    /// kernel. The default is what nlwire's default options give a
+    /// privileged socket (8 MiB). Replies are never dropped (the kernel
+    /// drops those too when the buffer is full: see `DIFFERENCES.md`).
+    pub fn set_recv_buffer(&self, bytes: usize) {
+        // `SOCK_MIN_RCVBUF`.
+        self.shared.inbox().rcvbuf = Some(bytes.saturating_mul(2).max(2304));
+    }
+
     /// The handle that injects faults into this socket (keep it before
     /// the socket goes into a connection).
     pub fn faults(&self) -> Faults {
@@ -380,7 +444,9 @@ impl nlwire_conn::Transport for Socket {
             }
             return Err(io::Error::from_raw_os_error(nlwire::Errno::ENOBUFS.0));
         }
-        let Some((d, group)) = ib.queue.pop_front() else {
+        let Some((d, group)) = ib.queue.pop_front().inspect(|(d, _)| {
+            ib.rmem = ib.rmem.saturating_sub(truesize(d.len()));
+        }) else {
             if self.shared.dead.load(Ordering::Relaxed) {
                 return Err(io::Error::from_raw_os_error(nlwire::Errno::ENOENT.0));
             }
@@ -394,10 +460,15 @@ impl nlwire_conn::Transport for Socket {
         if let Some(mut dump) = ib.dump.take() {
             let room = ib.dump_room();
             let (chunk, finished) = dump.next_chunk(room);
+            ib.rmem += truesize(chunk.len());
             ib.queue.push_back((chunk, 0));
             if !finished {
                 ib.dump = Some(dump);
             }
+        }
+        // `netlink_rcv_wake`: an emptied queue ends the congestion.
+        if ib.queue.is_empty() {
+            ib.congested = false;
         }
         if !ib.readable() && !self.shared.dead.load(Ordering::Relaxed) {
             self.shared.bell.clear();

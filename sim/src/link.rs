@@ -13,7 +13,7 @@ use nlwire::route::linkinfo::{
 use nlwire::route::{IfInfoMsg, RTM_DELLINK, RTM_NEWLINK};
 use nlwire::wire::{Attrs, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Writer};
 
-use crate::msg::{self, Fail, Req, Res};
+use crate::msg::{self, Fail, Req, Res, u32_attr};
 use crate::world::{Ns, is_dump};
 
 const ARPHRD_ETHER: u16 = 1;
@@ -25,10 +25,10 @@ const IFLA_NET_NS_PID: u16 = 19;
 const IFLA_TARGET_NETNSID: u16 = 46;
 const IFLA_ALT_IFNAME: u16 = 53;
 const IFLA_LINK_NETNSID: u16 = 37;
-const IF_OPER_UNKNOWN: u8 = 0;
+pub(crate) const IF_OPER_UNKNOWN: u8 = 0;
 const IF_OPER_DOWN: u8 = 2;
 const IF_OPER_LOWERLAYERDOWN: u8 = 3;
-const IF_OPER_UP: u8 = 6;
+pub(crate) const IF_OPER_UP: u8 = 6;
 const ETH_MIN_MTU: u32 = 68;
 const ETH_MAX_MTU: u32 = 65535;
 /// `RTNLGRP_LINK`.
@@ -75,6 +75,9 @@ pub(crate) struct Link {
     pub(crate) mtu: u32,
     pub(crate) master: Option<u32>,
     pub(crate) mac: [u8; 6],
+    /// The user set the link-layer address (`NET_ADDR_SET`): a bridge
+    /// then keeps it instead of taking its ports'.
+    pub(crate) mac_set: bool,
     pub(crate) txqlen: u32,
     pub(crate) alias: Option<String>,
     pub(crate) group: u32,
@@ -101,6 +104,7 @@ impl Link {
             mtu: 65536,
             master: None,
             mac: [0; 6],
+            mac_set: false,
             txqlen: 1000,
             alias: None,
             group: 0,
@@ -122,6 +126,7 @@ impl Link {
             mtu: 1500,
             master: None,
             mac,
+            mac_set: false,
             txqlen: 1000,
             alias: None,
             group: 0,
@@ -202,16 +207,11 @@ fn bad_attr() -> Fail {
     Fail::new(Errno::EINVAL)
 }
 
-/// An attribute longer than its policy allows (`nla_validate`).
-fn policy() -> Fail {
-    Fail::msg(Errno(34), "Attribute failed policy validation")
-}
-
 /// A string attribute of at most `max` bytes (its NUL aside).
 fn bounded<'a>(attr: &nlwire::wire::Attr<'a>, max: usize) -> Res<&'a str> {
     let s = attr.str().map_err(|_| bad_attr())?;
     if s.len() > max {
-        return Err(policy());
+        return Err(Fail::policy(attr));
     }
     Ok(s)
 }
@@ -223,13 +223,13 @@ pub(crate) fn parse_attrs(b: &[u8]) -> Res<LinkAttrs<'_>> {
         match attr.kind() {
             IFLA_IFNAME => a.name = Some(bounded(&attr, 15)?),
             IFLA_ALT_IFNAME => a.alt_name = Some(bounded(&attr, 127)?),
-            IFLA_MTU => a.mtu = Some(attr.u32().map_err(|_| bad_attr())?),
+            IFLA_MTU => a.mtu = Some(u32_attr(&attr)?),
             IFLA_ADDRESS => a.address = Some(attr.payload()),
-            IFLA_MASTER => a.master = Some(attr.u32().map_err(|_| bad_attr())?),
-            IFLA_TXQLEN => a.txqlen = Some(attr.u32().map_err(|_| bad_attr())?),
+            IFLA_MASTER => a.master = Some(u32_attr(&attr)?),
+            IFLA_TXQLEN => a.txqlen = Some(u32_attr(&attr)?),
             IFLA_IFALIAS => a.alias = Some(bounded(&attr, 255)?),
-            IFLA_GROUP => a.group = Some(attr.u32().map_err(|_| bad_attr())?),
-            IFLA_NET_NS_FD => a.netns_fd = Some(attr.u32().map_err(|_| bad_attr())?),
+            IFLA_GROUP => a.group = Some(u32_attr(&attr)?),
+            IFLA_NET_NS_FD => a.netns_fd = Some(u32_attr(&attr)?),
             IFLA_NET_NS_PID | IFLA_TARGET_NETNSID => a.other_ns = true,
             IFLA_LINKINFO => {
                 for i in attr.nested() {
@@ -311,7 +311,7 @@ impl Ns {
         f
     }
 
-    fn operstate(&self, l: &Link) -> u8 {
+    pub(crate) fn operstate(&self, l: &Link) -> u8 {
         if !l.up {
             return IF_OPER_DOWN;
         }
@@ -544,6 +544,7 @@ impl Ns {
             l.mac = addr
                 .try_into()
                 .map_err(|_| Fail::msg(Errno::EINVAL, "invalid link address"))?;
+            l.mac_set = true;
         }
         if let Some(q) = a.txqlen {
             l.txqlen = q;
@@ -618,8 +619,18 @@ impl Ns {
         }
         if let Some(addr) = a.address {
             let mac: [u8; 6] = addr.try_into().map_err(|_| Fail::new(Errno::EINVAL))?;
-            self.links.get_mut(&index).expect("link").mac = mac;
+            let l = self.links.get_mut(&index).expect("link");
+            let changed = l.mac != mac;
+            l.mac = mac;
+            l.mac_set = true;
+            let master = l.master;
             self.note_link(index);
+            if changed {
+                self.flush_neighs(index, false, None);
+            }
+            if let Some(m) = master {
+                self.bridge_mac_follow(m);
+            }
         }
         if let Some(mtu) = a.mtu {
             self.set_mtu(index, mtu, true)?;
@@ -653,7 +664,9 @@ impl Ns {
         let l = &self.links[&index];
         check_mtu(l, mtu)?;
         let master = l.master;
-        let counts = l.mtu != mtu || self.rel.equal_mtu_is_set;
+        // Only a change counts as the user's setting (`dev_set_mtu` does
+        // not reach the bridge for the value it has), on 6.1, 6.12, 6.18.
+        let counts = l.mtu != mtu;
         let l = self.links.get_mut(&index).expect("link");
         if let Kind::Bridge { mtu_set } = &mut l.kind
             && by_user
@@ -766,10 +779,14 @@ impl Ns {
             return Err(Fail::new(Errno(95)));
         }
         let l = &self.links[&index];
+        // `br_add_if`: no loopback, and no device without a valid
+        // Ethernet address (a bridge whose last port left has none).
+        let valid_mac = l.mac != [0; 6] && l.mac[0] & 1 == 0;
+        if l.is_loopback() || !valid_mac {
+            return Err(Fail::new(Errno::EINVAL));
+        }
         match l.kind {
-            Kind::Loopback => {
-                return Err(Fail::msg(Errno::EINVAL, "Can not enslave loopback device"));
-            }
+            Kind::Loopback => {}
             Kind::Bridge { .. } => {
                 return Err(Fail::msg(Errno(40), "Can not enslave a bridge to a bridge"));
             }
@@ -783,10 +800,34 @@ impl Ns {
         }
         self.note_link(index);
         self.bridge_mtu_follow(master);
+        self.bridge_mac_follow(master);
         // A new port makes the bridge select its carrier, even a port
         // that is not enabled (the kernel then turns the carrier off).
         self.sync_bridges(Some(master));
         Ok(())
+    }
+
+    /// `br_stp_recalculate_bridge_id`: a bridge whose address the user did
+    /// not set takes the lowest of its ports' addresses, and all zeros
+    /// when it has no port.
+    fn bridge_mac_follow(&mut self, bridge: u32) {
+        if self.links.get(&bridge).is_none_or(|b| b.mac_set) {
+            return;
+        }
+        let mac = self
+            .links
+            .values()
+            .filter(|p| p.master == Some(bridge))
+            .map(|p| p.mac)
+            .min()
+            .unwrap_or([0; 6]);
+        let b = self.links.get_mut(&bridge).expect("bridge");
+        if b.mac != mac {
+            b.mac = mac;
+            self.note_link(bridge);
+            // `NETDEV_CHANGEADDR`: `neigh_changeaddr` flushes its entries.
+            self.flush_neighs(bridge, false, None);
+        }
     }
 
     fn release_port(&mut self, index: u32, bridge: u32) {
@@ -798,6 +839,7 @@ impl Ns {
         }
         self.note_link(index);
         self.bridge_mtu_follow(bridge);
+        self.bridge_mac_follow(bridge);
         // `del_nbp` disables the port unconditionally: the bridge runs
         // its port-state selection.
         self.sync_bridges(Some(bridge));

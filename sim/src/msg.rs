@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use nlwire::Errno;
-use nlwire::wire::{HEADER_LEN, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR, Writer};
+use nlwire::wire::{Attr, HEADER_LEN, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR, Writer};
 
 /// `NLM_F_CAPPED`: the acknowledgement carries only the request's header.
 const NLM_F_CAPPED: u16 = 0x100;
@@ -11,28 +11,70 @@ const NLM_F_CAPPED: u16 = 0x100;
 const NLM_F_ACK_TLVS: u16 = 0x200;
 /// `NLMSGERR_ATTR_MSG`.
 const NLMSGERR_ATTR_MSG: u16 = 1;
+/// `NLMSGERR_ATTR_OFFS`.
+const NLMSGERR_ATTR_OFFS: u16 = 2;
 
 /// A refusal: the errno and the kernel's extended-ack text, if it sets one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Fail {
     pub(crate) errno: Errno,
     pub(crate) msg: Option<Cow<'static, str>>,
+    /// The address of the attribute the failure points at, in the
+    /// request's bytes (`NLMSGERR_ATTR_OFFS` is its offset from the
+    /// request's header).
+    pub(crate) attr: Option<usize>,
 }
 
 impl Fail {
     pub(crate) fn new(errno: Errno) -> Fail {
-        Fail { errno, msg: None }
+        Fail {
+            errno,
+            msg: None,
+            attr: None,
+        }
     }
     pub(crate) fn msg(errno: Errno, msg: impl Into<Cow<'static, str>>) -> Fail {
         Fail {
             errno,
             msg: Some(msg.into()),
+            attr: None,
         }
+    }
+    /// The same failure, pointing at `attr` (`NL_SET_BAD_ATTR`).
+    pub(crate) fn at(mut self, attr: &Attr<'_>) -> Fail {
+        // The attribute's header is the 4 bytes before its payload.
+        self.attr = Some((attr.payload().as_ptr() as usize).wrapping_sub(4));
+        self
+    }
+    /// An attribute shorter than its policy's type (`validate_nla`'s
+    /// `nla_attr_minlen` check): `ERANGE`, pointing at it.
+    pub(crate) fn policy(attr: &Attr<'_>) -> Fail {
+        Fail::msg(Errno(34), "Attribute failed policy validation").at(attr)
     }
     /// A request the simulator does not model.
     pub(crate) fn unsupported(msg: &'static str) -> Fail {
         Fail::msg(Errno(95), msg)
     }
+}
+
+/// The first `N` bytes of a fixed-size attribute, as the kernel's liberal
+/// request policies read one (`nlmsg_parse_deprecated`): shorter is
+/// [`Fail::policy`], longer is accepted.
+pub(crate) fn fixed<const N: usize>(attr: &Attr<'_>) -> Res<[u8; N]> {
+    attr.payload()
+        .get(..N)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| Fail::policy(attr))
+}
+
+/// An `NLA_U32` attribute under a liberal policy (see [`fixed`]).
+pub(crate) fn u32_attr(attr: &Attr<'_>) -> Res<u32> {
+    fixed::<4>(attr).map(u32::from_ne_bytes)
+}
+
+/// An IPv4 address in an `NLA_U32` attribute (see [`fixed`]).
+pub(crate) fn in_addr(attr: &Attr<'_>) -> Res<u32> {
+    fixed::<4>(attr).map(u32::from_be_bytes)
 }
 
 /// The result of a handler.
@@ -113,8 +155,18 @@ pub(crate) fn message(
 /// `NETLINK_CAP_ACK` and `NETLINK_EXT_ACK` receives it.
 pub(crate) fn ack(req: &Req<'_>, fail: Option<Fail>) -> Vec<u8> {
     let errno = fail.as_ref().map_or(0, |f| f.errno.0.saturating_neg());
+    // The offset of the attribute the failure points at, when it lies in
+    // this request (`NLMSGERR_ATTR_OFFS`).
+    let start = req.header.as_ptr() as usize;
+    let offset = fail
+        .as_ref()
+        .and_then(|f| f.attr)
+        .and_then(|a| a.checked_sub(start))
+        .filter(|&o| o >= HEADER_LEN && o < req.header.len())
+        .and_then(|o| u32::try_from(o).ok());
     let text = fail.and_then(|f| f.msg);
-    let flags = NLM_F_CAPPED | if text.is_some() { NLM_F_ACK_TLVS } else { 0 };
+    let tlvs = text.is_some() || offset.is_some();
+    let flags = NLM_F_CAPPED | if tlvs { NLM_F_ACK_TLVS } else { 0 };
     message(NLMSG_ERROR, flags, req.seq, req.port, |w| {
         w.put(&errno.to_ne_bytes());
         w.put(&req.header[..HEADER_LEN]);
@@ -123,6 +175,9 @@ pub(crate) fn ack(req: &Req<'_>, fail: Option<Fail>) -> Vec<u8> {
             s.extend_from_slice(t.as_bytes());
             s.push(0);
             w.attr(NLMSGERR_ATTR_MSG, &s);
+        }
+        if let Some(o) = offset {
+            w.attr_u32(NLMSGERR_ATTR_OFFS, o);
         }
     })
 }
@@ -166,8 +221,17 @@ impl DumpOut {
     /// The items carry `NLM_F_DUMP_FILTERED` too (as IPv4 route dumps'
     /// do).
     pub(crate) fn filtered(mut self) -> DumpOut {
-        self.item_flags |= nlwire::wire::NLM_F_DUMP_FILTERED;
+        self.set_filtered(true);
         self
+    }
+
+    /// Whether the items from here on carry `NLM_F_DUMP_FILTERED`.
+    pub(crate) fn set_filtered(&mut self, on: bool) {
+        if on {
+            self.item_flags |= nlwire::wire::NLM_F_DUMP_FILTERED;
+        } else {
+            self.item_flags &= !nlwire::wire::NLM_F_DUMP_FILTERED;
+        }
     }
 
     /// `NLMSG_DONE` goes in the datagram of the last items when it fits

@@ -13,24 +13,25 @@ use nlwire::route::{AF_INET, AF_INET6, AF_UNSPEC, RTM_DELROUTE, RTM_NEWROUTE, Rt
 use nlwire::wire::{Attrs, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Writer};
 
 use crate::addr::mask;
-use crate::msg::{self, Fail, Req, Res};
+use crate::msg::{self, Fail, Req, Res, in_addr, u32_attr};
+use crate::route6::RouteFilter;
 use crate::world::{Ns, is_dump};
 
 pub(crate) const RTN_UNICAST: u8 = 1;
 pub(crate) const RTN_LOCAL: u8 = 2;
 pub(crate) const RTN_BROADCAST: u8 = 3;
-const RTN_MULTICAST: u8 = 5;
-const RTN_BLACKHOLE: u8 = 6;
-const RTN_THROW: u8 = 9;
-const RTN_MAX: u8 = 11;
+pub(crate) const RTN_MULTICAST: u8 = 5;
+pub(crate) const RTN_BLACKHOLE: u8 = 6;
+pub(crate) const RTN_THROW: u8 = 9;
+pub(crate) const RTN_MAX: u8 = 11;
 pub(crate) const RTPROT_KERNEL: u8 = 2;
 const RT_SCOPE_NOWHERE: u8 = 255;
-const RT_TABLE_COMPAT: u8 = 252;
+pub(crate) const RT_TABLE_COMPAT: u8 = 252;
 const RT_TABLE_DEFAULT: u32 = 253;
-const RTNH_F_ONLINK: u32 = 4;
-const RTNH_F_LINKDOWN: u32 = 16;
-const RTA_ENCAP: u16 = 22;
-const RTA_NH_ID: u16 = 30;
+pub(crate) const RTNH_F_ONLINK: u32 = 4;
+pub(crate) const RTNH_F_LINKDOWN: u32 = 16;
+pub(crate) const RTA_ENCAP: u16 = 22;
+pub(crate) const RTA_NH_ID: u16 = 30;
 /// `RTNLGRP_IPV4_ROUTE`.
 const GROUP_IPV4_ROUTE: u32 = 7;
 
@@ -91,11 +92,6 @@ impl Route {
 
 fn bad() -> Fail {
     Fail::new(Errno::EINVAL)
-}
-
-fn ipv4(payload: &[u8]) -> Res<u32> {
-    let b: [u8; 4] = payload.try_into().map_err(|_| bad())?;
-    Ok(u32::from_be_bytes(b))
 }
 
 /// A route's place in the dump order (see [`Route::order`]).
@@ -246,6 +242,7 @@ impl Ns {
     /// A link is unregistered: all its routes go.
     pub(crate) fn routes_link_gone(&mut self, index: u32) {
         self.remove_route_where(|r| r.oif == Some(index));
+        self.routes6_link_gone(index);
     }
 
     /// `fib_table_lookup` over `tables` for `daddr`: the longest prefix
@@ -263,11 +260,49 @@ impl Ns {
             })
     }
 
-    /// `fib_lookup` with the default rules: local and main (merged), then
-    /// default.
-    fn lookup_rules(&self, daddr: u32, scope: u8, oif: Option<u32>) -> Option<&Route> {
-        self.lookup(&[RT_TABLE_LOCAL, RT_TABLE_MAIN], daddr, scope, oif)
-            .or_else(|| self.lookup(&[RT_TABLE_DEFAULT], daddr, scope, oif))
+    /// `inet_addr_type_dev_table`: the type of the route the local table
+    /// (merged with main while there are no custom rules) has for `a`,
+    /// through any link; unicast when none covers it.
+    pub(crate) fn addr_type(&self, a: u32) -> u8 {
+        if a >> 24 == 0 || a == u32::MAX {
+            return RTN_BROADCAST;
+        }
+        self.lookup(&[RT_TABLE_LOCAL, RT_TABLE_MAIN], a, 0, None)
+            .map_or(RTN_UNICAST, |r| r.kind)
+    }
+
+    /// `fib_lookup`. While the namespace has only its default rules the
+    /// local and main tables are one trie (one longest-prefix match over
+    /// both), then default; once an IPv4 rule was added
+    /// (`fib_has_custom_rules`, never cleared) the rules are walked in
+    /// order: a matching rule's table is searched (no route: the next
+    /// rule), its blackhole, unreachable or prohibit action fails the
+    /// lookup. No route at all is `ENETUNREACH`.
+    fn lookup_rules(&self, daddr: u32, scope: u8, oif: Option<u32>) -> Result<&Route, Errno> {
+        let unreach = Errno(101);
+        if !self.custom_rules4 {
+            return self
+                .lookup(&[RT_TABLE_LOCAL, RT_TABLE_MAIN], daddr, scope, oif)
+                .or_else(|| self.lookup(&[RT_TABLE_DEFAULT], daddr, scope, oif))
+                .ok_or(unreach);
+        }
+        // The flow of a gateway check: no source, TOS 0.
+        for rule in self.rules.iter().filter(|r| r.family == AF_INET) {
+            if !rule.matches_v4(0, daddr, 0) {
+                continue;
+            }
+            match rule.action {
+                1 => {
+                    if let Some(r) = self.lookup(&[rule.table], daddr, scope, oif) {
+                        return Ok(r);
+                    }
+                }
+                7 => return Err(unreach),
+                8 => return Err(Errno(13)), // EACCES
+                _ => return Err(Errno::EINVAL),
+            }
+        }
+        Err(unreach)
     }
 
     fn parse_route(&self, req: &Req<'_>) -> Res<Config> {
@@ -297,12 +332,12 @@ impl Ns {
         for attr in Attrs::new(&req.payload[RtMsg::LEN..]) {
             let attr = attr.map_err(|_| bad())?;
             match attr.kind() {
-                RTA_DST => r.dst = ipv4(attr.payload())?,
-                RTA_OIF => r.oif = Some(attr.u32().map_err(|_| bad())?),
-                RTA_GATEWAY => r.gateway = Some(ipv4(attr.payload())?),
-                RTA_PRIORITY => r.priority = attr.u32().map_err(|_| bad())?,
-                RTA_PREFSRC => r.prefsrc = Some(ipv4(attr.payload())?),
-                RTA_TABLE => r.table = attr.u32().map_err(|_| bad())?,
+                RTA_DST => r.dst = in_addr(&attr)?,
+                RTA_OIF => r.oif = Some(u32_attr(&attr)?),
+                RTA_GATEWAY => r.gateway = Some(in_addr(&attr)?),
+                RTA_PRIORITY => r.priority = u32_attr(&attr)?,
+                RTA_PREFSRC => r.prefsrc = Some(in_addr(&attr)?),
+                RTA_TABLE => r.table = u32_attr(&attr)?,
                 RTA_METRICS if !attr.payload().is_empty() => {
                     return Err(Fail::unsupported(
                         "nlwire-sim: route metrics are not simulated yet",
@@ -391,10 +426,8 @@ impl Ns {
             let in_table = (r.table != RT_TABLE_MAIN)
                 .then(|| self.lookup(&[r.table], gw, scope, r.oif))
                 .flatten();
-            let found = in_table.or_else(|| self.lookup_rules(gw, scope, r.oif));
-            let Some(via) = found else {
-                return Err(Fail::msg(Errno(101), "Nexthop has invalid gateway"));
-            };
+            let found = in_table.map_or_else(|| self.lookup_rules(gw, scope, r.oif), Ok);
+            let via = found.map_err(|e| Fail::msg(e, "Nexthop has invalid gateway"))?;
             if via.kind != RTN_UNICAST && via.kind != RTN_LOCAL {
                 return Err(Fail::msg(Errno::EINVAL, "Nexthop has invalid gateway"));
             }
@@ -553,21 +586,28 @@ impl Ns {
         if table != 0 && !self.tables.contains(&table) && family == AF_INET {
             return Err(Fail::msg(Errno::ENOENT, "ipv4: FIB table does not exist"));
         }
-        let protocol = rtm.map_or(0, |m| m.protocol);
-        let kind = rtm.map_or(0, |m| m.kind);
+        let filter = RouteFilter {
+            table,
+            protocol: rtm.map_or(0, |m| m.protocol),
+            kind: rtm.map_or(0, |m| m.kind),
+            oif,
+        };
         // RTM_F_CLONED asks for route exceptions: the simulator has none.
         let cloned = rtm.is_some_and(|m| m.flags & 0x200 != 0);
         let mut out = msg::DumpOut::new(req).filtered();
         if (family == AF_UNSPEC || family == AF_INET) && !cloned {
             for r in self.routes.values() {
                 if (table == 0 || r.table == table)
-                    && (protocol == 0 || r.protocol == protocol)
-                    && (kind == 0 || r.kind == kind)
+                    && (filter.protocol == 0 || r.protocol == filter.protocol)
+                    && (filter.kind == 0 || r.kind == filter.kind)
                     && oif.is_none_or(|o| r.oif == Some(o))
                 {
                     out.item(RTM_NEWROUTE, |w| self.emit_route(w, r));
                 }
             }
+        }
+        if (family == AF_UNSPEC || family == AF_INET6) && !cloned {
+            self.dump_routes6(&mut out, &filter, family == AF_INET6)?;
         }
         Ok(out.finish())
     }

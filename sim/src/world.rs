@@ -37,6 +37,19 @@ pub(crate) struct Ns {
     pub(crate) addrs: BTreeMap<u32, Vec<Addr>>,
     /// IPv4 routes in dump order.
     pub(crate) routes: Fib,
+    /// IPv6 routes in dump order, and the IPv6 tables.
+    pub(crate) routes6: crate::route6::Fib6,
+    /// The links' IPv6 state.
+    pub(crate) dev6: BTreeMap<u32, crate::route6::Dev6>,
+    /// Neighbour entries.
+    pub(crate) neighs: crate::neigh::Neighs,
+    /// Routing rules, per family in list order.
+    pub(crate) rules: Vec<crate::rule::Rule>,
+    /// An IPv4 rule was added (`fib_has_custom_rules`): lookups walk the
+    /// rules instead of searching local and main as one.
+    pub(crate) custom_rules4: bool,
+    /// An IPv6 rule was added (`fib6_has_custom_rules`).
+    pub(crate) custom_rules6: bool,
     /// Notifications raised by the request being handled: group, message.
     pub(crate) notes: Vec<(u32, Vec<u8>)>,
     /// Seeds the link-layer addresses of new links.
@@ -74,9 +87,10 @@ pub(crate) struct Release {
     /// A move whose name is taken in the target says so (not in 6.12; in
     /// 6.18).
     pub(crate) netns_move_texts: bool,
-    /// Setting a bridge's MTU to the value it has still counts as the
-    /// user's setting (6.1: only a change does).
-    pub(crate) equal_mtu_is_set: bool,
+    /// A bridge that comes up without carrier drops its non-permanent
+    /// neighbour entries (6.1: its carrier bit, on since registration,
+    /// goes off at open; not in 6.12).
+    pub(crate) bridge_open_drops_neighs: bool,
 }
 
 impl Release {
@@ -86,8 +100,8 @@ impl Release {
             ipv4_addr_texts: r >= (6, 12),
             rules_done_coalesced: r >= (6, 12),
             flush_on_last_addr: r < (6, 12),
-            equal_mtu_is_set: r >= (6, 12),
             netns_move_texts: r >= (6, 13),
+            bridge_open_drops_neighs: r < (6, 12),
         }
     }
 }
@@ -100,6 +114,12 @@ impl Ns {
             last_ifindex: 0,
             addrs: BTreeMap::new(),
             routes: Fib::default(),
+            routes6: Default::default(),
+            dev6: BTreeMap::new(),
+            neighs: BTreeMap::new(),
+            rules: crate::rule::default_rules(),
+            custom_rules4: false,
+            custom_rules6: false,
             notes: Vec::new(),
             macs: id.wrapping_mul(0x10000),
             ticks: 0,
@@ -164,12 +184,19 @@ impl Ns {
             RTM_NEWADDR => self.new_addr(req).map(none),
             RTM_DELADDR => self.del_addr(req).map(none),
             RTM_GETADDR => self.get_addr(req),
+            RTM_NEWROUTE if family == nlwire::route::AF_INET6 => self.new_route6(req).map(none),
+            RTM_DELROUTE if family == nlwire::route::AF_INET6 => self.del_route6(req).map(none),
             RTM_NEWROUTE => self.new_route(req).map(none),
             RTM_DELROUTE => self.del_route(req).map(none),
             RTM_GETROUTE => self.get_route(req),
             RTM_GETRULE => self.get_rule(req),
-            // RTM_GETNEIGH, RTM_GETNEXTHOP.
-            30 | 106 => self.empty_dump(req),
+            32 => self.new_rule(req).map(none),
+            33 => self.del_rule(req).map(none),
+            nlwire::route::RTM_NEWNEIGH => self.new_neigh(req).map(none),
+            nlwire::route::RTM_DELNEIGH => self.del_neigh(req).map(none),
+            nlwire::route::RTM_GETNEIGH => self.get_neigh(req),
+            // RTM_GETNEXTHOP.
+            106 => self.empty_dump(req),
             _ => Err(Fail::unsupported(
                 "nlwire-sim: this message type is not simulated",
             )),
@@ -548,6 +575,9 @@ impl World {
             // notifications go out as the kernel raises them: before the
             // reply and the acknowledgement.
             self.sync_remotes();
+            for ns in self.namespaces.values_mut() {
+                ns.sync_ipv6();
+            }
             self.flush_notes();
             let mut ib = sock.inbox();
             let mut out: Vec<(Vec<u8>, u32)> = Vec::new();

@@ -98,6 +98,20 @@ fn a_container_network_on_mio() {
                 None,
                 Some(eth0)
             ),
+            // IPv6: `lo`'s `::1`, and each veth end's multicast route once
+            // it is ready (eth0 at its own up, host0 when its carrier
+            // came). The kernel would add link-local routes too; the
+            // simulator makes no link-local addresses (DIFFERENCES.md).
+            (
+                255,
+                RTN_LOCAL,
+                Some("::1".parse().unwrap()),
+                128,
+                None,
+                Some(1)
+            ),
+            (255, 5, Some("ff00::".parse().unwrap()), 8, None, Some(eth0)),
+            (255, 5, Some("ff00::".parse().unwrap()), 8, None, Some(3)),
         ]
     );
     // Removing the pair takes its address and every route through it.
@@ -149,11 +163,7 @@ fn refusals_are_the_kernels() {
         (3, Some("FIB table does not exist".into()))
     );
     // What the simulator does not model is refused, never answered wrongly.
-    let v6 = c.request(
-        RouteRequest::add("2001:db8::".parse().unwrap(), 32)
-            .unwrap()
-            .kind(6),
-    );
+    let v6 = c.request(AddressRequest::add(1, "2001:db8::1".parse().unwrap(), 64).unwrap());
     let (errno, text) = kernel_errno(v6);
     assert_eq!(errno, 95);
     assert!(text.unwrap().starts_with("nlwire-sim:"));

@@ -2,7 +2,9 @@
 //!
 //! * [`TestNs`]: a named network namespace with a unique name, created with
 //!   `ip netns add` and removed (with everything in it) when dropped. Tests
-//!   never touch the host's own namespace.
+//!   never touch the host's own namespace. Or a namespace of a simulated
+//!   kernel ([`TestNs::simulated`], `nlwire-sim`): the same scenario runs
+//!   on either, `ip` being `nlw` in the test process on the simulator.
 //! * [`Runtime`]: the four runtimes every scenario runs on — mio, the
 //!   test-only `poll(2)` runtime ([`PollWait`]), tokio and async-io — and
 //!   what a scenario can open on each: a route [`Client`]
@@ -11,7 +13,8 @@
 //!   ([`Runtime::ns_watch`]). Every runtime-specific line lives here.
 //! * [`per_runtime!`]: one `#[test]` per runtime for each scenario, so a
 //!   scenario is written once (`mio::a`, `poll::a`, `tokio::a`,
-//!   `async_io::a`).
+//!   `async_io::a`); [`on_sim!`] declares them again on the simulator
+//!   (`sim::mio::a`, …), needing no privilege.
 //! * Privilege handling: without root the tests print why they were skipped;
 //!   with `CI=true` a missing privilege is a failure.
 
@@ -129,10 +132,23 @@ pub fn tun_or_skip(test: &str) -> bool {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// A named network namespace private to one test.
+/// A network namespace private to one test: a named namespace of the real
+/// kernel ([`TestNs::create`]), or a namespace of a simulated kernel of its
+/// own ([`TestNs::simulated`], `nlwire-sim`). A scenario written against
+/// `TestNs` runs on either: connections come from [`TestNs::transport`],
+/// and [`TestNs::ip`] runs `ip` on the kernel and `nlw` (ip's syntax and
+/// output, in this process) on the simulator.
 #[derive(Debug)]
 pub struct TestNs {
     name: String,
+    sim: Option<SimNs>,
+}
+
+/// Where a simulated [`TestNs`] lives.
+#[derive(Debug)]
+struct SimNs {
+    kernel: nlwire_sim::Kernel,
+    ns: nlwire_sim::NsId,
 }
 
 impl TestNs {
@@ -141,9 +157,47 @@ impl TestNs {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = format!("nlwt-{}-{n}", std::process::id());
         run("ip", &["netns", "add", &name]);
-        let ns = TestNs { name };
+        let ns = TestNs { name, sim: None };
         ns.ip(&["link", "set", "lo", "up"]);
         ns
+    }
+
+    /// A namespace of a fresh simulated kernel (`nlwire-sim`), named as
+    /// [`TestNs::create`] names one, with `lo` up. No privilege needed.
+    ///
+    /// With `NLWIRE_SIM_EXPECT_UNPRIVILEGED=1` (how `.ci/run` runs the
+    /// scenarios on the simulator, as uid 65534) it first checks that the
+    /// process cannot create a network namespace: the scenario then runs
+    /// with no privilege to lean on.
+    pub fn simulated() -> TestNs {
+        if std::env::var("NLWIRE_SIM_EXPECT_UNPRIVILEGED").is_ok_and(|v| v == "1") {
+            assert!(
+                nlwire_sys::netns::run_in_new_netns(|| ()).is_err(),
+                "expected to run without the privilege to create a namespace"
+            );
+        }
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("nlwt-sim-{}-{n}", std::process::id());
+        let kernel = nlwire_sim::Kernel::new();
+        let id = kernel
+            .add_netns(&name)
+            .expect("a namespace of the simulator");
+        let ns = TestNs {
+            name,
+            sim: Some(SimNs { kernel, ns: id }),
+        };
+        ns.ip(&["link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// Whether it is a namespace of the simulated kernel.
+    pub fn is_simulated(&self) -> bool {
+        self.sim.is_some()
+    }
+
+    /// The simulated kernel and namespace (`None` on the real kernel).
+    pub fn sim(&self) -> Option<(&nlwire_sim::Kernel, nlwire_sim::NsId)> {
+        self.sim.as_ref().map(|s| (&s.kernel, s.ns))
     }
 
     /// The namespace's name.
@@ -151,13 +205,57 @@ impl TestNs {
         &self.name
     }
 
-    /// Its path under `/var/run/netns`.
+    /// Its path under `/var/run/netns`. A simulated namespace has none:
+    /// a scenario that needs one does not run on the simulator.
     pub fn path(&self) -> PathBuf {
+        assert!(
+            self.sim.is_none(),
+            "{}: a simulated namespace has no path (open connections with TestNs::transport)",
+            self.name
+        );
         PathBuf::from(format!("/var/run/netns/{}", self.name))
     }
 
-    /// Runs `ip -n NAME args…` and panics on failure.
+    /// A socket in the namespace, for any runtime's
+    /// `Connection::from_transport`: a netlink socket opened inside it, or
+    /// a socket of the simulated kernel (which takes the receive buffer
+    /// from `opts` and ignores the rest: it speaks `NETLINK_ROUTE` with
+    /// extended acks and strict checking).
+    pub fn transport(&self, opts: &nlwire_sys::SocketOptions) -> NsSocket {
+        match &self.sim {
+            None => NsSocket::Kernel(
+                nlwire_conn::open_socket(Some(&self.path()), opts)
+                    .unwrap_or_else(|e| panic!("open a socket in {}: {e}", self.name)),
+            ),
+            Some(s) => {
+                let sock = s
+                    .kernel
+                    .socket(s.ns)
+                    .unwrap_or_else(|e| panic!("open a socket in {}: {e}", self.name));
+                if let Some(b) = opts.recv_buffer {
+                    sock.set_recv_buffer(b);
+                }
+                NsSocket::Sim(sock)
+            }
+        }
+    }
+
+    /// Runs `ip -n NAME args…` and panics on failure. On the simulator it
+    /// runs `nlw` in this process on a fresh connection (as `ip` opens
+    /// one), with the same arguments.
     pub fn ip(&self, args: &[&str]) -> String {
+        if let Some(s) = &self.sim {
+            let sock = s.kernel.socket(s.ns).expect("a socket of the simulator");
+            let mut conn =
+                nlwire_mio::Connection::from_transport(sock, ConnectionOptions::default())
+                    .expect("a connection to the simulator");
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            let mut out = Vec::new();
+            if let Err(e) = nlw::run_on(&mut conn, &args, &mut out) {
+                panic!("nlw (for ip) {args:?} on the simulator failed: {e}");
+            }
+            return String::from_utf8(out).expect("utf-8 output");
+        }
         let mut a = vec!["-n", &self.name];
         a.extend_from_slice(args);
         run("ip", &a)
@@ -174,9 +272,10 @@ impl TestNs {
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("ip -j {args:?}: {e}: {out}"))
     }
 
-    /// Runs iproute2's `bridge -n NAME args…` and panics on failure.
+    /// Runs iproute2's `bridge -n NAME args…` and panics on failure (the
+    /// real kernel only).
     pub fn bridge(&self, args: &[&str]) -> String {
-        let mut a = vec!["-n", &self.name];
+        let mut a = vec!["-n", self.kernel_name("bridge")];
         a.extend_from_slice(args);
         run("bridge", &a)
     }
@@ -190,6 +289,16 @@ impl TestNs {
             return serde_json::Value::Array(vec![]);
         }
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("bridge -j {args:?}: {e}: {out}"))
+    }
+
+    /// The name, for a tool that needs the real kernel.
+    fn kernel_name(&self, tool: &str) -> &str {
+        assert!(
+            self.sim.is_none(),
+            "{}: `{tool}` runs on the real kernel only",
+            self.name
+        );
+        &self.name
     }
 
     /// Waits (up to 10 s) until `ip link show dev DEV` contains `state`,
@@ -219,9 +328,63 @@ impl TestNs {
 
 impl Drop for TestNs {
     fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .output();
+        if self.sim.is_none() {
+            let _ = Command::new("ip")
+                .args(["netns", "del", &self.name])
+                .output();
+        }
+    }
+}
+
+/// A socket in a [`TestNs`]: the real kernel's or the simulator's, one
+/// [`Transport`](nlwire_conn::Transport) for every runtime.
+#[derive(Debug)]
+pub enum NsSocket {
+    /// A netlink socket opened inside a named namespace.
+    Kernel(nlwire_sys::NetlinkSocket),
+    /// A socket of a simulated kernel.
+    Sim(nlwire_sim::Socket),
+}
+
+impl std::os::fd::AsFd for NsSocket {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        match self {
+            NsSocket::Kernel(s) => s.as_fd(),
+            NsSocket::Sim(s) => s.as_fd(),
+        }
+    }
+}
+
+impl nlwire_conn::Transport for NsSocket {
+    fn send(&self, datagram: &[u8]) -> std::io::Result<()> {
+        match self {
+            NsSocket::Kernel(s) => nlwire_conn::Transport::send(s, datagram),
+            NsSocket::Sim(s) => s.send(datagram),
+        }
+    }
+    fn recv(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            NsSocket::Kernel(s) => nlwire_conn::Transport::recv(s, buf),
+            NsSocket::Sim(s) => s.recv(buf),
+        }
+    }
+    fn recv_from(&self, buf: &mut [u8]) -> std::io::Result<(usize, u32)> {
+        match self {
+            NsSocket::Kernel(s) => nlwire_conn::Transport::recv_from(s, buf),
+            NsSocket::Sim(s) => s.recv_from(buf),
+        }
+    }
+    fn join(&self, group: u32) -> std::io::Result<()> {
+        match self {
+            NsSocket::Kernel(s) => nlwire_conn::Transport::join(s, group),
+            NsSocket::Sim(s) => s.join(group),
+        }
+    }
+    fn port(&self) -> u32 {
+        match self {
+            NsSocket::Kernel(s) => nlwire_conn::Transport::port(s),
+            NsSocket::Sim(s) => s.port(),
+        }
     }
 }
 
@@ -231,7 +394,7 @@ impl Drop for TestNs {
 #[derive(Debug)]
 pub struct Churn {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    child: std::process::Child,
+    child: Option<std::process::Child>,
     feeder: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -243,10 +406,42 @@ impl Churn {
     }
 
     /// Like [`Churn::start`], feeding `lines` once per `pause` (a pace a
-    /// slow machine, such as the qemu guests, can follow).
+    /// slow machine, such as the qemu guests, can follow). On the
+    /// simulator a thread runs the lines through `nlw` on one connection.
     pub fn paced(ns: &TestNs, lines: &'static str, pause: Duration) -> Churn {
         use std::io::Write;
         use std::process::Stdio;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let s = stop.clone();
+        if let Some((kernel, id)) = ns.sim() {
+            let sock = kernel.socket(id).expect("a socket of the simulator");
+            let feeder = std::thread::spawn(move || {
+                let mut conn =
+                    nlwire_mio::Connection::from_transport(sock, ConnectionOptions::default())
+                        .expect("a connection to the simulator");
+                let lines: Vec<Vec<String>> = lines
+                    .lines()
+                    .map(|l| l.split_whitespace().map(String::from).collect())
+                    .filter(|w: &Vec<String>| !w.is_empty())
+                    .collect();
+                while !s.load(Ordering::Relaxed) {
+                    for words in &lines {
+                        // `-force`: a failing line does not stop the churn.
+                        let _ = nlw::run_on(&mut conn, words, &mut std::io::sink());
+                    }
+                    if pause.is_zero() {
+                        std::thread::yield_now();
+                    } else {
+                        std::thread::sleep(pause);
+                    }
+                }
+            });
+            return Churn {
+                stop,
+                child: None,
+                feeder: Some(feeder),
+            };
+        }
         let mut child = Command::new("ip")
             .args(["-n", ns.name(), "-force", "-batch", "-"])
             .stdin(Stdio::piped())
@@ -255,8 +450,6 @@ impl Churn {
             .spawn()
             .expect("start ip -batch");
         let mut stdin = child.stdin.take().expect("stdin");
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let s = stop.clone();
         let feeder = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
                 if stdin.write_all(lines.as_bytes()).is_err() {
@@ -269,7 +462,7 @@ impl Churn {
         });
         Churn {
             stop,
-            child,
+            child: Some(child),
             feeder: Some(feeder),
         }
     }
@@ -278,11 +471,15 @@ impl Churn {
 impl Drop for Churn {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        let _ = self.child.kill();
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+        }
         if let Some(f) = self.feeder.take() {
             let _ = f.join();
         }
-        let _ = self.child.wait();
+        if let Some(c) = &mut self.child {
+            let _ = c.wait();
+        }
     }
 }
 
@@ -553,8 +750,11 @@ impl<W: nlwire_conn::blocking::Wait> BlockingClient<W> {
     /// A connection inside `ns`.
     pub fn open(ns: &TestNs) -> Self {
         BlockingClient(
-            nlwire_conn::blocking::Connection::new_in_netns(ns.path())
-                .expect("open blocking connection"),
+            nlwire_conn::blocking::Connection::from_transport(
+                ns.transport(&Default::default()),
+                ConnectionOptions::default(),
+            )
+            .expect("open blocking connection"),
         )
     }
 }
@@ -590,8 +790,9 @@ impl<W: BlockingRuntime> Client for BlockingClient<W> {
         None
     }
     fn reopen_with(&mut self, ns: &TestNs, opts: ConnectionOptions) {
-        self.0 = nlwire_conn::blocking::Connection::new_in_netns_with_options(ns.path(), opts)
-            .expect("open blocking connection");
+        self.0 =
+            nlwire_conn::blocking::Connection::from_transport(ns.transport(&opts.socket), opts)
+                .expect("open blocking connection");
     }
     fn stats(&self) -> nlwire::machine::Stats {
         self.0.stats()
@@ -682,9 +883,11 @@ impl TokioClient {
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let path = ns.path();
+        let sock = ns.transport(&Default::default());
         let conn = rt
-            .block_on(async { nlwire_tokio::Connection::new_in_netns(path) })
+            .block_on(async {
+                nlwire_tokio::Connection::from_transport(sock, ConnectionOptions::default())
+            })
             .expect("open tokio connection");
         TokioClient { rt, conn }
     }
@@ -761,10 +964,10 @@ impl Client for TokioClient {
         )
     }
     fn reopen_with(&mut self, ns: &TestNs, opts: ConnectionOptions) {
-        let path = ns.path();
+        let sock = ns.transport(&opts.socket);
         self.conn = self
             .rt
-            .block_on(async { nlwire_tokio::Connection::new_in_netns_with_options(path, opts) })
+            .block_on(async { nlwire_tokio::Connection::from_transport(sock, opts) })
             .expect("open tokio connection");
     }
     fn stats(&self) -> nlwire::machine::Stats {
@@ -812,7 +1015,11 @@ impl AsyncIoClient {
     /// A connection inside `ns`.
     pub fn open(ns: &TestNs) -> Self {
         AsyncIoClient(
-            nlwire_async_io::Connection::new_in_netns(ns.path()).expect("open async-io connection"),
+            nlwire_async_io::Connection::from_transport(
+                ns.transport(&Default::default()),
+                ConnectionOptions::default(),
+            )
+            .expect("open async-io connection"),
         )
     }
 }
@@ -859,7 +1066,7 @@ impl Client for AsyncIoClient {
         Some(futures_lite::future::block_on(join_all(futs)))
     }
     fn reopen_with(&mut self, ns: &TestNs, opts: ConnectionOptions) {
-        self.0 = nlwire_async_io::Connection::new_in_netns_with_options(ns.path(), opts)
+        self.0 = nlwire_async_io::Connection::from_transport(ns.transport(&opts.socket), opts)
             .expect("open async-io connection");
     }
     fn stats(&self) -> nlwire::machine::Stats {
@@ -1014,14 +1221,14 @@ impl Runtime {
         opts: ConnectionOptions,
     ) -> Box<dyn MirrorClient> {
         let e = "start the mirror";
-        let path = ns.path();
+        let sock = || ns.transport(&opts.socket);
         match self {
             Runtime::Mio => {
-                let c = nlwire_mio::Connection::new_in_netns_with_options(path, opts).expect(e);
+                let c = nlwire_mio::Connection::from_transport(sock(), opts).expect(e);
                 Box::new(nlwire_mio::Mirror::new(c, groups).expect(e))
             }
             Runtime::Poll => {
-                let c = poll_rt::Connection::new_in_netns_with_options(path, opts).expect(e);
+                let c = poll_rt::Connection::from_transport(sock(), opts).expect(e);
                 Box::new(poll_rt::Mirror::new(c, groups).expect(e))
             }
             Runtime::Tokio => Box::new(TokioMirror::new(
@@ -1413,7 +1620,7 @@ macro_rules! async_mirror {
         impl $name {
             fn new(exec: Exec, ns: &TestNs, groups: Groups, opts: ConnectionOptions) -> Self {
                 let (m, conn) = exec.enter(|| {
-                    let conn = $m::Connection::new_in_netns_with_options(ns.path(), opts)
+                    let conn = $m::Connection::from_transport(ns.transport(&opts.socket), opts)
                         .expect("open connection");
                     let m = $m::Mirror::new(&conn, groups).expect("start the mirror");
                     (m, conn)
@@ -1513,5 +1720,58 @@ macro_rules! per_runtime {
         $crate::per_runtime!(@module poll Poll $gate {$($shape [$($name)*])+});
         $crate::per_runtime!(@module tokio Tokio $gate {$($shape [$($name)*])+});
         $crate::per_runtime!(@module async_io AsyncIo $gate {$($shape [$($name)*])+});
+    };
+}
+
+/// Declares the same scenarios as [`per_runtime!`] once more, on the
+/// simulated kernel (`nlwire-sim`): a module `sim` holding a module per
+/// runtime, each with a test named after the scenario (`sim::mio::a`,
+/// `sim::tokio::a`, …). Each test gets a fresh [`TestNs::simulated`]; it
+/// needs no privilege, so there is no gate.
+///
+/// The shapes are [`per_runtime!`]'s that take a namespace (`client`,
+/// `async_client`, `ns`). List here the scenarios the simulator models;
+/// the file's header says why the others are not listed.
+///
+/// ```text
+/// nlwire_tests::on_sim! {
+///     client: [fresh_namespace_has_only_lo, links_match_ip],
+/// }
+/// ```
+#[macro_export]
+macro_rules! on_sim {
+    (@test client $rt:ident $name:ident) => {
+        #[test]
+        fn $name() {
+            let ns = $crate::TestNs::simulated();
+            super::super::$name(&mut *$crate::Runtime::$rt.client(&ns), &ns);
+        }
+    };
+    (@test async_client Mio $($rest:tt)*) => {};
+    (@test async_client Poll $($rest:tt)*) => {};
+    (@test async_client $($rest:tt)*) => {
+        $crate::on_sim!(@test client $($rest)*);
+    };
+    (@test ns $rt:ident $name:ident) => {
+        #[test]
+        fn $name() {
+            let ns = $crate::TestNs::simulated();
+            super::super::$name($crate::Runtime::$rt, &ns);
+        }
+    };
+    (@module $m:ident $rt:ident {$($shape:ident [$($name:ident)*])+}) => {
+        #[doc = concat!("The scenarios on the simulator, on the ", stringify!($m), " runtime.")]
+        mod $m {
+            $($($crate::on_sim!(@test $shape $rt $name);)*)+
+        }
+    };
+    ($($shape:ident: [$($name:ident),* $(,)?]),+ $(,)?) => {
+        /// The scenarios on the simulated kernel (`nlwire-sim`).
+        mod sim {
+            $crate::on_sim!(@module mio Mio {$($shape [$($name)*])+});
+            $crate::on_sim!(@module poll Poll {$($shape [$($name)*])+});
+            $crate::on_sim!(@module tokio Tokio {$($shape [$($name)*])+});
+            $crate::on_sim!(@module async_io AsyncIo {$($shape [$($name)*])+});
+        }
     };
 }

@@ -293,3 +293,11 @@ fn event_streams_and_iterators() {
     });
     assert!(seen > 0);
 }
+
+nlwire_tests::on_sim! {
+    client: [
+        events_for_every_object_kind,
+        own_changes_are_events_too,
+        an_overrun_is_a_notice_and_the_subscription_goes_on,
+    ],
+}

@@ -25,7 +25,11 @@ fn all() -> Groups {
 
 /// The kernel's tables now, keyed as the mirror keys them.
 fn kernel(ns: &TestNs) -> BTreeMap<Key, Object> {
-    let mut c = nlwire_mio::Connection::new_in_netns(ns.path()).expect("open connection");
+    let mut c = nlwire_mio::Connection::from_transport(
+        ns.transport(&Default::default()),
+        nlwire_conn::ConnectionOptions::default(),
+    )
+    .expect("open connection");
     let mut t = BTreeMap::new();
     let mut put = |o: Object| {
         t.insert(o.key(), o);
@@ -141,7 +145,10 @@ fn assert_equals_kernel(m: &mut dyn MirrorClient, ns: &TestNs) {
 
 fn quiet_ipv6(ns: &TestNs) {
     // No duplicate address detection: addresses do not change on their
-    // own a second after they are added.
+    // own a second after they are added. (The simulator runs none.)
+    if ns.is_simulated() {
+        return;
+    }
     for k in [
         "net.ipv6.conf.all.accept_dad",
         "net.ipv6.conf.default.accept_dad",
@@ -433,6 +440,16 @@ per_runtime! {
     ns: [
         mirror_follows_every_kind_of_change,
         the_kernels_silent_flushes_are_followed,
+        list_and_watch_while_another_process_changes_things,
+        a_forced_overrun_heals_to_the_kernels_state,
+    ],
+}
+
+// On the simulator: mirror_follows_every_kind_of_change and
+// the_kernels_silent_flushes_are_followed need IPv6 addresses and nexthop
+// objects, which it does not model yet (see sim/DIFFERENCES.md).
+nlwire_tests::on_sim! {
+    ns: [
         list_and_watch_while_another_process_changes_things,
         a_forced_overrun_heals_to_the_kernels_state,
     ],

@@ -487,3 +487,17 @@ per_runtime! {
     ],
     async_client: [two_hundred_concurrent_requests, concurrent_dumps_on_one_socket],
 }
+
+nlwire_tests::on_sim! {
+    client: [
+        fresh_namespace_has_only_lo,
+        links_match_ip,
+        ten_thousand_routes_match_ip,
+        deleting_a_missing_link_is_enodev,
+        bad_attribute_returns_ext_ack_text,
+        unanswered_request_times_out,
+        dropping_a_dump_half_way_keeps_the_connection_usable,
+        list_links_under_link_churn_is_one_snapshot,
+    ],
+    async_client: [two_hundred_concurrent_requests, concurrent_dumps_on_one_socket],
+}
