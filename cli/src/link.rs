@@ -851,6 +851,7 @@ enum Setting<'a> {
     GsoMaxSize(u32),
     GsoMaxSegs(u32),
     GroMaxSize(u32),
+    AddrGenMode(u8),
 }
 
 /// `parse_on_off`: `on`/`off`, else ip's message and exit code 22.
@@ -1035,7 +1036,7 @@ fn parse<'a>(
                 ));
             }
             _ if m("link") => p.link = Some(next(&mut i)?),
-            _ if m("link-netns") || m("link-netnsid") || m("addrgenmode") => {
+            _ if m("link-netns") || m("link-netnsid") => {
                 return Err(Fail(
                     format!("Error: \"{t}\" is not supported by nlw."),
                     255,
@@ -1045,6 +1046,19 @@ fn parse<'a>(
                 let v = next(&mut i)?;
                 p.ops
                     .push(Setting::Address(get_lladdr(v).map_err(|e| Fail(e.0, 1))?));
+            }
+            // After `address`, as in ip: "addr" is `address`.
+            _ if m("addrgenmode") => {
+                let v = next(&mut i)?;
+                // `get_addr_gen_mode`: case-insensitive names.
+                let mode = match v.to_ascii_lowercase().as_str() {
+                    "eui64" => 0,
+                    "none" => 1,
+                    "stable_secret" => 2,
+                    "random" => 3,
+                    _ => return Err(invarg("Invalid address generation mode\n", v)),
+                };
+                p.ops.push(Setting::AddrGenMode(mode));
             }
             _ if m("broadcast") || t == "brd" => {
                 let v = next(&mut i)?;
@@ -1129,6 +1143,7 @@ macro_rules! apply_settings {
                     Setting::GsoMaxSize(n) => $r.gso_max_size(*n),
                     Setting::GsoMaxSegs(n) => $r.gso_max_segs(*n),
                     Setting::GroMaxSize(n) => $r.gro_max_size(*n),
+                    Setting::AddrGenMode(m) => $r.addr_gen_mode(*m),
                     $($only)*
                 };
             }

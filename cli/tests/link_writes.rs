@@ -310,3 +310,44 @@ fn bridges_and_ports_are_written_as_ip_writes_them() {
         ],
     );
 }
+
+/// `link set … addrgenmode` (ip's names, any case), an invalid mode, and
+/// `addr` as ip reads it: short for `address`, not for `addrgenmode`
+/// (which ip compares whole). The kernel's state after each is ip's,
+/// read with `ip -d -j` (its `inet6_addr_gen_mode`).
+#[test]
+fn addrgenmode_is_written_as_ip_writes_it() {
+    let test = "nlw link_writes::addrgenmode_is_written_as_ip_writes_it";
+    if !privileged_or_skip(test) {
+        return;
+    }
+    same_writes(
+        test,
+        &[
+            "link add a0 type veth peer name a1",
+            "link set a0 addrgenmode none",
+            "link set a1 addrgenmode random",
+            "link set a0 addrgenmode EUI64",
+            "link set a1 addrgenmode stable_secret",
+            "link set a0 addrgenmode bogus",
+            "link set a0 addrgen none",
+            "link set a0 addr 02:00:00:00:0e:0a",
+            "link add a2 addrgenmode none type veth peer name a3",
+        ],
+    );
+    // The address itself (`mask` hides MACs from the comparison above).
+    let ns = TestNs::create();
+    ns.ip(&["link", "add", "a0", "type", "veth", "peer", "name", "a1"]);
+    let (code, _, err) = common::nlw(&[
+        "-n",
+        ns.name(),
+        "link",
+        "set",
+        "a0",
+        "addr",
+        "02:00:00:00:0e:0b",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let show = ns.ip(&["link", "show", "dev", "a0"]);
+    assert!(show.contains("link/ether 02:00:00:00:0e:0b"), "{show}");
+}

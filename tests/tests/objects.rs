@@ -1131,8 +1131,9 @@ per_runtime! {
 // (link_kinds_and_changes), a second namespace of the same kernel
 // (move_and_rename_atomically), proxy entries (neighbours_both_ways),
 // rule selectors beyond from/to/tos (rules_both_ways), sysctls
-// (sysctl_in_namespace), and `ip link set addrgenmode`, which nlw does not
-// have (ops_write_what_ip_writes).
+// (sysctl_in_namespace), and ops_write_what_ip_writes compares with a twin
+// namespace of the kernel written by ip (and sets a link's IPv6 address
+// generation mode, IFLA_AF_SPEC, which the simulator refuses).
 nlwire_tests::on_sim! {
     client: [everyday_operations, batch_reports_each_request],
 }

@@ -447,6 +447,8 @@ struct Common<'a> {
     gso_max_size: Option<u32>,
     gso_max_segs: Option<u32>,
     gro_max_size: Option<u32>,
+    /// `IFLA_INET6_ADDR_GEN_MODE` in `IFLA_AF_SPEC`'s `AF_INET6` nest.
+    addr_gen_mode: Option<u8>,
 }
 
 impl Common<'_> {
@@ -501,6 +503,14 @@ impl Common<'_> {
         }
         if let Some(ns) = self.netns {
             ns.emit(w);
+        }
+        if let Some(m) = self.addr_gen_mode {
+            // Nests without NLA_F_NESTED, as `ip` sends them.
+            let spec = w.begin_nested_raw(crate::route::linkinfo::IFLA_AF_SPEC);
+            let inet6 = w.begin_nested_raw(u16::from(crate::route::AF_INET6));
+            w.attr_u8(crate::route::linkinfo::IFLA_INET6_ADDR_GEN_MODE, m);
+            w.end_nested(inet6);
+            w.end_nested(spec);
         }
     }
 }
@@ -621,6 +631,14 @@ macro_rules! common_setters {
         /// Transmit queue length.
         pub fn txqlen(mut self, len: u32) -> Self {
             self.common.txqlen = Some(len);
+            self
+        }
+
+        /// How the link's IPv6 addresses are generated, as `ip link set …
+        /// addrgenmode`: `IN6_ADDR_GEN_MODE_*` (0 eui64, 1 none, 2 stable
+        /// privacy, 3 random). The kernel checks the value.
+        pub fn addr_gen_mode(mut self, mode: u8) -> Self {
+            self.common.addr_gen_mode = Some(mode);
             self
         }
 
