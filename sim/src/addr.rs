@@ -5,8 +5,8 @@ use std::net::Ipv4Addr;
 
 use nlwire::Errno;
 use nlwire::route::addr::{
-    IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_F_NOPREFIXROUTE, IFA_F_PERMANENT,
-    IFA_F_SECONDARY, IFA_FLAGS, IFA_LABEL, IFA_LOCAL, IFA_PROTO, IFA_RT_PRIORITY,
+    IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_F_DEPRECATED, IFA_F_NOPREFIXROUTE,
+    IFA_F_PERMANENT, IFA_F_SECONDARY, IFA_FLAGS, IFA_LABEL, IFA_LOCAL, IFA_PROTO, IFA_RT_PRIORITY,
     INFINITY_LIFE_TIME,
 };
 use nlwire::route::route::{RT_SCOPE_HOST, RT_SCOPE_LINK, RT_TABLE_LOCAL, RT_TABLE_MAIN};
@@ -61,6 +61,29 @@ impl Addr {
     }
 }
 
+/// `IFA_CACHEINFO` (`struct ifa_cacheinfo`): the preferred and valid
+/// lifetimes, the creation and update stamps.
+pub(crate) fn cacheinfo(w: &mut Writer<'_>, fields: [u32; 4]) {
+    let mut ci = [0u8; 16];
+    for (chunk, v) in ci.chunks_exact_mut(4).zip(fields) {
+        chunk.copy_from_slice(&v.to_ne_bytes());
+    }
+    w.attr(IFA_CACHEINFO, &ci);
+}
+
+/// `set_ifa_lifetime`'s flags: permanent without an end, deprecated
+/// once it may not be preferred.
+fn lifetime_flags(valid: u32, preferred: u32) -> u32 {
+    let mut flags = 0;
+    if valid == INFINITY_LIFE_TIME {
+        flags |= IFA_F_PERMANENT;
+    }
+    if preferred == 0 {
+        flags |= IFA_F_DEPRECATED;
+    }
+    flags
+}
+
 fn bad() -> Fail {
     Fail::new(Errno::EINVAL)
 }
@@ -99,12 +122,13 @@ impl Ns {
         if a.rt_priority != 0 {
             w.attr_u32(IFA_RT_PRIORITY, a.rt_priority);
         }
-        let mut ci = [0u8; 16];
-        ci[0..4].copy_from_slice(&a.preferred.to_ne_bytes());
-        ci[4..8].copy_from_slice(&a.valid.to_ne_bytes());
-        ci[8..12].copy_from_slice(&a.cstamp.to_ne_bytes());
-        ci[12..16].copy_from_slice(&a.tstamp.to_ne_bytes());
-        w.attr(IFA_CACHEINFO, &ci);
+        // `inet_fill_ifaddr`: a permanent address has no lifetimes.
+        let (preferred, valid) = if a.flags & IFA_F_PERMANENT != 0 {
+            (INFINITY_LIFE_TIME, INFINITY_LIFE_TIME)
+        } else {
+            (a.preferred, a.valid)
+        };
+        cacheinfo(w, [preferred, valid, a.cstamp, a.tstamp]);
     }
 
     fn addr_message(kind: u16, a: &Addr, seq: u32, port: u32) -> Vec<u8> {
@@ -286,9 +310,7 @@ impl Ns {
     pub(crate) fn new_addr(&mut self, req: &Req<'_>) -> Res {
         let ifm = IfAddrMsg::parse(req.payload).map_err(|_| bad())?;
         if ifm.family == AF_INET6 {
-            return Err(Fail::unsupported(
-                "nlwire-sim: IPv6 addresses are not simulated yet",
-            ));
+            return self.new_addr6(req);
         }
         if ifm.family != AF_INET {
             return Err(Fail::new(Errno(97))); // EAFNOSUPPORT
@@ -319,12 +341,14 @@ impl Ns {
                     }
                     preferred = u32::from_ne_bytes(p[0..4].try_into().expect("4 bytes"));
                     valid = u32::from_ne_bytes(p[4..8].try_into().expect("4 bytes"));
-                    if valid == 0 || preferred > valid {
-                        return Err(self.ipv4_fail(Errno::EINVAL, "ipv4: address lifetime invalid"));
-                    }
                 }
                 _ => {}
             }
+        }
+        let bad_lifetimes = valid == 0 || preferred > valid;
+        let lifetime_fail = || self.ipv4_fail(Errno::EINVAL, "ipv4: address lifetime invalid");
+        if bad_lifetimes && self.rel.addr_lifetimes_first {
+            return Err(lifetime_fail());
         }
         // `rtm_to_ifa`'s order: prefix, IFA_LOCAL (required), device.
         if ifm.prefix_len > 32 {
@@ -336,11 +360,13 @@ impl Ns {
         if !self.links.contains_key(&ifm.index) {
             return Err(self.ipv4_fail(Errno::ENODEV, "ipv4: Device not found"));
         }
-        if valid != INFINITY_LIFE_TIME || preferred != INFINITY_LIFE_TIME {
-            return Err(Fail::unsupported(
-                "nlwire-sim: address lifetimes are not simulated yet",
-            ));
+        if bad_lifetimes {
+            return Err(lifetime_fail());
         }
+        // `set_ifa_lifetime`. The simulator's clock stands still: a
+        // lifetime never runs down.
+        let flags = (flags & !(IFA_F_SECONDARY | IFA_F_PERMANENT | IFA_F_DEPRECATED))
+            | lifetime_flags(valid, preferred);
         let address = address.unwrap_or(local);
         let a = Addr {
             index: ifm.index,
@@ -350,7 +376,7 @@ impl Ns {
             broadcast,
             label: label.unwrap_or_else(|| self.links[&ifm.index].name.clone()),
             scope: ifm.scope,
-            flags: (flags & !IFA_F_SECONDARY) | IFA_F_PERMANENT,
+            flags,
             rt_priority,
             proto,
             valid,
@@ -373,6 +399,10 @@ impl Ns {
             b.rt_priority = a.rt_priority;
             b.proto = a.proto;
             b.tstamp = ticks;
+            b.flags = (b.flags & !(IFA_F_PERMANENT | IFA_F_DEPRECATED))
+                | lifetime_flags(a.valid, a.preferred);
+            b.valid = a.valid;
+            b.preferred = a.preferred;
             let b = b.clone();
             self.note_addr(RTM_NEWADDR, &b);
             self.drop_underived(before);
@@ -409,17 +439,19 @@ impl Ns {
         if !self.addrs.values().flatten().any(|x| x.local == a.local) {
             self.remove_route_where(|r| r.prefsrc == Some(a.local));
         }
-        if self.rel.flush_on_last_addr && !self.addrs.contains_key(&index) {
+        // The link's last IPv4 address: `fib_disable_ip` takes its IPv4
+        // routes (`fib_sync_down_dev`, forced) and its ARP entries, the
+        // permanent ones too (`arp_ifdown`).
+        if !self.addrs.contains_key(&index) {
             self.remove_route_where(|r| r.oif == Some(index));
+            self.flush_neighs(index, false, Some(AF_INET));
         }
     }
 
     pub(crate) fn del_addr(&mut self, req: &Req<'_>) -> Res {
         let ifm = IfAddrMsg::parse(req.payload).map_err(|_| bad())?;
         if ifm.family == AF_INET6 {
-            return Err(Fail::unsupported(
-                "nlwire-sim: IPv6 addresses are not simulated yet",
-            ));
+            return self.del_addr6(req);
         }
         let (mut local, mut address, mut label) = (None, None, None);
         for attr in Attrs::new(&req.payload[IfAddrMsg::LEN..]) {
@@ -491,7 +523,10 @@ impl Ns {
 
     pub(crate) fn get_addr(&mut self, req: &Req<'_>) -> Res<msg::Reply> {
         if !is_dump(req) {
-            return Err(Fail::new(Errno(95)));
+            return match IfAddrMsg::parse(req.payload) {
+                Ok(m) if m.family == AF_INET6 => self.get_addr6(req),
+                _ => Err(Fail::new(Errno(95))),
+            };
         }
         // Strict checking (the library's sockets): the header's link index
         // filters the dump, and must name a link.
@@ -508,6 +543,9 @@ impl Ns {
                     out.item(RTM_NEWADDR, |w| Self::emit_addr(w, a));
                 }
             }
+        }
+        if family == AF_UNSPEC || family == AF_INET6 {
+            self.dump_addrs6(&mut out, index);
         }
         Ok(out.finish())
     }

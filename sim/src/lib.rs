@@ -45,7 +45,17 @@
 //!   peer and a bridge's ports, masters.
 //! * **IPv4 addresses** with the kernel's automatic routes: the local
 //!   route, the prefix route and the subnet broadcast route while the
-//!   link is up, primaries and secondaries.
+//!   link is up, primaries and secondaries, lifetimes (the clock stands
+//!   still).
+//! * **IPv6 addresses** with addrconf's routes: the prefix route while
+//!   the link is up (shared by the addresses of one prefix), the local
+//!   route once duplicate address detection is over (at once on a ready
+//!   link: no packet flows, so no duplicate answers), `nodad`,
+//!   `noprefixroute`, metrics, replace and delete as `inet6_addr_modify`
+//!   and `inet6_addr_del` do them, `lo`'s `::1`; a link's addresses go
+//!   when it goes down or below the IPv6 MTU. A link makes its
+//!   link-local address (`eui64`, of its link-layer address) and
+//!   `fe80::/64` when it becomes ready, as a namespace's links do.
 //! * **IPv4 routes** in any table: unicast through a device or a
 //!   gateway (checked as the kernel checks it), blackhole, unreachable,
 //!   prohibit; `NLM_F_CREATE`/`EXCL`/`REPLACE`/`APPEND` as the kernel's
@@ -75,13 +85,13 @@
 //!   datagrams are the kernel's byte for byte (checked by the
 //!   differential test).
 //! * **Multicast notifications** to every socket of the namespace that
-//!   joined the group (links, IPv4 addresses, IPv4 and IPv6 routes,
+//!   joined the group (links, IPv4 and IPv6 addresses and routes,
 //!   neighbours, rules), dropped with `ENOBUFS` when the socket's receive
 //!   buffer is full ([`Socket::set_recv_buffer`]), as the kernel drops
 //!   them.
 //!
-//! A request the simulator does not model (IPv6 addresses, nexthop
-//! objects, another link kind, generic netlink) is refused with
+//! A request the simulator does not model (nexthop objects, another link
+//! kind, generic netlink, IPv6 address lifetimes) is refused with
 //! `EOPNOTSUPP` and an extended-ack text that starts with `nlwire-sim:` —
 //! never answered wrongly.
 //!
@@ -108,6 +118,7 @@
 #![forbid(unsafe_code)]
 
 mod addr;
+mod addr6;
 mod fault;
 mod link;
 mod msg;

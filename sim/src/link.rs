@@ -8,7 +8,8 @@ use nlwire::route::link::{
 };
 use nlwire::route::link_req::{IFLA_INFO_DATA, IFLA_NET_NS_FD, VETH_INFO_PEER};
 use nlwire::route::linkinfo::{
-    IFLA_MAX_MTU, IFLA_MIN_MTU, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_PROMISCUITY,
+    IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE, IFLA_MAX_MTU, IFLA_MIN_MTU, IFLA_NUM_RX_QUEUES,
+    IFLA_NUM_TX_QUEUES, IFLA_PROMISCUITY,
 };
 use nlwire::route::{IfInfoMsg, RTM_DELLINK, RTM_NEWLINK};
 use nlwire::wire::{Attrs, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Writer};
@@ -199,6 +200,9 @@ pub(crate) struct LinkAttrs<'a> {
     pub(crate) netns_fd: Option<u32>,
     /// `IFLA_NET_NS_PID`, `IFLA_TARGET_NETNSID`: not simulated.
     pub(crate) other_ns: bool,
+    /// `IFLA_AF_SPEC`'s `AF_INET6` nest: `Some(None)` when it has no
+    /// address generation mode.
+    pub(crate) addr_gen_mode: Option<Option<u8>>,
     /// An attribute the simulator does not apply (refused, never ignored).
     pub(crate) unsupported: bool,
 }
@@ -243,12 +247,31 @@ pub(crate) fn parse_attrs(b: &[u8]) -> Res<LinkAttrs<'_>> {
                     }
                 }
             }
-            // What the simulator keeps no state for: IFLA_BROADCAST,
-            // IFLA_OPERSTATE, IFLA_LINKMODE, IFLA_AF_SPEC, queues, IFLA_XDP,
-            // IFLA_CARRIER, IFLA_PROTO_DOWN, GSO/GRO sizes, …
-            2 | 16 | 17 | 26 | 31 | 32 | 33 | 39 | 40 | 41 | 43 | 58 | 59..=64 => {
-                a.unsupported = true
+            IFLA_AF_SPEC => {
+                for af in attr.nested() {
+                    let af = af.map_err(|_| bad_attr())?;
+                    if af.kind() != u16::from(nlwire::route::AF_INET6) {
+                        // IPv4's settings (IFLA_INET_CONF) and the other
+                        // families' are not simulated.
+                        a.unsupported = true;
+                        continue;
+                    }
+                    let mut mode = None;
+                    for i in af.nested() {
+                        let i = i.map_err(|_| bad_attr())?;
+                        match i.kind() {
+                            IFLA_INET6_ADDR_GEN_MODE => mode = Some(crate::msg::fixed::<1>(&i)?[0]),
+                            // IFLA_INET6_TOKEN.
+                            _ => a.unsupported = true,
+                        }
+                    }
+                    a.addr_gen_mode = Some(mode);
+                }
             }
+            // What the simulator keeps no state for: IFLA_BROADCAST,
+            // IFLA_OPERSTATE, IFLA_LINKMODE, queues, IFLA_XDP,
+            // IFLA_CARRIER, IFLA_PROTO_DOWN, GSO/GRO sizes, …
+            2 | 16 | 17 | 31 | 32 | 33 | 39 | 40 | 41 | 43 | 58 | 59..=64 => a.unsupported = true,
             _ => {}
         }
     }
@@ -498,6 +521,14 @@ impl Ns {
             }
             return self.set_link(index, &ifm, &a);
         }
+        // 6.1's `validate_linkmsg` runs before the lookup's failure counts
+        // (with no link: the mode's value alone).
+        if let Some(mode) = a.addr_gen_mode
+            && self.rel.link_af_checked_first
+            && !matches!(mode, Some(0..=3))
+        {
+            return Err(bad_attr());
+        }
         if req.flags & NLM_F_CREATE == 0 {
             return Err(Fail::new(Errno::ENODEV));
         }
@@ -528,6 +559,11 @@ impl Ns {
     /// request's flags and master; undone if those fail. Returns its index.
     fn register(&mut self, mut l: Link, ifm: &IfInfoMsg, a: &LinkAttrs<'_>) -> Res<u32> {
         Self::check_supported(ifm, a)?;
+        if a.addr_gen_mode.is_some() {
+            return Err(Fail::unsupported(
+                "nlwire-sim: IFLA_AF_SPEC on a new link is not simulated (set it once made)",
+            ));
+        }
         if a.other_ns {
             return Err(Fail::unsupported(
                 "nlwire-sim: namespaces by pid or id are not simulated: use a NetnsFd",
@@ -597,6 +633,9 @@ impl Ns {
             }
         };
         // The pair is linked before the device's flags and master apply.
+        // Each end was announced before it knew its peer (`IFLA_LINK` 0);
+        // the kernel announces both again once linkwatch has run their
+        // carrier events, with the peer.
         for (end, other) in [(peer, index), (index, peer)] {
             if let Some(l) = self.links.get_mut(&end) {
                 l.kind = Kind::Veth {
@@ -604,8 +643,25 @@ impl Ns {
                     remote: None,
                 };
             }
+            self.note_link(end);
         }
         self.configure_new(index, ifm, a)
+    }
+
+    /// `inet6_validate_link_af`: the link has IPv6, and the mode is one
+    /// of `eui64` and none (stable privacy needs a secret, which no
+    /// namespace of the simulator has; random is not simulated).
+    fn check_addr_gen_mode(&self, index: u32, mode: Option<u8>) -> Res {
+        if self.links[&index].mtu < crate::route6::IPV6_MIN_MTU {
+            return Err(Fail::new(Errno(97))); // EAFNOSUPPORT
+        }
+        match mode {
+            Some(0 | 1) => Ok(()),
+            Some(3) => Err(Fail::unsupported(
+                "nlwire-sim: the random address generation mode is not simulated",
+            )),
+            _ => Err(bad_attr()),
+        }
     }
 
     /// `do_setlink`, in the kernel's order; a failure leaves the changes
@@ -616,6 +672,10 @@ impl Ns {
             return Err(Fail::unsupported(
                 "nlwire-sim: namespaces by pid or id are not simulated: use a NetnsFd",
             ));
+        }
+        // `validate_linkmsg`, before any change.
+        if let Some(mode) = a.addr_gen_mode {
+            self.check_addr_gen_mode(index, mode)?;
         }
         if let Some(addr) = a.address {
             let mac: [u8; 6] = addr.try_into().map_err(|_| Fail::new(Errno::EINVAL))?;
@@ -655,6 +715,18 @@ impl Ns {
         }
         if let Some(q) = a.txqlen {
             self.links.get_mut(&index).expect("link").txqlen = q;
+        }
+        if let Some(Some(mode)) = a.addr_gen_mode {
+            // `inet6_set_link_af`: for the next link-local address made.
+            self.dev6.entry(index).or_default().addr_gen_mode = mode;
+        }
+        // `DO_SETLINK_NOTIFY` (a group, an alias, `IFLA_AF_SPEC`, even
+        // unchanged): `netdev_state_change` raises `NETDEV_CHANGE` on an up
+        // link, and ARP and NDISC drop a carrier-less link's entries but
+        // the permanent ones (`neigh_carrier_down`).
+        let notify = a.group.is_some() || a.alias.is_some() || a.addr_gen_mode.is_some();
+        if notify && self.links[&index].up && !self.carrier(index) {
+            self.flush_neighs(index, true, None);
         }
         self.note_link(index);
         Ok(())

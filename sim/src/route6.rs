@@ -24,8 +24,8 @@ use crate::link::{IF_OPER_UNKNOWN, IF_OPER_UP};
 use crate::msg::{self, Fail, Req, Res, fixed, u32_attr};
 use crate::neigh::IPV4_MIN_MTU;
 use crate::route::{
-    RT_TABLE_COMPAT, RTA_ENCAP, RTA_NH_ID, RTN_BLACKHOLE, RTN_LOCAL, RTN_MAX, RTN_MULTICAST,
-    RTN_THROW, RTN_UNICAST, RTNH_F_LINKDOWN, RTNH_F_ONLINK, RTPROT_KERNEL,
+    RT_TABLE_COMPAT, RTA_ENCAP, RTA_NH_ID, RTN_BLACKHOLE, RTN_LOCAL, RTN_MAX, RTN_THROW,
+    RTN_UNICAST, RTNH_F_LINKDOWN, RTNH_F_ONLINK, RTPROT_KERNEL,
 };
 use crate::world::Ns;
 
@@ -35,8 +35,6 @@ const RT6_TABLE_LOCAL: u32 = 255;
 const RTA_EXPIRES: u16 = 23;
 /// `IP6_RT_PRIO_USER`: the metric of a route added without one.
 const PRIO_USER: u32 = 1024;
-/// `IP6_RT_PRIO_ADDRCONF`.
-const PRIO_ADDRCONF: u32 = 256;
 /// `IPV6_MIN_MTU`: a link with a smaller MTU has no IPv6.
 pub(crate) const IPV6_MIN_MTU: u32 = 1280;
 /// `RTNLGRP_IPV6_ROUTE`.
@@ -88,7 +86,7 @@ impl Route6 {
 }
 
 /// The mask of a prefix length.
-fn mask(len: u8) -> u128 {
+pub(crate) fn mask(len: u8) -> u128 {
     if len == 0 {
         0
     } else {
@@ -227,6 +225,8 @@ pub(crate) struct Dev6 {
     pub(crate) v4: bool,
     /// Its MTU allowed IPv6 at the last sync.
     pub(crate) v6: bool,
+    /// `IN6_ADDR_GEN_MODE_*` (0 `eui64`, the default; 1 none).
+    pub(crate) addr_gen_mode: u8,
 }
 
 fn bad() -> Fail {
@@ -296,7 +296,7 @@ impl Ns {
 
     /// `fib6_add_rt2node` without multipath: the route goes after the
     /// routes of its node with a metric not above its own.
-    fn insert6(&mut self, r: Route6, req: Option<&Req<'_>>) -> Res {
+    pub(crate) fn insert6(&mut self, r: Route6, req: Option<&Req<'_>>) -> Res {
         let replace = req.is_some_and(|q| q.flags & NLM_F_REPLACE != 0);
         let excl = req.is_some_and(|q| q.flags & NLM_F_EXCL != 0);
         let add = req.is_none_or(|q| q.flags & NLM_F_CREATE != 0);
@@ -388,18 +388,20 @@ impl Ns {
         // The links the request brought up (or above the IPv6 MTU) are
         // configured as it runs (`NETDEV_UP`, `NETDEV_CHANGEMTU`); carrier
         // that came with them reaches the others later (linkwatch's
-        // `NETDEV_CHANGE`).
-        let mut order: Vec<(bool, u32)> = self
+        // `NETDEV_CHANGE`), a bridge's after its ports' (it takes its
+        // carrier from theirs when their events run).
+        let mut order: Vec<(bool, bool, u32)> = self
             .links
             .values()
             .map(|l| {
                 let live = l.up && l.mtu >= IPV6_MIN_MTU;
                 let was = self.dev6.get(&l.index).is_some_and(|d| d.live);
-                (!live || was, l.index)
+                let bridge = matches!(l.kind, crate::link::Kind::Bridge { .. });
+                (!live || was, bridge, l.index)
             })
             .collect();
         order.sort_unstable();
-        for (_, i) in order {
+        for (_, _, i) in order {
             let (up, mtu) = (self.links[&i].up, self.links[&i].mtu);
             let live = up && mtu >= IPV6_MIN_MTU;
             let mut d = self.dev6.get(&i).copied().unwrap_or_default();
@@ -419,23 +421,39 @@ impl Ns {
             }
             if d.v6 && !v6 {
                 self.flush_neighs(i, false, Some(AF_INET6));
+                // `NETDEV_CHANGEMTU` below the minimum: IPv6 stops on the
+                // link, up or down, and its addresses go (and its settings:
+                // the next `inet6_dev` starts from the defaults).
+                self.addrs6_ifdown(i);
+                d.addr_gen_mode = 0;
             }
+            let came_up = live && up && !d.up;
+            // IPv6 came to an up link by its MTU (`NETDEV_CHANGEMTU`: a new
+            // `inet6_dev`, ready if the link's operational state, which
+            // linkwatch sets after the request, was up): a bridge whose
+            // last port left rises to 1500 while it still counts as up.
+            let by_mtu_while_up = live && !d.live && d.up && up && d.carrier;
             d.up = up;
             d.carrier = carrier;
             d.v4 = v4;
             d.v6 = v6;
             if d.live && !live {
+                self.addrs6_ifdown(i);
                 self.remove_route6_where(|r| r.oif == i);
                 d.ready = false;
             }
             d.live = live;
-            let configure = live && !d.ready && self.link_ready6(i);
+            let configure = live && !d.ready && (self.link_ready6(i) || by_mtu_while_up);
             if configure {
                 d.ready = true;
             }
             self.dev6.insert(i, d);
+            if came_up {
+                self.addrs6_link_up(i);
+            }
             if configure {
                 self.addrconf_dev_config(i);
+                self.addrs6_ready(i);
             }
         }
     }
@@ -448,50 +466,21 @@ impl Ns {
             && matches!(self.links[&index].kind, crate::link::Kind::Bridge { .. })
     }
 
+    /// `addrconf_dev_config` (`init_loopback` for `lo`): `ff00::/8` and
+    /// the link-local address.
     fn addrconf_dev_config(&mut self, index: u32) {
-        let r = if self.links[&index].is_loopback() {
-            Route6 {
-                table: RT6_TABLE_LOCAL,
-                dst: LOOPBACK,
-                dst_len: 128,
-                metric: 0,
-                kind: RTN_LOCAL,
-                protocol: RTPROT_KERNEL,
-                gateway: None,
-                oif: index,
-                prefsrc: None,
-                pref: 0,
-                reject: false,
-            }
+        if self.links[&index].is_loopback() {
+            self.loopback6_up(index);
         } else {
-            Route6 {
-                table: RT6_TABLE_LOCAL,
-                dst: 0xff << 120,
-                dst_len: 8,
-                metric: PRIO_ADDRCONF,
-                kind: RTN_MULTICAST,
-                protocol: RTPROT_KERNEL,
-                gateway: None,
-                oif: index,
-                prefsrc: None,
-                pref: 0,
-                reject: false,
-            }
-        };
-        // A kernel-made route that is already there stays (EEXIST).
-        let _ = self.insert6(r, None);
+            self.add_dev_mroute(index);
+            self.addrconf_addr_gen(index);
+        }
     }
 
-    /// Whether `lo` has its `::1` (it was configured).
-    fn has_loopback6(&self) -> bool {
-        self.links
-            .values()
-            .find(|l| l.is_loopback())
-            .is_some_and(|l| self.dev6.get(&l.index).is_some_and(|d| d.ready))
-    }
-
-    /// The link's IPv6 routes go with it (unregistered, or moved out).
+    /// The link's IPv6 addresses and routes go with it (unregistered, or
+    /// moved out).
     pub(crate) fn routes6_link_gone(&mut self, index: u32) {
+        self.addrs6_ifdown(index);
         self.remove_route6_where(|r| r.oif == index);
         self.flush_neighs(index, false, None);
         self.dev6.remove(&index);
@@ -658,15 +647,19 @@ impl Ns {
             r.oif = lo.ok_or_else(|| Fail::new(Errno::ENODEV))?;
         } else {
             if let Some(gw) = r.gateway {
-                // `ip6_validate_gw`. The only IPv6 address simulated is
-                // `lo`'s `::1`.
-                if dev.is_some() && gw == LOOPBACK && self.has_loopback6() {
-                    return Err(Fail::msg(
-                        Errno::EINVAL,
-                        "Gateway can not be a local address",
-                    ));
-                }
+                // `ip6_validate_gw`: a local gateway (tentative or not;
+                // on any link unless it is link-local) is refused, with a
+                // device before the lookup, without one after it.
                 let link_local = gw >> 118 == 0x3fa; // fe80::/10
+                let local_gw = |d: Option<u32>| {
+                    let on = if link_local { d } else { None };
+                    self.chk_addr6(gw, on, false).is_some()
+                };
+                let local_text = "Gateway can not be a local address";
+                let need_addr_check = dev.is_none();
+                if dev.is_some() && local_gw(dev) {
+                    return Err(Fail::msg(Errno::EINVAL, local_text));
+                }
                 if !link_local {
                     let multicast = gw >> 120 == 0xff;
                     if gw == 0 || multicast {
@@ -686,6 +679,9 @@ impl Ns {
                     }
                     Some(_) => {}
                 }
+                if need_addr_check && local_gw(dev) {
+                    return Err(Fail::msg(Errno::EINVAL, local_text));
+                }
             }
             let Some(d) = dev else {
                 return Err(Fail::new(Errno::ENODEV));
@@ -696,9 +692,9 @@ impl Ns {
             r.oif = d;
         }
         if let Some(src) = r.prefsrc {
-            // `ipv6_chk_addr`: the only IPv6 address simulated is `lo`'s
-            // `::1` (host scope: it counts on `lo` only).
-            if !(src == LOOPBACK && Some(r.oif) == lo && self.has_loopback6()) {
+            // `ipv6_chk_addr`: an address that is not tentative, on the
+            // route's link or of global scope.
+            if self.chk_addr6(src, Some(r.oif), true).is_none() {
                 return Err(Fail::msg(Errno::EINVAL, "Invalid source address"));
             }
         }

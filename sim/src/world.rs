@@ -35,6 +35,8 @@ pub(crate) struct Ns {
     /// IPv4 addresses, per link in the kernel's list order (primaries
     /// first), links in index order.
     pub(crate) addrs: BTreeMap<u32, Vec<Addr>>,
+    /// IPv6 addresses, per link in the kernel's list order.
+    pub(crate) addrs6: BTreeMap<u32, Vec<crate::addr6::Addr6>>,
     /// IPv4 routes in dump order.
     pub(crate) routes: Fib,
     /// IPv6 routes in dump order, and the IPv6 tables.
@@ -78,12 +80,17 @@ pub(crate) struct Release {
     pub(crate) live_rename: bool,
     /// IPv4 address requests carry extended-ack texts ("ipv4: …").
     pub(crate) ipv4_addr_texts: bool,
+    /// IPv6 address requests carry extended-ack texts ("ipv6: …").
+    pub(crate) ipv6_addr_texts: bool,
+    /// Address requests check their lifetimes before the link (6.18;
+    /// 6.12 and 6.1 after it).
+    pub(crate) addr_lifetimes_first: bool,
     /// The rules' dump ends in the pass of the last rule (before: in a
     /// pass of its own).
     pub(crate) rules_done_coalesced: bool,
-    /// Deleting a link's last IPv4 address flushes every IPv4 route
-    /// through the link (`fib_disable_ip`), as 6.1 does.
-    pub(crate) flush_on_last_addr: bool,
+    /// A link request's `IFLA_AF_SPEC` is checked before a missing link
+    /// is reported (6.1; 6.12 reports the link first).
+    pub(crate) link_af_checked_first: bool,
     /// A move whose name is taken in the target says so (not in 6.12; in
     /// 6.18).
     pub(crate) netns_move_texts: bool,
@@ -98,8 +105,10 @@ impl Release {
         Release {
             live_rename: r >= (6, 2),
             ipv4_addr_texts: r >= (6, 12),
+            ipv6_addr_texts: r >= (6, 12),
+            addr_lifetimes_first: r >= (6, 13),
             rules_done_coalesced: r >= (6, 12),
-            flush_on_last_addr: r < (6, 12),
+            link_af_checked_first: r < (6, 12),
             netns_move_texts: r >= (6, 13),
             bridge_open_drops_neighs: r < (6, 12),
         }
@@ -113,6 +122,7 @@ impl Ns {
             links: BTreeMap::new(),
             last_ifindex: 0,
             addrs: BTreeMap::new(),
+            addrs6: BTreeMap::new(),
             routes: Fib::default(),
             routes6: Default::default(),
             dev6: BTreeMap::new(),

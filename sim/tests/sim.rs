@@ -98,10 +98,19 @@ fn a_container_network_on_mio() {
                 None,
                 Some(eth0)
             ),
-            // IPv6: `lo`'s `::1`, and each veth end's multicast route once
-            // it is ready (eth0 at its own up, host0 when its carrier
-            // came). The kernel would add link-local routes too; the
-            // simulator makes no link-local addresses (DIFFERENCES.md).
+            // IPv6: each veth end's link-local prefix once it is ready
+            // (eth0 at its own up, host0 when its carrier came), `lo`'s
+            // `::1` and the ends' link-local addresses, and their
+            // multicast routes.
+            (
+                254,
+                1,
+                Some("fe80::".parse().unwrap()),
+                64,
+                None,
+                Some(eth0)
+            ),
+            (254, 1, Some("fe80::".parse().unwrap()), 64, None, Some(3)),
             (
                 255,
                 RTN_LOCAL,
@@ -109,6 +118,22 @@ fn a_container_network_on_mio() {
                 128,
                 None,
                 Some(1)
+            ),
+            (
+                255,
+                RTN_LOCAL,
+                Some("fe80::5e:ff:fe00:1".parse().unwrap()),
+                128,
+                None,
+                Some(eth0)
+            ),
+            (
+                255,
+                RTN_LOCAL,
+                Some("fe80::5e:ff:fe00:2".parse().unwrap()),
+                128,
+                None,
+                Some(3)
             ),
             (255, 5, Some("ff00::".parse().unwrap()), 8, None, Some(eth0)),
             (255, 5, Some("ff00::".parse().unwrap()), 8, None, Some(3)),
@@ -119,7 +144,12 @@ fn a_container_network_on_mio() {
     let names: Vec<String> = c.links().map(|l| l.unwrap().name).collect();
     assert_eq!(names, ["lo"]);
     assert!(c.routes().map(|r| r.unwrap()).all(|r| r.oif == Some(1)));
-    assert_eq!(c.addresses().count(), 1, "only lo's 127.0.0.1 is left");
+    let left: Vec<_> = c.addresses().map(|a| a.unwrap().addr.unwrap()).collect();
+    assert_eq!(
+        left,
+        [v4(127, 0, 0, 1), "::1".parse::<IpAddr>().unwrap()],
+        "only lo's addresses are left"
+    );
 }
 
 /// The refusals carry the kernel's errno and extended-ack text, and
@@ -163,7 +193,12 @@ fn refusals_are_the_kernels() {
         (3, Some("FIB table does not exist".into()))
     );
     // What the simulator does not model is refused, never answered wrongly.
-    let v6 = c.request(AddressRequest::add(1, "2001:db8::1".parse().unwrap(), 64).unwrap());
+    let v6 = c.request(
+        AddressRequest::add(1, "2001:db8::1".parse().unwrap(), 64)
+            .unwrap()
+            .lifetimes(3600, 1800)
+            .unwrap(),
+    );
     let (errno, text) = kernel_errno(v6);
     assert_eq!(errno, 95);
     assert!(text.unwrap().starts_with("nlwire-sim:"));
@@ -415,7 +450,7 @@ fn a_veth_end_moves_into_a_pod_renamed() {
     assert_eq!(
         inside
             .routes()
-            .filter(|r| r.as_ref().unwrap().table == 254)
+            .filter(|r| r.as_ref().unwrap().table == 254 && r.as_ref().unwrap().family == 2)
             .count(),
         2
     );
@@ -599,4 +634,133 @@ fn odd_requests_get_errors_and_change_nothing() {
         nlwire_mio::Connection::from_transport(sock, ConnectionOptions::default()).unwrap();
     let e = c2.request(LinkRequest::set("b0").unwrap().up(true));
     assert_eq!(kernel_errno(e).0, 22);
+}
+
+/// A route as `ipv6_addresses_and_their_routes` compares it: table,
+/// prefix length, destination, type, metric.
+type RouteShape = (u32, u8, Option<IpAddr>, u8, Option<u32>);
+
+/// IPv6 addresses: tentative while the link is not ready, valid with
+/// their local route once it is; the prefix route while the link is up,
+/// shared by the addresses of one prefix; gone with the link's down.
+#[test]
+fn ipv6_addresses_and_their_routes() {
+    use nlwire::route::GetRoutes;
+    use nlwire::route::addr::IFA_F_NODAD;
+    const IFA_F_TENTATIVE: u32 = 0x40;
+    let v6 = |s: &str| s.parse::<IpAddr>().unwrap();
+    let kernel = Kernel::new();
+    let mut c = mio(&kernel, kernel.init_ns());
+    c.execute(ops::create_veth("a0", "b0").unwrap()).unwrap();
+    let a0 = c.get(GetLink::by_name("a0").unwrap()).unwrap().index;
+    let routes6 = |c: &mut nlwire_mio::Connection| -> Vec<RouteShape> {
+        c.collect(GetRoutes::ipv6())
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.dst.is_some_and(|d| !d.to_string().starts_with("f")))
+            .map(|r| (r.table, r.dst_len, r.dst, r.kind, r.priority))
+            .collect()
+    };
+    let addrs6 = |c: &mut nlwire_mio::Connection| -> Vec<(Option<IpAddr>, u8, u32)> {
+        c.addresses()
+            .map(|a| a.unwrap())
+            .filter(|a| a.family == 10 && a.proto != Some(3))
+            .map(|a| (a.addr, a.prefix_len, a.flags))
+            .collect()
+    };
+    // On a link that is down: tentative, no route (the prefix route
+    // fails on a down link); a `nodad` one is valid at once, with its
+    // local route.
+    c.request(AddressRequest::add(a0, v6("2001:db8::1"), 64).unwrap())
+        .unwrap();
+    c.request(
+        AddressRequest::add(a0, v6("2001:db8::2"), 64)
+            .unwrap()
+            .flags(IFA_F_NODAD),
+    )
+    .unwrap();
+    let a = addrs6(&mut c);
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0].0, Some(v6("2001:db8::2")), "newest first");
+    assert_eq!(a[0].2 & IFA_F_TENTATIVE, 0);
+    assert_ne!(a[1].2 & IFA_F_TENTATIVE, 0);
+    assert_eq!(
+        routes6(&mut c),
+        [(255, 128, Some(v6("2001:db8::2")), RTN_LOCAL, Some(0))]
+    );
+    // Up without carrier: the prefix route; still tentative.
+    c.execute(ops::set_link_up("a0").unwrap()).unwrap();
+    assert_ne!(addrs6(&mut c)[1].2 & IFA_F_TENTATIVE, 0);
+    assert!(routes6(&mut c).contains(&(254, 64, Some(v6("2001:db8::")), 1, Some(256))));
+    // Carrier (the peer up): ready, every address valid with its local
+    // route.
+    c.execute(ops::set_link_up("b0").unwrap()).unwrap();
+    assert!(addrs6(&mut c).iter().all(|a| a.2 & IFA_F_TENTATIVE == 0));
+    // And the link-local address of address generation (`eui64`): the
+    // interface id made of the link-layer address, last in the list.
+    let mac = c
+        .get(GetLink::by_name("a0").unwrap())
+        .unwrap()
+        .address
+        .unwrap();
+    let m = mac.as_bytes();
+    let ll = std::net::Ipv6Addr::from([
+        0xfe,
+        0x80,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        m[0] ^ 2,
+        m[1],
+        m[2],
+        0xff,
+        0xfe,
+        m[3],
+        m[4],
+        m[5],
+    ]);
+    let last = c
+        .addresses()
+        .map(|a| a.unwrap())
+        .filter(|a| a.family == 10 && a.index == a0)
+        .last()
+        .unwrap();
+    assert_eq!(
+        (last.addr, last.prefix_len, last.scope, last.proto),
+        (Some(IpAddr::V6(ll)), 64, 253, Some(3))
+    );
+    let r = routes6(&mut c);
+    assert!(
+        r.contains(&(255, 128, Some(v6("2001:db8::1")), RTN_LOCAL, Some(0))),
+        "{r:?}"
+    );
+    // The prefix route stays while another address has the prefix.
+    c.request(AddressRequest::delete(a0, v6("2001:db8::1"), 64).unwrap())
+        .unwrap();
+    assert!(routes6(&mut c).contains(&(254, 64, Some(v6("2001:db8::")), 1, Some(256))));
+    c.request(AddressRequest::delete(a0, v6("2001:db8::2"), 64).unwrap())
+        .unwrap();
+    assert_eq!(routes6(&mut c), []);
+    // The kernel's refusals: taken, a multicast address, a missing one.
+    c.request(AddressRequest::add(a0, v6("2001:db8::3"), 64).unwrap())
+        .unwrap();
+    let again = c.request(AddressRequest::add(a0, v6("2001:db8::3"), 64).unwrap());
+    assert_eq!(
+        kernel_errno(again),
+        (17, Some("ipv6: address already assigned".into()))
+    );
+    let mcast = c.request(AddressRequest::add(a0, v6("ff02::1"), 64).unwrap());
+    assert_eq!(kernel_errno(mcast).0, 99);
+    let gone = c.request(AddressRequest::delete(a0, v6("2001:db8::9"), 64).unwrap());
+    assert_eq!(
+        kernel_errno(gone),
+        (99, Some("ipv6: address not found".into()))
+    );
+    // Down: the link's IPv6 addresses go (keep_addr_on_down is 0).
+    c.execute(ops::set_link_down("a0").unwrap()).unwrap();
+    assert_eq!(addrs6(&mut c), []);
+    assert_eq!(routes6(&mut c), []);
 }

@@ -445,11 +445,11 @@ per_runtime! {
     ],
 }
 
-// On the simulator: mirror_follows_every_kind_of_change and
-// the_kernels_silent_flushes_are_followed need IPv6 addresses and nexthop
+// On the simulator: the_kernels_silent_flushes_are_followed needs nexthop
 // objects, which it does not model yet (see sim/DIFFERENCES.md).
 nlwire_tests::on_sim! {
     ns: [
+        mirror_follows_every_kind_of_change,
         list_and_watch_while_another_process_changes_things,
         a_forced_overrun_heals_to_the_kernels_state,
     ],

@@ -1126,8 +1126,8 @@ per_runtime! {
 
 // On the simulator: the scenarios whose objects it models. The others
 // need what it does not model yet (see sim/DIFFERENCES.md, "The scenario
-// suite on the simulator"): IPv6 addresses (addresses_both_ways,
-// routes_written_and_looked_up), macvlan and other link kinds
+// suite on the simulator"): multipath routes and route lookups
+// (routes_written_and_looked_up), macvlan and other link kinds
 // (link_kinds_and_changes), a second namespace of the same kernel
 // (move_and_rename_atomically), proxy entries (neighbours_both_ways),
 // rule selectors beyond from/to/tos (rules_both_ways), sysctls
@@ -1135,5 +1135,9 @@ per_runtime! {
 // namespace of the kernel written by ip (and sets a link's IPv6 address
 // generation mode, IFLA_AF_SPEC, which the simulator refuses).
 nlwire_tests::on_sim! {
-    client: [everyday_operations, batch_reports_each_request],
+    client: [
+        everyday_operations,
+        addresses_both_ways,
+        batch_reports_each_request
+    ],
 }

@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
+use nlwire::route::addr::{IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
 use nlwire::route::{
     AddressRequest, GetLink, LinkRequest, NeighbourRequest, RouteRequest, RuleRequest,
 };
@@ -62,6 +63,10 @@ enum Step {
     Mtu(&'static str, u32),
     Master(&'static str, Option<&'static str>),
     Rename(&'static str, &'static str),
+    /// A link's IPv6 address generation mode (`IFLA_AF_SPEC`).
+    GenMode(&'static str, u8),
+    /// A link's group.
+    Group(&'static str, u32),
     AddAddr {
         link: &'static str,
         addr: Ipv4Addr,
@@ -69,6 +74,8 @@ enum Step {
         brd: bool,
         mode: u8,
         metric: u32,
+        /// Valid and preferred lifetimes.
+        lifetimes: Option<(u32, u32)>,
     },
     DelAddr(&'static str, Ipv4Addr, u8),
     /// An IPv4 or IPv6 route.
@@ -80,6 +87,20 @@ enum Step {
         via: RouteVia,
         table: u32,
         metric: u32,
+        /// The preferred source (IPv6 writes).
+        src: Option<IpAddr>,
+    },
+    /// An IPv6 address write.
+    Addr6 {
+        delete: bool,
+        mode: u8,
+        link: &'static str,
+        addr: IpAddr,
+        len: u8,
+        flags: u32,
+        metric: u32,
+        /// Bad lifetimes (the simulator refuses finite ones).
+        bad_lifetimes: bool,
     },
     Neigh {
         delete: bool,
@@ -191,14 +212,72 @@ fn gen_route6(rng: &mut Rng) -> Step {
         7 => (RouteVia::Any, *rng.pick(&[0, 10])),
         _ => (RouteVia::Type(*rng.pick(&[6, 7, 8])), *rng.pick(&[0, 10])),
     };
+    let delete = rng.chance(30);
+    let srcs = [
+        "2001:db8::1",
+        "2001:db8::2",
+        "fe80::1",
+        "::1",
+        "2001:db8:9::1",
+    ];
+    let src = (!delete && rng.chance(15)).then(|| ip(srcs[rng.below(srcs.len())]));
     Step::Route {
-        delete: rng.chance(30),
+        delete,
         mode: rng.below(5) as u8,
         dst: ip(dst),
         len,
         via,
         table: *rng.pick(&[254, 254, 100]),
         metric,
+        src,
+    }
+}
+
+/// An IPv6 address write: global and link-local addresses sharing
+/// prefixes (whose routes the kernel shares between them), with and
+/// without `nodad` and `noprefixroute`, a metric, and the addresses a link
+/// may not have (`::`, multicast, `::1`).
+fn gen_addr6(rng: &mut Rng) -> Step {
+    let ip = |s: &str| s.parse::<IpAddr>().expect("address");
+    let addrs = [
+        ("2001:db8::1", 64),
+        ("2001:db8::2", 64),
+        ("2001:db8::5", 48),
+        ("2001:db8:1::1", 64),
+        ("2001:db8::1", 128),
+        ("2001:db8:9::1", 64),
+        ("fe80::1", 64),
+        ("fe80::2", 10),
+        ("::", 64),
+        ("ff02::1", 64),
+        ("::1", 128),
+    ];
+    let (addr, len) = if rng.chance(90) {
+        *rng.pick(&addrs[..8])
+    } else {
+        *rng.pick(&addrs[8..])
+    };
+    let link = if rng.chance(5) {
+        "lo"
+    } else {
+        *rng.pick(NAMES)
+    };
+    Step::Addr6 {
+        delete: rng.chance(30),
+        mode: rng.below(3) as u8,
+        link,
+        addr: ip(addr),
+        len: if rng.chance(10) { 64 } else { len },
+        flags: *rng.pick(&[
+            0,
+            0,
+            0,
+            IFA_F_NODAD,
+            IFA_F_NOPREFIXROUTE,
+            IFA_F_NODAD | IFA_F_NOPREFIXROUTE,
+        ]),
+        metric: *rng.pick(&[0, 0, 0, 77]),
+        bad_lifetimes: rng.chance(5),
     }
 }
 
@@ -225,6 +304,16 @@ fn gen_step(rng: &mut Rng) -> Step {
     if rng.chance(20) {
         return gen_route6(rng);
     }
+    if rng.chance(12) {
+        return gen_addr6(rng);
+    }
+    if rng.chance(3) {
+        // eui64, none, stable privacy (no secret: refused), a bad one.
+        return Step::GenMode(name(rng), *rng.pick(&[0, 1, 1, 2, 5]));
+    }
+    if rng.chance(2) {
+        return Step::Group(name(rng), *rng.pick(&[0, 7]));
+    }
     if rng.chance(8) {
         return gen_neigh(rng);
     }
@@ -246,6 +335,15 @@ fn gen_step(rng: &mut Rng) -> Step {
             brd: rng.chance(30),
             mode: rng.below(3) as u8,
             metric: *rng.pick(&[0, 0, 0, 50]),
+            lifetimes: *rng.pick(&[
+                None,
+                None,
+                None,
+                Some((3600, 1800)),
+                Some((3600, 0)),
+                Some((u32::MAX, 1800)),
+                Some((0, 0)),
+            ]),
         },
         68..=74 => Step::DelAddr(
             name(rng),
@@ -285,6 +383,7 @@ fn gen_step(rng: &mut Rng) -> Step {
                 via,
                 table: *rng.pick(&[254, 254, 100]),
                 metric: *rng.pick(&[0, 0, 10]),
+                src: None,
             }
         }
     }
@@ -328,6 +427,8 @@ impl Side {
                 let i = self.index(n);
                 self.conn.request(LinkRequest::set(i)?.rename(to)?)
             }
+            Step::GenMode(n, mode) => self.conn.request(LinkRequest::set(n)?.addr_gen_mode(mode)),
+            Step::Group(n, g) => self.conn.request(LinkRequest::set(n)?.group(g)),
             Step::AddAddr {
                 link,
                 addr,
@@ -335,6 +436,7 @@ impl Side {
                 brd,
                 mode,
                 metric,
+                lifetimes,
             } => {
                 let i = self.index(link);
                 let a = IpAddr::V4(addr);
@@ -349,6 +451,37 @@ impl Side {
                 }
                 if metric != 0 {
                     req = req.metric(metric);
+                }
+                if let Some((valid, preferred)) = lifetimes {
+                    req = req.lifetimes(valid, preferred)?;
+                }
+                self.conn.request(req)
+            }
+            Step::Addr6 {
+                delete,
+                mode,
+                link,
+                addr,
+                len,
+                flags,
+                metric,
+                bad_lifetimes,
+            } => {
+                let i = self.index(link);
+                let mut req = match (delete, mode) {
+                    (true, _) => AddressRequest::delete(i, addr, len)?,
+                    (false, 0) => AddressRequest::add(i, addr, len)?,
+                    (false, 1) => AddressRequest::replace(i, addr, len)?,
+                    (false, _) => AddressRequest::change(i, addr, len)?,
+                };
+                if !delete {
+                    req = req.flags(flags);
+                    if metric != 0 {
+                        req = req.metric(metric);
+                    }
+                    if bad_lifetimes {
+                        req = req.lifetimes(0, 0)?;
+                    }
                 }
                 self.conn.request(req)
             }
@@ -365,6 +498,7 @@ impl Side {
                 via,
                 table,
                 metric,
+                src,
             } => {
                 let d = dst;
                 let mut req = if delete {
@@ -396,6 +530,9 @@ impl Side {
                 }
                 if metric != 0 {
                     req = req.metric(metric);
+                }
+                if let Some(src) = src {
+                    req = req.prefsrc(src)?;
                 }
                 self.conn.request(req)
             }
@@ -472,8 +609,12 @@ impl Side {
 /// `sim/DIFFERENCES.md` for what is left out).
 fn state(conn: &mut Connection) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
+    let mut bridges = std::collections::BTreeSet::new();
     for l in conn.links() {
         let l = l?;
+        if l.kind.as_deref() == Some("bridge") {
+            bridges.insert(l.index);
+        }
         out.push(format!(
             "link {} {} flags={:#x} mtu={:?} oper={:?} master={:?} link={:?} kind={:?} slave={:?} txq={:?} group={:?} alias={:?} qdisc={:?}",
             l.index,
@@ -493,13 +634,17 @@ fn state(conn: &mut Connection) -> Result<Vec<String>, Error> {
     }
     for a in conn.addresses() {
         let a = a?;
-        if a.family != nlwire::route::AF_INET {
+        if a.family != nlwire::route::AF_INET && a.family != nlwire::route::AF_INET6 {
             continue;
         }
+        let addr = match a.addr {
+            Some(x) if bridges.contains(&a.index) && made_link_local(x) => "eui64".to_owned(),
+            x => format!("{x:?}"),
+        };
         out.push(format!(
-            "addr {} {:?}/{} peer={:?} brd={:?} scope={} flags={:#x} label={:?} metric={:?} proto={:?}",
+            "addr {} {}/{} peer={:?} brd={:?} scope={} flags={:#x} label={:?} metric={:?} proto={:?}",
             a.index,
-            a.addr,
+            addr,
             a.prefix_len,
             a.peer,
             a.broadcast,
@@ -510,16 +655,31 @@ fn state(conn: &mut Connection) -> Result<Vec<String>, Error> {
             a.proto,
         ));
     }
+    // The local routes of bridges' link-local addresses, normalised, in
+    // an order of their own (the tree's is the addresses').
+    let mut bridge_ll = Vec::new();
     for r in conn.routes() {
         let r = r?;
         if r.family != nlwire::route::AF_INET && r.family != nlwire::route::AF_INET6 {
             continue;
         }
+        let bridge_local =
+            r.dst.is_some_and(made_link_local) && r.oif.is_some_and(|o| bridges.contains(&o));
+        let dst = if bridge_local {
+            "eui64".to_owned()
+        } else {
+            format!("{:?}", r.dst)
+        };
+        let out = if bridge_local {
+            &mut bridge_ll
+        } else {
+            &mut out
+        };
         out.push(format!(
-            "route{} t={} {:?}/{} tos={} proto={} scope={} type={} flags={:#x} gw={:?} src={:?} oif={:?} metric={:?} hops={:?} metrics={:?}",
+            "route{} t={} {}/{} tos={} proto={} scope={} type={} flags={:#x} gw={:?} src={:?} oif={:?} metric={:?} hops={:?} metrics={:?}",
             if r.family == nlwire::route::AF_INET6 { "6" } else { "" },
             r.table,
-            r.dst,
+            dst,
             r.dst_len,
             r.tos,
             r.protocol,
@@ -542,6 +702,8 @@ fn state(conn: &mut Connection) -> Result<Vec<String>, Error> {
             );
         }
     }
+    bridge_ll.sort();
+    out.extend(bridge_ll);
     for r in conn.rules() {
         let r = r?;
         out.push(format!("rule {r:?}"));
@@ -565,6 +727,20 @@ fn state(conn: &mut Connection) -> Result<Vec<String>, Error> {
     neighs.sort();
     out.extend(neighs);
     Ok(out)
+}
+
+/// A link-local address of address generation (`eui64`: `fe80::/64`,
+/// `ff:fe` in the middle of the interface id). A bridge's is made of the
+/// address it had when it became ready, random in the kernel until it has
+/// a port: the differential compares bridges' as `eui64`.
+fn made_link_local(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V6(v) => {
+            let o = v.octets();
+            o[..8] == [0xfe, 0x80, 0, 0, 0, 0, 0, 0] && o[11] == 0xff && o[12] == 0xfe
+        }
+        IpAddr::V4(_) => false,
+    }
 }
 
 /// The kernel's state once it matches `want`, or after 1.5 s: the kernel
@@ -646,16 +822,33 @@ fn run_seed(seed: u64, steps: usize) -> Vec<String> {
     )
 }
 
-/// No IPv6 link-local addresses in `ns` (the simulator makes none: see
-/// DIFFERENCES.md); the routes addrconf makes are compared.
-fn no_link_local(ns: &TestNs) {
+/// Duplicate address detection that ends at once in `ns` (no probe, no
+/// random delay before it): the state the kernel's addresses reach a
+/// second or two after they are added, which the simulator's reach at
+/// once. The link-local addresses of address generation (`eui64`, the
+/// default) are compared: both sides give each veth end the same
+/// link-layer address ([`same_mac`]).
+fn quick_dad(ns: &TestNs) {
     for k in ["default", "all"] {
-        nlwire_mio::sysctl::set_in_netns(
-            ns.path(),
-            &format!("net.ipv6.conf.{k}.addr_gen_mode"),
-            "1",
-        )
-        .expect("sysctl in the namespace");
+        for key in ["dad_transmits", "router_solicitation_delay"] {
+            nlwire_mio::sysctl::set_in_netns(ns.path(), &format!("net.ipv6.conf.{k}.{key}"), "0")
+                .expect("sysctl in the namespace");
+        }
+    }
+}
+
+/// Gives link `name` the same link-layer address on both sides (the
+/// `n`th made): a bridge takes its lowest port's, a change of it flushes
+/// the bridge's neighbours, and a link-local address is made of it, so
+/// the kernel's random addresses would part the two by chance.
+fn same_mac(sides: [&mut Connection; 2], name: &str, n: &mut u16) {
+    *n += 1;
+    let mac = [0x02, 0, 0x5e, 0, (*n >> 8) as u8, *n as u8];
+    for c in sides {
+        let req = LinkRequest::set(name)
+            .and_then(|r| r.address(&mac))
+            .expect("valid request");
+        c.request(req).expect("set the veth's address");
     }
 }
 
@@ -663,7 +856,7 @@ fn no_link_local(ns: &TestNs) {
 /// `label`.
 fn run_steps(label: &str, steps: impl Iterator<Item = Step>) -> Vec<String> {
     let ns = TestNs::create();
-    no_link_local(&ns);
+    quick_dad(&ns);
     let mut real = Side {
         conn: Connection::new_in_netns(ns.path()).expect("connect to the namespace"),
     };
@@ -680,10 +873,16 @@ fn run_steps(label: &str, steps: impl Iterator<Item = Step>) -> Vec<String> {
     let mut history = String::new();
     let mut diffs = Vec::new();
     let mut waits = 0u32;
+    let mut macs = 0u16;
     for (n, step) in steps.enumerate() {
         let _ = writeln!(history, "  {n}: {step:?}");
         let (r, s) = (real.apply(&step), sim.apply(&step));
         let (r, s) = (reply(&r), reply(&s));
+        if let (&Step::AddVeth(a, b), "ok", "ok") = (&step, r.as_str(), s.as_str()) {
+            for name in [a, b] {
+                same_mac([&mut real.conn, &mut sim.conn], name, &mut macs);
+            }
+        }
         if r != s {
             diffs.push(format!(
                 "{label} step {n} {step:?}: reply: kernel {r}, sim {s}\n  after:\n{history}"
@@ -715,8 +914,10 @@ fn run_steps(label: &str, steps: impl Iterator<Item = Step>) -> Vec<String> {
 /// Sequences that random ones reach rarely, each a rule that once
 /// differed: a bridge's MTU following its ports after the user set the
 /// value it already had (A, B, C), a bridge left without ports losing
-/// its address and with it the right to be a port (D), and the order in
-/// which links become ready for IPv6 (E).
+/// its address and with it the right to be a port (D), the order in
+/// which links become ready for IPv6 (E), a link's last IPv4 address
+/// taking its routes and ARP entries (F), and a bridge made ready for
+/// IPv6 by the MTU its last port leaves it (G).
 #[test]
 fn sim_matches_the_kernel_on_scripted_writes() {
     use Step::*;
@@ -782,6 +983,55 @@ fn sim_matches_the_kernel_on_scripted_writes() {
                 Mtu("va0", 1500),
                 Up("va0", false),
                 Up("va0", true),
+            ],
+        ),
+        (
+            "F: a link's last IPv4 address takes its routes and ARP entries",
+            vec![
+                AddVeth("va0", "vb0"),
+                Up("va0", true),
+                Up("vb0", true),
+                AddAddr {
+                    link: "va0",
+                    addr: Ipv4Addr::new(192, 0, 2, 1),
+                    len: 24,
+                    brd: false,
+                    mode: 0,
+                    metric: 0,
+                    lifetimes: None,
+                },
+                Route {
+                    delete: false,
+                    mode: 0,
+                    dst: "203.0.113.0".parse().expect("address"),
+                    len: 24,
+                    via: RouteVia::Gateway("192.0.2.2".parse().expect("address")),
+                    table: 254,
+                    metric: 0,
+                    src: None,
+                },
+                Neigh {
+                    delete: false,
+                    mode: 0,
+                    link: "va0",
+                    dst: "192.0.2.9".parse().expect("address"),
+                    lladdr: Some([2, 0, 0, 0, 0, 9]),
+                    state: 0x80,
+                },
+                DelAddr("va0", Ipv4Addr::new(192, 0, 2, 1), 24),
+            ],
+        ),
+        (
+            "G: a bridge's last port leaves: IPv6 comes with its MTU",
+            vec![
+                AddBridge("br0"),
+                AddVeth("va0", "vb0"),
+                Mtu("va0", 1200),
+                Master("va0", Some("br0")),
+                Up("vb0", true),
+                Up("va0", true),
+                Up("br0", true),
+                Master("va0", None),
             ],
         ),
     ];
@@ -1024,8 +1274,8 @@ fn sim_matches_the_kernel_across_namespaces() {
     let mut diffs = Vec::new();
     'seeds: for seed in 1..=seeds {
         let (na, nb) = (TestNs::create(), TestNs::create());
-        no_link_local(&na);
-        no_link_local(&nb);
+        quick_dad(&na);
+        quick_dad(&nb);
         let files = [
             std::fs::File::open(na.path()).expect("open namespace a"),
             std::fs::File::open(nb.path()).expect("open namespace b"),
@@ -1062,6 +1312,7 @@ fn sim_matches_the_kernel_across_namespaces() {
         nb.ip(&["link", "set", "lo", "up"]);
         let mut rng = Rng::new(seed);
         let mut history = String::new();
+        let mut macs = 0u16;
         for n in 0..120 {
             let step = gen_cross(&mut rng);
             let _ = writeln!(history, "  {n}: {step:?}");
@@ -1071,6 +1322,19 @@ fn sim_matches_the_kernel_across_namespaces() {
                     "seed {seed} step {n} {step:?}: reply: kernel {r}, sim {s}\n  after:\n{history}"
                 ));
                 continue 'seeds;
+            }
+            let made = match step {
+                Cross::Veth(ns, a, b) => Some(((ns, a), (ns, b))),
+                Cross::VethAcross(ns, a, b) => Some(((ns, a), (1 - ns, b))),
+                _ => None,
+            };
+            if let (Some(ends), "ok") = (made, r.as_str()) {
+                for (ns, name) in [ends.0, ends.1] {
+                    let [ra, rb] = &mut real.conns;
+                    let [sa, sb] = &mut sim.conns;
+                    let (rc, sc) = if ns == 0 { (ra, sa) } else { (rb, sb) };
+                    same_mac([rc, sc], name, &mut macs);
+                }
             }
             let want = sim.state().expect("sim dump");
             let got = settled(&want, &mut 0, || real.state());

@@ -373,8 +373,9 @@ impl<'a> AddressRequest<'a> {
         Self::new(AddrOp::Replace, index, addr, prefix_len)
     }
 
-    /// Change `addr/prefix_len`, which must be there (`ip address
-    /// change`: nothing is created).
+    /// Change `addr/prefix_len` (`ip address change`: `NLM_F_REPLACE`
+    /// without `NLM_F_CREATE`). The kernel creates a missing address all
+    /// the same, for IPv4 and IPv6: use [`Self::replace`] to say so.
     pub fn change(index: u32, addr: IpAddr, prefix_len: u8) -> Result<Self, InvalidInput> {
         Self::new(AddrOp::Change, index, addr, prefix_len)
     }
