@@ -413,7 +413,14 @@ impl Ns {
             if req.flags & NLM_F_EXCL != 0 || req.flags & NLM_F_REPLACE == 0 {
                 return Err(self.ipv6_fail(Errno::EEXIST, "ipv6: address already assigned"));
             }
-            self.check_lifetimes(p.lifetimes, false)?;
+            // Before 6.13 `inet6_addr_modify` checks them, without a text.
+            self.check_lifetimes(p.lifetimes, false).map_err(|f| {
+                if f.errno == Errno::EINVAL {
+                    Fail::new(f.errno)
+                } else {
+                    f
+                }
+            })?;
             return self.modify_addr6(index, pos, flags, &p);
         }
         // `inet6_addr_add`.
@@ -597,12 +604,17 @@ impl Ns {
         let Some(pfx) = p.pfx else {
             return Err(bad());
         };
+        // An index that names no link looks on every link, as none does
+        // (`ipv6_get_ifaddr` with no device).
         let index = p.ifm.index;
+        let on = self.links.contains_key(&index).then_some(index);
+        // The hash chain holds the newest first (`hlist_add_head_rcu`).
         let a = self
             .addrs6
             .values()
             .flatten()
-            .find(|a| a.addr == pfx && (index == 0 || a.index == index))
+            .filter(|a| a.addr == pfx && on.is_none_or(|i| a.index == i))
+            .max_by_key(|a| a.cstamp)
             .ok_or_else(|| Fail::new(Errno(99)))?;
         let m = msg::message(RTM_NEWADDR, 0, req.seq, req.port, |w| {
             Self::emit_addr6(w, a)

@@ -55,7 +55,9 @@
 //!   and `inet6_addr_del` do them, `lo`'s `::1`; a link's addresses go
 //!   when it goes down or below the IPv6 MTU. A link makes its
 //!   link-local address (`eui64`, of its link-layer address) and
-//!   `fe80::/64` when it becomes ready, as a namespace's links do.
+//!   `fe80::/64` when it becomes ready, as a namespace's links do
+//!   (`ip link set … addrgenmode none` stops it); one address can be
+//!   asked for (`RTM_GETADDR` without a dump).
 //! * **IPv4 routes** in any table: unicast through a device or a
 //!   gateway (checked as the kernel checks it), blackhole, unreachable,
 //!   prohibit; `NLM_F_CREATE`/`EXCL`/`REPLACE`/`APPEND` as the kernel's

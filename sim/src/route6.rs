@@ -213,8 +213,6 @@ impl Fib6 {
 /// (the neighbour flushes follow their changes).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Dev6 {
-    /// It was up with IPv6 at the last sync (routes may go through it).
-    pub(crate) live: bool,
     /// `IF_READY`: addrconf configured it.
     pub(crate) ready: bool,
     /// Up at the last sync.
@@ -227,6 +225,13 @@ pub(crate) struct Dev6 {
     pub(crate) v6: bool,
     /// `IN6_ADDR_GEN_MODE_*` (0 `eui64`, the default; 1 none).
     pub(crate) addr_gen_mode: u8,
+}
+
+impl Dev6 {
+    /// It was up with IPv6 at the last sync (routes may go through it).
+    fn live(&self) -> bool {
+        self.up && self.v6
+    }
 }
 
 fn bad() -> Fail {
@@ -370,6 +375,14 @@ impl Ns {
         }
     }
 
+    /// `lo`'s index (a namespace has one unless it is being torn down).
+    pub(crate) fn lo_index(&self) -> Option<u32> {
+        self.links
+            .values()
+            .find(|l| l.is_loopback())
+            .map(|l| l.index)
+    }
+
     /// Whether addrconf sees the link ready (`addrconf_link_ready`: its
     /// operational state is up or unknown).
     fn link_ready6(&self, index: u32) -> bool {
@@ -395,7 +408,7 @@ impl Ns {
             .values()
             .map(|l| {
                 let live = l.up && l.mtu >= IPV6_MIN_MTU;
-                let was = self.dev6.get(&l.index).is_some_and(|d| d.live);
+                let was = self.dev6.get(&l.index).is_some_and(Dev6::live);
                 let bridge = matches!(l.kind, crate::link::Kind::Bridge { .. });
                 (!live || was, bridge, l.index)
             })
@@ -427,22 +440,22 @@ impl Ns {
                 self.addrs6_ifdown(i);
                 d.addr_gen_mode = 0;
             }
+            let was_live = d.live();
             let came_up = live && up && !d.up;
             // IPv6 came to an up link by its MTU (`NETDEV_CHANGEMTU`: a new
             // `inet6_dev`, ready if the link's operational state, which
             // linkwatch sets after the request, was up): a bridge whose
             // last port left rises to 1500 while it still counts as up.
-            let by_mtu_while_up = live && !d.live && d.up && up && d.carrier;
+            let by_mtu_while_up = live && !was_live && d.up && up && d.carrier;
             d.up = up;
             d.carrier = carrier;
             d.v4 = v4;
             d.v6 = v6;
-            if d.live && !live {
+            if was_live && !live {
                 self.addrs6_ifdown(i);
                 self.remove_route6_where(|r| r.oif == i);
                 d.ready = false;
             }
-            d.live = live;
             let configure = live && !d.ready && (self.link_ready6(i) || by_mtu_while_up);
             if configure {
                 d.ready = true;
@@ -633,11 +646,7 @@ impl Ns {
             }
             o => o,
         };
-        let lo = self
-            .links
-            .values()
-            .find(|l| l.is_loopback())
-            .map(|l| l.index);
+        let lo = self.lo_index();
         let reject_type = (RTN_BLACKHOLE..=RTN_THROW).contains(&r.kind);
         let via_lo = dev.is_some() && dev == lo && r.dst != LOOPBACK && r.kind != RTN_LOCAL;
         if reject_type || via_lo {
@@ -743,11 +752,7 @@ impl Ns {
             // Under `::/0` with no route of its own the walk finds the
             // table's null entry (unreachable, through `lo`, protocol
             // kernel, metric ~0), and deleting that is ENOENT.
-            let lo = self
-                .links
-                .values()
-                .find(|l| l.is_loopback())
-                .map(|l| l.index);
+            let lo = self.lo_index();
             let null_matches = r.dst_len == 0
                 && self.routes6.node(r.table, 0, 0).is_empty()
                 && cfg.oif.is_none_or(|o| Some(o) == lo)

@@ -145,7 +145,8 @@ fn assert_equals_kernel(m: &mut dyn MirrorClient, ns: &TestNs) {
 
 fn quiet_ipv6(ns: &TestNs) {
     // No duplicate address detection: addresses do not change on their
-    // own a second after they are added. (The simulator runs none.)
+    // own a second after they are added. (The simulator ends detection at
+    // once.)
     if ns.is_simulated() {
         return;
     }

@@ -67,6 +67,8 @@ enum Step {
     GenMode(&'static str, u8),
     /// A link's group.
     Group(&'static str, u32),
+    /// `RTM_GETADDR` of one IPv6 address (not a dump), on a link or none.
+    GetAddr6(Option<&'static str>, IpAddr),
     AddAddr {
         link: &'static str,
         addr: Ipv4Addr,
@@ -314,6 +316,17 @@ fn gen_step(rng: &mut Rng) -> Step {
     if rng.chance(2) {
         return Step::Group(name(rng), *rng.pick(&[0, 7]));
     }
+    if rng.chance(3) {
+        let addrs = [
+            "2001:db8::1",
+            "2001:db8::2",
+            "fe80::1",
+            "::1",
+            "2001:db8:7::7",
+        ];
+        let a = addrs[rng.below(addrs.len())].parse().expect("address");
+        return Step::GetAddr6(rng.chance(70).then(|| name(rng)), a);
+    }
     if rng.chance(8) {
         return gen_neigh(rng);
     }
@@ -392,6 +405,43 @@ fn gen_step(rng: &mut Rng) -> Step {
 /// One side: the real kernel or the simulator.
 struct Side {
     conn: Connection,
+    /// What the last `GetAddr6` found, normalised (compared with the
+    /// reply).
+    got: Option<String>,
+}
+
+/// `RTM_GETADDR` of one IPv6 address (`inet6_rtm_getaddr`); the library
+/// has no request for it (IPv4 answers none).
+struct GetAddr6 {
+    index: u32,
+    addr: IpAddr,
+}
+
+impl nlwire::Request for GetAddr6 {
+    fn message_type(&self) -> u16 {
+        nlwire::route::RTM_GETADDR
+    }
+    fn emit_payload(&self, w: &mut nlwire::wire::Writer<'_>) {
+        nlwire::route::IfAddrMsg {
+            family: nlwire::route::AF_INET6,
+            prefix_len: 0,
+            flags: 0,
+            scope: 0,
+            index: self.index,
+        }
+        .emit(w);
+        if let IpAddr::V6(a) = self.addr {
+            w.attr(nlwire::route::addr::IFA_ADDRESS, &a.octets());
+        }
+    }
+    fn describe(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "get address {} on link {}", self.addr, self.index)
+    }
+}
+
+impl nlwire::Query for GetAddr6 {
+    type View<'a> = nlwire::route::AddressMessage<'a>;
+    type Item = nlwire::route::Address;
 }
 
 /// An index no link has: a request naming a missing link still goes out
@@ -429,6 +479,15 @@ impl Side {
             }
             Step::GenMode(n, mode) => self.conn.request(LinkRequest::set(n)?.addr_gen_mode(mode)),
             Step::Group(n, g) => self.conn.request(LinkRequest::set(n)?.group(g)),
+            Step::GetAddr6(link, addr) => {
+                let index = link.map_or(0, |n| self.index(n));
+                let a = self.conn.get(GetAddr6 { index, addr })?;
+                self.got = Some(format!(
+                    "{} {:?}/{} flags={:#x} scope={} proto={:?}",
+                    a.index, a.addr, a.prefix_len, a.flags, a.scope, a.proto
+                ));
+                Ok(())
+            }
             Step::AddAddr {
                 link,
                 addr,
@@ -859,6 +918,7 @@ fn run_steps(label: &str, steps: impl Iterator<Item = Step>) -> Vec<String> {
     quick_dad(&ns);
     let mut real = Side {
         conn: Connection::new_in_netns(ns.path()).expect("connect to the namespace"),
+        got: None,
     };
     let kernel = release().map_or_else(Kernel::new, |(a, b)| Kernel::with_release(a, b));
     let mut sim = Side {
@@ -867,6 +927,7 @@ fn run_steps(label: &str, steps: impl Iterator<Item = Step>) -> Vec<String> {
             ConnectionOptions::default(),
         )
         .expect("sim connection"),
+        got: None,
     };
     // TestNs brings lo up; so does the simulator's twin.
     sim.apply(&Step::Up("lo", true)).expect("lo up in the sim");
@@ -877,7 +938,11 @@ fn run_steps(label: &str, steps: impl Iterator<Item = Step>) -> Vec<String> {
     for (n, step) in steps.enumerate() {
         let _ = writeln!(history, "  {n}: {step:?}");
         let (r, s) = (real.apply(&step), sim.apply(&step));
-        let (r, s) = (reply(&r), reply(&s));
+        let (mut r, mut s) = (reply(&r), reply(&s));
+        if let (Some(a), Some(b)) = (real.got.take(), sim.got.take()) {
+            r = format!("{r} {a}");
+            s = format!("{s} {b}");
+        }
         if let (&Step::AddVeth(a, b), "ok", "ok") = (&step, r.as_str(), s.as_str()) {
             for name in [a, b] {
                 same_mac([&mut real.conn, &mut sim.conn], name, &mut macs);
